@@ -1,0 +1,45 @@
+"""The one exception hierarchy of hemalake.
+
+Every error a user can cause derives from :class:`HemalakeError` and says what is wrong, where,
+and what to do about it. Programming errors stay ordinary Python exceptions.
+
+::
+
+    HemalakeError
+    ├── ConfigError        a mapping spec, setting or option is invalid (names file and line)
+    ├── SourceError        a site export cannot be read at all (names file, and row if known)
+    ├── LoadError          a load could not be committed; the lake is unchanged
+    ├── LakeError          a lake table or version is missing or unreadable
+    └── AnalysisError      a cohort or statistic cannot be computed as asked
+        └── EmptyCohortError   the cohort (or a group of it) has no patients
+"""
+
+from __future__ import annotations
+
+
+class HemalakeError(Exception):
+    """Root of every error a data manager, analyst or client can act on."""
+
+
+class ConfigError(HemalakeError):
+    """A mapping spec, setting or option is invalid."""
+
+
+class SourceError(HemalakeError):
+    """A site export cannot be read (wrong format, missing column, broken file)."""
+
+
+class LoadError(HemalakeError):
+    """A load was refused or interrupted; the previous lake version is intact."""
+
+
+class LakeError(HemalakeError):
+    """A lake table or version is missing or unreadable."""
+
+
+class AnalysisError(HemalakeError):
+    """A cohort, score or statistic cannot be computed with the arguments given."""
+
+
+class EmptyCohortError(AnalysisError):
+    """The cohort, or a group of it after filtering, has no patients."""
