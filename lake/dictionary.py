@@ -29,7 +29,7 @@ class DictionaryEntry:
     loinc: str | None
 
 
-def _dtype_name(dtype: pl.DataType | type[pl.DataType]) -> str:
+def _dtype_name(dtype: object) -> str:
     if isinstance(dtype, pl.List):
         return f"list[{_dtype_name(dtype.inner)}]"
     return {
