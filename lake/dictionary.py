@@ -29,18 +29,22 @@ class DictionaryEntry:
     loinc: str | None
 
 
+_DTYPE_NAMES: dict[object, str] = {
+    pl.String: "string",
+    pl.Float64: "float",
+    pl.Int16: "integer",
+    pl.Int32: "integer",
+    pl.Int64: "integer",
+    pl.Date: "date",
+    pl.Boolean: "boolean",
+}
+
+
 def _dtype_name(dtype: object) -> str:
     if isinstance(dtype, pl.List):
         return f"list[{_dtype_name(dtype.inner)}]"
-    return {
-        pl.String: "string",
-        pl.Float64: "float",
-        pl.Int16: "integer",
-        pl.Int32: "integer",
-        pl.Int64: "integer",
-        pl.Date: "date",
-        pl.Boolean: "boolean",
-    }.get(dtype if isinstance(dtype, type) else type(dtype), str(dtype))
+    key = dtype if isinstance(dtype, type) else type(dtype)
+    return _DTYPE_NAMES.get(key, str(dtype))
 
 
 def _entry(table: Table, col: Column) -> DictionaryEntry:
