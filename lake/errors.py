@@ -10,6 +10,7 @@ and what to do about it. Programming errors stay ordinary Python exceptions.
     ├── SourceError        a site export cannot be read at all (names file, and row if known)
     ├── LoadError          a load could not be committed; the lake is unchanged
     ├── LakeError          a lake table or version is missing or unreadable
+    ├── AccessDeniedError  the caller's role does not allow this result (lake/query.py)
     └── AnalysisError      a cohort or statistic cannot be computed as asked
         └── EmptyCohortError   the cohort (or a group of it) has no patients
 """
@@ -35,6 +36,10 @@ class LoadError(HemalakeError):
 
 class LakeError(HemalakeError):
     """A lake table or version is missing or unreadable."""
+
+
+class AccessDeniedError(HemalakeError):
+    """The caller's role does not allow the result asked for (checked in ``lake/query.py``)."""
 
 
 class AnalysisError(HemalakeError):
