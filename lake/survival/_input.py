@@ -1,0 +1,87 @@
+"""Validation of survival input arrays, and the warning class for dubious input.
+
+Invalid input (NaN, negative or reversed times, mismatched lengths) raises
+:class:`~lake.errors.AnalysisError`; an empty cohort raises
+:class:`~lake.errors.EmptyCohortError`. Input that is valid but makes an estimate fragile
+(no events, a single patient) emits :class:`SurvivalWarning` and still returns a defined result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from lake.errors import AnalysisError, EmptyCohortError
+from lake.survival._typing import BoolArray, FloatArray
+
+
+class SurvivalWarning(UserWarning):
+    """Dubious but valid survival input: no events, one patient, all times tied, a tiny group."""
+
+
+@dataclass(frozen=True, slots=True)
+class SurvivalArrays:
+    """Validated right-censored or left-truncated data: ``entry < stop``, events 0/1."""
+
+    stop: FloatArray
+    event: BoolArray
+    entry: FloatArray | None
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return int(self.stop.shape[0])
+
+
+def as_float_array(values: npt.ArrayLike, *, name: str) -> FloatArray:
+    """``values`` as a 1-D float64 array; raises if it holds NaN or infinities."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 1:
+        raise AnalysisError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.count_nonzero(~np.isfinite(arr)))
+        raise AnalysisError(
+            f"{name} holds {bad} missing or infinite value(s); drop or impute those rows first"
+        )
+    return arr
+
+
+def survival_arrays(
+    durations: npt.ArrayLike,
+    events: npt.ArrayLike | None = None,
+    *,
+    entry: npt.ArrayLike | None = None,
+) -> SurvivalArrays:
+    """Validate ``durations`` (stop times), ``events`` (1 = event) and optional ``entry`` times.
+
+    Raises
+    ------
+    EmptyCohortError
+        No rows.
+    AnalysisError
+        NaN or negative times, events other than 0/1, lengths that differ, entry >= stop.
+    """
+    stop = as_float_array(durations, name="durations")
+    if stop.shape[0] == 0:
+        raise EmptyCohortError("no patients to analyse: the survival input has zero rows")
+    if np.any(stop < 0):
+        raise AnalysisError("durations must be >= 0; a negative time means the origin is wrong")
+    if events is None:
+        event = np.ones(stop.shape[0], dtype=np.bool_)
+    else:
+        raw = as_float_array(events, name="events")
+        if raw.shape != stop.shape:
+            raise AnalysisError(f"events has {raw.shape[0]} rows but durations {stop.shape[0]}")
+        if not np.all((raw == 0) | (raw == 1)):
+            raise AnalysisError("events must be coded 0 (censored) or 1 (event)")
+        event = raw == 1
+    start: FloatArray | None = None
+    if entry is not None:
+        start = as_float_array(entry, name="entry")
+        if start.shape != stop.shape:
+            raise AnalysisError(f"entry has {start.shape[0]} rows but durations {stop.shape[0]}")
+        if np.any(start >= stop):
+            raise AnalysisError("every entry time must be < its stop time (interval (entry, stop])")
+    return SurvivalArrays(stop=stop, event=event, entry=start)

@@ -1,0 +1,179 @@
+"""K-sample log-rank and Fleming–Harrington G-rho tests, stratified, and the test for trend.
+
+Hypotheses: H0: S_1(t) = … = S_K(t) for all t (within each stratum) against any difference
+(omnibus) or an ordered shift (trend).
+
+Per distinct event time t within a stratum, with n_g at risk and d_g events in group g,
+n = Σ n_g, d = Σ d_g and weight w(t) = Ŝ(t−)^ρ (pooled Kaplan–Meier just before t, ρ = 0 is the
+log-rank, ρ = 1 Peto–Peto's Wilcoxon):
+
+    O_g = Σ_t w d_g,   E_g = Σ_t w d n_g / n
+    V_gh = Σ_t w² d (n − d)/(n − 1) · (n_g/n) (δ_gh − n_h/n)        (hypergeometric)
+
+O, E and V are summed over strata (``strata(s)`` in ``survdiff``). The omnibus statistic is
+χ² = (O − E)ᵀ V⁻ (O − E) on the groups with E > 0, first group dropped (R ``survdiff``),
+with (#groups with E > 0) − 1 df. The log-rank equals the Cox score test with Breslow ties.
+
+Test for trend (Collett 2015 §2.6; Peto R, Pike MC et al. *Br J Cancer* 1977;35:1–39): with
+scores s_g for the ordered groups (default 1, 2, …, K), U = Σ_g s_g (O_g − E_g),
+Var U = sᵀ V s and χ² = U² / Var U on 1 df; this is the weighted score test that R
+``survMisc::comp`` reports as the trend test.
+
+lifelines has no stratified log-rank and no trend test (05-survival-statistics.md §5.8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.stats import chi2
+
+from lake.errors import AnalysisError, EmptyCohortError
+from lake.survival._input import survival_arrays
+from lake.survival._typing import FloatArray, IntArray
+from lake.survival.results import StatisticalResult
+
+
+@dataclass(frozen=True, slots=True)
+class _Scores:
+    groups: tuple[str, ...]
+    observed: FloatArray
+    expected: FloatArray
+    variance: FloatArray
+
+
+def _codes(values: npt.ArrayLike, *, name: str, n: int) -> tuple[tuple[str, ...], IntArray]:
+    arr = np.asarray(values)
+    if arr.shape != (n,):
+        raise AnalysisError(f"{name} has shape {arr.shape} but there are {n} durations")
+    levels, codes = np.unique(arr, return_inverse=True)
+    return tuple(str(v) for v in levels.tolist()), codes.astype(np.int64)
+
+
+def _stratum_scores(
+    time: FloatArray, event: FloatArray, group: IntArray, n_groups: int, rho: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    times, t_idx = np.unique(time, return_inverse=True)
+    cell = t_idx * n_groups + group
+    size = times.size * n_groups
+    leaving = np.bincount(cell, minlength=size).reshape(times.size, n_groups)
+    deaths = np.bincount(cell, weights=event, minlength=size).reshape(times.size, n_groups)
+    at_risk = np.cumsum(leaving[::-1], axis=0)[::-1].astype(np.float64)
+    n = at_risk.sum(axis=1)
+    d = deaths.sum(axis=1)
+    if rho == 0.0:
+        weight = np.ones_like(n)
+    else:
+        km = np.cumprod(1.0 - d / n)
+        weight = np.concatenate(([1.0], km[:-1])) ** rho
+    keep = d > 0
+    n, d, weight, at_risk, deaths = n[keep], d[keep], weight[keep], at_risk[keep], deaths[keep]
+    share = at_risk / n[:, None]
+    observed = (weight[:, None] * deaths).sum(axis=0)
+    expected = (weight[:, None] * d[:, None] * share).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hyper = np.where(n > 1, weight**2 * d * (n - d) / (n - 1), 0.0)
+    variance = np.diag((hyper[:, None] * share).sum(axis=0)) - share.T @ (hyper[:, None] * share)
+    return observed, expected, variance
+
+
+def _scores(
+    durations: npt.ArrayLike,
+    events: npt.ArrayLike,
+    groups: npt.ArrayLike,
+    strata: npt.ArrayLike | None,
+    rho: float,
+) -> _Scores:
+    data = survival_arrays(durations, events)
+    labels, group = _codes(groups, name="groups", n=data.n)
+    if len(labels) < 2:
+        raise EmptyCohortError(
+            f"a group comparison needs at least two non-empty groups; only {labels} present"
+        )
+    k = len(labels)
+    observed, expected, variance = np.zeros(k), np.zeros(k), np.zeros((k, k))
+    event = data.event.astype(np.float64)
+    stratum = (
+        np.zeros(data.n, dtype=np.int64)
+        if strata is None
+        else _codes(strata, name="strata", n=data.n)[1]
+    )
+    order = np.argsort(stratum, kind="stable")
+    bounds = np.flatnonzero(np.diff(stratum[order])) + 1
+    for rows in np.split(order, bounds):
+        o, e, v = _stratum_scores(data.stop[rows], event[rows], group[rows], k, rho)
+        observed += o
+        expected += e
+        variance += v
+    return _Scores(labels, observed, expected, variance)
+
+
+def _result(
+    name: str, scores: _Scores, statistic: float | None, df: int, reason: str | None
+) -> StatisticalResult:
+    p_value = None if statistic is None else float(chi2.sf(statistic, df))
+    return StatisticalResult(
+        test_name=name,
+        statistic=statistic,
+        df=df,
+        p_value=p_value,
+        groups=scores.groups,
+        observed=tuple(scores.observed.tolist()),
+        expected=tuple(scores.expected.tolist()),
+        reason=reason,
+    )
+
+
+def logrank_test(
+    durations: npt.ArrayLike,
+    events: npt.ArrayLike,
+    groups: npt.ArrayLike,
+    *,
+    strata: npt.ArrayLike | None = None,
+    rho: float = 0.0,
+) -> StatisticalResult:
+    """Omnibus K-sample G-rho test, R ``survdiff(Surv(t, e) ~ g + strata(s), rho=rho)``.
+
+    ``observed`` and ``expected`` are the (weighted, for ρ ≠ 0) O and E summed over strata.
+    Returns ``statistic=None`` with a reason when there is no event or no variance.
+    """
+    scores = _scores(durations, events, groups, strata, rho)
+    name = "log-rank" if rho == 0.0 else f"G-rho (rho={rho:g})"
+    used = np.flatnonzero(scores.expected > 0)
+    df = used.size - 1
+    if df < 1:
+        return _result(name, scores, None, max(df, 0), "no events in at least two groups")
+    diff = (scores.observed - scores.expected)[used][1:]
+    var = scores.variance[np.ix_(used, used)][1:, 1:]
+    try:
+        statistic = float(diff @ np.linalg.solve(var, diff))
+    except np.linalg.LinAlgError:
+        return _result(name, scores, None, df, "singular variance: groups not separable")
+    return _result(name, scores, statistic, df, None)
+
+
+def trend_test(
+    durations: npt.ArrayLike,
+    events: npt.ArrayLike,
+    groups: npt.ArrayLike,
+    *,
+    scores: npt.ArrayLike | None = None,
+    strata: npt.ArrayLike | None = None,
+    rho: float = 0.0,
+) -> StatisticalResult:
+    """Test for trend across ordered groups: χ² = (Σ s_g (O_g − E_g))² / sᵀ V s on 1 df.
+
+    Groups are ordered by their sorted labels; ``scores`` (default 1..K) follow that order.
+    """
+    result = _scores(durations, events, groups, strata, rho)
+    k = len(result.groups)
+    s = np.arange(1.0, k + 1.0) if scores is None else np.asarray(scores, dtype=np.float64)
+    if s.shape != (k,):
+        raise AnalysisError(f"scores needs one value per group ({k}: {result.groups})")
+    u = float(s @ (result.observed - result.expected))
+    var = float(s @ result.variance @ s)
+    if var <= 0:
+        return _result("log-rank trend", result, None, 1, "zero variance: no informative events")
+    return _result("log-rank trend", result, u * u / var, 1, None)
