@@ -1,0 +1,89 @@
+"""Cockcroft-Gault creatinine clearance (rule id ``crcl_cockcroft_gault1976``).
+
+Citation: Cockcroft DW, Gault MH. Prediction of creatinine clearance from serum creatinine.
+*Nephron* 1976;16(1):31-41. doi:10.1159/000180580
+
+Formula (mL/min, not BSA-normalised; actual body weight as in the original)::
+
+    CrCl = (140 - age) * weight_kg / (72 * creatinine_mg_dl)   [* 0.85 if female]
+
+Inputs: ``patients.age_at_diagnosis`` (years), ``patients.sex`` (M/F), ``baseline.weight_kg``
+(kg), ``baseline.creatinine_mg_dl`` (mg/dL; µmol/L / 88.4).
+
+Category cut-off: the IMWG 2014 myeloma-defining renal insufficiency threshold,
+CrCl < 40 mL/min (Rajkumar SV et al., *Lancet Oncol* 2014;15(12):e538-e548,
+doi:10.1016/S1470-2045(14)70442-5; marked UNCONFIRMED in ``01-myeloma.md`` §1.5):
+
+============  ==================
+Category      Condition
+============  ==================
+BELOW_40      CrCl < 40 mL/min
+AT_LEAST_40   CrCl >= 40 mL/min
+============  ==================
+
+Missing inputs: any input unknown -> not computable (``points`` null, ``NOT_CLASSIFIABLE``).
+``points`` is the unrounded CrCl.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+from lake.risk.spec import ScoreSpec
+from lake.risk.tristate import (
+    NOT_CLASSIFIABLE,
+    Band,
+    Input,
+    band_of,
+    category_dtype,
+    missing_inputs,
+    score_struct,
+)
+
+AGE: Final = Input("patients.age_at_diagnosis")
+SEX: Final = Input("patients.sex")
+WEIGHT: Final = Input("baseline.weight_kg")
+CREATININE: Final = Input("baseline.creatinine_mg_dl")
+INPUTS: Final = (AGE, SEX, WEIGHT, CREATININE)
+CATEGORIES: Final = ("BELOW_40", "AT_LEAST_40")
+DTYPE: Final = category_dtype(CATEGORIES)
+BANDS: Final = (Band(40.0, "BELOW_40", inclusive=False), Band(float("inf"), "AT_LEAST_40"))
+
+
+def crcl_ml_min() -> pl.Expr:
+    """Cockcroft-Gault CrCl in mL/min (null when any input is unknown)."""
+    sex_factor = pl.when(SEX.col == "F").then(0.85).when(SEX.col == "M").then(1.0)
+    return (140.0 - AGE.col) * WEIGHT.col / (72.0 * CREATININE.col) * sex_factor
+
+
+def cockcroft_gault() -> pl.Expr:
+    """CrCl as a struct ``{category, points (mL/min), missing_inputs}``."""
+    crcl = crcl_ml_min()
+    category = band_of(crcl, BANDS).fill_null(pl.lit(NOT_CLASSIFIABLE)).cast(DTYPE)
+    return score_struct(
+        category=category,
+        points=crcl,
+        missing=missing_inputs(INPUTS, category == NOT_CLASSIFIABLE),
+    )
+
+
+SPEC: Final = ScoreSpec(
+    name="crcl",
+    version="crcl_cockcroft_gault1976",
+    citation=(
+        "Cockcroft DW, Gault MH. Prediction of creatinine clearance from serum "
+        "creatinine. Nephron 1976;16(1):31-41. Cut-off CrCl < 40 mL/min: Rajkumar SV, et "
+        "al. Lancet Oncol 2014;15(12):e538-e548."
+    ),
+    doi="10.1159/000180580",
+    inputs=tuple(i.qualified for i in INPUTS),
+    categories=CATEGORIES,
+    disease="ANY",
+    build=cockcroft_gault,
+    status="UNCONFIRMED",
+    unconfirmed_rules=(
+        "category cut-off CrCl < 40 mL/min (IMWG 2014 renal insufficiency; 01-myeloma.md §1.5)",
+    ),
+)

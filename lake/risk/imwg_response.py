@@ -1,0 +1,107 @@
+"""IMWG 2016 best-response rank (rule id ``imwg_response_2016``).
+
+Citation: Kumar S, Paiva B, Anderson KC, et al. International Myeloma Working Group consensus
+criteria for response and minimal residual disease assessment in multiple myeloma. *Lancet Oncol*
+2016;17(8):e328-e346. doi:10.1016/S1470-2045(16)30206-6
+
+Input: ``treatment_lines.best_response``, a code of :data:`lake.model.RESPONSE_CODES` already
+assessed by the site (this module ranks responses, it does not derive them from M-protein).
+
+====  ======  ====  ======
+Rank  Code    Rank  Code
+====  ======  ====  ======
+1     PD      5     VGPR
+2     SD      6     CR
+3     MR      7     sCR
+4     PR      --    NE (outside the order)
+====  ======  ====  ======
+
+The order is :data:`lake.model.IMWG_RESPONSES` (worst first). ``points`` is the rank.
+
+Missing inputs: ``NE`` or null -> ``NOT_CLASSIFIABLE``. Over several lines
+(:func:`best_response_over_lines`) the best is the highest known rank, unless a line is unknown and
+could still be better (i.e. the best known rank is below sCR) -> ``NOT_CLASSIFIABLE``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+from lake.model import IMWG_RESPONSES
+from lake.risk.spec import ScoreSpec
+from lake.risk.tristate import (
+    NOT_CLASSIFIABLE,
+    Input,
+    category_dtype,
+    missing_inputs,
+    score_struct,
+)
+
+BEST_RESPONSE: Final = Input("treatment_lines.best_response")
+INPUTS: Final = (BEST_RESPONSE,)
+CATEGORIES: Final = IMWG_RESPONSES
+DTYPE: Final = category_dtype(CATEGORIES)
+RANKS: Final = {code: rank for rank, code in enumerate(IMWG_RESPONSES, start=1)}
+
+
+def response_rank(response: pl.Expr) -> pl.Expr:
+    """Rank 1 (PD) .. 7 (sCR) of a response code; ``NE``/null/unknown codes -> null."""
+    return response.replace_strict(RANKS, default=None, return_dtype=pl.Int8)
+
+
+def imwg_response() -> pl.Expr:
+    """Ranked response as a struct ``{category, points (rank), missing_inputs}``, one row a line."""
+    rank = response_rank(BEST_RESPONSE.col)
+    category = (
+        pl.when(rank.is_not_null())
+        .then(BEST_RESPONSE.col)
+        .otherwise(pl.lit(NOT_CLASSIFIABLE))
+        .cast(DTYPE)
+    )
+    return score_struct(
+        category=category,
+        points=rank,
+        missing=missing_inputs(INPUTS, category == NOT_CLASSIFIABLE),
+    )
+
+
+def best_response_over_lines(lines: pl.LazyFrame) -> pl.LazyFrame:
+    """Best response per patient over all their lines (``patient_id``, ``best_response``, ``rank``).
+
+    A line with ``NE`` or a null response makes the best unknown unless a known line reached sCR.
+    """
+    top = len(IMWG_RESPONSES)
+    rank = response_rank(BEST_RESPONSE.col)
+    return (
+        lines.group_by("patient_id")
+        .agg(best_known=rank.max(), any_unknown=rank.is_null().any())
+        .select(
+            "patient_id",
+            rank=pl.when(~pl.col("any_unknown") | (pl.col("best_known") == top)).then(
+                pl.col("best_known")
+            ),
+        )
+        .with_columns(
+            best_response=pl.col("rank")
+            .replace_strict({r: c for c, r in RANKS.items()}, default=None, return_dtype=pl.String)
+            .fill_null(pl.lit(NOT_CLASSIFIABLE))
+            .cast(DTYPE)
+        )
+    )
+
+
+SPEC: Final = ScoreSpec(
+    name="imwg_response",
+    version="imwg_response_2016",
+    citation=(
+        "Kumar S, et al. IMWG consensus criteria for response and minimal residual "
+        "disease assessment in multiple myeloma. Lancet Oncol 2016;17(8):e328-e346."
+    ),
+    doi="10.1016/S1470-2045(16)30206-6",
+    inputs=tuple(i.qualified for i in INPUTS),
+    categories=CATEGORIES,
+    disease="MM",
+    build=imwg_response,
+)

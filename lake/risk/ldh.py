@@ -1,0 +1,74 @@
+"""Serum LDH relative to the reporting lab's upper limit of normal (rule id ``ldh_uln``).
+
+Citation: the LDH criterion of R-ISS (Palumbo 2015, doi:10.1200/JCO.2015.61.2267) and R2-ISS
+(D'Agostino 2022, doi:10.1200/JCO.21.02614): "high" means above the lab's ULN.
+
+Inputs: ``baseline.ldh_u_l`` (U/L) and ``baseline.ldh_uln_u_l`` (the ULN captured with the
+result, OMOP ``range_high``; domain convention C3 forbids a global constant).
+
+========  =========================
+Category  Condition
+========  =========================
+HIGH      LDH > ULN
+NORMAL    LDH <= ULN
+========  =========================
+
+Missing inputs: LDH or its ULN unknown -> ``NOT_CLASSIFIABLE``. ``points`` is the ratio LDH/ULN
+(unrounded), null when unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+from lake.risk.spec import ScoreSpec
+from lake.risk.tristate import (
+    NOT_CLASSIFIABLE,
+    Input,
+    category_dtype,
+    missing_inputs,
+    score_struct,
+)
+
+LDH: Final = Input("baseline.ldh_u_l")
+LDH_ULN: Final = Input("baseline.ldh_uln_u_l")
+INPUTS: Final = (LDH, LDH_ULN)
+CATEGORIES: Final = ("NORMAL", "HIGH")
+DTYPE: Final = category_dtype(CATEGORIES)
+
+
+def ldh_high() -> pl.Expr:
+    """Kleene Boolean: LDH above the lab's ULN (null when either value is unknown)."""
+    return LDH.col > LDH_ULN.col
+
+
+def ldh_status() -> pl.Expr:
+    """LDH status as a struct ``{category, points (LDH/ULN), missing_inputs}``."""
+    high = ldh_high()
+    category = (
+        pl.when(high)
+        .then(pl.lit("HIGH"))
+        .when(~high)
+        .then(pl.lit("NORMAL"))
+        .otherwise(pl.lit(NOT_CLASSIFIABLE))
+        .cast(DTYPE)
+    )
+    return score_struct(
+        category=category,
+        points=LDH.col / LDH_ULN.col,
+        missing=missing_inputs(INPUTS, category == NOT_CLASSIFIABLE),
+    )
+
+
+SPEC: Final = ScoreSpec(
+    name="ldh",
+    version="ldh_uln",
+    citation="LDH above the lab's ULN, as in R-ISS (Palumbo 2015) and R2-ISS (D'Agostino 2022).",
+    doi="10.1200/JCO.2015.61.2267",
+    inputs=tuple(i.qualified for i in INPUTS),
+    categories=CATEGORIES,
+    disease="MM",
+    build=ldh_status,
+)

@@ -1,0 +1,76 @@
+"""Myeloma cytogenetic risk by FISH alone (rule id ``mm_cytogenetic_palumbo2015``).
+
+Citation: the high-risk chromosomal abnormality (CA) definition of R-ISS, Palumbo A,
+Avet-Loiseau H, Oliva S, et al. *J Clin Oncol* 2015;33(26):2863-2869. doi:10.1200/JCO.2015.61.2267
+
+Inputs: ``genetics.del17p``, ``genetics.t4_14``, ``genetics.t14_16`` (tri-state FISH calls;
+positivity cut-offs are the lab's, ``01-myeloma.md`` §1.2).
+
+========  ===========================================================
+Category  Condition
+========  ===========================================================
+HIGH      del(17p) and/or t(4;14) and/or t(14;16) present
+STANDARD  all three tested and absent
+========  ===========================================================
+
+Missing inputs: one lesion known present -> HIGH whatever the others; otherwise any lesion not
+tested -> ``NOT_CLASSIFIABLE`` (a panel without t(14;16) cannot show standard risk). No points.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+from lake.risk.spec import ScoreSpec
+from lake.risk.tristate import (
+    NOT_CLASSIFIABLE,
+    Input,
+    category_dtype,
+    marker,
+    missing_inputs,
+    score_struct,
+)
+
+DEL17P: Final = Input("genetics.del17p")
+T4_14: Final = Input("genetics.t4_14")
+T14_16: Final = Input("genetics.t14_16")
+INPUTS: Final = (DEL17P, T4_14, T14_16)
+CATEGORIES: Final = ("STANDARD", "HIGH")
+DTYPE: Final = category_dtype(CATEGORIES)
+
+
+def high_risk_ca() -> pl.Expr:
+    """Kleene Boolean: a high-risk CA is present (null when it depends on an untested one)."""
+    return marker(DEL17P) | marker(T4_14) | marker(T14_16)
+
+
+def mm_cytogenetic_risk() -> pl.Expr:
+    """Cytogenetic risk as a struct ``{category, missing_inputs}``."""
+    high = high_risk_ca()
+    category = (
+        pl.when(high)
+        .then(pl.lit("HIGH"))
+        .when(~high)
+        .then(pl.lit("STANDARD"))
+        .otherwise(pl.lit(NOT_CLASSIFIABLE))
+        .cast(DTYPE)
+    )
+    return score_struct(
+        category=category, missing=missing_inputs(INPUTS, category == NOT_CLASSIFIABLE)
+    )
+
+
+SPEC: Final = ScoreSpec(
+    name="mm_cytogenetic_risk",
+    version="mm_cytogenetic_palumbo2015",
+    citation=(
+        "High-risk CA as defined for R-ISS: Palumbo A, et al. J Clin Oncol 2015;33(26):2863-2869."
+    ),
+    doi="10.1200/JCO.2015.61.2267",
+    inputs=tuple(i.qualified for i in INPUTS),
+    categories=CATEGORIES,
+    disease="MM",
+    build=mm_cytogenetic_risk,
+)

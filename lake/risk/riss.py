@@ -1,0 +1,77 @@
+"""R-ISS, the Revised International Staging System for myeloma (rule id ``riss_palumbo2015``).
+
+Citation: Palumbo A, Avet-Loiseau H, Oliva S, et al. Revised International Staging System for
+multiple myeloma: a report from International Myeloma Working Group. *J Clin Oncol*
+2015;33(26):2863-2869. doi:10.1200/JCO.2015.61.2267
+
+Inputs: ISS (:mod:`lake.risk.iss`: ``baseline.beta2m_mg_l`` mg/L, ``baseline.albumin_g_dl``
+g/dL); high-risk CA by FISH (:mod:`lake.risk.mm_cytogenetics`: ``genetics.del17p``,
+``genetics.t4_14``, ``genetics.t14_16``); LDH vs the lab's ULN (:mod:`lake.risk.ldh`:
+``baseline.ldh_u_l``, ``baseline.ldh_uln_u_l``).
+
+=====  ======================================================
+R-ISS  Condition
+=====  ======================================================
+I      ISS I and standard-risk CA and normal LDH
+III    ISS III and (high-risk CA or high LDH)
+II     neither
+=====  ======================================================
+
+Missing inputs (Kleene over the rule list): ISS II -> II whatever CA/LDH; ISS I with a known
+high-risk CA or high LDH -> II, with everything known normal -> I, else ``NOT_CLASSIFIABLE``;
+ISS III with a known high-risk CA or high LDH -> III, both known normal -> II, else
+``NOT_CLASSIFIABLE``; ISS unknown -> ``NOT_CLASSIFIABLE`` unless no completion changes the answer.
+No points.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+from lake.risk import iss, ldh, mm_cytogenetics
+from lake.risk.spec import ScoreSpec
+from lake.risk.tristate import (
+    NOT_CLASSIFIABLE,
+    cascade,
+    category_dtype,
+    decide,
+    missing_inputs,
+    score_struct,
+)
+
+INPUTS: Final = (*iss.INPUTS, *mm_cytogenetics.INPUTS, *ldh.INPUTS)
+CATEGORIES: Final = ("I", "II", "III")
+DTYPE: Final = category_dtype(CATEGORIES)
+
+
+def riss() -> pl.Expr:
+    """R-ISS stage as a struct ``{category, missing_inputs}``."""
+    stage_i = (iss.BETA2M.col < 3.5) & (iss.ALBUMIN.col >= 3.5)
+    stage_iii = iss.BETA2M.col >= 5.5
+    high_ca = mm_cytogenetics.high_risk_ca()
+    high_ldh = ldh.ldh_high()
+    rules = [
+        (stage_i & ~high_ca & ~high_ldh, "I"),
+        (stage_iii & (high_ca | high_ldh), "III"),
+    ]
+    category = decide(cascade(rules, default="II"), DTYPE)
+    return score_struct(
+        category=category, missing=missing_inputs(INPUTS, category == NOT_CLASSIFIABLE)
+    )
+
+
+SPEC: Final = ScoreSpec(
+    name="riss",
+    version="riss_palumbo2015",
+    citation=(
+        "Palumbo A, et al. Revised International Staging System for multiple myeloma. J "
+        "Clin Oncol 2015;33(26):2863-2869."
+    ),
+    doi="10.1200/JCO.2015.61.2267",
+    inputs=tuple(i.qualified for i in INPUTS),
+    categories=CATEGORIES,
+    disease="MM",
+    build=riss,
+)
