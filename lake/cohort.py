@@ -1,0 +1,338 @@
+"""Typed cohort filters, compiled to one Polars expression in one place.
+
+A cohort is the set of patients whose *attribute row* (one row per patient, built by
+:func:`lake.cohort_frame.attribute_frame`) satisfies a filter. Filters are frozen dataclasses, so
+they are hashable (cache keys) and printable (provenance); :func:`compile_filter` is the only
+place that turns them into a :class:`polars.Expr`, and :func:`required_columns` tells the frame
+builder which attributes to join.
+
+An unknown value never matches a condition: a patient with an unknown age is not in
+``AgeRange(minimum=60)``. Each leaf condition treats null as false *before* ``Not`` negates it, so
+``f`` and ``Not(f)`` always partition the patients (SQL's ``coalesce(cond, false)``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+import polars as pl
+
+from lake.cohort_frame import RESPONSE_RANK
+from lake.errors import AnalysisError
+from lake.model import (
+    AGENTS,
+    COMORBIDITIES,
+    DATA_ORIGINS,
+    DISEASES,
+    EVENT_TYPES,
+    GENETICS,
+    IMWG_RESPONSES,
+    MARKER_CODES,
+    SEXES,
+    THERAPY_STRATEGIES,
+    TRANSPLANT_TYPES,
+)
+
+MARKER_COLUMNS: tuple[str, ...] = tuple(
+    c.name for t in (GENETICS, COMORBIDITIES) for c in t.columns if c.codes == MARKER_CODES
+)
+
+
+def _check_codes(field_name: str, values: tuple[str, ...], valid: tuple[str, ...]) -> None:
+    if not values:
+        raise AnalysisError(f"cohort filter {field_name}: give at least one value")
+    unknown = sorted(set(values) - set(valid))
+    if unknown:
+        raise AnalysisError(
+            f"cohort filter {field_name}: unknown code(s) {unknown}; valid: {', '.join(valid)}"
+        )
+
+
+Bound: TypeAlias = float | dt.date | None
+
+
+def _check_range(field_name: str, low: Bound, high: Bound) -> None:
+    if low is None and high is None:
+        raise AnalysisError(f"cohort filter {field_name}: give a lower or an upper bound")
+    if low is not None and high is not None and low > high:  # type: ignore[operator]  # same type
+        raise AnalysisError(f"cohort filter {field_name}: lower bound {low} exceeds {high}")
+
+
+@dataclass(frozen=True, slots=True)
+class CodeIn:
+    """Patients whose coded patient attribute is one of ``values``.
+
+    ``column`` is one of ``disease``, ``sex``, ``data_origin``, ``site``, ``source_study`` or
+    ``study_arm``; the first three are checked against the model's code lists.
+    """
+
+    column: Literal["disease", "sex", "data_origin", "site", "source_study", "study_arm"]
+    values: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        valid = {"disease": DISEASES, "sex": SEXES, "data_origin": DATA_ORIGINS}.get(self.column)
+        if valid is not None:
+            _check_codes(self.column, self.values, valid)
+        elif not self.values:
+            raise AnalysisError(f"cohort filter {self.column}: give at least one value")
+
+
+@dataclass(frozen=True, slots=True)
+class AgeRange:
+    """Patients aged ``minimum <= age_at_diagnosis <= maximum`` (years, either bound optional)."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_range("age", self.minimum, self.maximum)
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosisDateRange:
+    """Patients diagnosed on or after ``start`` and on or before ``end``."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        _check_range("diagnosis date", self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkerStatus:
+    """Patients whose tri-state marker (genetic or comorbidity) has one of ``statuses``.
+
+    A missing row counts as ``not_tested`` (domain convention C1: unknown, never absent).
+    """
+
+    marker: str
+    statuses: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        _check_codes("marker", (self.marker,), MARKER_COLUMNS)
+        _check_codes(f"marker {self.marker}", self.statuses, MARKER_CODES)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedAgents:
+    """Patients who received ``any`` / ``all`` of ``agents`` in any line of therapy."""
+
+    agents: tuple[str, ...]
+    mode: Literal["any", "all"] = "any"
+
+    def __post_init__(self) -> None:
+        _check_codes("agents", self.agents, AGENTS)
+
+
+@dataclass(frozen=True, slots=True)
+class LineCount:
+    """Patients with between ``minimum`` and ``maximum`` lines of therapy (inclusive)."""
+
+    minimum: int | None = None
+    maximum: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_range("number of lines", self.minimum, self.maximum)
+
+
+@dataclass(frozen=True, slots=True)
+class Transplanted:
+    """Patients who received at least one transplant of ``transplant_type``."""
+
+    transplant_type: Literal["autologous", "allogeneic"]
+
+    def __post_init__(self) -> None:
+        _check_codes("transplant type", (self.transplant_type,), TRANSPLANT_TYPES)
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    """Patients with at least one line given with ``strategy`` (fixed-duration / continuous)."""
+
+    strategy: Literal["fixed_duration", "continuous"]
+
+    def __post_init__(self) -> None:
+        _check_codes("strategy", (self.strategy,), THERAPY_STRATEGIES)
+
+
+@dataclass(frozen=True, slots=True)
+class BestResponse:
+    """Patients whose best IMWG response over all lines lies in ``[at_least, at_most]``.
+
+    The scale is ordered worst to best (:data:`lake.model.IMWG_RESPONSES`); ``NE`` is outside it,
+    so a patient with only ``NE`` responses matches no range.
+    """
+
+    at_least: str | None = None
+    at_most: str | None = None
+
+    def __post_init__(self) -> None:
+        bounds = tuple(b for b in (self.at_least, self.at_most) if b is not None)
+        _check_codes("best response", bounds or ("",), IMWG_RESPONSES)
+        low = None if self.at_least is None else RESPONSE_RANK[self.at_least]
+        high = None if self.at_most is None else RESPONSE_RANK[self.at_most]
+        _check_range("best response", low, high)
+
+
+@dataclass(frozen=True, slots=True)
+class HadEvent:
+    """Patients with at least one dated event of ``event_type``."""
+
+    event_type: str
+
+    def __post_init__(self) -> None:
+        _check_codes("event", (self.event_type,), EVENT_TYPES)
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    """All of ``filters`` (an empty ``And`` is every patient)."""
+
+    filters: tuple[CohortFilter, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    """Any of ``filters`` (an empty ``Or`` is nobody)."""
+
+    filters: tuple[CohortFilter, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    """Every patient not matched by ``filter``."""
+
+    filter: CohortFilter
+
+
+CohortFilter: TypeAlias = (
+    CodeIn
+    | AgeRange
+    | DiagnosisDateRange
+    | MarkerStatus
+    | ReceivedAgents
+    | LineCount
+    | Transplanted
+    | Strategy
+    | BestResponse
+    | HadEvent
+    | And
+    | Or
+    | Not
+)
+
+EVERYONE: CohortFilter = And(())
+
+
+def _between(value: pl.Expr, low: Bound, high: Bound) -> pl.Expr:
+    expr = value.is_not_null()
+    if low is not None:
+        expr = expr & (value >= low)
+    if high is not None:
+        expr = expr & (value <= high)
+    return expr
+
+
+def _compile(f: CohortFilter) -> pl.Expr:
+    match f:
+        case CodeIn(column=column, values=values):
+            return pl.col(column).is_in(values)
+        case AgeRange(minimum=low, maximum=high):
+            return _between(pl.col("age_at_diagnosis"), low, high)
+        case DiagnosisDateRange(start=low, end=high):
+            return _between(pl.col("diagnosis_date"), low, high)
+        case MarkerStatus(marker=marker, statuses=statuses):
+            return pl.col(marker).fill_null("not_tested").is_in(statuses)
+        case ReceivedAgents(agents=agents, mode=mode):
+            hits = [pl.col("agents_received").list.contains(a) for a in agents]
+            return pl.any_horizontal(hits) if mode == "any" else pl.all_horizontal(hits)
+        case LineCount(minimum=low, maximum=high):
+            return _between(pl.col("n_lines"), low, high)
+        case Transplanted(transplant_type=kind):
+            return pl.col(f"had_{kind}")
+        case Strategy(strategy=strategy):
+            return pl.col("strategies").list.contains(strategy)
+        case BestResponse(at_least=low, at_most=high):
+            rank = pl.col("best_response").replace_strict(
+                RESPONSE_RANK, default=None, return_dtype=pl.Int8
+            )
+            low_rank = None if low is None else RESPONSE_RANK[low]
+            high_rank = None if high is None else RESPONSE_RANK[high]
+            return _between(rank, low_rank, high_rank)
+        case HadEvent(event_type=event_type):
+            return pl.col("event_types").list.contains(event_type)
+        case And(filters=filters):
+            return pl.all_horizontal([_compile(g) for g in filters] or [pl.lit(value=True)])
+        case Or(filters=filters):
+            return pl.any_horizontal([_compile(g) for g in filters] or [pl.lit(value=False)])
+        case Not(filter=inner):
+            return _compile(inner).fill_null(value=False).not_()
+    raise TypeError(f"not a cohort filter: {f!r}")  # pragma: no cover - exhaustive match
+
+
+def compile_filter(f: CohortFilter) -> pl.Expr:
+    """The boolean expression selecting the patients matched by ``f``; null counts as false.
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"disease": ["MM", "AML", None], "age_at_diagnosis": [70.0, 50, 65]})
+    >>> f = And((CodeIn(column="disease", values=("MM",)), Not(AgeRange(maximum=60.0))))
+    >>> frame.filter(compile_filter(f)).height
+    1
+    """
+    return _compile(f).fill_null(value=False)
+
+
+def required_columns(f: CohortFilter) -> frozenset[str]:
+    """The attribute columns :func:`compile_filter` reads for ``f``."""
+    match f:
+        case CodeIn(column=column):
+            return frozenset({column})
+        case AgeRange():
+            return frozenset({"age_at_diagnosis"})
+        case DiagnosisDateRange():
+            return frozenset({"diagnosis_date"})
+        case MarkerStatus(marker=marker):
+            return frozenset({marker})
+        case ReceivedAgents():
+            return frozenset({"agents_received"})
+        case LineCount():
+            return frozenset({"n_lines"})
+        case Transplanted(transplant_type=kind):
+            return frozenset({f"had_{kind}"})
+        case Strategy():
+            return frozenset({"strategies"})
+        case BestResponse():
+            return frozenset({"best_response"})
+        case HadEvent():
+            return frozenset({"event_types"})
+        case And(filters=filters) | Or(filters=filters):
+            return frozenset().union(*(required_columns(g) for g in filters))
+        case Not(filter=inner):
+            return required_columns(inner)
+    raise TypeError(f"not a cohort filter: {f!r}")  # pragma: no cover - exhaustive match
+
+
+__all__ = [
+    "EVERYONE",
+    "MARKER_COLUMNS",
+    "AgeRange",
+    "And",
+    "BestResponse",
+    "CodeIn",
+    "CohortFilter",
+    "DiagnosisDateRange",
+    "HadEvent",
+    "LineCount",
+    "MarkerStatus",
+    "Not",
+    "Or",
+    "ReceivedAgents",
+    "Strategy",
+    "Transplanted",
+    "compile_filter",
+    "required_columns",
+]

@@ -1,0 +1,131 @@
+"""Statistical disclosure control: minimum cell size suppression of aggregate counts.
+
+Every aggregate that leaves ``lake/`` passes through this module (called by :mod:`lake.query`,
+never by the computations themselves), so the rule lives in one place and the computations stay
+exact.
+
+Rules
+-----
+With a minimum cell size ``k`` (default 5):
+
+1. *Primary suppression.* A count ``n`` with ``0 < n < k`` is withheld (``None``). Zero is
+   released: an empty cell identifies nobody.
+2. *Complementary suppression.* In a set of cells that add up to a released total (a breakdown,
+   a histogram), a single withheld cell could be recovered as ``total - sum(others)``. When
+   exactly one cell is withheld, the smallest other positive cell is withheld too.
+3. *Small populations.* When the population itself (a cohort, a group) has fewer than ``k``
+   members, every count derived from it is withheld, the total included.
+
+Suppressed values are ``None``; the API shows them as ``null`` with ``suppressed: true``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from lake.cohort_summary import Breakdown, FieldCompleteness, Histogram
+from lake.errors import ConfigError
+
+DEFAULT_MIN_CELL_SIZE = 5
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosurePolicy:
+    """Minimum cell size rule.
+
+    Parameters
+    ----------
+    min_cell_size
+        Smallest count released; ``1`` disables suppression (for tests and trusted exports).
+
+    Examples
+    --------
+    >>> policy = DisclosurePolicy(min_cell_size=5)
+    >>> policy.count(3), policy.count(0), policy.count(12)
+    (None, 0, 12)
+    >>> policy.cells([20, 3, 9, 0])
+    (20, None, None, 0)
+    """
+
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE
+
+    def __post_init__(self) -> None:
+        if self.min_cell_size < 1:
+            raise ConfigError(
+                f"min_cell_size must be at least 1 (got {self.min_cell_size}); "
+                "use 1 to disable suppression"
+            )
+
+    def releases(self, n: int) -> bool:
+        """Whether the count ``n`` may be shown on its own (rule 1)."""
+        return n == 0 or n >= self.min_cell_size
+
+    def count(self, n: int | None) -> int | None:
+        """``n`` if it may be released, else ``None`` (rule 1)."""
+        if n is None or not self.releases(n):
+            return None
+        return n
+
+    def population(self, n: int) -> bool:
+        """Whether a population of size ``n`` is large enough to release anything (rule 3)."""
+        return n >= self.min_cell_size
+
+    def cells(self, counts: Sequence[int]) -> tuple[int | None, ...]:
+        """Counts of cells summing to a released total, with rules 1 and 2 applied."""
+        released: list[int | None] = [self.count(n) for n in counts]
+        withheld = [i for i, n in enumerate(released) if n is None]
+        if len(withheld) == 1:
+            candidates = [(n, i) for i, n in enumerate(released) if n is not None and n > 0]
+            if candidates:
+                released[min(candidates)[1]] = None
+        return tuple(released)
+
+
+def disclose_breakdown(value: Breakdown, policy: DisclosurePolicy) -> Breakdown:
+    """A breakdown with rules 1-3 applied to its cells and total."""
+    released = policy.population(value.total or 0)
+    cells = policy.cells([c.n or 0 for c in value.counts])
+    return replace(
+        value,
+        total=value.total if released else None,
+        counts=tuple(
+            replace(c, n=n if released else None) for c, n in zip(value.counts, cells, strict=True)
+        ),
+    )
+
+
+def disclose_histogram(value: Histogram, policy: DisclosurePolicy) -> Histogram:
+    """A histogram with rules 1-3 applied to its bins, missing count and total."""
+    released = policy.population(value.total or 0)
+    *bins, missing = policy.cells([*(b.n or 0 for b in value.bins), value.missing or 0])
+    return replace(
+        value,
+        total=value.total if released else None,
+        bins=tuple(
+            replace(b, n=n if released else None) for b, n in zip(value.bins, bins, strict=True)
+        ),
+        missing=missing if released else None,
+    )
+
+
+def disclose_completeness(
+    value: tuple[FieldCompleteness, ...], policy: DisclosurePolicy
+) -> tuple[FieldCompleteness, ...]:
+    """Completeness counts with rules 1-3 applied per attribute."""
+    result = []
+    for field in value:
+        released = policy.population(field.total or 0)
+        known, not_tested, missing = policy.cells(
+            [field.known or 0, field.not_tested or 0, field.missing or 0]
+        )
+        result.append(
+            replace(
+                field,
+                total=field.total if released else None,
+                known=known if released else None,
+                not_tested=not_tested if released else None,
+                missing=missing if released else None,
+            )
+        )
+    return tuple(result)
