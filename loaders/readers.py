@@ -25,14 +25,17 @@ ROW: Final = "_row"
 OMOP_TABLES: Final[dict[str, tuple[str, ...]]] = {
     "person": ("person_id", "gender_concept_id", "year_of_birth"),
     "condition_occurrence": ("person_id", "condition_start_date"),
-    "measurement": ("person_id", "measurement_date", "measurement_source_value",
-                    "value_as_number"),
+    "measurement": ("person_id", "measurement_date", "measurement_source_value", "value_as_number"),
     "death": ("person_id", "death_date"),
-    "drug_exposure": ("person_id", "drug_source_value", "drug_exposure_start_date",
-                      "drug_exposure_end_date"),
+    "drug_exposure": (
+        "person_id",
+        "drug_source_value",
+        "drug_exposure_start_date",
+        "drug_exposure_end_date",
+    ),
     "procedure_occurrence": ("person_id", "procedure_source_value", "procedure_date"),
     "observation_period": ("person_id", "observation_period_end_date"),
-}  # fmt: skip
+}
 _READ_ERRORS = (OSError, UnicodeDecodeError, pl.exceptions.PolarsError, fastexcel.FastExcelError)
 
 
@@ -90,8 +93,10 @@ def require_columns(frame: pl.DataFrame, columns: Iterable[str], *, where: str) 
     for column in columns:
         if column not in present:
             found = ", ".join(c for c in frame.columns if c != ROW)
-            raise SourceError(f"{where}: column {column!r} declared in the mapping spec is not "
-                              f"in the file; columns found: {found}")  # fmt: skip
+            raise SourceError(
+                f"{where}: column {column!r} declared in the mapping spec is not "
+                f"in the file; columns found: {found}"
+            )
 
 
 def source_digest(spec: FileSpec) -> str:

@@ -1,0 +1,276 @@
+"""Named row checks: each returns the failing rows of one mapped part with an actionable message.
+
+Every check is a :class:`RowCheck` with a stable ``name`` (stored with each quarantined row) and a
+pure function from a :class:`~loaders.mapping.MappedPart` to an issue frame
+(:data:`loaders.issues.ISSUE_SCHEMA`). Messages name the source row, file and column and say
+what to fix, e.g. ``row 17 of pazienti.csv: diagnosis_date '31/02/2019' (column data_diagn) is
+not a date in format %d/%m/%Y``. They never quote the site's patient id.
+
+Table-level and cross-table checks (duplicate keys, orphans, date order) live in
+:mod:`loaders.checks_cross`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+import polars as pl
+from lake.model import TABLES_BY_NAME
+
+from loaders.issues import concat_issues, issues, where
+from loaders.mapping import MappedColumn, MappedPart, raw_name
+from loaders.spec_targets import allowed_codes
+from loaders.units import normalise_unit
+
+#: Dates before this are typing errors in a haematology registry.
+EARLIEST_DATE: Final = date(1900, 1, 1)
+#: Albumin above this many g/dL is not physiological: almost surely g/L labelled as g/dL.
+ALBUMIN_MAX_G_DL: Final = 7.0
+
+
+@dataclass(frozen=True, slots=True)
+class RowCheck:
+    """A named check over one mapped part."""
+
+    name: str
+    description: str
+    run: Callable[[MappedPart], pl.DataFrame]
+
+
+def _failed_parse(col: MappedColumn) -> pl.Expr:
+    return pl.col(raw_name(col.name)).is_not_null() & pl.col(col.name).is_null()
+
+
+def _quoted(col: MappedColumn) -> pl.Expr:
+    """``diagnosis_date '31/02/2019' (column data_diagn)``."""
+    return pl.format(
+        "{} '{}' (column {})", pl.lit(col.name), pl.col(raw_name(col.name)), pl.lit(col.source)
+    )
+
+
+def _missing_id(part: MappedPart) -> pl.DataFrame:
+    message = pl.format("{}: the patient id is missing; fill it in or delete the row", where())
+    return issues(
+        part.frame,
+        pl.col("patient_id").is_null(),
+        check="missing_patient_id",
+        column=None,
+        message=message,
+    )
+
+
+def _unparseable_number(part: MappedPart) -> pl.DataFrame:
+    found = []
+    for col in part.columns:
+        if col.kind in ("number", "integer"):
+            what = "a number" if col.kind == "number" else "a whole number"
+            message = pl.format("{}: {} is not {}", where(), _quoted(col), pl.lit(what))
+            found.append(
+                issues(
+                    part.frame,
+                    _failed_parse(col),
+                    check="unparseable_number",
+                    column=col.name,
+                    message=message,
+                )
+            )
+    return concat_issues(found)
+
+
+def _unparseable_date(part: MappedPart) -> pl.DataFrame:
+    found = []
+    for col in part.columns:
+        if col.kind == "date":
+            message = pl.format(
+                "{}: {} is not a date in format {}", where(), _quoted(col), pl.lit(col.date_format)
+            )
+            found.append(
+                issues(
+                    part.frame,
+                    _failed_parse(col),
+                    check="unparseable_date",
+                    column=col.name,
+                    message=message,
+                )
+            )
+    return concat_issues(found)
+
+
+def _implausible_date(part: MappedPart) -> pl.DataFrame:
+    found = []
+    today = date.today()
+    for col in part.columns:
+        if col.kind == "date":
+            value = pl.col(col.name)
+            message = pl.format(
+                "{}: {} is {}; check the year",
+                where(),
+                _quoted(col),
+                pl.when(value < EARLIEST_DATE)
+                .then(pl.lit("before 1900"))
+                .otherwise(pl.lit("in the future")),
+            )
+            found.append(
+                issues(
+                    part.frame,
+                    (value < EARLIEST_DATE) | (value > today),
+                    check="implausible_date",
+                    column=col.name,
+                    message=message,
+                )
+            )
+    return concat_issues(found)
+
+
+def _unknown_code(part: MappedPart) -> pl.DataFrame:
+    table = TABLES_BY_NAME[part.table]
+    found = []
+    for col in part.columns:
+        if col.kind not in ("code", "list"):
+            continue
+        failed = _failed_parse(col)
+        if col.kind == "list":
+            failed = failed | pl.col(col.name).list.eval(pl.element().is_null()).list.any()
+        codes = allowed_codes(table.column(col.name)) or ()
+        message = pl.format(
+            "{}: {} holds a value that is not a known {} code; add it to the "
+            "codes map of {} in the spec or correct the file (valid codes: {})",
+            where(),
+            _quoted(col),
+            pl.lit(col.name),
+            pl.lit(col.source),
+            pl.lit(", ".join(codes)),
+        )
+        found.append(
+            issues(part.frame, failed, check="unknown_code", column=col.name, message=message)
+        )
+    return concat_issues(found)
+
+
+def _albumin_suspect(col: MappedColumn) -> pl.Expr:
+    """Albumin > 7 g/dL reported as g/dL is likely g/L mislabelled (01-myeloma.md §1.0)."""
+    reported_g_dl = col.unit is not None and normalise_unit(col.unit) == "g/dl"
+    if col.name != "albumin_g_dl" or not reported_g_dl:
+        return pl.lit(value=False)
+    return pl.col(col.name) > ALBUMIN_MAX_G_DL
+
+
+def _out_of_range(part: MappedPart) -> pl.DataFrame:
+    table = TABLES_BY_NAME[part.table]
+    found = []
+    for col in part.columns:
+        valid = table.column(col.name).valid_range
+        if valid is None or col.kind not in ("number", "integer"):
+            continue
+        low, high = valid
+        unit = table.column(col.name).unit or ""
+        value = pl.col(col.name)
+        suspect = _albumin_suspect(col)
+        outside = ~value.is_between(low, high) & ~suspect
+        message = pl.format(
+            "{}: {} = {} {} is outside the plausible range {}-{} {}; check the "
+            "value and the unit declared in the spec",
+            where(),
+            _quoted(col),
+            value,
+            pl.lit(unit),
+            pl.lit(low),
+            pl.lit(high),
+            pl.lit(unit),
+        )
+        found.append(
+            issues(part.frame, outside, check="out_of_range", column=col.name, message=message)
+        )
+        albumin = pl.format(
+            "{}: {} is above 7 g/dL, which is not physiological: the value is "
+            "likely in g/L mislabelled as g/dL; declare unit: g/L for {} or "
+            "correct the file",
+            where(),
+            _quoted(col),
+            pl.lit(col.source),
+        )
+        found.append(
+            issues(
+                part.frame, suspect, check="albumin_unit_suspect", column=col.name, message=albumin
+            )
+        )
+    return concat_issues(found)
+
+
+def _required_missing(part: MappedPart) -> pl.DataFrame:
+    table = TABLES_BY_NAME[part.table]
+    found = []
+    for col in part.columns:
+        if table.column(col.name).required:
+            message = pl.format(
+                "{}: required {}.{} is missing (column {}); fill it in",
+                where(),
+                pl.lit(part.table),
+                pl.lit(col.name),
+                pl.lit(col.source),
+            )
+            found.append(
+                issues(
+                    part.frame,
+                    pl.col(raw_name(col.name)).is_null(),
+                    check="required_missing",
+                    column=col.name,
+                    message=message,
+                )
+            )
+    return concat_issues(found)
+
+
+def _end_before_start(part: MappedPart) -> pl.DataFrame:
+    if part.table != "treatment_lines" or "end_date" not in part.frame.columns:
+        return concat_issues([])
+    message = pl.format(
+        "{}: end_date {} is before start_date {}; correct one of the dates",
+        where(),
+        pl.col("end_date"),
+        pl.col("start_date"),
+    )
+    return issues(
+        part.frame,
+        pl.col("end_date") < pl.col("start_date"),
+        check="end_before_start",
+        column="end_date",
+        message=message,
+    )
+
+
+ROW_CHECKS: Final[tuple[RowCheck, ...]] = (
+    RowCheck("missing_patient_id", "The row has no patient id.", _missing_id),
+    RowCheck("required_missing", "A required harmonised column is empty.", _required_missing),
+    RowCheck(
+        "unparseable_number",
+        "A number column holds text that is not a number.",
+        _unparseable_number,
+    ),
+    RowCheck(
+        "unparseable_date",
+        "A date does not parse with the declared format, or does not exist (31/02).",
+        _unparseable_date,
+    ),
+    RowCheck("implausible_date", "A date before 1900 or in the future.", _implausible_date),
+    RowCheck(
+        "unknown_code",
+        "A coded value is not in the spec's code map or the model's code list.",
+        _unknown_code,
+    ),
+    RowCheck(
+        "out_of_range",
+        "A value outside the column's physiological range; albumin above "
+        "7 g/dL reported as g/dL is reported as albumin_unit_suspect.",
+        _out_of_range,
+    ),
+    RowCheck("end_before_start", "A treatment line ends before it starts.", _end_before_start),
+)
+
+
+def run_row_checks(part: MappedPart) -> pl.DataFrame:
+    """Every issue of every row check on ``part``."""
+    return concat_issues([check.run(part) for check in ROW_CHECKS])

@@ -1,0 +1,187 @@
+"""Table-level and cross-table checks: duplicate keys, orphan rows and clinical date order.
+
+They run on the rows that passed the row checks (:mod:`loaders.checks`), per harmonised table
+with every file's parts concatenated, and return issue frames like the row checks.
+
+Date order (per patient): diagnosis <= every treatment start, transplant, sample and event;
+progression/relapse not before the first treatment line; nothing after death. The row holding
+the later-than-allowed or earlier-than-allowed date is quarantined, never the patient row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+import polars as pl
+from lake.model import TABLES_BY_NAME
+
+from loaders.issues import concat_issues, issues, where
+from loaders.mapping import FILE, RID
+from loaders.readers import ROW
+
+#: The date that places each row of a multi-row table on the patient's timeline.
+DATED_COLUMNS: Final = {
+    "treatment_lines": "start_date",
+    "transplants": "transplant_date",
+    "events": "event_date",
+    "bcr_abl1": "sample_date",
+}
+_PROGRESSION: Final = ("progression", "relapse")
+
+
+def duplicate_keys(table_name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows sharing a table key: every copy is quarantined (none can be trusted over another)."""
+    key = list(TABLES_BY_NAME[table_name].key)
+    valid = frame.filter(pl.all_horizontal(pl.col(key).is_not_null()))
+    groups = (
+        valid.group_by(key)
+        .agg(pl.len().alias("_copies"), where().str.join(", ").alias("_where"))
+        .filter(pl.col("_copies") > 1)
+    )
+    if groups.is_empty():
+        return concat_issues([])
+    extra = [k for k in key if k != "patient_id"]
+    described = (
+        pl.lit("this patient")
+        if not extra
+        else pl.format(
+            "this patient's {}",
+            pl.concat_str(
+                [pl.format("{} {}", pl.lit(k), pl.col(k)) for k in extra], separator=", "
+            ),
+        )
+    )
+    dupes = valid.join(groups, on=key, how="inner", nulls_equal=False)
+    message = pl.format(
+        "{}: {} appears {} times in {} ({}); every copy is quarantined, keep one row",
+        where(),
+        described,
+        pl.col("_copies"),
+        pl.lit(table_name),
+        pl.col("_where"),
+    )
+    return issues(
+        dupes, pl.lit(value=True), check="duplicate_key", column=",".join(key), message=message
+    )
+
+
+def orphan_rows(table_name: str, frame: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFrame:
+    """Rows of a non-patient table whose patient has no accepted patients row."""
+    orphans = frame.join(patients.select("patient_id"), on="patient_id", how="anti")
+    message = pl.format(
+        "{}: the patient of this {} row has no accepted patients row (missing "
+        "from the patient file or quarantined); fix the patient row first",
+        where(),
+        pl.lit(table_name),
+    )
+    return issues(
+        orphans, pl.lit(value=True), check="orphan_row", column="patient_id", message=message
+    )
+
+
+def date_order(frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """Date-order issues across tables (frames hold rows accepted so far, incl. patients)."""
+    patients = frames["patients"].select(
+        "patient_id",
+        "diagnosis_date",
+        pl.format("row {} of {}", pl.col(ROW), pl.col(FILE)).alias("_patient_where"),
+    )
+    events = frames.get("events")
+    deaths = (
+        events.filter(pl.col("event_type") == "death")
+        .group_by("patient_id")
+        .agg(pl.col("event_date").min().alias("_death"))
+        if events is not None
+        else pl.DataFrame(schema={"patient_id": pl.String, "_death": pl.Date})
+    )
+    found = []
+    for table_name, column in DATED_COLUMNS.items():
+        frame = frames.get(table_name)
+        if frame is None or frame.is_empty():
+            continue
+        dated = frame.join(patients, on="patient_id", how="inner").join(
+            deaths, on="patient_id", how="left"
+        )
+        found.append(_before_diagnosis(dated, table_name, column))
+        found.append(_after_death(dated, table_name, column))
+    if events is not None and "treatment_lines" in frames:
+        found.append(_progression_before_treatment(events, frames["treatment_lines"]))
+    return concat_issues(found)
+
+
+def _before_diagnosis(dated: pl.DataFrame, table_name: str, column: str) -> pl.DataFrame:
+    is_death = (pl.col("event_type") == "death") if table_name == "events" else pl.lit(value=False)
+    what = pl.when(is_death).then(pl.lit("death")).otherwise(pl.lit(f"{table_name}.{column}"))
+    message = pl.format(
+        "{}: {} {} is before the patient's diagnosis_date {} ({}); correct one of the dates",
+        where(),
+        what,
+        pl.col(column),
+        pl.col("diagnosis_date"),
+        pl.col("_patient_where"),
+    )
+    before = pl.col(column) < pl.col("diagnosis_date")
+    return concat_issues(
+        [
+            issues(
+                dated,
+                before & is_death,
+                check="death_before_diagnosis",
+                column=column,
+                message=message,
+            ),
+            issues(
+                dated,
+                before & ~is_death,
+                check="date_before_diagnosis",
+                column=column,
+                message=message,
+            ),
+        ]
+    )
+
+
+def _after_death(dated: pl.DataFrame, table_name: str, column: str) -> pl.DataFrame:
+    message = pl.format(
+        "{}: {}.{} {} is after the patient's death on {}; correct the date or the death record",
+        where(),
+        pl.lit(table_name),
+        pl.lit(column),
+        pl.col(column),
+        pl.col("_death"),
+    )
+    return issues(
+        dated,
+        pl.col(column) > pl.col("_death"),
+        check="date_after_death",
+        column=column,
+        message=message,
+    )
+
+
+def _progression_before_treatment(events: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+    first = lines.group_by("patient_id").agg(pl.col("start_date").min().alias("_first_line"))
+    progressed = events.filter(pl.col("event_type").is_in(_PROGRESSION)).join(
+        first, on="patient_id", how="inner"
+    )
+    message = pl.format(
+        "{}: {} on {} is before the first treatment line started on {}; "
+        "correct the date or the treatment lines",
+        where(),
+        pl.col("event_type"),
+        pl.col("event_date"),
+        pl.col("_first_line"),
+    )
+    return issues(
+        progressed,
+        pl.col("event_date") < pl.col("_first_line"),
+        check="progression_before_treatment",
+        column="event_date",
+        message=message,
+    )
+
+
+def rid_set(issue_frame: pl.DataFrame) -> pl.Series:
+    """The distinct row ids with at least one issue."""
+    return issue_frame.get_column(RID).unique()

@@ -1,0 +1,71 @@
+"""Schemas of the lake's system tables written by the loader (``_quarantine``, ``_load_log``,
+``_site_status``, ``_data_queries``); ``_manifest`` belongs to :mod:`lake.storage`."""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+import polars as pl
+
+QUARANTINE: Final = pl.Schema(
+    {
+        "site": pl.String(),
+        "load_id": pl.String(),
+        "source_file": pl.String(),
+        "row": pl.Int64(),
+        "table": pl.String(),
+        "check": pl.String(),
+        "column": pl.String(),
+        "message": pl.String(),
+        "patient_id": pl.String(),
+    }
+)
+
+LoadStatus = Literal["committed", "unchanged", "failed"]
+LOAD_LOG: Final = pl.Schema(
+    {
+        "site": pl.String(),
+        "load_id": pl.String(),
+        "status": pl.String(),
+        "started_at": pl.Datetime("us", "UTC"),
+        "finished_at": pl.Datetime("us", "UTC"),
+        "lake_version": pl.Int64(),
+        "spec_version": pl.String(),
+        "loader_version": pl.String(),
+        "source_digests": pl.String(),
+        "rows_in": pl.Int64(),
+        "rows_accepted": pl.Int64(),
+        "rows_quarantined": pl.Int64(),
+        "message": pl.String(),
+    }
+)
+
+#: Onboarding stages of a site, in order (the status table holds the latest stage reached).
+SiteStage = Literal["registered", "uploaded", "mapped", "validated", "finalised"]
+SITE_STAGES: Final[tuple[SiteStage, ...]] = (
+    "registered",
+    "uploaded",
+    "mapped",
+    "validated",
+    "finalised",
+)
+SITE_STATUS: Final = pl.Schema(
+    {
+        "site": pl.String(),
+        "load_id": pl.String(),
+        "stage": pl.String(),
+        "reached_at": pl.Datetime("us", "UTC"),
+        "detail": pl.String(),
+    }
+)
+
+DATA_QUERIES: Final = pl.Schema(
+    {
+        "site": pl.String(),
+        "load_id": pl.String(),
+        "query": pl.String(),
+        "patient_id": pl.String(),
+        "table": pl.String(),
+        "message": pl.String(),
+    }
+)

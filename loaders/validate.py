@@ -1,0 +1,127 @@
+"""Validation of a site's mapped parts: run every check, split accepted rows from quarantine.
+
+Order: row checks per part, then per table duplicate keys, then orphans against the accepted
+patients, then date order across tables. A row with any issue is quarantined in every
+stage after it. Row conservation holds per (file, table): rows in = accepted + quarantined,
+counted on the load-wide row id ``_rid``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from lake.model import CLINICAL_TABLES, TABLES_BY_NAME
+
+from loaders.checks import run_row_checks
+from loaders.checks_cross import date_order, duplicate_keys, orphan_rows
+from loaders.issues import concat_issues
+from loaders.mapping import FILE, RID, MappedPart
+from loaders.readers import ROW
+from loaders.system_tables import QUARANTINE
+
+COUNTS_SCHEMA = pl.Schema(
+    {
+        "file": pl.String(),
+        "table": pl.String(),
+        "rows_in": pl.Int64(),
+        "rows_accepted": pl.Int64(),
+        "rows_quarantined": pl.Int64(),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Validated:
+    """Accepted rows per harmonised table, the quarantine, and row counts per (file, table)."""
+
+    tables: dict[str, pl.DataFrame]
+    quarantine: pl.DataFrame
+    counts: pl.DataFrame
+
+
+def validate(parts: list[MappedPart], *, site: str, load_id: str) -> Validated:
+    """Check every part and assemble the harmonised tables of one site load.
+
+    ``parts`` carry pseudonymised ``patient_id``; the returned tables have exactly the model's
+    schema (``lake.model``), with ``site`` filled.
+    """
+    row_issues = concat_issues([run_row_checks(part) for part in parts])
+    rows = {
+        table.name: pl.concat(
+            [
+                p.frame.with_columns(pl.lit(p.table).alias("_table"))
+                for p in parts
+                if p.table == table.name
+            ],
+            how="diagonal_relaxed",
+        )
+        for table in CLINICAL_TABLES
+        if any(p.table == table.name for p in parts)
+    }
+    accepted = {name: _without(frame, row_issues) for name, frame in rows.items()}
+    dup_issues = concat_issues([duplicate_keys(n, f) for n, f in accepted.items()])
+    accepted = {name: _without(frame, dup_issues) for name, frame in accepted.items()}
+    patients = accepted.get("patients", pl.DataFrame(schema={"patient_id": pl.String}))
+    orphan_issues = concat_issues(
+        [
+            orphan_rows(name, frame, patients)
+            for name, frame in accepted.items()
+            if name != "patients"
+        ]
+    )
+    accepted = {name: _without(frame, orphan_issues) for name, frame in accepted.items()}
+    order_issues = date_order(accepted) if "patients" in accepted else concat_issues([])
+    all_issues = concat_issues([row_issues, dup_issues, orphan_issues, order_issues])
+    everything = pl.concat(
+        [f.select(RID, FILE, ROW, "_table", "patient_id") for f in rows.values()]
+    )
+    return Validated(
+        tables={
+            name: _to_model(name, _without(frame, all_issues), site) for name, frame in rows.items()
+        },
+        quarantine=_quarantine(everything, all_issues, site=site, load_id=load_id),
+        counts=_counts(everything, all_issues),
+    )
+
+
+def _without(frame: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
+    return frame.join(found.select(RID).unique(), on=RID, how="anti")
+
+
+def _to_model(table_name: str, frame: pl.DataFrame, site: str) -> pl.DataFrame:
+    """Exactly the model's columns and dtypes, absent columns as typed nulls."""
+    schema = TABLES_BY_NAME[table_name].schema
+    frame = frame.with_columns(pl.lit(site).alias("site"))
+    return frame.select(
+        pl.col(name).cast(dtype) if name in frame.columns else pl.lit(None, dtype).alias(name)
+        for name, dtype in schema.items()
+    )
+
+
+def _quarantine(
+    everything: pl.DataFrame, found: pl.DataFrame, *, site: str, load_id: str
+) -> pl.DataFrame:
+    joined = found.join(everything, on=RID, how="inner").sort(FILE, ROW, "check")
+    return joined.select(
+        pl.lit(site).alias("site"),
+        pl.lit(load_id).alias("load_id"),
+        pl.col(FILE).alias("source_file"),
+        pl.col(ROW).alias("row"),
+        pl.col("_table").alias("table"),
+        "check",
+        "column",
+        "message",
+        "patient_id",
+    ).cast(dict(QUARANTINE))  # type: ignore[arg-type]
+
+
+def _counts(everything: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
+    bad = found.select(RID).unique().with_columns(pl.lit(value=True).alias("_bad"))
+    flagged = everything.join(bad, on=RID, how="left")
+    counts = flagged.group_by(FILE, "_table").agg(
+        pl.len().cast(pl.Int64).alias("rows_in"),
+        pl.col("_bad").is_null().sum().cast(pl.Int64).alias("rows_accepted"),
+        pl.col("_bad").is_not_null().sum().cast(pl.Int64).alias("rows_quarantined"),
+    )
+    return counts.rename({FILE: "file", "_table": "table"}).sort("file", "table")
