@@ -1,0 +1,274 @@
+"""CML chronic phase patients stopping TKI (EURO-SKI-like treatment-free remission attempt).
+
+After the stop date, BCR::ABL1 is sampled monthly to month 6, every two months to month 12 and every
+three months afterwards (ELN 2020 schedule, 03-cml.md §3.7). The latent molecular relapse time is
+Weibull with the planted Sokal hazards (:data:`~loaders.synthetic.hazards.CML_MOLECULAR_RELAPSE`);
+loss of MMR (IS > 0.1%) is seen at the first scheduled sample after it, and the TKI is restarted
+7-45 days later. Eight quarterly deep-response samples precede the stop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import polars as pl
+
+from lake.model import BCR_ABL1_TRANSCRIPTS
+
+from loaders.synthetic import scores
+from loaders.synthetic.hazards import CML_MOLECULAR_RELAPSE
+from loaders.synthetic.sampling import (
+    DAYS_PER_YEAR,
+    categorical,
+    censoring_days,
+    date_series,
+    day_number,
+    labels,
+    lognormal,
+    uniform_days,
+    weibull_ph_days,
+)
+from loaders.synthetic.truth import Truth, assemble_events, conform, event_rows
+
+#: Months after the TKI stop at which BCR::ABL1 is sampled.
+SCHEDULE_MONTHS: Final = np.array(
+    [1, 2, 3, 4, 5, 6, 8, 10, 12, *range(15, 121, 3)], dtype=np.float64
+)
+_DAYS_PER_MONTH: Final = DAYS_PER_YEAR / 12
+_PRE_STOP_SAMPLES: Final = 8
+FIRST_LINE_TKIS: Final = ("imatinib", "nilotinib", "dasatinib")
+SECOND_LINE_TKIS: Final = ("nilotinib", "dasatinib", "bosutinib")
+
+
+@dataclass(frozen=True, slots=True)
+class CmlCohort:
+    """How the TKI-stop cohort's patients are drawn."""
+
+    site: str
+    first_person_id: int
+    source_study: str
+    start: dt.date
+    end: dt.date
+    cutoff: dt.date
+    loss_per_year: float = 0.03
+
+
+def generate_cml(cohort: CmlCohort, ids: pl.Series, rng: np.random.Generator) -> Truth:
+    """Draw the CML patients ``ids`` (numeric strings: OMOP person ids)."""
+    n, site = ids.len(), cohort.site
+    diagnosis = uniform_days(rng, cohort.start, cohort.end, n)
+    birth = diagnosis - (np.clip(rng.normal(52, 13, n), 18, 85) * DAYS_PER_YEAR).astype(np.int64)
+    age = (diagnosis - birth) / DAYS_PER_YEAR
+    spleen = np.where(rng.random(n) < 0.5, 0.0, rng.integers(1, 20, n).astype(np.float64))
+    platelets = np.round(np.clip(lognormal(rng, median=380, sigma=0.5, n=n), 80, 2500))
+    blasts = np.round(np.clip(rng.gamma(1.5, 1.0, n), 0, 12), 1)
+    sokal_group = scores.sokal_group(scores.sokal(age, spleen, platelets, blasts))
+    stop = diagnosis + (rng.uniform(5, 10, n) * DAYS_PER_YEAR).astype(np.int64)
+    stop = np.minimum(stop, day_number(cohort.cutoff) - 200)
+    t_relapse = weibull_ph_days(
+        rng,
+        np.asarray(CML_MOLECULAR_RELAPSE.hazard_ratios)[sokal_group],
+        median_years=CML_MOLECULAR_RELAPSE.reference_median_years,
+        shape=CML_MOLECULAR_RELAPSE.shape,
+    )
+    t_death = rng.exponential(80 * DAYS_PER_YEAR, n)
+    censor = np.maximum(
+        censoring_days(rng, stop, cutoff=cohort.cutoff, loss_per_year=cohort.loss_per_year), 35
+    )
+    follow = np.floor(np.minimum(t_death, censor)).astype(np.int64)
+    sample_offsets = np.floor(SCHEDULE_MONTHS * _DAYS_PER_MONTH).astype(np.int64)
+    first_after = np.searchsorted(sample_offsets, t_relapse, side="left")
+    relapse_offset = sample_offsets[np.minimum(first_after, sample_offsets.size - 1)]
+    relapsed = (first_after < sample_offsets.size) & (relapse_offset <= follow)
+    restart_offset = relapse_offset + rng.integers(7, 45, n)
+    restarted = relapsed & (restart_offset <= follow)
+    dead = t_death <= censor
+    last_day = stop + follow
+    events = assemble_events(
+        [
+            event_rows(ids, site, "tki_stop", stop, np.ones(n, dtype=bool)),
+            event_rows(ids, site, "tki_restart", stop + restart_offset, restarted),
+            event_rows(
+                ids,
+                site,
+                "death",
+                last_day,
+                dead,
+                death_cause=pl.Series(["other"] * n, dtype=pl.String),
+            ),
+            event_rows(ids, site, "last_follow_up", last_day, np.ones(n, dtype=bool)),
+        ]
+    )
+    patients = pl.DataFrame(
+        {
+            "patient_id": ids,
+            "site": pl.Series([site] * n, dtype=pl.String),
+            "source_study": pl.Series([cohort.source_study] * n, dtype=pl.String),
+            "data_origin": pl.Series(["real_world"] * n, dtype=pl.String),
+            "sex": labels((rng.random(n) < 0.45).astype(np.int64), ("M", "F")),
+            "birth_year": date_series(birth).dt.year(),
+            "age_at_diagnosis": age,
+            "disease": pl.Series(["CML"] * n, dtype=pl.String),
+            "diagnosis_date": date_series(diagnosis),
+            "cml_phase": pl.Series(["chronic"] * n, dtype=pl.String),
+        }
+    )
+    baseline = pl.DataFrame(
+        {
+            "patient_id": ids,
+            "site": pl.Series([site] * n, dtype=pl.String),
+            "hemoglobin_g_dl": np.round(np.clip(rng.normal(12, 1.8, n), 6, 17), 1),
+            "platelets_10e9_l": platelets,
+            "wbc_10e9_l": np.round(np.clip(lognormal(rng, median=70, sigma=0.8, n=n), 5, 500), 1),
+            "pb_blasts_pct": blasts,
+            "basophils_pct": np.round(np.clip(rng.gamma(2.0, 1.5, n), 0, 25), 1),
+            "eosinophils_pct": np.round(np.clip(rng.gamma(2.0, 1.0, n), 0, 15), 1),
+            "spleen_cm": spleen,
+            "weight_kg": np.round(np.clip(rng.normal(76, 14, n), 40, 150), 1),
+        }
+    )
+    genetics = pl.DataFrame(
+        {
+            "patient_id": ids,
+            "site": pl.Series([site] * n, dtype=pl.String),
+            "bcr_abl1_transcript": labels(
+                categorical(rng, (0.35, 0.55, 0.10), n), BCR_ABL1_TRANSCRIPTS
+            ),
+        }
+    )
+    lines = _tki_lines(rng, ids, site, diagnosis, stop, stop + restart_offset, restarted)
+    samples = _samples(rng, ids, site, stop, sample_offsets, follow, relapse_offset, relapsed)
+    groups = pl.DataFrame(
+        {
+            "patient_id": ids,
+            "sokal_group": sokal_group,
+            "relapse_event": relapsed,
+            "mrfs_days": np.where(relapsed, relapse_offset, follow),
+        }
+    )
+    return Truth(
+        tables={
+            "patients": conform(patients, "patients"),
+            "baseline": conform(baseline, "baseline"),
+            "genetics": conform(genetics, "genetics"),
+            "treatment_lines": lines,
+            "events": events,
+            "bcr_abl1": samples,
+        },
+        groups=groups,
+    )
+
+
+def _tki_lines(
+    rng: np.random.Generator,
+    ids: pl.Series,
+    site: str,
+    diagnosis: np.ndarray,
+    stop: np.ndarray,
+    restart: np.ndarray,
+    restarted: np.ndarray,
+) -> pl.DataFrame:
+    """First-line TKI, a switch for intolerance (20%), and the restart line after relapse."""
+    n = ids.len()
+    first = categorical(rng, (0.75, 0.15, 0.10), n)
+    switched = rng.random(n) < 0.2
+    switch_day = diagnosis + rng.integers(365, 1460, n)
+    second = categorical(rng, (0.4, 0.4, 0.2), n)
+    start1 = diagnosis + 7
+    parts = [
+        (
+            np.ones(n, dtype=bool),
+            1,
+            FIRST_LINE_TKIS,
+            first,
+            start1,
+            np.where(switched, switch_day, stop),
+        ),
+        (switched, 2, SECOND_LINE_TKIS, second, switch_day, stop),
+    ]
+    last_agent = np.where(
+        switched,
+        pl.Series(SECOND_LINE_TKIS).gather(pl.Series(second)).to_numpy(),
+        pl.Series(FIRST_LINE_TKIS).gather(pl.Series(first)).to_numpy(),
+    )
+    frames = []
+    for mask, number, names, which, start, end in parts:
+        index = np.flatnonzero(mask)
+        agent = pl.Series(names, dtype=pl.String).gather(pl.Series(which[index]))
+        frames.append(_line(ids, site, index, agent, number if number == 1 else 2, start, end))
+    index = np.flatnonzero(restarted)
+    agent = pl.Series(last_agent[index], dtype=pl.String)
+    number = np.where(switched, 3, 2)
+    restart_frame = _line(ids, site, index, agent, 0, restart, np.full(n, -1))
+    restart_frame = restart_frame.with_columns(line_number=pl.Series(number[index], dtype=pl.Int16))
+    frames.append(restart_frame)
+    lines = pl.concat(frames).sort("_order", "line_number").drop("_order")
+    return conform(lines, "treatment_lines")
+
+
+def _line(
+    ids: pl.Series,
+    site: str,
+    index: np.ndarray,
+    agent: pl.Series,
+    number: int,
+    start: np.ndarray,
+    end: np.ndarray,
+) -> pl.DataFrame:
+    m = index.size
+    return pl.DataFrame(
+        {
+            "patient_id": ids.gather(index),
+            "site": pl.Series([site] * m, dtype=pl.String),
+            "line_number": pl.Series([number] * m, dtype=pl.Int16),
+            "regimen": agent,
+            "agents": agent.to_frame("agent").select(pl.concat_list("agent")).to_series(),
+            "start_date": date_series(start[index]),
+            "end_date": date_series(end[index], missing=end[index] < 0),
+            "strategy": pl.Series(["continuous"] * m),
+            "_order": pl.Series(index, dtype=pl.Int64),
+        }
+    )
+
+
+def _samples(
+    rng: np.random.Generator,
+    ids: pl.Series,
+    site: str,
+    stop: np.ndarray,
+    offsets: np.ndarray,
+    follow: np.ndarray,
+    relapse_offset: np.ndarray,
+    relapsed: np.ndarray,
+) -> pl.DataFrame:
+    """Pre-stop deep-response samples, post-stop samples up to relapse or follow-up end."""
+    n = ids.len()
+    pre = -np.arange(_PRE_STOP_SAMPLES, 0, -1) * 91
+    grid = np.concatenate([pre, offsets]).astype(np.int64)
+    patient = np.repeat(np.arange(n), grid.size)
+    offset = np.tile(grid, n)
+    limit = np.where(relapsed, relapse_offset, follow)[patient]
+    keep = offset <= limit
+    patient, offset = patient[keep], offset[keep]
+    at_relapse = relapsed[patient] & (offset == relapse_offset[patient])
+    m = patient.size
+    detectable = at_relapse | (rng.random(m) < 0.35)
+    deep = np.round(10 ** rng.uniform(-4, -1.05, m), 5)
+    lost = np.round(10 ** rng.uniform(-0.95, 0.7, m), 3)
+    is_pct = np.where(at_relapse, lost, np.where(detectable, deep, np.nan))
+    return conform(
+        pl.DataFrame(
+            {
+                "patient_id": ids.gather(patient),
+                "site": pl.Series([site] * m, dtype=pl.String),
+                "sample_date": date_series(stop[patient] + offset),
+                "detectable": detectable,
+                "is_pct": pl.Series(is_pct, nan_to_null=True),
+                "abl1_copies": rng.integers(20_000, 150_000, m),
+            }
+        ),
+        "bcr_abl1",
+    )
