@@ -1,0 +1,25 @@
+"""Survival engine: Kaplan–Meier, log-rank, Cox, competing risks, landmark/TDC analyses.
+
+Numerical reference is R ``survival`` / ``cmprsk`` (05-survival-statistics.md); golden values
+live in ``tests/lake/survival/golden`` and are regenerated with
+``Rscript tests/lake/survival/golden/make_golden.R``.
+"""
+
+from lake.survival._input import SurvivalWarning
+from lake.survival.cox import CoxCoefficient, CoxPHFitter
+from lake.survival.kaplan_meier import KaplanMeierFitter, median_follow_up
+from lake.survival.logrank import logrank_test, trend_test
+from lake.survival.results import QuantileEstimate, StatisticalResult, SurvivalAt
+
+__all__ = [
+    "CoxCoefficient",
+    "CoxPHFitter",
+    "KaplanMeierFitter",
+    "QuantileEstimate",
+    "StatisticalResult",
+    "SurvivalAt",
+    "SurvivalWarning",
+    "logrank_test",
+    "median_follow_up",
+    "trend_test",
+]

@@ -138,7 +138,7 @@ class KaplanMeierFitter:
                     SurvivalAt(
                         time=t,
                         survival=s,
-                        std_err=optional(s * self.std_err_[i]),
+                        std_err=None if s == 0 else optional(s * self.std_err_[i]),
                         lower=optional(self.lower_[i]),
                         upper=optional(self.upper_[i]),
                         n_at_risk=int(n),

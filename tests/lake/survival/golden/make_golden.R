@@ -1,0 +1,169 @@
+# Golden values for the hemalake survival engine, produced by R survival + cmprsk.
+# Regenerate (from /work/main): Rscript tests/lake/survival/golden/make_golden.R
+# Reads inputs/*.csv (written by make_inputs.py), writes one JSON file per analysis family.
+# Every number is written at full precision (digits = NA); R's NA becomes JSON null.
+suppressPackageStartupMessages({
+  library(survival)
+  library(cmprsk)
+  library(jsonlite)
+})
+
+args <- commandArgs(trailingOnly = FALSE)
+script <- sub("^--file=", "", args[grep("^--file=", args)])
+here <- if (length(script)) dirname(normalizePath(script)) else "tests/lake/survival/golden"
+inp <- function(name) read.csv(file.path(here, "inputs", paste0(name, ".csv")))
+out <- function(x, name) {
+  write_json(x, file.path(here, paste0(name, ".json")), digits = NA, auto_unbox = TRUE,
+             na = "null", pretty = TRUE)
+}
+
+versions <- list(R = R.version.string, survival = as.character(packageVersion("survival")),
+                 cmprsk = as.character(packageVersion("cmprsk")))
+
+# ---- Kaplan-Meier: survfit + quantile + summary(times=) -------------------------------------
+km_case <- function(d, conf, times) {
+  f <- survfit(Surv(time, status) ~ 1, data = d, conf.type = conf)
+  q <- quantile(f, probs = c(0.25, 0.5, 0.75))
+  s <- summary(f, times = times)
+  list(conf_type = conf, time = f$time, n_risk = f$n.risk, n_event = f$n.event,
+       surv = f$surv, std_err = f$std.err, lower = f$lower, upper = f$upper,
+       quantile = unname(q$quantile), quantile_lower = unname(q$lower),
+       quantile_upper = unname(q$upper),
+       at = list(time = s$time, surv = s$surv, std_err = s$std.err, n_risk = s$n.risk))
+}
+km <- list(versions = versions)
+for (case in c("d1", "e3", "mm_os")) {
+  d <- inp(case)
+  times <- if (case == "mm_os") c(365, 730, 1825) else c(4, 9)
+  for (conf in c("log", "log-log", "plain")) {
+    km[[paste(case, conf, sep = "/")]] <- km_case(d, conf, times)
+  }
+}
+d <- inp("mm_os")
+rev <- survfit(Surv(time, 1 - status) ~ 1, data = d)
+km[["mm_os/reverse"]] <- list(median = unname(quantile(rev, 0.5)$quantile),
+                              lower = unname(quantile(rev, 0.5)$lower),
+                              upper = unname(quantile(rev, 0.5)$upper))
+d <- inp("delayed")
+f <- survfit(Surv(tstart, tstop, status) ~ 1, data = d)
+km[["delayed/log"]] <- list(time = f$time, n_risk = f$n.risk, n_event = f$n.event,
+                            surv = f$surv, std_err = f$std.err)
+out(km, "km")
+
+# ---- log-rank: survdiff, stratified, rho = 1, trend from survdiff's O, E, V ----------------
+sd_case <- function(fit, scores = NULL) {
+  o <- if (is.matrix(fit$obs)) rowSums(fit$obs) else fit$obs
+  e <- if (is.matrix(fit$exp)) rowSums(fit$exp) else fit$exp
+  r <- list(chisq = fit$chisq, df = length(fit$n) - 1,
+            p = pchisq(fit$chisq, length(fit$n) - 1, lower.tail = FALSE),
+            observed = unname(o), expected = unname(e))
+  if (!is.null(scores)) {
+    u <- sum(scores * (o - e)); v <- drop(t(scores) %*% fit$var %*% scores)
+    r$trend_chisq <- u^2 / v
+    r$trend_p <- pchisq(u^2 / v, 1, lower.tail = FALSE)
+  }
+  r
+}
+lr <- list(versions = versions)
+d <- inp("d1")
+lr[["d1"]] <- sd_case(survdiff(Surv(time, status) ~ grp, data = d))
+lr[["d1/strat"]] <- sd_case(survdiff(Surv(time, status) ~ grp + strata(strat), data = d))
+lr[["d1/rho1"]] <- sd_case(survdiff(Surv(time, status) ~ grp, data = d, rho = 1))
+d <- inp("d2")
+lr[["d2"]] <- sd_case(survdiff(Surv(time, status) ~ x, data = d))
+d <- inp("mm_os")
+lr[["mm_os/iss"]] <- sd_case(survdiff(Surv(time, status) ~ iss, data = d), scores = c(1, 2, 3))
+lr[["mm_os/iss/strat_sex"]] <- sd_case(survdiff(Surv(time, status) ~ iss + strata(sex), data = d))
+lr[["mm_os/iss/rho1"]] <- sd_case(survdiff(Surv(time, status) ~ iss, data = d, rho = 1))
+lr[["mm_os/iss/rho0.5"]] <- sd_case(survdiff(Surv(time, status) ~ iss, data = d, rho = 0.5))
+out(lr, "logrank")
+
+# ---- Cox: coxph (efron, breslow, strata, counting process), concordance, cox.zph ---------
+cox_case <- function(fit) {
+  cc <- concordance(fit)
+  z <- cox.zph(fit)
+  list(coef = unname(coef(fit)), se = unname(sqrt(diag(vcov(fit)))),
+       loglik = fit$loglik, wald = unname(fit$wald.test), score = unname(fit$score),
+       lr = 2 * diff(fit$loglik), aic = AIC(fit), iter = fit$iter,
+       concordance = unname(cc$concordance), concordance_se = sqrt(unname(cc$var)),
+       concordance_counts = unname(cc$count[1:5]),
+       zph_chisq = unname(z$table[, "chisq"]), zph_df = unname(z$table[, "df"]),
+       zph_p = unname(z$table[, "p"]))
+}
+cx <- list(versions = versions)
+d <- inp("d2")
+for (ties in c("efron", "breslow")) {
+  cx[[paste0("d2/", ties)]] <- cox_case(coxph(Surv(time, status) ~ x, data = d, ties = ties))
+}
+d <- inp("mm_os")
+d$iss2 <- as.numeric(d$iss == 2); d$iss3 <- as.numeric(d$iss == 3)
+for (ties in c("efron", "breslow")) {
+  cx[[paste0("mm_os/", ties)]] <- cox_case(
+    coxph(Surv(time, status) ~ iss2 + iss3 + age10 + sex, data = d, ties = ties))
+}
+cx[["mm_os/strata_sex"]] <- cox_case(
+  coxph(Surv(time, status) ~ iss2 + iss3 + age10 + strata(sex), data = d))
+d <- inp("delayed")
+cx[["delayed/efron"]] <- cox_case(coxph(Surv(tstart, tstop, status) ~ x, data = d))
+out(cx, "cox")
+
+# ---- prognostic-system comparison on the same patients --------------------------------------
+d <- inp("mm_os")
+cmp <- list(versions = versions)
+for (sys in c("iss", "riss")) {
+  fit <- coxph(as.formula(paste0("Surv(time, status) ~ factor(", sys, ")")), data = d)
+  cc <- concordance(fit)
+  cmp[[sys]] <- list(concordance = unname(cc$concordance), concordance_se = sqrt(unname(cc$var)),
+                     lr = 2 * diff(fit$loglik), aic = AIC(fit), coef = unname(coef(fit)))
+}
+out(cmp, "prognostic")
+
+# ---- competing risks: cuminc (est, var, Gray's test) and crr ---------------------------------
+cr <- list(versions = versions)
+cr_case <- function(ci) {
+  curves <- ci[names(ci) != "Tests"]
+  r <- lapply(curves, function(z) list(time = z$time, est = z$est, var = z$var))
+  if (!is.null(ci$Tests)) {
+    r$tests <- list(cause = rownames(ci$Tests), stat = unname(ci$Tests[, "stat"]),
+                    pv = unname(ci$Tests[, "pv"]), df = unname(ci$Tests[, "df"]))
+  }
+  r
+}
+d <- inp("d3")
+cr[["d3"]] <- cr_case(cuminc(d$time, d$status, d$grp))
+cr[["d3/pooled"]] <- cr_case(cuminc(d$time, d$status))
+d <- inp("allo")
+cr[["allo"]] <- cr_case(cuminc(d$time, d$cause, d$donor))
+cr[["allo/strata"]] <- cr_case(cuminc(d$time, d$cause, d$donor, strata = d$ric))
+cr[["allo/rho1"]] <- cr_case(cuminc(d$time, d$cause, d$donor, rho = 1))
+cov <- cbind(ric = d$ric, haplo = as.numeric(d$donor == "HAPLO"), mud = as.numeric(d$donor == "MUD"))
+fg <- crr(d$time, d$cause, cov, failcode = 1, cencode = 0)
+cr[["allo/crr"]] <- list(coef = unname(fg$coef), se = unname(sqrt(diag(fg$var))),
+                         loglik = fg$loglik, loglik_null = fg$loglik.null, iter = fg$iter)
+out(cr, "competing")
+
+# ---- landmark and time-dependent covariate ---------------------------------------------------
+d <- inp("tdc")
+d$ever <- as.numeric(!is.na(d$transplant_day))
+naive <- coxph(Surv(time, status) ~ ever, data = d)
+tx <- d[d$ever == 1, ]
+cp <- rbind(
+  data.frame(id = which(d$ever == 0), tstart = 0, tstop = d$time[d$ever == 0],
+             status = d$status[d$ever == 0], tdc = 0),
+  data.frame(id = which(d$ever == 1), tstart = 0, tstop = tx$transplant_day, status = 0, tdc = 0),
+  data.frame(id = which(d$ever == 1), tstart = tx$transplant_day, tstop = tx$time,
+             status = tx$status, tdc = 1))
+tdcfit <- coxph(Surv(tstart, tstop, status) ~ tdc, data = cp)
+lm_day <- 100
+lmd <- d[d$time > lm_day, ]
+lmd$tx_by <- as.numeric(!is.na(lmd$transplant_day) & lmd$transplant_day <= lm_day)
+lmfit <- coxph(Surv(time - lm_day, status) ~ tx_by, data = lmd)
+lmlr <- survdiff(Surv(time - lm_day, status) ~ tx_by, data = lmd)
+out(list(versions = versions,
+         naive = list(coef = unname(coef(naive)), se = unname(sqrt(diag(vcov(naive))))),
+         tdc = list(coef = unname(coef(tdcfit)), se = unname(sqrt(diag(vcov(tdcfit)))),
+                    loglik = tdcfit$loglik, n_rows = nrow(cp)),
+         landmark = list(day = lm_day, n = nrow(lmd), n_excluded = nrow(d) - nrow(lmd),
+                         coef = unname(coef(lmfit)), se = unname(sqrt(diag(vcov(lmfit)))),
+                         chisq = lmlr$chisq)),
+    "landmark")

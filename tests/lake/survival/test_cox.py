@@ -1,0 +1,127 @@
+"""Cox PH against R coxph (Efron, Breslow, strata, counting process) and the 05 E5 fixture."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from lake.errors import AnalysisError
+from lake.survival import CoxPHFitter
+
+D2 = pl.DataFrame(
+    {
+        "time": [1, 1, 2, 2, 2, 3, 3, 4, 5, 5, 6, 7],
+        "status": [1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 0],
+        "x": [0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1, 0],
+    }
+)
+
+
+def _mm(golden_input: Callable[..., Any]) -> pl.DataFrame:
+    d = golden_input("mm_os")
+    return d.select(
+        "time",
+        "status",
+        iss2=(pl.col("iss") == 2).cast(pl.Float64),
+        iss3=(pl.col("iss") == 3).cast(pl.Float64),
+        age10="age10",
+        sex="sex",
+    )
+
+
+def _check(fit: CoxPHFitter, r: dict[str, Any], r_array: Callable[..., Any]) -> None:
+    np.testing.assert_allclose(fit.params_, r_array(r["coef"]), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(fit.standard_errors_, r_array(r["se"]), rtol=1e-6)
+    loglik = r_array(r["loglik"])
+    assert fit.log_likelihood_null_ == pytest.approx(loglik[0], rel=1e-10)
+    assert fit.log_likelihood_ == pytest.approx(loglik[1], rel=1e-10)
+    assert fit.wald_test_.statistic == pytest.approx(r["wald"], rel=1e-6)
+    assert fit.score_test_.statistic == pytest.approx(r["score"], rel=1e-6)
+    assert fit.likelihood_ratio_test_.statistic == pytest.approx(r["lr"], rel=1e-6)
+    assert fit.aic_ == pytest.approx(r["aic"], rel=1e-10)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_coxph_d2_golden(
+    ties: Any, golden: Callable[..., Any], r_array: Callable[..., Any]
+) -> None:
+    """R: coxph(Surv(time, status) ~ x, ties = ties) on D2 (heavy ties)."""
+    fit = CoxPHFitter(ties=ties).fit(D2, duration_col="time", event_col="status")
+    _check(fit, golden("cox", f"d2/{ties}"), r_array)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_coxph_mm_golden(
+    ties: Any,
+    golden: Callable[..., Any],
+    golden_input: Callable[..., Any],
+    r_array: Callable[..., Any],
+) -> None:
+    """R: coxph(Surv(time, status) ~ iss2 + iss3 + age10 + sex, ties = ties), 3,000 rows."""
+    fit = CoxPHFitter(ties=ties).fit(_mm(golden_input), duration_col="time", event_col="status")
+    _check(fit, golden("cox", f"mm_os/{ties}"), r_array)
+
+
+def test_coxph_strata_golden(
+    golden: Callable[..., Any], golden_input: Callable[..., Any], r_array: Callable[..., Any]
+) -> None:
+    """R: coxph(Surv(time, status) ~ iss2 + iss3 + age10 + strata(sex))."""
+    fit = CoxPHFitter().fit(
+        _mm(golden_input), duration_col="time", event_col="status", strata_col="sex"
+    )
+    _check(fit, golden("cox", "mm_os/strata_sex"), r_array)
+
+
+def test_coxph_counting_process_golden(
+    golden: Callable[..., Any], golden_input: Callable[..., Any], r_array: Callable[..., Any]
+) -> None:
+    """R: coxph(Surv(tstart, tstop, status) ~ x) with delayed entry."""
+    fit = CoxPHFitter().fit(
+        golden_input("delayed"), duration_col="tstop", event_col="status", entry_col="tstart"
+    )
+    _check(fit, golden("cox", "delayed/efron"), r_array)
+
+
+def test_e5_domain_values() -> None:
+    """05 E5: Efron beta 0.3388 (se 0.6731), Breslow 0.3332 (se 0.6729)."""
+    efron = CoxPHFitter().fit(D2, duration_col="time", event_col="status").coefficients_[0]
+    breslow = CoxPHFitter(ties="breslow").fit(D2, duration_col="time", event_col="status")
+    assert (round(efron.coef, 4), round(efron.hazard_ratio, 4), round(efron.se, 4)) == (
+        0.3388,
+        1.4032,
+        0.6731,
+    )
+    assert round(breslow.params_[0], 4) == 0.3332
+    assert round(breslow.standard_errors_[0], 4) == 0.6729
+
+
+def test_lifelines_difference(golden_input: Callable[..., Any]) -> None:
+    """lifelines (Efron only, early-stopping Newton) agrees with R only to ~1e-5 relative here.
+
+    Measured on mm_os (3,000 rows, 4 covariates): the largest relative difference of the
+    coefficients is below 1e-4 but typically above our 1e-9 agreement with R.
+    """
+    from lifelines import CoxPHFitter as LifelinesCox
+
+    d = _mm(golden_input)
+    ours = CoxPHFitter().fit(d, duration_col="time", event_col="status")
+    theirs = LifelinesCox().fit(d.to_pandas(), duration_col="time", event_col="status")
+    gap = np.max(np.abs(theirs.params_.to_numpy() / ours.params_ - 1))
+    assert gap < 1e-4
+
+
+def test_invalid_models_raise() -> None:
+    with pytest.raises(AnalysisError, match="no events"):
+        CoxPHFitter().fit(
+            D2.with_columns(status=pl.lit(0)), duration_col="time", event_col="status"
+        )
+    with pytest.raises(AnalysisError, match="collinear"):
+        CoxPHFitter().fit(
+            D2.with_columns(x2=pl.col("x") * 2), duration_col="time", event_col="status"
+        )
+    with pytest.raises(AnalysisError, match="no covariate"):
+        CoxPHFitter().fit(D2.select("time", "status"), duration_col="time", event_col="status")
