@@ -126,7 +126,7 @@ def _part(
             exprs.extend(_column_exprs(spec, pl.lit(value, pl.String), column, None))
             columns.append(_describe(spec, column, None, f"constant {key}"))
     frame = pl.concat([base, raw.select(exprs)], how="horizontal")
-    return _finish(spec.name, table_name, frame, columns, ids=ids)
+    return finish_part(spec.name, table_name, frame, columns, ids=ids)
 
 
 def _event_part(
@@ -144,7 +144,7 @@ def _event_part(
         columns.append(_describe(spec, column, mapping, mapping.source))
     frame = pl.concat([base, raw.select(exprs)], how="horizontal")
     frame = frame.filter(pl.col(raw_name("event_date")).is_not_null())
-    return _finish(spec.name, "events", frame, columns, ids=ids)
+    return finish_part(spec.name, "events", frame, columns, ids=ids)
 
 
 def _column_exprs(
@@ -175,9 +175,10 @@ def _describe(
     return MappedColumn(column.name, source, kind, date_format, unit)
 
 
-def _finish(
+def finish_part(
     file: str, table_name: str, frame: pl.DataFrame, columns: list[MappedColumn], *, ids: RowIds
 ) -> MappedPart:
+    """Give a mapped frame its load-wide row ids and file name."""
     start = ids.take(frame.height)
     frame = frame.with_row_index(RID, offset=start).with_columns(
         pl.col(RID).cast(pl.Int64), pl.lit(file).alias(FILE)

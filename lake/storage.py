@@ -1,0 +1,228 @@
+"""The lake's I/O edge: Delta reads (time-travelled by lake version) and site-scoped writes.
+
+Layout: ``<root>/<table>/`` is a Delta table per harmonised table, partitioned by ``site``; the
+system tables ``_quarantine``, ``_data_queries``, ``_load_log``, ``_site_status`` sit beside
+them, and ``_manifest`` defines the *lake version*: one row per committed load with the Delta
+version of every table it left behind (JSON). Readers open a manifest row and time-travel each
+table to its recorded version, so a load that writes eight tables is atomic for them: until its
+manifest row lands, nobody sees any of its writes; if it dies half way, the next load simply
+overwrites the same site partitions again.
+
+Writers replace one site's rows with ``write_deltalake(mode="overwrite", predicate="site =
+'<SITE>'")`` so other sites are untouched, and carry the load's metadata as Delta commit
+``custom_metadata``. A per-lake ``fcntl`` lock serialises the write phase of concurrent loads.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+
+from lake.errors import LakeError, LoadError
+
+logger = logging.getLogger(__name__)
+
+MANIFEST: Final = "_manifest"
+LOCK_FILE: Final = ".hemalake.lock"
+#: Test-only fault injection: seconds to sleep after each table write of a commit, so a test
+#: can kill a load between two table writes. Never set in production.
+FAULT_PAUSE_ENV: Final = "HEMALAKE_FAULT_PAUSE_AFTER_TABLE"
+MANIFEST_SCHEMA: Final = pl.Schema(
+    {
+        "lake_version": pl.Int64(),
+        "committed_at": pl.Datetime("us", "UTC"),
+        "load_id": pl.String(),
+        "site": pl.String(),
+        "table_versions": pl.String(),
+    }
+)
+
+PredicateValue = str | int | float | date
+
+
+def equals_predicate(column: str, value: PredicateValue) -> str:
+    """A Delta SQL predicate ``column = value`` built from a typed value, quotes escaped.
+
+    Examples
+    --------
+    >>> equals_predicate("site", "IT-BOL")
+    "site = 'IT-BOL'"
+    >>> equals_predicate("site", "O'Hara")
+    "site = 'O''Hara'"
+    """
+    if not column.isidentifier():
+        raise ValueError(f"{column!r} is not a plain column name")
+    if isinstance(value, bool):
+        raise TypeError("boolean predicates are not supported")
+    if isinstance(value, str):
+        literal = "'" + value.replace("'", "''") + "'"
+    elif isinstance(value, date):
+        literal = f"'{value.isoformat()}'"
+    else:
+        literal = repr(value)
+    return f"{column} = {literal}"
+
+
+@dataclass(frozen=True, slots=True)
+class LakeSnapshot:
+    """One lake version: every table pinned to the Delta version its manifest row recorded."""
+
+    root: Path
+    version: int
+    committed_at: datetime
+    table_versions: Mapping[str, int] = field(repr=False)
+
+    def scan(self, table_name: str) -> pl.LazyFrame:
+        """The table as of this lake version; ``LakeError`` lists the tables if unknown."""
+        if table_name not in self.table_versions:
+            valid = ", ".join(sorted(self.table_versions))
+            raise LakeError(
+                f"lake {self.root} version {self.version} has no table "
+                f"{table_name!r}; tables: {valid}"
+            )
+        return pl.scan_delta(str(self.root / table_name), version=self.table_versions[table_name])
+
+    def history(self) -> pl.DataFrame:
+        """Every manifest row up to and including this version, oldest first."""
+        return _manifest(self.root).filter(pl.col("lake_version") <= self.version)
+
+
+def open_lake(root: Path | str, lake_version: int | None = None) -> LakeSnapshot:
+    """The newest lake version at ``root``, or the pinned ``lake_version``.
+
+    Raises
+    ------
+    LakeError
+        The lake is empty (no committed load) or ``lake_version`` does not exist; the message
+        lists the valid versions.
+    """
+    root = Path(root)
+    manifest = _manifest(root)
+    if manifest.is_empty():
+        raise LakeError(
+            f"lake {root} is empty: no load has been committed yet; run `hemalake load` first"
+        )
+    if lake_version is None:
+        row = manifest.row(-1, named=True)
+    else:
+        matches = manifest.filter(pl.col("lake_version") == lake_version)
+        if matches.is_empty():
+            valid = ", ".join(str(v) for v in manifest.get_column("lake_version").to_list())
+            raise LakeError(f"lake {root} has no version {lake_version}; valid versions: {valid}")
+        row = matches.row(0, named=True)
+    return LakeSnapshot(
+        root=root,
+        version=int(row["lake_version"]),
+        committed_at=row["committed_at"],
+        table_versions={k: int(v) for k, v in json.loads(row["table_versions"]).items()},
+    )
+
+
+def read_latest(root: Path | str, table_name: str) -> pl.DataFrame | None:
+    """The current state of a (system) table outside lake versioning, or ``None`` if absent.
+
+    For the operational logs ``_load_log`` and ``_site_status``, which record failed and
+    unchanged loads too and are therefore not pinned by the manifest.
+    """
+    path = Path(root) / table_name
+    if not DeltaTable.is_deltatable(str(path)):
+        return None
+    return pl.read_delta(str(path))
+
+
+@contextmanager
+def lake_lock(root: Path | str) -> Iterator[None]:
+    """Exclusive per-lake lock (``fcntl.flock``) held for a load's write phase."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / LOCK_FILE).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def commit_site_load(
+    root: Path | str,
+    *,
+    site: str,
+    load_id: str,
+    tables: Mapping[str, pl.DataFrame],
+    metadata: Mapping[str, str],
+) -> int:
+    """Replace ``site``'s rows in every table of ``tables`` and record a new lake version.
+
+    Call it while holding :func:`lake_lock`. Each frame must contain a ``site`` column equal to
+    ``site`` (an empty frame deletes the site's rows). Returns the new lake version.
+
+    Raises
+    ------
+    LoadError
+        A Delta write failed; the lake version is unchanged (the manifest was not written).
+    """
+    root = Path(root)
+    manifest = _manifest(root)
+    previous = {} if manifest.is_empty() else json.loads(manifest.item(-1, "table_versions"))
+    version = 1 if manifest.is_empty() else int(manifest.item(-1, "lake_version")) + 1
+    properties = CommitProperties(
+        custom_metadata={**metadata, "site": site, "load_id": load_id, "lake_version": str(version)}
+    )
+    pause = float(os.environ.get(FAULT_PAUSE_ENV, "0"))
+    versions = dict(previous)
+    predicate = equals_predicate("site", site)
+    try:
+        for name, frame in tables.items():
+            write_deltalake(
+                str(root / name),
+                frame.to_arrow(),
+                mode="overwrite",
+                predicate=predicate,
+                partition_by=["site"],
+                commit_properties=properties,
+            )
+            versions[name] = DeltaTable(str(root / name)).version()
+            logger.debug("wrote %s rows of %s for %s", frame.height, name, site)
+            if pause:
+                time.sleep(pause)
+    except OSError as exc:
+        raise LoadError(
+            f"writing the {site} load to {root} failed ({exc}); lake version "
+            f"{version - 1} is intact, retry the load"
+        ) from exc
+    row = pl.DataFrame(
+        {
+            "lake_version": [version],
+            "committed_at": [datetime.now(UTC)],
+            "load_id": [load_id],
+            "site": [site],
+            "table_versions": [json.dumps(versions, sort_keys=True)],
+        },
+        schema=MANIFEST_SCHEMA,
+    )
+    write_deltalake(
+        str(root / MANIFEST), row.to_arrow(), mode="append", commit_properties=properties
+    )
+    return version
+
+
+def append_rows(root: Path | str, table_name: str, frame: pl.DataFrame) -> None:
+    """Append ``frame`` to a log table (``_load_log``, ``_site_status``)."""
+    write_deltalake(str(Path(root) / table_name), frame.to_arrow(), mode="append")
+
+
+def _manifest(root: Path) -> pl.DataFrame:
+    frame = read_latest(root, MANIFEST)
+    return MANIFEST_SCHEMA.to_frame() if frame is None else frame.sort("lake_version")

@@ -1,0 +1,261 @@
+"""Load one site: spec -> read -> map -> pseudonymise -> validate -> one new lake version.
+
+The expensive work (reading, mapping, checks) runs without any lock, so two sites load in
+parallel; only the Delta write phase takes the per-lake lock (:func:`lake.storage.lake_lock`).
+A load is idempotent: when the sources' SHA-256 digests and the spec version equal those of
+the site's last committed load, nothing is written and the lake version does not change. A
+corrected file replaces all of that site's rows in one new lake version; other sites'
+partitions are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+from lake.errors import HemalakeError
+from lake.storage import append_rows, commit_site_load, lake_lock, open_lake, read_latest
+
+from loaders.data_queries import run_data_queries
+from loaders.mapping import RAW_ID, MappedPart, RowIds, fill_default_ldh_uln, map_file
+from loaders.omop import map_omop
+from loaders.pseudonym import load_key, pseudonymise
+from loaders.readers import read_file, read_omop, source_digest
+from loaders.reporting import Reporter, SilentReporter
+from loaders.result import LoadResult
+from loaders.spec import SiteSpec, parse_spec
+from loaders.system_tables import LOAD_LOG, SITE_STAGES, SITE_STATUS, LoadStatus, SiteStage
+from loaders.validate import Validated, validate
+
+logger = logging.getLogger(__name__)
+
+LOADER_VERSION: Final = "1.0.0"
+LOAD_LOG_TABLE: Final = "_load_log"
+SITE_STATUS_TABLE: Final = "_site_status"
+QUARANTINE_TABLE: Final = "_quarantine"
+DATA_QUERIES_TABLE: Final = "_data_queries"
+
+
+def load_site(
+    spec_path: Path | str,
+    *,
+    lake_root: Path | str,
+    key_file: Path | str | None = None,
+    reporter: Reporter | None = None,
+) -> LoadResult:
+    """Load the site described by the mapping spec at ``spec_path`` into the lake.
+
+    Raises
+    ------
+    ConfigError
+        The spec or the pseudonym key is invalid (nothing is written).
+    SourceError
+        A declared file or column cannot be read (the failure is logged in ``_load_log``).
+    LoadError
+        The Delta write failed; the previous lake version is intact.
+    """
+    reporter = reporter or SilentReporter()
+    lake_root = Path(lake_root)
+    spec = parse_spec(spec_path)
+    key = load_key(key_file)
+    stages = _Stages(spec.site, uuid.uuid4().hex, reporter)
+    reporter.start(spec.site, stages=len(SITE_STAGES))
+    stages.reach("registered", f"spec {spec.path.name} version {spec.spec_version}")
+    digests: dict[str, str] = {}
+    try:
+        digests = {f.name: source_digest(f) for f in spec.files}
+        unchanged = _unchanged_version(lake_root, spec, digests)
+        if unchanged is not None:
+            result = LoadResult(
+                spec.site, stages.load_id, "unchanged", unchanged, spec.spec_version
+            )
+            reporter.finish(result)
+            return result
+        parts = _read_and_map(spec, key)
+        stages.reach("uploaded", f"{len(spec.files)} file(s) read")
+        stages.reach("mapped", f"{len(parts)} table part(s) mapped and pseudonymised")
+        validated = validate(parts, site=spec.site, load_id=stages.load_id)
+        queries = run_data_queries(validated.tables, site=spec.site, load_id=stages.load_id)
+        stages.reach("validated", f"{validated.quarantine.height} quarantine issue(s)")
+        result = _commit(
+            lake_root, spec, stages, digests=digests, validated=validated, queries=queries
+        )
+    except HemalakeError as exc:
+        _record_failure(lake_root, spec, stages, digests, exc)
+        raise
+    reporter.finish(result)
+    return result
+
+
+class _Stages:
+    """The onboarding stages a load reached, for ``_site_status`` and the reporter."""
+
+    def __init__(self, site: str, load_id: str, reporter: Reporter) -> None:
+        self.site = site
+        self.load_id = load_id
+        self.started_at = datetime.now(UTC)
+        self._reporter = reporter
+        self._rows: list[tuple[str, datetime, str]] = []
+
+    def reach(self, stage: SiteStage, detail: str) -> None:
+        self._rows.append((stage, datetime.now(UTC), detail))
+        self._reporter.stage(stage)
+
+    def frame(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "site": [self.site] * len(self._rows),
+                "load_id": [self.load_id] * len(self._rows),
+                "stage": [r[0] for r in self._rows],
+                "reached_at": [r[1] for r in self._rows],
+                "detail": [r[2] for r in self._rows],
+            },
+            schema=SITE_STATUS,
+        )
+
+
+def _read_and_map(spec: SiteSpec, key: bytes) -> list[MappedPart]:
+    ids = RowIds()
+    parts: list[MappedPart] = []
+    for file_spec in spec.files:
+        if file_spec.format == "omop":
+            parts.extend(map_omop(file_spec, read_omop(file_spec), ids=ids))
+        else:
+            parts.extend(map_file(file_spec, read_file(file_spec), ids=ids))
+    parts = [fill_default_ldh_uln(part, spec.ldh_uln_u_l) for part in parts]
+    return _pseudonymise_parts(parts, key=key, site=spec.site)
+
+
+def _pseudonymise_parts(parts: list[MappedPart], *, key: bytes, site: str) -> list[MappedPart]:
+    """Replace every part's raw site id by its pseudonym, hashing each distinct id once."""
+    if not parts:
+        return parts
+    raw = pl.concat([part.frame.get_column(RAW_ID) for part in parts])
+    pseudonyms = pseudonymise(raw, key=key, site=site)
+    result, offset = [], 0
+    for part in parts:
+        column = pseudonyms.slice(offset, part.frame.height).alias("patient_id")
+        offset += part.frame.height
+        frame = part.frame.drop(RAW_ID).with_columns(column)
+        result.append(MappedPart(part.file, part.table, frame, part.columns))
+    return result
+
+
+def _unchanged_version(lake_root: Path, spec: SiteSpec, digests: dict[str, str]) -> int | None:
+    """The current lake version if the site's last committed load had these inputs."""
+    log = read_latest(lake_root, LOAD_LOG_TABLE)
+    if log is None:
+        return None
+    last = log.filter((pl.col("site") == spec.site) & (pl.col("status") == "committed"))
+    if last.is_empty():
+        return None
+    row = last.sort("finished_at").row(-1, named=True)
+    same = row["spec_version"] == spec.spec_version and json.loads(row["source_digests"]) == digests
+    return open_lake(lake_root).version if same else None
+
+
+def _commit(
+    lake_root: Path,
+    spec: SiteSpec,
+    stages: _Stages,
+    *,
+    digests: dict[str, str],
+    validated: Validated,
+    queries: pl.DataFrame,
+) -> LoadResult:
+    counts = validated.counts
+    metadata = {
+        "spec_version": spec.spec_version,
+        "loader_version": LOADER_VERSION,
+        "source_digests": json.dumps(digests, sort_keys=True),
+        "row_counts": json.dumps({t: f.height for t, f in validated.tables.items()}),
+    }
+    tables = {
+        **validated.tables,
+        QUARANTINE_TABLE: validated.quarantine,
+        DATA_QUERIES_TABLE: queries,
+    }
+    with lake_lock(lake_root):
+        version = commit_site_load(
+            lake_root, site=spec.site, load_id=stages.load_id, tables=tables, metadata=metadata
+        )
+        stages.reach("finalised", f"lake version {version}")
+        _log(
+            lake_root,
+            spec,
+            stages,
+            digests=digests,
+            status="committed",
+            version=version,
+            counts=counts,
+            message="",
+        )
+        append_rows(lake_root, SITE_STATUS_TABLE, stages.frame())
+    issues = validated.quarantine.group_by("check").len()
+    return LoadResult(
+        site=spec.site,
+        load_id=stages.load_id,
+        status="committed",
+        lake_version=version,
+        spec_version=spec.spec_version,
+        counts=counts,
+        issues_by_check=dict(zip(issues["check"].to_list(), issues["len"].to_list(), strict=True)),
+        data_queries=queries.height,
+    )
+
+
+def _record_failure(
+    lake_root: Path, spec: SiteSpec, stages: _Stages, digests: dict[str, str], exc: Exception
+) -> None:
+    with lake_lock(lake_root):
+        _log(
+            lake_root,
+            spec,
+            stages,
+            digests=digests,
+            status="failed",
+            version=None,
+            counts=None,
+            message=str(exc),
+        )
+        append_rows(lake_root, SITE_STATUS_TABLE, stages.frame())
+
+
+def _log(
+    lake_root: Path,
+    spec: SiteSpec,
+    stages: _Stages,
+    *,
+    digests: dict[str, str],
+    status: LoadStatus,
+    version: int | None,
+    counts: pl.DataFrame | None,
+    message: str,
+) -> None:
+    def total(column: str) -> int | None:
+        return None if counts is None else int(counts.get_column(column).sum())
+
+    row = pl.DataFrame(
+        {
+            "site": [spec.site],
+            "load_id": [stages.load_id],
+            "status": [status],
+            "started_at": [stages.started_at],
+            "finished_at": [datetime.now(UTC)],
+            "lake_version": [version],
+            "spec_version": [spec.spec_version],
+            "loader_version": [LOADER_VERSION],
+            "source_digests": [json.dumps(digests, sort_keys=True)],
+            "rows_in": [total("rows_in")],
+            "rows_accepted": [total("rows_accepted")],
+            "rows_quarantined": [total("rows_quarantined")],
+            "message": [message],
+        },
+        schema=LOAD_LOG,
+    )
+    append_rows(lake_root, LOAD_LOG_TABLE, row)
