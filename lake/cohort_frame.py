@@ -39,9 +39,9 @@ _WIDE_TABLES: Final = (PATIENTS, BASELINE, GENETICS, COMORBIDITIES)
 #: Table providing each stored attribute (``patient_id`` and ``site`` come from ``patients``).
 STORED_HOME: Final = {
     c.name: t.name
-    for t in reversed(_WIDE_TABLES)
+    for t in _WIDE_TABLES
     for c in t.columns
-    if c.name not in ("patient_id",) and (t is PATIENTS or c.name != "site")
+    if c.name != "patient_id" and (t is PATIENTS or c.name != "site")
 }
 
 TREATMENT_COLUMNS: Final = ("n_lines", "agents_received", "strategies", "best_response")
@@ -153,3 +153,18 @@ def attribute_frame(source: TableSource, columns: Collection[str]) -> pl.LazyFra
                 pl.col(c).fill_null(_EMPTY_FILL[c]) for c in cols if c in _EMPTY_FILL
             )
     return frame
+
+
+def _stored_dtype(name: str) -> pl.DataType:
+    return next(t.schema[name] for t in _WIDE_TABLES if name in t.schema)
+
+
+#: Attributes a cohort can be broken down by (coded, free-text category, boolean or list).
+CATEGORICAL_ATTRIBUTES: Final = tuple(
+    name for name in STORED_HOME if _stored_dtype(name) in (pl.String(), pl.Boolean())
+) + ("agents_received", "strategies", "best_response", *TRANSPLANT_COLUMNS, "event_types")
+#: Attributes a histogram can be drawn of.
+NUMERIC_ATTRIBUTES: Final = (
+    *(name for name in STORED_HOME if _stored_dtype(name).is_numeric()),
+    "n_lines",
+)

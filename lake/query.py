@@ -180,25 +180,36 @@ class LakeGateway:
         One attribute frame (the union of the columns the filters need) is collected per lake
         version, so a request asking for several cohorts scans each table once.
         """
-        snapshots: dict[int | None, TableSource] = {}
+        snapshots: dict[int | None, TableSource | HemalakeError] = {}
+        plans: dict[int, pl.LazyFrame] = {}
+        collected: dict[int, pl.DataFrame] = {}
+
+        def select(version: int, cohort_filter: CohortFilter) -> pl.DataFrame:
+            if version not in collected:  # only when some cohort is not cached yet
+                collected[version] = plans[version].collect()
+            return collected[version].filter(compile_filter(cohort_filter)).select("patient_id")
+
         for requested in dict.fromkeys(version for version, _ in keys):
-            snapshots[requested] = self.snapshot(requested)
-        frames: dict[int, pl.LazyFrame] = {}
-        for requested, snap in snapshots.items():
+            try:
+                snap = snapshots[requested] = self.snapshot(requested)
+            except HemalakeError as error:
+                snapshots[requested] = error
+                continue
             columns = frozenset().union(*(required_columns(f) for v, f in keys if v == requested))
-            frames[snap.version] = attribute_frame(snap, sorted(columns)).collect().lazy()
+            plans[snap.version] = attribute_frame(snap, sorted(columns))
         results: list[Cohort | HemalakeError] = []
         for requested, cohort_filter in keys:
-            version = snapshots[requested].version
-            try:
-                ids = self._cohorts.get_or_compute(
-                    (version, cohort_filter),
-                    partial(_select_patients, frames[version], cohort_filter),
-                )
-            except HemalakeError as error:
-                results.append(error)
-            else:
-                results.append(Cohort(lake_version=version, filter=cohort_filter, patient_ids=ids))
+            opened = snapshots[requested]
+            if isinstance(opened, HemalakeError):
+                results.append(opened)
+                continue
+            ids = self._cohorts.get_or_compute(
+                (opened.version, cohort_filter),
+                partial(select, opened.version, cohort_filter),
+            )
+            results.append(
+                Cohort(lake_version=opened.version, filter=cohort_filter, patient_ids=ids)
+            )
         return results
 
     def _attributes(self, cohort: Cohort, attributes: Sequence[str]) -> pl.DataFrame:
@@ -326,10 +337,6 @@ class LakeGateway:
             ),
             disclose=partial(disclose_completeness, policy=self.policy),
         )
-
-
-def _select_patients(frame: pl.LazyFrame, cohort_filter: CohortFilter) -> pl.DataFrame:
-    return frame.filter(compile_filter(cohort_filter)).select("patient_id").collect()
 
 
 @dataclass(frozen=True, slots=True)

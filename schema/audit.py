@@ -1,0 +1,51 @@
+"""The request audit: one record per GraphQL operation, whatever its outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from graphql import GraphQLSyntaxError, parse, print_ast
+from lake.access import AuditRecord
+from lake.query import query_hash
+from strawberry.extensions import SchemaExtension
+
+from schema.context import Context
+
+
+def normalised_query_hash(
+    query: str | None, variables: dict[str, object] | None, operation_name: str | None
+) -> str:
+    """SHA-256 of the printed AST (whitespace and comments removed), variables and operation."""
+    try:
+        text = print_ast(parse(query or ""))
+    except GraphQLSyntaxError:
+        text = query or ""
+    return query_hash({"query": text, "variables": variables or {}, "operation": operation_name})
+
+
+class AuditRequests(SchemaExtension):
+    """Record who ran which operation, on which lake version, and how it ended."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        ctx = self.execution_context
+        context = ctx.context
+        if not isinstance(context, Context):  # pragma: no cover - the service always builds one
+            return
+        errors = ctx.result.errors if ctx.result is not None else ctx.pre_execution_errors
+        codes = [
+            str((e.extensions or {}).get("code", "GRAPHQL_VALIDATION_FAILED")) for e in errors or []
+        ]
+        context.audit.record(
+            AuditRecord(
+                at=dt.datetime.now(dt.UTC),
+                user=context.caller.user,
+                role=context.caller.role,
+                action=f"graphql:{ctx.operation_name or 'anonymous'}",
+                query_hash=normalised_query_hash(ctx.query, ctx.variables, ctx.operation_name),
+                lake_version=max(context.lake_versions, default=None),
+                outcome="error" if codes else "ok",
+                code=codes[0] if codes else None,
+            )
+        )

@@ -1,0 +1,29 @@
+"""The per-request context every resolver receives as ``Info[Context, None]``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lake.access import AuditSink, Caller
+from lake.query import LakeGateway
+
+from schema.dataloaders import DataLoaders
+
+
+@dataclass
+class Context:
+    """Who is asking, the lake boundary, this request's DataLoaders and the audit sink.
+
+    ``lake_versions`` collects the lake versions the request read, for the request's audit entry.
+    """
+
+    caller: Caller
+    gateway: LakeGateway
+    loaders: DataLoaders
+    audit: AuditSink
+    lake_versions: set[int] = field(default_factory=set)
+
+    @classmethod
+    def for_request(cls, *, caller: Caller, gateway: LakeGateway, audit: AuditSink) -> Context:
+        """A fresh context (with fresh DataLoaders) for one request."""
+        return cls(caller=caller, gateway=gateway, loaders=DataLoaders.create(gateway), audit=audit)

@@ -1,0 +1,86 @@
+"""The public error set: the only errors whose message reaches a client.
+
+Each carries a stable ``code`` in ``extensions`` that clients branch on. Any other exception is
+masked to "Unexpected error." by :func:`should_mask_error`. Messages say what to fix and never
+contain patient data: they are built from the request's own arguments and the lake's code lists.
+
+=====================  =============================================================
+code                   meaning
+=====================  =============================================================
+BAD_REQUEST            an argument is invalid (names the field and the valid values)
+UNKNOWN_SCORE          the risk score is not registered (lists the registered ones)
+EMPTY_COHORT           the cohort, or a group of it, has no patients
+FORBIDDEN              the caller's role does not allow this result
+UNAUTHENTICATED        no valid API key was given
+LAKE_VERSION_NOT_FOUND the pinned lake version does not exist
+COST_LIMIT_EXCEEDED    the query asks for too many expensive fields at once
+=====================  =============================================================
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from graphql import GraphQLError
+from lake import errors as lake_errors
+
+
+class PublicError(Exception):
+    """An error whose message and code are shown to the client."""
+
+    code: ClassVar[str] = "BAD_REQUEST"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.extensions = {"code": self.code}
+
+
+class BadRequestError(PublicError):
+    """An argument is invalid."""
+
+    code = "BAD_REQUEST"
+
+
+class UnknownScoreError(PublicError):
+    """The risk score asked for is not registered."""
+
+    code = "UNKNOWN_SCORE"
+
+
+class EmptyCohortError(PublicError):
+    """The cohort (or a group of it) has no patients."""
+
+    code = "EMPTY_COHORT"
+
+
+class ForbiddenError(PublicError):
+    """The caller's role does not allow the result."""
+
+    code = "FORBIDDEN"
+
+
+class LakeVersionNotFoundError(PublicError):
+    """The pinned lake version does not exist."""
+
+    code = "LAKE_VERSION_NOT_FOUND"
+
+
+def public_error(error: lake_errors.HemalakeError) -> PublicError:
+    """The public error for a lake error; lake messages already say what to fix."""
+    if isinstance(error, lake_errors.EmptyCohortError):
+        return EmptyCohortError(str(error))
+    if isinstance(error, lake_errors.AccessDeniedError):
+        return ForbiddenError(str(error))
+    if isinstance(error, lake_errors.LakeError):
+        return LakeVersionNotFoundError(str(error))
+    return BadRequestError(str(error))
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    """Mask every error raised while executing except the public ones.
+
+    Errors without an original exception come from parsing and validation (including the
+    depth, alias, token and cost limits): they describe the query, not the data, and pass.
+    """
+    original = error.original_error
+    return original is not None and not isinstance(original, PublicError)

@@ -1,0 +1,1 @@
+"""Typed GraphQL input types; each validates itself and converts to a lake value."""

@@ -1,0 +1,217 @@
+"""The cohort filter input: typed fields, combined with AND, plus allOf / anyOf / not.
+
+Each input validates in ``__post_init__`` (raising :class:`schema.errors.BadRequestError` naming the
+field) and converts to the typed filters of :mod:`lake.cohort` with ``to_filter()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import strawberry
+from lake import cohort as lc
+
+from schema.errors import BadRequestError
+from schema.types.enums import (
+    Agent,
+    DataOrigin,
+    Disease,
+    EventType,
+    ImwgResponse,
+    Marker,
+    MarkerStatus,
+    Sex,
+    TherapyStrategy,
+    TransplantType,
+)
+
+
+def _check_bounds(field: str, low: object, high: object) -> None:
+    if low is None and high is None:
+        raise BadRequestError(f"{field}: give min, max or both")
+    if low is not None and high is not None and low > high:  # type: ignore[operator]  # same type
+        raise BadRequestError(f"{field}: min ({low}) is greater than max ({high})")
+
+
+@strawberry.input(description="A closed numeric range; either bound may be omitted.")
+class FloatRangeInput:
+    min: float | None = strawberry.field(default=None, description="Lower bound (inclusive).")
+    max: float | None = strawberry.field(default=None, description="Upper bound (inclusive).")
+
+
+@strawberry.input(description="A closed date range; either bound may be omitted.")
+class DateRangeInput:
+    start: dt.date | None = strawberry.field(default=None, description="First day (inclusive).")
+    end: dt.date | None = strawberry.field(default=None, description="Last day (inclusive).")
+
+    def __post_init__(self) -> None:
+        _check_bounds("diagnosisDate", self.start, self.end)
+
+
+@strawberry.input(description="Patients whose marker has one of the statuses.")
+class MarkerFilterInput:
+    marker: Marker = strawberry.field(description="The genetic marker or comorbidity item.")
+    statuses: list[MarkerStatus] = strawberry.field(
+        description="Accepted statuses; a missing record counts as NOT_TESTED."
+    )
+
+    def __post_init__(self) -> None:
+        if not self.statuses:
+            raise BadRequestError("markers.statuses: give at least one status")
+
+
+@strawberry.input(description="Treatment history conditions (all given conditions must hold).")
+class TreatmentFilterInput:
+    agents_any: list[Agent] | None = strawberry.field(
+        default=None, description="Received at least one of these agents in any line."
+    )
+    agents_all: list[Agent] | None = strawberry.field(
+        default=None, description="Received every one of these agents (in any lines)."
+    )
+    lines: FloatRangeInput | None = strawberry.field(
+        default=None, description="Number of lines of therapy (inclusive range)."
+    )
+    transplant: TransplantType | None = strawberry.field(
+        default=None, description="Received at least one transplant of this type."
+    )
+    strategy: TherapyStrategy | None = strawberry.field(
+        default=None, description="At least one line given with this strategy."
+    )
+
+    def to_filters(self) -> list[lc.CohortFilter]:
+        """The lake filters for the conditions given."""
+        out: list[lc.CohortFilter] = []
+        for agents, mode in ((self.agents_any, "any"), (self.agents_all, "all")):
+            if agents is not None:
+                if not agents:
+                    raise BadRequestError(
+                        f"treatment.agents{mode.title()}: give at least one agent"
+                    )
+                out.append(lc.ReceivedAgents(tuple(a.value for a in agents), mode=mode))  # type: ignore[arg-type]
+        if self.lines is not None:
+            _check_bounds("treatment.lines", self.lines.min, self.lines.max)
+            low, high = self.lines.min, self.lines.max
+            out.append(
+                lc.LineCount(
+                    minimum=None if low is None else int(low),
+                    maximum=None if high is None else int(high),
+                )
+            )
+        if self.transplant is not None:
+            out.append(lc.Transplanted(self.transplant.value))
+        if self.strategy is not None:
+            out.append(lc.Strategy(self.strategy.value))
+        return out
+
+
+@strawberry.input(description="Best IMWG response over all lines, on the ordered scale.")
+class ResponseRangeInput:
+    at_least: ImwgResponse | None = strawberry.field(
+        default=None, description="Best response at least this good."
+    )
+    at_most: ImwgResponse | None = strawberry.field(
+        default=None, description="Best response at most this good."
+    )
+
+    def __post_init__(self) -> None:
+        if self.at_least is None and self.at_most is None:
+            raise BadRequestError("bestResponse: give atLeast, atMost or both")
+
+
+Column = Literal["disease", "sex", "data_origin", "site", "source_study", "study_arm"]
+
+
+@strawberry.input(
+    description=(
+        "Which patients to include. Every field given must hold (AND); omitted fields do not "
+        "filter. Use allOf / anyOf / not to combine sub-filters."
+    )
+)
+class CohortFilterInput:
+    diseases: list[Disease] | None = strawberry.field(default=None, description="Diseases.")
+    sites: list[str] | None = strawberry.field(default=None, description="Site codes.")
+    source_studies: list[str] | None = strawberry.field(
+        default=None, description="Source trials or registries."
+    )
+    study_arms: list[str] | None = strawberry.field(
+        default=None, description="Randomised arms within the source studies."
+    )
+    data_origins: list[DataOrigin] | None = strawberry.field(
+        default=None, description="Trial and/or real-world data."
+    )
+    sexes: list[Sex] | None = strawberry.field(default=None, description="Sex at birth.")
+    age: FloatRangeInput | None = strawberry.field(
+        default=None,
+        description="Age at diagnosis in years (patients with unknown age never match).",
+    )
+    diagnosis_date: DateRangeInput | None = strawberry.field(
+        default=None, description="Date of diagnosis."
+    )
+    markers: list[MarkerFilterInput] | None = strawberry.field(
+        default=None, description="Marker conditions; each must hold."
+    )
+    treatment: TreatmentFilterInput | None = strawberry.field(
+        default=None, description="Treatment history conditions."
+    )
+    best_response: ResponseRangeInput | None = strawberry.field(
+        default=None, description="Best response range (myeloma, IMWG 2016)."
+    )
+    had_events: list[EventType] | None = strawberry.field(
+        default=None, description="Patients with at least one event of each of these types."
+    )
+    all_of: list[CohortFilterInput] | None = strawberry.field(
+        default=None, description="Sub-filters that must all hold."
+    )
+    any_of: list[CohortFilterInput] | None = strawberry.field(
+        default=None, description="Sub-filters of which at least one must hold."
+    )
+    not_: CohortFilterInput | None = strawberry.field(
+        default=None, name="not", description="A sub-filter that must not hold."
+    )
+
+    def to_filter(self) -> lc.CohortFilter:
+        """The lake filter: the AND of every condition given."""
+        parts: list[lc.CohortFilter] = []
+        coded: list[tuple[Column, list[str] | None]] = [
+            ("disease", None if self.diseases is None else [d.value for d in self.diseases]),
+            ("site", self.sites),
+            ("source_study", self.source_studies),
+            ("study_arm", self.study_arms),
+            (
+                "data_origin",
+                None if self.data_origins is None else [d.value for d in self.data_origins],
+            ),
+            ("sex", None if self.sexes is None else [s.value for s in self.sexes]),
+        ]
+        for column, values in coded:
+            if values is not None:
+                if not values:
+                    raise BadRequestError(f"{column}: give at least one value or omit the field")
+                parts.append(lc.CodeIn(column=column, values=tuple(sorted(values))))
+        if self.age is not None:
+            _check_bounds("age", self.age.min, self.age.max)
+            parts.append(lc.AgeRange(minimum=self.age.min, maximum=self.age.max))
+        if self.diagnosis_date is not None:
+            parts.append(lc.DiagnosisDateRange(self.diagnosis_date.start, self.diagnosis_date.end))
+        for m in self.markers or []:
+            statuses = tuple(sorted(s.value for s in m.statuses))
+            parts.append(lc.MarkerStatus(marker=m.marker.value, statuses=statuses))
+        if self.treatment is not None:
+            parts.extend(self.treatment.to_filters())
+        if self.best_response is not None:
+            low, high = self.best_response.at_least, self.best_response.at_most
+            parts.append(
+                lc.BestResponse(
+                    at_least=None if low is None else low.value,
+                    at_most=None if high is None else high.value,
+                )
+            )
+        parts.extend(lc.HadEvent(e.value) for e in self.had_events or [])
+        if self.all_of is not None:
+            parts.append(lc.And(tuple(f.to_filter() for f in self.all_of)))
+        if self.any_of is not None:
+            parts.append(lc.Or(tuple(f.to_filter() for f in self.any_of)))
+        if self.not_ is not None:
+            parts.append(lc.Not(self.not_.to_filter()))
+        return parts[0] if len(parts) == 1 else lc.And(tuple(parts))  # And(()) is everyone

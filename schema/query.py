@@ -1,0 +1,51 @@
+"""The root Query type."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from lake.cohort import EVERYONE
+from lake.dictionary import entries
+from lake.errors import HemalakeError
+from lake.model import MODEL_VERSION
+from strawberry.types import Info
+
+from schema.context import Context
+from schema.errors import BadRequestError, public_error
+from schema.fields import resolver
+from schema.inputs.cohort_filter import CohortFilterInput
+from schema.types.cohort import Cohort
+from schema.types.dictionary import DictionaryEntry
+
+LAKE_VERSION = "Pin a lake version (Delta time travel); omit for the newest version."
+
+
+@strawberry.type(description="Everything hemalake answers: cohorts and the lake itself.")
+class Query:
+    @resolver(
+        description="A cohort selected by a typed filter; omit the filter for all patients."
+    )
+    def cohort(
+        self,
+        info: Info[Context, None],
+        filter: Annotated[  # the GraphQL argument name
+            CohortFilterInput | None, strawberry.argument(description="Which patients.")
+        ] = None,
+        lake_version: Annotated[int | None, strawberry.argument(description=LAKE_VERSION)] = None,
+    ) -> Cohort:
+        if lake_version is not None and lake_version < 0:
+            raise BadRequestError(f"lakeVersion must be 0 or more (got {lake_version})")
+        try:
+            cohort_filter = EVERYONE if filter is None else filter.to_filter()
+        except HemalakeError as error:
+            raise public_error(error) from error
+        return Cohort(key=(lake_version, cohort_filter))
+
+    @resolver(description="The data dictionary: every column of the harmonised model.")
+    def dictionary(self, table: str | None = None) -> list[DictionaryEntry]:
+        return [DictionaryEntry.of(e) for e in entries() if table is None or e.table == table]
+
+    @resolver(description="Version of the harmonised model the lake follows.")
+    def model_version(self) -> str:
+        return MODEL_VERSION

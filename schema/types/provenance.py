@@ -1,0 +1,42 @@
+"""Provenance attached to every released result."""
+
+from __future__ import annotations
+
+import strawberry
+from lake import query
+
+
+@strawberry.type(
+    description="Where a result comes from; the same provenance gives the same numbers."
+)
+class Provenance:
+    lake_version: int = strawberry.field(description="Lake version the result was computed on.")
+    query_hash: str = strawberry.field(
+        description="SHA-256 of the normalised lake request (filter and arguments)."
+    )
+    model_version: str = strawberry.field(description="Version of the harmonised model.")
+    software_version: str = strawberry.field(description="Version of hemalake.")
+    min_cell_size: int = strawberry.field(
+        description="Counts between 1 and this size minus one are suppressed."
+    )
+    score_versions: list[ScoreVersion] = strawberry.field(
+        description="Rule id and version of every risk score used."
+    )
+
+    @classmethod
+    def of(cls, provenance: query.Provenance) -> Provenance:
+        """The GraphQL view of a lake provenance record."""
+        return cls(
+            lake_version=provenance.lake_version,
+            query_hash=provenance.query_hash,
+            model_version=provenance.model_version,
+            software_version=provenance.software_version,
+            min_cell_size=provenance.min_cell_size,
+            score_versions=[ScoreVersion(score=s, version=v) for s, v in provenance.score_versions],
+        )
+
+
+@strawberry.type(description="A risk score and the version of its rules.")
+class ScoreVersion:
+    score: str = strawberry.field(description="Score identifier (e.g. riss_palumbo2015).")
+    version: str = strawberry.field(description="Version of the score's rule set.")

@@ -1,0 +1,135 @@
+"""Cohort fields through the real schema, checked against independent Polars counts."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from tests.schema.conftest import Execute, ListSink
+from tests.schema.demo_frames import demo_frames
+
+PATIENTS = demo_frames(200)["patients"]
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+BREAKDOWN = """
+query Breakdown($filter: CohortFilterInput) {
+  cohort(filter: $filter) {
+    size { value suppressed provenance { lakeVersion queryHash minCellSize } }
+    breakdown(attribute: SEX) { total categories { category n suppressed } }
+  }
+}
+"""
+
+
+async def test_breakdown_by_sex_of_older_patients_matches_polars(execute: Execute) -> None:
+    result = await execute(BREAKDOWN, {"filter": {"age": {"min": 65}, "sites": ["AMS"]}})
+    assert result.errors is None
+    data = result.data["cohort"]  # type: ignore[index]
+    expected = (
+        PATIENTS.filter((pl.col("age_at_diagnosis") >= 65) & (pl.col("site") == "AMS"))
+        .group_by("sex")
+        .len()
+        .sort("sex")
+    )
+    assert [(c["category"], c["n"]) for c in data["breakdown"]["categories"]] == list(
+        expected.iter_rows()
+    )
+    assert data["size"]["value"] == expected.get_column("len").sum()
+    assert data["size"]["provenance"]["lakeVersion"] == 3
+    assert data["size"]["provenance"]["minCellSize"] == 5
+
+
+async def test_small_cohort_is_suppressed(execute: Execute) -> None:
+    result = await execute(BREAKDOWN, {"filter": {"age": {"min": 84.5}}})
+    assert result.errors is None
+    exact = PATIENTS.filter(pl.col("age_at_diagnosis") >= 84.5).height
+    assert 0 < exact < 5
+    size = result.data["cohort"]["size"]  # type: ignore[index]
+    assert size == {"value": None, "suppressed": True, "provenance": size["provenance"]}
+
+
+async def test_and_or_not_combine(execute: Execute) -> None:
+    query = """query($f: CohortFilterInput) { cohort(filter: $f) { size { value } } }"""
+    f = {"anyOf": [{"sexes": ["F"]}, {"age": {"max": 50}}], "not": {"sites": ["ROT"]}}
+    result = await execute(query, {"f": f})
+    assert result.errors is None
+    expected = PATIENTS.filter(
+        ((pl.col("sex") == "F") | (pl.col("age_at_diagnosis") <= 50)) & (pl.col("site") != "ROT")
+    ).height
+    assert result.data == {"cohort": {"size": {"value": expected}}}
+
+
+async def test_histogram_and_completeness(execute: Execute) -> None:
+    query = """{ cohort {
+      histogram(attribute: AGE_AT_DIAGNOSIS, bins: 3, lower: 40, upper: 85) {
+        bins { lower upper n } missing }
+      completeness(categorical: [DEL17P]) { fields { attribute known notTested missing } }
+    } }"""
+    result = await execute(query)
+    assert result.errors is None
+    data = result.data["cohort"]  # type: ignore[index]
+    ages = PATIENTS.get_column("age_at_diagnosis")
+    # bins [40, 55), [55, 70), [70, 85] by hand
+    expected = [
+        ((ages >= 40) & (ages < 55)).sum(),
+        ((ages >= 55) & (ages < 70)).sum(),
+        ((ages >= 70) & (ages <= 85)).sum(),
+    ]
+    assert [b["n"] for b in data["histogram"]["bins"]] == expected
+    del17p = demo_frames(200)["genetics"].get_column("del17p")
+    (field,) = data["completeness"]["fields"]
+    assert field["notTested"] == (del17p == "not_tested").sum()
+    assert field["known"] == 200 - field["notTested"]
+
+
+async def test_bad_arguments_answer_with_public_codes(execute: Execute) -> None:
+    result = await execute("""{ cohort(filter: {age: {min: 80, max: 20}}) { size { value } } }""")
+    assert result.errors is not None
+    (error,) = result.errors
+    assert error.extensions == {"code": "BAD_REQUEST"}
+    assert "min (80.0) is greater than max (20.0)" in error.message
+
+
+async def test_empty_cohort_and_unknown_version(execute: Execute) -> None:
+    result = await execute("""{ cohort(lakeVersion: 2) { breakdown(attribute: SEX) { total } } }""")
+    assert result.errors is not None
+    assert result.errors[0].extensions == {"code": "EMPTY_COHORT"}
+    result = await execute("""{ cohort(lakeVersion: 9) { size { value } } }""")
+    assert result.errors is not None
+    assert result.errors[0].extensions == {"code": "LAKE_VERSION_NOT_FOUND"}
+
+
+async def test_one_request_resolves_a_cohort_once(execute: Execute, audit: ListSink) -> None:
+    query = """query Many { cohort(filter: {sexes: [M]}) {
+      a: breakdown(attribute: SITE) { total }
+      b: breakdown(attribute: DEL17P) { total }
+      size { value } } }"""
+    result = await execute(query)
+    assert result.errors is None
+    releases = [r.action for r in audit.records]
+    assert sorted(releases) == [
+        "BreakdownRequest",
+        "BreakdownRequest",
+        "SizeRequest",
+        "graphql:Many",
+    ]
+    assert audit.records[-1].lake_version == 3
+    assert audit.records[-1].outcome == "ok"
+
+
+async def test_limits_reject_deep_costly_and_aliased_queries(execute: Execute) -> None:
+    aliases = " ".join(f"a{i}: size {{ value }}" for i in range(30))
+    result = await execute(f"{{ cohort {{ {aliases} }} }}")
+    assert result.errors is not None
+    assert "aliases" in result.errors[0].message.lower()
+    costly = " ".join(f"b{i}: breakdown(attribute: SEX) {{ total }}" for i in range(19))
+    result = await execute(f"{{ c1: cohort {{ {costly} }} c2: cohort {{ {costly} }} }}")
+    assert result.errors is not None
+    assert any((e.extensions or {}).get("code") == "COST_LIMIT_EXCEEDED" for e in result.errors)
