@@ -76,7 +76,7 @@ def load_site(
             )
             reporter.finish(result)
             return result
-        parts = _read_and_map(spec, key)
+        parts = read_and_map(spec, key)
         stages.reach("uploaded", f"{len(spec.files)} file(s) read")
         stages.reach("mapped", f"{len(parts)} table part(s) mapped and pseudonymised")
         validated = validate(parts, site=spec.site, load_id=stages.load_id)
@@ -119,7 +119,8 @@ class _Stages:
         )
 
 
-def _read_and_map(spec: SiteSpec, key: bytes) -> list[MappedPart]:
+def read_and_map(spec: SiteSpec, key: bytes) -> list[MappedPart]:
+    """Read every file of ``spec`` and map it to pseudonymised parts (no lake access)."""
     ids = RowIds()
     parts: list[MappedPart] = []
     for file_spec in spec.files:

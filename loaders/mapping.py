@@ -132,7 +132,7 @@ def _part(
 def _event_part(
     spec: FileSpec, raw: pl.DataFrame, base: pl.DataFrame, event: str, *, ids: RowIds
 ) -> MappedPart:
-    """Wide layout: one events row per non-missing date of ``event``, with its attributes."""
+    """Wide layout: one events row per source row with a date (or attribute) of ``event``."""
     exprs: list[pl.Expr] = [
         pl.lit(event).alias("event_type"),
         pl.lit(event).alias(raw_name("event_type")),
@@ -143,7 +143,9 @@ def _event_part(
         exprs.extend(_column_exprs(spec, pl.col(mapping.source), column, mapping))
         columns.append(_describe(spec, column, mapping, mapping.source))
     frame = pl.concat([base, raw.select(exprs)], how="horizontal")
-    frame = frame.filter(pl.col(raw_name("event_date")).is_not_null())
+    # a row with an attribute but no date stays, so required_missing reports the lost date
+    present = [raw_name(c.name) for c in columns if c.name != "event_type"]
+    frame = frame.filter(pl.any_horizontal(pl.col(present).is_not_null()))
     return finish_part(spec.name, "events", frame, columns, ids=ids)
 
 

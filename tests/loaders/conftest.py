@@ -13,7 +13,7 @@ SiteFactory = Callable[..., Path]
 PATIENTS_CSV = """\
 codice;sesso;data_diagn;eta;b2m;albumina;del17p;data_morte;causa_morte;data_ufu
 P1;M;01/03/2019;61;254;36;Sì;;;01/06/2023
-P2;F;15/07/2020;70;3,1;40;No;02/02/2022;REC;02/02/2022
+P2;F;15/07/2020;70;296,5;40;No;02/02/2022;REC;02/02/2022
 P3;F;10/10/2018;55;600;38;ND;;;01/01/2024
 """
 
