@@ -31,6 +31,7 @@ Missing inputs: any input unknown -> ``NOT_CLASSIFIABLE``; age < 18 -> ``NOT_APP
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
 import polars as pl
@@ -38,18 +39,14 @@ import polars as pl
 from lake.risk.cockcroft_gault import AGE, CREATININE, SEX
 from lake.risk.spec import ScoreSpec
 from lake.risk.tristate import (
-    NOT_APPLICABLE,
-    NOT_CLASSIFIABLE,
     Band,
-    band_of,
-    category_dtype,
-    missing_inputs,
-    score_struct,
+    Categories,
+    ScoreParts,
+    score_parts,
 )
 
 INPUTS: Final = (CREATININE, AGE, SEX)
-CATEGORIES: Final = ("G1", "G2", "G3a", "G3b", "G4", "G5")
-DTYPE: Final = category_dtype(CATEGORIES)
+CATS: Final = Categories(("G1", "G2", "G3a", "G3b", "G4", "G5"))
 BANDS: Final = (
     Band(15.0, "G5", inclusive=False),
     Band(30.0, "G4", inclusive=False),
@@ -61,36 +58,31 @@ BANDS: Final = (
 
 
 def egfr_ml_min_173m2() -> pl.Expr:
-    """CKD-EPI 2021 eGFR (null when any input is unknown)."""
-    female = SEX.col == "F"
-    male = SEX.col == "M"
-    kappa = pl.when(female).then(0.7).when(male).then(0.9)
-    alpha = pl.when(female).then(-0.241).when(male).then(-0.302)
-    sex_factor = pl.when(female).then(1.012).when(male).then(1.0)
-    ratio = CREATININE.col / kappa
-    return (
-        142.0
-        * pl.min_horizontal(ratio, 1.0).pow(alpha)
-        * pl.max_horizontal(ratio, 1.0).pow(-1.200)
-        * pl.lit(0.9938).pow(AGE.col)
-        * sex_factor
+    """CKD-EPI 2021 eGFR (null when any input is unknown).
+
+    Evaluated in log space, ``x**a = exp(a ln x)``, so each row costs one log and one exp:
+    ``ln min(r, 1) = min(ln r, 0)`` and ``ln max(r, 1) = max(ln r, 0)`` with ``r = SCr/k``;
+    ``0.9938**age = exp(age ln 0.9938)``. Sex enters as a 0/1 indicator (codes are M/F).
+    """
+    female = (SEX.col == "F").cast(pl.Float64)
+    log_ratio = CREATININE.col.log() - (math.log(0.9) + female * (math.log(0.7) - math.log(0.9)))
+    alpha = -0.302 + female * (-0.241 + 0.302)
+    log_egfr = (
+        math.log(142.0)
+        + female * math.log(1.012)
+        + alpha * log_ratio.clip(upper_bound=0.0)
+        - 1.200 * log_ratio.clip(lower_bound=0.0)
+        + AGE.col * math.log(0.9938)
     )
+    return log_egfr.exp()
 
 
-def ckd_epi() -> pl.Expr:
+def ckd_epi() -> ScoreParts:
     """eGFR as a struct ``{category, points (mL/min/1.73 m²), missing_inputs}``."""
     egfr = egfr_ml_min_173m2()
-    category = (
-        pl.when(AGE.col < 18)
-        .then(pl.lit(NOT_APPLICABLE))
-        .otherwise(band_of(egfr, BANDS).fill_null(pl.lit(NOT_CLASSIFIABLE)))
-        .cast(DTYPE)
-    )
-    return score_struct(
-        category=category,
-        points=pl.when(AGE.col >= 18).then(egfr),
-        missing=missing_inputs(INPUTS, category == NOT_CLASSIFIABLE),
-    )
+    adult = AGE.col >= 18
+    code = pl.when(~adult).then(pl.lit(CATS.na)).otherwise(CATS.band(egfr, BANDS))
+    return score_parts(code=code, categories=CATS, inputs=INPUTS, points=pl.when(adult).then(egfr))
 
 
 SPEC: Final = ScoreSpec(
@@ -103,7 +95,7 @@ SPEC: Final = ScoreSpec(
     ),
     doi="10.1056/NEJMoa2102953",
     inputs=tuple(i.qualified for i in INPUTS),
-    categories=CATEGORIES,
+    categories=CATS.codes,
     disease="ANY",
     build=ckd_epi,
 )

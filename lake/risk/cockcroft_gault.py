@@ -33,13 +33,11 @@ import polars as pl
 
 from lake.risk.spec import ScoreSpec
 from lake.risk.tristate import (
-    NOT_CLASSIFIABLE,
     Band,
+    Categories,
     Input,
-    band_of,
-    category_dtype,
-    missing_inputs,
-    score_struct,
+    ScoreParts,
+    score_parts,
 )
 
 AGE: Final = Input("patients.age_at_diagnosis")
@@ -47,8 +45,7 @@ SEX: Final = Input("patients.sex")
 WEIGHT: Final = Input("baseline.weight_kg")
 CREATININE: Final = Input("baseline.creatinine_mg_dl")
 INPUTS: Final = (AGE, SEX, WEIGHT, CREATININE)
-CATEGORIES: Final = ("BELOW_40", "AT_LEAST_40")
-DTYPE: Final = category_dtype(CATEGORIES)
+CATS: Final = Categories(("BELOW_40", "AT_LEAST_40"))
 BANDS: Final = (Band(40.0, "BELOW_40", inclusive=False), Band(float("inf"), "AT_LEAST_40"))
 
 
@@ -58,15 +55,10 @@ def crcl_ml_min() -> pl.Expr:
     return (140.0 - AGE.col) * WEIGHT.col / (72.0 * CREATININE.col) * sex_factor
 
 
-def cockcroft_gault() -> pl.Expr:
+def cockcroft_gault() -> ScoreParts:
     """CrCl as a struct ``{category, points (mL/min), missing_inputs}``."""
     crcl = crcl_ml_min()
-    category = band_of(crcl, BANDS).fill_null(pl.lit(NOT_CLASSIFIABLE)).cast(DTYPE)
-    return score_struct(
-        category=category,
-        points=crcl,
-        missing=missing_inputs(INPUTS, category == NOT_CLASSIFIABLE),
-    )
+    return score_parts(code=CATS.band(crcl, BANDS), categories=CATS, inputs=INPUTS, points=crcl)
 
 
 SPEC: Final = ScoreSpec(
@@ -79,7 +71,7 @@ SPEC: Final = ScoreSpec(
     ),
     doi="10.1159/000180580",
     inputs=tuple(i.qualified for i in INPUTS),
-    categories=CATEGORIES,
+    categories=CATS.codes,
     disease="ANY",
     build=cockcroft_gault,
     status="UNCONFIRMED",

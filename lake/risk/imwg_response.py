@@ -32,17 +32,15 @@ import polars as pl
 from lake.model import IMWG_RESPONSES
 from lake.risk.spec import ScoreSpec
 from lake.risk.tristate import (
-    NOT_CLASSIFIABLE,
+    Categories,
     Input,
-    category_dtype,
-    missing_inputs,
-    score_struct,
+    ScoreParts,
+    score_parts,
 )
 
 BEST_RESPONSE: Final = Input("treatment_lines.best_response")
 INPUTS: Final = (BEST_RESPONSE,)
-CATEGORIES: Final = IMWG_RESPONSES
-DTYPE: Final = category_dtype(CATEGORIES)
+CATS: Final = Categories(IMWG_RESPONSES)
 RANKS: Final = {code: rank for rank, code in enumerate(IMWG_RESPONSES, start=1)}
 
 
@@ -51,20 +49,10 @@ def response_rank(response: pl.Expr) -> pl.Expr:
     return response.replace_strict(RANKS, default=None, return_dtype=pl.Int8)
 
 
-def imwg_response() -> pl.Expr:
+def imwg_response() -> ScoreParts:
     """Ranked response as a struct ``{category, points (rank), missing_inputs}``, one row a line."""
     rank = response_rank(BEST_RESPONSE.col)
-    category = (
-        pl.when(rank.is_not_null())
-        .then(BEST_RESPONSE.col)
-        .otherwise(pl.lit(NOT_CLASSIFIABLE))
-        .cast(DTYPE)
-    )
-    return score_struct(
-        category=category,
-        points=rank,
-        missing=missing_inputs(INPUTS, category == NOT_CLASSIFIABLE),
-    )
+    return score_parts(code=rank - 1, categories=CATS, inputs=INPUTS, points=rank)
 
 
 def best_response_over_lines(lines: pl.LazyFrame) -> pl.LazyFrame:
@@ -83,12 +71,7 @@ def best_response_over_lines(lines: pl.LazyFrame) -> pl.LazyFrame:
                 pl.col("best_known")
             ),
         )
-        .with_columns(
-            best_response=pl.col("rank")
-            .replace_strict({r: c for c, r in RANKS.items()}, default=None, return_dtype=pl.String)
-            .fill_null(pl.lit(NOT_CLASSIFIABLE))
-            .cast(DTYPE)
-        )
+        .with_columns(best_response=CATS.label((pl.col("rank") - 1).cast(pl.UInt32)))
     )
 
 
@@ -101,7 +84,7 @@ SPEC: Final = ScoreSpec(
     ),
     doi="10.1016/S1470-2045(16)30206-6",
     inputs=tuple(i.qualified for i in INPUTS),
-    categories=CATEGORIES,
+    categories=CATS.codes,
     disease="MM",
     build=imwg_response,
 )

@@ -30,20 +30,17 @@ import polars as pl
 
 from lake.risk.spec import ScoreSpec
 from lake.risk.tristate import (
-    NOT_CLASSIFIABLE,
+    Categories,
     Input,
+    ScoreParts,
     cascade,
-    category_dtype,
-    decide,
-    missing_inputs,
-    score_struct,
+    score_parts,
 )
 
 BETA2M: Final = Input("baseline.beta2m_mg_l")
 ALBUMIN: Final = Input("baseline.albumin_g_dl")
 INPUTS: Final = (BETA2M, ALBUMIN)
-CATEGORIES: Final = ("I", "II", "III")
-DTYPE: Final = category_dtype(CATEGORIES)
+CATS: Final = Categories(("I", "II", "III"))
 
 
 def iss_possible() -> dict[str, pl.Expr]:
@@ -53,20 +50,17 @@ def iss_possible() -> dict[str, pl.Expr]:
     return cascade([(stage_iii, "III"), (stage_i, "I")], default="II")
 
 
-def iss() -> pl.Expr:
+def iss() -> ScoreParts:
     """ISS stage as a struct ``{category, missing_inputs}``.
 
     Examples
     --------
     >>> import polars as pl
     >>> df = pl.DataFrame({"beta2m_mg_l": [2.8, 6.1, 3.0], "albumin_g_dl": [4.0, None, None]})
-    >>> df.select(iss().struct.field("category")).to_series().to_list()
+    >>> df.select(iss().to_struct().struct.field("category")).to_series().to_list()
     ['I', 'III', 'NOT_CLASSIFIABLE']
     """
-    category = decide(iss_possible(), DTYPE)
-    return score_struct(
-        category=category, missing=missing_inputs(INPUTS, category == NOT_CLASSIFIABLE)
-    )
+    return score_parts(code=CATS.decide(iss_possible()), categories=CATS, inputs=INPUTS)
 
 
 SPEC: Final = ScoreSpec(
@@ -78,7 +72,7 @@ SPEC: Final = ScoreSpec(
     ),
     doi="10.1200/JCO.2005.04.242",
     inputs=tuple(i.qualified for i in INPUTS),
-    categories=CATEGORIES,
+    categories=CATS.codes,
     disease="MM",
     build=iss,
 )

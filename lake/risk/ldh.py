@@ -25,18 +25,16 @@ import polars as pl
 
 from lake.risk.spec import ScoreSpec
 from lake.risk.tristate import (
-    NOT_CLASSIFIABLE,
+    Categories,
     Input,
-    category_dtype,
-    missing_inputs,
-    score_struct,
+    ScoreParts,
+    score_parts,
 )
 
 LDH: Final = Input("baseline.ldh_u_l")
 LDH_ULN: Final = Input("baseline.ldh_uln_u_l")
 INPUTS: Final = (LDH, LDH_ULN)
-CATEGORIES: Final = ("NORMAL", "HIGH")
-DTYPE: Final = category_dtype(CATEGORIES)
+CATS: Final = Categories(("NORMAL", "HIGH"))
 
 
 def ldh_high() -> pl.Expr:
@@ -44,22 +42,10 @@ def ldh_high() -> pl.Expr:
     return LDH.col > LDH_ULN.col
 
 
-def ldh_status() -> pl.Expr:
+def ldh_status() -> ScoreParts:
     """LDH status as a struct ``{category, points (LDH/ULN), missing_inputs}``."""
-    high = ldh_high()
-    category = (
-        pl.when(high)
-        .then(pl.lit("HIGH"))
-        .when(~high)
-        .then(pl.lit("NORMAL"))
-        .otherwise(pl.lit(NOT_CLASSIFIABLE))
-        .cast(DTYPE)
-    )
-    return score_struct(
-        category=category,
-        points=LDH.col / LDH_ULN.col,
-        missing=missing_inputs(INPUTS, category == NOT_CLASSIFIABLE),
-    )
+    code = CATS.boolean(ldh_high(), true="HIGH", false="NORMAL")
+    return score_parts(code=code, categories=CATS, inputs=INPUTS, points=LDH.col / LDH_ULN.col)
 
 
 SPEC: Final = ScoreSpec(
@@ -68,7 +54,7 @@ SPEC: Final = ScoreSpec(
     citation="LDH above the lab's ULN, as in R-ISS (Palumbo 2015) and R2-ISS (D'Agostino 2022).",
     doi="10.1200/JCO.2015.61.2267",
     inputs=tuple(i.qualified for i in INPUTS),
-    categories=CATEGORIES,
+    categories=CATS.codes,
     disease="MM",
     build=ldh_status,
 )

@@ -25,20 +25,18 @@ import polars as pl
 
 from lake.risk.spec import ScoreSpec
 from lake.risk.tristate import (
-    NOT_CLASSIFIABLE,
+    Categories,
     Input,
-    category_dtype,
+    ScoreParts,
     marker,
-    missing_inputs,
-    score_struct,
+    score_parts,
 )
 
 DEL17P: Final = Input("genetics.del17p")
 T4_14: Final = Input("genetics.t4_14")
 T14_16: Final = Input("genetics.t14_16")
 INPUTS: Final = (DEL17P, T4_14, T14_16)
-CATEGORIES: Final = ("STANDARD", "HIGH")
-DTYPE: Final = category_dtype(CATEGORIES)
+CATS: Final = Categories(("STANDARD", "HIGH"))
 
 
 def high_risk_ca() -> pl.Expr:
@@ -46,20 +44,10 @@ def high_risk_ca() -> pl.Expr:
     return marker(DEL17P) | marker(T4_14) | marker(T14_16)
 
 
-def mm_cytogenetic_risk() -> pl.Expr:
+def mm_cytogenetic_risk() -> ScoreParts:
     """Cytogenetic risk as a struct ``{category, missing_inputs}``."""
-    high = high_risk_ca()
-    category = (
-        pl.when(high)
-        .then(pl.lit("HIGH"))
-        .when(~high)
-        .then(pl.lit("STANDARD"))
-        .otherwise(pl.lit(NOT_CLASSIFIABLE))
-        .cast(DTYPE)
-    )
-    return score_struct(
-        category=category, missing=missing_inputs(INPUTS, category == NOT_CLASSIFIABLE)
-    )
+    code = CATS.boolean(high_risk_ca(), true="HIGH", false="STANDARD")
+    return score_parts(code=code, categories=CATS, inputs=INPUTS)
 
 
 SPEC: Final = ScoreSpec(
@@ -70,7 +58,7 @@ SPEC: Final = ScoreSpec(
     ),
     doi="10.1200/JCO.2015.61.2267",
     inputs=tuple(i.qualified for i in INPUTS),
-    categories=CATEGORIES,
+    categories=CATS.codes,
     disease="MM",
     build=mm_cytogenetic_risk,
 )

@@ -33,17 +33,15 @@ import polars as pl
 from lake.risk import iss, ldh, mm_cytogenetics
 from lake.risk.spec import ScoreSpec
 from lake.risk.tristate import (
-    NOT_CLASSIFIABLE,
     Band,
+    Categories,
     Input,
+    ScoreParts,
     add_intervals,
-    category_dtype,
     exact,
-    interval_category,
     item_interval,
     marker,
-    missing_inputs,
-    score_struct,
+    score_parts,
 )
 
 GAIN1Q: Final = Input("genetics.gain1q")
@@ -54,28 +52,19 @@ INPUTS: Final = (
     GAIN1Q,
     *ldh.INPUTS,
 )
-CATEGORIES: Final = ("I", "II", "III", "IV")
-DTYPE: Final = category_dtype(CATEGORIES)
+CATS: Final = Categories(("I", "II", "III", "IV"))
 BANDS: Final = (Band(0.0, "I"), Band(1.0, "II"), Band(2.5, "III"), Band(5.0, "IV"))
 ISS_POINTS: Final = {"I": 0.0, "II": 1.0, "III": 1.5}
 
 
-def r2iss() -> pl.Expr:
+def r2iss() -> ScoreParts:
     """R2-ISS as a struct ``{category, points, points_min, points_max, missing_inputs}``."""
-    stage = iss.iss_possible()
-    iss_min = (
-        pl.when(stage["I"])
-        .then(ISS_POINTS["I"])
-        .when(stage["II"])
-        .then(ISS_POINTS["II"])
-        .otherwise(ISS_POINTS["III"])
-    )
+    stage = {k: v.cast(pl.Float64) for k, v in iss.iss_possible().items()}
+    # Arithmetic on the 0/1 "stage possible" flags (no when/then, so Polars shares them):
+    # min = 0 if I possible, else 1 if II possible, else 1.5; max symmetrically from III down.
+    iss_min = (1.0 - stage["I"]) * (ISS_POINTS["III"] - 0.5 * stage["II"])
     iss_max = (
-        pl.when(stage["III"])
-        .then(ISS_POINTS["III"])
-        .when(stage["II"])
-        .then(ISS_POINTS["II"])
-        .otherwise(ISS_POINTS["I"])
+        stage["III"] * ISS_POINTS["III"] + (1.0 - stage["III"]) * stage["II"] * ISS_POINTS["II"]
     )
     low, high = add_intervals(
         [
@@ -86,13 +75,13 @@ def r2iss() -> pl.Expr:
             item_interval(marker(GAIN1Q), 0.5),
         ]
     )
-    category = interval_category(low, high, BANDS, DTYPE)
-    return score_struct(
-        category=category,
+    return score_parts(
+        code=CATS.interval(low, high, BANDS),
+        categories=CATS,
+        inputs=INPUTS,
         points=exact(low, high),
         points_min=low,
         points_max=high,
-        missing=missing_inputs(INPUTS, category == NOT_CLASSIFIABLE),
     )
 
 
@@ -105,7 +94,7 @@ SPEC: Final = ScoreSpec(
     ),
     doi="10.1200/JCO.21.02614",
     inputs=tuple(i.qualified for i in INPUTS),
-    categories=CATEGORIES,
+    categories=CATS.codes,
     disease="MM",
     build=r2iss,
 )

@@ -33,7 +33,7 @@ from lake.risk import (
     riss,
 )
 from lake.risk.spec import RiskScore
-from lake.risk.tristate import NOT_APPLICABLE, category_dtype
+from lake.risk.tristate import NOT_APPLICABLE, Categories
 
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
@@ -85,30 +85,31 @@ class Registry:
         valid ones.
         """
         scores = [self.get(n) for n in names]
-        columns = frame.collect_schema().names()
-        exprs = [
-            _restrict_to_disease(s, disease_column if disease_column in columns else None)
-            for s in scores
-        ]
-        return frame.with_columns(exprs)
+        has_disease = disease_column in frame.collect_schema().names()
+        for score in scores:
+            frame = score.parts().apply(frame, score.version)
+            if has_disease and score.disease != "ANY":
+                frame = frame.with_columns(_not_applicable_to_other_diseases(score, disease_column))
+        return frame
 
 
-def _restrict_to_disease(score: RiskScore, disease_column: str | None) -> pl.Expr:
-    result = score.expression()
-    if disease_column is None or score.disease == "ANY":
-        return result.alias(score.version)
+def _not_applicable_to_other_diseases(score: RiskScore, disease_column: str) -> pl.Expr:
     other = pl.col(disease_column).is_not_null() & (pl.col(disease_column) != score.disease)
-    return result.struct.with_fields(
-        pl.when(other)
-        .then(pl.lit(NOT_APPLICABLE))
-        .otherwise(pl.field("category").cast(pl.String))
-        .cast(category_dtype(score.categories))
-        .alias("category"),
-        pl.when(other)
-        .then(pl.lit([], dtype=pl.List(pl.String)))
-        .otherwise(pl.field("missing_inputs"))
-        .alias("missing_inputs"),
-    ).alias(score.version)
+    return (
+        pl.col(score.version)
+        .struct.with_fields(
+            pl.when(other)
+            .then(pl.lit(NOT_APPLICABLE))
+            .otherwise(pl.field("category").cast(pl.String))
+            .cast(Categories(score.categories).dtype)
+            .alias("category"),
+            pl.when(other)
+            .then(pl.lit([], dtype=pl.List(pl.String)))
+            .otherwise(pl.field("missing_inputs"))
+            .alias("missing_inputs"),
+        )
+        .alias(score.version)
+    )
 
 
 #: Every score version shipped with hemalake, in registration order.

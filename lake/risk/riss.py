@@ -28,25 +28,20 @@ from __future__ import annotations
 
 from typing import Final
 
-import polars as pl
-
 from lake.risk import iss, ldh, mm_cytogenetics
 from lake.risk.spec import ScoreSpec
 from lake.risk.tristate import (
-    NOT_CLASSIFIABLE,
+    Categories,
+    ScoreParts,
     cascade,
-    category_dtype,
-    decide,
-    missing_inputs,
-    score_struct,
+    score_parts,
 )
 
 INPUTS: Final = (*iss.INPUTS, *mm_cytogenetics.INPUTS, *ldh.INPUTS)
-CATEGORIES: Final = ("I", "II", "III")
-DTYPE: Final = category_dtype(CATEGORIES)
+CATS: Final = Categories(("I", "II", "III"))
 
 
-def riss() -> pl.Expr:
+def riss() -> ScoreParts:
     """R-ISS stage as a struct ``{category, missing_inputs}``."""
     stage_i = (iss.BETA2M.col < 3.5) & (iss.ALBUMIN.col >= 3.5)
     stage_iii = iss.BETA2M.col >= 5.5
@@ -56,10 +51,8 @@ def riss() -> pl.Expr:
         (stage_i & ~high_ca & ~high_ldh, "I"),
         (stage_iii & (high_ca | high_ldh), "III"),
     ]
-    category = decide(cascade(rules, default="II"), DTYPE)
-    return score_struct(
-        category=category, missing=missing_inputs(INPUTS, category == NOT_CLASSIFIABLE)
-    )
+    code = CATS.decide(cascade(rules, default="II"))
+    return score_parts(code=code, categories=CATS, inputs=INPUTS)
 
 
 SPEC: Final = ScoreSpec(
@@ -71,7 +64,7 @@ SPEC: Final = ScoreSpec(
     ),
     doi="10.1200/JCO.2015.61.2267",
     inputs=tuple(i.qualified for i in INPUTS),
-    categories=CATEGORIES,
+    categories=CATS.codes,
     disease="MM",
     build=riss,
 )

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-import polars as pl
+from lake.risk.tristate import ScoreParts
 
 Status = Literal["CONFIRMED", "UNCONFIRMED"]
 Disease = Literal["MM", "AML", "CML", "ANY"]
@@ -41,8 +41,8 @@ class RiskScore(Protocol):
     @property
     def policy(self) -> Mapping[str, str]: ...
 
-    def expression(self) -> pl.Expr:
-        """The score as one struct expression over canonical cohort columns."""
+    def parts(self) -> ScoreParts:
+        """The score's expressions over canonical cohort columns."""
         ...
 
 
@@ -57,11 +57,11 @@ class ScoreSpec:
     inputs: tuple[str, ...]
     categories: tuple[str, ...]
     disease: Disease
-    build: Callable[[], pl.Expr]
+    build: Callable[[], ScoreParts]
     status: Status = "CONFIRMED"
     unconfirmed_rules: tuple[str, ...] = ()
     policy: Mapping[str, str] = field(default_factory=dict)
 
-    def expression(self) -> pl.Expr:
-        """The score as one struct expression over canonical cohort columns."""
+    def parts(self) -> ScoreParts:
+        """The score's expressions over canonical cohort columns."""
         return self.build()

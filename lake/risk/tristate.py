@@ -16,7 +16,8 @@ Representation
   ``k_i`` is *possible* when rule ``i`` may be true and no earlier rule is certainly true. The row
   is classified when exactly one category is possible.
 - An additive score carries an interval ``[points_min, points_max]`` over the completions of its
-  unknown items; :func:`interval_category` classifies it when both ends fall in one band.
+  unknown items; :meth:`Categories.interval` classifies it when both ends fall in one band.
+- Categories are computed as integer indexes and labelled once (:class:`Categories`).
 - ``missing_inputs`` (:func:`missing_inputs`) lists, for a ``NOT_CLASSIFIABLE`` row, the score's
   inputs that are unknown on that row, as ``table.column``. Supplying all of them always resolves
   the row; on a classified (or not applicable) row the list is empty. The list is built from a bit
@@ -25,19 +26,20 @@ Representation
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
-from typing import Final
+from typing import Final, TypeVar
 
 import polars as pl
-from polars.expr.whenthen import ChainedThen, Then
 
 from lake.model import MARKER_CODES, table
 
 NOT_CLASSIFIABLE: Final = "NOT_CLASSIFIABLE"
 NOT_APPLICABLE: Final = "NOT_APPLICABLE"
 _MASK_CHUNK: Final = 8  # inputs per lookup table: 2**8 = 256 lists
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +102,93 @@ def surely(condition: pl.Expr) -> pl.Expr:
     return condition.fill_null(value=False)
 
 
-def category_dtype(categories: Sequence[str]) -> pl.Enum:
-    """The Enum of a score's category column: its codes plus the two C6 non-results."""
-    return pl.Enum([*categories, NOT_CLASSIFIABLE, NOT_APPLICABLE])
+@dataclass(frozen=True, slots=True)
+class Categories:
+    """The category codes of a score, handled as integer indexes until the final label.
+
+    Rules compute a ``UInt32`` index (fast integer work); :meth:`label` turns it into the Enum
+    ``dtype`` (the codes plus ``NOT_CLASSIFIABLE`` and ``NOT_APPLICABLE``, C6) by a gather on a
+    literal, which is several times cheaper than building strings per row.
+    """
+
+    codes: tuple[str, ...]
+
+    @property
+    def dtype(self) -> pl.Enum:
+        """The Enum of the category column."""
+        return pl.Enum([*self.codes, NOT_CLASSIFIABLE, NOT_APPLICABLE])
+
+    @property
+    def nc(self) -> int:
+        """Index of ``NOT_CLASSIFIABLE``."""
+        return len(self.codes)
+
+    @property
+    def na(self) -> int:
+        """Index of ``NOT_APPLICABLE``."""
+        return len(self.codes) + 1
+
+    def index(self, code: str) -> int:
+        """Index of one category code."""
+        return self.codes.index(code)
+
+    def lit(self, code: str) -> pl.Expr:
+        """The index of ``code`` as a ``UInt32`` literal."""
+        return pl.lit(self.index(code), dtype=pl.UInt32)
+
+    def label(self, index: pl.Expr) -> pl.Expr:
+        """The Enum category of a ``UInt32`` index (a null index is ``NOT_CLASSIFIABLE``)."""
+        labels = pl.Series([*self.codes, NOT_CLASSIFIABLE, NOT_APPLICABLE], dtype=self.dtype)
+        return pl.lit(labels).gather(index.fill_null(self.nc))
+
+    def decide(self, possible: Mapping[str, pl.Expr]) -> pl.Expr:
+        """Index of the single possible category, else ``NOT_CLASSIFIABLE`` (C1).
+
+        The possible flags form a bit mask (bit ``i`` = category ``i`` possible); a literal table
+        maps every mask with exactly one bit set to that category and every other mask to
+        ``NOT_CLASSIFIABLE``.
+        """
+        mask = pl.sum_horizontal(
+            [flag.cast(pl.UInt32) * (1 << self.index(code)) for code, flag in possible.items()]
+        )
+        table = [
+            (code.bit_length() - 1) if code and not code & (code - 1) else self.nc
+            for code in range(1 << len(self.codes))
+        ]
+        return pl.lit(pl.Series(table, dtype=pl.UInt32)).gather(mask)
+
+    def band(self, value: pl.Expr, bands: Sequence[Band]) -> pl.Expr:
+        """Index of the band holding ``value``; null value -> ``NOT_CLASSIFIABLE``.
+
+        Bands are in increasing order of value, the last one open-ended. One ``search_sorted``
+        over the band limits places each value (the value expression is evaluated once): an
+        exclusive limit ``u`` is searched as the float just below ``u``; a null becomes NaN, which
+        sorts after ``+inf`` and lands on the extra ``NOT_CLASSIFIABLE`` slot.
+        """
+        limits = [
+            band.upper if band.inclusive else math.nextafter(band.upper, -math.inf)
+            for band in bands[:-1]
+        ]
+        position = pl.lit(pl.Series([*limits, math.inf], dtype=pl.Float64)).search_sorted(
+            value.cast(pl.Float64).fill_null(math.nan), side="left"
+        )
+        table = [self.index(band.category) for band in bands] + [self.nc]
+        return pl.lit(pl.Series(table, dtype=pl.UInt32)).gather(position)
+
+    def interval(self, low: pl.Expr, high: pl.Expr, bands: Sequence[Band]) -> pl.Expr:
+        """Index of the band holding all of ``[low, high]``, else ``NOT_CLASSIFIABLE``."""
+        low_band = self.band(low, bands)
+        return pl.when(low_band == self.band(high, bands)).then(low_band).otherwise(self.nc)
+
+    def boolean(self, condition: pl.Expr, *, true: str, false: str) -> pl.Expr:
+        """Index of ``true``/``false`` for a Kleene condition; null -> ``NOT_CLASSIFIABLE``."""
+        return (
+            pl.when(condition)
+            .then(self.lit(true))
+            .when(~condition)
+            .then(self.lit(false))
+            .otherwise(pl.lit(self.nc, dtype=pl.UInt32))
+        )
 
 
 def cascade(rules: Sequence[tuple[pl.Expr, str]], default: str) -> dict[str, pl.Expr]:
@@ -124,16 +210,6 @@ def cascade(rules: Sequence[tuple[pl.Expr, str]], default: str) -> dict[str, pl.
     return possible
 
 
-def decide(possible: Mapping[str, pl.Expr], dtype: pl.Enum) -> pl.Expr:
-    """The single possible category, else ``NOT_CLASSIFIABLE``."""
-    flags = list(possible.items())
-    count = pl.sum_horizontal([flag.cast(pl.UInt8) for _, flag in flags])
-    chain: Then | ChainedThen = pl.when(count != 1).then(pl.lit(NOT_CLASSIFIABLE))
-    for category, flag in flags:
-        chain = chain.when(flag).then(pl.lit(category))
-    return chain.otherwise(pl.lit(NOT_CLASSIFIABLE)).cast(dtype)
-
-
 @dataclass(frozen=True, slots=True)
 class Band:
     """A category covering values up to ``upper`` (inclusive when ``inclusive``)."""
@@ -141,37 +217,6 @@ class Band:
     upper: float
     category: str
     inclusive: bool = True
-
-
-def band_of(value: pl.Expr, bands: Sequence[Band]) -> pl.Expr:
-    """The band of a value (bands in increasing order, the last one open-ended); null stays null."""
-    *closed, last = bands
-    if not closed:
-        return pl.when(value.is_not_null()).then(pl.lit(last.category))
-    first, *rest = closed
-    chain: Then | ChainedThen = pl.when(_below(value, first)).then(pl.lit(first.category))
-    for band in rest:
-        chain = chain.when(_below(value, band)).then(pl.lit(band.category))
-    return pl.when(value.is_not_null()).then(chain.otherwise(pl.lit(last.category)))
-
-
-def _below(value: pl.Expr, band: Band) -> pl.Expr:
-    return value <= band.upper if band.inclusive else value < band.upper
-
-
-def interval_category(
-    low: pl.Expr, high: pl.Expr, bands: Sequence[Band], dtype: pl.Enum
-) -> pl.Expr:
-    """The band holding the whole interval ``[low, high]``, else ``NOT_CLASSIFIABLE``."""
-    low_band = band_of(low, bands)
-    high_band = band_of(high, bands)
-    return (
-        pl.when(low_band == high_band)
-        .then(low_band)
-        .otherwise(pl.lit(NOT_CLASSIFIABLE))
-        .cast(pl.String)
-        .cast(dtype)
-    )
 
 
 def item_interval(condition: pl.Expr, weight: float) -> tuple[pl.Expr, pl.Expr]:
@@ -218,25 +263,60 @@ def _chunk_list(chunk: Sequence[Input], blocked: pl.Expr) -> pl.Expr:
     return pl.lit(lookup).gather(mask)
 
 
-def score_struct(
+@dataclass(frozen=True, slots=True)
+class ScoreParts:
+    """One score as expressions: the category index, optional points, and the input list.
+
+    :meth:`to_struct` gives the result as one struct expression (category, [points, points_min,
+    points_max], missing_inputs). :meth:`apply` adds the same struct to a frame in two stages
+    (index and points first, then labels and ``missing_inputs`` from those columns), because
+    Polars does not share ``when/then`` sub-expressions between the fields of one struct.
+    """
+
+    code: pl.Expr
+    categories: Categories
+    inputs: tuple[Input, ...]
+    points: pl.Expr | None = None
+    points_min: pl.Expr | None = None
+    points_max: pl.Expr | None = None
+
+    def _values(self) -> dict[str, pl.Expr]:
+        values = {"code": self.code.cast(pl.UInt32).fill_null(self.categories.nc)}
+        for name in ("points", "points_min", "points_max"):
+            expr = getattr(self, name)
+            if expr is not None:
+                values[name] = expr.cast(pl.Float64)
+        return values
+
+    def _assemble(self, value: Callable[[str], pl.Expr], names: Sequence[str]) -> pl.Expr:
+        code = value("code")
+        fields = [self.categories.label(code).alias("category")]
+        fields += [value(n).alias(n) for n in names if n != "code"]
+        blocked = code == self.categories.nc
+        fields.append(missing_inputs(self.inputs, blocked).alias("missing_inputs"))
+        return pl.struct(fields)
+
+    def to_struct(self) -> pl.Expr:
+        """The result as one struct expression."""
+        values = self._values()
+        return self._assemble(values.__getitem__, list(values))
+
+    def apply(self, frame: FrameT, name: str) -> FrameT:
+        """``frame`` with the result struct added as column ``name``."""
+        values = self._values()
+        staged = {f"__{name}__{k}": v for k, v in values.items()}
+        result = self._assemble(lambda k: pl.col(f"__{name}__{k}"), list(values))
+        return frame.with_columns(**staged).with_columns(result.alias(name)).drop(list(staged))
+
+
+def score_parts(
     *,
-    category: pl.Expr,
-    missing: pl.Expr,
+    code: pl.Expr,
+    categories: Categories,
+    inputs: Sequence[Input],
     points: pl.Expr | None = None,
     points_min: pl.Expr | None = None,
     points_max: pl.Expr | None = None,
-) -> pl.Expr:
-    """The result of one score as a struct: category, [points, points_min, points_max], missing."""
-    fields: dict[str, pl.Expr] = {"category": category}
-    if points is not None:
-        fields["points"] = points.cast(pl.Float64)
-    if points_min is not None and points_max is not None:
-        fields["points_min"] = points_min.cast(pl.Float64)
-        fields["points_max"] = points_max.cast(pl.Float64)
-    fields["missing_inputs"] = missing
-    return pl.struct([expr.alias(name) for name, expr in fields.items()])
-
-
-def is_classified(category: pl.Expr) -> pl.Expr:
-    """True where the category is neither ``NOT_CLASSIFIABLE`` nor ``NOT_APPLICABLE``."""
-    return ~category.cast(pl.String).is_in([NOT_CLASSIFIABLE, NOT_APPLICABLE])
+) -> ScoreParts:
+    """Bundle a score's expressions (``code`` is the :class:`Categories` index)."""
+    return ScoreParts(code, categories, tuple(inputs), points, points_min, points_max)

@@ -7,6 +7,7 @@ from typing import Any
 import polars as pl
 
 from lake.model import BASELINE, COMORBIDITIES, GENETICS, PATIENTS, TREATMENT_LINES
+from lake.risk.tristate import ScoreParts
 
 COHORT_SCHEMA = pl.Schema(
     {
@@ -24,7 +25,10 @@ def cohort(rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def evaluate(expr: pl.Expr, row: dict[str, Any]) -> dict[str, Any]:
-    """The score struct of one row as a plain dict (category as str)."""
-    result: dict[str, Any] = cohort([row]).select(expr.alias("s")).unnest("s").row(0, named=True)
-    return result
+def evaluate(parts: ScoreParts, row: dict[str, Any]) -> dict[str, Any]:
+    """The score struct of one row as a plain dict, through both the struct and staged paths."""
+    frame = cohort([row])
+    direct = frame.select(parts.to_struct().alias("s")).unnest("s").row(0, named=True)
+    staged = parts.apply(frame, "s").select("s").unnest("s").row(0, named=True)
+    assert direct == staged
+    return direct
