@@ -1,0 +1,170 @@
+"""Endpoint definitions: which dated outcome rows are the event, which compete, which censor.
+
+Outcome rows are the ``events`` table plus two kinds derived from ``bcr_abl1`` samples:
+``molecular_sample`` (every sample) and ``mmr_loss`` (BCR::ABL1 > 0.1 % IS, detectable; the
+EURO-SKI single-measurement definition, 03-cml.md §3.8). Each definition is a value; the
+catalogue functions below return them with the citation in the docstring.
+
+Same-day ties: the event of interest wins over a competing event, except for NRM where a relapse
+on the day of death makes the death relapse-related (``ties_go_to="competing"``). A censoring
+trigger (TKI restart for MRFS) censors only if strictly before the event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import polars as pl
+
+MMR_LOSS: Final = "mmr_loss"
+MOLECULAR_SAMPLE: Final = "molecular_sample"
+#: Loss of major molecular response: BCR::ABL1 strictly above 0.1 % IS (0.1 % is still MMR).
+MMR_THRESHOLD_PCT: Final = 0.1
+
+_KIND = pl.col("kind")
+_RELAPSE = _KIND.is_in(["relapse", "progression"])
+_DEATH = _KIND == "death"
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointDefinition:
+    """A time-to-event endpoint over outcome rows (columns kind, grade, systemic_ist).
+
+    ``competing`` set -> cumulative-incidence endpoint with status 0/1/2, else 0/1.
+    ``follow_up`` is where patients without any event are censored: last contact (latest
+    dated row of the patient) or the last BCR::ABL1 sample (molecular endpoints).
+    """
+
+    name: str
+    interest: pl.Expr
+    competing: pl.Expr | None = None
+    censor_at: pl.Expr | None = None
+    follow_up: Literal["last_contact", "last_sample"] = "last_contact"
+    ties_go_to: Literal["interest", "competing"] = "interest"
+
+
+def overall_survival() -> EndpointDefinition:
+    """OS: death from any cause (04-transplant.md §4.1); Kaplan–Meier."""
+    return EndpointDefinition("OS", interest=_DEATH)
+
+
+def progression_free_survival() -> EndpointDefinition:
+    """PFS (LFS/DFS in acute leukaemia): relapse/progression or death, whichever first.
+
+    Myeloma progression per IMWG (Kumar 2016); 04-transplant.md §4.1. Kaplan–Meier.
+    """
+    return EndpointDefinition("PFS", interest=_RELAPSE | _DEATH)
+
+
+def event_free_survival() -> EndpointDefinition:
+    """EFS: relapse/progression or death; induction failure handled by ``derive_endpoint``.
+
+    ELN 2022 (Döhner H et al. *Blood* 2022;140:1345–1377, doi:10.1182/blood.2022016867): failure
+    to reach CR within the response window is an event on day 1 (time 0 here); pass
+    ``induction_window_days`` to :func:`lake.endpoints.derive_endpoint`. Not defined in the domain
+    reference files (service convention, to be confirmed by the lead).
+    """
+    return EndpointDefinition("EFS", interest=_RELAPSE | _DEATH)
+
+
+def relapse_incidence() -> EndpointDefinition:
+    """RI / CIR: relapse or progression (cause 1), death without prior relapse competing (2).
+
+    Aalen–Johansen CIF (04-transplant.md §4.1; Kim & Armand 2013, doi:10.1016/j.bbmt.2013.01.007).
+    """
+    return EndpointDefinition("relapse incidence", interest=_RELAPSE, competing=_DEATH)
+
+
+def non_relapse_mortality() -> EndpointDefinition:
+    """NRM: death without prior relapse/progression (1); relapse competing (2).
+
+    A relapse recorded on the day of death makes that death relapse-related (competing).
+    04-transplant.md §4.1.
+    """
+    return EndpointDefinition("NRM", interest=_DEATH, competing=_RELAPSE, ties_go_to="competing")
+
+
+def acute_gvhd(*, relapse_competes: bool = False) -> EndpointDefinition:
+    """Grade II–IV acute GVHD (MAGIC, Harris 2016) vs death (and relapse if configured).
+
+    04-transplant.md §4.1: death without aGVHD competes at minimum; relapse as an extra competing
+    event is study-specific (worked example 2).
+    """
+    competing = _DEATH | _RELAPSE if relapse_competes else _DEATH
+    return EndpointDefinition(
+        "aGVHD II-IV",
+        interest=(_KIND == "agvhd") & pl.col("grade").is_in(["II", "III", "IV"]),
+        competing=competing,
+    )
+
+
+def chronic_gvhd(
+    *, systemic_ist_only: bool = False, relapse_competes: bool = False
+) -> EndpointDefinition:
+    """Chronic GVHD (NIH 2014, Jagasia 2015): any, or only that needing systemic IST.
+
+    Death without cGVHD competes; relapse optionally (04-transplant.md §4.1).
+    """
+    interest = _KIND == "cgvhd"
+    if systemic_ist_only:
+        interest = interest & pl.col("systemic_ist").fill_null(False)
+    competing = _DEATH | _RELAPSE if relapse_competes else _DEATH
+    name = "cGVHD (systemic IST)" if systemic_ist_only else "cGVHD"
+    return EndpointDefinition(name, interest=interest, competing=competing)
+
+
+def gvhd_relapse_free_survival() -> EndpointDefinition:
+    """GRFS (Holtan SG et al. *Blood* 2015;125:1333–1338, doi:10.1182/blood-2014-10-609032).
+
+    First of: grade III–IV acute GVHD; chronic GVHD requiring systemic immunosuppression;
+    relapse/progression; death. Grade II aGVHD and topical-only cGVHD are not events.
+    """
+    agvhd = (_KIND == "agvhd") & pl.col("grade").is_in(["III", "IV"])
+    cgvhd = (_KIND == "cgvhd") & pl.col("systemic_ist").fill_null(False)
+    return EndpointDefinition("GRFS", interest=agvhd | cgvhd | _RELAPSE | _DEATH)
+
+
+def molecular_relapse_free_survival(
+    *, death: Literal["event", "competing"] = "event"
+) -> EndpointDefinition:
+    """MRFS / MRecFS after TKI stop: first loss of MMR (BCR::ABL1 > 0.1 % IS, one sample).
+
+    Saussele S et al. EURO-SKI, *Lancet Oncol* 2018;19:747–757,
+    doi:10.1016/S1470-2045(18)30192-X; 03-cml.md §3.8. TKI restart without MMR loss censors
+    (project convention). ``death="event"``: composite (convention a); ``"competing"``: death
+    competes with molecular relapse (convention b, cumulative incidence). Patients without events
+    are censored at their last BCR::ABL1 sample.
+    """
+    relapse = _KIND == MMR_LOSS
+    if death == "event":
+        return EndpointDefinition(
+            "MRFS (death = event)",
+            interest=relapse | _DEATH,
+            censor_at=_KIND == "tki_restart",
+            follow_up="last_sample",
+        )
+    return EndpointDefinition(
+        "MRFS (death competing)",
+        interest=relapse,
+        competing=_DEATH,
+        censor_at=_KIND == "tki_restart",
+        follow_up="last_sample",
+    )
+
+
+def molecular_recurrence_tki_free_survival(
+    *, death: Literal["event", "competing"] = "event"
+) -> EndpointDefinition:
+    """MRecTFS: first of loss of MMR or TKI restart (EURO-SKI final analysis; 03-cml.md §3.8)."""
+    interest = (_KIND == MMR_LOSS) | (_KIND == "tki_restart")
+    if death == "event":
+        return EndpointDefinition(
+            "MRecTFS (death = event)", interest=interest | _DEATH, follow_up="last_sample"
+        )
+    return EndpointDefinition(
+        "MRecTFS (death competing)",
+        interest=interest,
+        competing=_DEATH,
+        follow_up="last_sample",
+    )

@@ -1,0 +1,224 @@
+"""Derive an endpoint frame (patient_id, time_days, status) from dated events. Never stored.
+
+Algorithm per patient (all in Polars, one collect):
+
+1. time zero = the origin date (:mod:`lake.endpoints.origins`) + ``landmark_days``; outcome rows
+   dated before the *base* origin are ignored (e.g. a relapse before transplant), except a death,
+   which excludes the patient ("death before origin": inconsistent data).
+2. the first event of interest, the first competing event and the first censoring trigger on or
+   after the base origin are found; the earliest decides (ties: see
+   :mod:`lake.endpoints.definitions`); without any, the patient is censored at the end of
+   follow-up (last contact, or last BCR::ABL1 sample for molecular endpoints).
+3. if that end lies before time zero the patient is excluded and counted ("event or censoring
+   before origin"); with a landmark the patient must still be at risk strictly after L.
+4. administrative censoring: times beyond ``horizon_days`` become (horizon, status 0).
+
+status is 0 = censored, 1 = event of interest, 2 = competing event (competing endpoints only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from lake.endpoints.definitions import (
+    MMR_LOSS,
+    MMR_THRESHOLD_PCT,
+    MOLECULAR_SAMPLE,
+    EndpointDefinition,
+)
+from lake.endpoints.origins import Origin, origin_dates
+from lake.errors import AnalysisError, EmptyCohortError
+
+NO_ORIGIN = "no origin event"
+DEATH_BEFORE_ORIGIN = "death before origin"
+ENDED_BEFORE_ORIGIN = "event or censoring before origin"
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointResult:
+    """A derived endpoint: one row per included patient plus the exclusion counts by reason."""
+
+    endpoint: str
+    origin: str
+    competing: bool
+    frame: pl.DataFrame
+    n_cohort: int
+    excluded: dict[str, int]
+
+
+def outcome_rows(events: pl.LazyFrame, bcr_abl1: pl.LazyFrame | None) -> pl.LazyFrame:
+    """Events plus BCR::ABL1 samples as (patient_id, date, kind, grade, systemic_ist) rows."""
+    rows = events.select(
+        "patient_id",
+        date=pl.col("event_date"),
+        kind=pl.col("event_type"),
+        grade=pl.col("grade"),
+        systemic_ist=pl.col("systemic_ist"),
+    )
+    if bcr_abl1 is None:
+        return rows
+
+    def samples(kind: str, frame: pl.LazyFrame) -> pl.LazyFrame:
+        return frame.select(
+            "patient_id",
+            date=pl.col("sample_date"),
+            kind=pl.lit(kind),
+            grade=pl.lit(None, pl.String),
+            systemic_ist=pl.lit(None, pl.Boolean),
+        )
+
+    loss = bcr_abl1.filter(pl.col("detectable") & (pl.col("is_pct") > MMR_THRESHOLD_PCT))
+    return pl.concat([rows, samples(MOLECULAR_SAMPLE, bcr_abl1), samples(MMR_LOSS, loss)])
+
+
+def _first(condition: pl.Expr) -> pl.Expr:
+    return pl.col("date").filter(condition & (pl.col("date") >= pl.col("origin_date"))).min()
+
+
+def derive_endpoint(
+    definition: EndpointDefinition,
+    origin: Origin,
+    *,
+    events: pl.LazyFrame,
+    patients: pl.LazyFrame | None = None,
+    treatment_lines: pl.LazyFrame | None = None,
+    transplants: pl.LazyFrame | None = None,
+    bcr_abl1: pl.LazyFrame | None = None,
+    horizon_days: int | None = None,
+    induction_window_days: int | None = None,
+) -> EndpointResult:
+    """The endpoint ``definition`` measured from ``origin`` for every patient of the cohort.
+
+    The cohort is every patient in ``events`` (and ``patients`` if given). ``induction_window_days``
+    (EFS, ELN 2022): no ``complete_remission`` within the window of the origin, for a patient
+    followed past the window or with an event in it, is an event at time 0.
+
+    Raises
+    ------
+    EmptyCohortError
+        No patient has the origin event, or every patient is excluded.
+    AnalysisError
+        A molecular endpoint without the ``bcr_abl1`` table, or a negative horizon.
+    """
+    if definition.follow_up == "last_sample" and bcr_abl1 is None:
+        raise AnalysisError(f"{definition.name} needs the bcr_abl1 table; pass it in")
+    if horizon_days is not None and horizon_days <= 0:
+        raise AnalysisError(f"horizon_days must be > 0, got {horizon_days}")
+    cohort_ids = events.select("patient_id")
+    if patients is not None:
+        cohort_ids = pl.concat([cohort_ids, patients.select("patient_id")])
+    n_cohort = cohort_ids.unique().select(pl.len()).collect().item()
+    origins = origin_dates(
+        origin,
+        events=events,
+        patients=patients,
+        treatment_lines=treatment_lines,
+        transplants=transplants,
+    )
+    kind = pl.col("kind")
+    date = pl.col("date")
+    none = pl.lit(False)
+    per_patient = (
+        outcome_rows(events, bcr_abl1)
+        .join(origins, on="patient_id", how="inner")
+        .group_by("patient_id")
+        .agg(
+            origin_date=pl.col("origin_date").first(),
+            interest=_first(definition.interest),
+            competing=_first(definition.competing if definition.competing is not None else none),
+            censor=_first(definition.censor_at if definition.censor_at is not None else none),
+            last_contact=date.max(),
+            last_sample=date.filter(
+                (kind == MOLECULAR_SAMPLE) & (date >= pl.col("origin_date"))
+            ).max(),
+            died_before=((kind == "death") & (date < pl.col("origin_date"))).any(),
+            remission=date.filter(
+                (kind == "complete_remission") & (date >= pl.col("origin_date"))
+            ).min(),
+        )
+        .collect()
+    )
+    n_origin = per_patient.height
+    frame = _resolve(per_patient, definition, origin, induction_window_days)
+    died_before = frame.filter(pl.col("died_before"))
+    frame = frame.filter(~pl.col("died_before"))
+    ended_before = frame.filter(~pl.col("at_risk"))
+    frame = frame.filter(pl.col("at_risk"))
+    if horizon_days is not None:
+        late = pl.col("time_days") > horizon_days
+        frame = frame.with_columns(
+            status=pl.when(late).then(0).otherwise(pl.col("status")),
+            time_days=pl.when(late).then(horizon_days).otherwise(pl.col("time_days")),
+        )
+    frame = frame.select(
+        "patient_id", pl.col("time_days").cast(pl.Int64), pl.col("status").cast(pl.Int8)
+    ).sort("patient_id")
+    if frame.height == 0:
+        raise EmptyCohortError(
+            f"{definition.name} from {origin.label}: no patient left "
+            f"({n_cohort} in cohort, {n_origin} with the origin event)"
+        )
+    return EndpointResult(
+        endpoint=definition.name,
+        origin=origin.label,
+        competing=definition.competing is not None,
+        frame=frame,
+        n_cohort=n_cohort,
+        excluded={
+            NO_ORIGIN: n_cohort - n_origin,
+            DEATH_BEFORE_ORIGIN: died_before.height,
+            ENDED_BEFORE_ORIGIN: ended_before.height,
+        },
+    )
+
+
+def _resolve(
+    per_patient: pl.DataFrame,
+    definition: EndpointDefinition,
+    origin: Origin,
+    induction_window_days: int | None,
+) -> pl.DataFrame:
+    """Pick the deciding date and status per patient; mark who is at risk at time zero."""
+    interest, competing, censor = pl.col("interest"), pl.col("competing"), pl.col("censor")
+    if definition.ties_go_to == "interest":
+        interest_wins = interest.is_not_null() & (competing.is_null() | (interest <= competing))
+    else:
+        interest_wins = interest.is_not_null() & (competing.is_null() | (interest < competing))
+    event_date = pl.when(interest_wins).then(interest).otherwise(competing)
+    follow_up = (
+        pl.col("last_sample") if definition.follow_up == "last_sample" else pl.col("last_contact")
+    )
+    follow_up = pl.coalesce(follow_up, pl.col("origin_date"))
+    censored_first = censor.is_not_null() & (event_date.is_null() | (censor < event_date))
+    end = (
+        pl.when(censored_first)
+        .then(censor)
+        .when(event_date.is_not_null())
+        .then(event_date)
+        .otherwise(follow_up)
+    )
+    status = (
+        pl.when(censored_first | event_date.is_null())
+        .then(0)
+        .when(interest_wins)
+        .then(1)
+        .otherwise(2)
+    )
+    frame = per_patient.with_columns(end=end, status=status)
+    if induction_window_days is not None:
+        window_end = pl.col("origin_date") + pl.duration(days=induction_window_days)
+        no_cr = pl.col("remission").is_null() | (pl.col("remission") > window_end)
+        assessed = (pl.col("end") >= window_end) | (pl.col("status") != 0)
+        failed = no_cr & assessed
+        frame = frame.with_columns(
+            end=pl.when(failed).then(pl.col("origin_date")).otherwise(pl.col("end")),
+            status=pl.when(failed).then(1).otherwise(pl.col("status")),
+        )
+    zero = pl.col("origin_date") + pl.duration(days=origin.landmark_days)
+    at_risk = pl.col("end") > zero if origin.landmark_days else pl.col("end") >= zero
+    return frame.with_columns(
+        time_days=(pl.col("end") - zero).dt.total_days(),
+        at_risk=at_risk,
+    )
