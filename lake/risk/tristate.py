@@ -88,8 +88,13 @@ class Input:
 
 
 def marker(inp: Input) -> pl.Expr:
-    """Kleene Boolean of a tri-state marker: present -> True, absent -> False, else null."""
-    return pl.when(inp.col != "not_tested").then(inp.col == "present")
+    """Kleene Boolean of a tri-state marker: present -> True, absent -> False, else null.
+
+    Written as ``(x == present) | (null & (x == not_tested))`` rather than ``when/then`` so that
+    Polars' common-subexpression elimination can share it between the uses of one score.
+    """
+    unknown_if_not_tested = pl.lit(None, dtype=pl.Boolean) & (inp.col == "not_tested")
+    return (inp.col == "present") | unknown_if_not_tested
 
 
 def maybe(condition: pl.Expr) -> pl.Expr:
@@ -176,9 +181,15 @@ class Categories:
         return pl.lit(pl.Series(table, dtype=pl.UInt32)).gather(position)
 
     def interval(self, low: pl.Expr, high: pl.Expr, bands: Sequence[Band]) -> pl.Expr:
-        """Index of the band holding all of ``[low, high]``, else ``NOT_CLASSIFIABLE``."""
-        low_band = self.band(low, bands)
-        return pl.when(low_band == self.band(high, bands)).then(low_band).otherwise(self.nc)
+        """Index of the band holding all of ``[low, high]``, else ``NOT_CLASSIFIABLE``.
+
+        The pair of band indexes addresses a literal table (diagonal -> that band, else
+        ``NOT_CLASSIFIABLE``), avoiding ``when/then``.
+        """
+        size = len(self.codes) + 1
+        pair = self.band(low, bands) * size + self.band(high, bands)
+        table = [lo if lo == hi else self.nc for lo in range(size) for hi in range(size)]
+        return pl.lit(pl.Series(table, dtype=pl.UInt32)).gather(pair)
 
     def boolean(self, condition: pl.Expr, *, true: str, false: str) -> pl.Expr:
         """Index of ``true``/``false`` for a Kleene condition; null -> ``NOT_CLASSIFIABLE``."""
