@@ -1,0 +1,141 @@
+"""Inject deliberately bad rows into an export frame and record exactly which and why.
+
+Bad rows are *extra* rows, so the accepted rows of every harmonised table equal the truth:
+- in a wide (per-patient) file a bad row is a corrupted copy of a real row under a fresh patient
+  id that appears nowhere else (except ``duplicate_id``, which repeats a real id after it);
+- in a long file it is a corrupted copy of a real row of the same patient.
+A duplicate is always placed after the row it repeats (the loader keeps the first occurrence).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import numpy as np
+import polars as pl
+
+BadKind = Literal[
+    "impossible_date",
+    "death_before_diagnosis",
+    "unknown_code",
+    "out_of_range",
+    "duplicate_id",
+    "unparseable_number",
+]
+Row = dict[str, object]
+ValueFn = Callable[[Row, np.random.Generator], object]
+
+UNPARSEABLE: Final = ("12,3,4", "n/a?", "1.2.3", "<>")
+UNKNOWN_CODES: Final = ("??", "X", "99", "unk")
+_IMPOSSIBLE_DAYS: Final = (("31", "02"), ("30", "02"), ("31", "04"), ("31", "06"), ("31", "09"))
+
+
+@dataclass(frozen=True, slots=True)
+class Corruption:
+    """One way to spoil a row: ``value`` computes the bad cell of ``column`` from the source
+    row; ``rows`` restricts which rows may be copied (``None``: any); ``rewrite`` may then
+    change other cells of the copy (e.g. move it to another patient)."""
+
+    kind: BadKind
+    column: str
+    value: ValueFn
+    rows: np.ndarray | None = None
+    rewrite: Callable[[Row, np.random.Generator], Row] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BadRow:
+    """An injected row: 0-based data-row index in the written file, kind, column and value."""
+
+    index: int
+    kind: BadKind
+    column: str
+    value: str
+
+
+def inject_bad_rows(
+    frame: pl.DataFrame,
+    corruptions: Sequence[Corruption],
+    *,
+    id_column: str,
+    fresh_id: Callable[[object, int], object] | None,
+    rate: float,
+    rng: np.random.Generator,
+) -> tuple[pl.DataFrame, list[BadRow]]:
+    """``frame`` with ``round(rate * rows)`` (at least one) bad rows spliced in.
+
+    Kinds cycle in a seeded random order (the column at random among that kind's corruptions)
+    so every kind occurs when the count allows. ``fresh_id`` renames the copy of a wide-file row (``None``: keep the id).
+    """
+    n = frame.height
+    if n == 0 or not corruptions:
+        return frame, []
+    count = max(1, round(rate * n))
+    kinds = sorted({c.kind for c in corruptions})
+    order = [kinds[i] for i in rng.permutation(len(kinds))]
+    rows: list[Row] = []
+    keys: list[float] = []
+    made: list[tuple[BadKind, str, str]] = []
+    for j in range(count):
+        candidates = [c for c in corruptions if c.kind == order[j % len(order)]]
+        corruption = candidates[int(rng.integers(0, len(candidates)))]
+        pool = corruption.rows if corruption.rows is not None else np.arange(n)
+        if pool.size == 0:
+            continue
+        source = int(rng.choice(pool))
+        row = dict(frame.row(source, named=True))
+        value = corruption.value(row, rng)
+        row[corruption.column] = value
+        if corruption.rewrite is not None:
+            row = corruption.rewrite(row, rng)
+            value = row[corruption.column]
+        duplicate = corruption.kind == "duplicate_id"
+        if fresh_id is not None and not duplicate:
+            row[id_column] = fresh_id(row[id_column], j)
+        position = int(rng.integers(source + 1 if duplicate else 0, n + 1))
+        rows.append(row)
+        keys.append(position - 0.5 + j / (10.0 * count))
+        made.append((corruption.kind, corruption.column, "" if value is None else str(value)))
+    bad = pl.DataFrame(rows, schema=frame.schema, orient="row")
+    merged = pl.concat([
+        frame.with_columns(_key=pl.int_range(0, n).cast(pl.Float64)),
+        bad.with_columns(_key=pl.Series(keys, dtype=pl.Float64), _bad=pl.int_range(0, len(rows), dtype=pl.Int64)),
+    ], how="diagonal")
+    merged = merged.sort("_key").with_row_index("_index")
+    placed = merged.filter(pl.col("_bad").is_not_null()).sort("_bad")["_index"].to_list()
+    records = [BadRow(int(i), *m) for i, m in zip(placed, made, strict=True)]
+    return merged.drop("_key", "_bad", "_index"), records
+
+
+def impossible_date(date_format: str, rng: np.random.Generator) -> str:
+    """A calendar-impossible date (31/02, 31/04 ...) spelled with ``date_format``."""
+    day, month = _IMPOSSIBLE_DAYS[int(rng.integers(0, len(_IMPOSSIBLE_DAYS)))]
+    year = str(int(rng.integers(2005, 2024)))
+    names = {"02": "Feb", "04": "Apr", "06": "Jun", "09": "Sep"}
+    return (date_format.replace("%d", day).replace("%m", month).replace("%Y", year)
+            .replace("%b", names[month]))
+
+
+def shifted_date(text: object, date_format: str, days: int) -> str:
+    """``text`` (a date in ``date_format``) moved by ``days``, in the same format."""
+    day = dt.datetime.strptime(str(text), date_format).date() + dt.timedelta(days=days)
+    return day.strftime(date_format)
+
+
+def format_number(value: float, *, decimal_comma: bool) -> str:
+    """A number written the site's way."""
+    text = repr(float(value)) if not float(value).is_integer() else str(int(value))
+    return text.replace(".", ",") if decimal_comma else text
+
+
+def unknown_code(known: Sequence[str]) -> ValueFn:
+    """A value function returning a spelling absent from ``known``."""
+    choices = [c for c in UNKNOWN_CODES if c not in known]
+
+    def value(_row: Row, rng: np.random.Generator) -> object:
+        return choices[int(rng.integers(0, len(choices)))]
+
+    return value

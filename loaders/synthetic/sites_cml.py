@@ -1,0 +1,37 @@
+"""Bundled CML TKI-stop site (EURO-SKI-like), exported as an OMOP CDM v5.4 CSV extract."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from loaders.synthetic.profile import OmopProfile, SiteProfile
+from loaders.synthetic.sites_mm import CUTOFF
+from loaders.synthetic.truth_cml import CmlCohort
+
+EU_CMLSTOP = SiteProfile(
+    code="EU-CMLSTOP",
+    name="European TKI stop cohort, OMOP extract (synthetic, EURO-SKI-like)",
+    language="OMOP CDM v5.4 (LOINC / concept ids)",
+    n_patients=450,
+    cohort=CmlCohort(site="EU-CMLSTOP", first_person_id=100001, source_study="TKI-STOP-EU",
+                     start=dt.date(2000, 1, 1), end=dt.date(2012, 12, 31), cutoff=CUTOFF),
+    omop=OmopProfile(
+        path="omop/",
+        gender={"8507": "M", "8532": "F"},
+        measurements={
+            "69380-4": ("bcr_abl1.is_pct", "%"),
+            "777-3": ("baseline.platelets_10e9_l", "10^9/L"),
+            "6690-2": ("baseline.wbc_10e9_l", "10^9/L"),
+            "718-7": ("baseline.hemoglobin_g_dl", "g/dL"),
+            "709-8": ("baseline.pb_blasts_pct", "%"),
+            "707-2": ("baseline.basophils_pct", "%"),
+            "714-9": ("baseline.eosinophils_pct", "%"),
+            "SPLEEN_CM": ("baseline.spleen_cm", "cm"),
+            "29463-7": ("baseline.weight_kg", "kg"),
+        },
+        drugs={"imatinib": "imatinib", "nilotinib": "nilotinib", "dasatinib": "dasatinib",
+               "bosutinib": "bosutinib"},
+        constants={"patients.disease": "CML", "patients.data_origin": "real_world",
+                   "patients.source_study": "TKI-STOP-EU", "patients.cml_phase": "chronic"},
+    ),
+)
