@@ -29,8 +29,9 @@ from typing import Final, Protocol
 
 import polars as pl
 
-from lake.errors import AnalysisError
+from lake.errors import AnalysisError, LakeError
 from lake.model import BASELINE, COMORBIDITIES, GENETICS, IMWG_RESPONSES, PATIENTS
+from lake.model import table as model_table
 
 #: Rank of each IMWG response on the ordered scale, worst (0) first.
 RESPONSE_RANK: Final = {code: rank for rank, code in enumerate(IMWG_RESPONSES)}
@@ -64,11 +65,22 @@ class TableSource(Protocol):
         ...
 
 
+def scan_or_empty(source: TableSource, table_name: str) -> pl.LazyFrame:
+    """The table, or no rows (with the model's schema) when no load has created it yet.
+
+    A lake version only lists the tables some load wrote; an absent table has no rows.
+    """
+    try:
+        return source.scan(table_name)
+    except LakeError:
+        return pl.LazyFrame(schema=model_table(table_name).schema)
+
+
 def _treatment_facts(source: TableSource) -> pl.LazyFrame:
     rank = pl.col("best_response").replace_strict(RESPONSE_RANK, default=None, return_dtype=pl.Int8)
     code_of_rank = {rank: code for code, rank in RESPONSE_RANK.items()}
     return (
-        source.scan("treatment_lines")
+        scan_or_empty(source, "treatment_lines")
         .group_by("patient_id")
         .agg(
             n_lines=pl.len().cast(pl.Int32),
@@ -90,7 +102,7 @@ def _treatment_facts(source: TableSource) -> pl.LazyFrame:
 def _transplant_facts(source: TableSource) -> pl.LazyFrame:
     kind = pl.col("transplant_type")
     return (
-        source.scan("transplants")
+        scan_or_empty(source, "transplants")
         .group_by("patient_id")
         .agg(
             had_autologous=(kind == "autologous").any(),
@@ -101,7 +113,7 @@ def _transplant_facts(source: TableSource) -> pl.LazyFrame:
 
 def _event_facts(source: TableSource) -> pl.LazyFrame:
     return (
-        source.scan("events")
+        scan_or_empty(source, "events")
         .group_by("patient_id")
         .agg(event_types=pl.col("event_type").unique().sort())
     )
@@ -138,7 +150,9 @@ def attribute_frame(source: TableSource, columns: Collection[str]) -> pl.LazyFra
         cols = [c for c in columns if STORED_HOME.get(c) == table.name]
         if cols:
             frame = frame.join(
-                source.scan(table.name).select("patient_id", *cols), on="patient_id", how="left"
+                scan_or_empty(source, table.name).select("patient_id", *cols),
+                on="patient_id",
+                how="left",
             )
     derived = (
         (TREATMENT_COLUMNS, _treatment_facts),
@@ -160,9 +174,14 @@ def _stored_dtype(name: str) -> pl.DataType:
 
 
 #: Attributes a cohort can be broken down by (coded, free-text category, boolean or list).
-CATEGORICAL_ATTRIBUTES: Final = tuple(
-    name for name in STORED_HOME if _stored_dtype(name) in (pl.String(), pl.Boolean())
-) + ("agents_received", "strategies", "best_response", *TRANSPLANT_COLUMNS, "event_types")
+CATEGORICAL_ATTRIBUTES: Final = (
+    *(name for name in STORED_HOME if _stored_dtype(name) in (pl.String(), pl.Boolean())),
+    "agents_received",
+    "strategies",
+    "best_response",
+    *TRANSPLANT_COLUMNS,
+    "event_types",
+)
 #: Attributes a histogram can be drawn of.
 NUMERIC_ATTRIBUTES: Final = (
     *(name for name in STORED_HOME if _stored_dtype(name).is_numeric()),

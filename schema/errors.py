@@ -12,7 +12,7 @@ UNKNOWN_SCORE          the risk score is not registered (lists the registered on
 EMPTY_COHORT           the cohort, or a group of it, has no patients
 FORBIDDEN              the caller's role does not allow this result
 UNAUTHENTICATED        no valid API key was given
-LAKE_VERSION_NOT_FOUND the pinned lake version does not exist
+LAKE_UNAVAILABLE       the lake, or the pinned lake version, cannot be read
 COST_LIMIT_EXCEEDED    the query asks for too many expensive fields at once
 =====================  =============================================================
 """
@@ -59,10 +59,10 @@ class ForbiddenError(PublicError):
     code = "FORBIDDEN"
 
 
-class LakeVersionNotFoundError(PublicError):
-    """The pinned lake version does not exist."""
+class LakeUnavailableError(PublicError):
+    """The lake, or the pinned lake version, cannot be read."""
 
-    code = "LAKE_VERSION_NOT_FOUND"
+    code = "LAKE_UNAVAILABLE"
 
 
 def public_error(error: lake_errors.HemalakeError) -> PublicError:
@@ -72,7 +72,7 @@ def public_error(error: lake_errors.HemalakeError) -> PublicError:
     if isinstance(error, lake_errors.AccessDeniedError):
         return ForbiddenError(str(error))
     if isinstance(error, lake_errors.LakeError):
-        return LakeVersionNotFoundError(str(error))
+        return LakeUnavailableError(str(error))
     return BadRequestError(str(error))
 
 

@@ -1,0 +1,110 @@
+"""The Starlette application factory and its lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import logging
+from collections.abc import AsyncIterator
+from functools import partial
+from pathlib import Path
+from typing import TypedDict
+
+import strawberry
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from lake.disclosure import DisclosurePolicy
+from lake.query import LakeGateway, OpenSnapshot
+from lake.storage import open_lake
+from schema.schema import Limits, build_schema
+from service.audit import JsonLinesAuditSink
+from service.auth import Authenticator
+from service.graphql_app import HemalakeGraphQL
+from service.middleware import BodySizeLimitMiddleware, Metrics, MetricsMiddleware
+from service.routes import export, health, metrics
+from service.settings import Settings
+
+logger = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).with_name("static")
+
+
+class State(TypedDict):
+    """What the lifespan opens once and every request reads (``request.state``)."""
+
+    gateway: LakeGateway
+    audit: JsonLinesAuditSink
+    authenticator: Authenticator
+    schema: strawberry.Schema
+    metrics: Metrics
+
+
+def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None) -> Starlette:
+    """The hemalake ASGI app; nothing touches the lake until the lifespan starts.
+
+    Parameters
+    ----------
+    settings
+        Validated settings (:func:`service.settings.load_settings`).
+    open_snapshot
+        Opens the lake at a version; defaults to :func:`lake.storage.open_lake` on
+        ``settings.lake_root``.
+    """
+    schema = build_schema(
+        limits=Limits(
+            max_depth=settings.max_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens,
+            max_cost=settings.max_cost,
+        )
+    )
+    authenticator = Authenticator(
+        api_keys=settings.api_keys, allow_anonymous=settings.allow_anonymous
+    )
+    opener = open_snapshot or partial(open_lake, settings.lake_root)
+    counters = Metrics()
+    software_version = importlib.metadata.version("hemalake")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[State]:
+        audit = JsonLinesAuditSink(settings.audit_log)
+        gateway = LakeGateway(
+            open_snapshot=opener,
+            policy=DisclosurePolicy(min_cell_size=settings.min_cell_size),
+            audit=audit,
+            software_version=software_version,
+            cache_size=settings.cache_size,
+        )
+        logger.info(
+            "serving lake %s (min cell size %d)", settings.lake_root, settings.min_cell_size
+        )
+        try:
+            yield State(
+                gateway=gateway,
+                audit=audit,
+                authenticator=authenticator,
+                schema=schema,
+                metrics=counters,
+            )
+        finally:
+            audit.close()
+
+    graphql = HemalakeGraphQL(
+        schema=schema, authenticator=authenticator, static_prefix="/static/graphiql"
+    )
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/health", health),
+            Route("/metrics", metrics),
+            Route("/export.{fmt:str}", export),
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        middleware=[
+            Middleware(MetricsMiddleware, metrics=counters),
+            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,53 @@
+"""The audit sink: one JSON line per query, on its own logger and file."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from lake.access import AuditRecord
+
+AUDIT_LOGGER = "hemalake.audit"
+
+
+class JsonLinesAuditSink:
+    """Writes audit records as JSON lines to ``path`` (or only to the ``hemalake.audit`` logger).
+
+    The logger does not propagate, so audit lines never mix with the application log.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self._logger = logging.getLogger(AUDIT_LOGGER)
+        self._logger.propagate = False
+        self._logger.setLevel(logging.INFO)
+        self._handler: logging.Handler | None = None
+        if path is not None:
+            self._handler = logging.FileHandler(path, encoding="utf-8")
+            self._handler.setFormatter(logging.Formatter("%(message)s"))
+            self._logger.addHandler(self._handler)
+
+    def record(self, entry: AuditRecord) -> None:
+        """Write one record (thread-safe: logging handlers lock)."""
+        self._logger.info(
+            json.dumps(
+                {
+                    "at": entry.at.isoformat(),
+                    "user": entry.user,
+                    "role": entry.role,
+                    "action": entry.action,
+                    "query_hash": entry.query_hash,
+                    "lake_version": entry.lake_version,
+                    "outcome": entry.outcome,
+                    "code": entry.code,
+                },
+                sort_keys=True,
+            )
+        )
+
+    def close(self) -> None:
+        """Detach and close the file handler."""
+        if self._handler is not None:
+            self._logger.removeHandler(self._handler)
+            self._handler.close()
+            self._handler = None

@@ -1,0 +1,97 @@
+"""Plain routes outside GraphQL: health, metrics and aggregate-table downloads."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import polars as pl
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from lake.errors import HemalakeError
+from lake.query import LakeGateway
+from schema.context import Context
+from service.auth import Authenticator, Unauthenticated
+from service.middleware import Metrics
+
+
+async def health(request: Request) -> JSONResponse:
+    """``200`` with the newest lake version when the lake opens, else ``503``."""
+    gateway: LakeGateway = request.state.gateway
+    try:
+        version = gateway.snapshot(None).version
+    except HemalakeError:
+        return JSONResponse({"status": "unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok", "lake_version": version})
+
+
+async def metrics(request: Request) -> PlainTextResponse:
+    """Prometheus text format: requests by status, latency total, result cache hits/misses."""
+    counters: Metrics = request.state.metrics
+    gateway: LakeGateway = request.state.gateway
+    lines = ["# TYPE hemalake_http_requests_total counter"]
+    lines += [
+        f'hemalake_http_requests_total{{status="{status}"}} {count}'
+        for status, count in sorted(counters.by_status.items())
+    ]
+    lines += [
+        "# TYPE hemalake_http_request_seconds_total counter",
+        f"hemalake_http_request_seconds_total {counters.seconds_total:.6f}",
+        "# TYPE hemalake_result_cache_hits_total counter",
+        f"hemalake_result_cache_hits_total {gateway.results.hits}",
+        "# TYPE hemalake_result_cache_misses_total counter",
+        f"hemalake_result_cache_misses_total {gateway.results.misses}",
+    ]
+    return PlainTextResponse("\n".join(lines) + "\n")
+
+
+def _rows_at(data: object, path: str) -> list[dict[str, object]]:
+    for part in path.split("."):
+        if not isinstance(data, dict) or part not in data:
+            raise KeyError(f"path {path!r}: no field {part!r} in the result")
+        data = data[part]
+    if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+        raise KeyError(f"path {path!r} does not lead to a list of objects")
+    return [{k: v for k, v in row.items() if not isinstance(v, dict | list)} for row in data]
+
+
+async def export(request: Request) -> Response:
+    """An aggregate table of a GraphQL result as CSV or Arrow IPC.
+
+    ``GET /export.csv?query=...&variables=...&path=cohort.breakdown.categories`` runs the query
+    exactly like ``/graphql`` (same caller, limits, disclosure and audit), then writes the list
+    of objects at ``path`` (scalar fields only) as a table.
+    """
+    fmt = request.path_params["fmt"]
+    params = request.query_params
+    authenticator: Authenticator = request.state.authenticator
+    try:
+        caller = authenticator.caller(request.headers)
+    except Unauthenticated as error:
+        return JSONResponse({"errors": [{"message": str(error)}]}, status_code=401)
+    if "query" not in params or "path" not in params:
+        return JSONResponse({"errors": [{"message": "give query and path"}]}, status_code=400)
+    try:
+        variables = json.loads(params.get("variables") or "{}")
+    except json.JSONDecodeError:
+        return JSONResponse({"errors": [{"message": "variables is not JSON"}]}, status_code=400)
+    context = Context.for_request(
+        caller=caller, gateway=request.state.gateway, audit=request.state.audit
+    )
+    result = await request.state.schema.execute(
+        params["query"], variable_values=variables, context_value=context
+    )
+    if result.errors:
+        errors = [e.formatted for e in result.errors]
+        return JSONResponse({"errors": errors}, status_code=400)
+    try:
+        frame = pl.DataFrame(_rows_at(result.data, params["path"]))
+    except KeyError as error:
+        return JSONResponse({"errors": [{"message": str(error.args[0])}]}, status_code=400)
+    buffer = io.BytesIO()
+    if fmt == "csv":
+        frame.write_csv(buffer)
+        return Response(buffer.getvalue(), media_type="text/csv")
+    frame.write_ipc(buffer)
+    return Response(buffer.getvalue(), media_type="application/vnd.apache.arrow.file")

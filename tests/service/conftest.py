@@ -1,0 +1,113 @@
+"""Service fixtures: the real app over a seeded in-memory lake, in-process or on uvicorn."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
+
+from lake.access import Caller
+from service.app import create_app
+from service.settings import Settings
+from tests.schema.demo_frames import FrameLake, FrameSource, demo_frames
+
+ANALYST_KEY = "analyst-key"
+MANAGER_KEY = "manager-key"
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        lake_root=tmp_path / "lake",
+        audit_log=tmp_path / "audit.jsonl",
+        api_keys={
+            digest(ANALYST_KEY): Caller(user="ana", role="analyst"),
+            digest(MANAGER_KEY): Caller(user="dm", role="data_manager", site="AMS"),
+        },
+    )
+
+
+@pytest.fixture
+def frame_lake() -> FrameLake:
+    return FrameLake(FrameSource(demo_frames(200), version=1))
+
+
+AppFactory = Callable[..., Starlette]
+
+
+@pytest.fixture
+def app_factory(settings: Settings, frame_lake: FrameLake) -> AppFactory:
+    def make(**overrides: object) -> Starlette:
+        chosen = dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]
+        return create_app(settings=chosen, open_snapshot=frame_lake.open)
+
+    return make
+
+
+class LifespanState:
+    """Runs an app's lifespan and hands its state to every request, as a server does."""
+
+    def __init__(self, app: Starlette, state: dict[str, object]) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app({**scope, "state": dict(self.state)}, receive, send)
+
+
+@pytest.fixture
+async def client(app_factory: AppFactory) -> AsyncIterator[httpx.AsyncClient]:
+    app = app_factory()
+    async with app.router.lifespan_context(app) as state:
+        transport = httpx.ASGITransport(app=LifespanState(app, dict(state)))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://hemalake.test",
+            headers={"authorization": f"Bearer {ANALYST_KEY}"},
+        ) as http:
+            yield http
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def live_server(app_factory: AppFactory) -> Iterator[str]:
+    """A real uvicorn server on 127.0.0.1 (random free port), in a thread; yields its URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app_factory(), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start within 20 s")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -1,0 +1,131 @@
+"""GraphQL over HTTP through the ASGI app: negotiation, status codes, auth, audit, IDE."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from lake.errors import ConfigError
+from service.settings import settings_from_mapping
+from tests.service.conftest import MANAGER_KEY, AppFactory, LifespanState
+
+pytestmark = pytest.mark.anyio
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+SIZE = "query Size { cohort { size { value } } }"
+
+
+async def test_post_with_operation_name_and_variables(client: httpx.AsyncClient) -> None:
+    body = {
+        "query": "query A { modelVersion } "
+        "query B($f: CohortFilterInput) { cohort(filter: $f) { size { value } } }",
+        "operationName": "B",
+        "variables": {"f": {"sites": ["AMS"]}},
+    }
+    response = await client.post("/graphql", json=body, headers={"accept": GRAPHQL_RESPONSE})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(GRAPHQL_RESPONSE)
+    assert response.json()["data"]["cohort"]["size"]["value"] > 5
+
+
+async def test_get_query_and_legacy_json(client: httpx.AsyncClient) -> None:
+    response = await client.get(
+        "/graphql", params={"query": SIZE}, headers={"accept": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"data": {"cohort": {"size": {"value": 200}}}}
+
+
+async def test_request_errors_are_400_without_data(client: httpx.AsyncClient) -> None:
+    for query in ("{ cohort { nope } }", "{ cohort {"):
+        response = await client.post(
+            "/graphql", json={"query": query}, headers={"accept": GRAPHQL_RESPONSE}
+        )
+        assert response.status_code == 400
+        assert "data" not in response.json()
+    legacy = await client.post(
+        "/graphql", json={"query": "{ cohort { nope } }"}, headers={"accept": "application/json"}
+    )
+    assert legacy.status_code == 200
+
+
+async def test_field_errors_are_200_with_public_code(client: httpx.AsyncClient) -> None:
+    query = "{ cohort(filter: {age: {min: 9, max: 1}}) { size { value } } }"
+    response = await client.post("/graphql", json={"query": query}, headers={"accept": "*/*"})
+    assert response.status_code == 200
+    payload = response.json()
+    assert payload["data"] is None
+    assert payload["errors"][0]["extensions"] == {"code": "BAD_REQUEST"}
+
+
+async def test_unacceptable_media_type_is_406(client: httpx.AsyncClient) -> None:
+    response = await client.post("/graphql", json={"query": SIZE}, headers={"accept": "text/xml"})
+    assert response.status_code == 406
+
+
+async def test_missing_or_wrong_key_is_401(client: httpx.AsyncClient) -> None:
+    for headers in ({"authorization": ""}, {"authorization": "Bearer wrong"}):
+        response = await client.post("/graphql", json={"query": SIZE}, headers=headers)
+        assert response.status_code == 401
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_anonymous_demo_access_must_be_enabled(app_factory: AppFactory) -> None:
+    app = app_factory(allow_anonymous=True)
+    async with app.router.lifespan_context(app) as state:
+        transport = httpx.ASGITransport(app=LifespanState(app, dict(state)))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            response = await http.post("/graphql", json={"query": SIZE})
+    assert response.status_code == 200
+
+
+async def test_every_query_is_audited_as_json_lines(
+    client: httpx.AsyncClient, settings: object
+) -> None:
+    await client.post("/graphql", json={"query": SIZE, "operationName": "Size"})
+    await client.post(
+        "/graphql", json={"query": "{ nope }"}, headers={"authorization": f"Bearer {MANAGER_KEY}"}
+    )
+    path: Path = settings.audit_log  # type: ignore[attr-defined]
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    requests = [line for line in lines if line["action"].startswith("graphql:")]
+    assert [(r["user"], r["outcome"]) for r in requests] == [("ana", "ok"), ("dm", "error")]
+    assert requests[0]["lake_version"] == 1
+    assert len(requests[0]["query_hash"]) == 64
+
+
+async def test_graphiql_page_uses_vendored_assets(client: httpx.AsyncClient) -> None:
+    page = await client.get("/graphql", headers={"accept": "text/html", "authorization": ""})
+    assert page.status_code == 200
+    assert "https://" not in page.text
+    assert "query StagingInputs" in page.text
+    asset = await client.get("/static/graphiql/graphiql.min.js")
+    assert asset.status_code == 200
+
+
+async def test_health_metrics_and_csv_export(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/health")).json() == {"status": "ok", "lake_version": 1}
+    query = "{ cohort { breakdown(attribute: SITE) { categories { category n suppressed } } } }"
+    csv = await client.get(
+        "/export.csv", params={"query": query, "path": "cohort.breakdown.categories"}
+    )
+    assert csv.status_code == 200
+    header, *rows = csv.text.strip().splitlines()
+    assert header == "category,n,suppressed"
+    assert sum(int(r.split(",")[1]) for r in rows) == 200
+    text = (await client.get("/metrics")).text
+    assert 'hemalake_http_requests_total{status="200"}' in text
+
+
+def test_settings_reject_unknown_keys_and_bad_roles() -> None:
+    with pytest.raises(ConfigError, match="unknown setting"):
+        settings_from_mapping({"lake_root": "x", "min_cel_size": 3})
+    with pytest.raises(ConfigError, match="role must be one of"):
+        settings_from_mapping(
+            {"lake_root": "x", "api_keys": {"a" * 64: {"user": "u", "role": "root"}}}
+        )
+    with pytest.raises(ConfigError, match="min_cell_size must be int"):
+        settings_from_mapping({"lake_root": "x", "min_cell_size": "5"})
