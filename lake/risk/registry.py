@@ -25,12 +25,16 @@ from lake.errors import AnalysisError
 from lake.risk import (
     ckd_epi,
     cockcroft_gault,
+    elts,
+    eutos,
+    hasford,
     imwg_response,
     iss,
     ldh,
     mm_cytogenetics,
     r2iss,
     riss,
+    sokal,
 )
 from lake.risk.spec import RiskScore
 from lake.risk.tristate import NOT_APPLICABLE, Categories
@@ -122,6 +126,10 @@ SCORES: Final[tuple[RiskScore, ...]] = (
     cockcroft_gault.SPEC,
     ckd_epi.SPEC,
     imwg_response.SPEC,
+    sokal.SPEC,
+    hasford.SPEC,
+    eutos.SPEC,
+    elts.SPEC,
 )
 REGISTRY: Final = Registry(SCORES)
 
