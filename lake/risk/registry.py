@@ -28,6 +28,7 @@ from lake.risk import (
     elts,
     eutos,
     hasford,
+    hctci,
     imwg_response,
     iss,
     ldh,
@@ -130,6 +131,7 @@ SCORES: Final[tuple[RiskScore, ...]] = (
     hasford.SPEC,
     eutos.SPEC,
     elts.SPEC,
+    hctci.SPEC,
 )
 REGISTRY: Final = Registry(SCORES)
 
