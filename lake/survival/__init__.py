@@ -6,6 +6,7 @@ live in ``tests/lake/survival/golden`` and are regenerated with
 """
 
 from lake.survival._input import SurvivalWarning
+from lake.survival.competing import CumulativeIncidence, CumulativeIncidenceFitter, IncidenceAt
 from lake.survival.cox import CoxCoefficient, CoxPHFitter
 from lake.survival.kaplan_meier import KaplanMeierFitter, median_follow_up
 from lake.survival.logrank import logrank_test, trend_test
@@ -14,6 +15,9 @@ from lake.survival.results import QuantileEstimate, StatisticalResult, SurvivalA
 __all__ = [
     "CoxCoefficient",
     "CoxPHFitter",
+    "CumulativeIncidence",
+    "CumulativeIncidenceFitter",
+    "IncidenceAt",
     "KaplanMeierFitter",
     "QuantileEstimate",
     "StatisticalResult",

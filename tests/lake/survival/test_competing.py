@@ -1,0 +1,133 @@
+"""Aalen-Johansen CIF and Gray's test against cmprsk::cuminc and the 05 E6 fixture."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from lake.errors import AnalysisError
+from lake.survival import CumulativeIncidenceFitter, KaplanMeierFitter
+
+D3_TIME = list(range(1, 13))
+D3_STATUS = [1, 2, 0, 1, 2, 1, 0, 2, 1, 0, 0, 0]
+D3_GRP = list("ABABABABABAB")
+
+
+def _check_curves(
+    fitter: CumulativeIncidenceFitter, r: dict[str, Any], r_array: Callable[..., Any]
+) -> None:
+    names = [k for k in r if k != "tests"]
+    assert sorted(names) == sorted(f"{g} {c}" for g, c in fitter.curves_)
+    for (group, cause), curve in fitter.curves_.items():
+        expected = r[f"{group} {cause}"]
+        np.testing.assert_allclose(curve.time, r_array(expected["time"]), rtol=1e-12)
+        np.testing.assert_allclose(curve.estimate, r_array(expected["est"]), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(curve.variance, r_array(expected["var"]), rtol=1e-9, atol=1e-14)
+
+
+def _check_tests(
+    fitter: CumulativeIncidenceFitter, r: dict[str, Any], r_array: Callable[..., Any]
+) -> None:
+    tests = r["tests"]
+    for cause, stat, pv, df in zip(
+        tests["cause"],
+        r_array(tests["stat"]),
+        r_array(tests["pv"]),
+        r_array(tests["df"]),
+        strict=True,
+    ):
+        result = fitter.tests_[cause]
+        assert result.statistic == pytest.approx(stat, rel=1e-6)
+        assert result.p_value == pytest.approx(pv, rel=1e-6)
+        assert result.df == df
+
+
+def test_cuminc_d3_golden(golden: Callable[..., Any], r_array: Callable[..., Any]) -> None:
+    """R: cuminc(d$time, d$status, d$grp) on D3 (est, var, Tests)."""
+    fitter = CumulativeIncidenceFitter().fit(D3_TIME, D3_STATUS, groups=D3_GRP)
+    _check_curves(fitter, golden("competing", "d3"), r_array)
+    _check_tests(fitter, golden("competing", "d3"), r_array)
+
+
+def test_cuminc_pooled_golden(golden: Callable[..., Any], r_array: Callable[..., Any]) -> None:
+    """R: cuminc(d$time, d$status) on D3: one group (named "1" by cuminc, "0" here)."""
+    fitter = CumulativeIncidenceFitter().fit(D3_TIME, D3_STATUS)
+    r = golden("competing", "d3/pooled")
+    for cause in ("1", "2"):
+        curve, expected = fitter.curves_[("0", cause)], r[f"1 {cause}"]
+        np.testing.assert_allclose(curve.estimate, r_array(expected["est"]), rtol=1e-9)
+        np.testing.assert_allclose(curve.variance, r_array(expected["var"]), rtol=1e-9)
+    assert fitter.tests_ == {}
+
+
+@pytest.mark.parametrize(
+    ("case", "options"),
+    [("allo", {}), ("allo/strata", {"strata": True}), ("allo/rho1", {"rho": 1.0})],
+)
+def test_cuminc_allo_golden(
+    case: str,
+    options: dict[str, Any],
+    golden: Callable[..., Any],
+    golden_input: Callable[..., Any],
+    r_array: Callable[..., Any],
+) -> None:
+    """R: cuminc(time, cause, donor [, strata = ric] [, rho = 1]), 2,000 patients, 3 groups."""
+    d = golden_input("allo")
+    fitter = CumulativeIncidenceFitter(rho=options.get("rho", 0.0)).fit(
+        d["time"],
+        d["cause"],
+        groups=d["donor"],
+        strata=d["ric"] if options.get("strata") else None,
+    )
+    _check_curves(fitter, golden("competing", case), r_array)
+    _check_tests(fitter, golden("competing", case), r_array)
+
+
+def test_e6_domain_values_and_invariant() -> None:
+    """05 E6 table; RI + NRM + event-free = 1 at t = 12; naive 1 - KM overestimates (0.4762)."""
+    fitter = CumulativeIncidenceFitter().fit(D3_TIME, D3_STATUS)
+    relapse = fitter.curves_[("0", "1")].at([3, 6, 9, 12])
+    nrm = fitter.curves_[("0", "2")].at([3, 6, 9, 12])
+    np.testing.assert_allclose(
+        [a.estimate for a in relapse], [0.0833, 0.2685, 0.3796, 0.3796], atol=5e-5
+    )
+    np.testing.assert_allclose(
+        [a.variance for a in relapse], [0.00694, 0.02008, 0.02802, 0.02802], atol=5e-6
+    )
+    np.testing.assert_allclose(
+        [a.estimate for a in nrm], [0.0833, 0.1759, 0.2870, 0.2870], atol=5e-5
+    )
+    np.testing.assert_allclose(
+        [a.variance for a in nrm], [0.00700, 0.01445, 0.02387, 0.02387], atol=5e-6
+    )
+    event_free = KaplanMeierFitter().fit(D3_TIME, [int(s > 0) for s in D3_STATUS])
+    s12 = event_free.survival_at([12])[0].survival
+    assert s12 is not None
+    assert relapse[-1].estimate + nrm[-1].estimate + s12 == pytest.approx(1.0, abs=1e-12)
+    naive = KaplanMeierFitter().fit(D3_TIME, [int(s == 1) for s in D3_STATUS])
+    naive12 = naive.survival_at([12])[0].survival
+    assert naive12 is not None
+    assert 1 - naive12 == pytest.approx(0.4762, abs=5e-5)
+
+
+def test_cif_confidence_limits_bracket_the_estimate() -> None:
+    fitter = CumulativeIncidenceFitter().fit(D3_TIME, D3_STATUS)
+    at = fitter.curves_[("0", "1")].at([0.5, 9])
+    assert at[0].lower is None  # F = 0: the log(-log) interval is undefined
+    assert at[1].lower is not None
+    assert at[1].upper is not None
+    assert at[1].lower < at[1].estimate < at[1].upper
+
+
+def test_gray_test_degenerate_and_invalid() -> None:
+    fitter = CumulativeIncidenceFitter().fit(
+        [1, 2, 3, 4], [1, 1, 0, 0], groups=["a", "a", "b", "b"]
+    )
+    # group b has no cause-1 event; R: cuminc(c(1,2,3,4), c(1,1,0,0), c("a","a","b","b"))$Tests
+    assert fitter.tests_["1"].statistic == pytest.approx(2.81508078994614, rel=1e-9)
+    assert fitter.tests_["1"].p_value == pytest.approx(0.0933821949985613, rel=1e-9)
+    with pytest.raises(AnalysisError):
+        CumulativeIncidenceFitter().fit([1, 2], [1])
