@@ -1,0 +1,47 @@
+"""The ``hemalake serve`` subcommand: the GraphQL service on uvicorn.
+
+Registered by ``service/cli.py`` through :func:`add_subcommands`; uvicorn and the app are only
+imported when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+from pathlib import Path
+
+
+def _serve(args: argparse.Namespace) -> int:
+    # imported only when the command runs: the console command starts fast
+    import uvicorn  # noqa: PLC0415
+
+    from lake.errors import ConfigError  # noqa: PLC0415
+    from service.app import create_app  # noqa: PLC0415
+    from service.settings import Settings, load_settings  # noqa: PLC0415
+
+    if args.settings is None and args.lake is None:
+        raise ConfigError("hemalake serve: give --lake DIR or --settings FILE")
+    settings = load_settings(args.settings) if args.settings else Settings(lake_root=args.lake)
+    if args.lake is not None:
+        settings = dataclasses.replace(settings, lake_root=args.lake)
+    if args.anonymous:
+        settings = dataclasses.replace(settings, allow_anonymous=True)
+    logging.basicConfig(level=logging.INFO)
+    uvicorn.run(create_app(settings=settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``serve`` on the ``hemalake`` command's subparsers."""
+    serve = subparsers.add_parser("serve", help="serve the GraphQL API (GraphiQL at /graphql)")
+    serve.add_argument("--lake", type=Path, default=None, help="lake root directory")
+    serve.add_argument("--settings", type=Path, default=None, help="TOML settings file")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--anonymous",
+        action="store_true",
+        help="let callers without an API key in as analysts (local demo only)",
+    )
+    serve.set_defaults(run=_serve)
