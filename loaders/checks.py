@@ -150,15 +150,16 @@ def _unknown_code(part: MappedPart) -> pl.DataFrame:
     return concat_issues(found)
 
 
-def _albumin_suspect(col: MappedColumn) -> pl.Expr:
-    """Albumin > 7 g/dL reported as g/dL is likely g/L mislabelled (01-myeloma.md §1.0)."""
-    reported_g_dl = col.unit is not None and normalise_unit(col.unit) == "g/dl"
-    if col.name != "albumin_g_dl" or not reported_g_dl:
-        return pl.lit(value=False)
-    return pl.col(col.name) > ALBUMIN_MAX_G_DL
+def _reported_as_g_dl(col: MappedColumn) -> bool:
+    """Albumin reported in g/dL (the canonical unit) rather than converted from g/L."""
+    return (
+        col.name == "albumin_g_dl" and col.unit is not None and normalise_unit(col.unit) == "g/dl"
+    )
 
 
 def _out_of_range(part: MappedPart) -> pl.DataFrame:
+    """Values outside ``Column.valid_range``. Albumin above 7 g/dL *reported* in g/dL is
+    reported separately: it is almost surely g/L mislabelled (01-myeloma.md §1.0)."""
     table = TABLES_BY_NAME[part.table]
     found = []
     for col in part.columns:
@@ -168,8 +169,27 @@ def _out_of_range(part: MappedPart) -> pl.DataFrame:
         low, high = valid
         unit = table.column(col.name).unit or ""
         value = pl.col(col.name)
-        suspect = _albumin_suspect(col)
-        outside = ~value.is_between(low, high) & ~suspect
+        outside = ~value.is_between(low, high)
+        if _reported_as_g_dl(col):
+            suspect = value > ALBUMIN_MAX_G_DL
+            outside = outside & ~suspect
+            albumin = pl.format(
+                "{}: {} is above 7 g/dL, which is not physiological: the value "
+                "is likely in g/L mislabelled as g/dL; declare unit: g/L for {} "
+                "or correct the file",
+                where(),
+                _quoted(col),
+                pl.lit(col.source),
+            )
+            found.append(
+                issues(
+                    part.frame,
+                    suspect,
+                    check="albumin_unit_suspect",
+                    column=col.name,
+                    message=albumin,
+                )
+            )
         message = pl.format(
             "{}: {} = {} {} is outside the plausible range {}-{} {}; check the "
             "value and the unit declared in the spec",
@@ -183,19 +203,6 @@ def _out_of_range(part: MappedPart) -> pl.DataFrame:
         )
         found.append(
             issues(part.frame, outside, check="out_of_range", column=col.name, message=message)
-        )
-        albumin = pl.format(
-            "{}: {} is above 7 g/dL, which is not physiological: the value is "
-            "likely in g/L mislabelled as g/dL; declare unit: g/L for {} or "
-            "correct the file",
-            where(),
-            _quoted(col),
-            pl.lit(col.source),
-        )
-        found.append(
-            issues(
-                part.frame, suspect, check="albumin_unit_suspect", column=col.name, message=albumin
-            )
         )
     return concat_issues(found)
 

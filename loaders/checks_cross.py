@@ -61,9 +61,7 @@ def duplicate_keys(table_name: str, frame: pl.DataFrame) -> pl.DataFrame:
         pl.lit(table_name),
         pl.col("_where"),
     )
-    return issues(
-        dupes, pl.lit(value=True), check="duplicate_key", column=",".join(key), message=message
-    )
+    return issues(dupes, None, check="duplicate_key", column=",".join(key), message=message)
 
 
 def orphan_rows(table_name: str, frame: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFrame:
@@ -75,9 +73,7 @@ def orphan_rows(table_name: str, frame: pl.DataFrame, patients: pl.DataFrame) ->
         where(),
         pl.lit(table_name),
     )
-    return issues(
-        orphans, pl.lit(value=True), check="orphan_row", column="patient_id", message=message
-    )
+    return issues(orphans, None, check="orphan_row", column="patient_id", message=message)
 
 
 def date_order(frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:

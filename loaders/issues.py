@@ -24,10 +24,17 @@ def where() -> pl.Expr:
 
 
 def issues(
-    frame: pl.DataFrame, mask: pl.Expr, *, check: str, column: str | None, message: pl.Expr
+    frame: pl.DataFrame,
+    mask: pl.Expr | None,
+    *,
+    check: str,
+    column: str | None,
+    message: pl.Expr,
 ) -> pl.DataFrame:
-    """The rows of ``frame`` where ``mask`` holds, as issues of ``check`` with ``message``."""
-    return frame.filter(mask.fill_null(value=False)).select(
+    """The rows of ``frame`` where ``mask`` holds (every row if ``None``), as issues of
+    ``check`` with ``message``. A null mask value counts as "no issue"."""
+    failing = frame if mask is None else frame.filter(mask.fill_null(value=False))
+    return failing.select(
         pl.col(RID),
         pl.lit(check).alias("check"),
         pl.lit(column, pl.String).alias("column"),
