@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from lake.cohort_summary import Breakdown, FieldCompleteness, Histogram
+from lake.cohort_survival import GroupSurvival, SurvivalSummary
 from lake.errors import ConfigError
 
 DEFAULT_MIN_CELL_SIZE = 5
@@ -129,3 +130,38 @@ def disclose_completeness(
             )
         )
     return tuple(result)
+
+
+def _disclose_group(group: GroupSurvival, policy: DisclosurePolicy) -> GroupSurvival:
+    if not policy.population(group.n or 0):
+        return replace(group, n=None, events=None, median=None, at_times=())
+    return replace(
+        group,
+        events=policy.count(group.events),
+        at_times=tuple(
+            point
+            if policy.releases(point.n_at_risk or 0)
+            else replace(
+                point,
+                survival=None,
+                lower=None,
+                upper=None,
+                n_at_risk=None,
+                reason=f"withheld: fewer than {policy.min_cell_size} at risk",
+            )
+            for point in group.at_times
+        ),
+    )
+
+
+def disclose_survival(value: SurvivalSummary, policy: DisclosurePolicy) -> SurvivalSummary:
+    """Groups below the cell size lose every estimate; small risk sets are withheld.
+
+    The log-rank statistic and p-value are released (they identify nobody); its per-group
+    observed / expected counts are dropped when any group is withheld.
+    """
+    groups = tuple(_disclose_group(g, policy) for g in value.groups)
+    logrank = value.logrank
+    if logrank is not None and any(g.n is None for g in groups):
+        logrank = replace(logrank, observed=(), expected=())
+    return replace(value, groups=groups, logrank=logrank)

@@ -29,11 +29,13 @@ from lake.access import Action, AuditRecord, AuditSink, Caller, check_access
 from lake.cohort import CohortFilter, compile_filter, required_columns
 from lake.cohort_frame import TableSource, attribute_frame
 from lake.cohort_summary import Breakdown, FieldCompleteness, Histogram
+from lake.cohort_survival import SurvivalRequest, SurvivalSummary, survival_summary
 from lake.disclosure import (
     DisclosurePolicy,
     disclose_breakdown,
     disclose_completeness,
     disclose_histogram,
+    disclose_survival,
 )
 from lake.errors import AccessDeniedError, EmptyCohortError, HemalakeError
 from lake.model import MODEL_VERSION
@@ -323,6 +325,21 @@ class LakeGateway:
             disclose=partial(disclose_histogram, policy=self.policy),
         )
 
+    def survival(
+        self, caller: Caller, cohort: Cohort, *, request: SurvivalRequest
+    ) -> Released[SurvivalSummary]:
+        """Kaplan-Meier by group and the log-rank test over ``cohort``."""
+        return self._release(
+            caller,
+            action="aggregate",
+            lake_version=cohort.lake_version,
+            request=CohortSurvivalRequest(cohort.filter, request),
+            compute=lambda: survival_summary(
+                self.snapshot(cohort.lake_version), cohort.patient_ids, request
+            ),
+            disclose=partial(disclose_survival, policy=self.policy),
+        )
+
     def completeness(
         self, caller: Caller, cohort: Cohort, *, attributes: tuple[str, ...]
     ) -> Released[tuple[FieldCompleteness, ...]]:
@@ -371,3 +388,11 @@ class CompletenessRequest:
 
     cohort: CohortFilter
     attributes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CohortSurvivalRequest:
+    """Normalised request: Kaplan-Meier summaries of a cohort."""
+
+    cohort: CohortFilter
+    survival: SurvivalRequest

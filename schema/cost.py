@@ -20,6 +20,7 @@ FIELD_COSTS: Final[Mapping[tuple[str, str], int]] = {
     ("Cohort", "breakdown"): 2,
     ("Cohort", "histogram"): 2,
     ("Cohort", "completeness"): 2,
+    ("Cohort", "survival"): 10,
 }
 
 

@@ -23,9 +23,7 @@ LAKE_VERSION = "Pin a lake version (Delta time travel); omit for the newest vers
 
 @strawberry.type(description="Everything hemalake answers: cohorts and the lake itself.")
 class Query:
-    @resolver(
-        description="A cohort selected by a typed filter; omit the filter for all patients."
-    )
+    @resolver(description="A cohort selected by a typed filter; omit the filter for all patients.")
     def cohort(
         self,
         info: Info[Context, None],

@@ -23,6 +23,10 @@ query MyelomaOverall($filter: CohortFilterInput) {
   cohort(filter: $filter) {
     size { value suppressed provenance { lakeVersion queryHash softwareVersion } }
     bySite: breakdown(attribute: SITE) { total categories { category n suppressed } }
+    survival(endpoint: OS, groupBy: SEX, times: [12, 24, 60], timeUnit: MONTHS) {
+      groups { group n events median { estimate lower upper } atTimes { time survival nAtRisk } }
+      logrank { statistic df pValue }
+    }
     completeness(
       categorical: [DEL17P, T4_14, T14_16]
       numeric: [BETA2M_MG_L, ALBUMIN_G_DL, LDH_U_L]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from lake.cohort_survival import SurvivalRequest
 from lake.query import Cohort as LakeCohort
 from strawberry.types import Info
 
@@ -13,6 +14,13 @@ from schema.fields import resolver
 from schema.lake_calls import call_lake
 from schema.types.enums import CategoricalAttribute, NumericAttribute
 from schema.types.summaries import Breakdown, Completeness, Count, Histogram
+from schema.types.survival import (
+    ConfType,
+    KaplanMeierEndpoint,
+    SurvivalSummary,
+    TimeOrigin,
+    TimeUnit,
+)
 
 
 @strawberry.type(description="A set of patients selected by a filter on one lake version.")
@@ -83,3 +91,31 @@ class Cohort:
             info.context.gateway.completeness, info.context.caller, cohort, attributes=attributes
         )
         return Completeness.of(released)
+
+    @resolver(description="Kaplan-Meier summaries by group with the log-rank test (cost 10).")
+    async def survival(
+        self,
+        info: Info[Context, None],
+        *,
+        endpoint: KaplanMeierEndpoint,
+        origin: TimeOrigin = TimeOrigin.DIAGNOSIS,
+        group_by: CategoricalAttribute | None = None,
+        times: list[float] | None = None,
+        time_unit: TimeUnit = TimeUnit.MONTHS,
+        conf_type: ConfType = ConfType.LOG,
+    ) -> SurvivalSummary:
+        if any(t < 0 for t in times or []) or len(times or []) > 50:
+            raise BadRequestError("survival.times: give at most 50 times, none negative")
+        request = SurvivalRequest(
+            endpoint=endpoint.value,
+            origin=origin.value,
+            group_by=None if group_by is None else group_by.value,
+            times=tuple(sorted(times or [])),
+            time_unit=time_unit.value,
+            conf_type=conf_type.value,
+        )
+        cohort = await self._resolve(info)
+        released = await call_lake(
+            info.context.gateway.survival, info.context.caller, cohort, request=request
+        )
+        return SurvivalSummary.of(released)

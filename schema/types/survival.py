@@ -1,0 +1,134 @@
+"""Kaplan-Meier summaries and the log-rank test as GraphQL types."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+from lake import cohort_survival as cs
+from lake.query import Released
+from lake.survival import QuantileEstimate, StatisticalResult
+
+from schema.types.provenance import Provenance
+
+
+@strawberry.enum(description="Kaplan-Meier endpoints (lake/endpoints definitions).")
+class KaplanMeierEndpoint(Enum):
+    OS = "OS"
+    PFS = "PFS"
+    EFS = "EFS"
+    GRFS = "GRFS"
+
+
+@strawberry.enum(description="Time zero of the endpoint.")
+class TimeOrigin(Enum):
+    DIAGNOSIS = "diagnosis"
+    ALLO_TRANSPLANT = "allo_transplant"
+    TKI_STOP = "tki_stop"
+
+
+@strawberry.enum(description="Unit of every time in the answer (months = 30.4375 days).")
+class TimeUnit(Enum):
+    DAYS = "days"
+    MONTHS = "months"
+    YEARS = "years"
+
+
+@strawberry.enum(description="Confidence band transform, as R survfit(conf.type=).")
+class ConfType(Enum):
+    LOG = "log"
+    LOG_LOG = "log-log"
+    PLAIN = "plain"
+
+
+@strawberry.type(description="A survival-time quantile with confidence limits (null: not reached).")
+class Quantile:
+    estimate: float | None = strawberry.field(description="The quantile (e.g. the median).")
+    lower: float | None = strawberry.field(description="Lower confidence limit.")
+    upper: float | None = strawberry.field(description="Upper confidence limit.")
+
+    @classmethod
+    def of(cls, q: QuantileEstimate) -> Quantile:
+        """The GraphQL view of a quantile estimate."""
+        return cls(estimate=q.estimate, lower=q.lower, upper=q.upper)
+
+
+@strawberry.type(description="Survival at one requested time.")
+class SurvivalPoint:
+    time: float = strawberry.field(description="The time, in the requested unit.")
+    survival: float | None = strawberry.field(description="Kaplan-Meier S(t).")
+    lower: float | None = strawberry.field(description="Lower confidence limit.")
+    upper: float | None = strawberry.field(description="Upper confidence limit.")
+    n_at_risk: int | None = strawberry.field(description="At risk at t (null when withheld).")
+    reason: str | None = strawberry.field(description="Why values are null, if they are.")
+
+
+@strawberry.type(description="Kaplan-Meier summary of one group.")
+class SurvivalGroup:
+    group: str | None = strawberry.field(description="Group value (null: missing or no grouping).")
+    n: int | None = strawberry.field(description="Patients (null when below the cell size).")
+    events: int | None = strawberry.field(description="Events (null when withheld).")
+    median: Quantile | None = strawberry.field(description="Median with confidence interval.")
+    at_times: list[SurvivalPoint] = strawberry.field(description="Survival at requested times.")
+
+
+@strawberry.type(description="A chi-square test across groups.")
+class ChiSquareTest:
+    test_name: str = strawberry.field(description="Which test (log-rank).")
+    statistic: float | None = strawberry.field(description="Chi-square statistic.")
+    df: int = strawberry.field(description="Degrees of freedom.")
+    p_value: float | None = strawberry.field(description="p-value.")
+    reason: str | None = strawberry.field(description="Why the test is undefined, if it is.")
+
+    @classmethod
+    def of(cls, test: StatisticalResult) -> ChiSquareTest:
+        """The GraphQL view of a test result."""
+        return cls(
+            test_name=test.test_name,
+            statistic=test.statistic,
+            df=test.df,
+            p_value=test.p_value,
+            reason=test.reason,
+        )
+
+
+@strawberry.type(description="Kaplan-Meier by group and the log-rank test across groups.")
+class SurvivalSummary:
+    endpoint: str = strawberry.field(description="Endpoint name.")
+    origin: str = strawberry.field(description="Time origin.")
+    time_unit: TimeUnit = strawberry.field(description="Unit of every time.")
+    groups: list[SurvivalGroup] = strawberry.field(description="One summary per group.")
+    logrank: ChiSquareTest | None = strawberry.field(description="Log-rank test (2+ groups).")
+    provenance: Provenance = strawberry.field(description="Where the numbers come from.")
+
+    @classmethod
+    def of(cls, released: Released[cs.SurvivalSummary]) -> SurvivalSummary:
+        """The GraphQL view of a released survival summary."""
+        value = released.value
+        return cls(
+            endpoint=value.endpoint,
+            origin=value.origin,
+            time_unit=TimeUnit(value.time_unit),
+            groups=[
+                SurvivalGroup(
+                    group=g.group,
+                    n=g.n,
+                    events=g.events,
+                    median=None if g.median is None else Quantile.of(g.median),
+                    at_times=[
+                        SurvivalPoint(
+                            time=p.time,
+                            survival=p.survival,
+                            lower=p.lower,
+                            upper=p.upper,
+                            n_at_risk=p.n_at_risk,
+                            reason=p.reason,
+                        )
+                        for p in g.at_times
+                    ],
+                )
+                for g in value.groups
+            ],
+            logrank=None if value.logrank is None else ChiSquareTest.of(value.logrank),
+            provenance=Provenance.of(released.provenance),
+        )
