@@ -1,0 +1,126 @@
+"""The Delta storage edge: predicates, site-scoped overwrites, manifest versions, time travel."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from deltalake import DeltaTable
+
+from lake.errors import LakeError
+from lake.model import PATIENTS
+from lake.storage import commit_site_load, equals_predicate, lake_lock, open_lake
+
+
+def _patients(site: str, n: int) -> pl.DataFrame:
+    return (
+        pl.DataFrame(
+            {
+                "patient_id": [f"{site}-{i}" for i in range(n)],
+                "site": [site] * n,
+                "source_study": ["S"] * n,
+                "data_origin": ["trial"] * n,
+                "sex": ["F"] * n,
+                "age_at_diagnosis": [60.0] * n,
+                "disease": ["MM"] * n,
+                "diagnosis_date": [date(2020, 1, 1)] * n,
+            },
+        )
+        .select(
+            pl.col(c)
+            if c
+            in (
+                "patient_id",
+                "site",
+                "source_study",
+                "data_origin",
+                "sex",
+                "age_at_diagnosis",
+                "disease",
+                "diagnosis_date",
+            )
+            else pl.lit(None, d).alias(c)
+            for c, d in PATIENTS.schema.items()
+        )
+        .cast(dict(PATIENTS.schema))
+    )  # type: ignore[arg-type]
+
+
+def _commit(root: Path, site: str, n: int) -> int:
+    with lake_lock(root):
+        return commit_site_load(
+            root,
+            site=site,
+            load_id=f"load-{site}-{n}",
+            tables={"patients": _patients(site, n)},
+            metadata={"spec_version": "1"},
+        )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("IT-BOL", "site = 'IT-BOL'"),
+        ("O'Hara", "site = 'O''Hara'"),
+        ("x' OR '1'='1", "site = 'x'' OR ''1''=''1'"),
+        (3, "site = 3"),
+        (date(2020, 1, 2), "site = '2020-01-02'"),
+    ],
+)
+def test_predicate_is_built_from_typed_values(value: str | int | date, expected: str) -> None:
+    assert equals_predicate("site", value) == expected
+
+
+def test_predicate_refuses_a_non_identifier_column() -> None:
+    with pytest.raises(ValueError, match="plain column name"):
+        equals_predicate("site; DROP", "x")
+
+
+def test_empty_lake_is_a_lake_error(tmp_path: Path) -> None:
+    with pytest.raises(LakeError, match="is empty"):
+        open_lake(tmp_path / "nothing")
+
+
+def test_site_overwrite_keeps_other_sites_and_versions_travel(tmp_path: Path) -> None:
+    assert _commit(tmp_path, "A", 3) == 1
+    assert _commit(tmp_path, "B", 2) == 2
+    assert _commit(tmp_path, "A", 5) == 3
+    latest = open_lake(tmp_path)
+    assert latest.version == 3
+    counts = latest.scan("patients").group_by("site").len().sort("site").collect()
+    assert counts.rows() == [("A", 5), ("B", 2)]
+    pinned = open_lake(tmp_path, lake_version=2).scan("patients").collect()
+    assert pinned.group_by("site").len().sort("site").rows() == [("A", 3), ("B", 2)]
+    assert latest.history()["site"].to_list() == ["A", "B", "A"]
+    history = DeltaTable(str(tmp_path / "patients")).history(1)[0]
+    assert (history["site"], history["load_id"], history["lake_version"]) == ("A", "load-A-5", "3")
+
+
+def test_unknown_version_lists_the_valid_ones(tmp_path: Path) -> None:
+    _commit(tmp_path, "A", 1)
+    _commit(tmp_path, "B", 1)
+    with pytest.raises(LakeError, match="no version 7; valid versions: 1, 2"):
+        open_lake(tmp_path, lake_version=7)
+
+
+def test_unknown_table_lists_the_tables(tmp_path: Path) -> None:
+    _commit(tmp_path, "A", 1)
+    with pytest.raises(LakeError, match="no table 'patient'; tables: patients"):
+        open_lake(tmp_path).scan("patient")
+
+
+def test_a_write_without_a_manifest_row_is_invisible(tmp_path: Path) -> None:
+    from deltalake import write_deltalake
+
+    _commit(tmp_path, "A", 2)
+    # a load that died after writing a table but before its manifest row
+    write_deltalake(
+        str(tmp_path / "patients"),
+        _patients("A", 9).to_arrow(),
+        mode="overwrite",
+        predicate="site = 'A'",
+        partition_by=["site"],
+    )
+    assert open_lake(tmp_path).scan("patients").collect().height == 2
