@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -59,3 +62,22 @@ def test_graphiql_renders_in_a_headless_browser(live_server: str) -> None:
     assert "Loading…" not in dom
     # once in the embedded examples JSON, again in the rendered tab and editor
     assert dom.count("MyelomaOverall") >= 2
+
+
+def test_documented_example_script_fetches_frames(live_server: str) -> None:
+    """examples/fetch_cohort.py runs against a real server and prints Polars frames."""
+    completed = subprocess.run(
+        [sys.executable, "examples/fetch_cohort.py"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={
+            **os.environ,
+            "HEMALAKE_URL": f"{live_server}/graphql",
+            "HEMALAKE_API_KEY": ANALYST_KEY,
+        },
+        cwd=Path(__file__).parents[2],
+    )
+    assert "cohort size: 200" in completed.stdout
+    assert "shape:" in completed.stdout
