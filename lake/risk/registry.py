@@ -25,6 +25,7 @@ from lake.errors import AnalysisError
 from lake.risk import (
     ckd_epi,
     cockcroft_gault,
+    eln2022,
     elts,
     eutos,
     hasford,
@@ -132,6 +133,7 @@ SCORES: Final[tuple[RiskScore, ...]] = (
     eutos.SPEC,
     elts.SPEC,
     hctci.SPEC,
+    eln2022.SPEC,
 )
 REGISTRY: Final = Registry(SCORES)
 

@@ -46,3 +46,23 @@ def test_compute_adds_one_struct_per_version_and_respects_disease() -> None:
     out = compute(frame.lazy(), ["iss"]).collect()
     categories = out.get_column("iss_greipp2005").struct.field("category").cast(pl.String)
     assert categories.to_list() == ["I", "NOT_APPLICABLE"]
+
+
+def test_single_expression_and_staged_paths_agree_on_every_score() -> None:
+    from lake.risk.bench import synthetic_cohort
+
+    frame = synthetic_cohort(300, seed=7).with_columns(
+        cml_phase=pl.lit("chronic"),
+        spleen_cm=pl.col("weight_kg") / 10,
+        platelets_10e9_l=pl.col("ldh_u_l"),
+        pb_blasts_pct=pl.col("albumin_g_dl"),
+        basophils_pct=pl.col("albumin_g_dl") / 2,
+        eosinophils_pct=pl.col("creatinine_mg_dl"),
+    )
+    for score in REGISTRY.scores:
+        if not all(i.split(".", 1)[1] in frame.columns for i in score.inputs):
+            continue
+        parts = score.parts()
+        direct = frame.select(parts.to_struct().alias("s"))
+        staged = parts.apply(frame, "s").select("s")
+        assert direct.equals(staged), score.version
