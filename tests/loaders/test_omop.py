@@ -75,8 +75,8 @@ def test_omop_extract_maps_onto_the_model(omop_site: Path, key_file: Path, tmp_p
     samples = lake.scan("bcr_abl1").sort("sample_date").collect()
     assert samples.select("is_pct", "detectable").rows() == [
         (1.5, True),
-        (12.0, True),
         (0.0, False),
+        (12.0, True),
     ]
     events = lake.scan("events").sort("event_type", "event_date").collect()
     assert events.select("event_type", "event_date").rows() == [
