@@ -7,12 +7,15 @@ live in ``tests/lake/survival/golden`` and are regenerated with
 
 from lake.survival._input import SurvivalWarning
 from lake.survival.competing import CumulativeIncidence, CumulativeIncidenceFitter, IncidenceAt
+from lake.survival.concordance import ConcordanceResult, concordance_index
 from lake.survival.cox import CoxCoefficient, CoxPHFitter
 from lake.survival.kaplan_meier import KaplanMeierFitter, median_follow_up
 from lake.survival.logrank import logrank_test, trend_test
+from lake.survival.prognostic import SystemComparison, compare_staging_systems
 from lake.survival.results import QuantileEstimate, StatisticalResult, SurvivalAt
 
 __all__ = [
+    "ConcordanceResult",
     "CoxCoefficient",
     "CoxPHFitter",
     "CumulativeIncidence",
@@ -23,6 +26,9 @@ __all__ = [
     "StatisticalResult",
     "SurvivalAt",
     "SurvivalWarning",
+    "SystemComparison",
+    "compare_staging_systems",
+    "concordance_index",
     "logrank_test",
     "median_follow_up",
     "trend_test",

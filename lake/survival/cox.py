@@ -12,7 +12,8 @@ past that point, so both agree far below 1e-6. Covariates are centred first (as 
 
 Reported: β, se = sqrt(diag I(β̂)⁻¹), HR = exp(β) with Wald CI exp(β ± z·se), Wald
 (β̂ᵀ I β̂), likelihood-ratio (2[ℓ(β̂) − ℓ(0)]) and score (U(0)ᵀ I(0)⁻¹ U(0)) tests on p df,
-AIC = −2ℓ(β̂) + 2p, and Harrell's C (:mod:`lake.survival.concordance`).
+AIC = −2ℓ(β̂) + 2p, and Harrell's C of the linear predictor within strata
+(:mod:`lake.survival.concordance`; ``None`` for counting-process data).
 
 lifelines 0.30 ``CoxPHFitter`` differs: Efron only (no Breslow), no counting-process input in
 the semi-parametric fitter without ``CoxTimeVaryingFitter``, and its Newton loop stops on a
@@ -34,6 +35,7 @@ from lake.errors import AnalysisError
 from lake.survival._cox_likelihood import StratumDesign, stratum_design, stratum_terms
 from lake.survival._input import SurvivalWarning, as_float_array, survival_arrays
 from lake.survival._typing import FloatArray, Ties
+from lake.survival.concordance import ConcordanceResult, concordance_index
 from lake.survival.results import StatisticalResult
 
 MAX_ITERATIONS = 50
@@ -79,6 +81,7 @@ class CoxPHFitter:
     likelihood_ratio_test_: StatisticalResult
     score_test_: StatisticalResult
     aic_: float
+    concordance_: ConcordanceResult | None
     n_: int
     n_events_: int
     iterations_: int
@@ -138,6 +141,13 @@ class CoxPHFitter:
         self.n_ = data.n
         self.n_events_ = int(data.event.sum())
         self._newton(designs, len(names))
+        self.concordance_ = (
+            None
+            if data.entry is not None
+            else concordance_index(
+                data.stop, data.event, x @ self.params_, strata=strata, alpha=self.alpha
+            )
+        )
         return self
 
     def _newton(self, designs: list[StratumDesign], p: int) -> None:
