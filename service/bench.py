@@ -1,0 +1,179 @@
+"""Benchmark: a real uvicorn server over loopback, cached vs uncached cohort+survival queries.
+
+``python -m service.bench [--sizes 100000 1000000] [--requests 200] [--seconds 20]``
+
+For each lake size, seeded model-shaped tables are held in memory (storage speed is the
+storage benchmark's job), served by the real app on 127.0.0.1, and queried in a bounded loop
+(at most ``--requests`` requests and ``--seconds`` seconds per row). *Cached* repeats one query
+(result cache hits); *uncached* changes the age bound on every request (every request misses:
+new cohort, new Kaplan-Meier fits). Prints p50/p99 latency and requests/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import socket
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+
+import httpx
+import numpy as np
+import polars as pl
+import uvicorn
+
+from lake.model import table
+from service.app import create_app
+from service.settings import Settings
+
+QUERY = """query Bench($f: CohortFilterInput) { cohort(filter: $f) {
+  size { value }
+  survival(endpoint: OS, groupBy: SEX, times: [12, 24]) {
+    groups { n events median { estimate } } logrank { pValue } } } }"""
+
+
+class MemorySnapshot:
+    """Tables in memory at lake version 1."""
+
+    version = 1
+
+    def __init__(self, frames: dict[str, pl.DataFrame]) -> None:
+        self._frames = frames
+
+    def scan(self, table_name: str) -> pl.LazyFrame:
+        """The table (empty with the model's schema when not generated)."""
+        empty = pl.DataFrame(schema=table(table_name).schema)
+        return self._frames.get(table_name, empty).lazy()
+
+
+def _shaped(name: str, columns: dict[str, object]) -> pl.DataFrame:
+    return pl.DataFrame(columns).select(
+        pl.col(c).cast(t) if c in columns else pl.lit(None, dtype=t).alias(c)
+        for c, t in table(name).schema.items()
+    )
+
+
+def generate(n: int, *, seed: int = 7) -> dict[str, pl.DataFrame]:
+    """``n`` seeded myeloma patients with a last contact and, for 40 %, a death."""
+    rng = np.random.default_rng(seed)
+    ids = pl.Series([f"p{i:07d}" for i in range(n)])
+    diagnosis = pl.Series(rng.integers(0, 3000, n)).cast(pl.Int32)
+    start = pl.lit(dt.date(2012, 1, 1))
+    patients = _shaped(
+        "patients",
+        {
+            "patient_id": ids,
+            "site": rng.choice(["AMS", "ROT", "UTR"], n),
+            "source_study": ["BENCH"] * n,
+            "data_origin": ["real_world"] * n,
+            "sex": rng.choice(["M", "F"], n),
+            "age_at_diagnosis": rng.uniform(35, 90, n),
+            "disease": ["MM"] * n,
+            "diagnosis_date": pl.select(start + pl.duration(days=pl.lit(diagnosis))).to_series(),
+        },
+    )
+    follow = diagnosis + pl.Series(rng.integers(10, 3000, n)).cast(pl.Int32)
+    dates = pl.select(start + pl.duration(days=pl.lit(follow))).to_series()
+    died = rng.random(n) < 0.4
+    last = {"patient_id": ids, "site": patients["site"], "event_date": dates}
+    events = pl.concat(
+        [
+            _shaped("events", {**last, "event_type": ["last_follow_up"] * n}),
+            _shaped("events", {**last, "event_type": ["death"] * n}).filter(pl.Series(died)),
+        ]
+    )
+    return {"patients": patients, "events": events}
+
+
+def _fixed(snapshot: MemorySnapshot, _lake_version: int | None) -> MemorySnapshot:
+    return snapshot
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _loop(url: str, *, cached: bool, requests: int, seconds: float) -> list[float]:
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    with httpx.Client(timeout=600) as http:
+        for i in range(requests):
+            if time.perf_counter() > deadline:
+                break
+            age = 40.0 if cached else 40.0 + (i % 400) * 0.01 + 0.005
+            body = {"query": QUERY, "variables": {"f": {"age": {"min": age}}}}
+            started = time.perf_counter()
+            response = http.post(url, json=body)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200 or "errors" in response.json():
+                raise RuntimeError(f"benchmark query failed: {response.text[:300]}")
+    return latencies
+
+
+def run(sizes: Sequence[int], *, requests: int, seconds: float) -> list[tuple[object, ...]]:
+    """Rows of (patients, kind, requests, p50 ms, p99 ms, requests/s)."""
+    rows: list[tuple[object, ...]] = []
+    for n in sizes:
+        snapshot = MemorySnapshot(generate(n))
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(lake_root=Path(tmp), allow_anonymous=True, cache_size=1024)
+            app = create_app(settings=settings, open_snapshot=partial(_fixed, snapshot))
+            port = _free_port()
+            server = uvicorn.Server(
+                uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error")
+            )
+            thread = threading.Thread(target=server.run, daemon=True)
+            thread.start()
+            while not server.started:
+                time.sleep(0.02)
+            url = f"http://127.0.0.1:{port}/graphql"
+            _loop(url, cached=True, requests=1, seconds=600)  # warm: fill the cache once
+            for kind, cached in (("cached", True), ("uncached", False)):
+                started = time.perf_counter()
+                lat = _loop(url, cached=cached, requests=requests, seconds=seconds)
+                elapsed = time.perf_counter() - started
+                ms = np.asarray(lat) * 1000
+                rows.append(
+                    (
+                        n,
+                        kind,
+                        len(lat),
+                        np.percentile(ms, 50),
+                        np.percentile(ms, 99),
+                        len(lat) / elapsed,
+                    )
+                )
+            server.should_exit = True
+            thread.join(timeout=30)
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(prog="python -m service.bench", description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--requests", type=int, default=200, help="max requests per row")
+    parser.add_argument("--seconds", type=float, default=20.0, help="max seconds per row")
+    args = parser.parse_args(argv)
+    rows = run(args.sizes, requests=args.requests, seconds=args.seconds)
+    out = [
+        f"{'patients':>10} {'query':>9} {'requests':>8} {'p50 ms':>9} {'p99 ms':>9} {'req/s':>8}"
+    ]
+    out += [
+        f"{n:>10} {k:>9} {c:>8} {p50:>9.1f} {p99:>9.1f} {rps:>8.1f}"
+        for n, k, c, p50, p99, rps in rows
+    ]
+    sys.stdout.write("\n".join(out) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
