@@ -1,10 +1,13 @@
 """Inject deliberately bad rows into an export frame and record exactly which and why.
 
-Bad rows are *extra* rows, so the accepted rows of every harmonised table equal the truth:
+Bad rows are built so that the accepted rows of every harmonised table equal the truth:
 - in a wide (per-patient) file a bad row is a corrupted copy of a real row under a fresh patient
-  id that appears nowhere else (except ``duplicate_id``, which repeats a real id after it);
-- in a long file it is a corrupted copy of a real row of the same patient.
-A duplicate is always placed after the row it repeats (the loader keeps the first occurrence).
+  id that appears nowhere else; the whole source row must be quarantined;
+- in a long file it is a corrupted copy of a real row of the same patient;
+- ``duplicate_id`` adds a *pair* of rows sharing a new key (fresh id, or a new line number /
+  shifted date), so quarantining every copy of a duplicated key loses no real row;
+- ``death_before_diagnosis`` in a wide file spoils an alive patient's empty death cell in
+  place: only that death event is quarantined, never the patient row.
 """
 
 from __future__ import annotations
@@ -37,23 +40,29 @@ _IMPOSSIBLE_DAYS: Final = (("31", "02"), ("30", "02"), ("31", "04"), ("31", "06"
 class Corruption:
     """One way to spoil a row: ``value`` computes the bad cell of ``column`` from the source
     row; ``rows`` restricts which rows may be copied (``None``: any); ``rewrite`` may then
-    change other cells of the copy (e.g. move it to another patient)."""
+    change other cells of the copy (e.g. move it to another patient). An ``in_place``
+    corruption spoils a real row instead of adding one; the harmonised row it feeds in
+    ``lost_table`` is then quarantined and missing from the accepted rows."""
 
     kind: BadKind
     column: str
     value: ValueFn
     rows: np.ndarray | None = None
     rewrite: Callable[[Row, np.random.Generator], Row] | None = None
+    in_place: bool = False
+    lost_table: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class BadRow:
-    """An injected row: 0-based data-row index in the written file, kind, column and value."""
+    """A bad row: 0-based data-row index in the written file, kind, column, value, and the
+    harmonised table that loses a real row because of it (in-place corruptions)."""
 
     index: int
     kind: BadKind
     column: str
     value: str
+    lost_table: str | None = None
 
 
 def inject_bad_rows(
@@ -65,10 +74,12 @@ def inject_bad_rows(
     rate: float,
     rng: np.random.Generator,
 ) -> tuple[pl.DataFrame, list[BadRow]]:
-    """``frame`` with ``round(rate * rows)`` (at least one) bad rows spliced in.
+    """``frame`` with about ``rate * rows`` (at least one) bad rows spliced in.
 
     Kinds cycle in a seeded random order (the column at random among that kind's corruptions)
-    so every kind occurs when the count allows. ``fresh_id`` renames the copy of a wide-file row (``None``: keep the id).
+    so every kind occurs when the count allows. ``fresh_id`` renames the copy of a wide-file
+    row (``None``: keep the id). A ``duplicate_id`` corruption adds a *pair* of copies sharing
+    one new key; an ``in_place`` corruption spoils an existing row instead of adding one.
     """
     n = frame.height
     if n == 0 or not corruptions:
@@ -76,38 +87,71 @@ def inject_bad_rows(
     count = max(1, round(rate * n))
     kinds = sorted({c.kind for c in corruptions})
     order = [kinds[i] for i in rng.permutation(len(kinds))]
-    rows: list[Row] = []
+    added: list[Row] = []
     keys: list[float] = []
     made: list[tuple[BadKind, str, str]] = []
-    for j in range(count):
+    replaced: dict[int, tuple[Row, tuple[BadKind, str, str, str | None]]] = {}
+    j = 0
+    while len(made) + len(replaced) < count:
         candidates = [c for c in corruptions if c.kind == order[j % len(order)]]
         corruption = candidates[int(rng.integers(0, len(candidates)))]
+        j += 1
         pool = corruption.rows if corruption.rows is not None else np.arange(n)
+        pool = np.setdiff1d(pool, np.fromiter(replaced, dtype=np.int64)) if replaced else pool
         if pool.size == 0:
+            if j > 10 * count:
+                break
             continue
         source = int(rng.choice(pool))
         row = dict(frame.row(source, named=True))
-        value = corruption.value(row, rng)
-        row[corruption.column] = value
+        row[corruption.column] = corruption.value(row, rng)
         if corruption.rewrite is not None:
             row = corruption.rewrite(row, rng)
-            value = row[corruption.column]
-        duplicate = corruption.kind == "duplicate_id"
-        if fresh_id is not None and not duplicate:
+        if corruption.in_place:
+            replaced[source] = (row, (*record_of(corruption, row), corruption.lost_table))
+            continue
+        record = record_of(corruption, row)
+        if fresh_id is not None:
             row[id_column] = fresh_id(row[id_column], j)
-        position = int(rng.integers(source + 1 if duplicate else 0, n + 1))
-        rows.append(row)
-        keys.append(position - 0.5 + j / (10.0 * count))
-        made.append((corruption.kind, corruption.column, "" if value is None else str(value)))
-    bad = pl.DataFrame(rows, schema=frame.schema, orient="row")
-    merged = pl.concat([
-        frame.with_columns(_key=pl.int_range(0, n).cast(pl.Float64)),
-        bad.with_columns(_key=pl.Series(keys, dtype=pl.Float64), _bad=pl.int_range(0, len(rows), dtype=pl.Int64)),
-    ], how="diagonal")
+        copies = 2 if corruption.kind == "duplicate_id" else 1
+        for _ in range(copies):
+            added.append(row)
+            keys.append(int(rng.integers(0, n + 1)) - 0.5 + len(keys) / (10.0 * count + 10))
+            made.append(record)
+    for index, (row, _record) in replaced.items():
+        frame = _replace_row(frame, index, row)
+    bad = pl.DataFrame(added, schema=frame.schema, orient="row")
+    merged = pl.concat(
+        [
+            frame.with_columns(
+                _key=pl.int_range(0, n).cast(pl.Float64), _bad=pl.lit(None, dtype=pl.Int64)
+            ),
+            bad.with_columns(
+                _key=pl.Series(keys, dtype=pl.Float64),
+                _bad=pl.int_range(0, len(added), dtype=pl.Int64),
+            ),
+        ],
+        how="vertical",
+    )
     merged = merged.sort("_key").with_row_index("_index")
     placed = merged.filter(pl.col("_bad").is_not_null()).sort("_bad")["_index"].to_list()
+    final_index = merged.filter(pl.col("_bad").is_null())["_index"].to_list()
     records = [BadRow(int(i), *m) for i, m in zip(placed, made, strict=True)]
+    records += [BadRow(int(final_index[i]), *rec) for i, (_row, rec) in replaced.items()]
+    records.sort(key=lambda r: r.index)
     return merged.drop("_key", "_bad", "_index"), records
+
+
+def _replace_row(frame: pl.DataFrame, index: int, row: Row) -> pl.DataFrame:
+    """``frame`` with row ``index`` replaced by ``row``."""
+    replacement = pl.DataFrame([row], schema=frame.schema, orient="row")
+    return pl.concat([frame.slice(0, index), replacement, frame.slice(index + 1)])
+
+
+def record_of(corruption: Corruption, row: Row) -> tuple[BadKind, str, str]:
+    """(kind, column, spoiled text) of a bad row."""
+    value = row[corruption.column]
+    return corruption.kind, corruption.column, "" if value is None else str(value)
 
 
 def impossible_date(date_format: str, rng: np.random.Generator) -> str:
@@ -115,8 +159,12 @@ def impossible_date(date_format: str, rng: np.random.Generator) -> str:
     day, month = _IMPOSSIBLE_DAYS[int(rng.integers(0, len(_IMPOSSIBLE_DAYS)))]
     year = str(int(rng.integers(2005, 2024)))
     names = {"02": "Feb", "04": "Apr", "06": "Jun", "09": "Sep"}
-    return (date_format.replace("%d", day).replace("%m", month).replace("%Y", year)
-            .replace("%b", names[month]))
+    return (
+        date_format.replace("%d", day)
+        .replace("%m", month)
+        .replace("%Y", year)
+        .replace("%b", names[month])
+    )
 
 
 def shifted_date(text: object, date_format: str, days: int) -> str:

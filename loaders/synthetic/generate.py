@@ -26,7 +26,10 @@ from loaders.synthetic.truth_mm import MyelomaCohort, generate_myeloma
 Disease = Literal["MM", "ALLO", "AML", "CML"]
 CHUNK: Final = 1_000_000
 DEFAULT_SITES: Final[dict[Disease, SiteProfile]] = {
-    "MM": IT_MMT, "ALLO": EU_ALLOMM, "AML": EU_AMLT, "CML": EU_CMLSTOP,
+    "MM": IT_MMT,
+    "ALLO": EU_ALLOMM,
+    "AML": EU_AMLT,
+    "CML": EU_CMLSTOP,
 }
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from loaders.synthetic import scores
-from loaders.synthetic.sampling import Bools, Codes, avoid_thresholds, lognormal, tri_state
+from loaders.synthetic.sampling import Bools, Codes, avoid_thresholds, lognormal, rounded, tri_state
 
 #: Latent prevalence of the FISH abnormalities in newly diagnosed myeloma.
 FISH_PREVALENCE = {"del17p": 0.10, "t4_14": 0.12, "t14_16": 0.04, "gain1q": 0.35}
@@ -41,11 +41,11 @@ def myeloma_baseline(
 ) -> MyelomaBaseline:
     """Draw labs and FISH for ``ids`` and stage them on the latent values."""
     n = ids.len()
-    beta2m = np.round(np.clip(lognormal(rng, median=3.8, sigma=0.6, n=n), 0.8, 40.0), 2)
+    beta2m = rounded(np.clip(lognormal(rng, median=3.8, sigma=0.6, n=n), 0.8, 40.0), 2)
     beta2m = avoid_thresholds(beta2m, (3.5, 5.5), step=0.01)
-    albumin = np.round(np.clip(rng.normal(3.6, 0.55, n), 1.6, 5.4), 2)
+    albumin = rounded(np.clip(rng.normal(3.6, 0.55, n), 1.6, 5.4), 2)
     albumin = avoid_thresholds(albumin, (3.5,), step=0.01)
-    ldh = np.round(ldh_uln * lognormal(rng, median=0.8, sigma=0.3, n=n))
+    ldh = rounded(ldh_uln * lognormal(rng, median=0.8, sigma=0.3, n=n))
     latent: dict[str, Bools] = {k: rng.random(n) < p for k, p in FISH_PREVALENCE.items()}
     ldh_high = ldh > ldh_uln
     high_risk = latent["del17p"] | latent["t4_14"] | latent["t14_16"]
@@ -66,12 +66,12 @@ def myeloma_baseline(
             "albumin_g_dl": albumin,
             "ldh_u_l": ldh,
             "ldh_uln_u_l": np.full(n, float(ldh_uln)),
-            "creatinine_mg_dl": np.round(
+            "creatinine_mg_dl": rounded(
                 np.clip(lognormal(rng, median=1.0, sigma=0.45, n=n), 0.3, 15), 2
             ),
-            "hemoglobin_g_dl": np.round(np.clip(rng.normal(10.8, 1.8, n), 5.0, 16.5), 1),
-            "platelets_10e9_l": np.round(np.clip(rng.normal(220, 70, n), 15, 650)),
-            "weight_kg": np.round(np.clip(rng.normal(74, 14, n), 40, 150), 1),
+            "hemoglobin_g_dl": rounded(np.clip(rng.normal(10.8, 1.8, n), 5.0, 16.5), 1),
+            "platelets_10e9_l": rounded(np.clip(rng.normal(220, 70, n), 15, 650)),
+            "weight_kg": rounded(np.clip(rng.normal(74, 14, n), 40, 150), 1),
         }
     )
     panel_missing = rng.random(n) < fish_not_tested

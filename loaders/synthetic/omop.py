@@ -63,24 +63,40 @@ def _measurements(truth: Truth, omop: OmopProfile) -> pl.DataFrame:
         table, column = target.split(".")
         if table != "baseline":
             continue
-        parts.append(baseline.filter(pl.col(column).is_not_null()).select(
-            "patient_id", pl.col("diagnosis_date").alias("date"),
-            pl.col(column).cast(pl.String).alias("value"), pl.lit(source).alias("source"),
-            pl.lit(unit or "").alias("unit"), pl.lit("").alias("value_source"),
-        ))
+        parts.append(
+            baseline.filter(pl.col(column).is_not_null()).select(
+                "patient_id",
+                pl.col("diagnosis_date").alias("date"),
+                pl.col(column).cast(pl.String).alias("value"),
+                pl.lit(source).alias("source"),
+                pl.lit(unit or "").alias("unit"),
+                pl.lit("").alias("value_source"),
+            )
+        )
     samples = truth.tables["bcr_abl1"]
-    parts.append(samples.select(
-        "patient_id", pl.col("sample_date").alias("date"),
-        pl.col("is_pct").cast(pl.String).fill_null("").alias("value"),
-        pl.lit(IS_LOINC).alias("source"), pl.lit("%").alias("unit"),
-        pl.when("detectable").then(pl.lit("detected")).otherwise(pl.lit("undetectable"))
-        .alias("value_source"),
-    ))
-    parts.append(samples.select(
-        "patient_id", pl.col("sample_date").alias("date"),
-        pl.col("abl1_copies").cast(pl.String).alias("value"), pl.lit("ABL1_COPIES").alias("source"),
-        pl.lit("copies").alias("unit"), pl.lit("").alias("value_source"),
-    ))
+    parts.append(
+        samples.select(
+            "patient_id",
+            pl.col("sample_date").alias("date"),
+            pl.col("is_pct").cast(pl.String).fill_null("").alias("value"),
+            pl.lit(IS_LOINC).alias("source"),
+            pl.lit("%").alias("unit"),
+            pl.when("detectable")
+            .then(pl.lit("detected"))
+            .otherwise(pl.lit("undetectable"))
+            .alias("value_source"),
+        )
+    )
+    parts.append(
+        samples.select(
+            "patient_id",
+            pl.col("sample_date").alias("date"),
+            pl.col("abl1_copies").cast(pl.String).alias("value"),
+            pl.lit("ABL1_COPIES").alias("source"),
+            pl.lit("copies").alias("unit"),
+            pl.lit("").alias("value_source"),
+        )
+    )
     rows = pl.concat(parts).sort("patient_id", "date", "source", maintain_order=True)
     return rows.select(
         pl.int_range(1, pl.len() + 1).cast(pl.String).alias("measurement_id"),
@@ -97,8 +113,11 @@ def _measurements(truth: Truth, omop: OmopProfile) -> pl.DataFrame:
 
 def _drugs(truth: Truth, fmt: str) -> pl.DataFrame:
     lines = truth.tables["treatment_lines"]
-    restarts = truth.tables["events"].filter(pl.col("event_type") == "tki_stop").select(
-        "patient_id", pl.col("event_date").alias("stop"))
+    restarts = (
+        truth.tables["events"]
+        .filter(pl.col("event_type") == "tki_stop")
+        .select("patient_id", pl.col("event_date").alias("stop"))
+    )
     lines = lines.join(restarts, on="patient_id", how="left", maintain_order="left")
     return lines.select(
         pl.int_range(1, pl.len() + 1).cast(pl.String).alias("drug_exposure_id"),
@@ -107,9 +126,12 @@ def _drugs(truth: Truth, fmt: str) -> pl.DataFrame:
         pl.col("start_date").dt.strftime(fmt).alias("drug_exposure_start_date"),
         pl.col("end_date").dt.strftime(fmt).fill_null("").alias("drug_exposure_end_date"),
         pl.lit(_EHR).alias("drug_type_concept_id"),
-        pl.when(pl.col("end_date") == pl.col("stop")).then(pl.lit("TFR attempt"))
-        .when(pl.col("end_date").is_not_null()).then(pl.lit("intolerance"))
-        .otherwise(pl.lit("")).alias("stop_reason"),
+        pl.when(pl.col("end_date") == pl.col("stop"))
+        .then(pl.lit("TFR attempt"))
+        .when(pl.col("end_date").is_not_null())
+        .then(pl.lit("intolerance"))
+        .otherwise(pl.lit(""))
+        .alias("stop_reason"),
         pl.col("agents").list.first().alias("drug_source_value"),
     )
 
@@ -117,8 +139,9 @@ def _drugs(truth: Truth, fmt: str) -> pl.DataFrame:
 def _observation_periods(truth: Truth, fmt: str) -> pl.DataFrame:
     last = truth.tables["events"].filter(pl.col("event_type") == "last_follow_up")
     start = truth.tables["patients"].select("patient_id", "diagnosis_date")
-    frame = start.join(last.select("patient_id", "event_date"), on="patient_id",
-                       maintain_order="left")
+    frame = start.join(
+        last.select("patient_id", "event_date"), on="patient_id", maintain_order="left"
+    )
     return frame.select(
         pl.int_range(1, pl.len() + 1).cast(pl.String).alias("observation_period_id"),
         pl.col("patient_id").alias("person_id"),
@@ -136,6 +159,11 @@ def _deaths(truth: Truth, fmt: str) -> pl.DataFrame:
         pl.lit(_EHR).alias("death_type_concept_id"),
         pl.lit("0").alias("cause_concept_id"),
     )
+
+
+def _fresh_person(row: dict[str, object], _rng: np.random.Generator) -> dict[str, object]:
+    """Move a person row to an id no other table refers to."""
+    return row | {"person_id": f"8{row['person_id']}"}
 
 
 def omop_corruptions(
@@ -157,25 +185,61 @@ def omop_corruptions(
 
     return {
         "person": [
-            Corruption("unknown_code", "gender_concept_id", lambda _r, _g: "8551"),
-            Corruption("duplicate_id", "person_id", lambda row, _g: row["person_id"]),
+            Corruption(
+                "unknown_code", "gender_concept_id", lambda _r, _g: "8551", rewrite=_fresh_person
+            ),
+            Corruption("duplicate_id", "person_id", lambda row, _g: f"9{row['person_id']}"),
         ],
         "measurement": [
-            Corruption("out_of_range", "value_as_number",
-                       lambda _r, rng: format_number(float(rng.integers(6000, 90000)),
-                                                     decimal_comma=False), platelets),
-            Corruption("unparseable_number", "value_as_number",
-                       lambda _r, rng: ("n/a?", "0,1,2", "<>")[int(rng.integers(0, 3))], is_rows),
-            Corruption("impossible_date", "measurement_date",
-                       lambda _r, rng: impossible_date(fmt, rng), is_rows),
+            Corruption(
+                "out_of_range",
+                "value_as_number",
+                lambda _r, rng: format_number(
+                    float(rng.integers(6000, 90000)), decimal_comma=False
+                ),
+                rows=platelets,
+                in_place=True,
+                lost_table="baseline",
+            ),
+            Corruption(
+                "out_of_range",
+                "value_as_number",
+                lambda _r, rng: format_number(float(rng.integers(1500, 9000)), decimal_comma=False),
+                rows=is_rows,
+                in_place=True,
+                lost_table="bcr_abl1",
+            ),
+            Corruption(
+                "unparseable_number",
+                "value_as_number",
+                lambda _r, rng: ("n/a?", "0,1,2", "<>")[int(rng.integers(0, 3))],
+                rows=is_rows,
+                in_place=True,
+                lost_table="bcr_abl1",
+            ),
+            Corruption(
+                "impossible_date",
+                "measurement_date",
+                lambda _r, rng: impossible_date(fmt, rng),
+                rows=is_rows,
+                in_place=True,
+                lost_table="bcr_abl1",
+            ),
         ],
         "drug_exposure": [
             Corruption("unknown_code", "drug_source_value", lambda _r, _g: "interferon alfa"),
-            Corruption("impossible_date", "drug_exposure_start_date",
-                       lambda _r, rng: impossible_date(fmt, rng)),
+            Corruption(
+                "impossible_date",
+                "drug_exposure_start_date",
+                lambda _r, rng: impossible_date(fmt, rng),
+            ),
         ],
         "death": [
-            Corruption("death_before_diagnosis", "death_date", lambda row, _g: row["death_date"],
-                       rewrite=onto_alive_patient),
+            Corruption(
+                "death_before_diagnosis",
+                "death_date",
+                lambda row, _g: row["death_date"],
+                rewrite=onto_alive_patient,
+            ),
         ],
     }

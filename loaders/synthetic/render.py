@@ -12,7 +12,6 @@ from typing import Final
 
 import numpy as np
 import polars as pl
-
 from lake.model import PATIENTS, TABLES_BY_NAME, Column
 
 from loaders.synthetic.profile import Col, FileProfile
@@ -73,8 +72,10 @@ def harmonised_source(truth: Truth, file: FileProfile) -> pl.DataFrame:
         rows = truth.tables["events"].filter(pl.col("event_type") == event)
         picked = rows.select(
             "patient_id",
-            *(pl.col(a).alias(f"{event}:{a}") for a in ("event_date", "grade", "systemic_ist",
-                                                         "death_cause")),
+            *(
+                pl.col(a).alias(f"{event}:{a}")
+                for a in ("event_date", "grade", "systemic_ist", "death_cause")
+            ),
         )
         frame = frame.join(picked, on="patient_id", how="left", maintain_order="left")
     return frame
@@ -130,7 +131,9 @@ def _inverse(col: Col) -> dict[str, str]:
     return inverse
 
 
-def _spell_missing(series: pl.Series, missing: tuple[str, ...], rng: np.random.Generator) -> pl.Series:
+def _spell_missing(
+    series: pl.Series, missing: tuple[str, ...], rng: np.random.Generator
+) -> pl.Series:
     """Nulls become the file's missing spellings, chosen at random per cell."""
     nulls = series.is_null().to_numpy()
     spellings = pl.Series(list(missing), dtype=pl.String)

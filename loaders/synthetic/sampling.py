@@ -110,3 +110,8 @@ def avoid_thresholds(values: Floats, thresholds: Sequence[float], *, step: float
     for threshold in thresholds:
         result[np.isclose(result, threshold, rtol=0.0, atol=1e-9)] += step
     return result
+
+
+def rounded(values: npt.ArrayLike, decimals: int = 0) -> Floats:
+    """``values`` rounded half-to-even to ``decimals``, as float64."""
+    return np.asarray(np.round(np.asarray(values, dtype=np.float64), decimals), dtype=np.float64)

@@ -34,7 +34,8 @@ def r2iss(iss_code: Codes, *, del17p: Bools, t4_14: Bools, gain1q: Bools, ldh_hi
     t(4;14) 1, 1q+ 0.5; groups I 0, II 0.5-1, III 1.5-2.5, IV 3-5. Codes 0..3."""
     points = np.select([iss_code == 1, iss_code == 2], [1.0, 1.5], 0.0)
     points = points + del17p + ldh_high + t4_14 + 0.5 * gain1q
-    return np.searchsorted([0.25, 1.25, 2.75], points, side="right").astype(np.int64)
+    groups: Codes = np.searchsorted([0.25, 1.25, 2.75], points, side="right").astype(np.int64)
+    return groups
 
 
 def sokal(age: Floats, spleen_cm: Floats, platelets: Floats, blasts_pct: Floats) -> Floats:

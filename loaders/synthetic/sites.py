@@ -10,7 +10,14 @@ from loaders.synthetic.sites_cml import EU_CMLSTOP
 from loaders.synthetic.sites_mm import DE_MMRW, ES_MMT, EU_ALLOMM, IT_MMT
 
 SITES: Final[tuple[SiteProfile, ...]] = (
-    IT_MMT, ES_MMT, DE_MMRW, EU_ALLOMM, EU_AMLT, FR_AMLRW, UK_AMLX, EU_CMLSTOP,
+    IT_MMT,
+    ES_MMT,
+    DE_MMRW,
+    EU_ALLOMM,
+    EU_AMLT,
+    FR_AMLRW,
+    UK_AMLX,
+    EU_CMLSTOP,
 )
 SITES_BY_CODE: Final = {s.code: s for s in SITES}
 
@@ -20,4 +27,6 @@ def site(code: str) -> SiteProfile:
     try:
         return SITES_BY_CODE[code]
     except KeyError:
-        raise KeyError(f"unknown synthetic site {code!r}; valid: {', '.join(SITES_BY_CODE)}") from None
+        raise KeyError(
+            f"unknown synthetic site {code!r}; valid: {', '.join(SITES_BY_CODE)}"
+        ) from None

@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from loaders.synthetic.profile import Col, FileProfile, SiteProfile
 from loaders.synthetic.sites_mm import CUTOFF, markers
 from loaders.synthetic.truth_aml import KARYOTYPE, MR_GENES, AmlCohort
 
-GENES = ("npm1", "flt3_itd", "flt3_tkd", "dnmt3a", "idh1", "idh2", "tet2", "tp53", "cebpa_bzip",
-         *MR_GENES)
-_DONORS = {"MRD": "matched_related", "MUD": "matched_unrelated", "MMUD": "mismatched_unrelated",
-           "HAPLO": "haploidentical", "CB": "cord_blood"}
+GENES = (
+    "npm1",
+    "flt3_itd",
+    "flt3_tkd",
+    "dnmt3a",
+    "idh1",
+    "idh2",
+    "tet2",
+    "tp53",
+    "cebpa_bzip",
+    *MR_GENES,
+)
+_DONORS = {
+    "MRD": "matched_related",
+    "MUD": "matched_unrelated",
+    "MMUD": "mismatched_unrelated",
+    "HAPLO": "haploidentical",
+    "CB": "cord_blood",
+}
 
 
-def _genetics(gene_codes: dict[str, str], karyotype_codes: dict[str, str], prefix: str = "") -> tuple[Col, ...]:
+def _genetics(
+    gene_codes: dict[str, str], karyotype_codes: dict[str, str], prefix: str = ""
+) -> tuple[Col, ...]:
     return (
         *(Col(f"{prefix}{g}", to=f"genetics.{g}", codes=gene_codes) for g in GENES),
         Col(f"{prefix}flt3_itd_ratio", to="genetics.flt3_itd_ratio"),
@@ -23,20 +41,40 @@ def _genetics(gene_codes: dict[str, str], karyotype_codes: dict[str, str], prefi
     )
 
 
-_EN = {"format": "csv", "id_column": "subject_id", "date_format": "%Y-%m-%d", "missing": ("", "NA")}
+_EN = FileProfile(
+    path="",
+    format="csv",
+    id_column="subject_id",
+    date_format="%Y-%m-%d",
+    missing=("", "NA"),
+    columns=(),
+)
 EU_AMLT = SiteProfile(
     code="EU-AMLT",
     name="NPM1-mutated AML trials, training cohort (synthetic)",
     language="English",
     n_patients=1001,
-    cohort=AmlCohort(site="EU-AMLT", id_prefix="AT", source_study="AML-TRIALS-POOL",
-                     data_origin="trial", start=dt.date(2004, 1, 1), end=dt.date(2017, 12, 31),
-                     cutoff=CUTOFF, ldh_uln=250, age_mean=50, ngs_not_tested=0.08),
+    cohort=AmlCohort(
+        site="EU-AMLT",
+        id_prefix="AT",
+        source_study="AML-TRIALS-POOL",
+        data_origin="trial",
+        start=dt.date(2004, 1, 1),
+        end=dt.date(2017, 12, 31),
+        cutoff=CUTOFF,
+        ldh_uln=250,
+        age_mean=50,
+        ngs_not_tested=0.08,
+    ),
     files=(
-        FileProfile(
-            path="patients.csv", **_EN,  # type: ignore[arg-type]
-            constants={"patients.disease": "AML", "patients.data_origin": "trial",
-                       "patients.source_study": "AML-TRIALS-POOL"},
+        replace(
+            _EN,
+            path="patients.csv",
+            constants={
+                "patients.disease": "AML",
+                "patients.data_origin": "trial",
+                "patients.source_study": "AML-TRIALS-POOL",
+            },
             columns=(
                 Col("sex", to="patients.sex", codes={"male": "M", "female": "F"}),
                 Col("birth_year", to="patients.birth_year"),
@@ -53,56 +91,107 @@ EU_AMLT = SiteProfile(
                 Col("cr1_date", event="complete_remission"),
                 Col("relapse_date", event="relapse"),
                 Col("death_date", event="death"),
-                Col("death_cause", event="death", attribute="death_cause", codes={
-                    "AML": "disease", "infection": "infection", "toxicity": "toxicity",
-                    "other": "other", "unknown": "unknown"}),
+                Col(
+                    "death_cause",
+                    event="death",
+                    attribute="death_cause",
+                    codes={
+                        "AML": "disease",
+                        "infection": "infection",
+                        "toxicity": "toxicity",
+                        "other": "other",
+                        "unknown": "unknown",
+                    },
+                ),
                 Col("last_contact", event="last_follow_up"),
             ),
         ),
-        FileProfile(
-            path="treatment.csv", table="treatment_lines", **_EN,  # type: ignore[arg-type]
+        replace(
+            _EN,
+            path="treatment.csv",
+            table="treatment_lines",
             columns=(
                 Col("line", to="treatment_lines.line_number"),
                 Col("regimen", to="treatment_lines.regimen"),
-                Col("drugs", to="treatment_lines.agents", split=";", codes={
-                    "ARA-C": "cytarabine", "DNR": "daunorubicin", "MIDO": "midostaurin"}),
+                Col(
+                    "drugs",
+                    to="treatment_lines.agents",
+                    split=";",
+                    codes={"ARA-C": "cytarabine", "DNR": "daunorubicin", "MIDO": "midostaurin"},
+                ),
                 Col("start", to="treatment_lines.start_date"),
                 Col("stop", to="treatment_lines.end_date"),
-                Col("intent", to="treatment_lines.strategy",
-                    codes={"fixed": "fixed_duration", "continuous": "continuous"}),
+                Col(
+                    "intent",
+                    to="treatment_lines.strategy",
+                    codes={"fixed": "fixed_duration", "continuous": "continuous"},
+                ),
             ),
         ),
-        FileProfile(
-            path="hsct.csv", table="transplants", **_EN,  # type: ignore[arg-type]
+        replace(
+            _EN,
+            path="hsct.csv",
+            table="transplants",
             columns=(
-                Col("hsct_type", to="transplants.transplant_type",
-                    codes={"allo": "allogeneic", "auto": "autologous"}),
+                Col(
+                    "hsct_type",
+                    to="transplants.transplant_type",
+                    codes={"allo": "allogeneic", "auto": "autologous"},
+                ),
                 Col("hsct_date", to="transplants.transplant_date"),
-                Col("conditioning", to="transplants.conditioning",
-                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"}),
+                Col(
+                    "conditioning",
+                    to="transplants.conditioning",
+                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"},
+                ),
                 Col("donor", to="transplants.donor_type", codes=_DONORS),
-                Col("in_cr1", to="transplants.in_first_remission", codes={"yes": True, "no": False}),
+                Col(
+                    "in_cr1", to="transplants.in_first_remission", codes={"yes": True, "no": False}
+                ),
             ),
         ),
     ),
 )
 
-_FR = {"format": "csv", "separator": ";", "decimal_comma": True, "encoding": "latin-1",
-       "id_column": "num_patient", "date_format": "%d/%m/%Y", "missing": ("", "NR", "inconnu")}
+_FR = FileProfile(
+    path="",
+    format="csv",
+    separator=";",
+    decimal_comma=True,
+    encoding="latin-1",
+    id_column="num_patient",
+    date_format="%d/%m/%Y",
+    missing=("", "NR", "inconnu"),
+    columns=(),
+)
 FR_AMLRW = SiteProfile(
     code="FR-AMLRW",
     name="Cohorte LAM NPM1 en vie réelle (synthetic)",
     language="French (latin-1)",
     n_patients=762,
-    cohort=AmlCohort(site="FR-AMLRW", id_prefix="FR", source_study="LAM-NPM1-VR",
-                     data_origin="real_world", start=dt.date(2010, 1, 1), end=dt.date(2021, 12, 31),
-                     cutoff=CUTOFF, ldh_uln=246, age_mean=58, ngs_not_tested=0.25,
-                     karyotype_not_tested=0.10, loss_per_year=0.06),
+    cohort=AmlCohort(
+        site="FR-AMLRW",
+        id_prefix="FR",
+        source_study="LAM-NPM1-VR",
+        data_origin="real_world",
+        start=dt.date(2010, 1, 1),
+        end=dt.date(2021, 12, 31),
+        cutoff=CUTOFF,
+        ldh_uln=246,
+        age_mean=58,
+        ngs_not_tested=0.25,
+        karyotype_not_tested=0.10,
+        loss_per_year=0.06,
+    ),
     files=(
-        FileProfile(
-            path="patients.csv", **_FR,  # type: ignore[arg-type]
-            constants={"patients.disease": "AML", "patients.data_origin": "real_world",
-                       "patients.source_study": "LAM-NPM1-VR"},
+        replace(
+            _FR,
+            path="patients.csv",
+            constants={
+                "patients.disease": "AML",
+                "patients.data_origin": "real_world",
+                "patients.source_study": "LAM-NPM1-VR",
+            },
             columns=(
                 Col("sexe", to="patients.sex", codes={"H": "M", "F": "F"}),
                 Col("annee_naissance", to="patients.birth_year"),
@@ -115,53 +204,108 @@ FR_AMLRW = SiteProfile(
                 Col("blastes_moelle", to="baseline.bm_blasts_pct"),
                 Col("ldh", to="baseline.ldh_u_l"),
                 Col("ldh_lsn", to="baseline.ldh_uln_u_l"),
-                *_genetics(markers("Oui", "Non", "Non testé"), markers("Oui", "Non", "Échec"), "g_"),
+                *_genetics(
+                    markers("Oui", "Non", "Non testé"), markers("Oui", "Non", "Échec"), "g_"
+                ),
             ),
         ),
-        FileProfile(
-            path="evenements.csv", table="events", **_FR,  # type: ignore[arg-type]
+        replace(
+            _FR,
+            path="evenements.csv",
+            table="events",
             columns=(
-                Col("evenement", to="events.event_type", codes={
-                    "RC": "complete_remission", "Rechute": "relapse", "Décès": "death",
-                    "Dernières nouvelles": "last_follow_up"}),
+                Col(
+                    "evenement",
+                    to="events.event_type",
+                    codes={
+                        "RC": "complete_remission",
+                        "Rechute": "relapse",
+                        "Décès": "death",
+                        "Dernières nouvelles": "last_follow_up",
+                    },
+                ),
                 Col("date_evenement", to="events.event_date"),
-                Col("cause_deces", to="events.death_cause", codes={
-                    "LAM": "disease", "infection": "infection", "toxicité": "toxicity",
-                    "autre": "other"}),
+                Col(
+                    "cause_deces",
+                    to="events.death_cause",
+                    codes={
+                        "LAM": "disease",
+                        "infection": "infection",
+                        "toxicité": "toxicity",
+                        "autre": "other",
+                    },
+                ),
             ),
         ),
-        FileProfile(
-            path="greffes.csv", table="transplants", **_FR,  # type: ignore[arg-type]
+        replace(
+            _FR,
+            path="greffes.csv",
+            table="transplants",
             columns=(
-                Col("type_greffe", to="transplants.transplant_type",
-                    codes={"allogreffe": "allogeneic", "autogreffe": "autologous"}),
+                Col(
+                    "type_greffe",
+                    to="transplants.transplant_type",
+                    codes={"allogreffe": "allogeneic", "autogreffe": "autologous"},
+                ),
                 Col("date_greffe", to="transplants.transplant_date"),
-                Col("conditionnement", to="transplants.conditioning",
-                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"}),
-                Col("donneur", to="transplants.donor_type", codes={
-                    "géno-identique": "matched_related", "phéno-identique": "matched_unrelated",
-                    "non apparenté mismatch": "mismatched_unrelated",
-                    "haplo-identique": "haploidentical", "sang placentaire": "cord_blood"}),
-                Col("en_rc1", to="transplants.in_first_remission", codes={"Oui": True, "Non": False}),
+                Col(
+                    "conditionnement",
+                    to="transplants.conditioning",
+                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"},
+                ),
+                Col(
+                    "donneur",
+                    to="transplants.donor_type",
+                    codes={
+                        "géno-identique": "matched_related",
+                        "phéno-identique": "matched_unrelated",
+                        "non apparenté mismatch": "mismatched_unrelated",
+                        "haplo-identique": "haploidentical",
+                        "sang placentaire": "cord_blood",
+                    },
+                ),
+                Col(
+                    "en_rc1", to="transplants.in_first_remission", codes={"Oui": True, "Non": False}
+                ),
             ),
         ),
     ),
 )
 
-_UK = {"format": "csv", "id_column": "trial_no", "date_format": "%d/%m/%Y", "missing": ("", ".")}
+_UK = FileProfile(
+    path="",
+    format="csv",
+    id_column="trial_no",
+    date_format="%d/%m/%Y",
+    missing=("", "."),
+    columns=(),
+)
 UK_AMLX = SiteProfile(
     code="UK-AMLX",
     name="UK-like external validation trials (synthetic)",
     language="English (UK)",
     n_patients=585,
-    cohort=AmlCohort(site="UK-AMLX", id_prefix="UK", source_study="AML-EXT-TRIALS",
-                     data_origin="trial", start=dt.date(2009, 1, 1), end=dt.date(2016, 12, 31),
-                     cutoff=CUTOFF, ldh_uln=234, age_mean=49, ngs_not_tested=0.15),
+    cohort=AmlCohort(
+        site="UK-AMLX",
+        id_prefix="UK",
+        source_study="AML-EXT-TRIALS",
+        data_origin="trial",
+        start=dt.date(2009, 1, 1),
+        end=dt.date(2016, 12, 31),
+        cutoff=CUTOFF,
+        ldh_uln=234,
+        age_mean=49,
+        ngs_not_tested=0.15,
+    ),
     files=(
-        FileProfile(
-            path="patients.csv", **_UK,  # type: ignore[arg-type]
-            constants={"patients.disease": "AML", "patients.data_origin": "trial",
-                       "patients.source_study": "AML-EXT-TRIALS"},
+        replace(
+            _UK,
+            path="patients.csv",
+            constants={
+                "patients.disease": "AML",
+                "patients.data_origin": "trial",
+                "patients.source_study": "AML-EXT-TRIALS",
+            },
             columns=(
                 Col("sex", to="patients.sex", codes={"M": "M", "F": "F"}),
                 Col("yob", to="patients.birth_year"),
@@ -170,25 +314,43 @@ UK_AMLX = SiteProfile(
                 Col("wbc_x10_9", to="baseline.wbc_10e9_l"),
                 Col("hb_g_l", to="baseline.hemoglobin_g_dl", unit="g/L"),
                 Col("platelets", to="baseline.platelets_10e9_l"),
-                *_genetics(markers("Positive", "Negative", "Not done"),
-                           markers("Positive", "Negative", "Not done")),
+                *_genetics(
+                    markers("Positive", "Negative", "Not done"),
+                    markers("Positive", "Negative", "Not done"),
+                ),
                 Col("date_cr", event="complete_remission"),
                 Col("date_relapse", event="relapse"),
                 Col("date_death", event="death"),
-                Col("cause_of_death", event="death", attribute="death_cause", codes={
-                    "Disease": "disease", "Infection": "infection", "Toxicity": "toxicity",
-                    "Other": "other"}),
+                Col(
+                    "cause_of_death",
+                    event="death",
+                    attribute="death_cause",
+                    codes={
+                        "Disease": "disease",
+                        "Infection": "infection",
+                        "Toxicity": "toxicity",
+                        "Other": "other",
+                    },
+                ),
                 Col("date_last_seen", event="last_follow_up"),
             ),
         ),
-        FileProfile(
-            path="transplants.csv", table="transplants", **_UK,  # type: ignore[arg-type]
+        replace(
+            _UK,
+            path="transplants.csv",
+            table="transplants",
             columns=(
-                Col("sct_type", to="transplants.transplant_type",
-                    codes={"Allo": "allogeneic", "Auto": "autologous"}),
+                Col(
+                    "sct_type",
+                    to="transplants.transplant_type",
+                    codes={"Allo": "allogeneic", "Auto": "autologous"},
+                ),
                 Col("sct_date", to="transplants.transplant_date"),
-                Col("conditioning", to="transplants.conditioning",
-                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"}),
+                Col(
+                    "conditioning",
+                    to="transplants.conditioning",
+                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"},
+                ),
                 Col("donor", to="transplants.donor_type", codes=_DONORS),
                 Col("in_cr1", to="transplants.in_first_remission", codes={"Y": True, "N": False}),
             ),

@@ -13,8 +13,14 @@ EU_CMLSTOP = SiteProfile(
     name="European TKI stop cohort, OMOP extract (synthetic, EURO-SKI-like)",
     language="OMOP CDM v5.4 (LOINC / concept ids)",
     n_patients=450,
-    cohort=CmlCohort(site="EU-CMLSTOP", first_person_id=100001, source_study="TKI-STOP-EU",
-                     start=dt.date(2000, 1, 1), end=dt.date(2012, 12, 31), cutoff=CUTOFF),
+    cohort=CmlCohort(
+        site="EU-CMLSTOP",
+        first_person_id=100001,
+        source_study="TKI-STOP-EU",
+        start=dt.date(2000, 1, 1),
+        end=dt.date(2012, 12, 31),
+        cutoff=CUTOFF,
+    ),
     omop=OmopProfile(
         path="omop/",
         gender={"8507": "M", "8532": "F"},
@@ -29,9 +35,17 @@ EU_CMLSTOP = SiteProfile(
             "SPLEEN_CM": ("baseline.spleen_cm", "cm"),
             "29463-7": ("baseline.weight_kg", "kg"),
         },
-        drugs={"imatinib": "imatinib", "nilotinib": "nilotinib", "dasatinib": "dasatinib",
-               "bosutinib": "bosutinib"},
-        constants={"patients.disease": "CML", "patients.data_origin": "real_world",
-                   "patients.source_study": "TKI-STOP-EU", "patients.cml_phase": "chronic"},
+        drugs={
+            "imatinib": "imatinib",
+            "nilotinib": "nilotinib",
+            "dasatinib": "dasatinib",
+            "bosutinib": "bosutinib",
+        },
+        constants={
+            "patients.disease": "CML",
+            "patients.data_origin": "real_world",
+            "patients.source_study": "TKI-STOP-EU",
+            "patients.cml_phase": "chronic",
+        },
     ),
 )

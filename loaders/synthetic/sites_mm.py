@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 
 from loaders.synthetic.profile import Col, FileProfile, SiteProfile
 from loaders.synthetic.truth_allo import AlloCohort
@@ -34,11 +35,19 @@ def agent_codes(names: Mapping[str, str]) -> dict[str, str]:
     return dict(names)
 
 
-_IT_AGENTS = agent_codes({
-    "BORT": "bortezomib", "TAL": "thalidomide", "LEN": "lenalidomide", "DARA": "daratumumab",
-    "DEX": "dexamethasone", "MEL": "melphalan", "PRED": "prednisone", "CARF": "carfilzomib",
-    "POM": "pomalidomide",
-})
+_IT_AGENTS = agent_codes(
+    {
+        "BORT": "bortezomib",
+        "TAL": "thalidomide",
+        "LEN": "lenalidomide",
+        "DARA": "daratumumab",
+        "DEX": "dexamethasone",
+        "MEL": "melphalan",
+        "PRED": "prednisone",
+        "CARF": "carfilzomib",
+        "POM": "pomalidomide",
+    }
+)
 _IT_FISH = markers("Sì", "No", "n.e.")
 IT_MMT = SiteProfile(
     code="IT-MMT",
@@ -47,17 +56,38 @@ IT_MMT = SiteProfile(
     n_patients=1100,
     ldh_uln_u_l=248,
     cohort=MyelomaCohort(
-        site="IT-MMT", id_prefix="IT", data_origin="trial", cutoff=CUTOFF, ldh_uln=248,
+        site="IT-MMT",
+        id_prefix="IT",
+        data_origin="trial",
+        cutoff=CUTOFF,
+        ldh_uln=248,
         studies=(
-            Study("MM-IT-2006", (("VTD", VTD), ("TD", TD)), dt.date(2006, 5, 1), dt.date(2009, 12, 31)),
-            Study("MM-IT-2011", (("VMP", VMP), ("VMPT-VT", VMPT_VT)), dt.date(2011, 1, 1), dt.date(2014, 6, 30)),
-            Study("MM-IT-2016", (("D-VTD", DARA_VTD), ("VTD", VTD)), dt.date(2016, 3, 1), dt.date(2019, 12, 31)),
+            Study(
+                "MM-IT-2006", (("VTD", VTD), ("TD", TD)), dt.date(2006, 5, 1), dt.date(2009, 12, 31)
+            ),
+            Study(
+                "MM-IT-2011",
+                (("VMP", VMP), ("VMPT-VT", VMPT_VT)),
+                dt.date(2011, 1, 1),
+                dt.date(2014, 6, 30),
+            ),
+            Study(
+                "MM-IT-2016",
+                (("D-VTD", DARA_VTD), ("VTD", VTD)),
+                dt.date(2016, 3, 1),
+                dt.date(2019, 12, 31),
+            ),
         ),
     ),
     files=(
         FileProfile(
-            path="pazienti.csv", format="csv", separator=";", decimal_comma=True,
-            id_column="codice_paz", date_format="%d/%m/%Y", missing=("", "NA", "n.d."),
+            path="pazienti.csv",
+            format="csv",
+            separator=";",
+            decimal_comma=True,
+            id_column="codice_paz",
+            date_format="%d/%m/%Y",
+            missing=("", "NA", "n.d."),
             constants={"patients.disease": "MM", "patients.data_origin": "trial"},
             columns=(
                 Col("studio", to="patients.source_study"),
@@ -79,15 +109,29 @@ IT_MMT = SiteProfile(
                 Col("guadagno_1q", to="genetics.gain1q", codes=_IT_FISH),
                 Col("data_progressione", event="progression"),
                 Col("data_decesso", event="death"),
-                Col("causa_decesso", event="death", attribute="death_cause", codes={
-                    "malattia": "disease", "infezione": "infection", "tossicità": "toxicity",
-                    "altro": "other", "ignota": "unknown"}),
+                Col(
+                    "causa_decesso",
+                    event="death",
+                    attribute="death_cause",
+                    codes={
+                        "malattia": "disease",
+                        "infezione": "infection",
+                        "tossicità": "toxicity",
+                        "altro": "other",
+                        "ignota": "unknown",
+                    },
+                ),
                 Col("data_ultimo_contatto", event="last_follow_up"),
             ),
         ),
         FileProfile(
-            path="terapie.csv", format="csv", separator=";", decimal_comma=True,
-            id_column="codice_paz", date_format="%d/%m/%Y", missing=("", "NA", "n.d."),
+            path="terapie.csv",
+            format="csv",
+            separator=";",
+            decimal_comma=True,
+            id_column="codice_paz",
+            date_format="%d/%m/%Y",
+            missing=("", "NA", "n.d."),
             table="treatment_lines",
             columns=(
                 Col("linea", to="treatment_lines.line_number"),
@@ -95,46 +139,89 @@ IT_MMT = SiteProfile(
                 Col("farmaci", to="treatment_lines.agents", split="+", codes=_IT_AGENTS),
                 Col("inizio", to="treatment_lines.start_date"),
                 Col("fine", to="treatment_lines.end_date"),
-                Col("strategia", to="treatment_lines.strategy",
-                    codes={"durata fissa": "fixed_duration", "continua": "continuous"}),
-                Col("miglior_risposta", to="treatment_lines.best_response", codes={
-                    "PD": "PD", "SD": "SD", "MR": "MR", "PR": "PR", "VGPR": "VGPR", "CR": "CR",
-                    "sCR": "sCR", "NV": "NE"}),
+                Col(
+                    "strategia",
+                    to="treatment_lines.strategy",
+                    codes={"durata fissa": "fixed_duration", "continua": "continuous"},
+                ),
+                Col(
+                    "miglior_risposta",
+                    to="treatment_lines.best_response",
+                    codes={
+                        "PD": "PD",
+                        "SD": "SD",
+                        "MR": "MR",
+                        "PR": "PR",
+                        "VGPR": "VGPR",
+                        "CR": "CR",
+                        "sCR": "sCR",
+                        "NV": "NE",
+                    },
+                ),
             ),
         ),
         FileProfile(
-            path="trapianti.csv", format="csv", separator=";", decimal_comma=True,
-            id_column="codice_paz", date_format="%d/%m/%Y", missing=("", "NA", "n.d."),
+            path="trapianti.csv",
+            format="csv",
+            separator=";",
+            decimal_comma=True,
+            id_column="codice_paz",
+            date_format="%d/%m/%Y",
+            missing=("", "NA", "n.d."),
             table="transplants",
             columns=(
-                Col("tipo", to="transplants.transplant_type",
-                    codes={"autologo": "autologous", "allogenico": "allogeneic"}),
+                Col(
+                    "tipo",
+                    to="transplants.transplant_type",
+                    codes={"autologo": "autologous", "allogenico": "allogeneic"},
+                ),
                 Col("data_trapianto", to="transplants.transplant_date"),
-                Col("condizionamento", to="transplants.conditioning",
-                    codes={"mieloablativo": "MAC", "ridotto": "RIC", "non mieloablativo": "NMA"}),
+                Col(
+                    "condizionamento",
+                    to="transplants.conditioning",
+                    codes={"mieloablativo": "MAC", "ridotto": "RIC", "non mieloablativo": "NMA"},
+                ),
             ),
         ),
     ),
 )
 
 _ES_FISH = markers("Sí", "No", "No realizado")
-_ES_SHEET = {"path": "datos_mieloma.xlsx", "format": "xlsx", "id_column": "id_paciente",
-             "date_format": "%d/%m/%Y", "missing": ("", "ND")}
+_ES_SHEET = FileProfile(
+    path="datos_mieloma.xlsx",
+    format="xlsx",
+    id_column="id_paciente",
+    date_format="%d/%m/%Y",
+    missing=("", "ND"),
+    columns=(),
+)
 ES_MMT = SiteProfile(
     code="ES-MMT",
     name="Grupo español ensayos mieloma (synthetic)",
     language="Spanish",
     n_patients=900,
     cohort=MyelomaCohort(
-        site="ES-MMT", id_prefix="ES", data_origin="trial", cutoff=CUTOFF, ldh_uln=225,
+        site="ES-MMT",
+        id_prefix="ES",
+        data_origin="trial",
+        cutoff=CUTOFF,
+        ldh_uln=225,
         studies=(
-            Study("MM-ES-2010", (("VRD-TASPE", VRD), ("VTD-TASPE", VTD)), dt.date(2010, 2, 1), dt.date(2013, 12, 31)),
-            Study("MM-ES-2013", (("VMP", VMP), ("Rd", RD)), dt.date(2013, 6, 1), dt.date(2017, 12, 31)),
+            Study(
+                "MM-ES-2010",
+                (("VRD-TASPE", VRD), ("VTD-TASPE", VTD)),
+                dt.date(2010, 2, 1),
+                dt.date(2013, 12, 31),
+            ),
+            Study(
+                "MM-ES-2013", (("VMP", VMP), ("Rd", RD)), dt.date(2013, 6, 1), dt.date(2017, 12, 31)
+            ),
         ),
     ),
     files=(
-        FileProfile(
-            **_ES_SHEET, sheet="Pacientes",  # type: ignore[arg-type]
+        replace(
+            _ES_SHEET,
+            sheet="Pacientes",
             constants={"patients.disease": "MM", "patients.data_origin": "trial"},
             columns=(
                 Col("ensayo", to="patients.source_study"),
@@ -154,47 +241,100 @@ ES_MMT = SiteProfile(
                 *(Col(f"fish_{m}", to=f"genetics.{m}", codes=_ES_FISH) for m in FISH),
                 Col("fecha_progresión", event="progression"),
                 Col("fecha_muerte", event="death"),
-                Col("causa_muerte", event="death", attribute="death_cause", codes={
-                    "enfermedad": "disease", "infección": "infection", "toxicidad": "toxicity",
-                    "otra": "other", "desconocida": "unknown"}),
+                Col(
+                    "causa_muerte",
+                    event="death",
+                    attribute="death_cause",
+                    codes={
+                        "enfermedad": "disease",
+                        "infección": "infection",
+                        "toxicidad": "toxicity",
+                        "otra": "other",
+                        "desconocida": "unknown",
+                    },
+                ),
                 Col("fecha_último_control", event="last_follow_up"),
             ),
         ),
-        FileProfile(
-            **_ES_SHEET, sheet="Líneas", table="treatment_lines",  # type: ignore[arg-type]
+        replace(
+            _ES_SHEET,
+            sheet="Líneas",
+            table="treatment_lines",
             columns=(
                 Col("línea", to="treatment_lines.line_number"),
                 Col("esquema", to="treatment_lines.regimen"),
-                Col("fármacos", to="treatment_lines.agents", split="/", codes={
-                    "bortezomib": "bortezomib", "talidomida": "thalidomide",
-                    "lenalidomida": "lenalidomide", "daratumumab": "daratumumab",
-                    "dexametasona": "dexamethasone", "melfalán": "melphalan",
-                    "prednisona": "prednisone", "carfilzomib": "carfilzomib",
-                    "pomalidomida": "pomalidomide"}),
+                Col(
+                    "fármacos",
+                    to="treatment_lines.agents",
+                    split="/",
+                    codes={
+                        "bortezomib": "bortezomib",
+                        "talidomida": "thalidomide",
+                        "lenalidomida": "lenalidomide",
+                        "daratumumab": "daratumumab",
+                        "dexametasona": "dexamethasone",
+                        "melfalán": "melphalan",
+                        "prednisona": "prednisone",
+                        "carfilzomib": "carfilzomib",
+                        "pomalidomida": "pomalidomide",
+                    },
+                ),
                 Col("inicio", to="treatment_lines.start_date"),
                 Col("fin", to="treatment_lines.end_date"),
-                Col("estrategia", to="treatment_lines.strategy",
-                    codes={"duración fija": "fixed_duration", "continua": "continuous"}),
-                Col("mejor_respuesta", to="treatment_lines.best_response", codes={
-                    "PE": "PD", "EE": "SD", "RM": "MR", "RP": "PR", "MBRP": "VGPR", "RC": "CR",
-                    "RCe": "sCR", "NE": "NE"}),
+                Col(
+                    "estrategia",
+                    to="treatment_lines.strategy",
+                    codes={"duración fija": "fixed_duration", "continua": "continuous"},
+                ),
+                Col(
+                    "mejor_respuesta",
+                    to="treatment_lines.best_response",
+                    codes={
+                        "PE": "PD",
+                        "EE": "SD",
+                        "RM": "MR",
+                        "RP": "PR",
+                        "MBRP": "VGPR",
+                        "RC": "CR",
+                        "RCe": "sCR",
+                        "NE": "NE",
+                    },
+                ),
             ),
         ),
-        FileProfile(
-            **_ES_SHEET, sheet="Trasplantes", table="transplants",  # type: ignore[arg-type]
+        replace(
+            _ES_SHEET,
+            sheet="Trasplantes",
+            table="transplants",
             columns=(
-                Col("tipo", to="transplants.transplant_type",
-                    codes={"autólogo": "autologous", "alogénico": "allogeneic"}),
+                Col(
+                    "tipo",
+                    to="transplants.transplant_type",
+                    codes={"autólogo": "autologous", "alogénico": "allogeneic"},
+                ),
                 Col("fecha_trasplante", to="transplants.transplant_date"),
-                Col("acondicionamiento", to="transplants.conditioning",
-                    codes={"mieloablativo": "MAC", "intensidad reducida": "RIC", "no mieloablativo": "NMA"}),
+                Col(
+                    "acondicionamiento",
+                    to="transplants.conditioning",
+                    codes={
+                        "mieloablativo": "MAC",
+                        "intensidad reducida": "RIC",
+                        "no mieloablativo": "NMA",
+                    },
+                ),
             ),
         ),
     ),
 )
 
-_DE = {"format": "parquet", "id_column": "pat_nr", "date_format": "%Y-%m-%d",
-       "missing": ("", "k.A.", "unbekannt")}
+_DE = FileProfile(
+    path="",
+    format="parquet",
+    id_column="pat_nr",
+    date_format="%Y-%m-%d",
+    missing=("", "k.A.", "unbekannt"),
+    columns=(),
+)
 _DE_FISH = markers("ja", "nein", "nicht untersucht")
 _DE_REGISTRY = "DE-MM-REGISTER"
 DE_MMRW = SiteProfile(
@@ -203,19 +343,39 @@ DE_MMRW = SiteProfile(
     language="German",
     n_patients=1000,
     cohort=MyelomaCohort(
-        site="DE-MMRW", id_prefix="DE", data_origin="real_world", cutoff=CUTOFF, ldh_uln=250,
-        age_mean=69.0, fish_not_tested=0.30, gain1q_not_tested=0.35, loss_per_year=0.05,
+        site="DE-MMRW",
+        id_prefix="DE",
+        data_origin="real_world",
+        cutoff=CUTOFF,
+        ldh_uln=250,
+        age_mean=69.0,
+        fish_not_tested=0.30,
+        gain1q_not_tested=0.35,
+        loss_per_year=0.05,
         studies=(
-            Study(_DE_REGISTRY, ((None, VMP), (None, VTD)), dt.date(2008, 1, 1), dt.date(2012, 12, 31)),
-            Study(_DE_REGISTRY, ((None, VRD), (None, RD)), dt.date(2013, 1, 1), dt.date(2017, 12, 31)),
-            Study(_DE_REGISTRY, ((None, DRD), (None, DARA_VTD)), dt.date(2018, 1, 1), dt.date(2022, 12, 31)),
+            Study(
+                _DE_REGISTRY, ((None, VMP), (None, VTD)), dt.date(2008, 1, 1), dt.date(2012, 12, 31)
+            ),
+            Study(
+                _DE_REGISTRY, ((None, VRD), (None, RD)), dt.date(2013, 1, 1), dt.date(2017, 12, 31)
+            ),
+            Study(
+                _DE_REGISTRY,
+                ((None, DRD), (None, DARA_VTD)),
+                dt.date(2018, 1, 1),
+                dt.date(2022, 12, 31),
+            ),
         ),
     ),
     files=(
-        FileProfile(
-            path="patienten.parquet", **_DE,  # type: ignore[arg-type]
-            constants={"patients.disease": "MM", "patients.data_origin": "real_world",
-                       "patients.source_study": _DE_REGISTRY},
+        replace(
+            _DE,
+            path="patienten.parquet",
+            constants={
+                "patients.disease": "MM",
+                "patients.data_origin": "real_world",
+                "patients.source_study": _DE_REGISTRY,
+            },
             columns=(
                 Col("geschlecht", to="patients.sex", codes={"m": "M", "w": "F"}),
                 Col("geburtsjahr", to="patients.birth_year"),
@@ -232,58 +392,128 @@ DE_MMRW = SiteProfile(
                 *(Col(f"fish_{m}", to=f"genetics.{m}", codes=_DE_FISH) for m in FISH),
             ),
         ),
-        FileProfile(
-            path="therapielinien.parquet", table="treatment_lines", **_DE,  # type: ignore[arg-type]
+        replace(
+            _DE,
+            path="therapielinien.parquet",
+            table="treatment_lines",
             columns=(
                 Col("linie", to="treatment_lines.line_number"),
                 Col("schema", to="treatment_lines.regimen"),
-                Col("substanzen", to="treatment_lines.agents", split=",", codes={
-                    "Bortezomib": "bortezomib", "Thalidomid": "thalidomide",
-                    "Lenalidomid": "lenalidomide", "Daratumumab": "daratumumab",
-                    "Dexamethason": "dexamethasone", "Melphalan": "melphalan",
-                    "Prednison": "prednisone", "Carfilzomib": "carfilzomib",
-                    "Pomalidomid": "pomalidomide"}),
+                Col(
+                    "substanzen",
+                    to="treatment_lines.agents",
+                    split=",",
+                    codes={
+                        "Bortezomib": "bortezomib",
+                        "Thalidomid": "thalidomide",
+                        "Lenalidomid": "lenalidomide",
+                        "Daratumumab": "daratumumab",
+                        "Dexamethason": "dexamethasone",
+                        "Melphalan": "melphalan",
+                        "Prednison": "prednisone",
+                        "Carfilzomib": "carfilzomib",
+                        "Pomalidomid": "pomalidomide",
+                    },
+                ),
                 Col("beginn", to="treatment_lines.start_date"),
                 Col("ende", to="treatment_lines.end_date"),
-                Col("strategie", to="treatment_lines.strategy",
-                    codes={"befristet": "fixed_duration", "kontinuierlich": "continuous"}),
-                Col("bestes_ansprechen", to="treatment_lines.best_response", codes={
-                    "PD": "PD", "SD": "SD", "MR": "MR", "PR": "PR", "VGPR": "VGPR", "CR": "CR",
-                    "sCR": "sCR", "n.b.": "NE"}),
+                Col(
+                    "strategie",
+                    to="treatment_lines.strategy",
+                    codes={"befristet": "fixed_duration", "kontinuierlich": "continuous"},
+                ),
+                Col(
+                    "bestes_ansprechen",
+                    to="treatment_lines.best_response",
+                    codes={
+                        "PD": "PD",
+                        "SD": "SD",
+                        "MR": "MR",
+                        "PR": "PR",
+                        "VGPR": "VGPR",
+                        "CR": "CR",
+                        "sCR": "sCR",
+                        "n.b.": "NE",
+                    },
+                ),
             ),
         ),
-        FileProfile(
-            path="transplantationen.parquet", table="transplants", **_DE,  # type: ignore[arg-type]
+        replace(
+            _DE,
+            path="transplantationen.parquet",
+            table="transplants",
             columns=(
-                Col("art", to="transplants.transplant_type",
-                    codes={"autolog": "autologous", "allogen": "allogeneic"}),
+                Col(
+                    "art",
+                    to="transplants.transplant_type",
+                    codes={"autolog": "autologous", "allogen": "allogeneic"},
+                ),
                 Col("datum", to="transplants.transplant_date"),
-                Col("konditionierung", to="transplants.conditioning",
-                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"}),
+                Col(
+                    "konditionierung",
+                    to="transplants.conditioning",
+                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"},
+                ),
             ),
         ),
-        FileProfile(
-            path="ereignisse.parquet", table="events", **_DE,  # type: ignore[arg-type]
+        replace(
+            _DE,
+            path="ereignisse.parquet",
+            table="events",
             columns=(
-                Col("ereignis", to="events.event_type", codes={
-                    "Progress": "progression", "Tod": "death", "Letzter Kontakt": "last_follow_up"}),
+                Col(
+                    "ereignis",
+                    to="events.event_type",
+                    codes={
+                        "Progress": "progression",
+                        "Tod": "death",
+                        "Letzter Kontakt": "last_follow_up",
+                    },
+                ),
                 Col("datum", to="events.event_date"),
-                Col("todesursache", to="events.death_cause", codes={
-                    "Myelom": "disease", "Infektion": "infection", "Toxizität": "toxicity",
-                    "Sonstige": "other", "Ursache unklar": "unknown"}),
+                Col(
+                    "todesursache",
+                    to="events.death_cause",
+                    codes={
+                        "Myelom": "disease",
+                        "Infektion": "infection",
+                        "Toxizität": "toxicity",
+                        "Sonstige": "other",
+                        "Ursache unklar": "unknown",
+                    },
+                ),
             ),
         ),
     ),
 )
 
-_ALLO = {"format": "csv", "id_column": "patient_code", "date_format": "%d-%b-%Y",
-         "missing": ("", "NA", "N/A")}
+_ALLO = FileProfile(
+    path="",
+    format="csv",
+    id_column="patient_code",
+    date_format="%d-%b-%Y",
+    missing=("", "NA", "N/A"),
+    columns=(),
+)
 _YN = markers("Y", "N", "ND")
 _HCTCI = (
-    "arrhythmia", "cardiac", "inflammatory_bowel_disease", "diabetes", "cerebrovascular",
-    "psychiatric", "hepatic_mild", "obesity", "infection", "rheumatologic", "peptic_ulcer",
-    "renal_moderate_severe", "pulmonary_moderate", "prior_solid_tumour", "heart_valve_disease",
-    "pulmonary_severe", "hepatic_moderate_severe",
+    "arrhythmia",
+    "cardiac",
+    "inflammatory_bowel_disease",
+    "diabetes",
+    "cerebrovascular",
+    "psychiatric",
+    "hepatic_mild",
+    "obesity",
+    "infection",
+    "rheumatologic",
+    "peptic_ulcer",
+    "renal_moderate_severe",
+    "pulmonary_moderate",
+    "prior_solid_tumour",
+    "heart_valve_disease",
+    "pulmonary_severe",
+    "hepatic_moderate_severe",
 )
 EU_ALLOMM = SiteProfile(
     code="EU-ALLOMM",
@@ -291,13 +521,23 @@ EU_ALLOMM = SiteProfile(
     language="English (registry codes)",
     n_patients=450,
     ldh_uln_u_l=240,
-    cohort=AlloCohort(site="EU-ALLOMM", id_prefix="AL", source_study="ALLO-MM-REGISTRY",
-                      first_transplant=dt.date(2009, 1, 1), cutoff=CUTOFF, ldh_uln=240),
+    cohort=AlloCohort(
+        site="EU-ALLOMM",
+        id_prefix="AL",
+        source_study="ALLO-MM-REGISTRY",
+        first_transplant=dt.date(2009, 1, 1),
+        cutoff=CUTOFF,
+        ldh_uln=240,
+    ),
     files=(
-        FileProfile(
-            path="patients.csv", **_ALLO,  # type: ignore[arg-type]
-            constants={"patients.disease": "MM", "patients.data_origin": "real_world",
-                       "patients.source_study": "ALLO-MM-REGISTRY"},
+        replace(
+            _ALLO,
+            path="patients.csv",
+            constants={
+                "patients.disease": "MM",
+                "patients.data_origin": "real_world",
+                "patients.source_study": "ALLO-MM-REGISTRY",
+            },
             columns=(
                 Col("sex", to="patients.sex", codes={"1": "M", "2": "F"}),
                 Col("year_of_birth", to="patients.birth_year"),
@@ -311,34 +551,75 @@ EU_ALLOMM = SiteProfile(
                 *(Col(f"hctci_{m}", to=f"comorbidities.{m}", codes=_YN) for m in _HCTCI),
                 Col("relapse_date", event="relapse"),
                 Col("death_date", event="death"),
-                Col("death_cause", event="death", attribute="death_cause", codes={
-                    "RELAPSE": "disease", "INFECTION": "infection", "GVHD": "gvhd",
-                    "TOXICITY": "toxicity", "OTHER": "other", "UNKNOWN": "unknown"}),
+                Col(
+                    "death_cause",
+                    event="death",
+                    attribute="death_cause",
+                    codes={
+                        "RELAPSE": "disease",
+                        "INFECTION": "infection",
+                        "GVHD": "gvhd",
+                        "TOXICITY": "toxicity",
+                        "OTHER": "other",
+                        "UNKNOWN": "unknown",
+                    },
+                ),
                 Col("last_contact", event="last_follow_up"),
             ),
         ),
-        FileProfile(
-            path="transplants.csv", table="transplants", **_ALLO,  # type: ignore[arg-type]
+        replace(
+            _ALLO,
+            path="transplants.csv",
+            table="transplants",
             columns=(
-                Col("hct_type", to="transplants.transplant_type",
-                    codes={"AUTO": "autologous", "ALLO": "allogeneic"}),
+                Col(
+                    "hct_type",
+                    to="transplants.transplant_type",
+                    codes={"AUTO": "autologous", "ALLO": "allogeneic"},
+                ),
                 Col("hct_date", to="transplants.transplant_date"),
-                Col("conditioning", to="transplants.conditioning",
-                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"}),
-                Col("donor", to="transplants.donor_type", codes={
-                    "MRD": "matched_related", "MUD": "matched_unrelated",
-                    "MMUD": "mismatched_unrelated", "HAPLO": "haploidentical", "CB": "cord_blood"}),
-                Col("tandem_cr1", to="transplants.in_first_remission", codes={"Y": True, "N": False}),
+                Col(
+                    "conditioning",
+                    to="transplants.conditioning",
+                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"},
+                ),
+                Col(
+                    "donor",
+                    to="transplants.donor_type",
+                    codes={
+                        "MRD": "matched_related",
+                        "MUD": "matched_unrelated",
+                        "MMUD": "mismatched_unrelated",
+                        "HAPLO": "haploidentical",
+                        "CB": "cord_blood",
+                    },
+                ),
+                Col(
+                    "tandem_cr1", to="transplants.in_first_remission", codes={"Y": True, "N": False}
+                ),
             ),
         ),
-        FileProfile(
-            path="gvhd.csv", table="events", event_types=("agvhd", "cgvhd"), **_ALLO,  # type: ignore[arg-type]
+        replace(
+            _ALLO,
+            path="gvhd.csv",
+            table="events",
+            event_types=("agvhd", "cgvhd"),
             columns=(
                 Col("gvhd", to="events.event_type", codes={"ACUTE": "agvhd", "CHRONIC": "cgvhd"}),
                 Col("onset_date", to="events.event_date"),
-                Col("grade_severity", to="events.grade", codes={
-                    "I": "I", "II": "II", "III": "III", "IV": "IV", "MILD": "mild",
-                    "MODERATE": "moderate", "SEVERE": "severe"}),
+                Col(
+                    "grade_severity",
+                    to="events.grade",
+                    codes={
+                        "I": "I",
+                        "II": "II",
+                        "III": "III",
+                        "IV": "IV",
+                        "MILD": "mild",
+                        "MODERATE": "moderate",
+                        "SEVERE": "severe",
+                    },
+                ),
                 Col("systemic_ist", to="events.systemic_ist", codes={"Y": True, "N": False}),
             ),
         ),

@@ -36,7 +36,10 @@ def spec_document(site: SiteProfile) -> dict[str, Any]:
 def write_spec(site: SiteProfile, path: Path) -> None:
     """Write ``mapping.yaml`` for ``site`` at ``path``."""
     text = yaml.safe_dump(
-        spec_document(site), sort_keys=False, allow_unicode=True, default_flow_style=None,
+        spec_document(site),
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=None,
         width=100,
     )
     path.write_text(_HEADER + text, encoding="utf-8")
@@ -45,12 +48,18 @@ def write_spec(site: SiteProfile, path: Path) -> None:
 def _file_entry(file: FileProfile) -> dict[str, Any]:
     entry: dict[str, Any] = {"path": file.path, "format": file.format}
     if file.format == "csv":
-        entry |= {"separator": file.separator, "decimal_comma": file.decimal_comma,
-                  "encoding": file.encoding}
+        entry |= {
+            "separator": file.separator,
+            "decimal_comma": file.decimal_comma,
+            "encoding": file.encoding,
+        }
     if file.sheet is not None:
         entry["sheet"] = file.sheet
-    entry |= {"date_format": file.date_format, "missing": list(file.missing),
-              "id_column": file.id_column}
+    entry |= {
+        "date_format": file.date_format,
+        "missing": list(file.missing),
+        "id_column": file.id_column,
+    }
     if file.constants:
         entry["constants"] = dict(file.constants)
     entry["columns"] = {c.source: _column_entry(c) for c in file.columns}
@@ -83,6 +92,9 @@ def _omop_entry(omop: OmopProfile) -> dict[str, Any]:
         "format": "omop",
         "date_format": omop.date_format,
         "constants": dict(omop.constants),
-        "omop": {"gender": dict(omop.gender), "measurements": measurements,
-                 "drugs": dict(omop.drugs)},
+        "omop": {
+            "gender": dict(omop.gender),
+            "measurements": measurements,
+            "drugs": dict(omop.drugs),
+        },
     }

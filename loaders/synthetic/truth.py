@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-
 from lake.model import EVENTS, TABLES_BY_NAME
 
 from loaders.synthetic.sampling import Days, date_series

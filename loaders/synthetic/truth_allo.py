@@ -16,7 +16,6 @@ from typing import Final
 
 import numpy as np
 import polars as pl
-
 from lake.model import AGVHD_GRADES, CGVHD_SEVERITIES, COMORBIDITIES, CONDITIONING, DONOR_TYPES
 
 from loaders.synthetic import scores
@@ -29,6 +28,7 @@ from loaders.synthetic.sampling import (
     date_series,
     day_number,
     labels,
+    rounded,
     tri_state,
     weibull_ph_days,
 )
@@ -81,7 +81,7 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
     last_transplant = cohort.cutoff - dt.timedelta(days=731)
     day0 = rng.integers(day_number(cohort.first_transplant), day_number(last_transplant), n)
     diagnosis = day0 - rng.integers(300, 1800, n)
-    age = np.round(np.clip(rng.normal(54, 7.5, n), 30, 72), 1)
+    age = rounded(np.clip(rng.normal(54, 7.5, n), 30, 72), 1)
     labs = myeloma_baseline(
         rng, ids, site=site, ldh_uln=cohort.ldh_uln, fish_not_tested=0.15, gain1q_not_tested=0.3
     )
@@ -198,7 +198,9 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
             "baseline": conform(labs.baseline, "baseline"),
             "genetics": conform(labs.genetics, "genetics"),
             "comorbidities": conform(comorbidities, "comorbidities"),
-            "transplants": _transplants(rng, ids, site, day0, diagnosis, conditioning),
+            "transplants": _transplants(
+                rng, ids, site, day0=day0, diagnosis=diagnosis, conditioning=conditioning
+            ),
             "events": events,
         },
         groups=groups,
@@ -220,6 +222,7 @@ def _transplants(
     rng: np.random.Generator,
     ids: pl.Series,
     site: str,
+    *,
     day0: np.ndarray,
     diagnosis: np.ndarray,
     conditioning: np.ndarray,

@@ -15,7 +15,6 @@ from typing import Final
 
 import numpy as np
 import polars as pl
-
 from lake.model import CONDITIONING, DONOR_TYPES
 
 from loaders.synthetic import scores
@@ -27,6 +26,7 @@ from loaders.synthetic.sampling import (
     date_series,
     labels,
     lognormal,
+    rounded,
     tri_state,
     uniform_days,
     weibull_ph_days,
@@ -96,9 +96,9 @@ def generate_aml(cohort: AmlCohort, ids: pl.Series, rng: np.random.Generator) ->
     """Draw the NPM1-mutated AML patients ``ids``."""
     n, site = ids.len(), cohort.site
     diagnosis = uniform_days(rng, cohort.start, cohort.end, n)
-    age = np.round(np.clip(rng.normal(cohort.age_mean, 11, n), 18, 85), 1)
+    age = rounded(np.clip(rng.normal(cohort.age_mean, 11, n), 18, 85), 1)
     mutated = {k: rng.random(n) < p for k, p in MUTATIONS.items()}
-    vaf = np.where(mutated["tp53"], np.round(rng.uniform(2, 60, n), 1), np.nan)
+    vaf = np.where(mutated["tp53"], rounded(rng.uniform(2, 60, n), 1), np.nan)
     lesions = {k: rng.random(n) < p for k, p in KARYOTYPE.items()}
     adverse_cyto = np.logical_or.reduce([lesions[k] for k in _ADVERSE_CYTO])
     eln = scores.eln2022_npm1(
@@ -173,22 +173,20 @@ def generate_aml(cohort: AmlCohort, ids: pl.Series, rng: np.random.Generator) ->
         {
             "patient_id": ids,
             "site": pl.Series([site] * n, dtype=pl.String),
-            "ldh_u_l": np.round(cohort.ldh_uln * lognormal(rng, median=1.6, sigma=0.5, n=n)),
+            "ldh_u_l": rounded(cohort.ldh_uln * lognormal(rng, median=1.6, sigma=0.5, n=n)),
             "ldh_uln_u_l": np.full(n, float(cohort.ldh_uln)),
-            "hemoglobin_g_dl": np.round(np.clip(rng.normal(9.0, 1.6, n), 4.0, 15.0), 1),
-            "platelets_10e9_l": np.round(
-                np.clip(lognormal(rng, median=60, sigma=0.7, n=n), 3, 600)
-            ),
-            "wbc_10e9_l": np.round(np.clip(lognormal(rng, median=25, sigma=1.1, n=n), 0.5, 400), 1),
-            "pb_blasts_pct": np.round(rng.uniform(5, 95, n)),
-            "bm_blasts_pct": np.round(rng.uniform(20, 98, n)),
+            "hemoglobin_g_dl": rounded(np.clip(rng.normal(9.0, 1.6, n), 4.0, 15.0), 1),
+            "platelets_10e9_l": rounded(np.clip(lognormal(rng, median=60, sigma=0.7, n=n), 3, 600)),
+            "wbc_10e9_l": rounded(np.clip(lognormal(rng, median=25, sigma=1.1, n=n), 0.5, 400), 1),
+            "pb_blasts_pct": rounded(rng.uniform(5, 95, n)),
+            "bm_blasts_pct": rounded(rng.uniform(20, 98, n)),
         }
     )
     ngs_missing = rng.random(n) < cohort.ngs_not_tested
     kary_missing = rng.random(n) < cohort.karyotype_not_tested
     ratio = np.where(
         mutated["flt3_itd"],
-        np.round(np.clip(lognormal(rng, median=0.5, sigma=0.8, n=n), 0.01, 20), 2),
+        rounded(np.clip(lognormal(rng, median=0.5, sigma=0.8, n=n), 0.01, 20), 2),
         np.nan,
     )
     genetics = pl.DataFrame(

@@ -15,7 +15,6 @@ from typing import Final
 
 import numpy as np
 import polars as pl
-
 from lake.model import BCR_ABL1_TRANSCRIPTS
 
 from loaders.synthetic import scores
@@ -28,6 +27,7 @@ from loaders.synthetic.sampling import (
     day_number,
     labels,
     lognormal,
+    rounded,
     uniform_days,
     weibull_ph_days,
 )
@@ -63,8 +63,8 @@ def generate_cml(cohort: CmlCohort, ids: pl.Series, rng: np.random.Generator) ->
     birth = diagnosis - (np.clip(rng.normal(52, 13, n), 18, 85) * DAYS_PER_YEAR).astype(np.int64)
     age = (diagnosis - birth) / DAYS_PER_YEAR
     spleen = np.where(rng.random(n) < 0.5, 0.0, rng.integers(1, 20, n).astype(np.float64))
-    platelets = np.round(np.clip(lognormal(rng, median=380, sigma=0.5, n=n), 80, 2500))
-    blasts = np.round(np.clip(rng.gamma(1.5, 1.0, n), 0, 12), 1)
+    platelets = rounded(np.clip(lognormal(rng, median=380, sigma=0.5, n=n), 80, 2500))
+    blasts = rounded(np.clip(rng.gamma(1.5, 1.0, n), 0, 12), 1)
     sokal_group = scores.sokal_group(scores.sokal(age, spleen, platelets, blasts))
     stop = diagnosis + (rng.uniform(5, 10, n) * DAYS_PER_YEAR).astype(np.int64)
     stop = np.minimum(stop, day_number(cohort.cutoff) - 200)
@@ -120,14 +120,14 @@ def generate_cml(cohort: CmlCohort, ids: pl.Series, rng: np.random.Generator) ->
         {
             "patient_id": ids,
             "site": pl.Series([site] * n, dtype=pl.String),
-            "hemoglobin_g_dl": np.round(np.clip(rng.normal(12, 1.8, n), 6, 17), 1),
+            "hemoglobin_g_dl": rounded(np.clip(rng.normal(12, 1.8, n), 6, 17), 1),
             "platelets_10e9_l": platelets,
-            "wbc_10e9_l": np.round(np.clip(lognormal(rng, median=70, sigma=0.8, n=n), 5, 500), 1),
+            "wbc_10e9_l": rounded(np.clip(lognormal(rng, median=70, sigma=0.8, n=n), 5, 500), 1),
             "pb_blasts_pct": blasts,
-            "basophils_pct": np.round(np.clip(rng.gamma(2.0, 1.5, n), 0, 25), 1),
-            "eosinophils_pct": np.round(np.clip(rng.gamma(2.0, 1.0, n), 0, 15), 1),
+            "basophils_pct": rounded(np.clip(rng.gamma(2.0, 1.5, n), 0, 25), 1),
+            "eosinophils_pct": rounded(np.clip(rng.gamma(2.0, 1.0, n), 0, 15), 1),
             "spleen_cm": spleen,
-            "weight_kg": np.round(np.clip(rng.normal(76, 14, n), 40, 150), 1),
+            "weight_kg": rounded(np.clip(rng.normal(76, 14, n), 40, 150), 1),
         }
     )
     genetics = pl.DataFrame(
@@ -139,8 +139,25 @@ def generate_cml(cohort: CmlCohort, ids: pl.Series, rng: np.random.Generator) ->
             ),
         }
     )
-    lines = _tki_lines(rng, ids, site, diagnosis, stop, stop + restart_offset, restarted)
-    samples = _samples(rng, ids, site, stop, sample_offsets, follow, relapse_offset, relapsed)
+    lines = _tki_lines(
+        rng,
+        ids,
+        site,
+        diagnosis=diagnosis,
+        stop=stop,
+        restart=stop + restart_offset,
+        restarted=restarted,
+    )
+    samples = _samples(
+        rng,
+        ids,
+        site,
+        stop=stop,
+        offsets=sample_offsets,
+        follow=follow,
+        relapse_offset=relapse_offset,
+        relapsed=relapsed,
+    )
     groups = pl.DataFrame(
         {
             "patient_id": ids,
@@ -166,6 +183,7 @@ def _tki_lines(
     rng: np.random.Generator,
     ids: pl.Series,
     site: str,
+    *,
     diagnosis: np.ndarray,
     stop: np.ndarray,
     restart: np.ndarray,
@@ -198,12 +216,16 @@ def _tki_lines(
     for mask, number, names, which, start, end in parts:
         index = np.flatnonzero(mask)
         agent = pl.Series(names, dtype=pl.String).gather(pl.Series(which[index]))
-        frames.append(_line(ids, site, index, agent, number if number == 1 else 2, start, end))
+        frames.append(_line(ids, site, index, agent=agent, number=number, start=start, end=end))
     index = np.flatnonzero(restarted)
     agent = pl.Series(last_agent[index], dtype=pl.String)
-    number = np.where(switched, 3, 2)
-    restart_frame = _line(ids, site, index, agent, 0, restart, np.full(n, -1))
-    restart_frame = restart_frame.with_columns(line_number=pl.Series(number[index], dtype=pl.Int16))
+    restart_number = np.where(switched, 3, 2)
+    restart_frame = _line(
+        ids, site, index, agent=agent, number=0, start=restart, end=np.full(n, -1)
+    )
+    restart_frame = restart_frame.with_columns(
+        line_number=pl.Series(restart_number[index], dtype=pl.Int16)
+    )
     frames.append(restart_frame)
     lines = pl.concat(frames).sort("_order", "line_number").drop("_order")
     return conform(lines, "treatment_lines")
@@ -213,6 +235,7 @@ def _line(
     ids: pl.Series,
     site: str,
     index: np.ndarray,
+    *,
     agent: pl.Series,
     number: int,
     start: np.ndarray,
@@ -238,6 +261,7 @@ def _samples(
     rng: np.random.Generator,
     ids: pl.Series,
     site: str,
+    *,
     stop: np.ndarray,
     offsets: np.ndarray,
     follow: np.ndarray,
@@ -256,8 +280,8 @@ def _samples(
     at_relapse = relapsed[patient] & (offset == relapse_offset[patient])
     m = patient.size
     detectable = at_relapse | (rng.random(m) < 0.35)
-    deep = np.round(10 ** rng.uniform(-4, -1.05, m), 5)
-    lost = np.round(10 ** rng.uniform(-0.95, 0.7, m), 3)
+    deep = rounded(10 ** rng.uniform(-4, -1.05, m), 5)
+    lost = rounded(10 ** rng.uniform(-0.95, 0.7, m), 3)
     is_pct = np.where(at_relapse, lost, np.where(detectable, deep, np.nan))
     return conform(
         pl.DataFrame(

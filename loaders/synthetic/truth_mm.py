@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-
 from lake.model import IMWG_RESPONSES
 
 from loaders.synthetic.hazards import MM_OS, MM_OS_REAL_WORLD_FACTOR
@@ -23,7 +22,7 @@ from loaders.synthetic.sampling import (
     censoring_days,
     date_series,
     labels,
-    uniform_days,
+    rounded,
     weibull_ph_days,
 )
 from loaders.synthetic.truth import Truth, assemble_events, conform, event_rows
@@ -168,7 +167,7 @@ def generate_myeloma(cohort: MyelomaCohort, ids: pl.Series, rng: np.random.Gener
     starts = np.array([(s.start - dt.date(1970, 1, 1)).days for s in cohort.studies])
     spans = np.array([(s.end - s.start).days for s in cohort.studies])
     diagnosis = starts[study] + (rng.random(n) * spans[study]).astype(np.int64)
-    age = np.round(np.clip(rng.normal(cohort.age_mean, 8.5, n), 30, 92), 1)
+    age = rounded(np.clip(rng.normal(cohort.age_mean, 8.5, n), 30, 92), 1)
     birth_year = 1970 + np.floor(diagnosis / DAYS_PER_YEAR - age).astype(np.int64)
     labs = myeloma_baseline(
         rng,
@@ -230,11 +229,11 @@ def generate_myeloma(cohort: MyelomaCohort, ids: pl.Series, rng: np.random.Gener
         rng,
         ids,
         site,
-        regimens,
-        regimen_of,
-        line_start,
-        end_of_line1,
-        last_day,
+        regimens=regimens,
+        regimen_of=regimen_of,
+        start=line_start,
+        stop=end_of_line1,
+        last_day=last_day,
         age=age,
         progressed=progressed,
         prog_day=prog_day,
@@ -285,12 +284,12 @@ def _lines_and_transplants(
     rng: np.random.Generator,
     ids: pl.Series,
     site: str,
+    *,
     regimens: list[Regimen],
     regimen_of: np.ndarray,
     start: np.ndarray,
     stop: np.ndarray,
     last_day: np.ndarray,
-    *,
     age: np.ndarray,
     progressed: np.ndarray,
     prog_day: np.ndarray,
@@ -314,28 +313,24 @@ def _lines_and_transplants(
     line1 = _line_frame(
         ids,
         site,
-        1,
-        [r.name for r in regimens],
-        [r.agents for r in regimens],
-        [r.strategy for r in regimens],
-        regimen_of,
-        start,
-        end1,
-        response1,
-        np.ones(n, dtype=bool),
+        regimens,
+        number=1,
+        which=regimen_of,
+        start=start,
+        end=end1,
+        response=response1,
+        mask=np.ones(n, dtype=bool),
     )
     line2 = _line_frame(
         ids,
         site,
-        2,
-        [r.name for r in SECOND_LINE],
-        [r.agents for r in SECOND_LINE],
-        [r.strategy for r in SECOND_LINE],
-        second_regimen,
-        start2,
-        np.where(dead, last_day, -1),
-        _responses(rng, [r.response for r in SECOND_LINE], second_regimen),
-        second,
+        list(SECOND_LINE),
+        number=2,
+        which=second_regimen,
+        start=start2,
+        end=np.where(dead, last_day, -1),
+        response=_responses(rng, [r.response for r in SECOND_LINE], second_regimen),
+        mask=second,
     )
     lines = pl.concat([line1, line2]).sort("_order", "line_number").drop("_order")
     index = np.flatnonzero(has_asct)
@@ -362,10 +357,9 @@ def _responses(
 def _line_frame(
     ids: pl.Series,
     site: str,
+    regimens: list[Regimen],
+    *,
     number: int,
-    names: list[str],
-    agents: list[tuple[str, ...]],
-    strategies: list[str],
     which: np.ndarray,
     start: np.ndarray,
     end: np.ndarray,
@@ -374,6 +368,9 @@ def _line_frame(
 ) -> pl.DataFrame:
     index = np.flatnonzero(mask)
     chosen = pl.Series(which[index])
+    names = [r.name for r in regimens]
+    agents = [r.agents for r in regimens]
+    strategies = [r.strategy for r in regimens]
     agent_lists = pl.Series([list(a) for a in agents], dtype=pl.List(pl.String))
     return pl.DataFrame(
         {
