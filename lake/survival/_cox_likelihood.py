@@ -38,7 +38,12 @@ class StratumDesign:
     group_of_event: IntArray  # event-time index of each event row, sorted by that index
     event_order: IntArray  # permutation of the event rows into that sorted order
     efron_fraction: FloatArray  # l / d_g for each expanded tied-event row (Breslow: 0)
-    n_times: int
+    event_times: FloatArray  # the distinct event times, index = event-time index
+
+    @property
+    def n_times(self) -> int:
+        """Number of distinct event times in the stratum."""
+        return int(self.event_times.size)
 
 
 def stratum_design(
@@ -67,7 +72,7 @@ def stratum_design(
         group_of_event=sorted_group.astype(np.int64),
         event_order=order.astype(np.int64),
         efron_fraction=fraction.astype(np.float64),
-        n_times=int(event_times.size),
+        event_times=event_times.astype(np.float64),
     )
 
 
@@ -82,8 +87,14 @@ def _risk_sums(design: StratumDesign, values: FloatArray) -> FloatArray:
     return out
 
 
-def stratum_terms(design: StratumDesign, beta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
-    """Log-likelihood, score vector and information matrix of one stratum at ``beta``."""
+def stratum_terms(
+    design: StratumDesign, beta: FloatArray, time_weight: FloatArray | None = None
+) -> tuple[float, FloatArray, FloatArray]:
+    """Log-likelihood, score vector and information matrix of one stratum at ``beta``.
+
+    ``time_weight`` (one h_g per event time) returns Σ_g h_g U_g and Σ_g h_g I_g instead, the
+    blocks of the cox.zph score test (:mod:`lake.survival.zph`).
+    """
     x = design.x
     p = x.shape[1]
     if design.n_times == 0:
@@ -106,12 +117,14 @@ def stratum_terms(design: StratumDesign, beta: FloatArray) -> tuple[float, Float
     den = s[g, 0] - f * d0[g]
     a = (s[g, 1:] - f[:, None] * d1[g]) / den[:, None]
     loglik = float(eta_events.sum() - np.log(den).sum() - eta.max() * den.size)
-    score = x[design.event].sum(axis=0) - a.sum(axis=0)
-    inv_den = np.bincount(g, weights=1.0 / den, minlength=design.n_times)
+    h = np.ones(design.n_times) if time_weight is None else time_weight
+    hr = h[g]
+    score = (x_events * hr[:, None]).sum(axis=0) - (a * hr[:, None]).sum(axis=0)
+    inv_den = np.bincount(g, weights=hr / den, minlength=design.n_times)
     frac_den = np.bincount(g, weights=f / den, minlength=design.n_times)
     cum = np.concatenate(([0.0], np.cumsum(inv_den)))
     c = cum[design.last] - cum[design.first]
     info = (x * (w * c)[:, None]).T @ x
-    info -= (x_events * (w_events * frac_den[g])[:, None]).T @ x_events
-    info -= a.T @ a
+    info -= (x_events * (w_events * frac_den[g] * hr)[:, None]).T @ x_events
+    info -= (a * hr[:, None]).T @ a
     return loglik, score, info

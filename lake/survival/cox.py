@@ -33,7 +33,12 @@ from scipy.stats import chi2, norm
 
 from lake.errors import AnalysisError
 from lake.survival._cox_likelihood import StratumDesign, stratum_design, stratum_terms
-from lake.survival._input import SurvivalWarning, as_float_array, survival_arrays
+from lake.survival._input import (
+    SurvivalArrays,
+    SurvivalWarning,
+    as_float_array,
+    survival_arrays,
+)
 from lake.survival._typing import FloatArray, Ties
 from lake.survival.concordance import ConcordanceResult, concordance_index
 from lake.survival.results import StatisticalResult
@@ -85,6 +90,8 @@ class CoxPHFitter:
     n_: int
     n_events_: int
     iterations_: int
+    designs_: tuple[StratumDesign, ...]
+    data_: SurvivalArrays
 
     def __init__(self, *, ties: Ties = "efron", alpha: float = 0.05) -> None:
         self.ties: Ties = ties
@@ -138,6 +145,8 @@ class CoxPHFitter:
                 )
             )
         self.names_ = names
+        self.designs_ = tuple(designs)
+        self.data_ = data
         self.n_ = data.n
         self.n_events_ = int(data.event.sum())
         self._newton(designs, len(names))

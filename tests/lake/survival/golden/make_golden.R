@@ -101,6 +101,10 @@ for (ties in c("efron", "breslow")) {
   cx[[paste0("mm_os/", ties)]] <- cox_case(
     coxph(Surv(time, status) ~ iss2 + iss3 + age10 + sex, data = d, ties = ties))
 }
+mmfit <- coxph(Surv(time, status) ~ iss2 + iss3 + age10 + sex, data = d)
+for (tf in c("identity", "rank", "log")) {
+  cx[[paste0("mm_os/zph_", tf)]] <- list(chisq = unname(cox.zph(mmfit, transform = tf)$table[, "chisq"]))
+}
 cx[["mm_os/strata_sex"]] <- cox_case(
   coxph(Surv(time, status) ~ iss2 + iss3 + age10 + strata(sex), data = d))
 d <- inp("delayed")
