@@ -33,7 +33,9 @@ _PROGRESSION: Final = ("progression", "relapse")
 def duplicate_keys(table_name: str, frame: pl.DataFrame) -> pl.DataFrame:
     """Rows sharing a table key: every copy is quarantined (none can be trusted over another)."""
     key = list(TABLES_BY_NAME[table_name].key)
-    valid = frame.filter(pl.all_horizontal(pl.col(key).is_not_null()))
+    keyed = pl.col(key[0]) if len(key) == 1 else pl.struct(key)
+    # cheap pre-filter: only rows whose key repeats are grouped and described
+    valid = frame.filter(pl.all_horizontal(pl.col(key).is_not_null()) & keyed.is_duplicated())
     groups = (
         valid.group_by(key)
         .agg(pl.len().alias("_copies"), where().str.join(", ").alias("_where"))

@@ -86,6 +86,8 @@ def validate(parts: list[MappedPart], *, site: str, load_id: str) -> Validated:
 
 
 def _without(frame: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
+    if found.is_empty():
+        return frame
     return frame.join(found.select(RID).unique(), on=RID, how="anti")
 
 

@@ -1,0 +1,158 @@
+"""Benchmark: end-to-end site load throughput versus a bare ``write_deltalake`` of the rows.
+
+``python -m loaders.bench [--sizes 100000 1000000]`` generates a seeded wide-layout patient
+export (CSV: demographics, two labs in non-canonical units with decimal commas, a FISH marker,
+death and follow-up dates), loads it with :func:`loaders.load.load_site` (read + map +
+pseudonymise + validate + write + manifest) and compares with writing the same harmonised
+tables straight to Delta. Stage times come from running the stages separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import polars as pl
+from deltalake import write_deltalake
+from rich.console import Console
+from rich.table import Table
+
+from loaders.load import load_site, read_and_map
+from loaders.pseudonym import load_key
+from loaders.spec import parse_spec
+from loaders.validate import validate
+
+T = TypeVar("T")
+
+SPEC = """\
+format_version: 1
+spec_version: "bench"
+site: BENCH
+name: Benchmark site
+ldh_uln_u_l: 248
+files:
+  - path: patients.csv
+    format: csv
+    separator: ";"
+    decimal_comma: true
+    date_format: "%d/%m/%Y"
+    id_column: id
+    constants: {patients.disease: MM, patients.data_origin: real_world, patients.source_study: B}
+    columns:
+      sex: {to: patients.sex, codes: {"1": M, "2": F}}
+      diagnosed: {to: patients.diagnosis_date}
+      age: {to: patients.age_at_diagnosis}
+      b2m: {to: baseline.beta2m_mg_l, unit: nmol/L}
+      alb: {to: baseline.albumin_g_dl, unit: g/L}
+      del17p: {to: genetics.del17p, codes: {"pos": present, "neg": absent, "nd": not_tested}}
+      died: {event: death}
+      last_seen: {event: last_follow_up}
+"""
+
+
+def generate_export(directory: Path, n: int, *, seed: int = 20261122) -> Path:
+    """Write a seeded ``n``-patient export and its spec; returns the spec path."""
+    rng = np.random.default_rng(seed)
+    diagnosed = np.datetime64("2008-01-01") + rng.integers(0, 3000, n).astype("timedelta64[D]")
+    last_seen = diagnosed + rng.integers(30, 3000, n).astype("timedelta64[D]")
+    dead = rng.random(n) < 0.3
+    frame = pl.DataFrame(
+        {
+            "id": np.char.add("P", np.arange(n).astype(str)),
+            "sex": rng.choice(["1", "2"], n),
+            "diagnosed": diagnosed,
+            "age": np.round(rng.normal(66, 9, n).clip(30, 95), 1),
+            "b2m": np.round(rng.lognormal(np.log(300), 0.5, n), 1),
+            "alb": np.round(rng.normal(38, 5, n).clip(20, 55), 1),
+            "del17p": rng.choice(["pos", "neg", "nd"], n, p=[0.1, 0.7, 0.2]),
+            "last_seen": last_seen,
+        }
+    ).with_columns(
+        pl.col("diagnosed", "last_seen").dt.strftime("%d/%m/%Y"),
+        pl.when(pl.Series(dead)).then(pl.col("last_seen").dt.strftime("%d/%m/%Y")).alias("died"),
+        pl.col("age", "b2m", "alb").cast(pl.String).str.replace(".", ",", literal=True),
+    )
+    frame.write_csv(directory / "patients.csv", separator=";")
+    spec = directory / "mapping.yaml"
+    spec.write_text(SPEC)
+    return spec
+
+
+def _timed(action: Callable[[], T]) -> tuple[float, T]:
+    start = time.perf_counter()
+    result = action()
+    return time.perf_counter() - start, result
+
+
+def run(n: int, work: Path) -> dict[str, float]:
+    """Seconds per stage for an ``n``-patient load (fresh lake each time)."""
+    key_file = work / "key"
+    key_file.write_text("b" * 64)
+    spec_path = generate_export(work, n)
+    spec = parse_spec(spec_path)
+    mapping_s, parts = _timed(lambda: read_and_map(spec, load_key(key_file)))
+    validate_s, validated = _timed(lambda: validate(parts, site="BENCH", load_id="bench"))
+
+    def raw_write() -> None:
+        for name, frame in validated.tables.items():
+            write_deltalake(
+                str(work / "raw" / name), frame.to_arrow(), mode="overwrite", partition_by=["site"]
+            )
+
+    raw_s, _ = _timed(raw_write)
+    total_s, result = _timed(
+        lambda: load_site(spec_path, lake_root=work / "lake", key_file=key_file)
+    )
+    if result.rows_quarantined:
+        raise RuntimeError(f"benchmark data quarantined {result.rows_quarantined} rows")
+    return {
+        "read+map+pseudonymise": mapping_s,
+        "validate": validate_s,
+        "end-to-end load": total_s,
+        "raw write_deltalake": raw_s,
+        "rows": float(sum(f.height for f in validated.tables.values())),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Print the benchmark table."""
+    parser = argparse.ArgumentParser(prog="python -m loaders.bench")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    args = parser.parse_args(argv)
+    table = Table(title="hemalake site load vs bare write_deltalake (seconds; rates per second)")
+    for header in (
+        "patients",
+        "lake rows",
+        "read+map+pseudo",
+        "validate",
+        "end-to-end",
+        "patients/s e2e",
+        "raw write",
+        "raw rows/s",
+        "e2e / raw",
+    ):
+        table.add_column(header, justify="right")
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            t = run(n, Path(tmp))
+        table.add_row(
+            f"{n:,}",
+            f"{int(t['rows']):,}",
+            f"{t['read+map+pseudonymise']:.2f}",
+            f"{t['validate']:.2f}",
+            f"{t['end-to-end load']:.2f}",
+            f"{n / t['end-to-end load']:,.0f}",
+            f"{t['raw write_deltalake']:.2f}",
+            f"{t['rows'] / t['raw write_deltalake']:,.0f}",
+            f"{t['end-to-end load'] / t['raw write_deltalake']:.1f}x",
+        )
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()
