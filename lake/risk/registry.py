@@ -38,6 +38,8 @@ from lake.risk import (
     riss,
     sokal,
 )
+from lake.risk.harmony_npm1 import harmony_npm1_spec
+from lake.risk.npm1_table import shipped_table
 from lake.risk.spec import RiskScore
 from lake.risk.tristate import NOT_APPLICABLE, Categories
 
@@ -134,6 +136,8 @@ SCORES: Final[tuple[RiskScore, ...]] = (
     elts.SPEC,
     hctci.SPEC,
     eln2022.SPEC,
+    harmony_npm1_spec(shipped_table("harmony_npm1_2026")),
+    harmony_npm1_spec(shipped_table("harmony_npm1_derived_synthetic_v1")),
 )
 REGISTRY: Final = Registry(SCORES)
 
