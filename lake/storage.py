@@ -29,6 +29,7 @@ from typing import Final
 
 import polars as pl
 from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake.exceptions import DeltaError
 
 from lake.errors import LakeError, LoadError
 
@@ -197,24 +198,24 @@ def commit_site_load(
             logger.debug("wrote %s rows of %s for %s", frame.height, name, site)
             if pause:
                 time.sleep(pause)
-    except OSError as exc:
+        row = pl.DataFrame(
+            {
+                "lake_version": [version],
+                "committed_at": [datetime.now(UTC)],
+                "load_id": [load_id],
+                "site": [site],
+                "table_versions": [json.dumps(versions, sort_keys=True)],
+            },
+            schema=MANIFEST_SCHEMA,
+        )
+        write_deltalake(
+            str(root / MANIFEST), row.to_arrow(), mode="append", commit_properties=properties
+        )
+    except (OSError, DeltaError) as exc:
         raise LoadError(
-            f"writing the {site} load to {root} failed ({exc}); lake version "
-            f"{version - 1} is intact, retry the load"
+            f"writing the {site} load to {root} failed ({exc}); lake version {version - 1} is "
+            "intact, retry the load"
         ) from exc
-    row = pl.DataFrame(
-        {
-            "lake_version": [version],
-            "committed_at": [datetime.now(UTC)],
-            "load_id": [load_id],
-            "site": [site],
-            "table_versions": [json.dumps(versions, sort_keys=True)],
-        },
-        schema=MANIFEST_SCHEMA,
-    )
-    write_deltalake(
-        str(root / MANIFEST), row.to_arrow(), mode="append", commit_properties=properties
-    )
     return version
 
 

@@ -124,3 +124,13 @@ def test_a_write_without_a_manifest_row_is_invisible(tmp_path: Path) -> None:
         partition_by=["site"],
     )
     assert open_lake(tmp_path).scan("patients").collect().height == 2
+
+
+def test_failed_write_is_a_load_error_and_keeps_the_version(tmp_path: Path) -> None:
+    from lake.errors import LoadError
+
+    _commit(tmp_path, "A", 2)
+    wrong = _patients("B", 1).with_columns(pl.lit(1).alias("unexpected"))
+    with lake_lock(tmp_path), pytest.raises(LoadError, match="lake version 1 is intact"):
+        commit_site_load(tmp_path, site="B", load_id="x", tables={"patients": wrong}, metadata={})
+    assert open_lake(tmp_path).version == 1
