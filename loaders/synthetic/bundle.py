@@ -187,12 +187,13 @@ def _file_record(
         "bad_rows": dict(sorted(Counter(b.kind for b in bad).items())),
         "bad": [
             {
-                "lost_table": b.lost_table,
                 "index": b.index,
                 "source_row": b.index + offset,
                 "kind": b.kind,
                 "column": b.column,
                 "value": b.value,
+                "in_place": b.in_place,
+                "lost_table": b.lost_table,
             }
             for b in bad
         ],

@@ -63,6 +63,7 @@ class BadRow:
     column: str
     value: str
     lost_table: str | None = None
+    in_place: bool = False
 
 
 def inject_bad_rows(
@@ -110,9 +111,9 @@ def inject_bad_rows(
         if corruption.in_place:
             replaced[source] = (row, (*record_of(corruption, row), corruption.lost_table))
             continue
-        record = record_of(corruption, row)
         if fresh_id is not None:
             row[id_column] = fresh_id(row[id_column], j)
+        record = record_of(corruption, row)
         copies = 2 if corruption.kind == "duplicate_id" else 1
         for _ in range(copies):
             added.append(row)
@@ -137,7 +138,9 @@ def inject_bad_rows(
     placed = merged.filter(pl.col("_bad").is_not_null()).sort("_bad")["_index"].to_list()
     final_index = merged.filter(pl.col("_bad").is_null())["_index"].to_list()
     records = [BadRow(int(i), *m) for i, m in zip(placed, made, strict=True)]
-    records += [BadRow(int(final_index[i]), *rec) for i, (_row, rec) in replaced.items()]
+    records += [
+        BadRow(int(final_index[i]), *rec, in_place=True) for i, (_row, rec) in replaced.items()
+    ]
     records.sort(key=lambda r: r.index)
     return merged.drop("_key", "_bad", "_index"), records
 
