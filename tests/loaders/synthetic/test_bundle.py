@@ -129,5 +129,5 @@ def test_bad_cells_are_where_expected_json_says(site: SiteProfile) -> None:
             if bad["kind"] == "unknown_code":
                 assert cell not in codes[bad["column"]]
             if bad["kind"] == "impossible_date":
-                with pytest.raises(ValueError, match="day is out of range|unconverted|does not"):
+                with pytest.raises(ValueError, match=r"day is out of range|unconverted|does not"):
                     dt.datetime.strptime(str(cell), file.date_format)

@@ -35,24 +35,18 @@ def test_r2iss_worked_examples() -> None:
 
 
 @pytest.mark.parametrize(
-    ("age", "spleen", "platelets", "blasts", "score", "group"),
+    ("inputs", "score", "group"),
     [  # 03-cml.md §3.5 Sokal table
-        (45, 0, 250, 1, 0.6571, 0),
-        (60, 5, 450, 2, 1.0714, 1),
-        (70, 12, 900, 4, 2.3093, 2),
-        (35, 0, 180, 0.5, 0.5533, 0),
-        (55, 3, 600, 2.1, 1.0113, 1),
+        ((45, 0, 250, 1), 0.6571, 0),
+        ((60, 5, 450, 2), 1.0714, 1),
+        ((70, 12, 900, 4), 2.3093, 2),
+        ((35, 0, 180, 0.5), 0.5533, 0),
+        ((55, 3, 600, 2.1), 1.0113, 1),
     ],
 )
-def test_sokal_worked_examples(
-    age: float, spleen: float, platelets: float, blasts: float, score: float, group: int
-) -> None:
-    value = scores.sokal(
-        np.array([age], dtype=float),
-        np.array([spleen], dtype=float),
-        np.array([platelets], dtype=float),
-        np.array([blasts], dtype=float),
-    )
+def test_sokal_worked_examples(inputs: tuple[float, ...], score: float, group: int) -> None:
+    age, spleen, platelets, blasts = (np.array([v], dtype=float) for v in inputs)
+    value = scores.sokal(age, spleen, platelets, blasts)
     assert value[0] == pytest.approx(score, abs=5e-5)
     assert scores.sokal_group(value)[0] == group
 
