@@ -34,9 +34,11 @@ from lake.risk import (
     iss,
     ldh,
     mm_cytogenetics,
+    molecular_response,
     r2iss,
     riss,
     sokal,
+    tki_stop,
 )
 from lake.risk.harmony_npm1 import harmony_npm1_spec
 from lake.risk.npm1_table import shipped_table
@@ -134,6 +136,8 @@ SCORES: Final[tuple[RiskScore, ...]] = (
     hasford.SPEC,
     eutos.SPEC,
     elts.SPEC,
+    molecular_response.SPEC,
+    tki_stop.SPEC,
     hctci.SPEC,
     eln2022.SPEC,
     harmony_npm1_spec(shipped_table("harmony_npm1_2026")),

@@ -34,7 +34,7 @@ from typing import Final, TypeVar
 
 import polars as pl
 
-from lake.model import MARKER_CODES, table
+from lake.model import table
 
 NOT_CLASSIFIABLE: Final = "NOT_CLASSIFIABLE"
 NOT_APPLICABLE: Final = "NOT_APPLICABLE"
@@ -73,12 +73,13 @@ class Input:
 
     @property
     def is_marker(self) -> bool:
-        """Whether the model declares the column as a tri-state marker."""
+        """Whether the model's codes for the column include ``not_tested`` (e.g. markers)."""
         table_name, column = self.qualified.split(".", 1)
         try:
-            return table(table_name).column(column).codes == MARKER_CODES
+            codes = table(table_name).column(column).codes
         except KeyError:
             return False
+        return codes is not None and "not_tested" in codes
 
     def unknown(self) -> pl.Expr:
         """True where the input is unknown (null, or ``not_tested`` for a marker)."""
