@@ -9,7 +9,9 @@ from lake.survival._input import SurvivalWarning
 from lake.survival.competing import CumulativeIncidence, CumulativeIncidenceFitter, IncidenceAt
 from lake.survival.concordance import ConcordanceResult, concordance_index
 from lake.survival.cox import CoxCoefficient, CoxPHFitter
+from lake.survival.finegray import FineGrayFitter
 from lake.survival.kaplan_meier import KaplanMeierFitter, median_follow_up
+from lake.survival.landmark import LandmarkData, counting_process, landmark_data
 from lake.survival.logrank import logrank_test, trend_test
 from lake.survival.prognostic import SystemComparison, compare_staging_systems
 from lake.survival.results import QuantileEstimate, StatisticalResult, SurvivalAt
@@ -20,8 +22,11 @@ __all__ = [
     "CoxPHFitter",
     "CumulativeIncidence",
     "CumulativeIncidenceFitter",
+    "FineGrayFitter",
     "IncidenceAt",
     "KaplanMeierFitter",
+    "LandmarkData",
+    "ProportionalHazardsTest",
     "QuantileEstimate",
     "StatisticalResult",
     "SurvivalAt",
@@ -29,7 +34,11 @@ __all__ = [
     "SystemComparison",
     "compare_staging_systems",
     "concordance_index",
+    "counting_process",
+    "landmark_data",
     "logrank_test",
     "median_follow_up",
+    "proportional_hazards_test",
     "trend_test",
 ]
+from lake.survival.zph import ProportionalHazardsTest, proportional_hazards_test

@@ -144,6 +144,13 @@ cov <- cbind(ric = d$ric, haplo = as.numeric(d$donor == "HAPLO"), mud = as.numer
 fg <- crr(d$time, d$cause, cov, failcode = 1, cencode = 0)
 cr[["allo/crr"]] <- list(coef = unname(fg$coef), se = unname(sqrt(diag(fg$var))),
                          loglik = fg$loglik, loglik_null = fg$loglik.null, iter = fg$iter)
+fg2 <- crr(d$time, d$cause, cov, failcode = 2, cencode = 0)
+cr[["allo/crr2"]] <- list(coef = unname(fg2$coef), se = unname(sqrt(diag(fg2$var))),
+                          loglik = fg2$loglik, loglik_null = fg2$loglik.null)
+d <- inp("d3")
+fg3 <- crr(d$time, d$status, as.numeric(d$grp == "B"), failcode = 1, cencode = 0)
+cr[["d3/crr"]] <- list(coef = unname(fg3$coef), se = unname(sqrt(diag(fg3$var))),
+                       loglik = fg3$loglik, loglik_null = fg3$loglik.null)
 out(cr, "competing")
 
 # ---- landmark and time-dependent covariate ---------------------------------------------------
