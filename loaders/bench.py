@@ -151,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"{t['rows'] / t['raw write_deltalake']:,.0f}",
             f"{t['end-to-end load'] / t['raw write_deltalake']:.1f}x",
         )
-    Console().print(table)
+    Console(width=160).print(table)
 
 
 if __name__ == "__main__":

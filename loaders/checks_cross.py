@@ -17,7 +17,7 @@ import polars as pl
 from lake.model import TABLES_BY_NAME
 
 from loaders.issues import concat_issues, issues, where
-from loaders.mapping import FILE, RID
+from loaders.mapping import FILE, PKEY, RID
 from loaders.readers import ROW
 
 #: The date that places each row of a multi-row table on the patient's timeline.
@@ -32,7 +32,7 @@ _PROGRESSION: Final = ("progression", "relapse")
 
 def duplicate_keys(table_name: str, frame: pl.DataFrame) -> pl.DataFrame:
     """Rows sharing a table key: every copy is quarantined (none can be trusted over another)."""
-    key = list(TABLES_BY_NAME[table_name].key)
+    key = [PKEY if k == "patient_id" else k for k in TABLES_BY_NAME[table_name].key]
     keyed = pl.col(key[0]) if len(key) == 1 else pl.struct(key)
     # cheap pre-filter: only rows whose key repeats are grouped and described
     valid = frame.filter(pl.all_horizontal(pl.col(key).is_not_null()) & keyed.is_duplicated())
@@ -43,7 +43,7 @@ def duplicate_keys(table_name: str, frame: pl.DataFrame) -> pl.DataFrame:
     )
     if groups.is_empty():
         return concat_issues([])
-    extra = [k for k in key if k != "patient_id"]
+    extra = [k for k in key if k != PKEY]
     described = (
         pl.lit("this patient")
         if not extra
@@ -68,7 +68,7 @@ def duplicate_keys(table_name: str, frame: pl.DataFrame) -> pl.DataFrame:
 
 def orphan_rows(table_name: str, frame: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFrame:
     """Rows of a non-patient table whose patient has no accepted patients row."""
-    orphans = frame.join(patients.select("patient_id"), on="patient_id", how="anti")
+    orphans = frame.join(patients.select(PKEY), on=PKEY, how="anti")
     message = pl.format(
         "{}: the patient of this {} row has no accepted patients row (missing "
         "from the patient file or quarantined); fix the patient row first",
@@ -81,26 +81,24 @@ def orphan_rows(table_name: str, frame: pl.DataFrame, patients: pl.DataFrame) ->
 def date_order(frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     """Date-order issues across tables (frames hold rows accepted so far, incl. patients)."""
     patients = frames["patients"].select(
-        "patient_id",
+        PKEY,
         "diagnosis_date",
         pl.format("row {} of {}", pl.col(ROW), pl.col(FILE)).alias("_patient_where"),
     )
     events = frames.get("events")
     deaths = (
         events.filter(pl.col("event_type") == "death")
-        .group_by("patient_id")
+        .group_by(PKEY)
         .agg(pl.col("event_date").min().alias("_death"))
         if events is not None
-        else pl.DataFrame(schema={"patient_id": pl.String, "_death": pl.Date})
+        else pl.DataFrame(schema={PKEY: pl.UInt32, "_death": pl.Date})
     )
     found = []
     for table_name, column in DATED_COLUMNS.items():
         frame = frames.get(table_name)
         if frame is None or frame.is_empty():
             continue
-        dated = frame.join(patients, on="patient_id", how="inner").join(
-            deaths, on="patient_id", how="left"
-        )
+        dated = frame.join(patients, on=PKEY, how="inner").join(deaths, on=PKEY, how="left")
         found.append(_before_diagnosis(dated, table_name, column))
         found.append(_after_death(dated, table_name, column))
     if events is not None and "treatment_lines" in frames:
@@ -159,9 +157,9 @@ def _after_death(dated: pl.DataFrame, table_name: str, column: str) -> pl.DataFr
 
 
 def _progression_before_treatment(events: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
-    first = lines.group_by("patient_id").agg(pl.col("start_date").min().alias("_first_line"))
+    first = lines.group_by(PKEY).agg(pl.col("start_date").min().alias("_first_line"))
     progressed = events.filter(pl.col("event_type").is_in(_PROGRESSION)).join(
-        first, on="patient_id", how="inner"
+        first, on=PKEY, how="inner"
     )
     message = pl.format(
         "{}: {} on {} is before the first treatment line started on {}; "

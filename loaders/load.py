@@ -22,9 +22,9 @@ from lake.errors import HemalakeError
 from lake.storage import append_rows, commit_site_load, lake_lock, open_lake, read_latest
 
 from loaders.data_queries import run_data_queries
-from loaders.mapping import RAW_ID, MappedPart, RowIds, fill_default_ldh_uln, map_file
+from loaders.mapping import PKEY, RAW_ID, MappedPart, RowIds, fill_default_ldh_uln, map_file
 from loaders.omop import map_omop
-from loaders.pseudonym import load_key, pseudonymise
+from loaders.pseudonym import load_key, pseudonym_frame
 from loaders.readers import read_file, read_omop, source_digest
 from loaders.reporting import Reporter, SilentReporter
 from loaders.result import LoadResult
@@ -137,12 +137,15 @@ def _pseudonymise_parts(parts: list[MappedPart], *, key: bytes, site: str) -> li
     if not parts:
         return parts
     raw = pl.concat([part.frame.get_column(RAW_ID) for part in parts])
-    pseudonyms = pseudonymise(raw, key=key, site=site)
+    pseudonyms = pseudonym_frame(raw, key=key, site=site)
     result, offset = [], 0
     for part in parts:
-        column = pseudonyms.slice(offset, part.frame.height).alias("patient_id")
-        offset += part.frame.height
-        frame = part.frame.drop(RAW_ID).with_columns(column)
+        height = part.frame.height
+        frame = part.frame.drop(RAW_ID).with_columns(
+            pseudonyms["patient_id"].slice(offset, height),
+            pseudonyms["patient_index"].slice(offset, height).alias(PKEY),
+        )
+        offset += height
         result.append(MappedPart(part.file, part.table, frame, part.columns))
     return result
 

@@ -5,7 +5,8 @@ the wide layout). Besides the typed target columns it carries
 
 - ``_rid``: a row id unique within the load, the unit of quarantine and of row conservation;
 - ``_row`` and ``_file``: the source row number and file a data manager can look up;
-- ``_id_raw``: the site's patient id (replaced by the pseudonym before anything is stored);
+- ``_id_raw``: the site's patient id (replaced by the pseudonym ``patient_id`` and the integer
+  join key ``_pkey`` before any check runs; never stored);
 - ``<column>__raw``: the cleaned source text of each mapped column, so the checks can tell a
   missing value from one that failed to convert and quote it in their message.
 """
@@ -26,6 +27,8 @@ from loaders.units import conversion_factor
 RID: Final = "_rid"
 FILE: Final = "_file"
 RAW_ID: Final = "_id_raw"
+#: Compact integer patient key (one per distinct pseudonym in a load) for fast joins.
+PKEY: Final = "_pkey"
 RAW_SUFFIX: Final = "__raw"
 ParseKind = Literal["number", "integer", "date", "code", "list", "text"]
 

@@ -68,10 +68,28 @@ def pseudonym(key: bytes, site: str, raw_id: str) -> str:
 
 def pseudonymise(ids: pl.Series, *, key: bytes, site: str) -> pl.Series:
     """Pseudonyms for a column of site ids (nulls stay null), hashing each distinct id once."""
+    return pseudonym_frame(ids, key=key, site=site).get_column("patient_id")
+
+
+def pseudonym_frame(ids: pl.Series, *, key: bytes, site: str) -> pl.DataFrame:
+    """``patient_id`` (pseudonym) and ``patient_index`` (UInt32, one per distinct id, for fast
+    joins within a load) for each id, in input order; nulls stay null."""
     distinct = ids.drop_nulls().unique()
     digests = _hmac_many(key, site.encode() + b":", distinct.cast(pl.Binary).to_list())
     hexed = pl.Series(digests, dtype=pl.Binary).bin.encode("hex").str.slice(0, PSEUDONYM_CHARS)
-    return ids.replace_strict(distinct, hexed, default=None, return_dtype=pl.String)
+    lookup = pl.DataFrame(
+        {
+            "_raw": distinct,
+            "patient_id": hexed,
+            "patient_index": pl.int_range(distinct.len(), dtype=pl.UInt32, eager=True),
+        }
+    )
+    return (
+        ids.alias("_raw")
+        .to_frame()
+        .join(lookup, on="_raw", how="left", maintain_order="left")
+        .drop("_raw")
+    )
 
 
 def _hmac_many(key: bytes, prefix: bytes, messages: list[bytes]) -> list[bytes]:

@@ -16,7 +16,7 @@ from lake.model import CLINICAL_TABLES, TABLES_BY_NAME
 from loaders.checks import run_row_checks
 from loaders.checks_cross import date_order, duplicate_keys, orphan_rows
 from loaders.issues import concat_issues
-from loaders.mapping import FILE, RID, MappedPart
+from loaders.mapping import FILE, PKEY, RID, MappedPart
 from loaders.readers import ROW
 from loaders.system_tables import QUARANTINE
 
@@ -62,7 +62,7 @@ def validate(parts: list[MappedPart], *, site: str, load_id: str) -> Validated:
     accepted = {name: _without(frame, row_issues) for name, frame in rows.items()}
     dup_issues = concat_issues([duplicate_keys(n, f) for n, f in accepted.items()])
     accepted = {name: _without(frame, dup_issues) for name, frame in accepted.items()}
-    patients = accepted.get("patients", pl.DataFrame(schema={"patient_id": pl.String}))
+    patients = accepted.get("patients", pl.DataFrame(schema={PKEY: pl.UInt32}))
     orphan_issues = concat_issues(
         [
             orphan_rows(name, frame, patients)
