@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,6 @@ from typing import Any
 from loaders.synthetic.bundle import write_site
 from loaders.synthetic.sites import SITES, site
 
-logger = logging.getLogger(__name__)
 DEFAULT_SEED = 20261122
 
 
@@ -46,7 +45,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="patients per generated site (default: each site's bundled size)",
     )
-    parser.set_defaults(handler=run)
+    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,13 +54,10 @@ def run(args: argparse.Namespace) -> int:
     for code in codes:
         started = time.perf_counter()
         expected = write_site(site(code), args.out, seed=args.seed, n_patients=args.patients)
-        logger.info(
-            "%s: %d patients, %d rows, %d bad rows in %.1f s",
-            code,
-            expected["n_patients"],
-            expected["rows_total"],
-            expected["bad_rows_total"],
-            time.perf_counter() - started,
+        seconds = time.perf_counter() - started
+        sys.stdout.write(
+            f"{code}: {expected['n_patients']} patients, {expected['rows_total']} rows, "
+            f"{expected['bad_rows_total']} bad rows in {seconds:.1f} s\n"
         )
     return 0
 
@@ -73,5 +69,4 @@ def main(argv: list[str] | None = None) -> int:
     )
     configure(parser)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    return int(args.handler(args))
+    return int(args.run(args))
