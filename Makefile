@@ -16,6 +16,7 @@ lint: setup
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(VENV)/mypy
+	$(VENV)/python -m schema.export_sdl --check
 
 test: lint
 	$(VENV)/pytest -q -p no:cacheprovider

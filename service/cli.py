@@ -10,7 +10,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from rich.console import Console
+
 from lake.dictionary import render_markdown
+from lake.errors import HemalakeError
+from loaders.cli import add_subcommands as add_loader_commands
+from loaders.synthetic.cli import add_subcommands as add_generator_commands
+from service.cli_serve import add_subcommands as add_serve_commands
+from service.demo import add_subcommands as add_demo_commands
 
 
 def _dictionary(_: argparse.Namespace) -> int:
@@ -27,14 +34,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     dictionary = sub.add_parser("dictionary", help="print the data dictionary as Markdown")
     dictionary.set_defaults(run=_dictionary)
+    add_demo_commands(sub)
+    add_loader_commands(sub)
+    add_generator_commands(sub)
+    add_serve_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one subcommand; the exit code is the subcommand's."""
+    """Run one subcommand; the exit code is the subcommand's, 2 for an error the user can fix."""
     args = build_parser().parse_args(argv)
-    code: int = args.run(args)
-    return code
+    try:
+        if hasattr(args, "handler"):
+            return int(args.handler(args, Console()))
+        return int(args.run(args))
+    except HemalakeError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False)
+        return 2
 
 
 if __name__ == "__main__":

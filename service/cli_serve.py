@@ -12,7 +12,15 @@ import logging
 from pathlib import Path
 
 
-def _serve(args: argparse.Namespace) -> int:
+def serve(
+    *,
+    lake: Path | None,
+    settings_file: Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    anonymous: bool = False,
+) -> int:
+    """Serve the lake with uvicorn until interrupted; returns the exit status."""
     # imported only when the command runs: the console command starts fast
     import uvicorn  # noqa: PLC0415
 
@@ -20,16 +28,29 @@ def _serve(args: argparse.Namespace) -> int:
     from service.app import create_app  # noqa: PLC0415
     from service.settings import Settings, load_settings  # noqa: PLC0415
 
-    if args.settings is None and args.lake is None:
+    if settings_file is not None:
+        settings = load_settings(settings_file)
+        if lake is not None:
+            settings = dataclasses.replace(settings, lake_root=lake)
+    elif lake is not None:
+        settings = Settings(lake_root=lake)
+    else:
         raise ConfigError("hemalake serve: give --lake DIR or --settings FILE")
-    settings = load_settings(args.settings) if args.settings else Settings(lake_root=args.lake)
-    if args.lake is not None:
-        settings = dataclasses.replace(settings, lake_root=args.lake)
-    if args.anonymous:
+    if anonymous:
         settings = dataclasses.replace(settings, allow_anonymous=True)
     logging.basicConfig(level=logging.INFO)
-    uvicorn.run(create_app(settings=settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="info")
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    return serve(
+        lake=args.lake,
+        settings_file=args.settings,
+        host=args.host,
+        port=args.port,
+        anonymous=args.anonymous,
+    )
 
 
 def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
