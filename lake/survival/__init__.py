@@ -15,6 +15,7 @@ from lake.survival.landmark import LandmarkData, counting_process, landmark_data
 from lake.survival.logrank import logrank_test, trend_test
 from lake.survival.prognostic import SystemComparison, compare_staging_systems
 from lake.survival.results import QuantileEstimate, StatisticalResult, SurvivalAt
+from lake.survival.zph import ProportionalHazardsTest, proportional_hazards_test
 
 __all__ = [
     "ConcordanceResult",
@@ -41,4 +42,3 @@ __all__ = [
     "proportional_hazards_test",
     "trend_test",
 ]
-from lake.survival.zph import ProportionalHazardsTest, proportional_hazards_test

@@ -86,7 +86,6 @@ class CoxPHFitter:
     likelihood_ratio_test_: StatisticalResult
     score_test_: StatisticalResult
     aic_: float
-    concordance_: ConcordanceResult | None
     n_: int
     n_events_: int
     iterations_: int
@@ -150,14 +149,28 @@ class CoxPHFitter:
         self.n_ = data.n
         self.n_events_ = int(data.event.sum())
         self._newton(designs, len(names))
-        self.concordance_ = (
-            None
-            if data.entry is not None
-            else concordance_index(
-                data.stop, data.event, x @ self.params_, strata=strata, alpha=self.alpha
-            )
-        )
+        self._strata = strata
+        self._linear_predictor = x @ self.params_
+        self._concordance: ConcordanceResult | None = None
         return self
+
+    @property
+    def concordance_(self) -> ConcordanceResult | None:
+        """Harrell's C of the linear predictor within strata (R ``concordance(fit)``).
+
+        Computed on first access (O(n log² n)); ``None`` for counting-process data.
+        """
+        if self.data_.entry is not None:
+            return None
+        if self._concordance is None:
+            self._concordance = concordance_index(
+                self.data_.stop,
+                self.data_.event,
+                self._linear_predictor,
+                strata=self._strata,
+                alpha=self.alpha,
+            )
+        return self._concordance
 
     def _newton(self, designs: list[StratumDesign], p: int) -> None:
         beta = np.zeros(p)
