@@ -11,7 +11,6 @@ not, so the comparison favours the baseline).
 from __future__ import annotations
 
 import argparse
-import logging
 import time
 from collections.abc import Callable, Sequence
 
@@ -19,9 +18,9 @@ import numpy as np
 import polars as pl
 
 from lake.model import MARKER_CODES
+from lake.risk import eln2022, hctci
 from lake.risk.registry import REGISTRY
 
-logger = logging.getLogger(__name__)
 MM_SCORES = (
     "iss",
     "riss",
@@ -34,9 +33,16 @@ MM_SCORES = (
 )
 
 
-def synthetic_cohort(n: int, *, seed: int = 20260101, unknown_share: float = 0.05) -> pl.DataFrame:
-    """A seeded cohort frame with every column a registered score reads."""
+def synthetic_cohort(
+    n: int, *, seed: int = 20260101, unknown_share: float = 0.05, every_score: bool = False
+) -> pl.DataFrame:
+    """A seeded cohort frame with every column the myeloma scores (or all scores) read.
+
+    Marker columns are ``String`` as in :mod:`lake.model` for the myeloma frame; with
+    ``every_score`` (about 70 columns) they are ``Enum`` to keep 10^7 rows within memory.
+    """
     rng = np.random.default_rng(seed)
+    marker_dtype: pl.DataType = pl.Enum(MARKER_CODES) if every_score else pl.String()
 
     def lab(mean: float, sd: float, low: float, high: float) -> np.ndarray:
         values = np.clip(rng.normal(mean, sd, n), low, high)
@@ -47,7 +53,7 @@ def synthetic_cohort(n: int, *, seed: int = 20260101, unknown_share: float = 0.0
         codes = np.where(rng.random(n) < p_present, 0, 1).astype(np.uint8)
         codes[rng.random(n) < unknown_share] = 2
         return pl.Series(codes).replace_strict(
-            dict(enumerate(MARKER_CODES)), return_dtype=pl.String
+            dict(enumerate(MARKER_CODES)), return_dtype=marker_dtype
         )
 
     columns: dict[str, np.ndarray | pl.Series] = {
@@ -65,7 +71,42 @@ def synthetic_cohort(n: int, *, seed: int = 20260101, unknown_share: float = 0.0
     }
     for name in ("del17p", "t4_14", "t14_16", "gain1q"):
         columns[name] = markers(0.1)
+    if every_score:
+        columns |= _other_disease_columns(n, rng, lab, markers)
     return pl.DataFrame(columns).with_columns(pl.selectors.float().fill_nan(None))
+
+
+def _other_disease_columns(
+    n: int,
+    rng: np.random.Generator,
+    lab: Callable[[float, float, float, float], np.ndarray],
+    markers: Callable[[float], pl.Series],
+) -> dict[str, np.ndarray | pl.Series]:
+    genes = (*eln2022.OTHER_MARKERS, *eln2022.ADVERSE_CYTOGENETICS, *eln2022.MR_GENES)
+    columns: dict[str, np.ndarray | pl.Series] = {name: markers(0.05) for name in genes}
+    columns |= {name: markers(0.2) for name in ("dnmt3a", "idh1", "idh2", "tet2")}
+    columns |= {i.column: markers(0.1) for i in hctci.INPUTS}
+    columns |= {
+        "tp53_vaf": lab(20, 15, 0, 100),
+        "cml_phase": pl.Series(rng.choice(["chronic", "accelerated"], n, p=[0.95, 0.05])),
+        "spleen_cm": lab(3, 4, 0, 40),
+        "platelets_10e9_l": lab(400, 200, 1, 5000),
+        "pb_blasts_pct": lab(2, 1.5, 0, 100),
+        "basophils_pct": lab(3, 2, 0, 100),
+        "eosinophils_pct": lab(3, 2, 0, 100),
+        "detectable": rng.random(n) < 0.7,
+        "is_pct": lab(0.05, 0.1, 0.0001, 100),
+        "abl1_copies": rng.integers(1_000, 200_000, n),
+        "bcr_abl1_transcript": pl.Series(rng.choice(["e13a2", "e14a2", "atypical"], n)),
+        "tki_line": rng.integers(1, 3, n).astype(np.int16),
+        "switched_for_intolerance_only": rng.random(n) < 0.5,
+        "second_generation_tki": rng.random(n) < 0.4,
+        "tki_years": lab(5, 2, 0, 30),
+        "mr4_years": lab(2.5, 1.5, 0, 30),
+        "mr45_years": lab(1.5, 1.5, 0, 30),
+        "prior_treatment_failure": rng.random(n) < 0.1,
+    }
+    return columns
 
 
 def _timed(run: Callable[[], object]) -> float:
@@ -130,6 +171,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             (baseline_name, baseline_s, "1.00"),
             (f"engine all MM scores ({len(MM_SCORES)})", _timed(_engine(frame, MM_SCORES)), ""),
         ]
+        del frame
+        everything = synthetic_cohort(n, every_score=True)
+        versions = [s.version for s in REGISTRY.scores]
+        rows.append(
+            (f"engine every score ({len(versions)})", _timed(_engine(everything, versions)), "")
+        )
+        del everything
         for name, seconds, ratio in rows:
             line = f"{n:>10}  {name:<34}{seconds:>9.3f}{n / seconds:>14,.0f}{ratio:>17}"
             print(line)
