@@ -94,7 +94,7 @@ def parse_kind(column: Column, mapping: ColumnMapping | None) -> ParseKind:
 
 def map_file(spec: FileSpec, raw: pl.DataFrame, *, ids: RowIds) -> list[MappedPart]:
     """The parts a non-OMOP file contributes, one per fed table (per event type for events)."""
-    base = raw.select(pl.col(ROW), clean(pl.col(spec.id_column or ""), spec.missing).alias(RAW_ID))
+    base = [pl.col(ROW), clean(pl.col(spec.id_column or ""), spec.missing).alias(RAW_ID)]
     parts: list[MappedPart] = []
     for table_name in spec.tables:
         if table_name == "events" and any(m.event for m in spec.columns):
@@ -109,7 +109,7 @@ def map_file(spec: FileSpec, raw: pl.DataFrame, *, ids: RowIds) -> list[MappedPa
 def _part(
     spec: FileSpec,
     raw: pl.DataFrame,
-    base: pl.DataFrame,
+    base: list[pl.Expr],
     table_name: str,
     mappings: list[ColumnMapping],
     *,
@@ -128,12 +128,12 @@ def _part(
             column = table.column(name)
             exprs.extend(_column_exprs(spec, pl.lit(value, pl.String), column, None))
             columns.append(_describe(spec, column, None, f"constant {key}"))
-    frame = pl.concat([base, raw.select(exprs)], how="horizontal")
+    frame = raw.select(*base, *exprs)
     return finish_part(spec.name, table_name, frame, columns, ids=ids)
 
 
 def _event_part(
-    spec: FileSpec, raw: pl.DataFrame, base: pl.DataFrame, event: str, *, ids: RowIds
+    spec: FileSpec, raw: pl.DataFrame, base: list[pl.Expr], event: str, *, ids: RowIds
 ) -> MappedPart:
     """Wide layout: one events row per source row with a date (or attribute) of ``event``."""
     exprs: list[pl.Expr] = [
@@ -145,7 +145,7 @@ def _event_part(
         column = EVENTS.column(mapping.column)
         exprs.extend(_column_exprs(spec, pl.col(mapping.source), column, mapping))
         columns.append(_describe(spec, column, mapping, mapping.source))
-    frame = pl.concat([base, raw.select(exprs)], how="horizontal")
+    frame = raw.select(*base, *exprs)
     # a row with an attribute but no date stays, so required_missing reports the lost date
     present = [raw_name(c.name) for c in columns if c.name != "event_type"]
     frame = frame.filter(pl.any_horizontal(pl.col(present).is_not_null()))

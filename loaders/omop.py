@@ -8,8 +8,9 @@ Rules (documented in ``loaders/SPEC.md``):
   year of diagnosis minus ``year_of_birth`` (OMOP rows usually carry only the birth year);
 - ``measurement``: rows whose ``measurement_source_value`` is in ``measurements`` feed the
   mapped column; for baseline columns the earliest dated value per person is kept (LDH's
-  ``range_high`` becomes ``ldh_uln_u_l``); ``bcr_abl1.is_pct`` rows are one sample each
-  (detectable when the value is above 0);
+  ``range_high`` becomes ``ldh_uln_u_l``); ``bcr_abl1.is_pct`` rows are one sample each,
+  detectable when the value is above 0, or, without a value, as ``value_source_value`` says
+  (``detected`` / ``undetectable``);
 - ``death.death_date`` -> a ``death`` event; the latest
   ``observation_period_end_date`` -> the ``last_follow_up`` event;
 - ``drug_exposure`` rows whose ``drug_source_value`` is in ``drugs``: one treatment line per
@@ -19,6 +20,8 @@ Rules (documented in ``loaders/SPEC.md``):
 """
 
 from __future__ import annotations
+
+from typing import Final
 
 import polars as pl
 from lake.model import BASELINE, BCR_ABL1, EVENTS, PATIENTS, TRANSPLANTS, TREATMENT_LINES
@@ -182,7 +185,8 @@ def _measurements(
                     column.name, f"measurement {code}", "number", unit=target.unit or column.unit
                 )
             )
-        parts.append(finish_part(file, "baseline", frame, columns, ids=ids))
+        # one baseline row per person: its row number is the person's line in person.csv
+        parts.append(finish_part(f"{name}/person.csv", "baseline", frame, columns, ids=ids))
     samples = [c for c, m in maps.measurements.items() if m.table == "bcr_abl1"]
     if samples:
         frame = source.filter(pl.col("_code").is_in(samples)).select(
@@ -192,19 +196,38 @@ def _measurements(
             *_typed(
                 "is_pct", to_number(pl.col("_value_raw"), decimal_comma=False), pl.col("_value_raw")
             ),
-            *_typed(
-                "detectable",
-                to_number(pl.col("_value_raw"), decimal_comma=False) > 0,
-                pl.col("_value_raw"),
-            ),
+            *_detectable(spec, source.columns),
         )
         columns = [
             MappedColumn("sample_date", "measurement_date", "date", date_format=spec.date_format),
             MappedColumn("is_pct", "value_as_number", "number", unit="%"),
-            MappedColumn("detectable", "value_as_number > 0", "text"),
+            MappedColumn("detectable", "value_as_number > 0 or value_source_value", "text"),
         ]
         parts.append(finish_part(file, BCR_ABL1.name, frame, columns, ids=ids))
     return parts
+
+
+_UNDETECTED: Final = ("undetectable", "undetected", "not detected", "negative")
+_DETECTED: Final = ("detected", "positive")
+
+
+def _detectable(spec: FileSpec, columns: list[str]) -> list[pl.Expr]:
+    """BCR::ABL1 detected: value above 0, else the lab's verdict in ``value_source_value``."""
+    value = to_number(pl.col("_value_raw"), decimal_comma=False)
+    verdict = (
+        clean(pl.col("value_source_value"), spec.missing).str.to_lowercase()
+        if "value_source_value" in columns
+        else pl.lit(None, pl.String)
+    )
+    said = (
+        pl.when(verdict.is_in(list(_UNDETECTED)))
+        .then(pl.lit(value=False))
+        .when(verdict.is_in(list(_DETECTED)))
+        .then(pl.lit(value=True))
+    )
+    return _typed(
+        "detectable", pl.coalesce(value > 0, said), pl.coalesce(pl.col("_value_raw"), verdict)
+    )
 
 
 def _event(

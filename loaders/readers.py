@@ -61,7 +61,8 @@ def read_file(spec: FileSpec) -> pl.DataFrame:
         raise SourceError(f"{spec.path}: cannot read the {spec.format} file: {exc}") from exc
     declared = [spec.id_column or "", *(m.source for m in spec.columns)]
     require_columns(frame, declared, where=str(spec.path))
-    return frame.with_columns(pl.col(ROW).cast(pl.Int64))
+    # one chunk: a deterministic layout whatever the reader's thread split was
+    return frame.with_columns(pl.col(ROW).cast(pl.Int64)).rechunk()
 
 
 def read_omop(spec: FileSpec) -> dict[str, pl.DataFrame]:
@@ -81,7 +82,9 @@ def read_omop(spec: FileSpec) -> dict[str, pl.DataFrame]:
         except _READ_ERRORS as exc:
             raise SourceError(f"{path}: cannot read the OMOP {name} table: {exc}") from exc
         require_columns(frame, columns, where=str(path))
-        tables[name] = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+        tables[name] = (
+            frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64)).rechunk()
+        )
     if "person" not in tables:
         raise SourceError(f"{spec.path}: the OMOP extract has no person.csv")
     return tables

@@ -37,9 +37,10 @@ TABLES = {
     "condition_occurrence": "person_id,condition_start_date\n1,2015-03-01\n1,2016-01-01\n"
     "2,2018-06-15\n",
     "measurement": "person_id,measurement_date,measurement_source_value,value_as_number,"
-    "range_high\n"
-    "1,2015-03-02,777-3,450,\n1,2015-03-02,2532-0,300,248\n"
-    "1,2015-06-01,69380-4,1.5,\n1,2016-03-01,69380-4,0,\n2,2018-07-01,69380-4,12,\n",
+    "range_high,value_source_value\n"
+    "1,2015-03-02,777-3,450,,\n1,2015-03-02,2532-0,300,248,\n"
+    "1,2015-06-01,69380-4,1.5,,\n1,2016-03-01,69380-4,0,,\n2,2018-07-01,69380-4,12,,\n"
+    "1,2016-06-01,69380-4,,,undetectable\n",
     "death": "person_id,death_date\n2,2021-01-01\n",
     "drug_exposure": "person_id,drug_source_value,drug_exposure_start_date,drug_exposure_end_date\n"
     "1,imatinib 400,2015-03-10,2017-01-01\n1,nilotinib,2017-01-15,\n"
@@ -76,6 +77,7 @@ def test_omop_extract_maps_onto_the_model(omop_site: Path, key_file: Path, tmp_p
     assert samples.select("is_pct", "detectable").rows() == [
         (1.5, True),
         (0.0, False),
+        (None, False),  # no value, the lab's verdict says undetectable
         (12.0, True),
     ]
     events = lake.scan("events").sort("event_type", "event_date").collect()
