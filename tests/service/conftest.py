@@ -1,4 +1,5 @@
-"""Service fixtures: the real app over a seeded in-memory lake, in-process or on uvicorn."""
+"""Service fixtures: the real app over a seeded in-memory lake or over the real demo lake
+(Delta tables opened by :func:`lake.storage.open_lake`), in-process or on uvicorn."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -19,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from lake.access import Caller
 from service.app import create_app
 from service.settings import Settings
+from tests.conftest import DemoLake
 from tests.schema.demo_frames import FrameLake, FrameSource, demo_frames
 
 ANALYST_KEY = "analyst-key"
@@ -94,13 +97,11 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-def live_server(app_factory: AppFactory) -> Iterator[str]:
+@contextmanager
+def serving(app: Starlette) -> Iterator[str]:
     """A real uvicorn server on 127.0.0.1 (random free port), in a thread; yields its URL."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app_factory(), host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -108,6 +109,50 @@ def live_server(app_factory: AppFactory) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start within 20 s")
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app_factory: AppFactory) -> Iterator[str]:
+    """The in-memory lake app on a real uvicorn server."""
+    with serving(app_factory()) as url:
+        yield url
+
+
+def lake_settings(demo_lake: DemoLake, audit_log: Path) -> Settings:
+    """Settings serving the demo lake through the default opener (``open_lake``)."""
+    return Settings(
+        lake_root=demo_lake.root,
+        audit_log=audit_log,
+        min_cell_size=5,
+        api_keys={
+            digest(ANALYST_KEY): Caller(user="ana", role="analyst"),
+            digest(MANAGER_KEY): Caller(user="dm", role="data_manager", site="DE-MMRW"),
+        },
+    )
+
+
+@pytest.fixture
+async def lake_client(demo_lake: DemoLake, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process client of the app serving the real demo lake (Delta on disk)."""
+    app = create_app(settings=lake_settings(demo_lake, tmp_path / "audit.jsonl"))
+    async with app.router.lifespan_context(app) as state:
+        transport = httpx.ASGITransport(app=LifespanState(app, dict(state)))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://hemalake.test",
+            headers={"authorization": f"Bearer {ANALYST_KEY}"},
+        ) as http:
+            yield http
+
+
+@pytest.fixture(scope="session")
+def lake_server(demo_lake: DemoLake, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo lake served by a real uvicorn server, once per session."""
+    audit_log = tmp_path_factory.mktemp("audit") / "audit.jsonl"
+    with serving(create_app(settings=lake_settings(demo_lake, audit_log))) as url:
+        yield url
