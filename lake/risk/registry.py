@@ -95,11 +95,19 @@ class Registry:
         valid ones.
         """
         scores = [self.get(n) for n in names]
-        has_disease = disease_column in frame.collect_schema().names()
+        helpers: dict[str, pl.Expr] = {}
+        results: list[pl.Expr] = []
         for score in scores:
-            frame = score.parts().apply(frame, score.version)
-            if has_disease and score.disease != "ANY":
-                frame = frame.with_columns(_not_applicable_to_other_diseases(score, disease_column))
+            score_helpers, result = score.parts().staged(score.version)
+            helpers |= score_helpers
+            results.append(result)
+        frame = frame.with_columns(**helpers).with_columns(results).drop(list(helpers))
+        if disease_column in frame.collect_schema().names():
+            frame = frame.with_columns(
+                _not_applicable_to_other_diseases(s, disease_column)
+                for s in scores
+                if s.disease != "ANY"
+            )
         return frame
 
 

@@ -313,12 +313,21 @@ class ScoreParts:
         values = self._values()
         return self._assemble(values.__getitem__, list(values))
 
+    def staged(self, name: str) -> tuple[dict[str, pl.Expr], pl.Expr]:
+        """Stage-1 helper columns (index, points) and the stage-2 struct built from them.
+
+        Helper columns are named ``__<name>__<field>``; the caller adds them, then the struct,
+        then drops them (:meth:`apply` for one score, the registry for many at once).
+        """
+        values = self._values()
+        helpers = {f"__{name}__{k}": v for k, v in values.items()}
+        result = self._assemble(lambda k: pl.col(f"__{name}__{k}"), list(values))
+        return helpers, result.alias(name)
+
     def apply(self, frame: FrameT, name: str) -> FrameT:
         """``frame`` with the result struct added as column ``name``."""
-        values = self._values()
-        staged = {f"__{name}__{k}": v for k, v in values.items()}
-        result = self._assemble(lambda k: pl.col(f"__{name}__{k}"), list(values))
-        return frame.with_columns(**staged).with_columns(result.alias(name)).drop(list(staged))
+        helpers, result = self.staged(name)
+        return frame.with_columns(**helpers).with_columns(result).drop(list(helpers))
 
 
 def score_parts(
