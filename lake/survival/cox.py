@@ -179,6 +179,7 @@ class CoxPHFitter:
         score_stat = float(score @ _solve(info, score))
         converged = False
         iteration = 0
+        step = np.zeros(p)
         for iteration in range(1, MAX_ITERATIONS + 1):  # noqa: B007 - reported below
             step = _solve(info, score)
             candidate = beta + step
@@ -193,6 +194,13 @@ class CoxPHFitter:
             if np.max(np.abs(step)) < STEP_TOLERANCE or change <= 1e-15 * abs(loglik):
                 converged = True
                 break
+        if converged and np.max(np.abs(step)) > 1e-4:
+            warnings.warn(
+                "Cox log-likelihood converged while a coefficient was still moving: it may be "
+                "infinite (monotone likelihood, e.g. a group without events); R warns the same",
+                SurvivalWarning,
+                stacklevel=3,
+            )
         if not converged:
             warnings.warn(
                 f"Cox Newton-Raphson did not converge in {MAX_ITERATIONS} iterations: a "

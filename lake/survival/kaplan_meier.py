@@ -27,6 +27,7 @@ from typing import Self
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 
 from lake.errors import AnalysisError
 from lake.survival._input import SurvivalWarning, survival_arrays
@@ -115,6 +116,24 @@ class KaplanMeierFitter:
             conf_type=self.conf_type,
             alpha=self.alpha,
         )
+
+    def step_function(self) -> pl.DataFrame:
+        """The full step function, one row per distinct time, R ``survfit`` columns.
+
+        ``std_err`` is the se of −log S (R ``fit$std.err``); undefined limits are null.
+        """
+        return pl.DataFrame(
+            {
+                "time": self.timeline_,
+                "n_risk": self.n_at_risk_,
+                "n_event": self.n_events_,
+                "n_censor": self.n_censored_,
+                "survival": self.survival_,
+                "std_err": np.where(np.isinf(self.std_err_), np.nan, self.std_err_),
+                "lower": self.lower_,
+                "upper": self.upper_,
+            }
+        ).fill_nan(None)
 
     def survival_at(self, times: npt.ArrayLike) -> list[SurvivalAt]:
         """S, its se, band limits and number at risk at each of ``times``.

@@ -32,6 +32,7 @@ from scipy.stats import chi2
 
 from lake.errors import AnalysisError, EmptyCohortError
 from lake.survival._input import survival_arrays
+from lake.survival._risksets import factorize
 from lake.survival._typing import FloatArray, IntArray
 from lake.survival.results import StatisticalResult
 
@@ -48,6 +49,11 @@ def _codes(values: npt.ArrayLike, *, name: str, n: int) -> tuple[tuple[str, ...]
     arr = np.asarray(values)
     if arr.shape != (n,):
         raise AnalysisError(f"{name} has shape {arr.shape} but there are {n} durations")
+    if arr.dtype.kind in "iuf" and np.all(np.isfinite(arr)):
+        numeric, codes, _ = factorize(np.asarray(arr, dtype=np.float64))
+        as_int = np.array_equal(numeric, np.floor(numeric))
+        labels = [str(int(v)) if as_int else str(v) for v in numeric.tolist()]
+        return tuple(labels), codes
     levels, codes = np.unique(arr, return_inverse=True)
     return tuple(str(v) for v in levels.tolist()), codes.astype(np.int64)
 
@@ -55,7 +61,7 @@ def _codes(values: npt.ArrayLike, *, name: str, n: int) -> tuple[tuple[str, ...]
 def _stratum_scores(
     time: FloatArray, event: FloatArray, group: IntArray, n_groups: int, rho: float
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    times, t_idx = np.unique(time, return_inverse=True)
+    times, t_idx, _ = factorize(time)
     cell = t_idx * n_groups + group
     size = times.size * n_groups
     leaving = np.bincount(cell, minlength=size).reshape(times.size, n_groups)
@@ -95,15 +101,15 @@ def _scores(
     k = len(labels)
     observed, expected, variance = np.zeros(k), np.zeros(k), np.zeros((k, k))
     event = data.event.astype(np.float64)
-    stratum = (
-        np.zeros(data.n, dtype=np.int64)
-        if strata is None
-        else _codes(strata, name="strata", n=data.n)[1]
-    )
-    order = np.argsort(stratum, kind="stable")
-    bounds = np.flatnonzero(np.diff(stratum[order])) + 1
-    for rows in np.split(order, bounds):
-        o, e, v = _stratum_scores(data.stop[rows], event[rows], group[rows], k, rho)
+    if strata is None:
+        parts = [(data.stop, event, group)]
+    else:
+        stratum = _codes(strata, name="strata", n=data.n)[1]
+        order = np.argsort(stratum, kind="stable")
+        blocks = np.split(order, np.flatnonzero(np.diff(stratum[order])) + 1)
+        parts = [(data.stop[rows], event[rows], group[rows]) for rows in blocks]
+    for time, status, code in parts:
+        o, e, v = _stratum_scores(time, status, code, k, rho)
         observed += o
         expected += e
         variance += v
