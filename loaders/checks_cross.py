@@ -79,21 +79,23 @@ def orphan_rows(table_name: str, frame: pl.DataFrame, patients: pl.DataFrame) ->
 
 
 def date_order(frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
-    """Date-order issues across tables (frames hold rows accepted so far, incl. patients)."""
+    """Date-order issues across tables (frames hold rows accepted so far, incl. patients).
+
+    The death date other rows are compared with is the patient's *trusted* death: a death
+    event that is itself quarantined (before diagnosis, or one of several conflicting deaths)
+    does not void the patient's other rows.
+    """
     patients = frames["patients"].select(
         PKEY,
         "diagnosis_date",
         pl.format("row {} of {}", pl.col(ROW), pl.col(FILE)).alias("_patient_where"),
     )
     events = frames.get("events")
-    deaths = (
-        events.filter(pl.col("event_type") == "death")
-        .group_by(PKEY)
-        .agg(pl.col("event_date").min().alias("_death"))
-        if events is not None
-        else pl.DataFrame(schema={PKEY: pl.UInt32, "_death": pl.Date})
-    )
     found = []
+    deaths = pl.DataFrame(schema={PKEY: pl.UInt32, "_death": pl.Date})
+    if events is not None:
+        found.append(conflicting_deaths(events))
+        deaths = _trusted_deaths(events, patients, distrusted=found[0])
     for table_name, column in DATED_COLUMNS.items():
         frame = frames.get(table_name)
         if frame is None or frame.is_empty():
@@ -104,6 +106,54 @@ def date_order(frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     if events is not None and "treatment_lines" in frames:
         found.append(_progression_before_treatment(events, frames["treatment_lines"]))
     return concat_issues(found)
+
+
+def conflicting_deaths(events: pl.DataFrame) -> pl.DataFrame:
+    """Death events of patients with deaths on two or more different dates: all of them.
+
+    A patient dies once; which record is right is for the site to say, so every death row of
+    that patient is quarantined (the patient's other rows stay, compared with no death).
+    """
+    deaths = events.filter(pl.col("event_type") == "death")
+    dates = pl.col("event_date").drop_nulls().unique()
+    conflicted = (
+        deaths.group_by(PKEY)
+        .agg(
+            dates.len().alias("_dates"),
+            dates.sort().cast(pl.String).str.join(", ").alias("_all"),
+        )
+        .filter(pl.col("_dates") > 1)
+    )
+    if conflicted.is_empty():
+        return concat_issues([])
+    message = pl.format(
+        "{}: this patient has deaths on {} different dates ({}); every death record is "
+        "quarantined, keep the correct one",
+        where(),
+        pl.col("_dates"),
+        pl.col("_all"),
+    )
+    return issues(
+        deaths.join(conflicted, on=PKEY, how="inner"),
+        None,
+        check="conflicting_death",
+        column="event_date",
+        message=message,
+    )
+
+
+def _trusted_deaths(
+    events: pl.DataFrame, patients: pl.DataFrame, *, distrusted: pl.DataFrame
+) -> pl.DataFrame:
+    """One death date per patient, from death events neither conflicting nor before diagnosis."""
+    return (
+        events.filter(pl.col("event_type") == "death")
+        .join(distrusted.select(RID), on=RID, how="anti")
+        .join(patients.select(PKEY, "diagnosis_date"), on=PKEY, how="inner")
+        .filter(~(pl.col("event_date") < pl.col("diagnosis_date")).fill_null(value=False))
+        .group_by(PKEY)
+        .agg(pl.col("event_date").min().alias("_death"))
+    )
 
 
 def _before_diagnosis(dated: pl.DataFrame, table_name: str, column: str) -> pl.DataFrame:

@@ -192,10 +192,21 @@ def finish_part(
 
 
 def fill_default_ldh_uln(part: MappedPart, uln: float | None) -> MappedPart:
-    """Baseline rows without an LDH ULN get the site's declared ULN (``ldh_uln_u_l``)."""
+    """Baseline rows without an LDH ULN get the site's declared ULN (``ldh_uln_u_l``).
+
+    Only a *missing* ULN is filled: one that failed to parse stays null so the checks report it.
+    """
     if uln is None or part.table != "baseline":
         return part
-    if "ldh_uln_u_l" in part.frame.columns:
+    raw = raw_name("ldh_uln_u_l")
+    if raw in part.frame.columns:
+        frame = part.frame.with_columns(
+            pl.when(pl.col(raw).is_null())
+            .then(uln)
+            .otherwise(pl.col("ldh_uln_u_l"))
+            .alias("ldh_uln_u_l")
+        )
+    elif "ldh_uln_u_l" in part.frame.columns:
         frame = part.frame.with_columns(pl.col("ldh_uln_u_l").fill_null(uln))
     else:
         frame = part.frame.with_columns(pl.lit(uln, pl.Float64).alias("ldh_uln_u_l"))

@@ -249,3 +249,70 @@ def test_progression_before_first_treatment(make_site: SiteFactory, key_file: Pa
     found = _only(result, "progression_before_treatment")
     assert found.select("table", "row").rows() == [("events", 2)]
     assert "is before the first treatment line started on 2019-03-10" in found["message"][0]
+
+
+def test_death_before_diagnosis_does_not_void_the_patients_other_rows(
+    make_site: SiteFactory, key_file: Path
+) -> None:
+    # P4 diagnosed 01/03/2019, "died" 01/01/2019, seen 01/06/2023, line from 01/04/2019:
+    # only the impossible death is quarantined, not the later follow-up or the line
+    p4 = "P4;M;01/03/2019;61;254;36;No;01/01/2019;REC;01/06/2023"
+    result = _run(
+        make_site(
+            patients=_csv(HEADER, P1, P2, P3, p4), lines=LINES_CSV + "P4;1;01/04/2019;;VEL\n"
+        ),
+        key_file,
+    )
+    assert result.quarantine.select("source_file", "row", "table", "check").rows() == [
+        ("pazienti.csv", 5, "events", "death_before_diagnosis")
+    ]
+    assert result.tables["treatment_lines"].height == 4
+    _assert_conserved(result)
+
+
+def test_two_deaths_on_different_dates_quarantine_both(
+    make_site: SiteFactory, key_file: Path
+) -> None:
+    from tests.loaders.conftest import SPEC
+
+    spec = SPEC + (
+        "  - path: eventi.csv\n"
+        "    format: csv\n"
+        '    date_format: "%d/%m/%Y"\n'
+        "    id_column: codice\n"
+        "    columns:\n"
+        "      tipo: {{to: events.event_type}}\n"
+        "      data: {{to: events.event_date}}\n"
+    )
+    spec_path = make_site(spec=spec)
+    # P2 died 02/02/2022 in pazienti.csv; the event file says 05/05/2022
+    (spec_path.parent / "eventi.csv").write_text("codice,tipo,data\nP2,death,05/05/2022\n")
+    result = _run(spec_path, key_file)
+    found = _only(result, "conflicting_death")
+    assert sorted(found.select("source_file", "row").rows()) == [
+        ("eventi.csv", 2),
+        ("pazienti.csv", 3),
+    ]
+    assert set(result.quarantine["check"]) == {"conflicting_death"}
+    assert "deaths on 2 different dates (2022-02-02, 2022-05-05)" in found["message"][0]
+    # P2's follow-up (02/02/2022) is kept: no death is trusted, so nothing is "after death"
+    assert result.tables["events"].filter(pl.col("event_type") == "death").is_empty()
+    _assert_conserved(result)
+
+
+def test_unparseable_ldh_uln_is_reported_not_replaced_by_the_site_default(
+    make_site: SiteFactory, key_file: Path
+) -> None:
+    from tests.loaders.conftest import SPEC
+
+    spec = SPEC.replace(
+        "      data_morte:", "      lsn:         {{to: baseline.ldh_uln_u_l}}\n      data_morte:"
+    )
+    header = HEADER + ";lsn"
+    rows = [P1 + ";12,3,4", P2 + ";", P3 + ";250"]
+    result = _run(make_site(spec=spec, patients=_csv(header, *rows)), key_file)
+    found = _only(result, "unparseable_number")
+    assert found.select("row", "column").rows() == [(2, "ldh_uln_u_l")]
+    # P2 has no ULN: the spec's site-wide 248 applies; P3 keeps its own 250
+    assert sorted(result.tables["baseline"]["ldh_uln_u_l"].to_list()) == [248.0, 250.0]
+    _assert_conserved(result)
