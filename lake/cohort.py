@@ -20,6 +20,7 @@ from typing import Literal, TypeAlias
 import polars as pl
 
 from lake.cohort_frame import RESPONSE_RANK
+from lake.cohort_risk import NON_RESULTS, category, score
 from lake.errors import AnalysisError
 from lake.model import (
     AGENTS,
@@ -188,6 +189,28 @@ class HadEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class RiskGroup:
+    """Patients whose category under a registered risk score is one of ``categories``.
+
+    ``score`` may be a name or a version id; it is normalised to the version id, so the filter
+    (and the cache key) always names the exact rule set. NOT_CLASSIFIABLE and NOT_APPLICABLE are
+    valid categories too.
+    """
+
+    score: str
+    categories: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        registered = score(self.score)
+        _check_codes(
+            f"risk group of {registered.name}",
+            self.categories,
+            (*registered.categories, *NON_RESULTS),
+        )
+        object.__setattr__(self, "score", registered.version)
+
+
+@dataclass(frozen=True, slots=True)
 class And:
     """All of ``filters`` (an empty ``And`` is every patient)."""
 
@@ -219,6 +242,7 @@ CohortFilter: TypeAlias = (
     | Strategy
     | BestResponse
     | HadEvent
+    | RiskGroup
     | And
     | Or
     | Not
@@ -264,6 +288,8 @@ def _compile(f: CohortFilter) -> pl.Expr:
             return _between(rank, low_rank, high_rank)
         case HadEvent(event_type=event_type):
             return pl.col("event_types").list.contains(event_type)
+        case RiskGroup(score=version, categories=categories):
+            return category(version).is_in(categories)
         case And(filters=filters):
             return pl.all_horizontal([_compile(g) for g in filters] or [pl.lit(value=True)])
         case Or(filters=filters):
@@ -309,11 +335,25 @@ def required_columns(f: CohortFilter) -> frozenset[str]:
             return frozenset({"best_response"})
         case HadEvent():
             return frozenset({"event_types"})
+        case RiskGroup():
+            return frozenset()
         case And(filters=filters) | Or(filters=filters):
             return frozenset().union(*(required_columns(g) for g in filters))
         case Not(filter=inner):
             return required_columns(inner)
     raise TypeError(f"not a cohort filter: {f!r}")  # pragma: no cover - exhaustive match
+
+
+def required_scores(f: CohortFilter) -> frozenset[str]:
+    """The risk score versions :func:`compile_filter` reads for ``f`` (computed columns)."""
+    match f:
+        case RiskGroup(score=version):
+            return frozenset({version})
+        case And(filters=filters) | Or(filters=filters):
+            return frozenset().union(*(required_scores(g) for g in filters))
+        case Not(filter=inner):
+            return required_scores(inner)
+    return frozenset()
 
 
 __all__ = [
@@ -331,8 +371,10 @@ __all__ = [
     "Not",
     "Or",
     "ReceivedAgents",
+    "RiskGroup",
     "Strategy",
     "Transplanted",
     "compile_filter",
     "required_columns",
+    "required_scores",
 ]

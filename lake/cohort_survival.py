@@ -1,65 +1,67 @@
-"""Kaplan-Meier summaries of a cohort grouped by an attribute, with the log-rank test.
+"""Kaplan-Meier summaries of a cohort by group, log-rank tests and median follow-up.
 
-Glue only: the endpoint comes from :func:`lake.endpoints.derive_endpoint`, every estimate from
-:class:`lake.survival.KaplanMeierFitter` and :func:`lake.survival.logrank_test` (R ``survfit`` /
-``survdiff`` conventions, 05-survival-statistics.md). This module picks the rows and groups and
-converts times: days are the lake's unit; months are days / 30.4375 and years days / 365.25
-(R ``survival`` users' usual convention).
+Glue only: every estimate comes from :mod:`lake.survival` (R ``survfit`` / ``survdiff``
+conventions, 05-survival-statistics.md): :class:`~lake.survival.KaplanMeierFitter` per group,
+:func:`~lake.survival.logrank_test` (plain, or stratified: R ``survdiff(... + strata(s))``),
+:func:`~lake.survival.trend_test` across ordered groups and
+:func:`~lake.survival.median_follow_up` (reverse Kaplan-Meier). This module picks rows and
+groups and converts times: days are the lake's unit; months are days / 30.4375 and years days /
+365.25 (R ``survival`` users' usual convention).
+
+Input frames hold one row per patient of the cohort with the endpoint (``time_days``,
+``status``), a ``group`` column (ordered: an Enum sorts by its category order) and optionally a
+``stratum`` column; patients without the endpoint (null time) are dropped and counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Literal
 
+import numpy as np
 import polars as pl
 
-from lake.cohort_frame import TableSource, attribute_frame, scan_or_empty
-from lake.endpoints import (
-    EndpointDefinition,
-    Origin,
-    derive_endpoint,
-    event_free_survival,
-    gvhd_relapse_free_survival,
-    overall_survival,
-    progression_free_survival,
+from lake.cohort_endpoints import EndpointKey
+from lake.errors import EmptyCohortError
+from lake.survival import (
+    KaplanMeierFitter,
+    QuantileEstimate,
+    StatisticalResult,
+    SurvivalAt,
+    logrank_test,
+    median_follow_up,
+    trend_test,
 )
-from lake.endpoints.origins import OriginKind
-from lake.errors import AnalysisError
-from lake.survival import KaplanMeierFitter, QuantileEstimate, StatisticalResult, SurvivalAt
-from lake.survival import logrank_test as survival_logrank
 from lake.survival._typing import ConfType
 
-KaplanMeierEndpoint = Literal["OS", "PFS", "EFS", "GRFS"]
 TimeUnit = Literal["days", "months", "years"]
 DAYS_PER: Final[dict[TimeUnit, float]] = {"days": 1.0, "months": 30.4375, "years": 365.25}
-ENDPOINTS: Final[dict[KaplanMeierEndpoint, Callable[[], EndpointDefinition]]] = {
-    "OS": overall_survival,
-    "PFS": progression_free_survival,
-    "EFS": event_free_survival,
-    "GRFS": gvhd_relapse_free_survival,
-}
+
+
+@dataclass(frozen=True, slots=True)
+class Grouping:
+    """What to group patients by: a categorical attribute, a risk score version, or nothing."""
+
+    attribute: str | None = None
+    score: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class SurvivalRequest:
-    """Normalised request: KM by group for one endpoint, origin and set of times."""
+    """Normalised request: KM by group for one endpoint and origin, with the chosen tests."""
 
-    endpoint: KaplanMeierEndpoint
-    origin: OriginKind
-    group_by: str | None
+    endpoint: EndpointKey
+    grouping: Grouping
     times: tuple[float, ...]
     time_unit: TimeUnit
     conf_type: ConfType
+    strata: str | None = None
+    trend: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class TimePoint:
-    """Survival at one requested time (:class:`lake.survival.SurvivalAt`, count optional).
-
-    ``n_at_risk`` is ``None`` when withheld by disclosure control.
-    """
+    """Survival at one requested time; ``n_at_risk`` is ``None`` when withheld."""
 
     time: float
     survival: float | None
@@ -89,73 +91,100 @@ class GroupSurvival:
     n: int | None
     events: int | None
     median: QuantileEstimate | None
+    median_follow_up: QuantileEstimate | None
     at_times: tuple[TimePoint, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class SurvivalSummary:
-    """Kaplan-Meier by group plus the log-rank test across groups (``None`` for one group)."""
+    """Kaplan-Meier by group plus the log-rank tests across groups (``None`` for one group)."""
 
     endpoint: str
     origin: str
     time_unit: TimeUnit
+    n_excluded: int
     groups: tuple[GroupSurvival, ...]
     logrank: StatisticalResult | None
+    trend: StatisticalResult | None
 
 
-def survival_summary(
-    source: TableSource, patient_ids: pl.DataFrame, request: SurvivalRequest
-) -> SurvivalSummary:
-    """Kaplan-Meier per group of ``request.group_by`` over the cohort ``patient_ids``."""
-    if request.endpoint not in ENDPOINTS:
-        raise AnalysisError(f"endpoint {request.endpoint!r} unknown; valid: {', '.join(ENDPOINTS)}")
-    ids = patient_ids.lazy()
-
-    def cohort(table_name: str) -> pl.LazyFrame:
-        return scan_or_empty(source, table_name).join(ids, on="patient_id", how="semi")
-
-    derived = derive_endpoint(
-        ENDPOINTS[request.endpoint](),
-        Origin(kind=request.origin),
-        events=cohort("events"),
-        patients=cohort("patients"),
-        treatment_lines=cohort("treatment_lines"),
-        transplants=cohort("transplants"),
-    )
-    frame = derived.frame
-    if request.group_by is not None:
-        groups = attribute_frame(source, [request.group_by]).collect()
-        frame = frame.join(groups, on="patient_id", how="left").rename({request.group_by: "group"})
-        frame = frame.with_columns(pl.col("group").cast(pl.String))
-    else:
-        frame = frame.with_columns(group=pl.lit(None, dtype=pl.String))
-    scale = DAYS_PER[request.time_unit]
-    frame = frame.with_columns(time=pl.col("time_days") / scale).sort("group", nulls_last=True)
-    summaries = []
-    for (group,), rows in frame.group_by("group", maintain_order=True):
-        fitter = KaplanMeierFitter(conf_type=request.conf_type).fit(
-            rows.get_column("time").to_numpy(), rows.get_column("status").to_numpy()
+def endpoint_rows(frame: pl.DataFrame, *, time_unit: TimeUnit) -> tuple[pl.DataFrame, int]:
+    """Rows with the endpoint, time in ``time_unit``, sorted by group; and how many lacked it."""
+    kept = frame.filter(pl.col("time_days").is_not_null())
+    if kept.height == 0:
+        raise EmptyCohortError(
+            "no patient of the cohort has this endpoint from this origin; check the origin "
+            "(e.g. allo_transplant needs transplanted patients) or widen the filter"
         )
-        summaries.append(
+    if "group" not in kept.columns:
+        kept = kept.with_columns(group=pl.lit(None, dtype=pl.String))
+    kept = kept.sort("group", nulls_last=True, maintain_order=True).with_columns(
+        time=pl.col("time_days") / DAYS_PER[time_unit],
+        group_code=pl.col("group").rle_id(),
+    )
+    return kept, frame.height - kept.height
+
+
+def group_labels(rows: pl.DataFrame) -> list[str | None]:
+    """The group labels in code order (``None`` for a missing value)."""
+    labels = rows.select(pl.col("group").cast(pl.String)).to_series()
+    return labels.gather(rows.get_column("group_code").unique_counts().cum_sum() - 1).to_list()
+
+
+def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalSummary:
+    """Kaplan-Meier per group over ``frame`` (the cohort's rows), with the requested tests."""
+    rows, excluded = endpoint_rows(frame, time_unit=request.time_unit)
+    time = rows.get_column("time").to_numpy()
+    status = rows.get_column("status").to_numpy()
+    code = rows.get_column("group_code").to_numpy()
+    labels = group_labels(rows)
+    bounds = np.searchsorted(code, np.arange(len(labels) + 1))
+    groups = []
+    for g, label in enumerate(labels):
+        t, e = time[bounds[g] : bounds[g + 1]], status[bounds[g] : bounds[g + 1]]
+        fitter = KaplanMeierFitter(conf_type=request.conf_type).fit(t, e)
+        groups.append(
             GroupSurvival(
-                group=None if group is None else str(group),
-                n=rows.height,
-                events=int(rows.get_column("status").sum()),
+                group=label,
+                n=int(t.size),
+                events=int(e.sum()),
                 median=fitter.median_,
+                median_follow_up=median_follow_up(t, e, conf_type=request.conf_type),
                 at_times=tuple(TimePoint.of(p) for p in fitter.survival_at(list(request.times))),
             )
         )
-    logrank = None
-    if len(summaries) > 1:
-        logrank = survival_logrank(
-            frame.get_column("time").to_numpy(),
-            frame.get_column("status").to_numpy(),
-            frame.get_column("group").fill_null("missing").to_numpy(),
-        )
+    logrank = trend = None
+    if len(groups) > 1:
+        strata = None
+        if request.strata is not None:
+            strata = rows.get_column("stratum").cast(pl.String).fill_null("missing").to_numpy()
+        logrank = _labelled(logrank_test(time, status, code, strata=strata), labels)
+        if request.trend:
+            trend = _labelled(trend_test(time, status, code, strata=strata), labels)
+    key = request.endpoint
     return SurvivalSummary(
-        endpoint=derived.endpoint,
-        origin=derived.origin,
+        endpoint=key.definition().name,
+        origin=key.as_origin().label,
         time_unit=request.time_unit,
-        groups=tuple(summaries),
+        n_excluded=excluded,
+        groups=tuple(groups),
         logrank=logrank,
+        trend=trend,
+    )
+
+
+def _labelled(result: StatisticalResult, labels: list[str | None]) -> StatisticalResult:
+    """The result with group codes replaced by their labels (``missing`` for null)."""
+    names = tuple(
+        "missing" if labels[int(g)] is None else str(labels[int(g)]) for g in result.groups
+    )
+    return StatisticalResult(
+        test_name=result.test_name,
+        statistic=result.statistic,
+        df=result.df,
+        p_value=result.p_value,
+        groups=names,
+        observed=result.observed,
+        expected=result.expected,
+        reason=result.reason,
     )

@@ -24,9 +24,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from lake.cohort_incidence import GroupIncidence, IncidenceSummary
+from lake.cohort_models import CoxSummary, StagingSummary
+from lake.cohort_risk import CrossTab, RiskDistribution
 from lake.cohort_summary import Breakdown, FieldCompleteness, Histogram
 from lake.cohort_survival import GroupSurvival, SurvivalSummary
-from lake.errors import ConfigError
+from lake.errors import ConfigError, EmptyCohortError
 
 DEFAULT_MIN_CELL_SIZE = 5
 
@@ -134,7 +137,7 @@ def disclose_completeness(
 
 def _disclose_group(group: GroupSurvival, policy: DisclosurePolicy) -> GroupSurvival:
     if not policy.population(group.n or 0):
-        return replace(group, n=None, events=None, median=None, at_times=())
+        return replace(group, n=None, events=None, median=None, median_follow_up=None, at_times=())
     return replace(
         group,
         events=policy.count(group.events),
@@ -161,7 +164,81 @@ def disclose_survival(value: SurvivalSummary, policy: DisclosurePolicy) -> Survi
     observed / expected counts are dropped when any group is withheld.
     """
     groups = tuple(_disclose_group(g, policy) for g in value.groups)
-    logrank = value.logrank
-    if logrank is not None and any(g.n is None for g in groups):
-        logrank = replace(logrank, observed=(), expected=())
-    return replace(value, groups=groups, logrank=logrank)
+    logrank, trend = value.logrank, value.trend
+    if any(g.n is None for g in groups):
+        logrank = None if logrank is None else replace(logrank, observed=(), expected=())
+        trend = None if trend is None else replace(trend, observed=(), expected=())
+    return replace(value, groups=groups, logrank=logrank, trend=trend)
+
+
+def disclose_risk(value: RiskDistribution, policy: DisclosurePolicy) -> RiskDistribution:
+    """Score categories with rules 1-3; each missing-input count with rule 1."""
+    released = policy.population(value.total or 0)
+    cells = policy.cells([c.n or 0 for c in value.categories])
+    return replace(
+        value,
+        total=value.total if released else None,
+        categories=tuple(
+            replace(
+                c,
+                n=n if released else None,
+                missing_inputs=tuple(
+                    replace(m, n=policy.count(m.n) if released else None) for m in c.missing_inputs
+                ),
+            )
+            for c, n in zip(value.categories, cells, strict=True)
+        ),
+    )
+
+
+def disclose_cross_tab(value: CrossTab, policy: DisclosurePolicy) -> CrossTab:
+    """Cross-tab cells with rules 1-3; the moved / compared / excluded counts with rule 1."""
+    released = policy.population(value.total or 0)
+    cells = policy.cells([c.n or 0 for c in value.cells])
+
+    def count(n: int | None) -> int | None:
+        return policy.count(n) if released else None
+
+    return replace(
+        value,
+        total=value.total if released else None,
+        cells=tuple(
+            replace(c, n=n if released else None) for c, n in zip(value.cells, cells, strict=True)
+        ),
+        n_compared=count(value.n_compared),
+        n_moved=count(value.n_moved),
+        n_excluded=count(value.n_excluded),
+    )
+
+
+def _disclose_incidence_group(group: GroupIncidence, policy: DisclosurePolicy) -> GroupIncidence:
+    if not policy.population(group.n or 0):
+        return replace(group, n=None, causes=())
+    return replace(
+        group, causes=tuple(replace(c, events=policy.count(c.events)) for c in group.causes)
+    )
+
+
+def disclose_incidence(value: IncidenceSummary, policy: DisclosurePolicy) -> IncidenceSummary:
+    """Groups below the cell size lose every estimate; small event counts are withheld."""
+    return replace(value, groups=tuple(_disclose_incidence_group(g, policy) for g in value.groups))
+
+
+def _require_population(n: int, policy: DisclosurePolicy) -> None:
+    if not policy.population(n):
+        raise EmptyCohortError(
+            f"the model would rest on fewer than {policy.min_cell_size} patients; widen the cohort"
+        )
+
+
+def disclose_model(value: CoxSummary, policy: DisclosurePolicy) -> CoxSummary:
+    """A Cox model on fewer patients than the cell size is refused; event counts rule 1."""
+    _require_population(value.n, policy)
+    return value
+
+
+def disclose_staging(value: StagingSummary, policy: DisclosurePolicy) -> StagingSummary:
+    """A comparison on fewer patients than the cell size is refused."""
+    for system in value.systems:
+        _require_population(system.n, policy)
+    return value

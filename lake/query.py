@@ -13,119 +13,89 @@ release. Every method blocks (Polars collects): call it from a worker thread in 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Generic, Literal, TypeVar
+from typing import Literal, TypeVar
 
 import polars as pl
 
 from lake import cohort_summary as summaries
 from lake.access import Action, AuditRecord, AuditSink, Caller, check_access
-from lake.cohort import CohortFilter, compile_filter, required_columns
-from lake.cohort_frame import TableSource, attribute_frame
+from lake.cohort import CohortFilter, compile_filter, required_columns, required_scores
+from lake.cohort_columns import CohortColumns
+from lake.cohort_endpoints import EndpointKey
+from lake.cohort_frame import TableSource
+from lake.cohort_incidence import IncidenceRequest, IncidenceSummary, incidence_summary
+from lake.cohort_models import (
+    CoxRequest,
+    CoxSummary,
+    StagingRequest,
+    StagingSummary,
+    cox_summary,
+    staging_summary,
+)
+from lake.cohort_risk import (
+    CrossTab,
+    RiskDistribution,
+    category,
+    cross_tab,
+    risk_distribution,
+    score,
+)
 from lake.cohort_summary import Breakdown, FieldCompleteness, Histogram
-from lake.cohort_survival import SurvivalRequest, SurvivalSummary, survival_summary
+from lake.cohort_survival import Grouping, SurvivalRequest, SurvivalSummary, survival_summary
 from lake.disclosure import (
     DisclosurePolicy,
     disclose_breakdown,
     disclose_completeness,
+    disclose_cross_tab,
     disclose_histogram,
+    disclose_incidence,
+    disclose_model,
+    disclose_risk,
+    disclose_staging,
     disclose_survival,
 )
 from lake.errors import AccessDeniedError, EmptyCohortError, HemalakeError
 from lake.model import MODEL_VERSION
+from lake.query_release import LRUCache, Provenance, Released, query_hash
+from lake.query_requests import (
+    BreakdownRequest,
+    CohortCoxRequest,
+    CohortIncidenceRequest,
+    CohortStagingRequest,
+    CohortSurvivalRequest,
+    CompletenessRequest,
+    HistogramRequest,
+    ReclassificationRequest,
+    RiskRequest,
+    SizeRequest,
+)
+from lake.risk.reclassification import NotClassified
 
 T = TypeVar("T")
 OpenSnapshot = Callable[[int | None], TableSource]
 
 
-def canonical_json(value: object) -> str:
-    """A stable JSON text of ``value`` (dataclasses tagged with their type, keys sorted).
-
-    Examples
-    --------
-    >>> canonical_json({"b": (1, 2), "a": dt.date(2024, 1, 2)})
-    '{"a":"2024-01-02","b":[1,2]}'
-    """
-
-    def plain(v: object) -> object:
-        if is_dataclass(v) and not isinstance(v, type):
-            return {"type": type(v).__name__} | {
-                f.name: plain(getattr(v, f.name)) for f in fields(v) if f.compare
-            }
-        if isinstance(v, tuple | list):
-            return [plain(x) for x in v]
-        if isinstance(v, dict):
-            return {str(k): plain(x) for k, x in v.items()}
-        if isinstance(v, dt.date):
-            return v.isoformat()
-        return v
-
-    return json.dumps(plain(value), sort_keys=True, separators=(",", ":"))
-
-
-def query_hash(value: object) -> str:
-    """SHA-256 (hex) of :func:`canonical_json` of ``value``."""
-    return hashlib.sha256(canonical_json(value).encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Provenance:
-    """Where a released result comes from; the same provenance gives the same numbers."""
-
-    lake_version: int
-    query_hash: str
-    model_version: str
-    software_version: str
-    min_cell_size: int
-    score_versions: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Released(Generic[T]):
-    """A result that passed the boundary: disclosure applied, audited, with provenance."""
-
-    value: T
-    provenance: Provenance
-
-
 @dataclass(frozen=True, slots=True)
 class Cohort:
-    """A resolved cohort: the filter, the lake version it was evaluated on and its patients."""
+    """A resolved cohort: the filter, the lake version it was evaluated on and its patients.
+
+    ``mask`` selects the cohort's patients in the patient order of
+    :class:`lake.cohort_columns.CohortColumns` of that version.
+    """
 
     lake_version: int
     filter: CohortFilter
-    patient_ids: pl.DataFrame = field(compare=False, repr=False)
+    mask: pl.Series = field(compare=False, repr=False)
 
-
-class _LRU:
-    """A small thread-safe least-recently-used map."""
-
-    def __init__(self, capacity: int) -> None:
-        self._capacity = capacity
-        self._items: OrderedDict[Hashable, object] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return self._items[key]  # type: ignore[return-value]  # stored by this key
-            self.misses += 1
-        value = compute()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._capacity:
-                self._items.popitem(last=False)
-        return value
+    @property
+    def size(self) -> int:
+        """Number of patients (exact; disclosure is applied on release)."""
+        return int(self.mask.sum())
 
 
 class LakeGateway:
@@ -153,76 +123,91 @@ class LakeGateway:
         audit: AuditSink,
         software_version: str,
         cache_size: int = 256,
+        versions_kept: int = 4,
     ) -> None:
         self._open_snapshot = open_snapshot
         self.policy = policy
         self._audit = audit
         self._software_version = software_version
-        self._snapshots: dict[int, TableSource] = {}
+        self._columns: OrderedDict[int, CohortColumns] = OrderedDict()
+        self._versions_kept = versions_kept
         self._snapshot_lock = threading.Lock()
-        self.results = _LRU(cache_size)
-        self._cohorts = _LRU(max(4, cache_size // 8))
+        self.results = LRUCache(cache_size)
+        self._cohorts = LRUCache(max(4, cache_size // 8))
 
     # -- snapshots and cohorts -------------------------------------------------------------
 
-    def snapshot(self, lake_version: int | None) -> TableSource:
-        """The lake at ``lake_version`` (``None``: newest); pinned versions are opened once."""
+    def columns(self, lake_version: int | None) -> CohortColumns:
+        """The column cache of the lake at ``lake_version`` (``None``: newest).
+
+        The newest version is looked up on every call (a load may have committed); a version's
+        columns are kept for the ``versions_kept`` most recently used versions.
+        """
         with self._snapshot_lock:
-            if lake_version is not None and lake_version in self._snapshots:
-                return self._snapshots[lake_version]
+            if lake_version is not None and lake_version in self._columns:
+                self._columns.move_to_end(lake_version)
+                return self._columns[lake_version]
         opened = self._open_snapshot(lake_version)
         with self._snapshot_lock:
-            return self._snapshots.setdefault(opened.version, opened)
+            columns = self._columns.setdefault(opened.version, CohortColumns(opened))
+            self._columns.move_to_end(opened.version)
+            while len(self._columns) > self._versions_kept:
+                self._columns.popitem(last=False)
+            return columns
+
+    def snapshot(self, lake_version: int | None) -> TableSource:
+        """The lake at ``lake_version`` (``None``: newest)."""
+        return self.columns(lake_version).source
 
     def cohorts(
         self, keys: Sequence[tuple[int | None, CohortFilter]]
     ) -> list[Cohort | HemalakeError]:
         """Resolve many cohorts, in key order; per-key failures are returned in place.
 
-        One attribute frame (the union of the columns the filters need) is collected per lake
-        version, so a request asking for several cohorts scans each table once.
+        Filters read patient-aligned columns computed once per lake version, so a request
+        asking for several cohorts (or a later request) never rescans the lake for them.
         """
-        snapshots: dict[int | None, TableSource | HemalakeError] = {}
-        plans: dict[int, pl.LazyFrame] = {}
-        collected: dict[int, pl.DataFrame] = {}
-
-        def select(version: int, cohort_filter: CohortFilter) -> pl.DataFrame:
-            if version not in collected:  # only when some cohort is not cached yet
-                collected[version] = plans[version].collect()
-            return collected[version].filter(compile_filter(cohort_filter)).select("patient_id")
-
-        for requested in dict.fromkeys(version for version, _ in keys):
-            try:
-                snap = snapshots[requested] = self.snapshot(requested)
-            except HemalakeError as error:
-                snapshots[requested] = error
-                continue
-            columns = frozenset().union(*(required_columns(f) for v, f in keys if v == requested))
-            plans[snap.version] = attribute_frame(snap, sorted(columns))
         results: list[Cohort | HemalakeError] = []
         for requested, cohort_filter in keys:
-            opened = snapshots[requested]
-            if isinstance(opened, HemalakeError):
-                results.append(opened)
+            try:
+                columns = self.columns(requested)
+                mask = self._cohorts.get_or_compute(
+                    (columns.version, cohort_filter), partial(_mask, columns, cohort_filter)
+                )
+            except HemalakeError as error:
+                results.append(error)
                 continue
-            ids = self._cohorts.get_or_compute(
-                (opened.version, cohort_filter),
-                partial(select, opened.version, cohort_filter),
-            )
-            results.append(
-                Cohort(lake_version=opened.version, filter=cohort_filter, patient_ids=ids)
-            )
+            results.append(Cohort(lake_version=columns.version, filter=cohort_filter, mask=mask))
         return results
 
-    def _attributes(self, cohort: Cohort, attributes: Sequence[str]) -> pl.DataFrame:
-        frame = (
-            attribute_frame(self.snapshot(cohort.lake_version), attributes)
-            .join(cohort.patient_ids.lazy(), on="patient_id", how="semi")
-            .collect()
-        )
-        if frame.height == 0:
+    def _frame(
+        self,
+        cohort: Cohort,
+        *,
+        attributes: Sequence[str] = (),
+        scores: Sequence[str] = (),
+        endpoint: EndpointKey | None = None,
+        grouping: Grouping | None = None,
+        strata: str | None = None,
+    ) -> pl.DataFrame:
+        """The cohort's rows of the columns asked for (see :mod:`lake.cohort_columns`)."""
+        if cohort.size == 0:
             raise EmptyCohortError("the cohort has no patients; widen the filter")
-        return frame
+        columns = self.columns(cohort.lake_version)
+        parts = [columns.attributes(attributes), columns.scores(scores)]
+        if endpoint is not None:
+            parts.append(columns.endpoint(endpoint))
+        if grouping is not None and grouping.attribute is not None:
+            parts.append(
+                columns.attributes([grouping.attribute]).rename({grouping.attribute: "group"})
+            )
+        elif grouping is not None and grouping.score is not None:
+            parts.append(
+                columns.scores([grouping.score]).select(category(grouping.score).alias("group"))
+            )
+        if strata is not None:
+            parts.append(columns.attributes([strata]).rename({strata: "stratum"}))
+        return columns.frame(cohort.mask, *parts)
 
     # -- releases ----------------------------------------------------------------------------
 
@@ -236,6 +221,7 @@ class LakeGateway:
         compute: Callable[[], T],
         disclose: Callable[[T], T],
         site: str | None = None,
+        scores: Sequence[str] = (),
     ) -> Released[T]:
         digest = query_hash(request)
 
@@ -264,6 +250,7 @@ class LakeGateway:
             audit("error", type(error).__name__)
             raise
         audit("ok")
+        versions = sorted({score(s).version for s in scores} | required_scores_of(request))
         return Released(
             value=disclose(value),
             provenance=Provenance(
@@ -272,31 +259,50 @@ class LakeGateway:
                 model_version=MODEL_VERSION,
                 software_version=self._software_version,
                 min_cell_size=self.policy.min_cell_size,
+                score_versions=tuple((score(v).name, v) for v in versions),
             ),
+        )
+
+    def _aggregate(
+        self,
+        caller: Caller,
+        cohort: Cohort,
+        request: object,
+        compute: Callable[[], T],
+        *,
+        disclose: Callable[[T, DisclosurePolicy], T],
+        scores: Sequence[str] = (),
+    ) -> Released[T]:
+        return self._release(
+            caller,
+            action="aggregate",
+            lake_version=cohort.lake_version,
+            request=request,
+            compute=compute,
+            disclose=lambda value: disclose(value, self.policy),
+            scores=scores,
         )
 
     def cohort_size(self, caller: Caller, cohort: Cohort) -> Released[int | None]:
         """Number of patients in ``cohort``; withheld below the minimum cell size."""
-        return self._release(
+        return self._aggregate(
             caller,
-            action="aggregate",
-            lake_version=cohort.lake_version,
-            request=SizeRequest(cohort.filter),
-            compute=lambda: cohort.patient_ids.height,
-            disclose=self.policy.count,
+            cohort,
+            SizeRequest(cohort.filter),
+            lambda: cohort.size,
+            disclose=lambda n, policy: policy.count(n),
         )
 
     def breakdown(self, caller: Caller, cohort: Cohort, *, attribute: str) -> Released[Breakdown]:
         """Counts of ``cohort`` by the categorical ``attribute``."""
-        return self._release(
+        return self._aggregate(
             caller,
-            action="aggregate",
-            lake_version=cohort.lake_version,
-            request=BreakdownRequest(cohort.filter, attribute),
-            compute=lambda: summaries.breakdown(
-                self._attributes(cohort, [attribute]), attribute=attribute
+            cohort,
+            BreakdownRequest(cohort.filter, attribute),
+            lambda: summaries.breakdown(
+                self._frame(cohort, attributes=[attribute]), attribute=attribute
             ),
-            disclose=partial(disclose_breakdown, policy=self.policy),
+            disclose=disclose_breakdown,
         )
 
     def histogram(
@@ -310,89 +316,156 @@ class LakeGateway:
         upper: float | None,
     ) -> Released[Histogram]:
         """Equal-width histogram of the numeric ``attribute`` over ``cohort``."""
-        return self._release(
+        return self._aggregate(
             caller,
-            action="aggregate",
-            lake_version=cohort.lake_version,
-            request=HistogramRequest(cohort.filter, attribute, bins, lower, upper),
-            compute=lambda: summaries.histogram(
-                self._attributes(cohort, [attribute]),
+            cohort,
+            HistogramRequest(cohort.filter, attribute, bins, lower, upper),
+            lambda: summaries.histogram(
+                self._frame(cohort, attributes=[attribute]),
                 attribute=attribute,
                 bins=bins,
                 lower=lower,
                 upper=upper,
             ),
-            disclose=partial(disclose_histogram, policy=self.policy),
-        )
-
-    def survival(
-        self, caller: Caller, cohort: Cohort, *, request: SurvivalRequest
-    ) -> Released[SurvivalSummary]:
-        """Kaplan-Meier by group and the log-rank test over ``cohort``."""
-        return self._release(
-            caller,
-            action="aggregate",
-            lake_version=cohort.lake_version,
-            request=CohortSurvivalRequest(cohort.filter, request),
-            compute=lambda: survival_summary(
-                self.snapshot(cohort.lake_version), cohort.patient_ids, request
-            ),
-            disclose=partial(disclose_survival, policy=self.policy),
+            disclose=disclose_histogram,
         )
 
     def completeness(
         self, caller: Caller, cohort: Cohort, *, attributes: tuple[str, ...]
     ) -> Released[tuple[FieldCompleteness, ...]]:
         """Known / not tested / missing counts of ``attributes`` over ``cohort``."""
-        return self._release(
+        return self._aggregate(
             caller,
-            action="aggregate",
-            lake_version=cohort.lake_version,
-            request=CompletenessRequest(cohort.filter, attributes),
-            compute=lambda: summaries.completeness(
-                self._attributes(cohort, attributes), attributes=attributes
+            cohort,
+            CompletenessRequest(cohort.filter, attributes),
+            lambda: summaries.completeness(
+                self._frame(cohort, attributes=attributes), attributes=attributes
             ),
-            disclose=partial(disclose_completeness, policy=self.policy),
+            disclose=disclose_completeness,
+        )
+
+    def risk(
+        self, caller: Caller, cohort: Cohort, *, score_name: str
+    ) -> Released[RiskDistribution]:
+        """The distribution of a risk score over ``cohort``, with NOT_CLASSIFIABLE inputs."""
+        registered = score(score_name)
+        return self._aggregate(
+            caller,
+            cohort,
+            RiskRequest(cohort.filter, registered.version),
+            lambda: risk_distribution(
+                self._frame(cohort, scores=[registered.version]), risk_score=registered
+            ),
+            disclose=disclose_risk,
+            scores=[registered.version],
+        )
+
+    def reclassification(
+        self,
+        caller: Caller,
+        cohort: Cohort,
+        *,
+        before: str,
+        after: str,
+        not_classified: NotClassified,
+    ) -> Released[CrossTab]:
+        """Cross-tab of two risk scores over ``cohort`` and the share of patients that moved."""
+        first, second = score(before), score(after)
+        return self._aggregate(
+            caller,
+            cohort,
+            ReclassificationRequest(cohort.filter, first.version, second.version, not_classified),
+            lambda: cross_tab(
+                self._frame(cohort, scores=[first.version, second.version]),
+                before=first,
+                after=second,
+                not_classified=not_classified,
+            ),
+            disclose=disclose_cross_tab,
+            scores=[first.version, second.version],
+        )
+
+    def survival(
+        self, caller: Caller, cohort: Cohort, *, request: SurvivalRequest
+    ) -> Released[SurvivalSummary]:
+        """Kaplan-Meier by group and the log-rank tests over ``cohort``."""
+        grouping = request.grouping
+        return self._aggregate(
+            caller,
+            cohort,
+            CohortSurvivalRequest(cohort.filter, request),
+            lambda: survival_summary(
+                self._frame(
+                    cohort, endpoint=request.endpoint, grouping=grouping, strata=request.strata
+                ),
+                request,
+            ),
+            disclose=disclose_survival,
+            scores=[grouping.score] if grouping.score else [],
+        )
+
+    def incidence(
+        self, caller: Caller, cohort: Cohort, *, request: IncidenceRequest
+    ) -> Released[IncidenceSummary]:
+        """Cumulative incidence with competing risks by group, and Gray's test."""
+        grouping = request.grouping
+        return self._aggregate(
+            caller,
+            cohort,
+            CohortIncidenceRequest(cohort.filter, request),
+            lambda: incidence_summary(
+                self._frame(cohort, endpoint=request.endpoint, grouping=grouping), request
+            ),
+            disclose=disclose_incidence,
+            scores=[grouping.score] if grouping.score else [],
+        )
+
+    def cox(self, caller: Caller, cohort: Cohort, *, request: CoxRequest) -> Released[CoxSummary]:
+        """A Cox model of an endpoint on chosen covariates over ``cohort``."""
+        attributes = [*request.numeric, *request.categorical]
+        if request.strata is not None:
+            attributes.append(request.strata)
+        return self._aggregate(
+            caller,
+            cohort,
+            CohortCoxRequest(cohort.filter, request),
+            lambda: cox_summary(
+                self._frame(
+                    cohort, attributes=attributes, scores=request.scores, endpoint=request.endpoint
+                ),
+                request,
+            ),
+            disclose=disclose_model,
+            scores=request.scores,
+        )
+
+    def staging(
+        self, caller: Caller, cohort: Cohort, *, request: StagingRequest
+    ) -> Released[StagingSummary]:
+        """Staging systems (risk scores) compared by C-index, LR and AIC over ``cohort``."""
+        return self._aggregate(
+            caller,
+            cohort,
+            CohortStagingRequest(cohort.filter, request),
+            lambda: staging_summary(
+                self._frame(cohort, scores=request.scores, endpoint=request.endpoint), request
+            ),
+            disclose=disclose_staging,
+            scores=request.scores,
         )
 
 
-@dataclass(frozen=True, slots=True)
-class SizeRequest:
-    """Normalised request: the size of a cohort."""
-
-    cohort: CohortFilter
-
-
-@dataclass(frozen=True, slots=True)
-class BreakdownRequest:
-    """Normalised request: counts by a categorical attribute."""
-
-    cohort: CohortFilter
-    attribute: str
+def _mask(columns: CohortColumns, cohort_filter: CohortFilter) -> pl.Series:
+    parts = (
+        columns.ids(),
+        columns.attributes(sorted(required_columns(cohort_filter))),
+        columns.scores(sorted(required_scores(cohort_filter))),
+    )
+    frame = pl.concat([p for p in parts if p.width], how="horizontal")
+    return frame.with_columns(compile_filter(cohort_filter).alias("in_cohort"))["in_cohort"]
 
 
-@dataclass(frozen=True, slots=True)
-class HistogramRequest:
-    """Normalised request: histogram of a numeric attribute."""
-
-    cohort: CohortFilter
-    attribute: str
-    bins: int
-    lower: float | None
-    upper: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class CompletenessRequest:
-    """Normalised request: completeness of attributes."""
-
-    cohort: CohortFilter
-    attributes: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class CohortSurvivalRequest:
-    """Normalised request: Kaplan-Meier summaries of a cohort."""
-
-    cohort: CohortFilter
-    survival: SurvivalRequest
+def required_scores_of(request: object) -> set[str]:
+    """Score versions a request's cohort filter reads (for provenance)."""
+    cohort_filter = getattr(request, "cohort", None)
+    return set() if cohort_filter is None else set(required_scores(cohort_filter))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from graphql import GraphQLSyntaxError, parse, print_ast
 from lake.access import AuditRecord
-from lake.query import query_hash
+from lake.query_release import query_hash
 from strawberry.extensions import SchemaExtension
 
 from schema.context import Context

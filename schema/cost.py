@@ -20,7 +20,12 @@ FIELD_COSTS: Final[Mapping[tuple[str, str], int]] = {
     ("Cohort", "breakdown"): 2,
     ("Cohort", "histogram"): 2,
     ("Cohort", "completeness"): 2,
+    ("Cohort", "risk"): 3,
+    ("Cohort", "reclassification"): 4,
     ("Cohort", "survival"): 10,
+    ("Cohort", "cumulativeIncidence"): 10,
+    ("Cohort", "coxModel"): 10,
+    ("Cohort", "stagingComparison"): 15,
 }
 
 

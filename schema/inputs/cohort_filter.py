@@ -13,6 +13,7 @@ import strawberry
 from lake import cohort as lc
 
 from schema.errors import BadRequestError
+from schema.scores import score_version
 from schema.types.enums import (
     Agent,
     DataOrigin,
@@ -119,6 +120,20 @@ class ResponseRangeInput:
             raise BadRequestError("bestResponse: give atLeast, atMost or both")
 
 
+@strawberry.input(description="Patients in some categories of a registered risk score.")
+class RiskGroupInput:
+    score: str = strawberry.field(
+        description="Score name (e.g. riss) or version id (e.g. riss_palumbo2015)."
+    )
+    categories: list[str] = strawberry.field(
+        description="Accepted categories (the score's codes, NOT_CLASSIFIABLE, NOT_APPLICABLE)."
+    )
+
+    def to_filter(self) -> lc.RiskGroup:
+        """The lake filter (the score normalised to its version id)."""
+        return lc.RiskGroup(score=score_version(self.score), categories=tuple(self.categories))
+
+
 Column = Literal["disease", "sex", "data_origin", "site", "source_study", "study_arm"]
 
 
@@ -156,6 +171,9 @@ class CohortFilterInput:
     )
     best_response: ResponseRangeInput | None = strawberry.field(
         default=None, description="Best response range (myeloma, IMWG 2016)."
+    )
+    risk_groups: list[RiskGroupInput] | None = strawberry.field(
+        default=None, description="Risk-group conditions; each must hold."
     )
     had_events: list[EventType] | None = strawberry.field(
         default=None, description="Patients with at least one event of each of these types."
@@ -208,6 +226,7 @@ class CohortFilterInput:
                 )
             )
         parts.extend(lc.HadEvent(e.value) for e in self.had_events or [])
+        parts.extend(r.to_filter() for r in self.risk_groups or [])
         if self.all_of is not None:
             parts.append(lc.And(tuple(f.to_filter() for f in self.all_of)))
         if self.any_of is not None:

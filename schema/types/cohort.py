@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
-from lake.cohort_survival import SurvivalRequest
+from lake.cohort_endpoints import EndpointKey
+from lake.cohort_incidence import IncidenceRequest
+from lake.cohort_models import CoxRequest, StagingRequest
+from lake.cohort_survival import Grouping, SurvivalRequest
 from lake.query import Cohort as LakeCohort
 from strawberry.types import Info
 
@@ -12,9 +17,13 @@ from schema.dataloaders.cohorts import Key
 from schema.errors import BadRequestError
 from schema.fields import resolver
 from schema.lake_calls import call_lake
+from schema.scores import score_version
 from schema.types.enums import CategoricalAttribute, NumericAttribute
+from schema.types.models import CoxModel, CumulativeIncidence, StagingComparison
+from schema.types.risk import NotClassifiedPolicy, Reclassification, RiskDistribution
 from schema.types.summaries import Breakdown, Completeness, Count, Histogram
 from schema.types.survival import (
+    CompetingEndpoint,
     ConfType,
     KaplanMeierEndpoint,
     SurvivalSummary,
@@ -92,30 +101,174 @@ class Cohort:
         )
         return Completeness.of(released)
 
-    @resolver(description="Kaplan-Meier summaries by group with the log-rank test (cost 10).")
+    @resolver(description="Distribution of a registered risk score, with NOT_CLASSIFIABLE inputs.")
+    async def risk(
+        self,
+        info: Info[Context, None],
+        score: Annotated[str, strawberry.argument(description=SCORE)],
+    ) -> RiskDistribution:
+        version = score_version(score)
+        cohort = await self._resolve(info)
+        released = await call_lake(
+            info.context.gateway.risk, info.context.caller, cohort, score_name=version
+        )
+        return RiskDistribution.of(released)
+
+    @resolver(description="Cross-tab of two risk scores and the share of patients that moved.")
+    async def reclassification(
+        self,
+        info: Info[Context, None],
+        before: Annotated[str, strawberry.argument(description=SCORE)],
+        after: Annotated[str, strawberry.argument(description=SCORE)],
+        not_classified: NotClassifiedPolicy = NotClassifiedPolicy.EXCLUDE,
+    ) -> Reclassification:
+        first, second = score_version(before), score_version(after)
+        cohort = await self._resolve(info)
+        released = await call_lake(
+            info.context.gateway.reclassification,
+            info.context.caller,
+            cohort,
+            before=first,
+            after=second,
+            not_classified=not_classified.value,
+        )
+        return Reclassification.of(released)
+
+    @resolver(
+        description="Kaplan-Meier summaries by group with log-rank (plain, stratified, trend) "
+        "and median follow-up (cost 10)."
+    )
     async def survival(
         self,
         info: Info[Context, None],
         *,
         endpoint: KaplanMeierEndpoint,
         origin: TimeOrigin = TimeOrigin.DIAGNOSIS,
+        landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
         group_by: CategoricalAttribute | None = None,
+        group_by_score: Annotated[str | None, strawberry.argument(description=SCORE)] = None,
+        strata: Annotated[
+            CategoricalAttribute | None,
+            strawberry.argument(description="Stratify the log-rank test by this attribute."),
+        ] = None,
+        trend: Annotated[
+            bool, strawberry.argument(description="Also test for trend across ordered groups.")
+        ] = False,
         times: list[float] | None = None,
         time_unit: TimeUnit = TimeUnit.MONTHS,
         conf_type: ConfType = ConfType.LOG,
     ) -> SurvivalSummary:
-        if any(t < 0 for t in times or []) or len(times or []) > 50:
-            raise BadRequestError("survival.times: give at most 50 times, none negative")
         request = SurvivalRequest(
-            endpoint=endpoint.value,
-            origin=origin.value,
-            group_by=None if group_by is None else group_by.value,
-            times=tuple(sorted(times or [])),
+            endpoint=endpoint_key(endpoint.name, origin, landmark_days),
+            grouping=grouping(group_by, group_by_score),
+            times=checked_times(times),
             time_unit=time_unit.value,
             conf_type=conf_type.value,
+            strata=None if strata is None else strata.value,
+            trend=trend,
         )
         cohort = await self._resolve(info)
         released = await call_lake(
             info.context.gateway.survival, info.context.caller, cohort, request=request
         )
         return SurvivalSummary.of(released)
+
+    @resolver(description="Cumulative incidence with competing risks and Gray's test (cost 10).")
+    async def cumulative_incidence(
+        self,
+        info: Info[Context, None],
+        *,
+        endpoint: CompetingEndpoint,
+        origin: TimeOrigin = TimeOrigin.DIAGNOSIS,
+        landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
+        group_by: CategoricalAttribute | None = None,
+        group_by_score: Annotated[str | None, strawberry.argument(description=SCORE)] = None,
+        times: list[float] | None = None,
+        time_unit: TimeUnit = TimeUnit.MONTHS,
+    ) -> CumulativeIncidence:
+        request = IncidenceRequest(
+            endpoint=endpoint_key(endpoint.name, origin, landmark_days),
+            grouping=grouping(group_by, group_by_score),
+            times=checked_times(times),
+            time_unit=time_unit.value,
+        )
+        cohort = await self._resolve(info)
+        released = await call_lake(
+            info.context.gateway.incidence, info.context.caller, cohort, request=request
+        )
+        return CumulativeIncidence.of(released)
+
+    @resolver(description="A Cox model with the chosen covariates (complete cases, cost 10).")
+    async def cox_model(
+        self,
+        info: Info[Context, None],
+        *,
+        endpoint: KaplanMeierEndpoint,
+        origin: TimeOrigin = TimeOrigin.DIAGNOSIS,
+        landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
+        numeric: list[NumericAttribute] | None = None,
+        categorical: list[CategoricalAttribute] | None = None,
+        scores: Annotated[list[str] | None, strawberry.argument(description=SCORES)] = None,
+        strata: CategoricalAttribute | None = None,
+    ) -> CoxModel:
+        request = CoxRequest(
+            endpoint=endpoint_key(endpoint.name, origin, landmark_days),
+            numeric=tuple(a.value for a in numeric or []),
+            categorical=tuple(a.value for a in categorical or []),
+            scores=tuple(score_version(s) for s in scores or []),
+            strata=None if strata is None else strata.value,
+        )
+        cohort = await self._resolve(info)
+        released = await call_lake(
+            info.context.gateway.cox, info.context.caller, cohort, request=request
+        )
+        return CoxModel.of(released)
+
+    @resolver(description="Risk scores compared as staging systems: C-index, LR, AIC (cost 10).")
+    async def staging_comparison(
+        self,
+        info: Info[Context, None],
+        *,
+        scores: Annotated[list[str], strawberry.argument(description=SCORES)],
+        endpoint: KaplanMeierEndpoint = KaplanMeierEndpoint.OS,
+        origin: TimeOrigin = TimeOrigin.DIAGNOSIS,
+        landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
+    ) -> StagingComparison:
+        request = StagingRequest(
+            endpoint=endpoint_key(endpoint.name, origin, landmark_days),
+            scores=tuple(score_version(s) for s in scores),
+        )
+        cohort = await self._resolve(info)
+        released = await call_lake(
+            info.context.gateway.staging, info.context.caller, cohort, request=request
+        )
+        return StagingComparison.of(released)
+
+
+SCORE = "A registered risk score: name (e.g. riss) or version id (e.g. riss_palumbo2015)."
+SCORES = "Registered risk scores (names or version ids)."
+LANDMARK = "Landmark: start the clock this many days after the origin (patients at risk then)."
+
+
+def endpoint_key(endpoint: str, origin: TimeOrigin, landmark_days: int) -> EndpointKey:
+    """The lake's endpoint key; a negative landmark is a bad request."""
+    if landmark_days < 0:
+        raise BadRequestError(f"landmarkDays must be 0 or more (got {landmark_days})")
+    return EndpointKey(endpoint=endpoint, origin=origin.value, landmark_days=landmark_days)  # type: ignore[arg-type]
+
+
+def grouping(attribute: CategoricalAttribute | None, score: str | None) -> Grouping:
+    """Group by an attribute or a score, not both."""
+    if attribute is not None and score is not None:
+        raise BadRequestError("give groupBy or groupByScore, not both")
+    return Grouping(
+        attribute=None if attribute is None else attribute.value,
+        score=None if score is None else score_version(score),
+    )
+
+
+def checked_times(times: list[float] | None) -> tuple[float, ...]:
+    """Requested times, sorted; at most 50, none negative."""
+    if any(t < 0 for t in times or []) or len(times or []) > 50:
+        raise BadRequestError("times: give at most 50 times, none negative")
+    return tuple(sorted(times or []))

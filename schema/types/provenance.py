@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import strawberry
-from lake import query
+from lake import query_release as query
 
 
 @strawberry.type(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from lake import cohort_summary as cs
-from lake.query import Released
+from lake.query_release import Released
 
 from schema.types.provenance import Provenance
 

@@ -6,7 +6,7 @@ from enum import Enum
 
 import strawberry
 from lake import cohort_survival as cs
-from lake.query import Released
+from lake.query_release import Released
 from lake.survival import QuantileEstimate, StatisticalResult
 
 from schema.types.provenance import Provenance
@@ -18,6 +18,23 @@ class KaplanMeierEndpoint(Enum):
     PFS = "PFS"
     EFS = "EFS"
     GRFS = "GRFS"
+    MRFS = strawberry.enum_value(
+        "MRFS", description="Molecular relapse-free survival after TKI stop (death = event)."
+    )
+    MRECTFS = strawberry.enum_value(
+        "MRECTFS", description="Molecular recurrence / TKI-free survival (death = event)."
+    )
+
+
+@strawberry.enum(description="Endpoints with a competing event (cumulative incidence).")
+class CompetingEndpoint(Enum):
+    NRM = strawberry.enum_value("NRM", description="Non-relapse mortality; relapse competes.")
+    RELAPSE = strawberry.enum_value("RELAPSE", description="Relapse incidence; death competes.")
+    AGVHD = strawberry.enum_value("AGVHD", description="Acute GVHD II-IV; death competes.")
+    CGVHD = strawberry.enum_value("CGVHD", description="Chronic GVHD; death competes.")
+    MRFS_DEATH_COMPETING = strawberry.enum_value(
+        "MRFS_DEATH_COMPETING", description="Loss of MMR after TKI stop; death competes."
+    )
 
 
 @strawberry.enum(description="Time zero of the endpoint.")
@@ -69,12 +86,15 @@ class SurvivalGroup:
     n: int | None = strawberry.field(description="Patients (null when below the cell size).")
     events: int | None = strawberry.field(description="Events (null when withheld).")
     median: Quantile | None = strawberry.field(description="Median with confidence interval.")
+    median_follow_up: Quantile | None = strawberry.field(
+        description="Median follow-up by the reverse Kaplan-Meier method (Schemper & Smith 1996)."
+    )
     at_times: list[SurvivalPoint] = strawberry.field(description="Survival at requested times.")
 
 
 @strawberry.type(description="A chi-square test across groups.")
 class ChiSquareTest:
-    test_name: str = strawberry.field(description="Which test (log-rank).")
+    test_name: str = strawberry.field(description="Which test (log-rank, Gray, ...).")
     statistic: float | None = strawberry.field(description="Chi-square statistic.")
     df: int = strawberry.field(description="Degrees of freedom.")
     p_value: float | None = strawberry.field(description="p-value.")
@@ -97,8 +117,16 @@ class SurvivalSummary:
     endpoint: str = strawberry.field(description="Endpoint name.")
     origin: str = strawberry.field(description="Time origin.")
     time_unit: TimeUnit = strawberry.field(description="Unit of every time.")
+    excluded: int = strawberry.field(
+        description="Cohort patients without the endpoint (no origin event, or ended before it)."
+    )
     groups: list[SurvivalGroup] = strawberry.field(description="One summary per group.")
-    logrank: ChiSquareTest | None = strawberry.field(description="Log-rank test (2+ groups).")
+    logrank: ChiSquareTest | None = strawberry.field(
+        description="Log-rank test across groups (2+ groups), stratified when strata are given."
+    )
+    trend: ChiSquareTest | None = strawberry.field(
+        description="Log-rank test for trend across the ordered groups (when asked)."
+    )
     provenance: Provenance = strawberry.field(description="Where the numbers come from.")
 
     @classmethod
@@ -109,12 +137,16 @@ class SurvivalSummary:
             endpoint=value.endpoint,
             origin=value.origin,
             time_unit=TimeUnit(value.time_unit),
+            excluded=value.n_excluded,
             groups=[
                 SurvivalGroup(
                     group=g.group,
                     n=g.n,
                     events=g.events,
                     median=None if g.median is None else Quantile.of(g.median),
+                    median_follow_up=None
+                    if g.median_follow_up is None
+                    else Quantile.of(g.median_follow_up),
                     at_times=[
                         SurvivalPoint(
                             time=p.time,
@@ -130,5 +162,6 @@ class SurvivalSummary:
                 for g in value.groups
             ],
             logrank=None if value.logrank is None else ChiSquareTest.of(value.logrank),
+            trend=None if value.trend is None else ChiSquareTest.of(value.trend),
             provenance=Provenance.of(released.provenance),
         )

@@ -1,0 +1,107 @@
+"""Patient-aligned columns of one lake version, computed once and reused by every cohort.
+
+A lake version never changes, so every per-patient column derived from it (an attribute, a risk
+score, an endpoint's time and status) can be computed once for *all* patients and kept. All
+columns are aligned to one patient order (the ``patients`` table as read), so a cohort is just a
+boolean mask over that order: selecting it, or combining it with any column, needs no join.
+
+This is what makes an uncached cohort + survival query cheap: the whole-lake scans, joins and
+endpoint derivation run on first use of a column; later cohorts filter in-memory columns.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+
+import polars as pl
+
+from lake.cohort_endpoints import EndpointKey, endpoint_frame
+from lake.cohort_frame import TableSource, attribute_frame
+from lake.cohort_risk import scored_frame
+
+logger = logging.getLogger(__name__)
+_ROW = "__row"
+
+
+class CohortColumns:
+    """The column cache of one lake version (thread-safe; builds hold one lock).
+
+    Parameters
+    ----------
+    source
+        The lake snapshot (:func:`lake.storage.open_lake`).
+    """
+
+    def __init__(self, source: TableSource) -> None:
+        self.source = source
+        self._lock = threading.RLock()
+        self._ids: pl.DataFrame | None = None
+        self._columns: dict[str, pl.Series] = {}
+
+    @property
+    def version(self) -> int:
+        """The lake version the columns come from."""
+        return self.source.version
+
+    def ids(self) -> pl.DataFrame:
+        """``patient_id`` and its row number, in the order every column follows."""
+        with self._lock:
+            if self._ids is None:
+                self._ids = (
+                    self.source.scan("patients").select("patient_id").collect().with_row_index(_ROW)
+                )
+            return self._ids
+
+    def _aligned(self, frame: pl.LazyFrame, names: Iterable[str]) -> dict[str, pl.Series]:
+        ordered = (
+            self.ids()
+            .lazy()
+            .join(frame, on="patient_id", how="left")
+            .sort(_ROW)
+            .select(*names)
+            .collect()
+        )
+        return {s.name: s for s in ordered.iter_columns()}
+
+    def _ensure(
+        self, keys: list[str], build: Callable[[list[str]], dict[str, pl.Series]]
+    ) -> pl.DataFrame:
+        with self._lock:
+            missing = [k for k in dict.fromkeys(keys) if k not in self._columns]
+            if missing:
+                logger.debug("lake version %d: computing %s", self.version, missing)
+                self._columns.update(build(missing))
+            return pl.DataFrame([self._columns[k] for k in keys])
+
+    def attributes(self, columns: Iterable[str]) -> pl.DataFrame:
+        """The attribute ``columns`` of every patient (see :mod:`lake.cohort_frame`)."""
+        return self._ensure(
+            list(columns),
+            lambda missing: self._aligned(attribute_frame(self.source, missing), missing),
+        )
+
+    def scores(self, versions: Iterable[str]) -> pl.DataFrame:
+        """One struct column per risk score version (``category``, ``missing_inputs``)."""
+        return self._ensure(
+            list(versions),
+            lambda missing: self._aligned(scored_frame(self.source, (), missing), missing),
+        )
+
+    def endpoint(self, key: EndpointKey) -> pl.DataFrame:
+        """``time_days`` and ``status`` of every patient; null where the patient is excluded."""
+        prefix = f"{key.endpoint}|{key.origin}|{key.landmark_days}|"
+        names = [prefix + "time_days", prefix + "status"]
+
+        def build(_: list[str]) -> dict[str, pl.Series]:
+            frame = endpoint_frame(self.source, key).lazy()
+            renamed = frame.rename({"time_days": names[0], "status": names[1]})
+            return self._aligned(renamed, names)
+
+        return self._ensure(names, build).rename({names[0]: "time_days", names[1]: "status"})
+
+    def frame(self, mask: pl.Series, *parts: pl.DataFrame) -> pl.DataFrame:
+        """The aligned ``parts`` side by side, restricted to the patients where ``mask`` holds."""
+        columns = [self.ids().select("patient_id"), *(p for p in parts if p.width)]
+        return pl.concat(columns, how="horizontal").filter(mask)

@@ -1,0 +1,121 @@
+"""The endpoint catalogue the API offers, and whole-lake endpoint derivation.
+
+Each name maps to a definition of :mod:`lake.endpoints.definitions` (the rules and citations
+live there). :func:`endpoint_frame` derives an endpoint for *every* patient of a lake version at
+once: a patient's time and status depend only on that patient's own dated records, so the
+result is computed once per (lake version, endpoint, origin) and any cohort is a subset of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Final, Literal
+
+import polars as pl
+
+from lake.cohort_frame import TableSource, scan_or_empty
+from lake.endpoints import (
+    EndpointDefinition,
+    Origin,
+    acute_gvhd,
+    chronic_gvhd,
+    derive_endpoint,
+    event_free_survival,
+    gvhd_relapse_free_survival,
+    molecular_recurrence_tki_free_survival,
+    molecular_relapse_free_survival,
+    non_relapse_mortality,
+    overall_survival,
+    progression_free_survival,
+    relapse_incidence,
+)
+from lake.endpoints.origins import OriginKind
+from lake.errors import AnalysisError
+
+EndpointName = Literal[
+    "OS",
+    "PFS",
+    "EFS",
+    "GRFS",
+    "MRFS",
+    "MRECTFS",
+    "NRM",
+    "RELAPSE",
+    "AGVHD",
+    "CGVHD",
+    "MRFS_DEATH_COMPETING",
+]
+#: Each endpoint offered by the API, with its definition (see lake/endpoints/definitions.py).
+CATALOGUE: Final[dict[EndpointName, Callable[[], EndpointDefinition]]] = {
+    "OS": overall_survival,
+    "PFS": progression_free_survival,
+    "EFS": event_free_survival,
+    "GRFS": gvhd_relapse_free_survival,
+    "MRFS": partial(molecular_relapse_free_survival, death="event"),
+    "MRECTFS": partial(molecular_recurrence_tki_free_survival, death="event"),
+    "NRM": non_relapse_mortality,
+    "RELAPSE": relapse_incidence,
+    "AGVHD": acute_gvhd,
+    "CGVHD": chronic_gvhd,
+    "MRFS_DEATH_COMPETING": partial(molecular_relapse_free_survival, death="competing"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointKey:
+    """An endpoint measured from an origin (``landmark_days`` > 0: a landmark analysis)."""
+
+    endpoint: EndpointName
+    origin: OriginKind
+    landmark_days: int = 0
+
+    def __post_init__(self) -> None:
+        if self.endpoint not in CATALOGUE:
+            raise AnalysisError(
+                f"endpoint {self.endpoint!r} unknown; valid: {', '.join(CATALOGUE)}"
+            )
+        if self.origin == "treatment_line":
+            raise AnalysisError("a treatment-line origin needs a line number; not offered here")
+        self.as_origin()  # validates landmark_days
+
+    def definition(self) -> EndpointDefinition:
+        """The endpoint's definition."""
+        return CATALOGUE[self.endpoint]()
+
+    def as_origin(self) -> Origin:
+        """The time origin of :mod:`lake.endpoints`."""
+        return Origin(kind=self.origin, landmark_days=self.landmark_days)
+
+    @property
+    def competing(self) -> bool:
+        """Whether the endpoint has a competing event (cumulative incidence, status 0/1/2)."""
+        return self.definition().competing is not None
+
+
+def describe(name: EndpointName) -> EndpointDefinition:
+    """The definition behind an endpoint name (for the API's endpoint listing)."""
+    return CATALOGUE[name]()
+
+
+def endpoint_frame(source: TableSource, key: EndpointKey) -> pl.DataFrame:
+    """``patient_id, time_days, status`` of every patient of the lake version with the origin.
+
+    Raises
+    ------
+    EmptyCohortError
+        No patient of the lake version has the origin event (or all are excluded).
+    """
+    definition = key.definition()
+    molecular = definition.follow_up == "last_sample"
+    result = derive_endpoint(
+        definition,
+        key.as_origin(),
+        events=scan_or_empty(source, "events"),
+        patients=scan_or_empty(source, "patients"),
+        treatment_lines=scan_or_empty(source, "treatment_lines"),
+        transplants=scan_or_empty(source, "transplants"),
+        bcr_abl1=scan_or_empty(source, "bcr_abl1") if molecular else None,
+    )
+    return result.frame

@@ -1,0 +1,160 @@
+"""Regression over a cohort: Cox models with chosen covariates, and staging-system comparison.
+
+Glue only: :class:`lake.survival.CoxPHFitter` (R ``coxph``, Efron ties) and
+:func:`lake.survival.compare_staging_systems` (C-index with IJ CI, LR chi-square, AIC on the
+complete-case set). This module builds the design: numeric attributes enter as they are,
+categorical attributes and risk-score categories as indicator columns against the first sorted
+level (an R ``factor``). Only complete cases are used; how many were dropped is reported.
+Risk-score non-results (NOT_CLASSIFIABLE, NOT_APPLICABLE) count as missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from lake.cohort_endpoints import EndpointKey
+from lake.cohort_risk import NON_RESULTS
+from lake.errors import AnalysisError, EmptyCohortError
+from lake.survival import (
+    CoxCoefficient,
+    CoxPHFitter,
+    StatisticalResult,
+    SystemComparison,
+    compare_staging_systems,
+)
+from lake.survival.concordance import ConcordanceResult
+
+
+@dataclass(frozen=True, slots=True)
+class CoxRequest:
+    """Normalised request: a Cox model of an endpoint on attributes and risk scores."""
+
+    endpoint: EndpointKey
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...]
+    scores: tuple[str, ...]
+    strata: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CoxSummary:
+    """A fitted Cox model: coefficients, global tests and concordance."""
+
+    endpoint: str
+    origin: str
+    n: int
+    n_events: int
+    n_dropped: int
+    coefficients: tuple[CoxCoefficient, ...]
+    likelihood_ratio: StatisticalResult
+    wald: StatisticalResult
+    score: StatisticalResult
+    concordance: ConcordanceResult | None
+    aic: float
+
+
+@dataclass(frozen=True, slots=True)
+class StagingRequest:
+    """Normalised request: compare risk scores as staging systems for one endpoint."""
+
+    endpoint: EndpointKey
+    scores: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StagingSummary:
+    """The systems side by side on the shared complete-case set."""
+
+    endpoint: str
+    origin: str
+    systems: tuple[SystemComparison, ...]
+    n_dropped: int
+
+
+def _categories(frame: pl.DataFrame, column: str, *, score: bool) -> pl.Expr:
+    values = pl.col(column)
+    if score:
+        text = values.struct.field("category").cast(pl.String)
+        return pl.when(text.is_in(NON_RESULTS)).then(None).otherwise(text).alias(column)
+    return values.cast(pl.String).alias(column)
+
+
+def _survival_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    rows = frame.filter(pl.col("time_days").is_not_null())
+    if rows.height == 0:
+        raise EmptyCohortError("no patient of the cohort has this endpoint from this origin")
+    if rows.get_column("status").max() == 2:
+        raise AnalysisError("a Cox model of a competing-risk endpoint is not offered; use OS/PFS")
+    return rows
+
+
+def cox_summary(frame: pl.DataFrame, request: CoxRequest) -> CoxSummary:
+    """Fit the Cox model of ``request`` on the cohort ``frame`` (complete cases)."""
+    if not (request.numeric or request.categorical or request.scores):
+        raise AnalysisError("cox model: give at least one covariate")
+    rows = _survival_rows(frame)
+    factors = [
+        *(_categories(rows, c, score=False) for c in request.categorical),
+        *(_categories(rows, s, score=True) for s in request.scores),
+    ]
+    factor_names = [*request.categorical, *request.scores]
+    strata = [] if request.strata is None else [pl.col(request.strata).cast(pl.String)]
+    data = rows.select("time_days", "status", *request.numeric, *factors, *strata).drop_nulls()
+    if data.height == 0:
+        raise EmptyCohortError("no patient has every covariate of the model; drop one")
+    indicators = []
+    for name in factor_names:
+        levels = sorted(data.get_column(name).unique().to_list())
+        if len(levels) < 2:
+            raise AnalysisError(
+                f"covariate {name} has a single level {levels} on the complete cases"
+            )
+        indicators += [
+            (pl.col(name) == lv).cast(pl.Float64).alias(f"{name}={lv}") for lv in levels[1:]
+        ]
+    design = data.select(
+        "time_days",
+        "status",
+        *(pl.col(c).cast(pl.Float64) for c in request.numeric),
+        *indicators,
+        *strata,
+    )
+    fit = CoxPHFitter().fit(
+        design, duration_col="time_days", event_col="status", strata_col=request.strata
+    )
+    key = request.endpoint
+    return CoxSummary(
+        endpoint=key.definition().name,
+        origin=key.as_origin().label,
+        n=fit.n_,
+        n_events=fit.n_events_,
+        n_dropped=rows.height - data.height,
+        coefficients=fit.coefficients_,
+        likelihood_ratio=fit.likelihood_ratio_test_,
+        wald=fit.wald_test_,
+        score=fit.score_test_,
+        concordance=fit.concordance_,
+        aic=fit.aic_,
+    )
+
+
+def staging_summary(frame: pl.DataFrame, request: StagingRequest) -> StagingSummary:
+    """Compare the scores of ``request`` (columns of ``frame``) on complete cases."""
+    if len(request.scores) < 2:
+        raise AnalysisError("staging comparison: give at least two scores")
+    rows = _survival_rows(frame)
+    data = rows.select(
+        "time_days", "status", *(_categories(rows, s, score=True) for s in request.scores)
+    )
+    systems, dropped = compare_staging_systems(
+        data, duration_col="time_days", event_col="status", systems=request.scores
+    )
+    key = request.endpoint
+    return StagingSummary(
+        endpoint=key.definition().name,
+        origin=key.as_origin().label,
+        systems=systems,
+        n_dropped=dropped + frame.height - rows.height,
+    )

@@ -1,0 +1,92 @@
+"""What a release carries (provenance), how requests are hashed, and the result cache.
+
+Split from :mod:`lake.query` (the boundary itself) so the boundary module reads as its rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+def canonical_json(value: object) -> str:
+    """A stable JSON text of ``value`` (dataclasses tagged with their type, keys sorted).
+
+    Examples
+    --------
+    >>> canonical_json({"b": (1, 2), "a": dt.date(2024, 1, 2)})
+    '{"a":"2024-01-02","b":[1,2]}'
+    """
+
+    def plain(v: object) -> object:
+        if is_dataclass(v) and not isinstance(v, type):
+            return {"type": type(v).__name__} | {
+                f.name: plain(getattr(v, f.name)) for f in fields(v) if f.compare
+            }
+        if isinstance(v, tuple | list):
+            return [plain(x) for x in v]
+        if isinstance(v, dict):
+            return {str(k): plain(x) for k, x in v.items()}
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        return v
+
+    return json.dumps(plain(value), sort_keys=True, separators=(",", ":"))
+
+
+def query_hash(value: object) -> str:
+    """SHA-256 (hex) of :func:`canonical_json` of ``value``."""
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a released result comes from; the same provenance gives the same numbers."""
+
+    lake_version: int
+    query_hash: str
+    model_version: str
+    software_version: str
+    min_cell_size: int
+    score_versions: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Released(Generic[T]):
+    """A result that passed the boundary: disclosure applied, audited, with provenance."""
+
+    value: T
+    provenance: Provenance
+
+
+class LRUCache:
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._items: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return self._items[key]  # type: ignore[return-value]  # stored by this key
+            self.misses += 1
+        value = compute()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._capacity:
+                self._items.popitem(last=False)
+        return value

@@ -1,0 +1,203 @@
+"""Cumulative incidence, Cox models and staging comparisons as GraphQL types."""
+
+from __future__ import annotations
+
+import strawberry
+from lake import cohort_incidence as ci
+from lake import cohort_models as cm
+from lake.query_release import Released
+from lake.survival import ConcordanceResult
+
+from schema.types.provenance import Provenance
+from schema.types.survival import ChiSquareTest, TimeUnit
+
+
+@strawberry.type(description="F(t) of one cause at one requested time (95 % log(-log) limits).")
+class IncidencePoint:
+    time: float = strawberry.field(description="The time, in the requested unit.")
+    estimate: float | None = strawberry.field(description="Cumulative incidence F(t).")
+    lower: float | None = strawberry.field(description="Lower confidence limit.")
+    upper: float | None = strawberry.field(description="Upper confidence limit.")
+
+
+@strawberry.type(description="One cause's cumulative incidence in one group.")
+class CauseIncidence:
+    cause: str = strawberry.field(description="event (of interest) or competing.")
+    events: int | None = strawberry.field(description="Events of this cause (null: withheld).")
+    at_times: list[IncidencePoint] = strawberry.field(description="F(t) at requested times.")
+
+
+@strawberry.type(description="Cumulative incidence of each cause in one group.")
+class IncidenceGroup:
+    group: str | None = strawberry.field(description="Group value (null: missing or no grouping).")
+    n: int | None = strawberry.field(description="Patients (null when below the cell size).")
+    causes: list[CauseIncidence] = strawberry.field(description="The event and competing cause.")
+
+
+@strawberry.type(description="Gray's test comparing one cause's incidence across groups.")
+class CauseTest:
+    cause: str = strawberry.field(description="event or competing.")
+    test: ChiSquareTest = strawberry.field(description="Gray's K-sample test.")
+
+
+@strawberry.type(description="Cumulative incidence with competing risks (Aalen-Johansen, cmprsk).")
+class CumulativeIncidence:
+    endpoint: str = strawberry.field(description="Endpoint name.")
+    origin: str = strawberry.field(description="Time origin (with landmark, if any).")
+    time_unit: TimeUnit = strawberry.field(description="Unit of every time.")
+    excluded: int = strawberry.field(description="Cohort patients without the endpoint.")
+    groups: list[IncidenceGroup] = strawberry.field(description="One entry per group.")
+    gray_tests: list[CauseTest] = strawberry.field(description="Gray's test per cause (2+ groups).")
+    provenance: Provenance = strawberry.field(description="Where the numbers come from.")
+
+    @classmethod
+    def of(cls, released: Released[ci.IncidenceSummary]) -> CumulativeIncidence:
+        """The GraphQL view of a released incidence summary."""
+        value = released.value
+        return cls(
+            endpoint=value.endpoint,
+            origin=value.origin,
+            time_unit=TimeUnit(value.time_unit),
+            excluded=value.n_excluded,
+            groups=[
+                IncidenceGroup(
+                    group=g.group,
+                    n=g.n,
+                    causes=[
+                        CauseIncidence(
+                            cause=c.cause,
+                            events=c.events,
+                            at_times=[
+                                IncidencePoint(
+                                    time=p.time, estimate=p.estimate, lower=p.lower, upper=p.upper
+                                )
+                                for p in c.at_times
+                            ],
+                        )
+                        for c in g.causes
+                    ],
+                )
+                for g in value.groups
+            ],
+            gray_tests=[CauseTest(cause=c, test=ChiSquareTest.of(t)) for c, t in value.gray_tests],
+            provenance=Provenance.of(released.provenance),
+        )
+
+
+@strawberry.type(description="Harrell's C with its infinitesimal-jackknife 95 % interval.")
+class Concordance:
+    c_index: float | None = strawberry.field(description="Harrell's C.")
+    std_err: float | None = strawberry.field(description="Standard error (R concordance()).")
+    lower: float | None = strawberry.field(description="Lower 95 % limit.")
+    upper: float | None = strawberry.field(description="Upper 95 % limit.")
+
+    @classmethod
+    def of(cls, c: ConcordanceResult) -> Concordance:
+        """The GraphQL view of a concordance result."""
+        return cls(c_index=c.c_index, std_err=c.std_err, lower=c.lower, upper=c.upper)
+
+
+@strawberry.type(description="One covariate of a Cox model.")
+class CoxCoefficient:
+    name: str = strawberry.field(description="Covariate (indicators read attribute=level).")
+    coef: float = strawberry.field(description="Log hazard ratio.")
+    hazard_ratio: float = strawberry.field(description="exp(coef).")
+    se: float = strawberry.field(description="Standard error of coef.")
+    p_value: float = strawberry.field(description="Wald p-value.")
+    lower: float = strawberry.field(description="Lower 95 % limit of the hazard ratio.")
+    upper: float = strawberry.field(description="Upper 95 % limit of the hazard ratio.")
+
+
+@strawberry.type(description="A Cox proportional-hazards model (Efron ties, R coxph).")
+class CoxModel:
+    endpoint: str = strawberry.field(description="Endpoint name.")
+    origin: str = strawberry.field(description="Time origin.")
+    n: int = strawberry.field(description="Patients with every covariate (complete cases).")
+    events: int = strawberry.field(description="Events among them.")
+    dropped: int = strawberry.field(description="Patients dropped for a missing covariate.")
+    coefficients: list[CoxCoefficient] = strawberry.field(description="One per model column.")
+    likelihood_ratio: ChiSquareTest = strawberry.field(description="Likelihood-ratio test.")
+    wald: ChiSquareTest = strawberry.field(description="Wald test.")
+    score: ChiSquareTest = strawberry.field(description="Score (log-rank) test.")
+    concordance: Concordance | None = strawberry.field(description="Harrell's C.")
+    aic: float = strawberry.field(description="AIC = -2 log L + 2k.")
+    provenance: Provenance = strawberry.field(description="Where the numbers come from.")
+
+    @classmethod
+    def of(cls, released: Released[cm.CoxSummary]) -> CoxModel:
+        """The GraphQL view of a released Cox model."""
+        v = released.value
+        return cls(
+            endpoint=v.endpoint,
+            origin=v.origin,
+            n=v.n,
+            events=v.n_events,
+            dropped=v.n_dropped,
+            coefficients=[
+                CoxCoefficient(
+                    name=c.name,
+                    coef=c.coef,
+                    hazard_ratio=c.hazard_ratio,
+                    se=c.se,
+                    p_value=c.p_value,
+                    lower=c.lower,
+                    upper=c.upper,
+                )
+                for c in v.coefficients
+            ],
+            likelihood_ratio=ChiSquareTest.of(v.likelihood_ratio),
+            wald=ChiSquareTest.of(v.wald),
+            score=ChiSquareTest.of(v.score),
+            concordance=None if v.concordance is None else Concordance.of(v.concordance),
+            aic=v.aic,
+            provenance=Provenance.of(released.provenance),
+        )
+
+
+@strawberry.type(description="One staging system's discrimination and fit.")
+class StagingSystem:
+    system: str = strawberry.field(description="Score version id.")
+    stages: list[str] = strawberry.field(description="Its stages (first = reference).")
+    concordance: Concordance = strawberry.field(description="Harrell's C of the Cox model.")
+    lr_statistic: float = strawberry.field(description="Likelihood-ratio chi-square vs null.")
+    lr_df: int = strawberry.field(description="Degrees of freedom of the LR test.")
+    lr_p_value: float = strawberry.field(description="p-value of the LR test.")
+    aic: float = strawberry.field(description="AIC (lower is better).")
+    n: int = strawberry.field(description="Patients (shared complete-case set).")
+    events: int = strawberry.field(description="Events among them.")
+
+
+@strawberry.type(description="Staging systems side by side on the patients staged by all.")
+class StagingComparison:
+    endpoint: str = strawberry.field(description="Endpoint name.")
+    origin: str = strawberry.field(description="Time origin.")
+    systems: list[StagingSystem] = strawberry.field(description="One row per system.")
+    dropped: int = strawberry.field(
+        description="Cohort patients not staged by every system or without the endpoint."
+    )
+    provenance: Provenance = strawberry.field(description="Where the numbers come from.")
+
+    @classmethod
+    def of(cls, released: Released[cm.StagingSummary]) -> StagingComparison:
+        """The GraphQL view of a released comparison."""
+        v = released.value
+        return cls(
+            endpoint=v.endpoint,
+            origin=v.origin,
+            systems=[
+                StagingSystem(
+                    system=s.system,
+                    stages=list(s.stages),
+                    concordance=Concordance.of(s.concordance),
+                    lr_statistic=s.lr_statistic,
+                    lr_df=s.lr_df,
+                    lr_p_value=s.lr_p_value,
+                    aic=s.aic,
+                    n=s.n,
+                    events=s.n_events,
+                )
+                for s in v.systems
+            ],
+            dropped=v.n_dropped,
+            provenance=Provenance.of(released.provenance),
+        )
