@@ -162,3 +162,58 @@ def test_lifelines_agrees_on_curve_but_not_median_rule() -> None:
     )
     assert theirs.median_survival_time_ == 5.0
     assert ours.median_.estimate == 5.5
+
+
+def test_step_function_frame_uses_nulls_for_undefined_limits() -> None:
+    """One death at t=4 of one patient: S = 0, se Inf and log band NA in R -> null here."""
+    frame = KaplanMeierFitter().fit([4.0, 6.0], [0, 1]).step_function()
+    assert frame.columns == [
+        "time",
+        "n_risk",
+        "n_event",
+        "n_censor",
+        "survival",
+        "std_err",
+        "lower",
+        "upper",
+    ]
+    assert frame.row(1) == (6.0, 1.0, 1.0, 0.0, 0.0, None, None, None)
+    assert frame.row(0)[4:] == (1.0, 0.0, 1.0, 1.0)
+
+
+@pytest.mark.parametrize("case", ["all_censored", "all_tied"])
+def test_degenerate_survfit_golden(
+    case: str,
+    golden: Callable[..., Any],
+    golden_input: Callable[..., Any],
+    r_array: Callable[..., Any],
+) -> None:
+    """R: survfit(Surv(time, status) ~ 1); quantile(); summary(times = c(2, 5)) on edge cases.
+
+    all_censored: S stays 1, every quantile NA. all_tied: six deaths at t=5, S = 0, se Inf,
+    band NA, median 5 with both limits NA.
+    """
+    r = golden("km", f"{case}/log")
+    d = golden_input(case)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurvivalWarning)
+        kmf = KaplanMeierFitter().fit(d["time"], d["status"])
+    np.testing.assert_allclose(kmf.survival_, r_array(r["surv"]), rtol=1e-12)
+    np.testing.assert_allclose(kmf.lower_, r_array(r["lower"]), rtol=1e-12)
+    for p, est, lo, hi in zip(
+        (0.25, 0.5, 0.75),
+        r_array(r["quantile"]),
+        r_array(r["quantile_lower"]),
+        r_array(r["quantile_upper"]),
+        strict=True,
+    ):
+        q = kmf.quantile(p)
+        assert q.estimate == (None if np.isnan(est) else est)
+        assert q.lower == (None if np.isnan(lo) else lo)
+        assert q.upper == (None if np.isnan(hi) else hi)
+    at = kmf.survival_at([2, 5])
+    assert [a.survival for a in at] == r_array(r["at"]["surv"]).tolist()
+    assert [a.std_err for a in at] == [
+        None if np.isnan(v) else v for v in r_array(r["at"]["std_err"])
+    ]
+    assert [a.n_at_risk for a in at] == r_array(r["at"]["n_risk"]).astype(int).tolist()

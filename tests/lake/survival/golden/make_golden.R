@@ -39,6 +39,9 @@ for (case in c("d1", "e3", "mm_os")) {
     km[[paste(case, conf, sep = "/")]] <- km_case(d, conf, times)
   }
 }
+for (case in c("all_censored", "all_tied")) {
+  km[[paste0(case, "/log")]] <- km_case(inp(case), "log", c(2, 5))
+}
 d <- inp("mm_os")
 rev <- survfit(Surv(time, 1 - status) ~ 1, data = d)
 km[["mm_os/reverse"]] <- list(median = unname(quantile(rev, 0.5)$quantile),
