@@ -217,12 +217,24 @@ class CoxPHFitter:
         p = beta.size
         variance = np.asarray(np.linalg.inv(info), dtype=np.float64)
         se = np.sqrt(np.diag(variance))
-        z = norm.ppf(1 - self.alpha / 2)
+        z = float(norm.ppf(1 - self.alpha / 2))
         self.params_ = beta
         self.variance_matrix_ = variance
         self.standard_errors_ = se
         self.log_likelihood_ = loglik
-        self.coefficients_ = tuple(
+        with np.errstate(over="ignore"):  # a diverging coefficient gives an infinite limit, as R
+            self.coefficients_ = self._coefficients(beta, se, z)
+        self.wald_test_ = _chi2_result("Wald", float(beta @ info @ beta), p)
+        self.likelihood_ratio_test_ = _chi2_result(
+            "likelihood ratio", 2.0 * (loglik - self.log_likelihood_null_), p
+        )
+        self.score_test_ = _chi2_result("score (log-rank)", score, p)
+        self.aic_ = -2.0 * loglik + 2.0 * p
+
+    def _coefficients(
+        self, beta: FloatArray, se: FloatArray, z: float
+    ) -> tuple[CoxCoefficient, ...]:
+        return tuple(
             CoxCoefficient(
                 name=name,
                 coef=float(b),
@@ -235,12 +247,6 @@ class CoxPHFitter:
             )
             for name, b, s in zip(self.names_, beta, se, strict=True)
         )
-        self.wald_test_ = _chi2_result("Wald", float(beta @ info @ beta), p)
-        self.likelihood_ratio_test_ = _chi2_result(
-            "likelihood ratio", 2.0 * (loglik - self.log_likelihood_null_), p
-        )
-        self.score_test_ = _chi2_result("score (log-rank)", score, p)
-        self.aic_ = -2.0 * loglik + 2.0 * p
 
     def linear_predictor(self, frame: pl.DataFrame) -> FloatArray:
         """xᵀβ̂ for the covariate columns of ``frame`` (uncentred; ranks as R's ``lp``)."""
