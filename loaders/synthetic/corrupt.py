@@ -97,13 +97,15 @@ def inject_bad_rows(
         candidates = [c for c in corruptions if c.kind == order[j % len(order)]]
         corruption = candidates[int(rng.integers(0, len(candidates)))]
         j += 1
-        pool = corruption.rows if corruption.rows is not None else np.arange(n)
-        pool = np.setdiff1d(pool, np.fromiter(replaced, dtype=np.int64)) if replaced else pool
-        if pool.size == 0:
-            if j > 10 * count:
-                break
+        pool_size = corruption.rows.size if corruption.rows is not None else n
+        if j > 10 * count:
+            break
+        if pool_size == 0:
             continue
-        source = int(rng.choice(pool))
+        drawn = int(rng.integers(0, pool_size))
+        source = int(corruption.rows[drawn]) if corruption.rows is not None else drawn
+        if source in replaced:
+            continue
         row = dict(frame.row(source, named=True))
         row[corruption.column] = corruption.value(row, rng)
         if corruption.rewrite is not None:
@@ -119,8 +121,7 @@ def inject_bad_rows(
             added.append(row)
             keys.append(int(rng.integers(0, n + 1)) - 0.5 + len(keys) / (10.0 * count + 10))
             made.append(record)
-    for index, (row, _record) in replaced.items():
-        frame = _replace_row(frame, index, row)
+    frame = _replace_rows(frame, {index: row for index, (row, _record) in replaced.items()})
     bad = pl.DataFrame(added, schema=frame.schema, orient="row")
     merged = pl.concat(
         [
@@ -145,10 +146,13 @@ def inject_bad_rows(
     return merged.drop("_key", "_bad", "_index"), records
 
 
-def _replace_row(frame: pl.DataFrame, index: int, row: Row) -> pl.DataFrame:
-    """``frame`` with row ``index`` replaced by ``row``."""
-    replacement = pl.DataFrame([row], schema=frame.schema, orient="row")
-    return pl.concat([frame.slice(0, index), replacement, frame.slice(index + 1)])
+def _replace_rows(frame: pl.DataFrame, rows: dict[int, Row]) -> pl.DataFrame:
+    """``frame`` with the rows at the given indices replaced, one scatter per column."""
+    if not rows:
+        return frame
+    index = list(rows)
+    replacement = pl.DataFrame(list(rows.values()), schema=frame.schema, orient="row")
+    return frame.with_columns(frame[c].scatter(index, replacement[c]) for c in frame.columns)
 
 
 def record_of(corruption: Corruption, row: Row) -> tuple[BadKind, str, str]:
