@@ -28,6 +28,7 @@ class SurvivalArrays:
     stop: FloatArray
     event: BoolArray
     entry: FloatArray | None
+    event_weight: FloatArray  # the events as 0.0/1.0, ready for np.bincount weights
 
     @property
     def n(self) -> int:
@@ -40,7 +41,8 @@ def as_float_array(values: npt.ArrayLike, *, name: str) -> FloatArray:
     arr = np.asarray(values, dtype=np.float64)
     if arr.ndim != 1:
         raise AnalysisError(f"{name} must be one-dimensional, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
+    # one pass in the common case: a finite sum proves every value finite
+    if not np.isfinite(arr.sum()) and not np.isfinite(arr).all():
         bad = int(np.count_nonzero(~np.isfinite(arr)))
         raise AnalysisError(
             f"{name} holds {bad} missing or infinite value(s); drop or impute those rows first"
@@ -66,17 +68,19 @@ def survival_arrays(
     stop = as_float_array(durations, name="durations")
     if stop.shape[0] == 0:
         raise EmptyCohortError("no patients to analyse: the survival input has zero rows")
-    if np.any(stop < 0):
+    if float(stop.min()) < 0:
         raise AnalysisError("durations must be >= 0; a negative time means the origin is wrong")
     if events is None:
         event = np.ones(stop.shape[0], dtype=np.bool_)
+        raw = np.ones(stop.shape[0])
     else:
         raw = as_float_array(events, name="events")
         if raw.shape != stop.shape:
             raise AnalysisError(f"events has {raw.shape[0]} rows but durations {stop.shape[0]}")
-        if not np.all((raw == 0) | (raw == 1)):
-            raise AnalysisError("events must be coded 0 (censored) or 1 (event)")
         event = raw == 1
+        # all values are 0 or 1 iff none is negative and they sum to the number of ones
+        if float(raw.min()) < 0 or float(raw.sum()) != np.count_nonzero(event):
+            raise AnalysisError("events must be coded 0 (censored) or 1 (event)")
     start: FloatArray | None = None
     if entry is not None:
         start = as_float_array(entry, name="entry")
@@ -84,4 +88,4 @@ def survival_arrays(
             raise AnalysisError(f"entry has {start.shape[0]} rows but durations {stop.shape[0]}")
         if np.any(start >= stop):
             raise AnalysisError("every entry time must be < its stop time (interval (entry, stop])")
-    return SurvivalArrays(stop=stop, event=event, entry=start)
+    return SurvivalArrays(stop=stop, event=event, entry=start, event_weight=raw)

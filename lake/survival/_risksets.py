@@ -66,9 +66,9 @@ def at_risk(data: SurvivalArrays, times: FloatArray) -> FloatArray:
 def risk_table(data: SurvivalArrays) -> RiskTable:
     """Tabulate ``data`` at its distinct stop times in one sort."""
     times, inverse, counts = factorize(data.stop)
-    n_event = np.bincount(
-        inverse, weights=data.event.astype(np.float64), minlength=times.size
-    ).astype(np.float64)
+    n_event = np.bincount(inverse, weights=data.event_weight, minlength=times.size).astype(
+        np.float64
+    )
     if data.entry is None:
         exits_before = np.concatenate(([0], np.cumsum(counts)[:-1]))
         n_risk = (data.n - exits_before).astype(np.float64)

@@ -49,7 +49,7 @@ def _codes(values: npt.ArrayLike, *, name: str, n: int) -> tuple[tuple[str, ...]
     arr = np.asarray(values)
     if arr.shape != (n,):
         raise AnalysisError(f"{name} has shape {arr.shape} but there are {n} durations")
-    if arr.dtype.kind in "iuf" and np.all(np.isfinite(arr)):
+    if arr.dtype.kind in "iuf" and np.isfinite(arr.sum()):
         numeric, codes, _ = factorize(np.asarray(arr, dtype=np.float64))
         as_int = np.array_equal(numeric, np.floor(numeric))
         labels = [str(int(v)) if as_int else str(v) for v in numeric.tolist()]
@@ -100,7 +100,7 @@ def _scores(
         )
     k = len(labels)
     observed, expected, variance = np.zeros(k), np.zeros(k), np.zeros((k, k))
-    event = data.event.astype(np.float64)
+    event = data.event_weight
     if strata is None:
         parts = [(data.stop, event, group)]
     else:
