@@ -343,3 +343,24 @@ def test_errors() -> None:
         Origin("treatment_line")
     with pytest.raises(EmptyCohortError, match="no patient left"):
         derive_endpoint(overall_survival(), Origin("tki_stop"), events=TRANSPLANT_EVENTS)
+
+
+def test_endpoint_frames_feed_the_estimators_and_keep_the_invariant() -> None:
+    """04-transplant.md invariant RI(t) + NRM(t) = 1 - PFS(t), through KM and Aalen-Johansen."""
+    from lake.survival import CumulativeIncidenceFitter, KaplanMeierFitter
+
+    def frame(definition: EndpointDefinition) -> pl.DataFrame:
+        return derive_endpoint(
+            definition, HSCT, events=TRANSPLANT_EVENTS, transplants=TRANSPLANTS_TABLE
+        ).frame
+
+    ri = frame(relapse_incidence())
+    cif = CumulativeIncidenceFitter().fit(ri["time_days"], ri["status"])
+    pfs = frame(progression_free_survival())
+    km = KaplanMeierFitter().fit(pfs["time_days"], pfs["status"])
+    for t in (100, 300, 730):
+        relapse = cif.curves_[("0", "1")].at([t])[0].estimate
+        nrm = cif.curves_[("0", "2")].at([t])[0].estimate
+        survival = km.survival_at([t])[0].survival
+        assert survival is not None
+        assert relapse + nrm == pytest.approx(1.0 - survival, abs=1e-12)
