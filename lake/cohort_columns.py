@@ -102,6 +102,9 @@ class CohortColumns:
         return self._ensure(names, build).rename({names[0]: "time_days", names[1]: "status"})
 
     def frame(self, mask: pl.Series, *parts: pl.DataFrame) -> pl.DataFrame:
-        """The aligned ``parts`` side by side, restricted to the patients where ``mask`` holds."""
-        columns = [self.ids().select("patient_id"), *(p for p in parts if p.width)]
+        """The aligned ``parts`` side by side, restricted to the patients where ``mask`` holds.
+
+        Patient ids are left out (no summary needs them), unless nothing else is asked for.
+        """
+        columns = [p for p in parts if p.width] or [self.ids().select("patient_id")]
         return pl.concat(columns, how="horizontal").filter(mask)

@@ -23,11 +23,12 @@ from typing import Literal, TypeVar
 import polars as pl
 
 from lake import cohort_summary as summaries
+from lake import query_metadata as meta
 from lake.access import Action, AuditRecord, AuditSink, Caller, check_access
 from lake.cohort import CohortFilter, compile_filter, required_columns, required_scores
 from lake.cohort_columns import CohortColumns
 from lake.cohort_endpoints import EndpointKey
-from lake.cohort_frame import TableSource
+from lake.cohort_frame import TableSource, scan_or_empty
 from lake.cohort_incidence import IncidenceRequest, IncidenceSummary, incidence_summary
 from lake.cohort_models import (
     CoxRequest,
@@ -59,7 +60,7 @@ from lake.disclosure import (
     disclose_staging,
     disclose_survival,
 )
-from lake.errors import AccessDeniedError, EmptyCohortError, HemalakeError
+from lake.errors import AccessDeniedError, EmptyCohortError, HemalakeError, LakeError
 from lake.model import MODEL_VERSION
 from lake.query_release import LRUCache, Provenance, Released, query_hash
 from lake.query_requests import (
@@ -75,6 +76,7 @@ from lake.query_requests import (
     SizeRequest,
 )
 from lake.risk.reclassification import NotClassified
+from lake.storage import LakeSnapshot, read_latest
 
 T = TypeVar("T")
 OpenSnapshot = Callable[[int | None], TableSource]
@@ -453,6 +455,86 @@ class LakeGateway:
             disclose=disclose_staging,
             scores=request.scores,
         )
+
+    # -- the lake itself ----------------------------------------------------------------------
+
+    def _delta(self, lake_version: int | None) -> LakeSnapshot:
+        source = self.snapshot(lake_version)
+        if not isinstance(source, LakeSnapshot):
+            raise LakeError(
+                "lake metadata needs a Delta lake (this service holds tables in memory)"
+            )
+        return source
+
+    def _metadata(
+        self,
+        caller: Caller,
+        lake_version: int | None,
+        request: object,
+        compute: Callable[[LakeSnapshot], T],
+        *,
+        action: Action = "lake_metadata",
+        site: str | None = None,
+    ) -> Released[T]:
+        snapshot = self._delta(lake_version)
+        return self._release(
+            caller,
+            action=action,
+            lake_version=snapshot.version,
+            request=request,
+            compute=lambda: compute(snapshot),
+            disclose=lambda value: value,
+            site=site,
+        )
+
+    def sites(self, caller: Caller) -> Released[tuple[meta.SiteRecord, ...]]:
+        """Every site's onboarding stage and load history (operational logs, not versioned)."""
+        return self._metadata(
+            caller,
+            None,
+            MetadataRequest("sites", None),
+            lambda s: meta.sites(
+                read_latest(s.root, "_site_status"), read_latest(s.root, "_load_log")
+            ),
+        )
+
+    def versions(self, caller: Caller) -> Released[tuple[meta.VersionRecord, ...]]:
+        """Every lake version up to the newest, newest first."""
+        return self._metadata(
+            caller, None, MetadataRequest("versions", None), lambda s: meta.versions(s.history())
+        )
+
+    def data_quality(
+        self, caller: Caller, *, lake_version: int | None, site: str | None
+    ) -> Released[tuple[meta.QualityCount, ...]]:
+        """Quarantined rows counted by site, table and check."""
+        return self._metadata(
+            caller,
+            lake_version,
+            MetadataRequest("data_quality", site),
+            lambda s: meta.data_quality(scan_or_empty(s, "_quarantine").collect(), site=site),
+        )
+
+    def data_queries(
+        self, caller: Caller, *, lake_version: int | None, site: str
+    ) -> Released[tuple[meta.DataQuery, ...]]:
+        """The open data queries of ``site`` (a site operation: patient-level rows)."""
+        return self._metadata(
+            caller,
+            lake_version,
+            MetadataRequest("data_queries", site),
+            lambda s: meta.data_queries(scan_or_empty(s, "_data_queries").collect(), site=site),
+            action="site_operations",
+            site=site,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataRequest:
+    """Normalised request: one kind of lake metadata, optionally for one site."""
+
+    kind: str
+    site: str | None
 
 
 def _mask(columns: CohortColumns, cohort_filter: CohortFilter) -> pl.Series:

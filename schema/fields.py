@@ -10,11 +10,16 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import strawberry
+from strawberry.permission import BasePermission
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def resolver(*, description: str) -> Callable[[F], F]:
-    """Declare a resolver method as a GraphQL field with its description."""
-    decorate: Callable[[F], F] = strawberry.field(description=description)
+def resolver(
+    *, description: str, permission_classes: list[type[BasePermission]] | None = None
+) -> Callable[[F], F]:
+    """Declare a resolver method as a GraphQL field with its description (and permissions)."""
+    decorate: Callable[[F], F] = strawberry.field(
+        description=description, permission_classes=permission_classes
+    )
     return decorate

@@ -17,6 +17,7 @@ from schema.fields import resolver
 from schema.inputs.cohort_filter import CohortFilterInput
 from schema.types.cohort import Cohort
 from schema.types.dictionary import DictionaryEntry
+from schema.types.lake import Lake
 
 LAKE_VERSION = "Pin a lake version (Delta time travel); omit for the newest version."
 
@@ -43,6 +44,10 @@ class Query:
     @resolver(description="The data dictionary: every column of the harmonised model.")
     def dictionary(self, table: str | None = None) -> list[DictionaryEntry]:
         return [DictionaryEntry.of(e) for e in entries() if table is None or e.table == table]
+
+    @resolver(description="The lake itself: sites, versions, scores, endpoints, data quality.")
+    def lake(self) -> Lake:
+        return Lake()
 
     @resolver(description="Version of the harmonised model the lake follows.")
     def model_version(self) -> str:

@@ -1,0 +1,187 @@
+"""The lake itself: sites and loads, versions, scores, endpoints, data quality and queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import strawberry
+from lake.cohort_endpoints import CATALOGUE, describe
+from lake.risk.registry import REGISTRY
+from strawberry.types import Info
+
+from schema.context import Context
+from schema.fields import resolver
+from schema.lake_calls import call_lake
+from schema.permissions import CanReadSiteOperations
+
+
+@strawberry.type(description="One load attempt of a site.")
+class Load:
+    load_id: str = strawberry.field(description="Load identifier.")
+    status: str = strawberry.field(description="committed, unchanged or failed.")
+    started_at: dt.datetime = strawberry.field(description="Start (UTC).")
+    finished_at: dt.datetime = strawberry.field(description="End (UTC).")
+    lake_version: int | None = strawberry.field(description="Lake version it produced or kept.")
+    spec_version: str | None = strawberry.field(description="Version of the site's mapping spec.")
+    rows_in: int | None = strawberry.field(description="Rows read.")
+    rows_accepted: int | None = strawberry.field(description="Rows accepted.")
+    rows_quarantined: int | None = strawberry.field(description="Rows quarantined.")
+    message: str | None = strawberry.field(description="Failure message, if any.")
+
+
+@strawberry.type(description="A site: its onboarding stage and its loads, newest first.")
+class Site:
+    site: str = strawberry.field(description="Site code.")
+    stage: str = strawberry.field(
+        description="Onboarding stage last reached: registered, uploaded, mapped, validated, "
+        "finalised."
+    )
+    reached_at: dt.datetime = strawberry.field(description="When the stage was reached (UTC).")
+    loads: list[Load] = strawberry.field(description="Load history, newest first.")
+
+
+@strawberry.type(description="A Delta version of one table within a lake version.")
+class TableVersion:
+    table: str = strawberry.field(description="Table name.")
+    delta_version: int = strawberry.field(description="Its Delta version (time travel).")
+
+
+@strawberry.type(description="A lake version: one committed load, atomic for readers.")
+class LakeVersion:
+    lake_version: int = strawberry.field(description="The version number (pin it in queries).")
+    committed_at: dt.datetime = strawberry.field(description="Commit time (UTC).")
+    site: str = strawberry.field(description="Site whose load made it.")
+    load_id: str = strawberry.field(description="The load.")
+    tables: list[TableVersion] = strawberry.field(description="Delta version of every table.")
+
+
+@strawberry.type(description="A registered risk score.")
+class RiskScore:
+    name: str = strawberry.field(description="Name (what to ask for).")
+    version: str = strawberry.field(description="Version id of the rules (stored with results).")
+    citation: str = strawberry.field(description="Reference.")
+    doi: str | None = strawberry.field(description="DOI of the reference.")
+    disease: str = strawberry.field(description="MM, AML, CML or ANY.")
+    inputs: list[str] = strawberry.field(description="Inputs as table.column.")
+    categories: list[str] = strawberry.field(description="Categories, in order.")
+    status: str = strawberry.field(description="CONFIRMED or UNCONFIRMED rules.")
+
+
+@strawberry.type(description="A survival endpoint offered by the API.")
+class Endpoint:
+    name: str = strawberry.field(description="Enum name to ask for.")
+    label: str = strawberry.field(description="Endpoint as reported.")
+    competing: bool = strawberry.field(
+        description="Has a competing event (ask cumulativeIncidence), else Kaplan-Meier."
+    )
+    follow_up: str = strawberry.field(description="Censoring at last_contact or last_sample.")
+
+
+@strawberry.type(description="Quarantined rows of one site, table and check.")
+class QualityCount:
+    site: str = strawberry.field(description="Site code.")
+    table: str = strawberry.field(description="Harmonised table.")
+    check: str = strawberry.field(description="Validation check that failed.")
+    n: int = strawberry.field(description="Rows quarantined.")
+
+
+@strawberry.type(description="An open data query a site must answer.")
+class DataQuery:
+    site: str = strawberry.field(description="Site code.")
+    query: str = strawberry.field(description="Query rule.")
+    patient_id: str | None = strawberry.field(description="Pseudonymised patient id.")
+    table: str | None = strawberry.field(description="Table concerned.")
+    message: str = strawberry.field(description="What to check or fix.")
+
+
+@strawberry.type(description="The lake itself: sites, versions, scores, endpoints, quality.")
+class Lake:
+    @resolver(description="Sites with onboarding status and load history.")
+    async def sites(self, info: Info[Context, None]) -> list[Site]:
+        released = await call_lake(info.context.gateway.sites, info.context.caller)
+        return [
+            Site(
+                site=s.site,
+                stage=s.stage,
+                reached_at=s.reached_at,
+                loads=[Load(**_fields(load)) for load in s.loads],
+            )
+            for s in released.value
+        ]
+
+    @resolver(description="Every lake version (Delta history through the manifest), newest first.")
+    async def versions(self, info: Info[Context, None]) -> list[LakeVersion]:
+        released = await call_lake(info.context.gateway.versions, info.context.caller)
+        return [
+            LakeVersion(
+                lake_version=v.lake_version,
+                committed_at=v.committed_at,
+                site=v.site,
+                load_id=v.load_id,
+                tables=[TableVersion(table=t, delta_version=d) for t, d in v.table_versions],
+            )
+            for v in released.value
+        ]
+
+    @resolver(description="The registered risk scores (name, version, citation, inputs).")
+    def scores(self) -> list[RiskScore]:
+        return [
+            RiskScore(
+                name=s.name,
+                version=s.version,
+                citation=s.citation,
+                doi=s.doi,
+                disease=s.disease,
+                inputs=list(s.inputs),
+                categories=list(s.categories),
+                status=s.status,
+            )
+            for s in REGISTRY.scores
+        ]
+
+    @resolver(description="The survival endpoints and how each is defined.")
+    def endpoints(self) -> list[Endpoint]:
+        return [
+            Endpoint(
+                name=name,
+                label=describe(name).name,
+                competing=describe(name).competing is not None,
+                follow_up=describe(name).follow_up,
+            )
+            for name in CATALOGUE
+        ]
+
+    @resolver(description="Data-quality results: quarantined rows by site, table and check.")
+    async def data_quality(
+        self,
+        info: Info[Context, None],
+        site: str | None = None,
+        lake_version: int | None = None,
+    ) -> list[QualityCount]:
+        released = await call_lake(
+            info.context.gateway.data_quality,
+            info.context.caller,
+            lake_version=lake_version,
+            site=site,
+        )
+        return [QualityCount(**_fields(q)) for q in released.value]
+
+    @resolver(
+        description="Open data queries of a site (data managers of the site, administrators).",
+        permission_classes=[CanReadSiteOperations],
+    )
+    async def data_queries(
+        self, info: Info[Context, None], site: str, lake_version: int | None = None
+    ) -> list[DataQuery]:
+        released = await call_lake(
+            info.context.gateway.data_queries,
+            info.context.caller,
+            lake_version=lake_version,
+            site=site,
+        )
+        return [DataQuery(**_fields(q)) for q in released.value]
+
+
+def _fields(record: object) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in record.__slots__}  # type: ignore[attr-defined]
