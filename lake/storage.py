@@ -220,8 +220,42 @@ def commit_site_load(
 
 
 def append_rows(root: Path | str, table_name: str, frame: pl.DataFrame) -> None:
-    """Append ``frame`` to a log table (``_load_log``, ``_site_status``)."""
-    write_deltalake(str(Path(root) / table_name), frame.to_arrow(), mode="append")
+    """Append ``frame`` to a log table (``_load_log``, ``_site_status``).
+
+    New columns are merged into the table's schema, so a log written by an older loader
+    version keeps working (its rows read the new column as null).
+    """
+    write_deltalake(
+        str(Path(root) / table_name), frame.to_arrow(), mode="append", schema_mode="merge"
+    )
+
+
+def read_log(
+    root: Path | str, table_name: str, *, time_column: str, lake_version: int | None = None
+) -> pl.DataFrame | None:
+    """A log table (``_load_log``, ``_site_status``) as it stood while ``lake_version`` was the
+    newest version; the whole log when ``lake_version`` is ``None``. ``None`` if absent.
+
+    The logs live outside the manifest (they record failed and unchanged loads too), so a
+    pinned view is a filter: rows stamped (``time_column``) before the next lake version was
+    committed, minus every row of the loads that committed later versions.
+
+    Raises
+    ------
+    LakeError
+        ``lake_version`` does not exist (the message lists the valid versions).
+    """
+    frame = read_latest(root, table_name)
+    if frame is None or lake_version is None:
+        return frame
+    open_lake(root, lake_version)  # validates the version
+    later = _manifest(Path(root)).filter(pl.col("lake_version") > lake_version)
+    if later.is_empty():
+        return frame
+    cutoff = later.get_column("committed_at").min()
+    return frame.filter(
+        (pl.col(time_column) < cutoff) & ~pl.col("load_id").is_in(later.get_column("load_id"))
+    )
 
 
 def _manifest(root: Path) -> pl.DataFrame:

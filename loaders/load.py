@@ -2,7 +2,8 @@
 
 The expensive work (reading, mapping, checks) runs without any lock, so two sites load in
 parallel; only the Delta write phase takes the per-lake lock (:func:`lake.storage.lake_lock`).
-A load is idempotent: when the sources' SHA-256 digests and the spec version equal those of
+A load is idempotent: when the sources' SHA-256 digests, the spec version and the pseudonym
+key's fingerprint (:func:`loaders.pseudonym.key_fingerprint`, never the key) equal those of
 the site's last committed load, nothing is written and the lake version does not change. A
 corrected file replaces all of that site's rows in one new lake version; other sites'
 partitions are never touched.
@@ -18,17 +19,17 @@ from pathlib import Path
 from typing import Final
 
 import polars as pl
-from lake.errors import HemalakeError
+from lake.errors import ConfigError, HemalakeError
 from lake.storage import append_rows, commit_site_load, lake_lock, open_lake, read_latest
 
 from loaders.data_queries import run_data_queries
 from loaders.mapping import PKEY, RAW_ID, MappedPart, RowIds, fill_default_ldh_uln, map_file
 from loaders.omop import map_omop
-from loaders.pseudonym import load_key, pseudonym_frame
+from loaders.pseudonym import key_fingerprint, load_key, pseudonym_frame
 from loaders.readers import read_file, read_omop, source_digest
 from loaders.reporting import Reporter, SilentReporter
 from loaders.result import LoadResult
-from loaders.spec import SiteSpec, parse_spec
+from loaders.spec import SiteSpec, declared_site, parse_spec
 from loaders.system_tables import LOAD_LOG, SITE_STAGES, SITE_STATUS, LoadStatus, SiteStage
 from loaders.validate import Validated, validate
 
@@ -53,7 +54,8 @@ def load_site(
     Raises
     ------
     ConfigError
-        The spec or the pseudonym key is invalid (nothing is written).
+        The spec or the pseudonym key is invalid: no data is written, but the failure is
+        logged in ``_load_log`` under the spec's site when its ``site`` can still be read.
     SourceError
         A declared file or column cannot be read (the failure is logged in ``_load_log``).
     LoadError
@@ -61,15 +63,18 @@ def load_site(
     """
     reporter = reporter or SilentReporter()
     lake_root = Path(lake_root)
-    spec = parse_spec(spec_path)
-    key = load_key(key_file)
-    stages = _Stages(spec.site, uuid.uuid4().hex, reporter)
+    load_id = uuid.uuid4().hex
+    spec = _parse_or_log(spec_path, lake_root=lake_root, load_id=load_id)
+    stages = _Stages(spec.site, load_id, reporter)
     reporter.start(spec.site, stages=len(SITE_STAGES))
-    stages.reach("registered", f"spec {spec.path.name} version {spec.spec_version}")
     digests: dict[str, str] = {}
+    fingerprint: str | None = None
     try:
+        key = load_key(key_file)
+        fingerprint = key_fingerprint(key)
+        stages.reach("registered", f"spec {spec.path.name} version {spec.spec_version}")
         digests = {f.name: source_digest(f) for f in spec.files}
-        unchanged = _unchanged_version(lake_root, spec, digests)
+        unchanged = _unchanged_version(lake_root, spec, digests, fingerprint)
         if unchanged is not None:
             result = LoadResult(
                 spec.site, stages.load_id, "unchanged", unchanged, spec.spec_version
@@ -83,10 +88,16 @@ def load_site(
         queries = run_data_queries(validated.tables, site=spec.site, load_id=stages.load_id)
         stages.reach("validated", f"{validated.quarantine.height} quarantine issue(s)")
         result = _commit(
-            lake_root, spec, stages, digests=digests, validated=validated, queries=queries
+            lake_root,
+            spec,
+            stages,
+            digests=digests,
+            fingerprint=fingerprint,
+            validated=validated,
+            queries=queries,
         )
     except HemalakeError as exc:
-        _record_failure(lake_root, spec, stages, digests, exc)
+        _record_failure(lake_root, spec, stages, digests=digests, fingerprint=fingerprint, exc=exc)
         raise
     reporter.finish(result)
     return result
@@ -101,6 +112,11 @@ class _Stages:
         self.started_at = datetime.now(UTC)
         self._reporter = reporter
         self._rows: list[tuple[str, datetime, str]] = []
+
+    @property
+    def reached(self) -> bool:
+        """Whether any stage was reached (a load failing on its key reaches none)."""
+        return bool(self._rows)
 
     def reach(self, stage: SiteStage, detail: str) -> None:
         self._rows.append((stage, datetime.now(UTC), detail))
@@ -150,8 +166,40 @@ def _pseudonymise_parts(parts: list[MappedPart], *, key: bytes, site: str) -> li
     return result
 
 
-def _unchanged_version(lake_root: Path, spec: SiteSpec, digests: dict[str, str]) -> int | None:
-    """The current lake version if the site's last committed load had these inputs."""
+def _parse_or_log(spec_path: Path | str, *, lake_root: Path, load_id: str) -> SiteSpec:
+    """The parsed spec; a spec error is logged under the spec's site (if readable), re-raised."""
+    try:
+        return parse_spec(spec_path)
+    except ConfigError as exc:
+        declared = declared_site(spec_path)
+        if declared is None:
+            raise ConfigError(
+                f"{exc} (not recorded in the lake's _load_log: the spec's site code cannot "
+                "be read; fix the spec and reload)"
+            ) from exc
+        site, spec_version = declared
+        now = datetime.now(UTC)
+        with lake_lock(lake_root):
+            append_rows(
+                lake_root,
+                LOAD_LOG_TABLE,
+                _log_row(
+                    site=site,
+                    load_id=load_id,
+                    status="failed",
+                    started_at=now,
+                    spec_version=spec_version,
+                    message=f"invalid mapping spec: {exc}",
+                ),
+            )
+        raise
+
+
+def _unchanged_version(
+    lake_root: Path, spec: SiteSpec, digests: dict[str, str], fingerprint: str
+) -> int | None:
+    """The current lake version if the site's last committed load had these inputs (sources,
+    spec version and pseudonym key)."""
     log = read_latest(lake_root, LOAD_LOG_TABLE)
     if log is None:
         return None
@@ -159,7 +207,11 @@ def _unchanged_version(lake_root: Path, spec: SiteSpec, digests: dict[str, str])
     if last.is_empty():
         return None
     row = last.sort("finished_at").row(-1, named=True)
-    same = row["spec_version"] == spec.spec_version and json.loads(row["source_digests"]) == digests
+    same = (
+        row["spec_version"] == spec.spec_version
+        and json.loads(row["source_digests"]) == digests
+        and row.get("key_fingerprint") == fingerprint
+    )
     return open_lake(lake_root).version if same else None
 
 
@@ -169,6 +221,7 @@ def _commit(
     stages: _Stages,
     *,
     digests: dict[str, str],
+    fingerprint: str,
     validated: Validated,
     queries: pl.DataFrame,
 ) -> LoadResult:
@@ -177,6 +230,7 @@ def _commit(
         "spec_version": spec.spec_version,
         "loader_version": LOADER_VERSION,
         "source_digests": json.dumps(digests, sort_keys=True),
+        "key_fingerprint": fingerprint,
         "row_counts": json.dumps({t: f.height for t, f in validated.tables.items()}),
     }
     tables = {
@@ -194,10 +248,10 @@ def _commit(
             spec,
             stages,
             digests=digests,
+            fingerprint=fingerprint,
             status="committed",
             version=version,
             counts=counts,
-            message="",
         )
         append_rows(lake_root, SITE_STATUS_TABLE, stages.frame())
     issues = validated.quarantine.group_by("check").len()
@@ -214,7 +268,13 @@ def _commit(
 
 
 def _record_failure(
-    lake_root: Path, spec: SiteSpec, stages: _Stages, digests: dict[str, str], exc: Exception
+    lake_root: Path,
+    spec: SiteSpec,
+    stages: _Stages,
+    *,
+    digests: dict[str, str],
+    fingerprint: str | None,
+    exc: Exception,
 ) -> None:
     with lake_lock(lake_root):
         _log(
@@ -222,12 +282,12 @@ def _record_failure(
             spec,
             stages,
             digests=digests,
+            fingerprint=fingerprint,
             status="failed",
-            version=None,
-            counts=None,
             message=str(exc),
         )
-        append_rows(lake_root, SITE_STATUS_TABLE, stages.frame())
+        if stages.reached:
+            append_rows(lake_root, SITE_STATUS_TABLE, stages.frame())
 
 
 def _log(
@@ -236,30 +296,60 @@ def _log(
     stages: _Stages,
     *,
     digests: dict[str, str],
+    fingerprint: str | None,
     status: LoadStatus,
-    version: int | None,
-    counts: pl.DataFrame | None,
-    message: str,
+    version: int | None = None,
+    counts: pl.DataFrame | None = None,
+    message: str = "",
 ) -> None:
     def total(column: str) -> int | None:
         return None if counts is None else int(counts.get_column(column).sum())
 
-    row = pl.DataFrame(
+    row = _log_row(
+        site=spec.site,
+        load_id=stages.load_id,
+        status=status,
+        started_at=stages.started_at,
+        spec_version=spec.spec_version,
+        digests=digests,
+        fingerprint=fingerprint,
+        version=version,
+        totals=(total("rows_in"), total("rows_accepted"), total("rows_quarantined")),
+        message=message,
+    )
+    append_rows(lake_root, LOAD_LOG_TABLE, row)
+
+
+def _log_row(
+    *,
+    site: str,
+    load_id: str,
+    status: LoadStatus,
+    started_at: datetime,
+    spec_version: str | None,
+    digests: dict[str, str] | None = None,
+    fingerprint: str | None = None,
+    version: int | None = None,
+    totals: tuple[int | None, int | None, int | None] = (None, None, None),
+    message: str,
+) -> pl.DataFrame:
+    """One ``_load_log`` row (:data:`loaders.system_tables.LOAD_LOG`)."""
+    return pl.DataFrame(
         {
-            "site": [spec.site],
-            "load_id": [stages.load_id],
+            "site": [site],
+            "load_id": [load_id],
             "status": [status],
-            "started_at": [stages.started_at],
+            "started_at": [started_at],
             "finished_at": [datetime.now(UTC)],
             "lake_version": [version],
-            "spec_version": [spec.spec_version],
+            "spec_version": [spec_version],
             "loader_version": [LOADER_VERSION],
-            "source_digests": [json.dumps(digests, sort_keys=True)],
-            "rows_in": [total("rows_in")],
-            "rows_accepted": [total("rows_accepted")],
-            "rows_quarantined": [total("rows_quarantined")],
+            "source_digests": [json.dumps(digests or {}, sort_keys=True)],
+            "key_fingerprint": [fingerprint],
+            "rows_in": [totals[0]],
+            "rows_accepted": [totals[1]],
+            "rows_quarantined": [totals[2]],
             "message": [message],
         },
         schema=LOAD_LOG,
     )
-    append_rows(lake_root, LOAD_LOG_TABLE, row)

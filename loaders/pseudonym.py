@@ -26,6 +26,8 @@ from lake.errors import ConfigError
 KEY_FILE_ENV: Final = "HEMALAKE_PSEUDONYM_KEY_FILE"
 MIN_KEY_BYTES: Final = 32
 PSEUDONYM_CHARS: Final = 32
+#: Message whose HMAC identifies a key without revealing it (stored with each load).
+_FINGERPRINT_LABEL: Final = b"hemalake pseudonym key fingerprint v1"
 _BLOCK: Final = 64  # SHA-256 block size in bytes
 
 
@@ -64,6 +66,15 @@ def pseudonym(key: bytes, site: str, raw_id: str) -> str:
     """One pseudonym, computed with the standard library's ``hmac`` (the reference)."""
     digest = hmac.digest(key, f"{site}:{raw_id}".encode(), "sha256")
     return digest.hex()[:PSEUDONYM_CHARS]
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short public identifier of ``key``: HMAC-SHA256(key, fixed label), 16 hex chars.
+
+    Stored in the load log so a reload notices a changed key (every pseudonym would change);
+    it reveals nothing about the key, and no site id is involved.
+    """
+    return hmac.digest(key, _FINGERPRINT_LABEL, "sha256").hex()[:16]
 
 
 def pseudonymise(ids: pl.Series, *, key: bytes, site: str) -> pl.Series:

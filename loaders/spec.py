@@ -277,3 +277,21 @@ def _event_target(path: Path, entries: dict[str, yaml.Node]) -> tuple[Table, Col
             f"{', '.join(EVENT_ATTRIBUTES)}",
         )
     return EVENTS, EVENTS.column(attribute)
+
+
+def declared_site(path: Path | str) -> tuple[str, str | None] | None:
+    """``(site, spec_version)`` read leniently from a spec that failed strict parsing.
+
+    So a broken spec can still be logged under its site in ``_load_log``. ``None`` when the
+    file cannot be read as YAML or has no valid top-level ``site``.
+    """
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    site, version = document.get("site"), document.get("spec_version")
+    if not isinstance(site, str) or not _SITE_CODE.match(site):
+        return None
+    return site, None if version is None else str(version)

@@ -33,6 +33,7 @@ LOAD_LOG: Final = pl.Schema(
         "spec_version": pl.String(),
         "loader_version": pl.String(),
         "source_digests": pl.String(),
+        "key_fingerprint": pl.String(),
         "rows_in": pl.Int64(),
         "rows_accepted": pl.Int64(),
         "rows_quarantined": pl.Int64(),

@@ -146,3 +146,110 @@ def test_unreadable_source_is_logged_as_failed_and_changes_nothing(
     log = read_latest(lake, "_load_log")
     assert log is not None
     assert log.sort("finished_at")["status"].to_list() == ["committed", "failed"]
+
+
+def test_a_new_pseudonym_key_reloads_and_only_its_fingerprint_is_stored(
+    make_site: SiteFactory, key_file: Path, tmp_path: Path
+) -> None:
+    lake = tmp_path / "lake"
+    spec = make_site()
+    first = load_site(spec, lake_root=lake, key_file=key_file)
+    other_key = tmp_path / "other.key"
+    other_key.write_text("fedcba9876543210" * 4)
+    again = load_site(spec, lake_root=lake, key_file=other_key)
+    assert (first.lake_version, again.status, again.lake_version) == (1, "committed", 2)
+    patients = open_lake(lake).scan("patients").collect()
+    before = open_lake(lake, lake_version=1).scan("patients").collect()
+    assert patients.height == 3
+    assert set(patients["patient_id"]).isdisjoint(before["patient_id"])
+    log = read_latest(lake, "_load_log")
+    assert log is not None
+    fingerprints = log.sort("finished_at")["key_fingerprint"].to_list()
+    # HMAC-SHA256(key, label): distinct per key, and never the key itself
+    assert fingerprints[0] != fingerprints[1]
+    assert all(len(f) == 16 for f in fingerprints)
+    assert "0123456789abcdef" not in str(log.rows())
+    # the same (second) key again: nothing to do
+    assert load_site(spec, lake_root=lake, key_file=other_key).status == "unchanged"
+
+
+def test_an_invalid_spec_is_logged_under_its_site(
+    make_site: SiteFactory, key_file: Path, tmp_path: Path
+) -> None:
+    from lake.errors import ConfigError
+
+    lake = tmp_path / "lake"
+    spec = make_site(site="IT-BAD")
+    spec.write_text(spec.read_text().replace("id_column: codice", "id_colum: codice", 1))
+    with pytest.raises(ConfigError, match="id_colum"):
+        load_site(spec, lake_root=lake, key_file=key_file)
+    log = read_latest(lake, "_load_log")
+    assert log is not None
+    assert log.select("site", "status", "spec_version").rows() == [("IT-BAD", "failed", "2026.1")]
+    assert "invalid mapping spec" in log["message"][0]
+    assert "id_colum" in log["message"][0]
+
+
+def test_a_spec_without_a_readable_site_says_it_was_not_logged(
+    make_site: SiteFactory, key_file: Path, tmp_path: Path
+) -> None:
+    from lake.errors import ConfigError
+
+    lake = tmp_path / "lake"
+    spec = make_site()
+    spec.write_text(spec.read_text().replace("site: IT-TST", "site: [not, a, code]"))
+    with pytest.raises(ConfigError, match="not recorded in the lake's _load_log"):
+        load_site(spec, lake_root=lake, key_file=key_file)
+    assert read_latest(lake, "_load_log") is None
+
+
+def test_logs_read_as_of_a_pinned_lake_version(
+    make_site: SiteFactory, key_file: Path, tmp_path: Path
+) -> None:
+    from lake.storage import read_log
+
+    lake = tmp_path / "lake"
+    load_site(make_site(site="IT-AAA"), lake_root=lake, key_file=key_file)
+    broken = make_site(site="IT-BBB")
+    (broken.parent / "linee.csv").write_text("codice;linea\nP1;1\n")
+    with pytest.raises(SourceError):
+        load_site(broken, lake_root=lake, key_file=key_file)
+    load_site(make_site(site="IT-CCC"), lake_root=lake, key_file=key_file)
+    pinned = read_log(lake, "_load_log", time_column="finished_at", lake_version=1)
+    assert pinned is not None
+    # while version 1 was the newest: AAA committed, BBB failed; CCC (version 2) not yet
+    assert sorted(pinned.select("site", "status").rows()) == [
+        ("IT-AAA", "committed"),
+        ("IT-BBB", "failed"),
+    ]
+    status = read_log(lake, "_site_status", time_column="reached_at", lake_version=1)
+    assert status is not None
+    assert set(status["site"]) == {"IT-AAA", "IT-BBB"}
+    latest = read_log(lake, "_load_log", time_column="finished_at")
+    assert latest is not None
+    assert latest.height == 3
+
+
+def test_a_log_from_before_key_fingerprints_still_takes_appends(
+    make_site: SiteFactory, key_file: Path, tmp_path: Path
+) -> None:
+    from deltalake import write_deltalake
+
+    lake = tmp_path / "lake"
+    spec = make_site()
+    load_site(spec, lake_root=lake, key_file=key_file)
+    log = read_latest(lake, "_load_log")
+    assert log is not None
+    # rewrite the log as an older loader wrote it: no key_fingerprint column
+    write_deltalake(
+        str(lake / "_load_log"),
+        log.drop("key_fingerprint").to_arrow(),
+        mode="overwrite",
+        schema_mode="overwrite",
+    )
+    # unknown fingerprint: the site is reloaded once rather than trusted blindly
+    assert load_site(spec, lake_root=lake, key_file=key_file).status == "committed"
+    assert load_site(spec, lake_root=lake, key_file=key_file).status == "unchanged"
+    merged = read_latest(lake, "_load_log")
+    assert merged is not None
+    assert merged.sort("finished_at")["key_fingerprint"].null_count() == 1
