@@ -14,9 +14,10 @@ import numpy as np
 import polars as pl
 
 from loaders.synthetic.profile import Cohort, SiteProfile
+from loaders.synthetic.sites_allo import EU_ALLOMM
 from loaders.synthetic.sites_aml import EU_AMLT
 from loaders.synthetic.sites_cml import EU_CMLSTOP
-from loaders.synthetic.sites_mm import EU_ALLOMM, IT_MMT
+from loaders.synthetic.sites_mm import IT_MMT
 from loaders.synthetic.truth import Truth, patient_ids
 from loaders.synthetic.truth_allo import AlloCohort, generate_allo
 from loaders.synthetic.truth_aml import AmlCohort, generate_aml

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Final
 
 from loaders.synthetic.profile import SiteProfile
+from loaders.synthetic.sites_allo import EU_ALLOMM
 from loaders.synthetic.sites_aml import EU_AMLT, FR_AMLRW, UK_AMLX
 from loaders.synthetic.sites_cml import EU_CMLSTOP
-from loaders.synthetic.sites_mm import DE_MMRW, ES_MMT, EU_ALLOMM, IT_MMT
+from loaders.synthetic.sites_mm import ES_MMT, IT_MMT
+from loaders.synthetic.sites_mm_rw import DE_MMRW
 
 SITES: Final[tuple[SiteProfile, ...]] = (
     IT_MMT,

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 from loaders.synthetic.profile import Col, FileProfile, SiteProfile
-from loaders.synthetic.sites_mm import CUTOFF, markers
+from loaders.synthetic.site_codes import CUTOFF, markers
 from loaders.synthetic.truth_aml import KARYOTYPE, MR_GENES, AmlCohort
 
 GENES = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from loaders.synthetic.profile import OmopProfile, SiteProfile
-from loaders.synthetic.sites_mm import CUTOFF
+from loaders.synthetic.site_codes import CUTOFF
 from loaders.synthetic.truth_cml import CmlCohort
 
 EU_CMLSTOP = SiteProfile(

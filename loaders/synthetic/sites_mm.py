@@ -1,16 +1,14 @@
-"""Bundled myeloma site profiles: Italian and Spanish trials, German real world, allo registry."""
+"""Bundled myeloma trial sites: Italian (CSV, decimal comma) and Spanish (XLSX)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import replace
 
 from loaders.synthetic.profile import Col, FileProfile, SiteProfile
-from loaders.synthetic.truth_allo import AlloCohort
+from loaders.synthetic.site_codes import CUTOFF, FISH, markers
 from loaders.synthetic.truth_mm import (
     DARA_VTD,
-    DRD,
     RD,
     TD,
     VMP,
@@ -21,33 +19,17 @@ from loaders.synthetic.truth_mm import (
     Study,
 )
 
-CUTOFF = dt.date(2025, 6, 30)
-FISH = ("del17p", "t4_14", "t14_16", "gain1q")
-
-
-def markers(present: str, absent: str, not_tested: str) -> dict[str, str]:
-    """Tri-state marker codes in the site's spelling."""
-    return {present: "present", absent: "absent", not_tested: "not_tested"}
-
-
-def agent_codes(names: Mapping[str, str]) -> dict[str, str]:
-    """Site agent spelling -> model agent."""
-    return dict(names)
-
-
-_IT_AGENTS = agent_codes(
-    {
-        "BORT": "bortezomib",
-        "TAL": "thalidomide",
-        "LEN": "lenalidomide",
-        "DARA": "daratumumab",
-        "DEX": "dexamethasone",
-        "MEL": "melphalan",
-        "PRED": "prednisone",
-        "CARF": "carfilzomib",
-        "POM": "pomalidomide",
-    }
-)
+_IT_AGENTS = {
+    "BORT": "bortezomib",
+    "TAL": "thalidomide",
+    "LEN": "lenalidomide",
+    "DARA": "daratumumab",
+    "DEX": "dexamethasone",
+    "MEL": "melphalan",
+    "PRED": "prednisone",
+    "CARF": "carfilzomib",
+    "POM": "pomalidomide",
+}
 _IT_FISH = markers("Sì", "No", "n.e.")
 IT_MMT = SiteProfile(
     code="IT-MMT",
@@ -322,305 +304,6 @@ ES_MMT = SiteProfile(
                         "no mieloablativo": "NMA",
                     },
                 ),
-            ),
-        ),
-    ),
-)
-
-_DE = FileProfile(
-    path="",
-    format="parquet",
-    id_column="pat_nr",
-    date_format="%Y-%m-%d",
-    missing=("", "k.A.", "unbekannt"),
-    columns=(),
-)
-_DE_FISH = markers("ja", "nein", "nicht untersucht")
-_DE_REGISTRY = "DE-MM-REGISTER"
-DE_MMRW = SiteProfile(
-    code="DE-MMRW",
-    name="Deutsches Myelom-Register, Versorgungsdaten (synthetic)",
-    language="German",
-    n_patients=1000,
-    cohort=MyelomaCohort(
-        site="DE-MMRW",
-        id_prefix="DE",
-        data_origin="real_world",
-        cutoff=CUTOFF,
-        ldh_uln=250,
-        age_mean=69.0,
-        fish_not_tested=0.30,
-        gain1q_not_tested=0.35,
-        loss_per_year=0.05,
-        studies=(
-            Study(
-                _DE_REGISTRY, ((None, VMP), (None, VTD)), dt.date(2008, 1, 1), dt.date(2012, 12, 31)
-            ),
-            Study(
-                _DE_REGISTRY, ((None, VRD), (None, RD)), dt.date(2013, 1, 1), dt.date(2017, 12, 31)
-            ),
-            Study(
-                _DE_REGISTRY,
-                ((None, DRD), (None, DARA_VTD)),
-                dt.date(2018, 1, 1),
-                dt.date(2022, 12, 31),
-            ),
-        ),
-    ),
-    files=(
-        replace(
-            _DE,
-            path="patienten.parquet",
-            constants={
-                "patients.disease": "MM",
-                "patients.data_origin": "real_world",
-                "patients.source_study": _DE_REGISTRY,
-            },
-            columns=(
-                Col("geschlecht", to="patients.sex", codes={"m": "M", "w": "F"}),
-                Col("geburtsjahr", to="patients.birth_year"),
-                Col("alter_bei_diagnose", to="patients.age_at_diagnosis"),
-                Col("diagnosedatum", to="patients.diagnosis_date"),
-                Col("beta2m_mg_l", to="baseline.beta2m_mg_l"),
-                Col("albumin_g_l", to="baseline.albumin_g_dl", unit="g/L"),
-                Col("ldh_u_l", to="baseline.ldh_u_l"),
-                Col("ldh_ogw_u_l", to="baseline.ldh_uln_u_l"),
-                Col("kreatinin_mg_dl", to="baseline.creatinine_mg_dl"),
-                Col("haemoglobin_mmol_l", to="baseline.hemoglobin_g_dl", unit="mmol/L"),
-                Col("thrombozyten", to="baseline.platelets_10e9_l"),
-                Col("gewicht_kg", to="baseline.weight_kg"),
-                *(Col(f"fish_{m}", to=f"genetics.{m}", codes=_DE_FISH) for m in FISH),
-            ),
-        ),
-        replace(
-            _DE,
-            path="therapielinien.parquet",
-            table="treatment_lines",
-            columns=(
-                Col("linie", to="treatment_lines.line_number"),
-                Col("schema", to="treatment_lines.regimen"),
-                Col(
-                    "substanzen",
-                    to="treatment_lines.agents",
-                    split=",",
-                    codes={
-                        "Bortezomib": "bortezomib",
-                        "Thalidomid": "thalidomide",
-                        "Lenalidomid": "lenalidomide",
-                        "Daratumumab": "daratumumab",
-                        "Dexamethason": "dexamethasone",
-                        "Melphalan": "melphalan",
-                        "Prednison": "prednisone",
-                        "Carfilzomib": "carfilzomib",
-                        "Pomalidomid": "pomalidomide",
-                    },
-                ),
-                Col("beginn", to="treatment_lines.start_date"),
-                Col("ende", to="treatment_lines.end_date"),
-                Col(
-                    "strategie",
-                    to="treatment_lines.strategy",
-                    codes={"befristet": "fixed_duration", "kontinuierlich": "continuous"},
-                ),
-                Col(
-                    "bestes_ansprechen",
-                    to="treatment_lines.best_response",
-                    codes={
-                        "PD": "PD",
-                        "SD": "SD",
-                        "MR": "MR",
-                        "PR": "PR",
-                        "VGPR": "VGPR",
-                        "CR": "CR",
-                        "sCR": "sCR",
-                        "n.b.": "NE",
-                    },
-                ),
-            ),
-        ),
-        replace(
-            _DE,
-            path="transplantationen.parquet",
-            table="transplants",
-            columns=(
-                Col(
-                    "art",
-                    to="transplants.transplant_type",
-                    codes={"autolog": "autologous", "allogen": "allogeneic"},
-                ),
-                Col("datum", to="transplants.transplant_date"),
-                Col(
-                    "konditionierung",
-                    to="transplants.conditioning",
-                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"},
-                ),
-            ),
-        ),
-        replace(
-            _DE,
-            path="ereignisse.parquet",
-            table="events",
-            columns=(
-                Col(
-                    "ereignis",
-                    to="events.event_type",
-                    codes={
-                        "Progress": "progression",
-                        "Tod": "death",
-                        "Letzter Kontakt": "last_follow_up",
-                    },
-                ),
-                Col("datum", to="events.event_date"),
-                Col(
-                    "todesursache",
-                    to="events.death_cause",
-                    codes={
-                        "Myelom": "disease",
-                        "Infektion": "infection",
-                        "Toxizität": "toxicity",
-                        "Sonstige": "other",
-                        "Ursache unklar": "unknown",
-                    },
-                ),
-            ),
-        ),
-    ),
-)
-
-_ALLO = FileProfile(
-    path="",
-    format="csv",
-    id_column="patient_code",
-    date_format="%d-%b-%Y",
-    missing=("", "NA", "N/A"),
-    columns=(),
-)
-_YN = markers("Y", "N", "ND")
-_HCTCI = (
-    "arrhythmia",
-    "cardiac",
-    "inflammatory_bowel_disease",
-    "diabetes",
-    "cerebrovascular",
-    "psychiatric",
-    "hepatic_mild",
-    "obesity",
-    "infection",
-    "rheumatologic",
-    "peptic_ulcer",
-    "renal_moderate_severe",
-    "pulmonary_moderate",
-    "prior_solid_tumour",
-    "heart_valve_disease",
-    "pulmonary_severe",
-    "hepatic_moderate_severe",
-)
-EU_ALLOMM = SiteProfile(
-    code="EU-ALLOMM",
-    name="European allo-HSCT in myeloma registry extract (synthetic, EBMT-like)",
-    language="English (registry codes)",
-    n_patients=450,
-    ldh_uln_u_l=240,
-    cohort=AlloCohort(
-        site="EU-ALLOMM",
-        id_prefix="AL",
-        source_study="ALLO-MM-REGISTRY",
-        first_transplant=dt.date(2009, 1, 1),
-        cutoff=CUTOFF,
-        ldh_uln=240,
-    ),
-    files=(
-        replace(
-            _ALLO,
-            path="patients.csv",
-            constants={
-                "patients.disease": "MM",
-                "patients.data_origin": "real_world",
-                "patients.source_study": "ALLO-MM-REGISTRY",
-            },
-            columns=(
-                Col("sex", to="patients.sex", codes={"1": "M", "2": "F"}),
-                Col("year_of_birth", to="patients.birth_year"),
-                Col("age_at_dx", to="patients.age_at_diagnosis"),
-                Col("dx_date", to="patients.diagnosis_date"),
-                Col("b2m_dx_mg_dl", to="baseline.beta2m_mg_l", unit="mg/dL"),
-                Col("alb_dx_g_dl", to="baseline.albumin_g_dl"),
-                Col("ldh_dx", to="baseline.ldh_u_l"),
-                Col("creat_dx", to="baseline.creatinine_mg_dl"),
-                *(Col(f"fish_{m}", to=f"genetics.{m}", codes=_YN) for m in FISH),
-                *(Col(f"hctci_{m}", to=f"comorbidities.{m}", codes=_YN) for m in _HCTCI),
-                Col("relapse_date", event="relapse"),
-                Col("death_date", event="death"),
-                Col(
-                    "death_cause",
-                    event="death",
-                    attribute="death_cause",
-                    codes={
-                        "RELAPSE": "disease",
-                        "INFECTION": "infection",
-                        "GVHD": "gvhd",
-                        "TOXICITY": "toxicity",
-                        "OTHER": "other",
-                        "UNKNOWN": "unknown",
-                    },
-                ),
-                Col("last_contact", event="last_follow_up"),
-            ),
-        ),
-        replace(
-            _ALLO,
-            path="transplants.csv",
-            table="transplants",
-            columns=(
-                Col(
-                    "hct_type",
-                    to="transplants.transplant_type",
-                    codes={"AUTO": "autologous", "ALLO": "allogeneic"},
-                ),
-                Col("hct_date", to="transplants.transplant_date"),
-                Col(
-                    "conditioning",
-                    to="transplants.conditioning",
-                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"},
-                ),
-                Col(
-                    "donor",
-                    to="transplants.donor_type",
-                    codes={
-                        "MRD": "matched_related",
-                        "MUD": "matched_unrelated",
-                        "MMUD": "mismatched_unrelated",
-                        "HAPLO": "haploidentical",
-                        "CB": "cord_blood",
-                    },
-                ),
-                Col(
-                    "tandem_cr1", to="transplants.in_first_remission", codes={"Y": True, "N": False}
-                ),
-            ),
-        ),
-        replace(
-            _ALLO,
-            path="gvhd.csv",
-            table="events",
-            event_types=("agvhd", "cgvhd"),
-            columns=(
-                Col("gvhd", to="events.event_type", codes={"ACUTE": "agvhd", "CHRONIC": "cgvhd"}),
-                Col("onset_date", to="events.event_date"),
-                Col(
-                    "grade_severity",
-                    to="events.grade",
-                    codes={
-                        "I": "I",
-                        "II": "II",
-                        "III": "III",
-                        "IV": "IV",
-                        "MILD": "mild",
-                        "MODERATE": "moderate",
-                        "SEVERE": "severe",
-                    },
-                ),
-                Col("systemic_ist", to="events.systemic_ist", codes={"Y": True, "N": False}),
             ),
         ),
     ),

@@ -23,7 +23,10 @@ SITE_IDS = [s.code for s in SITES]
 
 
 def expected_of(site: SiteProfile) -> dict[str, Any]:
-    return json.loads((BUNDLE / site.code / "expected.json").read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(
+        (BUNDLE / site.code / "expected.json").read_text(encoding="utf-8")
+    )
+    return document
 
 
 def read_export(site: SiteProfile, file: FileProfile) -> pl.DataFrame:

@@ -1,0 +1,149 @@
+"""Bundled allo-HSCT in myeloma registry extract (EBMT-like CSV, dd-Mon-yyyy dates)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from loaders.synthetic.profile import Col, FileProfile, SiteProfile
+from loaders.synthetic.site_codes import CUTOFF, FISH, markers
+from loaders.synthetic.truth_allo import AlloCohort
+
+_ALLO = FileProfile(
+    path="",
+    format="csv",
+    id_column="patient_code",
+    date_format="%d-%b-%Y",
+    missing=("", "NA", "N/A"),
+    columns=(),
+)
+_YN = markers("Y", "N", "ND")
+_HCTCI = (
+    "arrhythmia",
+    "cardiac",
+    "inflammatory_bowel_disease",
+    "diabetes",
+    "cerebrovascular",
+    "psychiatric",
+    "hepatic_mild",
+    "obesity",
+    "infection",
+    "rheumatologic",
+    "peptic_ulcer",
+    "renal_moderate_severe",
+    "pulmonary_moderate",
+    "prior_solid_tumour",
+    "heart_valve_disease",
+    "pulmonary_severe",
+    "hepatic_moderate_severe",
+)
+EU_ALLOMM = SiteProfile(
+    code="EU-ALLOMM",
+    name="European allo-HSCT in myeloma registry extract (synthetic, EBMT-like)",
+    language="English (registry codes)",
+    n_patients=450,
+    ldh_uln_u_l=240,
+    cohort=AlloCohort(
+        site="EU-ALLOMM",
+        id_prefix="AL",
+        source_study="ALLO-MM-REGISTRY",
+        first_transplant=dt.date(2009, 1, 1),
+        cutoff=CUTOFF,
+        ldh_uln=240,
+    ),
+    files=(
+        replace(
+            _ALLO,
+            path="patients.csv",
+            constants={
+                "patients.disease": "MM",
+                "patients.data_origin": "real_world",
+                "patients.source_study": "ALLO-MM-REGISTRY",
+            },
+            columns=(
+                Col("sex", to="patients.sex", codes={"1": "M", "2": "F"}),
+                Col("year_of_birth", to="patients.birth_year"),
+                Col("age_at_dx", to="patients.age_at_diagnosis"),
+                Col("dx_date", to="patients.diagnosis_date"),
+                Col("b2m_dx_mg_dl", to="baseline.beta2m_mg_l", unit="mg/dL"),
+                Col("alb_dx_g_dl", to="baseline.albumin_g_dl"),
+                Col("ldh_dx", to="baseline.ldh_u_l"),
+                Col("creat_dx", to="baseline.creatinine_mg_dl"),
+                *(Col(f"fish_{m}", to=f"genetics.{m}", codes=_YN) for m in FISH),
+                *(Col(f"hctci_{m}", to=f"comorbidities.{m}", codes=_YN) for m in _HCTCI),
+                Col("relapse_date", event="relapse"),
+                Col("death_date", event="death"),
+                Col(
+                    "death_cause",
+                    event="death",
+                    attribute="death_cause",
+                    codes={
+                        "RELAPSE": "disease",
+                        "INFECTION": "infection",
+                        "GVHD": "gvhd",
+                        "TOXICITY": "toxicity",
+                        "OTHER": "other",
+                        "UNKNOWN": "unknown",
+                    },
+                ),
+                Col("last_contact", event="last_follow_up"),
+            ),
+        ),
+        replace(
+            _ALLO,
+            path="transplants.csv",
+            table="transplants",
+            columns=(
+                Col(
+                    "hct_type",
+                    to="transplants.transplant_type",
+                    codes={"AUTO": "autologous", "ALLO": "allogeneic"},
+                ),
+                Col("hct_date", to="transplants.transplant_date"),
+                Col(
+                    "conditioning",
+                    to="transplants.conditioning",
+                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"},
+                ),
+                Col(
+                    "donor",
+                    to="transplants.donor_type",
+                    codes={
+                        "MRD": "matched_related",
+                        "MUD": "matched_unrelated",
+                        "MMUD": "mismatched_unrelated",
+                        "HAPLO": "haploidentical",
+                        "CB": "cord_blood",
+                    },
+                ),
+                Col(
+                    "tandem_cr1", to="transplants.in_first_remission", codes={"Y": True, "N": False}
+                ),
+            ),
+        ),
+        replace(
+            _ALLO,
+            path="gvhd.csv",
+            table="events",
+            event_types=("agvhd", "cgvhd"),
+            columns=(
+                Col("gvhd", to="events.event_type", codes={"ACUTE": "agvhd", "CHRONIC": "cgvhd"}),
+                Col("onset_date", to="events.event_date"),
+                Col(
+                    "grade_severity",
+                    to="events.grade",
+                    codes={
+                        "I": "I",
+                        "II": "II",
+                        "III": "III",
+                        "IV": "IV",
+                        "MILD": "mild",
+                        "MODERATE": "moderate",
+                        "SEVERE": "severe",
+                    },
+                ),
+                Col("systemic_ist", to="events.systemic_ist", codes={"Y": True, "N": False}),
+            ),
+        ),
+    ),
+)
