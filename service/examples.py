@@ -18,62 +18,89 @@ class Example:
 
 EXAMPLES: tuple[Example, ...] = (
     Example(
-        query="""# Myeloma: OS by R-ISS. The cohort, its R-ISS inputs and their completeness.
+        query="""# Myeloma: OS by R-ISS with the log-rank test (plain and for trend).
 query MyelomaOverall($filter: CohortFilterInput) {
   cohort(filter: $filter) {
     size { value suppressed provenance { lakeVersion queryHash softwareVersion } }
-    bySite: breakdown(attribute: SITE) { total categories { category n suppressed } }
-    survival(endpoint: OS, groupBy: SEX, times: [12, 24, 60], timeUnit: MONTHS) {
-      groups { group n events median { estimate lower upper } atTimes { time survival nAtRisk } }
-      logrank { statistic df pValue }
+    riss: risk(score: "riss") {
+      categories { category n suppressed missingInputs { input n } }
     }
-    completeness(
-      categorical: [DEL17P, T4_14, T14_16]
-      numeric: [BETA2M_MG_L, ALBUMIN_G_DL, LDH_U_L]
-    ) {
-      fields { attribute known notTested missing }
+    survival(endpoint: OS, groupByScore: "riss", trend: true, times: [12, 24, 60]) {
+      excluded
+      groups { group n events median { estimate lower upper } medianFollowUp { estimate }
+               atTimes { time survival lower upper nAtRisk } }
+      logrank { statistic df pValue }
+      trend { statistic pValue }
+      provenance { lakeVersion scoreVersions { score version } }
     }
   }
 }""",
         variables='{"filter": {"diseases": ["MM"]}}',
     ),
     Example(
-        query="""# Myeloma staging comparison (R-ISS vs ISS vs cytogenetics vs LDH): input coverage.
-query StagingInputs {
+        query="""# Myeloma staging: R-ISS vs ISS vs cytogenetics vs LDH (C-index, LR, AIC).
+query StagingComparison {
   cohort(filter: {diseases: [MM]}) {
-    beta2m: histogram(attribute: BETA2M_MG_L, bins: 8) { bins { lower upper n } missing }
-    albumin: histogram(attribute: ALBUMIN_G_DL, bins: 8) { bins { lower upper n } missing }
-    del17p: breakdown(attribute: DEL17P) { categories { category n } }
+    stagingComparison(scores: ["riss", "iss", "mm_cytogenetic_risk", "ldh"], endpoint: OS) {
+      dropped
+      systems { system stages n events lrStatistic lrDf aic
+                concordance { cIndex lower upper } }
+    }
   }
 }""",
     ),
     Example(
-        query="""# AML: ELN 2022 vs NPM1 co-mutation groups. NPM1-mutated patients by co-mutation.
+        query="""# AML: ELN 2022 vs HARMONY NPM1 co-mutation groups in NPM1-mutated patients.
 query AmlNpm1 {
   cohort(filter: {diseases: [AML], markers: [{marker: NPM1, statuses: [PRESENT]}]}) {
     size { value }
-    flt3: breakdown(attribute: FLT3_ITD) { categories { category n suppressed } }
-    dnmt3a: breakdown(attribute: DNMT3A) { categories { category n suppressed } }
+    eln: risk(score: "eln2022") { categories { category n missingInputs { input n } } }
+    reclassification(before: "eln2022", after: "harmony_npm1", notClassified: AS_CATEGORY) {
+      total compared moved shareMoved cells { before after n suppressed }
+    }
   }
 }""",
     ),
     Example(
-        query="""# Allogeneic HSCT: NRM with relapse competing, 2-year OS. The transplanted cohort.
+        query="""# Allogeneic HSCT: NRM with relapse competing (Gray's test by disease), 2-year OS.
 query AlloHsct {
   cohort(filter: {treatment: {transplant: ALLOGENEIC}}) {
     size { value }
-    byDisease: breakdown(attribute: DISEASE) { categories { category n } }
-    events: breakdown(attribute: EVENT_TYPES) { categories { category n suppressed } }
+    nrm: cumulativeIncidence(endpoint: NRM, origin: ALLO_TRANSPLANT, groupBy: DISEASE,
+                             times: [12, 24]) {
+      groups { group n causes { cause events atTimes { time estimate lower upper } } }
+      grayTests { cause test { statistic pValue } }
+    }
+    os: survival(endpoint: OS, origin: ALLO_TRANSPLANT, times: [24]) {
+      groups { n events atTimes { survival lower upper nAtRisk } medianFollowUp { estimate } }
+    }
   }
 }""",
     ),
     Example(
-        query="""# CML: molecular relapse-free survival after TKI stop by Sokal group. Who stopped.
+        query="""# CML: molecular relapse-free survival after TKI stop by Sokal group.
 query CmlTkiStop {
-  cohort(filter: {diseases: [CML], hadEvents: [TKI_STOP]}) {
+  cohort(filter: {diseases: [CML]}) {
     size { value }
-    agents: breakdown(attribute: AGENTS_RECEIVED) { categories { category n suppressed } }
-    age: histogram(attribute: AGE_AT_DIAGNOSIS, bins: 6) { bins { lower upper n } }
+    sokal: risk(score: "sokal") { categories { category n missingInputs { input n } } }
+    mrfs: survival(endpoint: MRFS, origin: TKI_STOP, groupByScore: "sokal",
+                   times: [6, 12, 24]) {
+      excluded
+      groups { group n events median { estimate } atTimes { time survival nAtRisk } }
+      logrank { statistic pValue }
+    }
+  }
+}""",
+    ),
+    Example(
+        query="""# The lake itself: sites, versions, data quality, registered scores and endpoints.
+query LakeStatus {
+  lake {
+    sites { site stage loads { status lakeVersion rowsIn rowsAccepted rowsQuarantined } }
+    versions { lakeVersion committedAt site }
+    dataQuality { site table check n }
+    scores { name version citation disease inputs }
+    endpoints { name label competing }
   }
 }""",
     ),

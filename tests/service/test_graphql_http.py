@@ -101,7 +101,7 @@ async def test_graphiql_page_uses_vendored_assets(client: httpx.AsyncClient) -> 
     page = await client.get("/graphql", headers={"accept": "text/html", "authorization": ""})
     assert page.status_code == 200
     assert "https://" not in page.text
-    assert "query StagingInputs" in page.text
+    assert "query StagingComparison" in page.text
     asset = await client.get("/static/graphiql/graphiql.min.js")
     assert asset.status_code == 200
 
