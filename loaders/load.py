@@ -23,10 +23,9 @@ from lake.errors import ConfigError, HemalakeError
 from lake.storage import append_rows, commit_site_load, lake_lock, open_lake, read_latest
 
 from loaders.data_queries import run_data_queries
-from loaders.mapping import PKEY, RAW_ID, MappedPart, RowIds, fill_default_ldh_uln, map_file
-from loaders.omop import map_omop
-from loaders.pseudonym import key_fingerprint, load_key, pseudonym_frame
-from loaders.readers import read_file, read_omop, source_digest
+from loaders.prepare import read_and_map
+from loaders.pseudonym import key_fingerprint, load_key
+from loaders.readers import source_digest
 from loaders.reporting import Reporter, SilentReporter
 from loaders.result import LoadResult
 from loaders.spec import SiteSpec, declared_site, parse_spec
@@ -133,37 +132,6 @@ class _Stages:
             },
             schema=SITE_STATUS,
         )
-
-
-def read_and_map(spec: SiteSpec, key: bytes) -> list[MappedPart]:
-    """Read every file of ``spec`` and map it to pseudonymised parts (no lake access)."""
-    ids = RowIds()
-    parts: list[MappedPart] = []
-    for file_spec in spec.files:
-        if file_spec.format == "omop":
-            parts.extend(map_omop(file_spec, read_omop(file_spec), ids=ids))
-        else:
-            parts.extend(map_file(file_spec, read_file(file_spec), ids=ids))
-    parts = [fill_default_ldh_uln(part, spec.ldh_uln_u_l) for part in parts]
-    return _pseudonymise_parts(parts, key=key, site=spec.site)
-
-
-def _pseudonymise_parts(parts: list[MappedPart], *, key: bytes, site: str) -> list[MappedPart]:
-    """Replace every part's raw site id by its pseudonym, hashing each distinct id once."""
-    if not parts:
-        return parts
-    raw = pl.concat([part.frame.get_column(RAW_ID) for part in parts])
-    pseudonyms = pseudonym_frame(raw, key=key, site=site)
-    result, offset = [], 0
-    for part in parts:
-        height = part.frame.height
-        frame = part.frame.drop(RAW_ID).with_columns(
-            pseudonyms["patient_id"].slice(offset, height),
-            pseudonyms["patient_index"].slice(offset, height).alias(PKEY),
-        )
-        offset += height
-        result.append(MappedPart(part.file, part.table, frame, part.columns))
-    return result
 
 
 def _parse_or_log(spec_path: Path | str, *, lake_root: Path, load_id: str) -> SiteSpec:

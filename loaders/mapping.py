@@ -93,8 +93,12 @@ def parse_kind(column: Column, mapping: ColumnMapping | None) -> ParseKind:
 
 
 def map_file(spec: FileSpec, raw: pl.DataFrame, *, ids: RowIds) -> list[MappedPart]:
-    """The parts a non-OMOP file contributes, one per fed table (per event type for events)."""
-    base = [pl.col(ROW), clean(pl.col(spec.id_column or ""), spec.missing).alias(RAW_ID)]
+    """The parts a non-OMOP file contributes, one per fed table (per event type for events).
+
+    ``raw`` carries the pseudonymised ``patient_id`` and ``_pkey`` of each source row
+    (:func:`loaders.prepare.read_and_map`); the site's own id is not mapped.
+    """
+    base = [pl.col(ROW), pl.col("patient_id"), pl.col(PKEY)]
     parts: list[MappedPart] = []
     for table_name in spec.tables:
         if table_name == "events" and any(m.event for m in spec.columns):

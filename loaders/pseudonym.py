@@ -85,16 +85,26 @@ def pseudonymise(ids: pl.Series, *, key: bytes, site: str) -> pl.Series:
 def pseudonym_frame(ids: pl.Series, *, key: bytes, site: str) -> pl.DataFrame:
     """``patient_id`` (pseudonym) and ``patient_index`` (UInt32, one per distinct id, for fast
     joins within a load) for each id, in input order; nulls stay null."""
+    return pseudonyms_for(ids, pseudonym_lookup(ids, key=key, site=site))
+
+
+def pseudonym_lookup(ids: pl.Series, *, key: bytes, site: str) -> pl.DataFrame:
+    """One row per distinct non-null id: ``_raw`` (the id), ``patient_id`` (its pseudonym) and
+    ``patient_index`` (0..n-1). Lives only in memory during a load, never written."""
     distinct = ids.drop_nulls().unique()
     digests = _hmac_many(key, site.encode() + b":", distinct.cast(pl.Binary).to_list())
     hexed = pl.Series(digests, dtype=pl.Binary).bin.encode("hex").str.slice(0, PSEUDONYM_CHARS)
-    lookup = pl.DataFrame(
+    return pl.DataFrame(
         {
             "_raw": distinct,
             "patient_id": hexed,
             "patient_index": pl.int_range(distinct.len(), dtype=pl.UInt32, eager=True),
         }
     )
+
+
+def pseudonyms_for(ids: pl.Series, lookup: pl.DataFrame) -> pl.DataFrame:
+    """``patient_id`` and ``patient_index`` of each id through ``lookup``, in input order."""
     return (
         ids.alias("_raw")
         .to_frame()
