@@ -68,7 +68,8 @@ def duplicate_keys(table_name: str, frame: pl.DataFrame) -> pl.DataFrame:
 
 def orphan_rows(table_name: str, frame: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFrame:
     """Rows of a non-patient table whose patient has no accepted patients row."""
-    orphans = frame.join(patients.select(PKEY), on=PKEY, how="anti")
+    known = pl.col(PKEY).is_in(patients.get_column(PKEY).implode())
+    orphans = frame.filter(pl.col(PKEY).is_null() | ~known)
     message = pl.format(
         "{}: the patient of this {} row has no accepted patients row (missing "
         "from the patient file or quarantined); fix the patient row first",
@@ -85,10 +86,12 @@ def date_order(frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     event that is itself quarantined (before diagnosis, or one of several conflicting deaths)
     does not void the patient's other rows.
     """
+    # only the columns the checks read are joined; messages are formatted on failing rows only
     patients = frames["patients"].select(
         PKEY,
         "diagnosis_date",
-        pl.format("row {} of {}", pl.col(ROW), pl.col(FILE)).alias("_patient_where"),
+        pl.col(ROW).alias("_patient_row"),
+        pl.col(FILE).alias("_patient_file"),
     )
     events = frames.get("events")
     found = []
@@ -96,11 +99,13 @@ def date_order(frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     if events is not None:
         found.append(conflicting_deaths(events))
         deaths = _trusted_deaths(events, patients, distrusted=found[0])
+    timeline = patients.join(deaths, on=PKEY, how="left")
     for table_name, column in DATED_COLUMNS.items():
         frame = frames.get(table_name)
         if frame is None or frame.is_empty():
             continue
-        dated = frame.join(patients, on=PKEY, how="inner").join(deaths, on=PKEY, how="left")
+        kept = [RID, PKEY, ROW, FILE, column, *(["event_type"] if table_name == "events" else [])]
+        dated = frame.select(kept).join(timeline, on=PKEY, how="inner")
         found.append(_before_diagnosis(dated, table_name, column))
         found.append(_after_death(dated, table_name, column))
     if events is not None and "treatment_lines" in frames:
@@ -114,7 +119,9 @@ def conflicting_deaths(events: pl.DataFrame) -> pl.DataFrame:
     A patient dies once; which record is right is for the site to say, so every death row of
     that patient is quarantined (the patient's other rows stay, compared with no death).
     """
-    deaths = events.filter(pl.col("event_type") == "death")
+    deaths = events.select(RID, PKEY, ROW, FILE, "event_type", "event_date").filter(
+        (pl.col("event_type") == "death") & pl.col(PKEY).is_duplicated()
+    )
     dates = pl.col("event_date").drop_nulls().unique()
     conflicted = (
         deaths.group_by(PKEY)
@@ -146,10 +153,13 @@ def _trusted_deaths(
     events: pl.DataFrame, patients: pl.DataFrame, *, distrusted: pl.DataFrame
 ) -> pl.DataFrame:
     """One death date per patient, from death events neither conflicting nor before diagnosis."""
+    deaths = events.select(RID, PKEY, "event_type", "event_date").filter(
+        pl.col("event_type") == "death"
+    )
+    if not distrusted.is_empty():
+        deaths = deaths.join(distrusted.select(RID), on=RID, how="anti")
     return (
-        events.filter(pl.col("event_type") == "death")
-        .join(distrusted.select(RID), on=RID, how="anti")
-        .join(patients.select(PKEY, "diagnosis_date"), on=PKEY, how="inner")
+        deaths.join(patients.select(PKEY, "diagnosis_date"), on=PKEY, how="inner")
         .filter(~(pl.col("event_date") < pl.col("diagnosis_date")).fill_null(value=False))
         .group_by(PKEY)
         .agg(pl.col("event_date").min().alias("_death"))
@@ -165,7 +175,7 @@ def _before_diagnosis(dated: pl.DataFrame, table_name: str, column: str) -> pl.D
         what,
         pl.col(column),
         pl.col("diagnosis_date"),
-        pl.col("_patient_where"),
+        pl.format("row {} of {}", pl.col("_patient_row"), pl.col("_patient_file")),
     )
     before = pl.col(column) < pl.col("diagnosis_date")
     return concat_issues(
