@@ -120,8 +120,9 @@ def conflicting_deaths(events: pl.DataFrame) -> pl.DataFrame:
     that patient is quarantined (the patient's other rows stay, compared with no death).
     """
     deaths = events.select(RID, PKEY, ROW, FILE, "event_type", "event_date").filter(
-        (pl.col("event_type") == "death") & pl.col(PKEY).is_duplicated()
+        pl.col("event_type") == "death"
     )
+    deaths = deaths.filter(pl.col(PKEY).is_duplicated())  # cheap pre-filter: repeated deaths
     dates = pl.col("event_date").drop_nulls().unique()
     conflicted = (
         deaths.group_by(PKEY)

@@ -81,7 +81,7 @@ def validate(parts: list[MappedPart], *, site: str, load_id: str) -> Validated:
             name: _to_model(name, _without(frame, all_issues), site) for name, frame in rows.items()
         },
         quarantine=_quarantine(everything, all_issues, site=site, load_id=load_id),
-        counts=_counts(everything, all_issues),
+        counts=_counts(parts, everything, all_issues),
     )
 
 
@@ -118,12 +118,35 @@ def _quarantine(
     ).cast(dict(QUARANTINE))  # type: ignore[arg-type]
 
 
-def _counts(everything: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
-    bad = found.select(RID).unique().with_columns(pl.lit(value=True).alias("_bad"))
-    flagged = everything.join(bad, on=RID, how="left")
-    counts = flagged.group_by(FILE, "_table").agg(
-        pl.len().cast(pl.Int64).alias("rows_in"),
-        pl.col("_bad").is_null().sum().cast(pl.Int64).alias("rows_accepted"),
-        pl.col("_bad").is_not_null().sum().cast(pl.Int64).alias("rows_quarantined"),
+def _counts(parts: list[MappedPart], everything: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
+    """Rows in, accepted and quarantined per (file, table) that has rows. Rows in come from
+    the part sizes; only the quarantined rows are looked up (no pass over every row)."""
+    rows_in = pl.DataFrame(
+        {
+            "file": [p.file for p in parts],
+            "table": [p.table for p in parts],
+            "rows_in": [p.frame.height for p in parts],
+        },
+        schema={"file": pl.String, "table": pl.String, "rows_in": pl.Int64},
     )
-    return counts.rename({FILE: "file", "_table": "table"}).sort("file", "table")
+    bad = found.get_column(RID).unique().implode()
+    quarantined = (
+        everything.filter(pl.col(RID).is_in(bad))
+        .group_by(FILE, "_table")
+        .agg(pl.len().cast(pl.Int64).alias("rows_quarantined"))
+        .rename({FILE: "file", "_table": "table"})
+    )
+    counts = (
+        rows_in.group_by("file", "table")
+        .agg(pl.col("rows_in").sum())
+        .filter(pl.col("rows_in") > 0)
+        .join(quarantined, on=["file", "table"], how="left")
+        .with_columns(pl.col("rows_quarantined").fill_null(0))
+    )
+    return counts.select(
+        "file",
+        "table",
+        "rows_in",
+        (pl.col("rows_in") - pl.col("rows_quarantined")).alias("rows_accepted"),
+        "rows_quarantined",
+    ).sort("file", "table")
