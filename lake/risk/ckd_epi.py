@@ -42,7 +42,7 @@ from lake.risk.tristate import (
     Band,
     Categories,
     ScoreParts,
-    score_parts,
+    banded_parts,
 )
 
 INPUTS: Final = (CREATININE, AGE, SEX)
@@ -79,10 +79,17 @@ def egfr_ml_min_173m2() -> pl.Expr:
 
 def ckd_epi() -> ScoreParts:
     """eGFR as a struct ``{category, points (mL/min/1.73 m²), missing_inputs}``."""
-    egfr = egfr_ml_min_173m2()
-    adult = AGE.col >= 18
-    code = pl.when(~adult).then(pl.lit(CATS.na)).otherwise(CATS.band(egfr, BANDS))
-    return score_parts(code=code, categories=CATS, inputs=INPUTS, points=pl.when(adult).then(egfr))
+
+    def category(egfr: pl.Expr) -> pl.Expr:
+        child = AGE.col < 18
+        return pl.when(child).then(pl.lit(CATS.na)).otherwise(CATS.band(egfr, BANDS))
+
+    return banded_parts(
+        points=pl.when(AGE.col >= 18).then(egfr_ml_min_173m2()),
+        code_of_points=category,
+        categories=CATS,
+        inputs=INPUTS,
+    )
 
 
 SPEC: Final = ScoreSpec(

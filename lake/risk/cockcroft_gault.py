@@ -37,7 +37,7 @@ from lake.risk.tristate import (
     Categories,
     Input,
     ScoreParts,
-    score_parts,
+    banded_parts,
 )
 
 AGE: Final = Input("patients.age_at_diagnosis")
@@ -51,14 +51,18 @@ BANDS: Final = (Band(40.0, "BELOW_40", inclusive=False), Band(float("inf"), "AT_
 
 def crcl_ml_min() -> pl.Expr:
     """Cockcroft-Gault CrCl in mL/min (null when any input is unknown)."""
-    sex_factor = pl.when(SEX.col == "F").then(0.85).when(SEX.col == "M").then(1.0)
+    sex_factor = 1.0 - 0.15 * (SEX.col == "F").cast(pl.Float64)
     return (140.0 - AGE.col) * WEIGHT.col / (72.0 * CREATININE.col) * sex_factor
 
 
 def cockcroft_gault() -> ScoreParts:
     """CrCl as a struct ``{category, points (mL/min), missing_inputs}``."""
-    crcl = crcl_ml_min()
-    return score_parts(code=CATS.band(crcl, BANDS), categories=CATS, inputs=INPUTS, points=crcl)
+    return banded_parts(
+        points=crcl_ml_min(),
+        code_of_points=lambda crcl: CATS.band(crcl, BANDS),
+        categories=CATS,
+        inputs=INPUTS,
+    )
 
 
 SPEC: Final = ScoreSpec(

@@ -24,30 +24,38 @@ Missing inputs: β2M unknown -> ``NOT_CLASSIFIABLE``. Albumin unknown: β2M >= 5
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
 
-import polars as pl
-
+from lake.risk.lookup import Cut, StateTable, build_table, cut_encoder
 from lake.risk.spec import ScoreSpec
-from lake.risk.tristate import (
-    Categories,
-    Input,
-    ScoreParts,
-    cascade,
-    score_parts,
-)
+from lake.risk.tristate import Categories, Input, ScoreParts, table_parts
 
 BETA2M: Final = Input("baseline.beta2m_mg_l")
 ALBUMIN: Final = Input("baseline.albumin_g_dl")
 INPUTS: Final = (BETA2M, ALBUMIN)
 CATS: Final = Categories(("I", "II", "III"))
+BETA2M_LOW: Final = 3.5  # mg/L; stage I needs β2M below it
+BETA2M_HIGH: Final = 5.5  # mg/L; stage III from it
+ALBUMIN_LOW: Final = 3.5  # g/dL; stage I needs albumin at least it
+#: β2M and albumin encoded at exactly the thresholds of :func:`iss_stage` (shared by R-ISS, R2-ISS).
+BETA2M_STATE: Final = cut_encoder(BETA2M, (Cut(BETA2M_LOW), Cut(BETA2M_HIGH)))
+ALBUMIN_STATE: Final = cut_encoder(ALBUMIN, (Cut(ALBUMIN_LOW),))
 
 
-def iss_possible() -> dict[str, pl.Expr]:
-    """Per row, which ISS stages the known inputs still allow (used by R-ISS and R2-ISS)."""
-    stage_iii = BETA2M.col >= 5.5
-    stage_i = (BETA2M.col < 3.5) & (ALBUMIN.col >= 3.5)
-    return cascade([(stage_iii, "III"), (stage_i, "I")], default="II")
+def iss_stage(beta2m: float, albumin: float) -> str:
+    """ISS stage of known values, the rule table above verbatim."""
+    if beta2m >= BETA2M_HIGH:
+        return "III"
+    if beta2m < BETA2M_LOW and albumin >= ALBUMIN_LOW:
+        return "I"
+    return "II"
+
+
+@cache
+def iss_table() -> StateTable:
+    """The ISS lookup table over (β2M, albumin) states (:mod:`lake.risk.lookup`)."""
+    return build_table((BETA2M_STATE, ALBUMIN_STATE), iss_stage, categories=CATS, inputs=INPUTS)
 
 
 def iss() -> ScoreParts:
@@ -60,7 +68,7 @@ def iss() -> ScoreParts:
     >>> df.select(iss().to_struct().struct.field("category")).to_series().to_list()
     ['I', 'III', 'NOT_CLASSIFIABLE']
     """
-    return score_parts(code=CATS.decide(iss_possible()), categories=CATS, inputs=INPUTS)
+    return table_parts(iss_table(), categories=CATS, inputs=INPUTS)
 
 
 SPEC: Final = ScoreSpec(

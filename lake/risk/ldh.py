@@ -19,33 +19,35 @@ Missing inputs: LDH or its ULN unknown -> ``NOT_CLASSIFIABLE``. ``points`` is th
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
 
-import polars as pl
-
+from lake.risk.lookup import StateTable, build_table, greater_encoder
 from lake.risk.spec import ScoreSpec
-from lake.risk.tristate import (
-    Categories,
-    Input,
-    ScoreParts,
-    score_parts,
-)
+from lake.risk.tristate import Categories, Input, ScoreParts, table_parts
 
 LDH: Final = Input("baseline.ldh_u_l")
 LDH_ULN: Final = Input("baseline.ldh_uln_u_l")
 INPUTS: Final = (LDH, LDH_ULN)
 CATS: Final = Categories(("NORMAL", "HIGH"))
+#: "LDH > ULN" as an encoded state (shared by R-ISS and R2-ISS).
+HIGH_STATE: Final = greater_encoder(LDH, LDH_ULN)
 
 
-def ldh_high() -> pl.Expr:
-    """Kleene Boolean: LDH above the lab's ULN (null when either value is unknown)."""
-    return LDH.col > LDH_ULN.col
+def ldh_category(high: bool) -> str:
+    """Category of a known high / normal LDH (``points``, the ratio, is arithmetic)."""
+    return "HIGH" if high else "NORMAL"
+
+
+@cache
+def ldh_table() -> StateTable:
+    """The LDH status lookup table over the LDH-vs-ULN state (:mod:`lake.risk.lookup`)."""
+    return build_table((HIGH_STATE,), ldh_category, categories=CATS, inputs=INPUTS)
 
 
 def ldh_status() -> ScoreParts:
     """LDH status as a struct ``{category, points (LDH/ULN), missing_inputs}``."""
-    code = CATS.boolean(ldh_high(), true="HIGH", false="NORMAL")
-    return score_parts(code=code, categories=CATS, inputs=INPUTS, points=LDH.col / LDH_ULN.col)
+    return table_parts(ldh_table(), categories=CATS, inputs=INPUTS, points=LDH.col / LDH_ULN.col)
 
 
 SPEC: Final = ScoreSpec(

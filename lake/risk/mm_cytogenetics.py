@@ -19,35 +19,41 @@ tested -> ``NOT_CLASSIFIABLE`` (a panel without t(14;16) cannot show standard ri
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
 
-import polars as pl
-
+from lake.risk.lookup import StateTable, build_table, marker_encoder
 from lake.risk.spec import ScoreSpec
-from lake.risk.tristate import (
-    Categories,
-    Input,
-    ScoreParts,
-    marker,
-    score_parts,
-)
+from lake.risk.tristate import Categories, Input, ScoreParts, table_parts
 
 DEL17P: Final = Input("genetics.del17p")
 T4_14: Final = Input("genetics.t4_14")
 T14_16: Final = Input("genetics.t14_16")
 INPUTS: Final = (DEL17P, T4_14, T14_16)
 CATS: Final = Categories(("STANDARD", "HIGH"))
+#: The three FISH calls as encoded marker states (shared by R-ISS; two of them by R2-ISS).
+STATES: Final = tuple(marker_encoder(i) for i in INPUTS)
 
 
-def high_risk_ca() -> pl.Expr:
-    """Kleene Boolean: a high-risk CA is present (null when it depends on an untested one)."""
-    return marker(DEL17P) | marker(T4_14) | marker(T14_16)
+def high_risk(del17p: bool, t4_14: bool, t14_16: bool) -> bool:
+    """A high-risk CA of known calls: any of the three present."""
+    return del17p or t4_14 or t14_16
+
+
+def cytogenetic_category(del17p: bool, t4_14: bool, t14_16: bool) -> str:
+    """Cytogenetic risk of known calls."""
+    return "HIGH" if high_risk(del17p, t4_14, t14_16) else "STANDARD"
+
+
+@cache
+def cytogenetic_table() -> StateTable:
+    """The cytogenetic-risk lookup table over the three marker states."""
+    return build_table(STATES, cytogenetic_category, categories=CATS, inputs=INPUTS)
 
 
 def mm_cytogenetic_risk() -> ScoreParts:
     """Cytogenetic risk as a struct ``{category, missing_inputs}``."""
-    code = CATS.boolean(high_risk_ca(), true="HIGH", false="STANDARD")
-    return score_parts(code=code, categories=CATS, inputs=INPUTS)
+    return table_parts(cytogenetic_table(), categories=CATS, inputs=INPUTS)
 
 
 SPEC: Final = ScoreSpec(

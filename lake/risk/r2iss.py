@@ -26,23 +26,13 @@ collapsed, else null.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
 
-import polars as pl
-
 from lake.risk import iss, ldh, mm_cytogenetics
+from lake.risk.lookup import StateTable, build_table, marker_encoder
 from lake.risk.spec import ScoreSpec
-from lake.risk.tristate import (
-    Band,
-    Categories,
-    Input,
-    ScoreParts,
-    add_intervals,
-    exact,
-    item_interval,
-    marker,
-    score_parts,
-)
+from lake.risk.tristate import Categories, Input, ScoreParts, table_parts
 
 GAIN1Q: Final = Input("genetics.gain1q")
 INPUTS: Final = (
@@ -53,36 +43,43 @@ INPUTS: Final = (
     *ldh.INPUTS,
 )
 CATS: Final = Categories(("I", "II", "III", "IV"))
-BANDS: Final = (Band(0.0, "I"), Band(1.0, "II"), Band(2.5, "III"), Band(5.0, "IV"))
+#: Group by total points: upper bound of each group (inclusive), in increasing order.
+GROUP_UPPER: Final = (("I", 0.0), ("II", 1.0), ("III", 2.5), ("IV", 5.0))
 ISS_POINTS: Final = {"I": 0.0, "II": 1.0, "III": 1.5}
+STATES: Final = (
+    iss.BETA2M_STATE,
+    iss.ALBUMIN_STATE,
+    mm_cytogenetics.STATES[0],
+    mm_cytogenetics.STATES[1],
+    marker_encoder(GAIN1Q),
+    ldh.HIGH_STATE,
+)
+
+
+def r2iss_points(  # noqa: PLR0917 - build_table passes one value per encoder
+    beta2m: float, albumin: float, del17p: bool, t4_14: bool, gain1q: bool, high_ldh: bool
+) -> tuple[str, float]:
+    """R2-ISS group and total points of known values, the points table above verbatim."""
+    points = (
+        ISS_POINTS[iss.iss_stage(beta2m, albumin)]
+        + 1.0 * del17p
+        + 1.0 * high_ldh
+        + 1.0 * t4_14
+        + 0.5 * gain1q
+    )
+    group = next(code for code, upper in GROUP_UPPER if points <= upper)
+    return group, points
+
+
+@cache
+def r2iss_table() -> StateTable:
+    """The R2-ISS lookup table: group, points and the points interval of every state."""
+    return build_table(STATES, r2iss_points, categories=CATS, inputs=INPUTS, with_points=True)
 
 
 def r2iss() -> ScoreParts:
     """R2-ISS as a struct ``{category, points, points_min, points_max, missing_inputs}``."""
-    stage = {k: v.cast(pl.Float64) for k, v in iss.iss_possible().items()}
-    # Arithmetic on the 0/1 "stage possible" flags (no when/then, so Polars shares them):
-    # min = 0 if I possible, else 1 if II possible, else 1.5; max symmetrically from III down.
-    iss_min = (1.0 - stage["I"]) * (ISS_POINTS["III"] - 0.5 * stage["II"])
-    iss_max = (
-        stage["III"] * ISS_POINTS["III"] + (1.0 - stage["III"]) * stage["II"] * ISS_POINTS["II"]
-    )
-    low, high = add_intervals(
-        [
-            (iss_min, iss_max),
-            item_interval(marker(mm_cytogenetics.DEL17P), 1.0),
-            item_interval(ldh.ldh_high(), 1.0),
-            item_interval(marker(mm_cytogenetics.T4_14), 1.0),
-            item_interval(marker(GAIN1Q), 0.5),
-        ]
-    )
-    return score_parts(
-        code=CATS.interval(low, high, BANDS),
-        categories=CATS,
-        inputs=INPUTS,
-        points=exact(low, high),
-        points_min=low,
-        points_max=high,
-    )
+    return table_parts(r2iss_table(), categories=CATS, inputs=INPUTS)
 
 
 SPEC: Final = ScoreSpec(

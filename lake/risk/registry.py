@@ -43,7 +43,7 @@ from lake.risk import (
 from lake.risk.harmony_npm1 import harmony_npm1_spec
 from lake.risk.npm1_table import shipped_table
 from lake.risk.spec import RiskScore
-from lake.risk.tristate import NOT_APPLICABLE, Categories
+from lake.risk.tristate import NOT_APPLICABLE, Categories, add_staged
 
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
@@ -95,13 +95,7 @@ class Registry:
         valid ones.
         """
         scores = [self.get(n) for n in names]
-        helpers: dict[str, pl.Expr] = {}
-        results: list[pl.Expr] = []
-        for score in scores:
-            score_helpers, result = score.parts().staged(score.version)
-            helpers |= score_helpers
-            results.append(result)
-        frame = frame.with_columns(**helpers).with_columns(results).drop(list(helpers))
+        frame = add_staged(frame, [score.parts().staged(score.version) for score in scores])
         if disease_column in frame.collect_schema().names():
             frame = frame.with_columns(
                 _not_applicable_to_other_diseases(s, disease_column)

@@ -26,33 +26,41 @@ No points.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
 
 from lake.risk import iss, ldh, mm_cytogenetics
+from lake.risk.lookup import StateTable, build_table
 from lake.risk.spec import ScoreSpec
-from lake.risk.tristate import (
-    Categories,
-    ScoreParts,
-    cascade,
-    score_parts,
-)
+from lake.risk.tristate import Categories, ScoreParts, table_parts
 
 INPUTS: Final = (*iss.INPUTS, *mm_cytogenetics.INPUTS, *ldh.INPUTS)
 CATS: Final = Categories(("I", "II", "III"))
+STATES: Final = (iss.BETA2M_STATE, iss.ALBUMIN_STATE, *mm_cytogenetics.STATES, ldh.HIGH_STATE)
+
+
+def riss_stage(  # noqa: PLR0917 - build_table passes one value per encoder
+    beta2m: float, albumin: float, del17p: bool, t4_14: bool, t14_16: bool, high_ldh: bool
+) -> str:
+    """R-ISS stage of known values, the rule table above verbatim."""
+    stage = iss.iss_stage(beta2m, albumin)
+    high_ca = mm_cytogenetics.high_risk(del17p, t4_14, t14_16)
+    if stage == "I" and not high_ca and not high_ldh:
+        return "I"
+    if stage == "III" and (high_ca or high_ldh):
+        return "III"
+    return "II"
+
+
+@cache
+def riss_table() -> StateTable:
+    """The R-ISS lookup table (β2M, albumin, three FISH calls, LDH vs ULN; 1,620 states)."""
+    return build_table(STATES, riss_stage, categories=CATS, inputs=INPUTS)
 
 
 def riss() -> ScoreParts:
     """R-ISS stage as a struct ``{category, missing_inputs}``."""
-    stage_i = (iss.BETA2M.col < 3.5) & (iss.ALBUMIN.col >= 3.5)
-    stage_iii = iss.BETA2M.col >= 5.5
-    high_ca = mm_cytogenetics.high_risk_ca()
-    high_ldh = ldh.ldh_high()
-    rules = [
-        (stage_i & ~high_ca & ~high_ldh, "I"),
-        (stage_iii & (high_ca | high_ldh), "III"),
-    ]
-    code = CATS.decide(cascade(rules, default="II"))
-    return score_parts(code=code, categories=CATS, inputs=INPUTS)
+    return table_parts(riss_table(), categories=CATS, inputs=INPUTS)
 
 
 SPEC: Final = ScoreSpec(

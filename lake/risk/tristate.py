@@ -26,15 +26,17 @@ Representation
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import polars as pl
 
 from lake.model import table
+
+if TYPE_CHECKING:
+    from lake.risk.lookup import StateTable
 
 NOT_CLASSIFIABLE: Final = "NOT_CLASSIFIABLE"
 NOT_APPLICABLE: Final = "NOT_APPLICABLE"
@@ -164,20 +166,19 @@ class Categories:
         return pl.lit(pl.Series(table, dtype=pl.UInt32)).gather(mask)
 
     def band(self, value: pl.Expr, bands: Sequence[Band]) -> pl.Expr:
-        """Index of the band holding ``value``; null value -> ``NOT_CLASSIFIABLE``.
+        """Index of the band holding ``value``; null or NaN value -> ``NOT_CLASSIFIABLE``.
 
-        Bands are in increasing order of value, the last one open-ended. One ``search_sorted``
-        over the band limits places each value (the value expression is evaluated once): an
-        exclusive limit ``u`` is searched as the float just below ``u``; a null becomes NaN, which
-        sorts after ``+inf`` and lands on the extra ``NOT_CLASSIFIABLE`` slot.
+        Bands are in increasing order of value, the last one open-ended. The position is the
+        number of band limits the value lies beyond (``> u`` for an inclusive limit, ``>= u`` for
+        an exclusive one): a sum of vectorised comparisons, null for a null value, which then
+        lands on the extra ``NOT_CLASSIFIABLE`` slot of a literal table.
         """
-        limits = [
-            band.upper if band.inclusive else math.nextafter(band.upper, -math.inf)
+        value = value.cast(pl.Float64).fill_nan(None)
+        beyond = [
+            (value > band.upper if band.inclusive else value >= band.upper).cast(pl.UInt32)
             for band in bands[:-1]
         ]
-        position = pl.lit(pl.Series([*limits, math.inf], dtype=pl.Float64)).search_sorted(
-            value.cast(pl.Float64).fill_null(math.nan), side="left"
-        )
+        position = reduce(lambda a, b: a + b, beyond).fill_null(len(bands))
         table = [self.index(band.category) for band in bands] + [self.nc]
         return pl.lit(pl.Series(table, dtype=pl.UInt32)).gather(position)
 
@@ -276,13 +277,29 @@ def _chunk_list(chunk: Sequence[Input], blocked: pl.Expr) -> pl.Expr:
 
 
 @dataclass(frozen=True, slots=True)
+class Staged:
+    """The three stages of one or more scores (see :meth:`ScoreParts.staged`)."""
+
+    encodings: dict[str, pl.Expr]
+    helpers: dict[str, pl.Expr]
+    result: pl.Expr
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreParts:
     """One score as expressions: the category index, optional points, and the input list.
 
+    A categorical score may instead carry a :class:`~lake.risk.lookup.StateTable`: ``code`` is
+    then unused and every field is a gather from the table at the combined state index. A
+    numeric score may give ``code_of_points`` instead of ``code``: its category is then computed
+    from the (once evaluated) ``points`` column, so an expensive formula is not re-evaluated per
+    band limit.
+
     :meth:`to_struct` gives the result as one struct expression (category, [points, points_min,
-    points_max], missing_inputs). :meth:`apply` adds the same struct to a frame in two stages
-    (index and points first, then labels and ``missing_inputs`` from those columns), because
-    Polars does not share ``when/then`` sub-expressions between the fields of one struct.
+    points_max], missing_inputs). :meth:`staged` gives the same struct in three stages (shared
+    input encodings, then per-score index and points, then labels and ``missing_inputs`` from
+    those columns), because Polars does not share sub-expressions between the fields of one
+    struct nor between scores.
     """
 
     code: pl.Expr
@@ -291,9 +308,15 @@ class ScoreParts:
     points: pl.Expr | None = None
     points_min: pl.Expr | None = None
     points_max: pl.Expr | None = None
+    table: StateTable | None = None
+    code_of_points: Callable[[pl.Expr], pl.Expr] | None = None
 
     def _values(self) -> dict[str, pl.Expr]:
-        values = {"code": self.code.cast(pl.UInt32).fill_null(self.categories.nc)}
+        values: dict[str, pl.Expr] = {}
+        if self.table is not None:
+            values["code"] = self.table.index(lambda enc: enc.expr)
+        elif self.code_of_points is None:
+            values["code"] = self.code.cast(pl.UInt32).fill_null(self.categories.nc)
         for name in ("points", "points_min", "points_max"):
             expr = getattr(self, name)
             if expr is not None:
@@ -301,7 +324,15 @@ class ScoreParts:
         return values
 
     def _assemble(self, value: Callable[[str], pl.Expr], names: Sequence[str]) -> pl.Expr:
-        code = value("code")
+        if self.code_of_points is not None:
+            code = self.code_of_points(value("points")).cast(pl.UInt32)
+        else:
+            code = value("code")
+        if self.table is not None:
+            fields = self.table.fields(code)
+            if "points" in names:  # an arithmetic value next to a table category (LDH/ULN)
+                fields.insert(1, value("points").alias("points"))
+            return pl.struct(fields)
         fields = [self.categories.label(code).alias("category")]
         fields += [value(n).alias(n) for n in names if n != "code"]
         blocked = code == self.categories.nc
@@ -313,21 +344,39 @@ class ScoreParts:
         values = self._values()
         return self._assemble(values.__getitem__, list(values))
 
-    def staged(self, name: str) -> tuple[dict[str, pl.Expr], pl.Expr]:
-        """Stage-1 helper columns (index, points) and the stage-2 struct built from them.
+    def staged(self, name: str) -> Staged:
+        """Shared encodings, stage-2 helper columns (index, points) and the stage-3 struct.
 
-        Helper columns are named ``__<name>__<field>``; the caller adds them, then the struct,
-        then drops them (:meth:`apply` for one score, the registry for many at once).
+        Encodings are named by what they encode (scores reading the same encoding share one
+        column); helpers are named ``__<name>__<field>``. The caller adds the encodings, then the
+        helpers, then the struct, then drops both (:meth:`apply` for one score, the registry for
+        many at once).
         """
         values = self._values()
+        encodings: dict[str, pl.Expr] = {}
+        if self.table is not None:
+            encodings = {enc.key: enc.expr for enc in self.table.encoders}
+            values["code"] = self.table.index(lambda enc: pl.col(enc.key))
         helpers = {f"__{name}__{k}": v for k, v in values.items()}
         result = self._assemble(lambda k: pl.col(f"__{name}__{k}"), list(values))
-        return helpers, result.alias(name)
+        return Staged(encodings, helpers, result.alias(name))
 
     def apply(self, frame: FrameT, name: str) -> FrameT:
         """``frame`` with the result struct added as column ``name``."""
-        helpers, result = self.staged(name)
-        return frame.with_columns(**helpers).with_columns(result).drop(list(helpers))
+        return add_staged(frame, [self.staged(name)])
+
+
+def add_staged(frame: FrameT, stages: Sequence[Staged]) -> FrameT:
+    """Add the result structs of several scores, each stage one parallel ``with_columns``."""
+    encodings: dict[str, pl.Expr] = {}
+    helpers: dict[str, pl.Expr] = {}
+    for stage in stages:
+        encodings |= stage.encodings
+        helpers |= stage.helpers
+    if encodings:
+        frame = frame.with_columns(**encodings)
+    frame = frame.with_columns(**helpers).with_columns(stage.result for stage in stages)
+    return frame.drop([*encodings, *helpers])
 
 
 def score_parts(
@@ -341,3 +390,33 @@ def score_parts(
 ) -> ScoreParts:
     """Bundle a score's expressions (``code`` is the :class:`Categories` index)."""
     return ScoreParts(code, categories, tuple(inputs), points, points_min, points_max)
+
+
+def banded_parts(
+    *,
+    points: pl.Expr,
+    code_of_points: Callable[[pl.Expr], pl.Expr],
+    categories: Categories,
+    inputs: Sequence[Input],
+) -> ScoreParts:
+    """A numeric score whose category index is a function of its ``points`` value."""
+    return ScoreParts(
+        pl.lit(None), categories, tuple(inputs), points, code_of_points=code_of_points
+    )
+
+
+def table_parts(
+    table: StateTable,
+    *,
+    categories: Categories,
+    inputs: Sequence[Input],
+    points: pl.Expr | None = None,
+) -> ScoreParts:
+    """A categorical score read from a precomputed :class:`~lake.risk.lookup.StateTable`.
+
+    ``points`` is an arithmetic value reported next to the table's category (the table then
+    has no points of its own).
+    """
+    if points is not None and table.points is not None:
+        raise ValueError("points come either from the table or from an expression, not both")
+    return ScoreParts(pl.lit(None), categories, tuple(inputs), points=points, table=table)
