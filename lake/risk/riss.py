@@ -17,11 +17,11 @@ III    ISS III and (high-risk CA or high LDH)
 II     neither
 =====  ======================================================
 
-Missing inputs (Kleene over the rule list): ISS II -> II whatever CA/LDH; ISS I with a known
-high-risk CA or high LDH -> II, with everything known normal -> I, else ``NOT_CLASSIFIABLE``;
-ISS III with a known high-risk CA or high LDH -> III, both known normal -> II, else
-``NOT_CLASSIFIABLE``; ISS unknown -> ``NOT_CLASSIFIABLE`` unless no completion changes the answer.
-No points.
+Missing inputs (exact, over every completion of the unknown inputs, :mod:`lake.risk.lookup`):
+ISS II -> II whatever CA/LDH; ISS I with a known high-risk CA or high LDH -> II, with everything
+known normal -> I, else ``NOT_CLASSIFIABLE``; ISS III with a known high-risk CA or high LDH ->
+III, both known normal -> II, else ``NOT_CLASSIFIABLE``; ISS unknown -> ``NOT_CLASSIFIABLE``
+unless no completion changes the answer. No points.
 """
 
 from __future__ import annotations
