@@ -22,7 +22,8 @@ from deltalake import write_deltalake
 from rich.console import Console
 from rich.table import Table
 
-from loaders.load import load_site, read_and_map
+from loaders.load import load_site
+from loaders.prepare import read_and_map
 from loaders.pseudonym import load_key
 from loaders.spec import parse_spec
 from loaders.validate import validate
@@ -132,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "validate",
         "end-to-end",
         "patients/s e2e",
+        "lake rows/s e2e",
         "raw write",
         "raw rows/s",
         "e2e / raw",
@@ -147,11 +149,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"{t['validate']:.2f}",
             f"{t['end-to-end load']:.2f}",
             f"{n / t['end-to-end load']:,.0f}",
+            f"{t['rows'] / t['end-to-end load']:,.0f}",
             f"{t['raw write_deltalake']:.2f}",
             f"{t['rows'] / t['raw write_deltalake']:,.0f}",
             f"{t['end-to-end load'] / t['raw write_deltalake']:.1f}x",
         )
-    Console(width=160).print(table)
+    Console(width=180).print(table)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ from loaders.spec import SiteSpec, declared_site, parse_spec
 from loaders.system_tables import LOAD_LOG, SITE_STAGES, SITE_STATUS, LoadStatus, SiteStage
 from loaders.validate import Validated, validate
 
+__all__ = ["LOADER_VERSION", "load_site", "read_and_map"]
+
 logger = logging.getLogger(__name__)
 
 LOADER_VERSION: Final = "1.0.0"

@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from loaders.load import read_and_map
+from loaders.prepare import read_and_map
 from loaders.pseudonym import load_key
 from loaders.spec import parse_spec
 from loaders.validate import Validated, validate
