@@ -4,6 +4,10 @@ Unlike checks, a data query quarantines nothing: the rows are valid, but an anal
 to drop the patient (e.g. ISS cannot be staged without beta2-microglobulin and albumin). Each
 query returns one row per patient with a message the site's data manager can act on; the load
 stores them in ``_data_queries``.
+
+The queries run on the accepted tables *with* the load's integer patient key ``_pkey``
+(:attr:`loaders.validate.Validated.keyed`): joining on it instead of the 32-character pseudonym
+is what keeps them cheap at a million patients.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Final
 import polars as pl
 from lake.model import TABLES_BY_NAME
 
+from loaders.mapping import PKEY
 from loaders.system_tables import DATA_QUERIES
 
 Tables = Mapping[str, pl.DataFrame]
@@ -30,14 +35,16 @@ class DataQuery:
 
 
 def _get(tables: Tables, name: str) -> pl.DataFrame:
-    return tables.get(name, TABLES_BY_NAME[name].schema.to_frame())
+    if name in tables:
+        return tables[name]
+    return TABLES_BY_NAME[name].schema.to_frame().with_columns(pl.lit(None, pl.UInt32).alias(PKEY))
 
 
 def _missing_last_follow_up(tables: Tables) -> pl.DataFrame:
-    seen = _get(tables, "events").filter(pl.col("event_type") == "last_follow_up")
+    seen = _get(tables, "events").filter(pl.col("event_type") == "last_follow_up").select(PKEY)
     return (
         _get(tables, "patients")
-        .join(seen, on="patient_id", how="anti")
+        .join(seen, on=PKEY, how="anti")
         .select(
             "patient_id",
             pl.lit(
@@ -49,8 +56,9 @@ def _missing_last_follow_up(tables: Tables) -> pl.DataFrame:
 
 
 def _mm_missing_iss(tables: Tables) -> pl.DataFrame:
-    mm = _get(tables, "patients").filter(pl.col("disease") == "MM").select("patient_id")
-    labs = mm.join(_get(tables, "baseline"), on="patient_id", how="left")
+    mm = _get(tables, "patients").filter(pl.col("disease") == "MM").select(PKEY, "patient_id")
+    baseline = _get(tables, "baseline").select(PKEY, "beta2m_mg_l", "albumin_g_dl")
+    labs = mm.join(baseline, on=PKEY, how="left")
     lacking = labs.filter(pl.col("beta2m_mg_l").is_null() | pl.col("albumin_g_dl").is_null())
     missing = pl.concat_str(
         [
@@ -72,9 +80,9 @@ def _mm_missing_iss(tables: Tables) -> pl.DataFrame:
 def _allo_missing_comorbidities(tables: Tables) -> pl.DataFrame:
     allo = _get(tables, "transplants").filter(pl.col("transplant_type") == "allogeneic")
     lacking = (
-        allo.select("patient_id")
+        allo.select(PKEY, "patient_id")
         .unique()
-        .join(_get(tables, "comorbidities"), on="patient_id", how="anti")
+        .join(_get(tables, "comorbidities").select(PKEY), on=PKEY, how="anti")
     )
     return lacking.select(
         "patient_id",
@@ -89,15 +97,16 @@ def _tki_stop_without_monitoring(tables: Tables) -> pl.DataFrame:
     events = _get(tables, "events")
     stops = (
         events.filter(pl.col("event_type") == "tki_stop")
-        .group_by("patient_id")
-        .agg(pl.col("event_date").max().alias("_stop"))
+        .group_by(PKEY)
+        .agg(pl.col("patient_id").first(), pl.col("event_date").max().alias("_stop"))
     )
-    cml = _get(tables, "patients").filter(pl.col("disease") == "CML").select("patient_id")
-    stops = stops.join(cml, on="patient_id", how="semi")
-    after = stops.join(_get(tables, "bcr_abl1"), on="patient_id", how="inner").filter(
+    cml = _get(tables, "patients").filter(pl.col("disease") == "CML").select(PKEY)
+    stops = stops.join(cml, on=PKEY, how="semi")
+    samples = _get(tables, "bcr_abl1").select(PKEY, "sample_date")
+    after = stops.join(samples, on=PKEY, how="inner").filter(
         pl.col("sample_date") > pl.col("_stop")
     )
-    lacking = stops.join(after.select("patient_id").unique(), on="patient_id", how="anti")
+    lacking = stops.join(after.select(PKEY).unique(), on=PKEY, how="anti")
     return lacking.select(
         "patient_id",
         pl.format(
@@ -117,7 +126,8 @@ DATA_QUERY_RULES: Final[tuple[DataQuery, ...]] = (
 
 
 def run_data_queries(tables: Tables, *, site: str, load_id: str) -> pl.DataFrame:
-    """Every data query over a site's accepted tables, in :data:`DATA_QUERIES` schema."""
+    """Every data query over a site's accepted tables (model columns plus ``_pkey``), in
+    :data:`DATA_QUERIES` schema."""
     frames = [
         rule.run(tables).select(
             pl.lit(site).alias("site"),

@@ -86,7 +86,7 @@ def load_site(
         stages.reach("uploaded", f"{len(spec.files)} file(s) read")
         stages.reach("mapped", f"{len(parts)} table part(s) mapped and pseudonymised")
         validated = validate(parts, site=spec.site, load_id=stages.load_id)
-        queries = run_data_queries(validated.tables, site=spec.site, load_id=stages.load_id)
+        queries = run_data_queries(validated.keyed, site=spec.site, load_id=stages.load_id)
         stages.reach("validated", f"{validated.quarantine.height} quarantine issue(s)")
         result = _commit(
             lake_root,

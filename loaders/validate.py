@@ -33,11 +33,16 @@ COUNTS_SCHEMA = pl.Schema(
 
 @dataclass(frozen=True, slots=True)
 class Validated:
-    """Accepted rows per harmonised table, the quarantine, and row counts per (file, table)."""
+    """Accepted rows per harmonised table, the quarantine, and row counts per (file, table).
+
+    ``keyed`` holds the same accepted tables plus the load's integer patient key ``_pkey``, for
+    cross-table work after validation (data queries); only ``tables`` is written to the lake.
+    """
 
     tables: dict[str, pl.DataFrame]
     quarantine: pl.DataFrame
     counts: pl.DataFrame
+    keyed: dict[str, pl.DataFrame]
 
 
 def validate(parts: list[MappedPart], *, site: str, load_id: str) -> Validated:
@@ -76,9 +81,12 @@ def validate(parts: list[MappedPart], *, site: str, load_id: str) -> Validated:
     everything = pl.concat(
         [f.select(RID, FILE, ROW, "_table", "patient_id") for f in rows.values()]
     )
+    kept = {name: _without(frame, all_issues) for name, frame in rows.items()}
+    tables = {name: _to_model(name, frame, site) for name, frame in kept.items()}
     return Validated(
-        tables={
-            name: _to_model(name, _without(frame, all_issues), site) for name, frame in rows.items()
+        tables=tables,
+        keyed={
+            name: frame.with_columns(kept[name].get_column(PKEY)) for name, frame in tables.items()
         },
         quarantine=_quarantine(everything, all_issues, site=site, load_id=load_id),
         counts=_counts(parts, everything, all_issues),
