@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 from lake.errors import HemalakeError
-from lake.storage import open_lake, read_latest
+from lake.storage import open_lake, read_log
 from rich.console import Console
 from rich.table import Table
 
@@ -75,6 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _lake_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lake", type=Path, required=True, help="lake root directory")
+    parser.add_argument(
+        "--lake-version",
+        type=int,
+        default=None,
+        help="show the lake as of this version (default: the newest)",
+    )
 
 
 def _load(args: argparse.Namespace, console: Console) -> int:
@@ -89,8 +95,12 @@ def _load(args: argparse.Namespace, console: Console) -> int:
 
 
 def _status(args: argparse.Namespace, console: Console) -> int:
-    status = read_latest(args.lake, SITE_STATUS_TABLE)
-    log = read_latest(args.lake, LOAD_LOG_TABLE)
+    status = read_log(
+        args.lake, SITE_STATUS_TABLE, time_column="reached_at", lake_version=args.lake_version
+    )
+    log = read_log(
+        args.lake, LOAD_LOG_TABLE, time_column="finished_at", lake_version=args.lake_version
+    )
     if status is None or log is None:
         console.print(f"no load has run against {args.lake}")
         return 0
@@ -106,7 +116,7 @@ def _status(args: argparse.Namespace, console: Console) -> int:
 
 
 def _show_table(args: argparse.Namespace, console: Console) -> int:
-    frame = open_lake(args.lake).scan(args.table)
+    frame = open_lake(args.lake, args.lake_version).scan(args.table)
     if args.site is not None:
         frame = frame.filter(pl.col("site") == args.site)
     shown = frame.drop("load_id").head(args.limit).collect()

@@ -48,6 +48,13 @@ def test_load_a_directory_of_specs_then_status_queries_quarantine(
     assert "IT-AAA" in out
     assert "finalised" in out
     assert "unknown_code" in out
+    # as of lake version 1 only IT-AAA had loaded, and it had no quarantine
+    assert main(["status", "--lake", lake, "--lake-version", "1"]) == 0
+    assert main(["quarantine", "--lake", lake, "--lake-version", "1"]) == 0
+    pinned = capsys.readouterr().out
+    assert "IT-AAA" in pinned
+    assert "IT-BBB" not in pinned
+    assert "unknown_code" not in pinned
 
 
 def test_user_error_exits_2_with_one_line(
