@@ -9,7 +9,7 @@ import yaml
 from lake.model import TABLES_BY_NAME
 
 from loaders import yaml_nodes as yn
-from loaders.spec_omop import OMOP_CONSTANT_COLUMNS
+from loaders.spec_omop import check_omop_constants
 from loaders.spec_targets import DERIVED_COLUMNS
 from loaders.spec_types import FileSpec
 
@@ -28,14 +28,7 @@ def check_layout(path: Path, node: yaml.Node, spec: FileSpec) -> None:
     target may be mapped once.
     """
     if spec.omop is not None:
-        for column in OMOP_CONSTANT_COLUMNS:
-            if f"patients.{column}" not in spec.constants:
-                raise yn.fail(
-                    path,
-                    node,
-                    f"OMOP file {spec.name} needs the constant "
-                    f"patients.{column}; an OMOP extract does not carry it",
-                )
+        check_omop_constants(path, node, spec)
         return
     direct = {m.table for m in spec.columns if m.event is None}
     direct |= {key.split(".")[0] for key in spec.constants}

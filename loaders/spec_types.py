@@ -35,23 +35,53 @@ class ColumnMapping:
 
 
 @dataclass(frozen=True, slots=True)
+class OmopUndetectable:
+    """How an OMOP extract marks an undetectable (censored, "<") BCR::ABL1 sample: any of the
+    listed ``operator_concept_id`` or ``value_source_value`` spellings."""
+
+    operators: tuple[str, ...]
+    value_sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class OmopMeasurement:
-    """One OMOP ``measurement_source_value`` mapped to a harmonised column."""
+    """One OMOP ``measurement_source_value`` mapped to a harmonised column.
+
+    ``codes`` maps ``value_source_value`` for a coded target (genetics); ``undetectable`` is the
+    censoring convention of a ``bcr_abl1.is_pct`` measurement.
+    """
 
     table: str
     column: str
     unit: str | None
     line: int
+    codes: dict[str, str] | None = None
+    undetectable: OmopUndetectable | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OmopCondition:
+    """A patients column read from the diagnosis ``condition_occurrence`` row through codes."""
+
+    source: str
+    codes: dict[str, str]
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
 class OmopMaps:
-    """Concept and source-value maps of an OMOP CDM v5.4 extract."""
+    """Concept and source-value maps of an OMOP CDM v5.4 extract.
+
+    ``tki_stop_reasons``: ``drug_exposure.stop_reason`` spellings that make the end of a TKI
+    exposure a ``tki_stop`` event (empty: no TKI stop / restart events).
+    """
 
     gender: dict[str, str]
     measurements: dict[str, OmopMeasurement]
     drugs: dict[str, str]
     procedures: dict[str, str]
+    cml_phase: OmopCondition | None = None
+    tki_stop_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ files:
     omop:
       gender: {"8507": M, "8532": F}
       measurements:
-        "69380-4": {to: bcr_abl1.is_pct}
+        "69380-4": {to: bcr_abl1.is_pct, undetectable: {value_source_value: [undetectable]}}
         "777-3": {to: baseline.platelets_10e9_l, unit: "10^3/uL"}
         "2532-0": {to: baseline.ldh_u_l}
       drugs: {"imatinib 400": imatinib, "nilotinib": nilotinib}
@@ -77,7 +77,7 @@ def test_omop_extract_maps_onto_the_model(omop_site: Path, key_file: Path, tmp_p
     assert samples.select("is_pct", "detectable").rows() == [
         (1.5, True),
         (0.0, False),
-        (None, False),  # no value, the lab's verdict says undetectable
+        (None, False),  # no value; value_source_value says undetectable (declared)
         (12.0, True),
     ]
     events = lake.scan("events").sort("event_type", "event_date").collect()
