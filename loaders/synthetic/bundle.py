@@ -209,7 +209,7 @@ def _expected(
         tables.update(record["feeds"])
         tables.subtract(Counter(b["lost_table"] for b in record["bad"] if b["lost_table"]))
     if site.omop is not None:
-        tables.update(_omop_accepted(truth))
+        tables.update(_omop_accepted(site, truth))
     exported_events = _exported_event_types(site, truth)
     events = truth.tables["events"].filter(pl.col("event_type").is_in(exported_events))
     kinds: Counter[str] = Counter()
@@ -249,20 +249,25 @@ def _expected(
     }
 
 
-def _omop_accepted(truth: Truth) -> dict[str, int]:
-    events = truth.tables["events"].filter(pl.col("event_type").is_in(["death", "last_follow_up"]))
-    return {
+def _omop_accepted(site: SiteProfile, truth: Truth) -> dict[str, int]:
+    exported = _exported_event_types(site, truth)
+    events = truth.tables["events"].filter(pl.col("event_type").is_in(exported))
+    accepted = {
         "patients": truth.n_patients,
         "baseline": truth.n_patients,
         "treatment_lines": truth.tables["treatment_lines"].height,
         "bcr_abl1": truth.tables["bcr_abl1"].height,
         "events": events.height,
     }
+    if site.omop is not None and site.omop.transcript_source is not None:
+        accepted["genetics"] = truth.tables["genetics"].height
+    return accepted
 
 
 def _exported_event_types(site: SiteProfile, truth: Truth) -> list[str]:
     if site.omop is not None:
-        return ["death", "last_follow_up"]
+        stops = ["tki_restart", "tki_stop"] if site.omop.tki_stop_reason is not None else []
+        return ["death", "last_follow_up", *stops]
     types: set[str] = set()
     all_types = set(truth.tables["events"]["event_type"].unique().to_list())
     for file in site.files:

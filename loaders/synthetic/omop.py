@@ -1,15 +1,19 @@
 """Render a CML truth as an OMOP CDM v5.4 CSV extract (``07-omop.md``) and spoil a few rows.
 
-Tables written: ``person``, ``condition_occurrence`` (the CML diagnosis), ``measurement``
-(baseline labs at diagnosis by LOINC or local source value, BCR::ABL1 IS% samples as LOINC
-69380-4 with ``value_source_value`` detected/undetectable, ABL1 control copies as ``ABL1_COPIES``),
-``drug_exposure`` (one row per TKI line; the stop is the end of the line before the restart,
-``stop_reason`` "TFR attempt"), ``observation_period`` (end = last contact) and ``death``.
-Concept ids are left 0 where the domain reference says to look them up in the vocabulary.
+Tables written: ``person``, ``condition_occurrence`` (the CML diagnosis, its phase in
+``condition_status_source_value``), ``measurement`` (baseline labs at diagnosis by LOINC or local
+source value; the transcript type at diagnosis in ``value_source_value``; BCR::ABL1 IS% samples as
+LOINC 69380-4, an undetectable one with the profile's "<" ``operator_concept_id``, no value and
+``value_source_value`` "undetectable"; each sample's ABL1 control copies as a second row of the
+same date), ``drug_exposure`` (one row per TKI line; the line ended for the TFR attempt carries
+the profile's ``stop_reason``, a switch "intolerance"), ``observation_period`` (end = last
+contact) and ``death``. Concept ids are left 0 where the domain reference says to look them up
+in the vocabulary.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 import numpy as np
@@ -22,6 +26,15 @@ from loaders.synthetic.truth import Truth
 GENDER_CONCEPTS: Final = {"M": "8507", "F": "8532"}
 IS_LOINC: Final = "69380-4"
 _EHR: Final = "32817"  # type concept "EHR"
+_EQUALS: Final = "4172703"  # operator concept "=" (UNCONFIRMED, see 07-omop.md)
+
+
+def _spelling(codes: Mapping[str, str]) -> dict[str, str]:
+    """Harmonised code -> the first site spelling mapping to it (the renderer's direction)."""
+    inverse: dict[str, str] = {}
+    for spelling, code in codes.items():
+        inverse.setdefault(code, spelling)
+    return inverse
 
 
 def omop_tables(truth: Truth, omop: OmopProfile) -> dict[str, pl.DataFrame]:
@@ -43,15 +56,23 @@ def omop_tables(truth: Truth, omop: OmopProfile) -> dict[str, pl.DataFrame]:
         pl.col("diagnosis_date").dt.strftime(fmt).alias("condition_start_date"),
         pl.lit(_EHR).alias("condition_type_concept_id"),
         pl.lit("C92.10").alias("condition_source_value"),
+        _phase_spelling(omop).alias("condition_status_source_value"),
     )
     return {
         "person": person,
         "condition_occurrence": condition,
         "measurement": _measurements(truth, omop),
-        "drug_exposure": _drugs(truth, fmt),
+        "drug_exposure": _drugs(truth, fmt, omop.tki_stop_reason or "TFR attempt"),
         "observation_period": _observation_periods(truth, fmt),
         "death": _deaths(truth, fmt),
     }
+
+
+def _phase_spelling(omop: OmopProfile) -> pl.Expr:
+    """The site's spelling of ``patients.cml_phase`` (empty without a phase map)."""
+    if not omop.cml_phase_codes:
+        return pl.lit("")
+    return pl.col("cml_phase").replace_strict(_spelling(omop.cml_phase_codes), default="")
 
 
 def _measurements(truth: Truth, omop: OmopProfile) -> pl.DataFrame:
@@ -73,7 +94,24 @@ def _measurements(truth: Truth, omop: OmopProfile) -> pl.DataFrame:
                 pl.lit("").alias("value_source"),
             )
         )
+    parts = [p.with_columns(operator=pl.lit("")) for p in parts]
+    if omop.transcript_source is not None:
+        genetics = truth.tables["genetics"].join(diagnosis, on="patient_id", maintain_order="left")
+        parts.append(
+            genetics.select(
+                "patient_id",
+                pl.col("diagnosis_date").alias("date"),
+                pl.lit("").alias("value"),
+                pl.lit(omop.transcript_source).alias("source"),
+                pl.lit("").alias("unit"),
+                pl.col("bcr_abl1_transcript")
+                .replace_strict(_spelling(omop.transcript_codes))
+                .alias("value_source"),
+                pl.lit("").alias("operator"),
+            )
+        )
     samples = truth.tables["bcr_abl1"]
+    detected = pl.col("detectable")
     parts.append(
         samples.select(
             "patient_id",
@@ -81,22 +119,28 @@ def _measurements(truth: Truth, omop: OmopProfile) -> pl.DataFrame:
             pl.col("is_pct").cast(pl.String).fill_null("").alias("value"),
             pl.lit(IS_LOINC).alias("source"),
             pl.lit("%").alias("unit"),
-            pl.when("detectable")
+            pl.when(detected)
             .then(pl.lit("detected"))
-            .otherwise(pl.lit("undetectable"))
+            .otherwise(pl.lit(omop.undetectable_value or "undetectable"))
             .alias("value_source"),
+            pl.when(detected)
+            .then(pl.lit(_EQUALS))
+            .otherwise(pl.lit(omop.undetectable_operator or ""))
+            .alias("operator"),
         )
     )
-    parts.append(
-        samples.select(
-            "patient_id",
-            pl.col("sample_date").alias("date"),
-            pl.col("abl1_copies").cast(pl.String).alias("value"),
-            pl.lit("ABL1_COPIES").alias("source"),
-            pl.lit("copies").alias("unit"),
-            pl.lit("").alias("value_source"),
+    if omop.abl1_copies_source is not None:
+        parts.append(
+            samples.select(
+                "patient_id",
+                pl.col("sample_date").alias("date"),
+                pl.col("abl1_copies").cast(pl.String).alias("value"),
+                pl.lit(omop.abl1_copies_source).alias("source"),
+                pl.lit("copies").alias("unit"),
+                pl.lit("").alias("value_source"),
+                pl.lit("").alias("operator"),
+            )
         )
-    )
     rows = pl.concat(parts).sort("patient_id", "date", "source", maintain_order=True)
     return rows.select(
         pl.int_range(1, pl.len() + 1).cast(pl.String).alias("measurement_id"),
@@ -104,6 +148,7 @@ def _measurements(truth: Truth, omop: OmopProfile) -> pl.DataFrame:
         pl.lit("0").alias("measurement_concept_id"),
         pl.col("date").dt.strftime(fmt).alias("measurement_date"),
         pl.lit(_EHR).alias("measurement_type_concept_id"),
+        pl.col("operator").alias("operator_concept_id"),
         pl.col("value").alias("value_as_number"),
         pl.col("unit").alias("unit_source_value"),
         pl.col("source").alias("measurement_source_value"),
@@ -111,7 +156,7 @@ def _measurements(truth: Truth, omop: OmopProfile) -> pl.DataFrame:
     )
 
 
-def _drugs(truth: Truth, fmt: str) -> pl.DataFrame:
+def _drugs(truth: Truth, fmt: str, stop_reason: str) -> pl.DataFrame:
     lines = truth.tables["treatment_lines"]
     restarts = (
         truth.tables["events"]
@@ -127,7 +172,7 @@ def _drugs(truth: Truth, fmt: str) -> pl.DataFrame:
         pl.col("end_date").dt.strftime(fmt).fill_null("").alias("drug_exposure_end_date"),
         pl.lit(_EHR).alias("drug_type_concept_id"),
         pl.when(pl.col("end_date") == pl.col("stop"))
-        .then(pl.lit("TFR attempt"))
+        .then(pl.lit(stop_reason))
         .when(pl.col("end_date").is_not_null())
         .then(pl.lit("intolerance"))
         .otherwise(pl.lit(""))
@@ -174,6 +219,13 @@ def omop_corruptions(
     measurement = tables["measurement"]
     platelets = np.flatnonzero((measurement["measurement_source_value"] == "777-3").to_numpy())
     is_rows = np.flatnonzero((measurement["measurement_source_value"] == IS_LOINC).to_numpy())
+    # a spoiled value must be read as one: an undetectable sample's value is not stored
+    valued = np.flatnonzero(
+        (
+            (measurement["measurement_source_value"] == IS_LOINC)
+            & (measurement["value_as_number"] != "")
+        ).to_numpy()
+    )
     dead = tables["death"]["person_id"]
     diagnoses = tables["condition_occurrence"].filter(~pl.col("person_id").is_in(dead.implode()))
     alive = diagnoses.select("person_id", "condition_start_date").rows()
@@ -205,7 +257,7 @@ def omop_corruptions(
                 "out_of_range",
                 "value_as_number",
                 lambda _r, rng: format_number(float(rng.integers(1500, 9000)), decimal_comma=False),
-                rows=is_rows,
+                rows=valued,
                 in_place=True,
                 lost_table="bcr_abl1",
             ),
@@ -213,7 +265,7 @@ def omop_corruptions(
                 "unparseable_number",
                 "value_as_number",
                 lambda _r, rng: ("n/a?", "0,1,2", "<>")[int(rng.integers(0, 3))],
-                rows=is_rows,
+                rows=valued,
                 in_place=True,
                 lost_table="bcr_abl1",
             ),
@@ -232,6 +284,8 @@ def omop_corruptions(
                 "impossible_date",
                 "drug_exposure_start_date",
                 lambda _r, rng: impossible_date(fmt, rng),
+                # a copy keeping the TFR stop reason would duplicate the real tki_stop event
+                rewrite=lambda row, _g: row | {"stop_reason": ""},
             ),
         ],
         "death": [

@@ -69,6 +69,18 @@ class OmopProfile:
     drugs: Mapping[str, str]
     constants: Mapping[str, str]
     date_format: str = "%Y-%m-%d"
+    #: ``operator_concept_id`` and ``value_source_value`` of an undetectable BCR::ABL1 sample.
+    undetectable_operator: str | None = None
+    undetectable_value: str | None = None
+    #: ``measurement_source_value`` of the ABL1 control-gene copies row of each sample.
+    abl1_copies_source: str | None = None
+    #: ``measurement_source_value`` of the transcript-type row and its spellings -> codes.
+    transcript_source: str | None = None
+    transcript_codes: Mapping[str, str] = field(default_factory=dict)
+    #: ``drug_exposure.stop_reason`` of the exposure ended for a TFR attempt.
+    tki_stop_reason: str | None = None
+    #: ``condition_status_source_value`` spellings -> ``patients.cml_phase``.
+    cml_phase_codes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,15 @@ EU_CMLSTOP = SiteProfile(
             "patients.disease": "CML",
             "patients.data_origin": "real_world",
             "patients.source_study": "TKI-STOP-EU",
-            "patients.cml_phase": "chronic",
         },
+        # OMOP operator concept "<" (look-up in the vocabulary, UNCONFIRMED in 07-omop.md)
+        undetectable_operator="4171756",
+        undetectable_value="undetectable",
+        abl1_copies_source="ABL1_COPIES",
+        transcript_source="BCR_ABL1_TYPE",
+        # 07-omop.md §7.2: b2a2 = e13a2, b3a2 = e14a2
+        transcript_codes={"b2a2": "e13a2", "b3a2": "e14a2", "b2a2+b3a2": "e13a2_e14a2"},
+        tki_stop_reason="TFR attempt",
+        cml_phase_codes={"CP": "chronic", "AP": "accelerated", "BP": "blast"},
     ),
 )

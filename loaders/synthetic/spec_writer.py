@@ -87,14 +87,34 @@ def _omop_entry(omop: OmopProfile) -> dict[str, Any]:
     measurements: dict[str, Any] = {}
     for source, (target, unit) in omop.measurements.items():
         measurements[source] = {"to": target} | ({"unit": unit} if unit else {})
+        if target == "bcr_abl1.is_pct" and omop.undetectable_operator is not None:
+            measurements[source]["undetectable"] = {
+                "operator_concept_id": [omop.undetectable_operator],
+                "value_source_value": [omop.undetectable_value],
+            }
+    if omop.abl1_copies_source is not None:
+        measurements[omop.abl1_copies_source] = {"to": "bcr_abl1.abl1_copies"}
+    if omop.transcript_source is not None:
+        measurements[omop.transcript_source] = {
+            "to": "genetics.bcr_abl1_transcript",
+            "codes": dict(omop.transcript_codes),
+        }
+    maps: dict[str, Any] = {
+        "gender": dict(omop.gender),
+        "measurements": measurements,
+        "drugs": dict(omop.drugs),
+    }
+    if omop.tki_stop_reason is not None:
+        maps["tki_stop"] = {"stop_reason": [omop.tki_stop_reason]}
+    if omop.cml_phase_codes:
+        maps["cml_phase"] = {
+            "from": "condition_status_source_value",
+            "codes": dict(omop.cml_phase_codes),
+        }
     return {
         "path": omop.path,
         "format": "omop",
         "date_format": omop.date_format,
         "constants": dict(omop.constants),
-        "omop": {
-            "gender": dict(omop.gender),
-            "measurements": measurements,
-            "drugs": dict(omop.drugs),
-        },
+        "omop": maps,
     }
