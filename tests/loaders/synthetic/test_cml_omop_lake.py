@@ -136,12 +136,18 @@ def test_mrfs_after_tki_stop_follows_the_planted_sokal_order(
         .collect()
     )
     frame = result.frame.join(sokal, on="patient_id")
-    survival_1y, rates = [], []
+    survival_1y: list[float] = []
+    rates: list[float] = []
     for group in ("LOW", "INTERMEDIATE", "HIGH"):
         rows = frame.filter(pl.col("group") == group)
         assert rows.height >= 30, group
         fit = KaplanMeierFitter().fit(rows["time_days"].to_numpy(), rows["status"].to_numpy())
-        survival_1y.append(fit.survival_at([365.25])[0].survival)
-        rates.append(rows["status"].sum() / rows["time_days"].sum())
+        at_1y = fit.survival_at([365.25])[0].survival
+        assert at_1y is not None, group
+        survival_1y.append(at_1y)
+        rates.append(
+            float(rows["status"].cast(pl.Float64).sum())
+            / float(rows["time_days"].cast(pl.Float64).sum())
+        )
     assert survival_1y[0] > survival_1y[1] > survival_1y[2], survival_1y
     assert rates[0] < rates[1] < rates[2], rates
