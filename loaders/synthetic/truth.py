@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 from lake.model import EVENTS, TABLES_BY_NAME
 
-from loaders.synthetic.sampling import Days, date_series
+from loaders.synthetic.sampling import Codes, Days, Floats, date_series
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,47 @@ def conform(frame: pl.DataFrame, table_name: str) -> pl.DataFrame:
     if unknown:
         raise KeyError(f"table {table_name} has no columns {sorted(unknown)}")
     return frame.select(pl.col(name).cast(dtype) for name, dtype in schema.items() if name in frame)
+
+
+def patients_frame(
+    ids: pl.Series,
+    *,
+    site: str,
+    source_study: str | pl.Series,
+    data_origin: str,
+    disease: str,
+    sex: pl.Series,
+    birth_year: pl.Series | Codes,
+    age_at_diagnosis: Floats,
+    diagnosis: Days,
+    **extra: pl.Series,
+) -> pl.DataFrame:
+    """The ``patients`` rows of one site: constants repeated per patient, then ``extra`` columns.
+
+    ``source_study`` is either one study name for every patient or a per-patient series (pooled
+    trials); the caller draws ``sex`` etc. so its random stream keeps its order.
+    """
+    n = ids.len()
+    study = source_study if isinstance(source_study, pl.Series) else constant(source_study, n)
+    return pl.DataFrame(
+        {
+            "patient_id": ids,
+            "site": constant(site, n),
+            "source_study": study,
+            "data_origin": constant(data_origin, n),
+            "sex": sex,
+            "birth_year": birth_year,
+            "age_at_diagnosis": age_at_diagnosis,
+            "disease": constant(disease, n),
+            "diagnosis_date": date_series(diagnosis),
+            **extra,
+        }
+    )
+
+
+def constant(value: str, n: int) -> pl.Series:
+    """A String series holding ``value`` on each of ``n`` rows."""
+    return pl.Series([value] * n, dtype=pl.String)
 
 
 def event_rows(

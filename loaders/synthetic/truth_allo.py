@@ -32,7 +32,14 @@ from loaders.synthetic.sampling import (
     tri_state,
     weibull_ph_days,
 )
-from loaders.synthetic.truth import Truth, assemble_events, conform, event_rows
+from loaders.synthetic.truth import (
+    Truth,
+    assemble_events,
+    conform,
+    constant,
+    event_rows,
+    patients_frame,
+)
 
 #: HCT-CI weight and latent prevalence of each comorbidity item (Sorror 2005), model order.
 HCTCI_ITEMS: Final = {
@@ -156,23 +163,21 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
             event_rows(ids, site, "last_follow_up", last_day, np.ones(n, dtype=bool)),
         ]
     )
-    patients = pl.DataFrame(
-        {
-            "patient_id": ids,
-            "site": pl.Series([site] * n, dtype=pl.String),
-            "source_study": pl.Series([cohort.source_study] * n, dtype=pl.String),
-            "data_origin": pl.Series(["real_world"] * n, dtype=pl.String),
-            "sex": labels((rng.random(n) < 0.4).astype(np.int64), ("M", "F")),
-            "birth_year": 1970 + np.floor(diagnosis / DAYS_PER_YEAR - age).astype(np.int64),
-            "age_at_diagnosis": age,
-            "disease": pl.Series(["MM"] * n, dtype=pl.String),
-            "diagnosis_date": date_series(diagnosis),
-        }
+    patients = patients_frame(
+        ids,
+        site=site,
+        source_study=cohort.source_study,
+        data_origin="real_world",
+        disease="MM",
+        sex=labels((rng.random(n) < 0.4).astype(np.int64), ("M", "F")),
+        birth_year=1970 + np.floor(diagnosis / DAYS_PER_YEAR - age).astype(np.int64),
+        age_at_diagnosis=age,
+        diagnosis=diagnosis,
     )
     comorbidities = pl.DataFrame(
         {
             "patient_id": ids,
-            "site": pl.Series([site] * n, dtype=pl.String),
+            "site": constant(site, n),
             **{
                 name: tri_state(rng, present, not_tested=cohort.item_not_tested)
                 for name, present in items.items()

@@ -31,7 +31,14 @@ from loaders.synthetic.sampling import (
     uniform_days,
     weibull_ph_days,
 )
-from loaders.synthetic.truth import Truth, assemble_events, conform, event_rows
+from loaders.synthetic.truth import (
+    Truth,
+    assemble_events,
+    conform,
+    constant,
+    event_rows,
+    patients_frame,
+)
 
 #: Latent prevalence of each co-mutation in NPM1-mutated AML; ``gene`` group for not_tested.
 MUTATIONS: Final = {
@@ -156,23 +163,21 @@ def generate_aml(cohort: AmlCohort, ids: pl.Series, rng: np.random.Generator) ->
             event_rows(ids, site, "last_follow_up", last_day, np.ones(n, dtype=bool)),
         ]
     )
-    patients = pl.DataFrame(
-        {
-            "patient_id": ids,
-            "site": pl.Series([site] * n, dtype=pl.String),
-            "source_study": pl.Series([cohort.source_study] * n, dtype=pl.String),
-            "data_origin": pl.Series([cohort.data_origin] * n, dtype=pl.String),
-            "sex": labels((rng.random(n) < 0.5).astype(np.int64), ("M", "F")),
-            "birth_year": 1970 + np.floor(diagnosis / DAYS_PER_YEAR - age).astype(np.int64),
-            "age_at_diagnosis": age,
-            "disease": pl.Series(["AML"] * n, dtype=pl.String),
-            "diagnosis_date": date_series(diagnosis),
-        }
+    patients = patients_frame(
+        ids,
+        site=site,
+        source_study=cohort.source_study,
+        data_origin=cohort.data_origin,
+        disease="AML",
+        sex=labels((rng.random(n) < 0.5).astype(np.int64), ("M", "F")),
+        birth_year=1970 + np.floor(diagnosis / DAYS_PER_YEAR - age).astype(np.int64),
+        age_at_diagnosis=age,
+        diagnosis=diagnosis,
     )
     baseline = pl.DataFrame(
         {
             "patient_id": ids,
-            "site": pl.Series([site] * n, dtype=pl.String),
+            "site": constant(site, n),
             "ldh_u_l": rounded(cohort.ldh_uln * lognormal(rng, median=1.6, sigma=0.5, n=n)),
             "ldh_uln_u_l": np.full(n, float(cohort.ldh_uln)),
             "hemoglobin_g_dl": rounded(np.clip(rng.normal(9.0, 1.6, n), 4.0, 15.0), 1),
@@ -192,8 +197,8 @@ def generate_aml(cohort: AmlCohort, ids: pl.Series, rng: np.random.Generator) ->
     genetics = pl.DataFrame(
         {
             "patient_id": ids,
-            "site": pl.Series([site] * n, dtype=pl.String),
-            "npm1": pl.Series(["present"] * n, dtype=pl.String),
+            "site": constant(site, n),
+            "npm1": constant("present", n),
             **{
                 k: tri_state(
                     rng, v, not_tested=np.where(ngs_missing & (k != "flt3_itd"), 1.0, 0.01)
@@ -257,7 +262,7 @@ def _induction(
     lines = pl.DataFrame(
         {
             "patient_id": ids,
-            "site": pl.Series([site] * n, dtype=pl.String),
+            "site": constant(site, n),
             "line_number": pl.Series([1] * n, dtype=pl.Int16),
             "regimen": pl.Series(["7+3", "7+3+midostaurin"]).gather(which),
             "agents": agents.gather(which),
@@ -277,7 +282,7 @@ def _allo(
     frame = pl.DataFrame(
         {
             "patient_id": ids.gather(index),
-            "site": pl.Series([site] * m, dtype=pl.String),
+            "site": constant(site, m),
             "transplant_type": pl.Series(["allogeneic"] * m),
             "transplant_date": date_series(day[index]),
             "conditioning": labels(categorical(rng, (0.7, 0.3, 0.0), m), CONDITIONING),

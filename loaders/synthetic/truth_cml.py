@@ -31,7 +31,14 @@ from loaders.synthetic.sampling import (
     uniform_days,
     weibull_ph_days,
 )
-from loaders.synthetic.truth import Truth, assemble_events, conform, event_rows
+from loaders.synthetic.truth import (
+    Truth,
+    assemble_events,
+    conform,
+    constant,
+    event_rows,
+    patients_frame,
+)
 
 #: Months after the TKI stop at which BCR::ABL1 is sampled.
 SCHEDULE_MONTHS: Final = np.array(
@@ -97,29 +104,27 @@ def generate_cml(cohort: CmlCohort, ids: pl.Series, rng: np.random.Generator) ->
                 "death",
                 last_day,
                 dead,
-                death_cause=pl.Series(["other"] * n, dtype=pl.String),
+                death_cause=constant("other", n),
             ),
             event_rows(ids, site, "last_follow_up", last_day, np.ones(n, dtype=bool)),
         ]
     )
-    patients = pl.DataFrame(
-        {
-            "patient_id": ids,
-            "site": pl.Series([site] * n, dtype=pl.String),
-            "source_study": pl.Series([cohort.source_study] * n, dtype=pl.String),
-            "data_origin": pl.Series(["real_world"] * n, dtype=pl.String),
-            "sex": labels((rng.random(n) < 0.45).astype(np.int64), ("M", "F")),
-            "birth_year": date_series(birth).dt.year(),
-            "age_at_diagnosis": age,
-            "disease": pl.Series(["CML"] * n, dtype=pl.String),
-            "diagnosis_date": date_series(diagnosis),
-            "cml_phase": pl.Series(["chronic"] * n, dtype=pl.String),
-        }
+    patients = patients_frame(
+        ids,
+        site=site,
+        source_study=cohort.source_study,
+        data_origin="real_world",
+        disease="CML",
+        sex=labels((rng.random(n) < 0.45).astype(np.int64), ("M", "F")),
+        birth_year=date_series(birth).dt.year(),
+        age_at_diagnosis=age,
+        diagnosis=diagnosis,
+        cml_phase=constant("chronic", n),
     )
     baseline = pl.DataFrame(
         {
             "patient_id": ids,
-            "site": pl.Series([site] * n, dtype=pl.String),
+            "site": constant(site, n),
             "hemoglobin_g_dl": rounded(np.clip(rng.normal(12, 1.8, n), 6, 17), 1),
             "platelets_10e9_l": platelets,
             "wbc_10e9_l": rounded(np.clip(lognormal(rng, median=70, sigma=0.8, n=n), 5, 500), 1),
@@ -133,7 +138,7 @@ def generate_cml(cohort: CmlCohort, ids: pl.Series, rng: np.random.Generator) ->
     genetics = pl.DataFrame(
         {
             "patient_id": ids,
-            "site": pl.Series([site] * n, dtype=pl.String),
+            "site": constant(site, n),
             "bcr_abl1_transcript": labels(
                 categorical(rng, (0.35, 0.55, 0.10), n), BCR_ABL1_TRANSCRIPTS
             ),
@@ -245,7 +250,7 @@ def _line(
     return pl.DataFrame(
         {
             "patient_id": ids.gather(index),
-            "site": pl.Series([site] * m, dtype=pl.String),
+            "site": constant(site, m),
             "line_number": pl.Series([number] * m, dtype=pl.Int16),
             "regimen": agent,
             "agents": agent.to_frame("agent").select(pl.concat_list("agent")).to_series(),
@@ -287,7 +292,7 @@ def _samples(
         pl.DataFrame(
             {
                 "patient_id": ids.gather(patient),
-                "site": pl.Series([site] * m, dtype=pl.String),
+                "site": constant(site, m),
                 "sample_date": date_series(stop[patient] + offset),
                 "detectable": detectable,
                 "is_pct": pl.Series(is_pct, nan_to_null=True),

@@ -25,7 +25,14 @@ from loaders.synthetic.sampling import (
     rounded,
     weibull_ph_days,
 )
-from loaders.synthetic.truth import Truth, assemble_events, conform, event_rows
+from loaders.synthetic.truth import (
+    Truth,
+    assemble_events,
+    conform,
+    constant,
+    event_rows,
+    patients_frame,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,19 +197,17 @@ def generate_myeloma(cohort: MyelomaCohort, ids: pl.Series, rng: np.random.Gener
     progressed = progresses & (t_prog <= censor)
     last_day = diagnosis + np.floor(np.minimum(t_death, censor)).astype(np.int64)
     prog_day = diagnosis + t_prog.astype(np.int64)
-    patients = pl.DataFrame(
-        {
-            "patient_id": ids,
-            "site": pl.Series([site] * n, dtype=pl.String),
-            "source_study": labels(study, [s.name for s in cohort.studies]),
-            "study_arm": arm_names,
-            "data_origin": pl.Series([cohort.data_origin] * n, dtype=pl.String),
-            "sex": labels((rng.random(n) < 0.44).astype(np.int64), ("M", "F")),
-            "birth_year": birth_year,
-            "age_at_diagnosis": age,
-            "disease": pl.Series(["MM"] * n, dtype=pl.String),
-            "diagnosis_date": date_series(diagnosis),
-        }
+    patients = patients_frame(
+        ids,
+        site=site,
+        source_study=labels(study, [s.name for s in cohort.studies]),
+        data_origin=cohort.data_origin,
+        disease="MM",
+        sex=labels((rng.random(n) < 0.44).astype(np.int64), ("M", "F")),
+        birth_year=birth_year,
+        age_at_diagnosis=age,
+        diagnosis=diagnosis,
+        study_arm=arm_names,
     )
     cause = np.where(
         progressed,
@@ -337,10 +342,10 @@ def _lines_and_transplants(
     transplants = pl.DataFrame(
         {
             "patient_id": ids.gather(index),
-            "site": pl.Series([site] * index.size, dtype=pl.String),
-            "transplant_type": pl.Series(["autologous"] * index.size, dtype=pl.String),
+            "site": constant(site, index.size),
+            "transplant_type": constant("autologous", index.size),
             "transplant_date": date_series(asct_day[index]),
-            "conditioning": pl.Series(["MAC"] * index.size, dtype=pl.String),
+            "conditioning": constant("MAC", index.size),
         }
     )
     return conform(lines, "treatment_lines"), conform(transplants, "transplants")
@@ -375,7 +380,7 @@ def _line_frame(
     return pl.DataFrame(
         {
             "patient_id": ids.gather(index),
-            "site": pl.Series([site] * index.size, dtype=pl.String),
+            "site": constant(site, index.size),
             "line_number": pl.Series([number] * index.size, dtype=pl.Int16),
             "regimen": pl.Series(names, dtype=pl.String).gather(chosen),
             "agents": agent_lists.gather(chosen),
