@@ -8,8 +8,10 @@ Method (the paper's exact procedure is UNCONFIRMED; this is a transparent stand-
    table is applied): too few patients to rank.
 3. A Cox proportional-hazards model on one indicator per ranked cell (reference: the largest cell,
    log hazard 0) gives each cell's log hazard ratio (:func:`fit_cell_log_hazards`, the single Cox
-   call site, lifelines ``CoxPHFitter`` with a small ridge penalty for sparse cells; to be swapped
-   for ``lake.survival``'s Cox).
+   call site: :class:`lake.survival.CoxPHFitter`, Efron ties, unpenalised, matching R
+   ``coxph``). A ranked cell without events has an infinite log hazard (monotone likelihood):
+   the fitter then emits a :class:`~lake.survival.SurvivalWarning`, as R does; raise
+   ``min_cell_size`` or pool genotypes.
 4. Cells ordered by log hazard are split into three contiguous groups, FAVORABLE / INTERMEDIATE /
    ADVERSE, minimising the patient-weighted within-group sum of squares of the log hazards
    (a 1-D optimal partition, exhaustive over the at most C(15, 2) = 105 cut pairs) subject to every
@@ -27,26 +29,27 @@ import logging
 
 import numpy as np
 import polars as pl
-from lifelines import CoxPHFitter
 
 from lake.errors import AnalysisError, EmptyCohortError
 from lake.risk.npm1_table import ALL_GENOTYPES, GENES, GROUPS, Cell, Group, Npm1Table
+from lake.survival import CoxPHFitter
 
 logger = logging.getLogger(__name__)
 MARKERS = ("flt3_itd", "dnmt3a", "idh1", "idh2", "tet2")
 
 
-def fit_cell_log_hazards(
-    indicators: np.ndarray, time: np.ndarray, event: np.ndarray, *, penalizer: float
-) -> np.ndarray:
-    """Cox log hazard ratios of indicator columns (the one place a Cox model is fitted)."""
+def fit_cell_log_hazards(indicators: np.ndarray, time: np.ndarray, event: np.ndarray) -> np.ndarray:
+    """Cox log hazard ratios of indicator columns (the one place a Cox model is fitted).
+
+    Maximum partial likelihood with Efron ties (:class:`lake.survival.CoxPHFitter`, which
+    matches R ``survival::coxph``); the returned coefficients are in column order.
+    """
     columns = [f"x{i}" for i in range(indicators.shape[1])]
     data = pl.DataFrame(
         {**{c: indicators[:, i] for i, c in enumerate(columns)}, "time": time, "event": event}
-    ).to_pandas()
-    fitter = CoxPHFitter(penalizer=penalizer)
-    fitter.fit(data, duration_col="time", event_col="event")
-    return np.asarray(fitter.params_[columns].to_numpy(), dtype=np.float64)
+    )
+    fitter = CoxPHFitter(ties="efron").fit(data, duration_col="time", event_col="event")
+    return np.asarray(fitter.params_, dtype=np.float64)
 
 
 def derive_npm1_table(
@@ -56,7 +59,6 @@ def derive_npm1_table(
     event: str = "event",
     min_group_size: int = 50,
     min_cell_size: int = 10,
-    penalizer: float = 0.01,
     label: str | None = None,
 ) -> Npm1Table:
     """Rank genotype cells by Cox hazard and cut them into three groups; see the module doc.
@@ -93,6 +95,11 @@ def derive_npm1_table(
             f"only {len(ranked)} genotype cells have >= {min_cell_size} patients; need 3 to form "
             "three groups: lower min_cell_size or use a larger training cohort"
         )
+    if counts[ranked].sum() < len(GROUPS) * min_group_size:
+        raise AnalysisError(
+            f"{counts[ranked].sum()} patients in ranked cells cannot form three groups of >= "
+            f"{min_group_size} patients (min_group_size): lower it or use a larger training cohort"
+        )
     reference = max(ranked, key=lambda c: counts[c])
     others = [c for c in ranked if c != reference]
     rows = np.isin(cell_index, ranked)
@@ -101,7 +108,6 @@ def derive_npm1_table(
         indicators,
         known.get_column(time).to_numpy()[rows],
         known.get_column(event).to_numpy()[rows],
-        penalizer=penalizer,
     )
     log_hazard = {reference: 0.0, **dict(zip(others, hazards.tolist(), strict=True))}
     groups = _three_groups(log_hazard, counts, min_group_size=min_group_size)
@@ -125,9 +131,8 @@ def derive_npm1_table(
             "n_complete": known.height,
             "min_group_size": min_group_size,
             "min_cell_size": min_cell_size,
-            "penalizer": penalizer,
             "reference_genotype": dict(zip(GENES, ALL_GENOTYPES[reference], strict=True)),
-            "cox": "lifelines.CoxPHFitter",
+            "cox": "lake.survival.CoxPHFitter (Efron ties, unpenalised)",
         },
     )
 

@@ -3,7 +3,10 @@
 NOT clinical data and NOT the HARMONY rules: hazards are invented (FLT3-ITD and DNMT3A harmful,
 worse together; IDH and TET2 mildly protective) so that the derivation has structure to find.
 The shipped table ``harmony_npm1_derived_synthetic_v1`` is
-``derive_npm1_table(synthetic_npm1_cohort(), label="synthetic_v1")``; a test re-derives it.
+``derive_npm1_table(synthetic_npm1_cohort(), label="synthetic_v1")``; a test re-derives it. The
+file's ``log_hazard`` values were fitted with lifelines' ridge-penalised Cox (penalizer 0.01) before
+the derivation moved to :class:`lake.survival.CoxPHFitter` (unpenalised); the genotype -> group
+mapping, which is the rule and its digest, is unchanged.
 """
 
 from __future__ import annotations

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import lifelines
+import numpy as np
 import polars as pl
 import pytest
 
 from lake.errors import AnalysisError, ConfigError, EmptyCohortError
 from lake.risk.harmony_npm1 import harmony_npm1
-from lake.risk.npm1_derivation import derive_npm1_table
+from lake.risk.npm1_derivation import derive_npm1_table, fit_cell_log_hazards
 from lake.risk.npm1_synthetic import synthetic_npm1_cohort
 from lake.risk.npm1_table import ALL_GENOTYPES, Cell, Npm1Table, load_npm1_table, shipped_table
 from lake.risk.reclassification import reclassification
@@ -69,6 +71,19 @@ def test_shipped_derived_table_is_reproducible() -> None:
     shipped = shipped_table("harmony_npm1_derived_synthetic_v1")
     assert [c.group for c in rederived.cells] == [c.group for c in shipped.cells]
     assert rederived.digest == shipped.digest
+
+
+def test_cell_log_hazards_match_lifelines_unpenalised() -> None:
+    """Library oracle: lifelines ``CoxPHFitter`` (Efron ties, no penalty) on the same design."""
+    train = synthetic_npm1_cohort(400, seed=7)
+    flt3 = (train.get_column("flt3_itd") == "present").to_numpy().astype(np.float64)
+    dnmt3a = (train.get_column("dnmt3a") == "present").to_numpy().astype(np.float64)
+    indicators = np.column_stack([flt3, dnmt3a])
+    time, event = train.get_column("time").to_numpy(), train.get_column("event").to_numpy()
+    data = pl.DataFrame({"x0": flt3, "x1": dnmt3a, "time": time, "event": event}).to_pandas()
+    oracle = lifelines.CoxPHFitter().fit(data, duration_col="time", event_col="event")
+    got = fit_cell_log_hazards(indicators, time, event)
+    np.testing.assert_allclose(got, oracle.params_[["x0", "x1"]].to_numpy(), atol=1e-5)
 
 
 def test_derivation_ranks_by_hazard_and_respects_min_group_size() -> None:
