@@ -6,7 +6,15 @@ import datetime as dt
 from dataclasses import replace
 
 from loaders.synthetic.profile import Col, FileProfile, SiteProfile
-from loaders.synthetic.site_codes import CUTOFF, FISH, markers
+from loaders.synthetic.site_codes import (
+    CUTOFF,
+    FISH,
+    death_cause,
+    markers,
+    patient_constants,
+    transplant_columns,
+    yes_no,
+)
 from loaders.synthetic.truth_allo import AlloCohort
 
 _ALLO = FileProfile(
@@ -55,11 +63,9 @@ EU_ALLOMM = SiteProfile(
         replace(
             _ALLO,
             path="patients.csv",
-            constants={
-                "patients.disease": "MM",
-                "patients.data_origin": "real_world",
-                "patients.source_study": "ALLO-MM-REGISTRY",
-            },
+            constants=patient_constants(
+                disease="MM", data_origin="real_world", source_study="ALLO-MM-REGISTRY"
+            ),
             columns=(
                 Col("sex", to="patients.sex", codes={"1": "M", "2": "F"}),
                 Col("year_of_birth", to="patients.birth_year"),
@@ -73,11 +79,9 @@ EU_ALLOMM = SiteProfile(
                 *(Col(f"hctci_{m}", to=f"comorbidities.{m}", codes=_YN) for m in _HCTCI),
                 Col("relapse_date", event="relapse"),
                 Col("death_date", event="death"),
-                Col(
+                death_cause(
                     "death_cause",
-                    event="death",
-                    attribute="death_cause",
-                    codes={
+                    {
                         "RELAPSE": "disease",
                         "INFECTION": "infection",
                         "GVHD": "gvhd",
@@ -93,32 +97,21 @@ EU_ALLOMM = SiteProfile(
             _ALLO,
             path="transplants.csv",
             table="transplants",
-            columns=(
-                Col(
-                    "hct_type",
-                    to="transplants.transplant_type",
-                    codes={"AUTO": "autologous", "ALLO": "allogeneic"},
-                ),
-                Col("hct_date", to="transplants.transplant_date"),
-                Col(
-                    "conditioning",
-                    to="transplants.conditioning",
-                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"},
-                ),
-                Col(
-                    "donor",
-                    to="transplants.donor_type",
-                    codes={
-                        "MRD": "matched_related",
-                        "MUD": "matched_unrelated",
-                        "MMUD": "mismatched_unrelated",
-                        "HAPLO": "haploidentical",
-                        "CB": "cord_blood",
-                    },
-                ),
-                Col(
-                    "tandem_cr1", to="transplants.in_first_remission", codes={"Y": True, "N": False}
-                ),
+            columns=transplant_columns(
+                transplant_type="hct_type",
+                type_codes={"AUTO": "autologous", "ALLO": "allogeneic"},
+                date="hct_date",
+                conditioning="conditioning",
+                donor="donor",
+                donor_codes={
+                    "MRD": "matched_related",
+                    "MUD": "matched_unrelated",
+                    "MMUD": "mismatched_unrelated",
+                    "HAPLO": "haploidentical",
+                    "CB": "cord_blood",
+                },
+                in_first_remission="tandem_cr1",
+                remission_codes=yes_no("Y", "N"),
             ),
         ),
         replace(

@@ -6,7 +6,15 @@ import datetime as dt
 from dataclasses import replace
 
 from loaders.synthetic.profile import Col, FileProfile, SiteProfile
-from loaders.synthetic.site_codes import CUTOFF, markers
+from loaders.synthetic.site_codes import (
+    CUTOFF,
+    death_cause,
+    markers,
+    patient_constants,
+    transplant_columns,
+    treatment_line_columns,
+    yes_no,
+)
 from loaders.synthetic.truth_aml import KARYOTYPE, MR_GENES, AmlCohort
 
 GENES = (
@@ -21,13 +29,6 @@ GENES = (
     "cebpa_bzip",
     *MR_GENES,
 )
-_DONORS = {
-    "MRD": "matched_related",
-    "MUD": "matched_unrelated",
-    "MMUD": "mismatched_unrelated",
-    "HAPLO": "haploidentical",
-    "CB": "cord_blood",
-}
 
 
 def _genetics(
@@ -70,11 +71,9 @@ EU_AMLT = SiteProfile(
         replace(
             _EN,
             path="patients.csv",
-            constants={
-                "patients.disease": "AML",
-                "patients.data_origin": "trial",
-                "patients.source_study": "AML-TRIALS-POOL",
-            },
+            constants=patient_constants(
+                disease="AML", data_origin="trial", source_study="AML-TRIALS-POOL"
+            ),
             columns=(
                 Col("sex", to="patients.sex", codes={"male": "M", "female": "F"}),
                 Col("birth_year", to="patients.birth_year"),
@@ -91,11 +90,9 @@ EU_AMLT = SiteProfile(
                 Col("cr1_date", event="complete_remission"),
                 Col("relapse_date", event="relapse"),
                 Col("death_date", event="death"),
-                Col(
+                death_cause(
                     "death_cause",
-                    event="death",
-                    attribute="death_cause",
-                    codes={
+                    {
                         "AML": "disease",
                         "infection": "infection",
                         "toxicity": "toxicity",
@@ -110,44 +107,30 @@ EU_AMLT = SiteProfile(
             _EN,
             path="treatment.csv",
             table="treatment_lines",
-            columns=(
-                Col("line", to="treatment_lines.line_number"),
-                Col("regimen", to="treatment_lines.regimen"),
-                Col(
-                    "drugs",
-                    to="treatment_lines.agents",
-                    split=";",
-                    codes={"ARA-C": "cytarabine", "DNR": "daunorubicin", "MIDO": "midostaurin"},
-                ),
-                Col("start", to="treatment_lines.start_date"),
-                Col("stop", to="treatment_lines.end_date"),
-                Col(
-                    "intent",
-                    to="treatment_lines.strategy",
-                    codes={"fixed": "fixed_duration", "continuous": "continuous"},
-                ),
+            columns=treatment_line_columns(
+                line="line",
+                regimen="regimen",
+                agents="drugs",
+                agents_split=";",
+                agent_codes={"ARA-C": "cytarabine", "DNR": "daunorubicin", "MIDO": "midostaurin"},
+                start="start",
+                end="stop",
+                strategy="intent",
+                strategy_codes={"fixed": "fixed_duration", "continuous": "continuous"},
             ),
         ),
         replace(
             _EN,
             path="hsct.csv",
             table="transplants",
-            columns=(
-                Col(
-                    "hsct_type",
-                    to="transplants.transplant_type",
-                    codes={"allo": "allogeneic", "auto": "autologous"},
-                ),
-                Col("hsct_date", to="transplants.transplant_date"),
-                Col(
-                    "conditioning",
-                    to="transplants.conditioning",
-                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"},
-                ),
-                Col("donor", to="transplants.donor_type", codes=_DONORS),
-                Col(
-                    "in_cr1", to="transplants.in_first_remission", codes={"yes": True, "no": False}
-                ),
+            columns=transplant_columns(
+                transplant_type="hsct_type",
+                type_codes={"allo": "allogeneic", "auto": "autologous"},
+                date="hsct_date",
+                conditioning="conditioning",
+                donor="donor",
+                in_first_remission="in_cr1",
+                remission_codes=yes_no("yes", "no"),
             ),
         ),
     ),
@@ -187,11 +170,9 @@ FR_AMLRW = SiteProfile(
         replace(
             _FR,
             path="patients.csv",
-            constants={
-                "patients.disease": "AML",
-                "patients.data_origin": "real_world",
-                "patients.source_study": "LAM-NPM1-VR",
-            },
+            constants=patient_constants(
+                disease="AML", data_origin="real_world", source_study="LAM-NPM1-VR"
+            ),
             columns=(
                 Col("sexe", to="patients.sex", codes={"H": "M", "F": "F"}),
                 Col("annee_naissance", to="patients.birth_year"),
@@ -241,32 +222,21 @@ FR_AMLRW = SiteProfile(
             _FR,
             path="greffes.csv",
             table="transplants",
-            columns=(
-                Col(
-                    "type_greffe",
-                    to="transplants.transplant_type",
-                    codes={"allogreffe": "allogeneic", "autogreffe": "autologous"},
-                ),
-                Col("date_greffe", to="transplants.transplant_date"),
-                Col(
-                    "conditionnement",
-                    to="transplants.conditioning",
-                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"},
-                ),
-                Col(
-                    "donneur",
-                    to="transplants.donor_type",
-                    codes={
-                        "géno-identique": "matched_related",
-                        "phéno-identique": "matched_unrelated",
-                        "non apparenté mismatch": "mismatched_unrelated",
-                        "haplo-identique": "haploidentical",
-                        "sang placentaire": "cord_blood",
-                    },
-                ),
-                Col(
-                    "en_rc1", to="transplants.in_first_remission", codes={"Oui": True, "Non": False}
-                ),
+            columns=transplant_columns(
+                transplant_type="type_greffe",
+                type_codes={"allogreffe": "allogeneic", "autogreffe": "autologous"},
+                date="date_greffe",
+                conditioning="conditionnement",
+                donor="donneur",
+                donor_codes={
+                    "géno-identique": "matched_related",
+                    "phéno-identique": "matched_unrelated",
+                    "non apparenté mismatch": "mismatched_unrelated",
+                    "haplo-identique": "haploidentical",
+                    "sang placentaire": "cord_blood",
+                },
+                in_first_remission="en_rc1",
+                remission_codes=yes_no("Oui", "Non"),
             ),
         ),
     ),
@@ -301,11 +271,9 @@ UK_AMLX = SiteProfile(
         replace(
             _UK,
             path="patients.csv",
-            constants={
-                "patients.disease": "AML",
-                "patients.data_origin": "trial",
-                "patients.source_study": "AML-EXT-TRIALS",
-            },
+            constants=patient_constants(
+                disease="AML", data_origin="trial", source_study="AML-EXT-TRIALS"
+            ),
             columns=(
                 Col("sex", to="patients.sex", codes={"M": "M", "F": "F"}),
                 Col("yob", to="patients.birth_year"),
@@ -321,11 +289,9 @@ UK_AMLX = SiteProfile(
                 Col("date_cr", event="complete_remission"),
                 Col("date_relapse", event="relapse"),
                 Col("date_death", event="death"),
-                Col(
+                death_cause(
                     "cause_of_death",
-                    event="death",
-                    attribute="death_cause",
-                    codes={
+                    {
                         "Disease": "disease",
                         "Infection": "infection",
                         "Toxicity": "toxicity",
@@ -339,20 +305,14 @@ UK_AMLX = SiteProfile(
             _UK,
             path="transplants.csv",
             table="transplants",
-            columns=(
-                Col(
-                    "sct_type",
-                    to="transplants.transplant_type",
-                    codes={"Allo": "allogeneic", "Auto": "autologous"},
-                ),
-                Col("sct_date", to="transplants.transplant_date"),
-                Col(
-                    "conditioning",
-                    to="transplants.conditioning",
-                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"},
-                ),
-                Col("donor", to="transplants.donor_type", codes=_DONORS),
-                Col("in_cr1", to="transplants.in_first_remission", codes={"Y": True, "N": False}),
+            columns=transplant_columns(
+                transplant_type="sct_type",
+                type_codes={"Allo": "allogeneic", "Auto": "autologous"},
+                date="sct_date",
+                conditioning="conditioning",
+                donor="donor",
+                in_first_remission="in_cr1",
+                remission_codes=yes_no("Y", "N"),
             ),
         ),
     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from loaders.synthetic.profile import OmopProfile, SiteProfile
-from loaders.synthetic.site_codes import CUTOFF
+from loaders.synthetic.site_codes import CUTOFF, patient_constants
 from loaders.synthetic.truth_cml import CmlCohort
 
 EU_CMLSTOP = SiteProfile(
@@ -41,11 +41,9 @@ EU_CMLSTOP = SiteProfile(
             "dasatinib": "dasatinib",
             "bosutinib": "bosutinib",
         },
-        constants={
-            "patients.disease": "CML",
-            "patients.data_origin": "real_world",
-            "patients.source_study": "TKI-STOP-EU",
-        },
+        constants=patient_constants(
+            disease="CML", data_origin="real_world", source_study="TKI-STOP-EU"
+        ),
         # OMOP operator concept "<" (look-up in the vocabulary, UNCONFIRMED in 07-omop.md)
         undetectable_operator="4171756",
         undetectable_value="undetectable",

@@ -6,7 +6,15 @@ import datetime as dt
 from dataclasses import replace
 
 from loaders.synthetic.profile import Col, FileProfile, SiteProfile
-from loaders.synthetic.site_codes import CUTOFF, FISH, markers
+from loaders.synthetic.site_codes import (
+    CUTOFF,
+    FISH,
+    death_cause,
+    markers,
+    patient_constants,
+    transplant_columns,
+    treatment_line_columns,
+)
 from loaders.synthetic.truth_mm import (
     DARA_VTD,
     RD,
@@ -70,7 +78,7 @@ IT_MMT = SiteProfile(
             id_column="codice_paz",
             date_format="%d/%m/%Y",
             missing=("", "NA", "n.d."),
-            constants={"patients.disease": "MM", "patients.data_origin": "trial"},
+            constants=patient_constants(disease="MM", data_origin="trial"),
             columns=(
                 Col("studio", to="patients.source_study"),
                 Col("braccio", to="patients.study_arm"),
@@ -91,11 +99,9 @@ IT_MMT = SiteProfile(
                 Col("guadagno_1q", to="genetics.gain1q", codes=_IT_FISH),
                 Col("data_progressione", event="progression"),
                 Col("data_decesso", event="death"),
-                Col(
+                death_cause(
                     "causa_decesso",
-                    event="death",
-                    attribute="death_cause",
-                    codes={
+                    {
                         "malattia": "disease",
                         "infezione": "infection",
                         "tossicità": "toxicity",
@@ -115,31 +121,27 @@ IT_MMT = SiteProfile(
             date_format="%d/%m/%Y",
             missing=("", "NA", "n.d."),
             table="treatment_lines",
-            columns=(
-                Col("linea", to="treatment_lines.line_number"),
-                Col("schema", to="treatment_lines.regimen"),
-                Col("farmaci", to="treatment_lines.agents", split="+", codes=_IT_AGENTS),
-                Col("inizio", to="treatment_lines.start_date"),
-                Col("fine", to="treatment_lines.end_date"),
-                Col(
-                    "strategia",
-                    to="treatment_lines.strategy",
-                    codes={"durata fissa": "fixed_duration", "continua": "continuous"},
-                ),
-                Col(
-                    "miglior_risposta",
-                    to="treatment_lines.best_response",
-                    codes={
-                        "PD": "PD",
-                        "SD": "SD",
-                        "MR": "MR",
-                        "PR": "PR",
-                        "VGPR": "VGPR",
-                        "CR": "CR",
-                        "sCR": "sCR",
-                        "NV": "NE",
-                    },
-                ),
+            columns=treatment_line_columns(
+                line="linea",
+                regimen="schema",
+                agents="farmaci",
+                agents_split="+",
+                agent_codes=_IT_AGENTS,
+                start="inizio",
+                end="fine",
+                strategy="strategia",
+                strategy_codes={"durata fissa": "fixed_duration", "continua": "continuous"},
+                best_response="miglior_risposta",
+                response_codes={
+                    "PD": "PD",
+                    "SD": "SD",
+                    "MR": "MR",
+                    "PR": "PR",
+                    "VGPR": "VGPR",
+                    "CR": "CR",
+                    "sCR": "sCR",
+                    "NV": "NE",
+                },
             ),
         ),
         FileProfile(
@@ -151,18 +153,16 @@ IT_MMT = SiteProfile(
             date_format="%d/%m/%Y",
             missing=("", "NA", "n.d."),
             table="transplants",
-            columns=(
-                Col(
-                    "tipo",
-                    to="transplants.transplant_type",
-                    codes={"autologo": "autologous", "allogenico": "allogeneic"},
-                ),
-                Col("data_trapianto", to="transplants.transplant_date"),
-                Col(
-                    "condizionamento",
-                    to="transplants.conditioning",
-                    codes={"mieloablativo": "MAC", "ridotto": "RIC", "non mieloablativo": "NMA"},
-                ),
+            columns=transplant_columns(
+                transplant_type="tipo",
+                type_codes={"autologo": "autologous", "allogenico": "allogeneic"},
+                date="data_trapianto",
+                conditioning="condizionamento",
+                conditioning_codes={
+                    "mieloablativo": "MAC",
+                    "ridotto": "RIC",
+                    "non mieloablativo": "NMA",
+                },
             ),
         ),
     ),
@@ -204,7 +204,7 @@ ES_MMT = SiteProfile(
         replace(
             _ES_SHEET,
             sheet="Pacientes",
-            constants={"patients.disease": "MM", "patients.data_origin": "trial"},
+            constants=patient_constants(disease="MM", data_origin="trial"),
             columns=(
                 Col("ensayo", to="patients.source_study"),
                 Col("brazo", to="patients.study_arm"),
@@ -223,11 +223,9 @@ ES_MMT = SiteProfile(
                 *(Col(f"fish_{m}", to=f"genetics.{m}", codes=_ES_FISH) for m in FISH),
                 Col("fecha_progresión", event="progression"),
                 Col("fecha_muerte", event="death"),
-                Col(
+                death_cause(
                     "causa_muerte",
-                    event="death",
-                    attribute="death_cause",
-                    codes={
+                    {
                         "enfermedad": "disease",
                         "infección": "infection",
                         "toxicidad": "toxicity",
@@ -242,68 +240,53 @@ ES_MMT = SiteProfile(
             _ES_SHEET,
             sheet="Líneas",
             table="treatment_lines",
-            columns=(
-                Col("línea", to="treatment_lines.line_number"),
-                Col("esquema", to="treatment_lines.regimen"),
-                Col(
-                    "fármacos",
-                    to="treatment_lines.agents",
-                    split="/",
-                    codes={
-                        "bortezomib": "bortezomib",
-                        "talidomida": "thalidomide",
-                        "lenalidomida": "lenalidomide",
-                        "daratumumab": "daratumumab",
-                        "dexametasona": "dexamethasone",
-                        "melfalán": "melphalan",
-                        "prednisona": "prednisone",
-                        "carfilzomib": "carfilzomib",
-                        "pomalidomida": "pomalidomide",
-                    },
-                ),
-                Col("inicio", to="treatment_lines.start_date"),
-                Col("fin", to="treatment_lines.end_date"),
-                Col(
-                    "estrategia",
-                    to="treatment_lines.strategy",
-                    codes={"duración fija": "fixed_duration", "continua": "continuous"},
-                ),
-                Col(
-                    "mejor_respuesta",
-                    to="treatment_lines.best_response",
-                    codes={
-                        "PE": "PD",
-                        "EE": "SD",
-                        "RM": "MR",
-                        "RP": "PR",
-                        "MBRP": "VGPR",
-                        "RC": "CR",
-                        "RCe": "sCR",
-                        "NE": "NE",
-                    },
-                ),
+            columns=treatment_line_columns(
+                line="línea",
+                regimen="esquema",
+                agents="fármacos",
+                agents_split="/",
+                agent_codes={
+                    "bortezomib": "bortezomib",
+                    "talidomida": "thalidomide",
+                    "lenalidomida": "lenalidomide",
+                    "daratumumab": "daratumumab",
+                    "dexametasona": "dexamethasone",
+                    "melfalán": "melphalan",
+                    "prednisona": "prednisone",
+                    "carfilzomib": "carfilzomib",
+                    "pomalidomida": "pomalidomide",
+                },
+                start="inicio",
+                end="fin",
+                strategy="estrategia",
+                strategy_codes={"duración fija": "fixed_duration", "continua": "continuous"},
+                best_response="mejor_respuesta",
+                response_codes={
+                    "PE": "PD",
+                    "EE": "SD",
+                    "RM": "MR",
+                    "RP": "PR",
+                    "MBRP": "VGPR",
+                    "RC": "CR",
+                    "RCe": "sCR",
+                    "NE": "NE",
+                },
             ),
         ),
         replace(
             _ES_SHEET,
             sheet="Trasplantes",
             table="transplants",
-            columns=(
-                Col(
-                    "tipo",
-                    to="transplants.transplant_type",
-                    codes={"autólogo": "autologous", "alogénico": "allogeneic"},
-                ),
-                Col("fecha_trasplante", to="transplants.transplant_date"),
-                Col(
-                    "acondicionamiento",
-                    to="transplants.conditioning",
-                    codes={
-                        "mieloablativo": "MAC",
-                        "intensidad reducida": "RIC",
-                        "no mieloablativo": "NMA",
-                    },
-                ),
+            columns=transplant_columns(
+                transplant_type="tipo",
+                type_codes={"autólogo": "autologous", "alogénico": "allogeneic"},
+                date="fecha_trasplante",
+                conditioning="acondicionamiento",
+                conditioning_codes={
+                    "mieloablativo": "MAC",
+                    "intensidad reducida": "RIC",
+                    "no mieloablativo": "NMA",
+                },
             ),
         ),
     ),

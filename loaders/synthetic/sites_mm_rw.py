@@ -6,7 +6,14 @@ import datetime as dt
 from dataclasses import replace
 
 from loaders.synthetic.profile import Col, FileProfile, SiteProfile
-from loaders.synthetic.site_codes import CUTOFF, FISH, markers
+from loaders.synthetic.site_codes import (
+    CUTOFF,
+    FISH,
+    markers,
+    patient_constants,
+    transplant_columns,
+    treatment_line_columns,
+)
 from loaders.synthetic.truth_mm import (
     DARA_VTD,
     DRD,
@@ -62,11 +69,9 @@ DE_MMRW = SiteProfile(
         replace(
             _DE,
             path="patienten.parquet",
-            constants={
-                "patients.disease": "MM",
-                "patients.data_origin": "real_world",
-                "patients.source_study": _DE_REGISTRY,
-            },
+            constants=patient_constants(
+                disease="MM", data_origin="real_world", source_study=_DE_REGISTRY
+            ),
             columns=(
                 Col("geschlecht", to="patients.sex", codes={"m": "M", "w": "F"}),
                 Col("geburtsjahr", to="patients.birth_year"),
@@ -87,64 +92,48 @@ DE_MMRW = SiteProfile(
             _DE,
             path="therapielinien.parquet",
             table="treatment_lines",
-            columns=(
-                Col("linie", to="treatment_lines.line_number"),
-                Col("schema", to="treatment_lines.regimen"),
-                Col(
-                    "substanzen",
-                    to="treatment_lines.agents",
-                    split=",",
-                    codes={
-                        "Bortezomib": "bortezomib",
-                        "Thalidomid": "thalidomide",
-                        "Lenalidomid": "lenalidomide",
-                        "Daratumumab": "daratumumab",
-                        "Dexamethason": "dexamethasone",
-                        "Melphalan": "melphalan",
-                        "Prednison": "prednisone",
-                        "Carfilzomib": "carfilzomib",
-                        "Pomalidomid": "pomalidomide",
-                    },
-                ),
-                Col("beginn", to="treatment_lines.start_date"),
-                Col("ende", to="treatment_lines.end_date"),
-                Col(
-                    "strategie",
-                    to="treatment_lines.strategy",
-                    codes={"befristet": "fixed_duration", "kontinuierlich": "continuous"},
-                ),
-                Col(
-                    "bestes_ansprechen",
-                    to="treatment_lines.best_response",
-                    codes={
-                        "PD": "PD",
-                        "SD": "SD",
-                        "MR": "MR",
-                        "PR": "PR",
-                        "VGPR": "VGPR",
-                        "CR": "CR",
-                        "sCR": "sCR",
-                        "n.b.": "NE",
-                    },
-                ),
+            columns=treatment_line_columns(
+                line="linie",
+                regimen="schema",
+                agents="substanzen",
+                agents_split=",",
+                agent_codes={
+                    "Bortezomib": "bortezomib",
+                    "Thalidomid": "thalidomide",
+                    "Lenalidomid": "lenalidomide",
+                    "Daratumumab": "daratumumab",
+                    "Dexamethason": "dexamethasone",
+                    "Melphalan": "melphalan",
+                    "Prednison": "prednisone",
+                    "Carfilzomib": "carfilzomib",
+                    "Pomalidomid": "pomalidomide",
+                },
+                start="beginn",
+                end="ende",
+                strategy="strategie",
+                strategy_codes={"befristet": "fixed_duration", "kontinuierlich": "continuous"},
+                best_response="bestes_ansprechen",
+                response_codes={
+                    "PD": "PD",
+                    "SD": "SD",
+                    "MR": "MR",
+                    "PR": "PR",
+                    "VGPR": "VGPR",
+                    "CR": "CR",
+                    "sCR": "sCR",
+                    "n.b.": "NE",
+                },
             ),
         ),
         replace(
             _DE,
             path="transplantationen.parquet",
             table="transplants",
-            columns=(
-                Col(
-                    "art",
-                    to="transplants.transplant_type",
-                    codes={"autolog": "autologous", "allogen": "allogeneic"},
-                ),
-                Col("datum", to="transplants.transplant_date"),
-                Col(
-                    "konditionierung",
-                    to="transplants.conditioning",
-                    codes={"MAC": "MAC", "RIC": "RIC", "NMA": "NMA"},
-                ),
+            columns=transplant_columns(
+                transplant_type="art",
+                type_codes={"autolog": "autologous", "allogen": "allogeneic"},
+                date="datum",
+                conditioning="konditionierung",
             ),
         ),
         replace(
