@@ -144,6 +144,7 @@ SCORES: Final[tuple[RiskScore, ...]] = (
     eln2022.SPEC,
     harmony_npm1_spec(shipped_table("harmony_npm1_2026")),
     harmony_npm1_spec(shipped_table("harmony_npm1_derived_synthetic_v1")),
+    harmony_npm1_spec(shipped_table("harmony_npm1_derived_demo_v1")),
 )
 REGISTRY: Final = Registry(SCORES)
 
