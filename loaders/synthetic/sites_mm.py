@@ -27,6 +27,16 @@ from loaders.synthetic.truth_mm import (
     Study,
 )
 
+_IT = FileProfile(
+    path="",
+    format="csv",
+    separator=";",
+    decimal_comma=True,
+    id_column="codice_paz",
+    date_format="%d/%m/%Y",
+    missing=("", "NA", "n.d."),
+    columns=(),
+)
 _IT_AGENTS = {
     "BORT": "bortezomib",
     "TAL": "thalidomide",
@@ -70,14 +80,9 @@ IT_MMT = SiteProfile(
         ),
     ),
     files=(
-        FileProfile(
+        replace(
+            _IT,
             path="pazienti.csv",
-            format="csv",
-            separator=";",
-            decimal_comma=True,
-            id_column="codice_paz",
-            date_format="%d/%m/%Y",
-            missing=("", "NA", "n.d."),
             constants=patient_constants(disease="MM", data_origin="trial"),
             columns=(
                 Col("studio", to="patients.source_study"),
@@ -112,14 +117,9 @@ IT_MMT = SiteProfile(
                 Col("data_ultimo_contatto", event="last_follow_up"),
             ),
         ),
-        FileProfile(
+        replace(
+            _IT,
             path="terapie.csv",
-            format="csv",
-            separator=";",
-            decimal_comma=True,
-            id_column="codice_paz",
-            date_format="%d/%m/%Y",
-            missing=("", "NA", "n.d."),
             table="treatment_lines",
             columns=treatment_line_columns(
                 line="linea",
@@ -144,14 +144,9 @@ IT_MMT = SiteProfile(
                 },
             ),
         ),
-        FileProfile(
+        replace(
+            _IT,
             path="trapianti.csv",
-            format="csv",
-            separator=";",
-            decimal_comma=True,
-            id_column="codice_paz",
-            date_format="%d/%m/%Y",
-            missing=("", "NA", "n.d."),
             table="transplants",
             columns=transplant_columns(
                 transplant_type="tipo",
