@@ -95,6 +95,14 @@ def date_series(days: Days, *, missing: Bools | None = None) -> pl.Series:
     return series
 
 
+def birth_years(diagnosis: Days, age: Floats) -> Codes:
+    """Year of birth from diagnosis day numbers and ages at diagnosis (years of 365.25 days).
+
+    Day numbers count from 1970-01-01, so ``1970 + floor(diagnosis / 365.25 - age)``.
+    """
+    return _EPOCH.year + np.floor(diagnosis / DAYS_PER_YEAR - age).astype(np.int64)
+
+
 def lognormal(rng: np.random.Generator, *, median: float, sigma: float, n: int) -> Floats:
     """Log-normal draws with the given median and log-scale standard deviation."""
     return np.asarray(median * np.exp(rng.normal(0.0, sigma, n)), dtype=np.float64)

@@ -23,6 +23,7 @@ from loaders.synthetic.hazards import ALLO_NRM, ALLO_RELAPSE
 from loaders.synthetic.mm_labs import myeloma_baseline
 from loaders.synthetic.sampling import (
     DAYS_PER_YEAR,
+    birth_years,
     categorical,
     censoring_days,
     date_series,
@@ -170,7 +171,7 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
         data_origin="real_world",
         disease="MM",
         sex=labels((rng.random(n) < 0.4).astype(np.int64), ("M", "F")),
-        birth_year=1970 + np.floor(diagnosis / DAYS_PER_YEAR - age).astype(np.int64),
+        birth_year=birth_years(diagnosis, age),
         age_at_diagnosis=age,
         diagnosis=diagnosis,
     )

@@ -20,7 +20,7 @@ from lake.model import CONDITIONING, DONOR_TYPES
 from loaders.synthetic import scores
 from loaders.synthetic.hazards import AML_OS_COMUTATION, AML_OS_ELN_ADVERSE
 from loaders.synthetic.sampling import (
-    DAYS_PER_YEAR,
+    birth_years,
     categorical,
     censoring_days,
     date_series,
@@ -170,7 +170,7 @@ def generate_aml(cohort: AmlCohort, ids: pl.Series, rng: np.random.Generator) ->
         data_origin=cohort.data_origin,
         disease="AML",
         sex=labels((rng.random(n) < 0.5).astype(np.int64), ("M", "F")),
-        birth_year=1970 + np.floor(diagnosis / DAYS_PER_YEAR - age).astype(np.int64),
+        birth_year=birth_years(diagnosis, age),
         age_at_diagnosis=age,
         diagnosis=diagnosis,
     )

@@ -17,7 +17,7 @@ from lake.model import IMWG_RESPONSES
 from loaders.synthetic.hazards import MM_OS, MM_OS_REAL_WORLD_FACTOR
 from loaders.synthetic.mm_labs import myeloma_baseline
 from loaders.synthetic.sampling import (
-    DAYS_PER_YEAR,
+    birth_years,
     categorical,
     censoring_days,
     date_series,
@@ -175,7 +175,7 @@ def generate_myeloma(cohort: MyelomaCohort, ids: pl.Series, rng: np.random.Gener
     spans = np.array([(s.end - s.start).days for s in cohort.studies])
     diagnosis = starts[study] + (rng.random(n) * spans[study]).astype(np.int64)
     age = rounded(np.clip(rng.normal(cohort.age_mean, 8.5, n), 30, 92), 1)
-    birth_year = 1970 + np.floor(diagnosis / DAYS_PER_YEAR - age).astype(np.int64)
+    birth_year = birth_years(diagnosis, age)
     labs = myeloma_baseline(
         rng,
         ids,
