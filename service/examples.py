@@ -50,12 +50,18 @@ query StagingComparison {
 }""",
     ),
     Example(
-        query="""# AML: ELN 2022 vs HARMONY NPM1 co-mutation groups in NPM1-mutated patients.
+        query="""# AML: ELN 2022 vs NPM1 co-mutation groups on the validation sites. The genotype
+# table harmony_npm1_derived_demo_v1 was derived on the training site EU-AMLT (Cox on OS) and
+# is applied unchanged here (synthetic demo data; the published HARMONY table is UNCONFIRMED).
 query AmlNpm1 {
-  cohort(filter: {diseases: [AML], markers: [{marker: NPM1, statuses: [PRESENT]}]}) {
+  cohort(filter: {diseases: [AML], sites: ["FR-AMLRW", "UK-AMLX"],
+                  markers: [{marker: NPM1, statuses: [PRESENT]}]}) {
     size { value }
     eln: risk(score: "eln2022") { categories { category n missingInputs { input n } } }
-    reclassification(before: "eln2022", after: "harmony_npm1", notClassified: AS_CATEGORY) {
+    npm1: risk(score: "harmony_npm1_derived_demo_v1") {
+      categories { category n missingInputs { input n } }
+    }
+    reclassification(before: "eln2022", after: "harmony_npm1_derived_demo_v1") {
       total compared moved shareMoved cells { before after n suppressed }
     }
   }

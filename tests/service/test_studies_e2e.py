@@ -131,19 +131,23 @@ def test_staging_comparison(lake_server: str, demo_lake: DemoLake) -> None:
 
 
 def test_eln2022_vs_npm1_reclassification(lake_server: str, demo_lake: DemoLake) -> None:
+    """ELN 2022 vs the NPM1 table derived on EU-AMLT, on the validation sites (the study's flow)."""
     data = _ask(
         lake_server,
-        """{ cohort(filter: {diseases: [AML], markers: [{marker: NPM1, statuses: [PRESENT]}]}) {
-        reclassification(before: "eln2022", after: "harmony_npm1", notClassified: AS_CATEGORY) {
+        """{ cohort(filter: {diseases: [AML], sites: ["FR-AMLRW", "UK-AMLX"],
+                            markers: [{marker: NPM1, statuses: [PRESENT]}]}) {
+        reclassification(before: "eln2022", after: "harmony_npm1_derived_demo_v1") {
         total compared moved cells { before after n } } } }""",
     )["data"]["cohort"]["reclassification"]
     snap = open_lake(demo_lake.root)
-    scored = _scored(snap, ["npm1"], ["eln2022", "harmony_npm1"]).filter(
-        (pl.col("disease") == "AML") & (pl.col("npm1") == "present")
+    derived = "harmony_npm1_derived_demo_v1"
+    scored = _scored(snap, ["npm1", "site"], ["eln2022", derived]).filter(
+        (pl.col("disease") == "AML")
+        & (pl.col("npm1") == "present")
+        & pl.col("site").is_in(["FR-AMLRW", "UK-AMLX"])
     )
-    oracle = reclassification(
-        scored, "eln2022_intensive", "harmony_npm1_2026", not_classified="as_category"
-    )
+    oracle = reclassification(scored, "eln2022_intensive", derived)
+    assert 0 < oracle.n_moved < oracle.n_compared
     assert data["total"] == scored.height
     assert (data["compared"], data["moved"]) == (oracle.n_compared, oracle.n_moved)
     cells = {(c["before"], c["after"]): c["n"] for c in data["cells"] if c["n"] is not None}
