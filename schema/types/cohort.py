@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 import strawberry
+from lake.access import Caller
 from lake.cohort_endpoints import EndpointKey
 from lake.cohort_incidence import IncidenceRequest
 from lake.cohort_models import CoxRequest, StagingRequest
@@ -31,6 +33,9 @@ from schema.types.survival import (
     TimeUnit,
 )
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 
 @strawberry.type(description="A set of patients selected by a filter on one lake version.")
 class Cohort:
@@ -41,21 +46,27 @@ class Cohort:
         info.context.lake_versions.add(cohort.lake_version)
         return cohort
 
+    async def _ask(
+        self,
+        info: Info[Context, None],
+        query: Callable[Concatenate[Caller, LakeCohort, P], T],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """``query(caller, cohort, ...)`` on this cohort, off the event loop (see call_lake)."""
+        cohort = await self._resolve(info)
+        return await call_lake(query, info.context.caller, cohort, *args, **kwargs)
+
     @resolver(description="Number of patients (null when below the minimum cell size).")
     async def size(self, info: Info[Context, None]) -> Count:
-        cohort = await self._resolve(info)
-        return Count.of(
-            await call_lake(info.context.gateway.cohort_size, info.context.caller, cohort)
-        )
+        return Count.of(await self._ask(info, info.context.gateway.cohort_size))
 
     @resolver(description="Counts by the values of a categorical attribute.")
     async def breakdown(
         self, info: Info[Context, None], attribute: CategoricalAttribute
     ) -> Breakdown:
-        cohort = await self._resolve(info)
-        released = await call_lake(
-            info.context.gateway.breakdown, info.context.caller, cohort, attribute=attribute.value
-        )
+        released = await self._ask(info, info.context.gateway.breakdown, attribute=attribute.value)
         return Breakdown.of(released)
 
     @resolver(description="Equal-width histogram of a numeric attribute.")
@@ -69,11 +80,9 @@ class Cohort:
     ) -> Histogram:
         if not 1 <= bins <= 100:
             raise BadRequestError(f"histogram.bins must be between 1 and 100 (got {bins})")
-        cohort = await self._resolve(info)
-        released = await call_lake(
+        released = await self._ask(
+            info,
             info.context.gateway.histogram,
-            info.context.caller,
-            cohort,
             attribute=attribute.value,
             bins=bins,
             lower=lower,
@@ -95,10 +104,7 @@ class Cohort:
             raise BadRequestError(
                 "completeness: give at least one categorical or numeric attribute"
             )
-        cohort = await self._resolve(info)
-        released = await call_lake(
-            info.context.gateway.completeness, info.context.caller, cohort, attributes=attributes
-        )
+        released = await self._ask(info, info.context.gateway.completeness, attributes=attributes)
         return Completeness.of(released)
 
     @resolver(description="Distribution of a registered risk score, with NOT_CLASSIFIABLE inputs.")
@@ -108,10 +114,7 @@ class Cohort:
         score: Annotated[str, strawberry.argument(description=SCORE)],
     ) -> RiskDistribution:
         version = score_version(score)
-        cohort = await self._resolve(info)
-        released = await call_lake(
-            info.context.gateway.risk, info.context.caller, cohort, score_name=version
-        )
+        released = await self._ask(info, info.context.gateway.risk, score_name=version)
         return RiskDistribution.of(released)
 
     @resolver(description="Cross-tab of two risk scores and the share of patients that moved.")
@@ -123,11 +126,9 @@ class Cohort:
         not_classified: NotClassifiedPolicy = NotClassifiedPolicy.EXCLUDE,
     ) -> Reclassification:
         first, second = score_version(before), score_version(after)
-        cohort = await self._resolve(info)
-        released = await call_lake(
+        released = await self._ask(
+            info,
             info.context.gateway.reclassification,
-            info.context.caller,
-            cohort,
             before=first,
             after=second,
             not_classified=not_classified.value,
@@ -167,10 +168,7 @@ class Cohort:
             strata=None if strata is None else strata.value,
             trend=trend,
         )
-        cohort = await self._resolve(info)
-        released = await call_lake(
-            info.context.gateway.survival, info.context.caller, cohort, request=request
-        )
+        released = await self._ask(info, info.context.gateway.survival, request=request)
         return SurvivalSummary.of(released)
 
     @resolver(description="Cumulative incidence with competing risks and Gray's test (cost 10).")
@@ -192,10 +190,7 @@ class Cohort:
             times=checked_times(times),
             time_unit=time_unit.value,
         )
-        cohort = await self._resolve(info)
-        released = await call_lake(
-            info.context.gateway.incidence, info.context.caller, cohort, request=request
-        )
+        released = await self._ask(info, info.context.gateway.incidence, request=request)
         return CumulativeIncidence.of(released)
 
     @resolver(description="A Cox model with the chosen covariates (complete cases, cost 10).")
@@ -218,10 +213,7 @@ class Cohort:
             scores=tuple(score_version(s) for s in scores or []),
             strata=None if strata is None else strata.value,
         )
-        cohort = await self._resolve(info)
-        released = await call_lake(
-            info.context.gateway.cox, info.context.caller, cohort, request=request
-        )
+        released = await self._ask(info, info.context.gateway.cox, request=request)
         return CoxModel.of(released)
 
     @resolver(description="Risk scores compared as staging systems: C-index, LR, AIC (cost 10).")
@@ -238,10 +230,7 @@ class Cohort:
             endpoint=endpoint_key(endpoint.name, origin, landmark_days),
             scores=tuple(score_version(s) for s in scores),
         )
-        cohort = await self._resolve(info)
-        released = await call_lake(
-            info.context.gateway.staging, info.context.caller, cohort, request=request
-        )
+        released = await self._ask(info, info.context.gateway.staging, request=request)
         return StagingComparison.of(released)
 
 
