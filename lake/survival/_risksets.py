@@ -11,36 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lake.survival._input import SurvivalArrays
-from lake.survival._typing import FloatArray, IntArray
-
-#: Whole-number values spanning at most this many slots (or 4 per row) are indexed by counting
-#: instead of sorting: follow-up in days, group codes.
-COUNTING_SPAN = 1_000_000
-
-
-def factorize(values: FloatArray) -> tuple[FloatArray, IntArray, IntArray]:
-    """Sorted distinct values, each row's index into them, and the count of each value.
-
-    Same result as ``np.unique(return_inverse=True, return_counts=True)``, but O(n) by counting
-    when the values are whole numbers in a compact range (days since an origin, integer codes)
-    — the common case in the lake; otherwise one sort.
-    """
-    if values.size == 0:
-        return values, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    low, high = float(values.min()), float(values.max())
-    if high - low <= max(4 * values.size, COUNTING_SPAN) and abs(low) < 2**52:
-        offset = values.astype(np.int64)
-        if np.array_equal(offset, values):
-            offset -= int(low)
-            counts = np.bincount(offset)
-            present = counts > 0
-            if present.all():
-                return np.arange(counts.size, dtype=np.float64) + low, offset, counts
-            rank = np.cumsum(present) - 1
-            levels = np.flatnonzero(present).astype(np.float64) + low
-            return levels, rank[offset], counts[present]
-    levels, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
-    return levels.astype(np.float64), inverse.astype(np.int64), counts.astype(np.int64)
+from lake.survival._tabulate import crosstab, whole_span
+from lake.survival._typing import FloatArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,19 +36,20 @@ def at_risk(data: SurvivalArrays, times: FloatArray) -> FloatArray:
 
 
 def risk_table(data: SurvivalArrays) -> RiskTable:
-    """Tabulate ``data`` at its distinct stop times in one sort."""
-    times, inverse, counts = factorize(data.stop)
-    n_event = np.bincount(inverse, weights=data.event_weight, minlength=times.size).astype(
-        np.float64
-    )
+    """Tabulate ``data`` at its distinct stop times with one count over (time, event) cells."""
+    table = crosstab([data.stop, data.event], spans=[whole_span(*data.stop_range), (0, 2)])
+    counts = table.counts  # (time slots, 2): censored, events
+    leaving = counts.sum(axis=1)
+    present = np.flatnonzero(leaving)
+    times = table.levels[0][present].astype(np.float64)
+    n_event = counts[present, 1].astype(np.float64)
     if data.entry is None:
-        exits_before = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        n_risk = (data.n - exits_before).astype(np.float64)
+        n_risk = (data.n - (np.cumsum(leaving) - leaving)[present]).astype(np.float64)
     else:
         n_risk = at_risk(data, times)
     return RiskTable(
         time=times,
         n_risk=n_risk,
         n_event=n_event,
-        n_censor=counts.astype(np.float64) - n_event,
+        n_censor=leaving[present].astype(np.float64) - n_event,
     )

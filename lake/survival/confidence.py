@@ -11,14 +11,17 @@ Undefined limits are NaN in arrays and ``None`` once a single value is reported.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 from scipy.stats import norm
 
 from lake.survival._typing import ConfType, FloatArray
 
 
+@cache
 def z_value(alpha: float) -> float:
-    """Two-sided normal quantile Φ⁻¹(1 − α/2)."""
+    """Two-sided normal quantile Φ⁻¹(1 − α/2) (cached: scipy's ppf costs ~0.1 ms a call)."""
     return float(norm.ppf(1.0 - alpha / 2.0))
 
 

@@ -35,9 +35,13 @@ def step_quantile(
         return None
     x_max = float(x[-1])
     y_last = float(y[-1])
-    # R: duplicated(y) drops repeats (NA counts as a value), keeping first occurrences.
-    _, first_idx = np.unique(np.where(finite, y, np.inf), return_index=True)
-    keep = np.sort(first_idx)
+    # R: duplicated(y) drops repeats (NA counts as a value), keeping first occurrences. A
+    # monotone curve (the usual case) holds its repeats in runs: keep each run's first point.
+    marked = np.where(finite, y, np.inf)
+    if np.all(marked[1:] >= marked[:-1]):
+        keep = np.flatnonzero(np.concatenate(([True], marked[1:] != marked[:-1])))
+    else:
+        keep = np.sort(np.unique(marked, return_index=True)[1])
     x, y = x[keep], y[keep]
     ok = ~np.isnan(y)
     xs, ys = x[ok], y[ok]
