@@ -3,7 +3,8 @@
 :class:`LakeGateway` knows who is asking (:class:`lake.access.Caller`), applies the access rules
 (:func:`lake.access.check_access`) and disclosure control (:mod:`lake.disclosure`), records an
 audit entry and attaches :class:`Provenance`. Computations stay pure in their own modules; the
-gateway only picks the snapshot, caches and releases.
+gateway only picks the snapshot, caches and releases. Lake versions and cohort resolution
+(:class:`Cohort`, the per-version column cache) live in :mod:`lake.query_cohorts`.
 
 Caching is keyed by ``(lake version, normalised request)``: a lake version never changes, so a
 cached value is never stale. Values are cached *before* disclosure, which is applied on every
@@ -13,22 +14,15 @@ release. Every method blocks (Polars collects): call it from a worker thread in 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import partial
+from dataclasses import dataclass
 from typing import Literal, TypeVar
-
-import polars as pl
 
 from lake import cohort_summary as summaries
 from lake import query_metadata as meta
 from lake.access import Action, AuditRecord, AuditSink, Caller, check_access
-from lake.cohort import CohortFilter, compile_filter, required_columns, required_scores
-from lake.cohort_columns import CohortColumns
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_frame import TableSource, scan_or_empty
+from lake.cohort import required_scores
+from lake.cohort_frame import scan_or_empty
 from lake.cohort_incidence import IncidenceRequest, IncidenceSummary, incidence_summary
 from lake.cohort_models import (
     CoxRequest,
@@ -41,13 +35,12 @@ from lake.cohort_models import (
 from lake.cohort_risk import (
     CrossTab,
     RiskDistribution,
-    category,
     cross_tab,
     risk_distribution,
     score,
 )
 from lake.cohort_summary import Breakdown, FieldCompleteness, Histogram
-from lake.cohort_survival import Grouping, SurvivalRequest, SurvivalSummary, survival_summary
+from lake.cohort_survival import SurvivalRequest, SurvivalSummary, survival_summary
 from lake.disclosure import (
     DisclosurePolicy,
     disclose_breakdown,
@@ -60,8 +53,9 @@ from lake.disclosure import (
     disclose_staging,
     disclose_survival,
 )
-from lake.errors import AccessDeniedError, EmptyCohortError, HemalakeError, LakeError
+from lake.errors import AccessDeniedError, HemalakeError, LakeError
 from lake.model import MODEL_VERSION
+from lake.query_cohorts import Cohort, CohortSnapshots, OpenSnapshot
 from lake.query_release import LRUCache, Provenance, Released, query_hash
 from lake.query_requests import (
     BreakdownRequest,
@@ -79,28 +73,9 @@ from lake.risk.reclassification import NotClassified
 from lake.storage import LakeSnapshot, read_latest
 
 T = TypeVar("T")
-OpenSnapshot = Callable[[int | None], TableSource]
 
 
-@dataclass(frozen=True, slots=True)
-class Cohort:
-    """A resolved cohort: the filter, the lake version it was evaluated on and its patients.
-
-    ``mask`` selects the cohort's patients in the patient order of
-    :class:`lake.cohort_columns.CohortColumns` of that version.
-    """
-
-    lake_version: int
-    filter: CohortFilter
-    mask: pl.Series = field(compare=False, repr=False)
-
-    @property
-    def size(self) -> int:
-        """Number of patients (exact; disclosure is applied on release)."""
-        return int(self.mask.sum())
-
-
-class LakeGateway:
+class LakeGateway(CohortSnapshots):
     """Releases lake results to one caller at a time, through access rules and disclosure.
 
     Parameters
@@ -127,91 +102,17 @@ class LakeGateway:
         cache_size: int = 256,
         versions_kept: int = 4,
     ) -> None:
-        self._open_snapshot = open_snapshot
+        super().__init__(
+            open_snapshot=open_snapshot,
+            cohort_cache_size=max(4, cache_size // 8),
+            versions_kept=versions_kept,
+        )
         self.policy = policy
         self._audit = audit
         self._software_version = software_version
-        self._columns: OrderedDict[int, CohortColumns] = OrderedDict()
-        self._versions_kept = versions_kept
-        self._snapshot_lock = threading.Lock()
         self.results = LRUCache(cache_size)
-        self._cohorts = LRUCache(max(4, cache_size // 8))
 
-    # -- snapshots and cohorts -------------------------------------------------------------
-
-    def columns(self, lake_version: int | None) -> CohortColumns:
-        """The column cache of the lake at ``lake_version`` (``None``: newest).
-
-        The newest version is looked up on every call (a load may have committed); a version's
-        columns are kept for the ``versions_kept`` most recently used versions.
-        """
-        with self._snapshot_lock:
-            if lake_version is not None and lake_version in self._columns:
-                self._columns.move_to_end(lake_version)
-                return self._columns[lake_version]
-        opened = self._open_snapshot(lake_version)
-        with self._snapshot_lock:
-            columns = self._columns.setdefault(opened.version, CohortColumns(opened))
-            self._columns.move_to_end(opened.version)
-            while len(self._columns) > self._versions_kept:
-                self._columns.popitem(last=False)
-            return columns
-
-    def snapshot(self, lake_version: int | None) -> TableSource:
-        """The lake at ``lake_version`` (``None``: newest)."""
-        return self.columns(lake_version).source
-
-    def cohorts(
-        self, keys: Sequence[tuple[int | None, CohortFilter]]
-    ) -> list[Cohort | HemalakeError]:
-        """Resolve many cohorts, in key order; per-key failures are returned in place.
-
-        Filters read patient-aligned columns computed once per lake version, so a request
-        asking for several cohorts (or a later request) never rescans the lake for them.
-        """
-        results: list[Cohort | HemalakeError] = []
-        for requested, cohort_filter in keys:
-            try:
-                columns = self.columns(requested)
-                mask = self._cohorts.get_or_compute(
-                    (columns.version, cohort_filter), partial(_mask, columns, cohort_filter)
-                )
-            except HemalakeError as error:
-                results.append(error)
-                continue
-            results.append(Cohort(lake_version=columns.version, filter=cohort_filter, mask=mask))
-        return results
-
-    def _frame(
-        self,
-        cohort: Cohort,
-        *,
-        attributes: Sequence[str] = (),
-        scores: Sequence[str] = (),
-        endpoint: EndpointKey | None = None,
-        grouping: Grouping | None = None,
-        strata: str | None = None,
-    ) -> pl.DataFrame:
-        """The cohort's rows of the columns asked for (see :mod:`lake.cohort_columns`)."""
-        if cohort.size == 0:
-            raise EmptyCohortError("the cohort has no patients; widen the filter")
-        columns = self.columns(cohort.lake_version)
-        parts = [columns.attributes(attributes), columns.scores(scores)]
-        if endpoint is not None:
-            parts.append(columns.endpoint(endpoint))
-        if grouping is not None and grouping.attribute is not None:
-            parts.append(
-                columns.attributes([grouping.attribute]).rename({grouping.attribute: "group"})
-            )
-        elif grouping is not None and grouping.score is not None:
-            parts.append(
-                columns.scores([grouping.score]).select(category(grouping.score).alias("group"))
-            )
-        if strata is not None:
-            parts.append(columns.attributes([strata]).rename({strata: "stratum"}))
-        return columns.frame(cohort.mask, *parts)
-
-    # -- releases ----------------------------------------------------------------------------
+    # -- releases
 
     def _release(
         self,
@@ -537,17 +438,17 @@ class MetadataRequest:
     site: str | None
 
 
-def _mask(columns: CohortColumns, cohort_filter: CohortFilter) -> pl.Series:
-    parts = (
-        columns.ids(),
-        columns.attributes(sorted(required_columns(cohort_filter))),
-        columns.scores(sorted(required_scores(cohort_filter))),
-    )
-    frame = pl.concat([p for p in parts if p.width], how="horizontal")
-    return frame.with_columns(compile_filter(cohort_filter).alias("in_cohort"))["in_cohort"]
-
-
 def required_scores_of(request: object) -> set[str]:
     """Score versions a request's cohort filter reads (for provenance)."""
     cohort_filter = getattr(request, "cohort", None)
     return set() if cohort_filter is None else set(required_scores(cohort_filter))
+
+
+__all__ = [
+    "Cohort",
+    "LakeGateway",
+    "MetadataRequest",
+    "OpenSnapshot",
+    "query_hash",
+    "required_scores_of",
+]

@@ -1,0 +1,151 @@
+"""Cohorts resolved on a lake version, and the per-version column cache they are read from.
+
+:class:`CohortSnapshots` opens lake versions (``None``: newest), keeps the patient-aligned
+columns (:class:`lake.cohort_columns.CohortColumns`) of the most recently used versions, resolves
+cohort filters to patient masks (cached per ``(version, filter)``) and assembles the rows an
+analysis reads. :class:`lake.query.LakeGateway` builds on it to release results.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+import polars as pl
+
+from lake.cohort import CohortFilter, compile_filter, required_columns, required_scores
+from lake.cohort_columns import CohortColumns
+from lake.cohort_endpoints import EndpointKey
+from lake.cohort_frame import TableSource
+from lake.cohort_risk import category
+from lake.cohort_survival import Grouping
+from lake.errors import EmptyCohortError, HemalakeError
+from lake.query_release import LRUCache
+
+OpenSnapshot = Callable[[int | None], TableSource]
+
+
+@dataclass(frozen=True, slots=True)
+class Cohort:
+    """A resolved cohort: the filter, the lake version it was evaluated on and its patients.
+
+    ``mask`` selects the cohort's patients in the patient order of
+    :class:`lake.cohort_columns.CohortColumns` of that version.
+    """
+
+    lake_version: int
+    filter: CohortFilter
+    mask: pl.Series = field(compare=False, repr=False)
+
+    @property
+    def size(self) -> int:
+        """Number of patients (exact; disclosure is applied on release)."""
+        return int(self.mask.sum())
+
+
+class CohortSnapshots:
+    """Lake versions, their column caches and the cohorts resolved on them.
+
+    Parameters
+    ----------
+    open_snapshot
+        Opens the lake at a version (``None``: newest), e.g. ``partial(open_lake, root)``.
+    cohort_cache_size
+        Number of resolved cohort masks kept in memory.
+    versions_kept
+        Number of lake versions whose columns are kept in memory.
+    """
+
+    def __init__(
+        self, *, open_snapshot: OpenSnapshot, cohort_cache_size: int, versions_kept: int
+    ) -> None:
+        self._open_snapshot = open_snapshot
+        self._columns: OrderedDict[int, CohortColumns] = OrderedDict()
+        self._versions_kept = versions_kept
+        self._snapshot_lock = threading.Lock()
+        self._cohorts = LRUCache(cohort_cache_size)
+
+    def columns(self, lake_version: int | None) -> CohortColumns:
+        """The column cache of the lake at ``lake_version`` (``None``: newest).
+
+        The newest version is looked up on every call (a load may have committed); a version's
+        columns are kept for the ``versions_kept`` most recently used versions.
+        """
+        with self._snapshot_lock:
+            if lake_version is not None and lake_version in self._columns:
+                self._columns.move_to_end(lake_version)
+                return self._columns[lake_version]
+        opened = self._open_snapshot(lake_version)
+        with self._snapshot_lock:
+            columns = self._columns.setdefault(opened.version, CohortColumns(opened))
+            self._columns.move_to_end(opened.version)
+            while len(self._columns) > self._versions_kept:
+                self._columns.popitem(last=False)
+            return columns
+
+    def snapshot(self, lake_version: int | None) -> TableSource:
+        """The lake at ``lake_version`` (``None``: newest)."""
+        return self.columns(lake_version).source
+
+    def cohorts(
+        self, keys: Sequence[tuple[int | None, CohortFilter]]
+    ) -> list[Cohort | HemalakeError]:
+        """Resolve many cohorts, in key order; per-key failures are returned in place.
+
+        Filters read patient-aligned columns computed once per lake version, so a request
+        asking for several cohorts (or a later request) never rescans the lake for them.
+        """
+        results: list[Cohort | HemalakeError] = []
+        for requested, cohort_filter in keys:
+            try:
+                columns = self.columns(requested)
+                mask = self._cohorts.get_or_compute(
+                    (columns.version, cohort_filter), partial(_mask, columns, cohort_filter)
+                )
+            except HemalakeError as error:
+                results.append(error)
+                continue
+            results.append(Cohort(lake_version=columns.version, filter=cohort_filter, mask=mask))
+        return results
+
+    def _frame(
+        self,
+        cohort: Cohort,
+        *,
+        attributes: Sequence[str] = (),
+        scores: Sequence[str] = (),
+        endpoint: EndpointKey | None = None,
+        grouping: Grouping | None = None,
+        strata: str | None = None,
+    ) -> pl.DataFrame:
+        """The cohort's rows of the columns asked for (see :mod:`lake.cohort_columns`)."""
+        if cohort.size == 0:
+            raise EmptyCohortError("the cohort has no patients; widen the filter")
+        columns = self.columns(cohort.lake_version)
+        parts = [columns.attributes(attributes), columns.scores(scores)]
+        if endpoint is not None:
+            parts.append(columns.endpoint(endpoint))
+        if grouping is not None and grouping.attribute is not None:
+            parts.append(
+                columns.attributes([grouping.attribute]).rename({grouping.attribute: "group"})
+            )
+        elif grouping is not None and grouping.score is not None:
+            parts.append(
+                columns.scores([grouping.score]).select(category(grouping.score).alias("group"))
+            )
+        if strata is not None:
+            parts.append(columns.attributes([strata]).rename({strata: "stratum"}))
+        return columns.frame(cohort.mask, *parts)
+
+
+def _mask(columns: CohortColumns, cohort_filter: CohortFilter) -> pl.Series:
+    parts = (
+        columns.ids(),
+        columns.attributes(sorted(required_columns(cohort_filter))),
+        columns.scores(sorted(required_scores(cohort_filter))),
+    )
+    frame = pl.concat([p for p in parts if p.width], how="horizontal")
+    return frame.with_columns(compile_filter(cohort_filter).alias("in_cohort"))["in_cohort"]
