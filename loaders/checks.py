@@ -62,80 +62,80 @@ def _missing_id(part: MappedPart) -> pl.DataFrame:
     )
 
 
+def _per_column(
+    part: MappedPart,
+    check: str,
+    *,
+    applies: Callable[[MappedColumn], bool],
+    failing: Callable[[MappedColumn], pl.Expr],
+    message: Callable[[MappedColumn], pl.Expr],
+) -> pl.DataFrame:
+    """The rows ``failing`` flags, for each column of ``part`` the ``check`` ``applies`` to."""
+    return concat_issues(
+        [
+            issues(part.frame, failing(col), check=check, column=col.name, message=message(col))
+            for col in part.columns
+            if applies(col)
+        ]
+    )
+
+
 def _unparseable_number(part: MappedPart) -> pl.DataFrame:
-    found = []
-    for col in part.columns:
-        if col.kind in ("number", "integer"):
-            what = "a number" if col.kind == "number" else "a whole number"
-            message = pl.format("{}: {} is not {}", where(), _quoted(col), pl.lit(what))
-            found.append(
-                issues(
-                    part.frame,
-                    _failed_parse(col),
-                    check="unparseable_number",
-                    column=col.name,
-                    message=message,
-                )
-            )
-    return concat_issues(found)
+    def message(col: MappedColumn) -> pl.Expr:
+        what = "a number" if col.kind == "number" else "a whole number"
+        return pl.format("{}: {} is not {}", where(), _quoted(col), pl.lit(what))
+
+    return _per_column(
+        part,
+        "unparseable_number",
+        applies=lambda col: col.kind in ("number", "integer"),
+        failing=_failed_parse,
+        message=message,
+    )
 
 
 def _unparseable_date(part: MappedPart) -> pl.DataFrame:
-    found = []
-    for col in part.columns:
-        if col.kind == "date":
-            message = pl.format(
-                "{}: {} is not a date in format {}", where(), _quoted(col), pl.lit(col.date_format)
-            )
-            found.append(
-                issues(
-                    part.frame,
-                    _failed_parse(col),
-                    check="unparseable_date",
-                    column=col.name,
-                    message=message,
-                )
-            )
-    return concat_issues(found)
+    return _per_column(
+        part,
+        "unparseable_date",
+        applies=lambda col: col.kind == "date",
+        failing=_failed_parse,
+        message=lambda col: pl.format(
+            "{}: {} is not a date in format {}", where(), _quoted(col), pl.lit(col.date_format)
+        ),
+    )
 
 
 def _implausible_date(part: MappedPart) -> pl.DataFrame:
-    found = []
     today = date.today()
-    for col in part.columns:
-        if col.kind == "date":
-            value = pl.col(col.name)
-            message = pl.format(
-                "{}: {} is {}; check the year",
-                where(),
-                _quoted(col),
-                pl.when(value < EARLIEST_DATE)
-                .then(pl.lit("before 1900"))
-                .otherwise(pl.lit("in the future")),
-            )
-            found.append(
-                issues(
-                    part.frame,
-                    (value < EARLIEST_DATE) | (value > today),
-                    check="implausible_date",
-                    column=col.name,
-                    message=message,
-                )
-            )
-    return concat_issues(found)
+    return _per_column(
+        part,
+        "implausible_date",
+        applies=lambda col: col.kind == "date",
+        failing=lambda col: (pl.col(col.name) < EARLIEST_DATE) | (pl.col(col.name) > today),
+        message=lambda col: pl.format(
+            "{}: {} is {}; check the year",
+            where(),
+            _quoted(col),
+            pl.when(pl.col(col.name) < EARLIEST_DATE)
+            .then(pl.lit("before 1900"))
+            .otherwise(pl.lit("in the future")),
+        ),
+    )
 
 
 def _unknown_code(part: MappedPart) -> pl.DataFrame:
     table = TABLES_BY_NAME[part.table]
-    found = []
-    for col in part.columns:
-        if col.kind not in ("code", "list"):
-            continue
+
+    def failing(col: MappedColumn) -> pl.Expr:
         failed = _failed_parse(col)
         if col.kind == "list":
             failed = failed | pl.col(col.name).list.eval(pl.element().is_null()).list.any()
+        return failed
+
+    def message(col: MappedColumn) -> pl.Expr:
         codes = allowed_codes(table.column(col.name)) or ()
-        message = pl.format(
+        return pl.format(
             "{}: {} holds a value that is not a known {} code; add it to the "
             "codes map of {} in the spec or correct the file (valid codes: {})",
             where(),
@@ -144,10 +144,14 @@ def _unknown_code(part: MappedPart) -> pl.DataFrame:
             pl.lit(col.source),
             pl.lit(", ".join(codes)),
         )
-        found.append(
-            issues(part.frame, failed, check="unknown_code", column=col.name, message=message)
-        )
-    return concat_issues(found)
+
+    return _per_column(
+        part,
+        "unknown_code",
+        applies=lambda col: col.kind in ("code", "list"),
+        failing=failing,
+        message=message,
+    )
 
 
 def _reported_as_g_dl(col: MappedColumn) -> bool:
@@ -209,26 +213,19 @@ def _out_of_range(part: MappedPart) -> pl.DataFrame:
 
 def _required_missing(part: MappedPart) -> pl.DataFrame:
     table = TABLES_BY_NAME[part.table]
-    found = []
-    for col in part.columns:
-        if table.column(col.name).required:
-            message = pl.format(
-                "{}: required {}.{} is missing (column {}); fill it in",
-                where(),
-                pl.lit(part.table),
-                pl.lit(col.name),
-                pl.lit(col.source),
-            )
-            found.append(
-                issues(
-                    part.frame,
-                    pl.col(raw_name(col.name)).is_null(),
-                    check="required_missing",
-                    column=col.name,
-                    message=message,
-                )
-            )
-    return concat_issues(found)
+    return _per_column(
+        part,
+        "required_missing",
+        applies=lambda col: table.column(col.name).required,
+        failing=lambda col: pl.col(raw_name(col.name)).is_null(),
+        message=lambda col: pl.format(
+            "{}: required {}.{} is missing (column {}); fill it in",
+            where(),
+            pl.lit(part.table),
+            pl.lit(col.name),
+            pl.lit(col.source),
+        ),
+    )
 
 
 def _end_before_start(part: MappedPart) -> pl.DataFrame:
