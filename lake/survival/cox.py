@@ -169,7 +169,7 @@ class CoxPHFitter:
                 self.data_.stop,
                 self.data_.event,
                 self._linear_predictor,
-                strata=self._strata,
+                strata=None if len(self.designs_) == 1 else self._strata,
                 alpha=self.alpha,
             )
         return self._concordance

@@ -11,13 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lake.survival import CoxPHFitter
+from lake.survival import CoxPHFitter, concordance
 from lake.survival.concordance import concordance_index
 from lake.survival.prognostic import compare_staging_systems
 
 
 def _mm(golden_input: Callable[..., Any]) -> pl.DataFrame:
-    return golden_input("mm_os").select(
+    frame: pl.DataFrame = golden_input("mm_os")
+    return frame.select(
         "time",
         "status",
         iss2=(pl.col("iss") == 2).cast(pl.Float64),
@@ -70,12 +71,23 @@ def _brute(time: list[float], event: list[int], risk: list[float]) -> tuple[int,
     )
 )
 def test_pair_counts_match_brute_force(rows: list[tuple[int, int, int]]) -> None:
-    """Oracle: the O(n log² n) counts equal an explicit loop over all pairs (ties included)."""
+    """Oracle: both counting paths — the (risk x time) cell table and the O(n log² n)
+    dominance counts (forced by a zero cell budget) — equal an explicit loop over all pairs
+    (ties included), and give the same standard error."""
     time = [float(r[0]) for r in rows]
     event = [r[1] for r in rows]
     risk = [float(r[2]) for r in rows]
-    result = concordance_index(time, event, risk)
-    assert (result.concordant, result.discordant, result.tied_risk) == _brute(time, event, risk)
+    cells = concordance_index(time, event, risk)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(concordance, "MAX_CELLS", 0)
+        pairs = concordance_index(time, event, risk)
+    expected = _brute(time, event, risk)
+    for result in (cells, pairs):
+        assert (result.concordant, result.discordant, result.tied_risk) == expected
+    if cells.std_err is None:
+        assert pairs.std_err is None
+    else:
+        assert cells.std_err == pytest.approx(pairs.std_err, rel=1e-12, abs=1e-15)
 
 
 def test_no_comparable_pairs_gives_none() -> None:
