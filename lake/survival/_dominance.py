@@ -14,6 +14,17 @@ import numpy as np
 from lake.survival._typing import IntArray
 
 
+def count_below(values: IntArray, queries: IntArray) -> IntArray:
+    """#{values < q} for each query (non-negative integers) by a cumulative count table.
+
+    A gather from an O(n + max) table instead of ``searchsorted`` on sorted values, whose
+    random probes into a large array are cache misses (5-10x slower at 1e6).
+    """
+    size = int(max(int(values.max(initial=0)), int(queries.max(initial=0)))) + 1
+    below = np.concatenate(([0], np.cumsum(np.bincount(values, minlength=size))))
+    return below[queries]
+
+
 def count_less(
     point_key: IntArray, point_val: IntArray, query_key: IntArray, query_val: IntArray
 ) -> IntArray:
@@ -21,7 +32,7 @@ def count_less(
     if point_key.size == 0 or query_key.size == 0:
         return np.zeros(query_key.size, dtype=np.int64)
     order = np.argsort(point_val, kind="stable")
-    prefix = np.searchsorted(point_val[order], query_val, side="left").astype(np.int64)
+    prefix = count_below(point_val, query_val)
     seq = point_key[order].astype(np.int64)
     n_bits = int(max(int(seq.max()), int(query_key.max()), 1)).bit_length()
     start = np.zeros_like(prefix)

@@ -17,7 +17,8 @@ Strata: pairs only within a stratum, counts summed. ``timewt = "n"`` (R default)
 Counting: a risk score with few distinct values (a staging system's linear predictor) is
 counted over (risk level x censored x time) cells with cumulative sums, O(n + cells), no pair
 loop and no per-subject arrays (``_grouped_counts``: 7 s -> 0.02 s at 1e6 rows, 3 stages); any
-other score uses per-subject 2-D dominance counts (:mod:`lake.survival._dominance`),
+other score uses per-subject 2-D dominance counts (:mod:`lake.survival._dominance`; 4.5 s ->
+2.0 s at 1e6 with a continuous score),
 O(n log² n). Both give identical counts (tested against a brute-force pair loop).
 """
 
@@ -29,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lake.errors import AnalysisError
-from lake.survival._dominance import count_less
+from lake.survival._dominance import count_below, count_less
 from lake.survival._input import as_float_array, survival_arrays
 from lake.survival._tabulate import MAX_CELLS, crosstab, factorize, whole_span
 from lake.survival._typing import FloatArray
@@ -102,42 +103,34 @@ def _subject_counts(
     time: FloatArray, event: npt.NDArray[np.bool_], risk: FloatArray
 ) -> tuple[FloatArray, int]:
     """Per-subject (concordant, discordant, tied_risk) counts and the tied-time pair count,
-    for any risk score, by 2-D dominance counts (O(n log² n))."""
-    n = time.size
-    time_rank = np.unique(time, return_inverse=True)[1].astype(np.int64)
-    rx = np.unique(risk, return_inverse=True)[1].astype(np.int64)
+    for any risk score, by 2-D dominance counts (O(n log n · log T)).
+
+    Rows are keyed by k = 2·(time rank) + censored, so "j is a comparable partner of event i"
+    is k_j ≥ 2·rank_i + 1. The dominance structure is built over these keys (log2 2T levels,
+    far fewer than log2 n for day-valued times), and each side needs one call: counts below
+    risk r and below r + 1 (i.e. ≤ r) come from the same structure, the rest by subtraction.
+    """
+    time_rank = factorize(time)[1]
+    rx = factorize(risk)[1]
     key = 2 * time_rank + (~event).astype(np.int64)
-    order = np.argsort(key, kind="stable")
-    pos = np.empty(n, dtype=np.int64)
-    pos[order] = np.arange(n)
-    sorted_key = key[order]
     ev = np.flatnonzero(event)
-    p_end = np.searchsorted(sorted_key, 2 * time_rank[ev] + 1, side="left").astype(np.int64)
-    # event side: partners j with pos_j >= p_end_i
-    n_less_all = np.searchsorted(np.sort(rx), rx[ev], side="left")
-    n_greater_all = n - np.searchsorted(np.sort(rx), rx[ev], side="right")
-    less = n_less_all - count_less(pos, rx, p_end, rx[ev])
-    before_greater = count_less(pos, -rx + rx.max(), p_end, rx.max() - rx[ev])
-    greater = n_greater_all - before_greater
-    tied = (n - p_end) - less - greater
-    # partner side: events i with p_end_i <= pos_j
-    q = pos + 1
-    lower = count_less(p_end, rx[ev], q, rx)
-    higher = count_less(p_end, rx.max() - rx[ev], q, rx.max() - rx)
-    total = np.searchsorted(np.sort(p_end), q, side="left")
-    equal = total - lower - higher
-    conc = np.zeros(n)
-    disc = np.zeros(n)
-    ties = np.zeros(n)
-    conc[ev] += less
-    disc[ev] += greater
-    ties[ev] += tied
-    conc += higher
-    disc += lower
-    ties += equal
-    _, event_counts = np.unique(time[event], return_counts=True)
-    tied_time = int((event_counts * (event_counts - 1) // 2).sum())
-    return np.column_stack((conc, disc, ties)), tied_time
+    rx_ev, start = rx[ev], 2 * time_rank[ev] + 1  # partners of event i have key >= start_i
+    # event side: partners j of event i, split by risk lower / equal / higher than r_i
+    before = count_less(key, rx, np.tile(start, 2), np.concatenate((rx_ev, rx_ev + 1)))
+    lt_before, le_before = before[: ev.size], before[ev.size :]
+    less = count_below(rx, rx_ev) - lt_before
+    less_equal = count_below(rx, rx_ev + 1) - le_before
+    n_partners = time.size - count_below(key, start)
+    greater, tied = n_partners - less_equal, less_equal - less
+    # partner side: events i that subject j is a partner of (start_i <= k_j), by their risk
+    after = count_less(start, rx_ev, np.tile(key + 1, 2), np.concatenate((rx, rx + 1)))
+    lower, lower_equal = after[: time.size], after[time.size :]
+    n_events_before = count_below(start, key + 1)
+    higher, equal = n_events_before - lower_equal, lower_equal - lower
+    counts = np.column_stack((higher, lower, equal)).astype(np.float64)
+    counts[ev] += np.column_stack((less, greater, tied))
+    per_time = np.bincount(time_rank[ev])
+    return counts, int((per_time * (per_time - 1) // 2).sum())
 
 
 def concordance_index(
