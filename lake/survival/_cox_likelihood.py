@@ -24,19 +24,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lake.survival._tabulate import count_at_most
 from lake.survival._typing import BoolArray, FloatArray, IntArray, Ties
 
 
 @dataclass(frozen=True, slots=True)
 class StratumDesign:
-    """Precomputed, β-independent risk-set structure of one stratum."""
+    """Precomputed, β-independent risk-set structure of one stratum.
+
+    Everything that does not depend on β is gathered here once, so a Newton step only
+    computes exp(xβ), p + 1 weighted counts and three small matrix products.
+    """
 
     x: FloatArray  # (n, p) centred covariates
-    event: BoolArray  # (n,)
-    first: IntArray  # index of the first event time the row is at risk for
+    first: IntArray | None  # index of the first event time the row is at risk for (None: 0)
     last: IntArray  # one past the last such index
-    group_of_event: IntArray  # event-time index of each event row, sorted by that index
-    event_order: IntArray  # permutation of the event rows into that sorted order
+    event_rows: IntArray  # row of each event, ordered by event-time index
+    x_events: FloatArray  # x[event_rows], contiguous
+    group_of_event: IntArray  # event-time index of each event row (non-decreasing)
     efron_fraction: FloatArray  # l / d_g for each expanded tied-event row (Breslow: 0)
     event_times: FloatArray  # the distinct event times, index = event-time index
 
@@ -55,34 +60,45 @@ def stratum_design(
 ) -> StratumDesign:
     """Index the risk sets of one stratum once, before the Newton iterations."""
     event_times = np.unique(stop[event])
-    last = np.searchsorted(event_times, stop, side="right")
-    first = np.zeros_like(last) if entry is None else np.searchsorted(event_times, entry, "right")
-    group = np.searchsorted(event_times, stop[event], side="left")
-    order = np.argsort(group, kind="stable")
+    last = count_at_most(event_times, stop)
+    first = None if entry is None else count_at_most(event_times, entry)
+    rows = np.flatnonzero(event)
+    group = last[rows] - 1  # an event's own time is the last event time <= its stop
+    # stable counting order; 16-bit keys let NumPy use its radix sort (5-10x faster)
+    order = np.argsort(
+        group.astype(np.uint16) if event_times.size <= 1 << 16 else group, kind="stable"
+    )
     sorted_group = group[order]
     counts = np.bincount(sorted_group, minlength=event_times.size)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     rank = np.arange(sorted_group.size) - starts[sorted_group]
     fraction = rank / counts[sorted_group] if ties == "efron" else np.zeros(sorted_group.size)
+    event_rows = rows[order].astype(np.int64)
     return StratumDesign(
         x=x,
-        event=event,
-        first=first.astype(np.int64),
+        first=None if first is None else first.astype(np.int64),
         last=last.astype(np.int64),
+        event_rows=event_rows,
+        x_events=np.ascontiguousarray(x[event_rows]),
         group_of_event=sorted_group.astype(np.int64),
-        event_order=order.astype(np.int64),
         efron_fraction=fraction.astype(np.float64),
         event_times=event_times.astype(np.float64),
     )
 
 
 def _risk_sums(design: StratumDesign, values: FloatArray) -> FloatArray:
-    """Σ over each event time's risk set of ``values`` (rows × k) -> (n_times × k)."""
+    """Σ over each event time's risk set of ``values`` (rows × k) -> (n_times × k).
+
+    A row adds to the event-time indices [first, last): a +value at ``last`` and a −value at
+    ``first`` summed from the end. Without delayed entry every row starts at index 0, whose
+    −value would only reach the dropped slot, so that count is skipped.
+    """
     size = design.n_times + 1
     out = np.empty((design.n_times, values.shape[1]))
     for j in range(values.shape[1]):
         delta = np.bincount(design.last, weights=values[:, j], minlength=size)
-        delta -= np.bincount(design.first, weights=values[:, j], minlength=size)
+        if design.first is not None:
+            delta -= np.bincount(design.first, weights=values[:, j], minlength=size)
         out[:, j] = np.cumsum(delta[::-1])[::-1][1:]
     return out
 
@@ -95,17 +111,15 @@ def stratum_terms(
     ``time_weight`` (one h_g per event time) returns Σ_g h_g U_g and Σ_g h_g I_g instead, the
     blocks of the cox.zph score test (:mod:`lake.survival.zph`).
     """
-    x = design.x
+    x, x_events, g = design.x, design.x_events, design.group_of_event
     p = x.shape[1]
     if design.n_times == 0:
         return 0.0, np.zeros(p), np.zeros((p, p))
     eta = x @ beta
-    eta_events = eta[design.event]
-    w = np.exp(eta - eta.max())
+    eta_max = float(eta.max())
+    w = np.exp(eta - eta_max)
     s = _risk_sums(design, np.column_stack((w, w[:, None] * x)))
-    g = design.group_of_event
-    x_events = x[design.event][design.event_order]
-    w_events = w[design.event][design.event_order]
+    w_events = w[design.event_rows]
     d0 = np.bincount(g, weights=w_events, minlength=design.n_times)
     d1 = np.column_stack(
         [
@@ -116,14 +130,14 @@ def stratum_terms(
     f = design.efron_fraction
     den = s[g, 0] - f * d0[g]
     a = (s[g, 1:] - f[:, None] * d1[g]) / den[:, None]
-    loglik = float(eta_events.sum() - np.log(den).sum() - eta.max() * den.size)
+    loglik = float(eta[design.event_rows].sum() - np.log(den).sum() - eta_max * den.size)
     h = np.ones(design.n_times) if time_weight is None else time_weight
     hr = h[g]
-    score = (x_events * hr[:, None]).sum(axis=0) - (a * hr[:, None]).sum(axis=0)
+    score = hr @ x_events - hr @ a
     inv_den = np.bincount(g, weights=hr / den, minlength=design.n_times)
     frac_den = np.bincount(g, weights=f / den, minlength=design.n_times)
     cum = np.concatenate(([0.0], np.cumsum(inv_den)))
-    c = cum[design.last] - cum[design.first]
+    c = cum[design.last] if design.first is None else cum[design.last] - cum[design.first]
     info = (x * (w * c)[:, None]).T @ x
     info -= (x_events * (w_events * frac_den[g] * hr)[:, None]).T @ x_events
     info -= (a * hr[:, None]).T @ a
