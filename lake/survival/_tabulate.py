@@ -4,13 +4,15 @@ Kaplan–Meier, the log-rank test and the categorical C-index all reduce to coun
 (stratum, time, group, event). Registry times are whole days and groups, strata and events are
 small integer codes, so each column maps to a slot ``value − low`` and the cell to the
 mixed-radix key Σ slot_c · stride_c (row-major, so ``counts.reshape(sizes)`` indexes the cells).
-One ``np.bincount`` of that key then gives every count: O(n + cells) instead of the
+``np.bincount`` of that key then gives every count: O(n + cells) instead of the
 O(n log n) ``np.unique`` sort, and no gather through a rank table.
 
-The key is built in blocks of :data:`BLOCK` rows so the float → int64 conversion, the
-whole-number check and the multiply-adds of all columns run on cache-resident data (one pass
-over memory instead of several; 2–3x faster at 1e7 rows). A column that is not whole numbers,
-or whose span would make the table too large, is first replaced by its ``np.unique`` codes.
+Key and counts are made in blocks of :data:`BLOCK` rows, so the float → int64 conversion, the
+whole-number check, the multiply-adds of all columns and the bincount run on cache-resident
+data and the key never exists for all rows (measured at 1e7 rows, time x event: 35 ms against
+65 ms for ``np.unique``-free factorising plus bincount over full-length arrays). A column that
+is not whole numbers, or whose span would make the table too large, is first replaced by its
+codes among its distinct values (:func:`factorize`).
 """
 
 from __future__ import annotations

@@ -160,7 +160,16 @@ class CoxPHFitter:
     def concordance_(self) -> ConcordanceResult | None:
         """Harrell's C of the linear predictor within strata (R ``concordance(fit)``).
 
-        Computed on first access (O(n log² n)); ``None`` for counting-process data.
+        Computed on first access: O(n + cells) for a linear predictor with few distinct values
+        (categorical covariates), else O(n log n · log T) (:mod:`lake.survival.concordance`).
+
+        ``None`` for counting-process data (entry, stop]: not implemented. There a pair (i, j)
+        is comparable only when j is in the risk set at t_i (entry_j < t_i), and with
+        time-varying covariates one patient spans several rows whose linear predictors differ,
+        so R's ``concordance()`` needs the row-to-risk-set matching and, for the variance, the
+        patient (cluster) grouping that this fitter does not receive; the counts could be done
+        with one more dominance dimension (entry), but its numbers and standard error would
+        first need R goldens for delayed entry and time-varying rows.
         """
         if self.data_.entry is not None:
             return None
