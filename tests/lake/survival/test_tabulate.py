@@ -54,3 +54,30 @@ def test_blocks_cover_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
     group = rng.integers(1, 4, 100)
     time[95] = 2.5  # a non-whole value in the last block: the time column is ranked instead
     assert _observed([time, group]) == _oracle([time, group])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.one_of(st.integers(0, 60).map(float), st.just(7.5)), min_size=1, max_size=50),
+    st.lists(st.integers(-5, 70).map(float), min_size=0, max_size=10),
+)
+def test_count_at_most_matches_searchsorted(values: list[float], levels: list[float]) -> None:
+    """Oracle: np.searchsorted(levels, values, "right"), for day tables and fractional input."""
+    grid = np.unique(np.array(levels, dtype=np.float64))
+    arr = np.array(values)
+    expected = np.searchsorted(grid, arr, side="right")
+    assert np.array_equal(_tabulate.count_at_most(grid, arr), expected)
+
+
+@pytest.mark.parametrize(("n_levels", "lone_value"), [(3, False), (3, True), (5000, False)])
+def test_factorize_matches_unique(n_levels: int, lone_value: bool) -> None:
+    """Few levels (sampled, then confirmed) and many levels (full sort) agree with np.unique;
+    a level absent from the sample (one row only, off the sampling stride) gets its own code."""
+    rng = np.random.default_rng(11)
+    values = rng.integers(0, n_levels, 20_000).astype(np.float64) * 0.37
+    if lone_value:
+        values[12_345] = -1.0
+    levels, codes = _tabulate.factorize(values)
+    want_levels, want_codes = np.unique(values, return_inverse=True)
+    assert np.array_equal(levels, want_levels)
+    assert np.array_equal(codes, want_codes)
