@@ -18,6 +18,20 @@ Timed calls: KM ``KaplanMeierFitter().fit`` / lifelines ``KaplanMeierFitter.fit`
 Cox ``CoxPHFitter().fit`` / lifelines ``CoxPHFitter.fit`` / ``coxph``; C-index
 ``concordance_index`` / ``lifelines.utils.concordance_index`` / ``concordance(..., reverse=TRUE)``
 on the stage (the staging-comparison case) and on the fitted Cox linear predictor.
+
+Measured (2 shared CPUs, load 0.6-1.0; engine s / lifelines s, ratio; R from the full run):
+
+=====  ==================  ==========================  ==========================  ==========
+rows   KM                  log-rank                    C-index (3 stages)          Cox (Efron)
+=====  ==================  ==========================  ==========================  ==========
+1e5    0.0010/0.015 15x    0.0012/0.033 28x            0.0035/0.156 45x            0.041/1.49 37x
+1e6    0.0040/0.058 15x    0.0059/0.133 23x            0.016/0.83 51x              0.31/13.7 44x
+1e7    0.039/0.376 9.8x    0.055/3.03 55x              0.18/8.7 49x                7.3 (R 43.8)
+=====  ==================  ==========================  ==========================  ==========
+
+Before this tuning (same bench, old engine): KM 14x/11x/4.8x, log-rank 15x/9.3x/16x, C-index
+(3 stages) 0.22 s/2.7 s/61 s (slower than lifelines), Cox 22x/17.5x, 14.3 s at 1e7. Agreement
+with R: Cox coefficients <= 1.3e-11, log-rank χ² <= 1e-14, C and its se <= 2.2e-16.
 """
 
 from __future__ import annotations
