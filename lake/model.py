@@ -13,18 +13,48 @@ Conventions
 - Marker and comorbidity columns are tri-state (:data:`MARKER_CODES`): ``present``, ``absent`` or
   ``not_tested``. A null never means "absent" (domain convention C1).
 - Outcomes are dated events (:data:`EVENT_TYPES`); endpoints are derived from them, never stored.
+- Every column names its OMOP CDM v5.4 home (``07-omop.md``) or says why it has none; per-code
+  homes and concepts live in :mod:`lake.model_omop`.
 
-Bumping :data:`MODEL_VERSION` is required for any change to a table or a code list.
+Versioning
+----------
+:data:`MODEL_VERSION` is the data contract stored with every load and result. It must be bumped
+for any change to the structure: tables, keys, columns and their order, dtypes, required flags,
+units, code lists and valid ranges (:func:`structure_fingerprint`; the fingerprint of each
+released version is committed in :data:`STRUCTURE_FINGERPRINTS` and a test fails when they
+disagree). Descriptions and OMOP / LOINC / concept annotations are documentation, not contract:
+they change the data dictionary without a bump, so results stored under a version stay
+comparable.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 import polars as pl
 
+from lake.model_omop import (
+    COMORBIDITY_HOMES,
+    DATA_ORIGIN_HOMES,
+    DISEASE_HOMES,
+    EVENT_HOMES,
+    MARKER_HOMES,
+    SEX_HOMES,
+    TRANSPLANT_TYPE_HOMES,
+    CodeHome,
+    agent_homes,
+)
+
 MODEL_VERSION: Final = "1.0.0"
+#: :func:`structure_fingerprint` of every released :data:`MODEL_VERSION`, oldest first. When the
+#: structure changes, bump the version and append its new fingerprint; never edit a released one.
+STRUCTURE_FINGERPRINTS: Final = {
+    "1.0.0": "d534cd751e9ff8bf88bdb4646baf4e192d57dd62149b1700c2e7256d0f3b522f",
+}
 
 DISEASES: Final = ("MM", "AML", "CML")
 SEXES: Final = ("M", "F")
@@ -95,7 +125,9 @@ class Column:
 
     ``codes`` lists the allowed values of a coded column; ``unit`` is the canonical unit of a
     measurement (``None`` for unitless columns); ``valid_range`` is the physiological range a
-    loader enforces (inclusive); ``omop`` names the OMOP CDM v5.4 home (``07-omop.md``).
+    loader enforces (inclusive). ``omop`` names the OMOP CDM v5.4 home (``07-omop.md``) and
+    ``no_omop`` why there is none: exactly one of them is set. ``omop_codes`` maps each code to
+    its own home and concept where they depend on the value (one entry per code, in order).
     """
 
     name: str
@@ -107,6 +139,20 @@ class Column:
     valid_range: tuple[float, float] | None = None
     omop: str | None = None
     loinc: str | None = None
+    no_omop: str | None = None
+    omop_codes: tuple[CodeHome, ...] = ()
+
+    def __post_init__(self) -> None:
+        if (self.omop is None) == (self.no_omop is None):
+            raise ValueError(
+                f"column {self.name!r}: give either its OMOP home (omop=) or the reason it has "
+                "none (no_omop=), not both or neither"
+            )
+        if self.omop_codes and tuple(h.code for h in self.omop_codes) != self.codes:
+            raise ValueError(
+                f"column {self.name!r}: omop_codes must map exactly its codes {self.codes}, "
+                "in order"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +202,26 @@ def _site() -> Column:
     )
 
 
-def _marker(name: str, description: str, omop: str = "measurement.value_as_concept_id") -> Column:
-    return Column(name, pl.String(), description, codes=MARKER_CODES, omop=omop)
+def _marker(name: str, description: str) -> Column:
+    return Column(
+        name,
+        pl.String(),
+        description,
+        codes=MARKER_CODES,
+        omop="measurement.value_as_concept_id (measurement_concept_id: the marker's test)",
+        omop_codes=MARKER_HOMES,
+    )
+
+
+def _comorbidity(name: str, description: str) -> Column:
+    return Column(
+        name,
+        pl.String(),
+        description,
+        codes=MARKER_CODES,
+        omop="condition_occurrence / observation (by code)",
+        omop_codes=COMORBIDITY_HOMES,
+    )
 
 
 def _lab(
@@ -166,6 +230,8 @@ def _lab(
     unit: str,
     valid_range: tuple[float, float],
     loinc: str | None = None,
+    *,
+    omop: str = "measurement.value_as_number",
 ) -> Column:
     return Column(
         name,
@@ -173,7 +239,7 @@ def _lab(
         description,
         unit=unit,
         valid_range=valid_range,
-        omop="measurement.value_as_number",
+        omop=omop,
         loinc=loinc,
     )
 
@@ -193,13 +259,20 @@ PATIENTS = Table(
             required=True,
             omop="observation_period / cohort_definition",
         ),
-        Column("study_arm", pl.String(), "Randomised arm within the source study, if any."),
+        Column(
+            "study_arm",
+            pl.String(),
+            "Randomised arm within the source study, if any.",
+            omop="observation.value_as_string (a fact without a better home, 07-omop.md §7.1)",
+        ),
         Column(
             "data_origin",
             pl.String(),
             "Trial or real-world practice.",
             required=True,
             codes=DATA_ORIGINS,
+            omop="*_type_concept_id of every row (provenance)",
+            omop_codes=DATA_ORIGIN_HOMES,
         ),
         Column(
             "sex",
@@ -208,6 +281,7 @@ PATIENTS = Table(
             required=True,
             codes=SEXES,
             omop="person.gender_concept_id",
+            omop_codes=SEX_HOMES,
         ),
         Column(
             "birth_year",
@@ -223,6 +297,10 @@ PATIENTS = Table(
             required=True,
             unit="years",
             valid_range=(0, 110),
+            no_omop=(
+                "derived, not stored: OMOP computes age at index from person.year_of_birth "
+                "(or birth_datetime) and condition_occurrence.condition_start_date"
+            ),
         ),
         Column(
             "disease",
@@ -231,6 +309,7 @@ PATIENTS = Table(
             required=True,
             codes=DISEASES,
             omop="condition_occurrence.condition_concept_id",
+            omop_codes=DISEASE_HOMES,
         ),
         Column(
             "diagnosis_date",
@@ -244,7 +323,10 @@ PATIENTS = Table(
             pl.String(),
             "CML phase at diagnosis (CML only).",
             codes=CML_PHASES,
-            omop="measurement (cancer modifier)",
+            omop=(
+                "measurement.value_as_concept_id (cancer modifier; measurement_event_id -> the "
+                "CML condition_occurrence)"
+            ),
         ),
     ),
 )
@@ -268,6 +350,7 @@ BASELINE = Table(
             "Upper limit of normal of the reporting lab's LDH assay (OMOP measurement.range_high).",
             "U/L",
             (50, 2000),
+            omop="measurement.range_high of the LDH row (source lab range, 07-omop.md §7.1)",
         ),
         _lab("creatinine_mg_dl", "Serum creatinine.", "mg/dL", (0.1, 20), "2160-0"),
         _lab("hemoglobin_g_dl", "Haemoglobin.", "g/dL", (2, 25), "718-7"),
@@ -311,7 +394,7 @@ GENETICS = Table(
             pl.Float64(),
             "FLT3-ITD allelic ratio (not used by ELN 2022).",
             valid_range=(0, 100),
-            omop="measurement.value_as_number",
+            omop="measurement.value_as_number (of the FLT3-ITD test row)",
         ),
         _marker("flt3_tkd", "FLT3 tyrosine-kinase-domain mutation."),
         _marker("dnmt3a", "DNMT3A mutation."),
@@ -325,7 +408,7 @@ GENETICS = Table(
             "TP53 variant allele frequency, %.",
             unit="%",
             valid_range=(0, 100),
-            omop="measurement.value_as_number",
+            omop="measurement.value_as_number (of the TP53 test row; kept for the VAF >= 10% rule)",
         ),
         _marker("cebpa_bzip", "CEBPA in-frame bZIP mutation."),
         _marker("asxl1", "ASXL1 mutation (myelodysplasia-related gene)."),
@@ -358,7 +441,10 @@ GENETICS = Table(
             pl.String(),
             "BCR::ABL1 transcript type (CML).",
             codes=BCR_ABL1_TRANSCRIPTS,
-            omop="measurement.value_as_concept_id",
+            omop=(
+                "measurement.value_as_concept_id (measurement_concept_id: BCR::ABL1 transcript "
+                "type)"
+            ),
         ),
     ),
 )
@@ -370,29 +456,37 @@ COMORBIDITIES = Table(
         "(Sorror 2005, doi:10.1182/blood-2005-05-2004); each present / absent / not_tested."
     ),
     key=("patient_id",),
-    omop="condition_occurrence / observation",
+    omop="condition_occurrence (present) / observation (attested absent)",
     columns=(
         _pid(),
         _site(),
-        _marker("arrhythmia", "AF/flutter, sick sinus syndrome or ventricular arrhythmia."),
-        _marker("cardiac", "CAD, congestive heart failure, MI or EF <= 50%."),
-        _marker("inflammatory_bowel_disease", "Crohn's disease or ulcerative colitis."),
-        _marker("diabetes", "Diabetes requiring insulin or oral hypoglycaemics."),
-        _marker("cerebrovascular", "TIA or stroke."),
-        _marker("psychiatric", "Depression/anxiety requiring consultation or treatment."),
-        _marker(
+        _comorbidity("arrhythmia", "AF/flutter, sick sinus syndrome or ventricular arrhythmia."),
+        _comorbidity("cardiac", "CAD, congestive heart failure, MI or EF <= 50%."),
+        _comorbidity("inflammatory_bowel_disease", "Crohn's disease or ulcerative colitis."),
+        _comorbidity("diabetes", "Diabetes requiring insulin or oral hypoglycaemics."),
+        _comorbidity("cerebrovascular", "TIA or stroke."),
+        _comorbidity("psychiatric", "Depression/anxiety requiring consultation or treatment."),
+        _comorbidity(
             "hepatic_mild", "Chronic hepatitis, bilirubin > ULN-1.5xULN or AST/ALT > ULN-2.5xULN."
         ),
-        _marker("obesity", "BMI > 35 kg/m2."),
-        _marker("infection", "Infection requiring treatment continued after day 0."),
-        _marker("rheumatologic", "SLE, RA, polymyositis, MCTD or polymyalgia rheumatica."),
-        _marker("peptic_ulcer", "Peptic ulcer requiring treatment."),
-        _marker("renal_moderate_severe", "Creatinine > 2 mg/dL, dialysis or renal transplant."),
-        _marker("pulmonary_moderate", "DLCO and/or FEV1 66-80% or dyspnoea on slight activity."),
-        _marker("prior_solid_tumour", "Treated solid tumour, excluding non-melanoma skin cancer."),
-        _marker("heart_valve_disease", "Heart valve disease except mitral valve prolapse."),
-        _marker("pulmonary_severe", "DLCO and/or FEV1 <= 65%, dyspnoea at rest or oxygen."),
-        _marker("hepatic_moderate_severe", "Cirrhosis, bilirubin > 1.5xULN or AST/ALT > 2.5xULN."),
+        _comorbidity("obesity", "BMI > 35 kg/m2."),
+        _comorbidity("infection", "Infection requiring treatment continued after day 0."),
+        _comorbidity("rheumatologic", "SLE, RA, polymyositis, MCTD or polymyalgia rheumatica."),
+        _comorbidity("peptic_ulcer", "Peptic ulcer requiring treatment."),
+        _comorbidity(
+            "renal_moderate_severe", "Creatinine > 2 mg/dL, dialysis or renal transplant."
+        ),
+        _comorbidity(
+            "pulmonary_moderate", "DLCO and/or FEV1 66-80% or dyspnoea on slight activity."
+        ),
+        _comorbidity(
+            "prior_solid_tumour", "Treated solid tumour, excluding non-melanoma skin cancer."
+        ),
+        _comorbidity("heart_valve_disease", "Heart valve disease except mitral valve prolapse."),
+        _comorbidity("pulmonary_severe", "DLCO and/or FEV1 <= 65%, dyspnoea at rest or oxygen."),
+        _comorbidity(
+            "hepatic_moderate_severe", "Cirrhosis, bilirubin > 1.5xULN or AST/ALT > 2.5xULN."
+        ),
     ),
 )
 
@@ -423,7 +517,8 @@ TREATMENT_LINES = Table(
             pl.List(pl.String()),
             "Agents given in the line.",
             codes=AGENTS,
-            omop="drug_exposure.drug_concept_id (RxNorm)",
+            omop="drug_exposure.drug_concept_id (RxNorm), one exposure per agent",
+            omop_codes=agent_homes(AGENTS),
         ),
         Column(
             "start_date",
@@ -443,13 +538,20 @@ TREATMENT_LINES = Table(
             pl.String(),
             "Fixed-duration or continuous therapy.",
             codes=THERAPY_STRATEGIES,
+            omop=(
+                "observation.value_as_concept_id (observation_event_id -> the treatment episode; "
+                "no episode field holds the intended duration)"
+            ),
         ),
         Column(
             "best_response",
             pl.String(),
             "Best response on the IMWG 2016 scale (myeloma).",
             codes=RESPONSE_CODES,
-            omop="measurement (cancer modifier)",
+            omop=(
+                "measurement.value_as_concept_id (cancer modifier; measurement_event_id -> the "
+                "treatment episode)"
+            ),
         ),
     ),
 )
@@ -469,6 +571,7 @@ TRANSPLANTS = Table(
             required=True,
             codes=TRANSPLANT_TYPES,
             omop="procedure_occurrence.procedure_concept_id",
+            omop_codes=TRANSPLANT_TYPE_HOMES,
         ),
         Column(
             "transplant_date",
@@ -477,9 +580,35 @@ TRANSPLANTS = Table(
             required=True,
             omop="procedure_occurrence.procedure_date",
         ),
-        Column("conditioning", pl.String(), "Conditioning intensity.", codes=CONDITIONING),
-        Column("donor_type", pl.String(), "Donor (allogeneic only).", codes=DONOR_TYPES),
-        Column("in_first_remission", pl.Boolean(), "Transplanted in first complete remission."),
+        Column(
+            "conditioning",
+            pl.String(),
+            "Conditioning intensity.",
+            codes=CONDITIONING,
+            omop=(
+                "observation.value_as_concept_id (observation_event_id -> the transplant "
+                "procedure_occurrence; the conditioning drugs themselves are drug_exposure)"
+            ),
+        ),
+        Column(
+            "donor_type",
+            pl.String(),
+            "Donor (allogeneic only).",
+            codes=DONOR_TYPES,
+            omop=(
+                "observation.value_as_concept_id (observation_event_id -> the transplant "
+                "procedure_occurrence)"
+            ),
+        ),
+        Column(
+            "in_first_remission",
+            pl.Boolean(),
+            "Transplanted in first complete remission.",
+            omop=(
+                "measurement.value_as_concept_id (cancer modifier: disease status at transplant; "
+                "measurement_event_id -> the procedure_occurrence)"
+            ),
+        ),
     ),
 )
 
@@ -491,19 +620,47 @@ EVENTS = Table(
         "it needed systemic immunosuppression. Every patient has one last_follow_up (last contact)."
     ),
     key=("patient_id", "event_type", "event_date"),
-    omop="death / condition_occurrence / observation_period / episode",
+    omop=(
+        "death / episode / condition_occurrence / drug_exposure / observation_period, by event type"
+    ),
     columns=(
         _pid(),
         _site(),
-        Column("event_type", pl.String(), "Kind of event.", required=True, codes=EVENT_TYPES),
-        Column("event_date", pl.Date(), "Date of the event.", required=True),
+        Column(
+            "event_type",
+            pl.String(),
+            "Kind of event.",
+            required=True,
+            codes=EVENT_TYPES,
+            omop="the table of the event type (see its map): the row itself is the event",
+            omop_codes=EVENT_HOMES,
+        ),
+        Column(
+            "event_date",
+            pl.Date(),
+            "Date of the event.",
+            required=True,
+            omop="the date field of the event type's table (see the event_type map)",
+        ),
         Column(
             "grade",
             pl.String(),
             "Acute GVHD grade (I-IV, MAGIC) or chronic GVHD NIH severity (mild/moderate/severe).",
             codes=(*AGVHD_GRADES, *CGVHD_SEVERITIES),
+            omop=(
+                "measurement.value_as_concept_id (cancer-modifier style; measurement_event_id -> "
+                "the GVHD condition_occurrence)"
+            ),
         ),
-        Column("systemic_ist", pl.Boolean(), "Chronic GVHD requiring systemic immunosuppression."),
+        Column(
+            "systemic_ist",
+            pl.Boolean(),
+            "Chronic GVHD requiring systemic immunosuppression.",
+            omop=(
+                "drug_exposure of systemic immunosuppressants after cGVHD onset (the flag is "
+                "read from those rows)"
+            ),
+        ),
         Column(
             "death_cause",
             pl.String(),
@@ -532,13 +689,26 @@ BCR_ABL1 = Table(
             required=True,
             omop="measurement.measurement_date",
         ),
-        Column("detectable", pl.Boolean(), "Transcript detected.", required=True),
+        Column(
+            "detectable",
+            pl.Boolean(),
+            "Transcript detected.",
+            required=True,
+            omop=(
+                "measurement.value_as_concept_id (detected / not detected); an undetectable "
+                "sample also has operator_concept_id '<' (07-omop.md §7.1)"
+            ),
+        ),
         _lab("is_pct", "BCR::ABL1 / ABL1 on the International Scale.", "%", (0, 1000), "69380-4"),
         Column(
             "abl1_copies",
             pl.Int64(),
             "ABL1 control-gene copies (assay sensitivity).",
             valid_range=(0, 1e8),
+            omop=(
+                "measurement.value_as_number of the ABL1 control-gene row of the same "
+                "measurement_date"
+            ),
         ),
     ),
 )
@@ -563,3 +733,42 @@ def table(name: str) -> Table:
     except KeyError:
         valid = ", ".join(TABLES_BY_NAME)
         raise KeyError(f"unknown harmonised table {name!r}; valid tables: {valid}") from None
+
+
+def _dtype_id(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.List):
+        inner = dtype.inner
+        return f"List({_dtype_id(inner if isinstance(inner, pl.DataType) else inner())})"
+    return type(dtype).__name__
+
+
+def structure(tables: Sequence[Table] = CLINICAL_TABLES) -> list[dict[str, object]]:
+    """The data contract of the tables as plain values: what :data:`MODEL_VERSION` versions.
+
+    Table names, keys and, per column in order: name, dtype, required, unit, codes and valid
+    range. Descriptions and OMOP / LOINC annotations are left out (documentation, not contract).
+    """
+    return [
+        {
+            "table": t.name,
+            "key": list(t.key),
+            "columns": [
+                {
+                    "name": c.name,
+                    "dtype": _dtype_id(c.dtype),
+                    "required": c.required,
+                    "unit": c.unit,
+                    "codes": None if c.codes is None else list(c.codes),
+                    "valid_range": None if c.valid_range is None else list(c.valid_range),
+                }
+                for c in t.columns
+            ],
+        }
+        for t in tables
+    ]
+
+
+def structure_fingerprint(tables: Sequence[Table] = CLINICAL_TABLES) -> str:
+    """SHA-256 (hex) of :func:`structure` serialised as canonical JSON (sorted keys)."""
+    canonical = json.dumps(structure(tables), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
