@@ -271,7 +271,7 @@ PATIENTS = Table(
             "Trial or real-world practice.",
             required=True,
             codes=DATA_ORIGINS,
-            omop="*_type_concept_id of every row (provenance)",
+            omop="the type_concept_id field of every row (provenance, Type Concept vocabulary)",
             omop_codes=DATA_ORIGIN_HOMES,
         ),
         Column(

@@ -84,10 +84,17 @@ DISEASE_HOMES: Final = (
     ),
 )
 
-#: Provenance goes in the ``*_type_concept_id`` of every row (Type Concept vocabulary).
+#: Provenance goes in the type concept field of every row (``condition_type_concept_id``,
+#: ``death_type_concept_id`` ...; Type Concept vocabulary).
 DATA_ORIGIN_HOMES: Final = (
-    CodeHome("trial", "*_type_concept_id", _look_up("Type Concept", "Case Report Form")),
-    CodeHome("real_world", "*_type_concept_id", _look_up("Type Concept", "EHR or Registry")),
+    CodeHome(
+        "trial", "each row's type_concept_id field", _look_up("Type Concept", "Case Report Form")
+    ),
+    CodeHome(
+        "real_world",
+        "each row's type_concept_id field",
+        _look_up("Type Concept", "EHR or Registry"),
+    ),
 )
 
 #: A marker is a ``measurement`` of its test with the lab's positivity call as the value
