@@ -19,6 +19,9 @@ class DictionaryEntry:
         description="Inclusive physiological range [min, max] enforced on load."
     )
     omop: str | None = strawberry.field(description="OMOP CDM v5.4 home.")
+    no_omop: str | None = strawberry.field(
+        description="Why the column has no OMOP CDM v5.4 home (set exactly when omop is null)."
+    )
     loinc: str | None = strawberry.field(description="LOINC code, if a laboratory value.")
 
     @classmethod
@@ -34,5 +37,6 @@ class DictionaryEntry:
             codes=None if entry.codes is None else list(entry.codes),
             valid_range=None if entry.valid_range is None else list(entry.valid_range),
             omop=entry.omop,
+            no_omop=entry.no_omop,
             loinc=entry.loinc,
         )

@@ -129,3 +129,17 @@ def test_settings_reject_unknown_keys_and_bad_roles() -> None:
         )
     with pytest.raises(ConfigError, match="min_cell_size must be int"):
         settings_from_mapping({"lake_root": "x", "min_cell_size": "5"})
+
+
+async def test_dictionary_gives_each_column_an_omop_home_or_the_reason_for_none(
+    client: httpx.AsyncClient,
+) -> None:
+    query = '{ dictionary(table: "patients") { column omop noOmop } }'
+    response = await client.post(
+        "/graphql", json={"query": query}, headers={"accept": "application/json"}
+    )
+    entries = response.json()["data"]["dictionary"]
+    assert entries
+    assert all((e["omop"] is None) != (e["noOmop"] is None) for e in entries)
+    age = next(e for e in entries if e["column"] == "age_at_diagnosis")
+    assert age["noOmop"].startswith("derived, not stored")
