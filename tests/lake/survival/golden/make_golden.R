@@ -1,6 +1,8 @@
 # Golden values for the hemalake survival engine, produced by R survival + cmprsk.
 # Regenerate (from /work/main): Rscript tests/lake/survival/golden/make_golden.R
-# Reads inputs/*.csv (written by make_inputs.py), writes one JSON file per analysis family.
+# Reads inputs/*.csv (written by make_inputs.py), writes one JSON file per analysis family:
+# km, logrank, cox, prognostic, competing, landmark, edge (hand-made edge cases through every
+# applicable test) and demo (the demo lake's study cohorts, inputs/demo_*.csv).
 # Every number is written at full precision (digits = NA); R's NA becomes JSON null.
 suppressPackageStartupMessages({
   library(survival)
