@@ -5,7 +5,10 @@ time where the horizontal line at 1 − S = p meets the step curve. If the curve
 (within the tolerance) over an interval [t_i, t_{i+1}), the midpoint of that interval is returned
 (the last interval ends at the largest observed time); if the curve never reaches p the quantile
 is not reached (``None``). Confidence limits apply the same rule to the lower and upper bands
-(Brookmeyer–Crowley-type interval), so they depend on ``conf_type``.
+(Brookmeyer–Crowley-type interval), so they depend on ``conf_type``. A band need not be monotone
+(a log band widens as the risk set shrinks, so 1 − upper can fall back below p): like R's
+``approx``, the search runs over the points in order of 1 − S, so the limit is the time of the
+smallest 1 − S at or above p, not the first crossing in time order.
 
 Reference: Therneau T, ``survival`` package, ``quantile.survfit``; Brookmeyer R, Crowley J.
 A confidence interval for the median survival time. *Biometrics* 1982;38:29–41.
@@ -34,7 +37,6 @@ def step_quantile(
     if not finite.any() or np.max(y[finite]) < prob:
         return None
     x_max = float(x[-1])
-    y_last = float(y[-1])
     # R: duplicated(y) drops repeats (NA counts as a value), keeping first occurrences. A
     # monotone curve (the usual case) holds its repeats in runs: keep each run's first point.
     marked = np.where(finite, y, np.inf)
@@ -43,8 +45,11 @@ def step_quantile(
     else:
         keep = np.sort(np.unique(marked, return_index=True)[1])
     x, y = x[keep], y[keep]
+    y_last = float(y[-1])
     ok = ~np.isnan(y)
-    xs, ys = x[ok], y[ok]
+    # R's approx() orders the points by y (a band need not be monotone)
+    order = np.argsort(y[ok], kind="stable")
+    xs, ys = x[ok][order], y[ok][order]
 
     def knot(shift: float) -> float | None:
         yy = ys + shift

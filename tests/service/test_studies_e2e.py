@@ -1,14 +1,22 @@
 """Each study question answered through HTTP by a real uvicorn server over the demo lake.
 
-Oracles: the same statistics assembled independently from lake/ functions (tables scanned and
-joined directly, not through the service's patient-aligned column cache), so the glue (cohort
-selection, grouping, endpoint alignment, unit conversion) is what is checked. The R golden files
-of tests/lake/survival check the statistics themselves on their seeded inputs; they do not
-apply to the demo lake's data.
+Two oracles. (1) The same statistics assembled independently from lake/ functions (tables scanned
+and joined directly, not through the service's patient-aligned column cache), so the glue
+(cohort selection, grouping, endpoint alignment, unit conversion) is what is checked. (2) The R
+golden values of the demo lake's study cohorts (tests/lake/survival/golden/demo.json, written by
+make_golden.R from R survival 3.5.3 / cmprsk 2.2.11 on inputs re-derived from the demo lake by
+tests/lake/survival/test_demo_lake_golden.py): medians with CI, survival at times with CI and
+number at risk, log-rank and trend tests, C-index / LR / AIC, cumulative incidence and Gray's
+test. The API returns floats at full precision (JSON of Python floats, no rounding), so they are
+compared to 1e-6 relative; counts are compared after the minimum cell size (5) is applied to
+R's counts, as the service applies it.
 """
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,7 +32,6 @@ from lake.endpoints import (
     non_relapse_mortality,
     overall_survival,
 )
-from lake.errors import EmptyCohortError
 from lake.risk.reclassification import reclassification
 from lake.risk.registry import REGISTRY
 from lake.storage import LakeSnapshot, open_lake
@@ -39,6 +46,65 @@ from tests.service.conftest import ANALYST_KEY
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 MONTH = 30.4375
+MIN_CELL = 5  # lake_settings(min_cell_size=5)
+GOLDEN = Path(__file__).parents[1] / "lake" / "survival" / "golden" / "demo.json"
+RTOL = 1e-6
+
+
+@cache
+def _golden(case: str) -> dict[str, Any]:
+    """One case of the demo-lake R goldens."""
+    cases: dict[str, dict[str, Any]] = json.loads(GOLDEN.read_text())
+    return cases[case]
+
+
+def _released(n: int) -> int | None:
+    """A count as the service releases it (withheld below the minimum cell size)."""
+    return n if n == 0 or n >= MIN_CELL else None
+
+
+def _close(got: float | None, expected: float | None, *, abs_tol: float = 0.0) -> None:
+    """An API float equals R's to 1e-6 relative; null (R NA, not reached) on both sides."""
+    if expected is None:
+        assert got is None
+    else:
+        assert got == pytest.approx(expected, rel=RTOL, abs=abs_tol)
+
+
+def _check_quantile(got: dict[str, Any], r: dict[str, Any], prefix: str) -> None:
+    for field, suffix in (("estimate", ""), ("lower", "_lower"), ("upper", "_upper")):
+        _close(got[field], r[f"{prefix}{suffix}"])
+
+
+def _check_km_groups(groups: list[dict[str, Any]], golden: dict[str, Any]) -> None:
+    """survfit per group: n, events, median and median follow-up with CI, summary(times=)."""
+    assert sorted(g["group"] or "all" for g in groups) == sorted(golden)
+    for group in groups:
+        r = golden[group["group"] or "all"]
+        assert r["n"] >= MIN_CELL  # every study group is released
+        assert (group["n"], group["events"]) == (r["n"], _released(r["events"]))
+        _check_quantile(group["median"], r, "median")
+        _check_quantile(group["medianFollowUp"], r, "follow_up")
+        at = r["at"]
+        assert [p["time"] for p in group["atTimes"]] == at["time"]
+        for i, point in enumerate(group["atTimes"]):
+            if _released(at["n_risk"][i]) is None:
+                assert (point["survival"], point["nAtRisk"]) == (None, None)
+                continue
+            assert point["nAtRisk"] == at["n_risk"][i]
+            for field, column in (("survival", "surv"), ("lower", "lower"), ("upper", "upper")):
+                _close(point[field], at[column][i])
+
+
+def _check_test(got: dict[str, Any], chisq: float, p: float, df: int) -> None:
+    _close(got["statistic"], chisq)
+    _close(got["pValue"], p)
+    assert got["df"] == df
+
+
+KM_FIELDS = """groups { group n events median { estimate lower upper }
+          medianFollowUp { estimate lower upper } atTimes { time survival lower upper nAtRisk } }
+        logrank { statistic df pValue }"""
 
 
 def _ask(url: str, query: str) -> dict[str, Any]:
@@ -71,9 +137,8 @@ def _endpoint(snap: LakeSnapshot, definition: Any, origin: str) -> pl.DataFrame:
 def test_os_by_riss_with_logrank(lake_server: str, demo_lake: DemoLake) -> None:
     data = _ask(
         lake_server,
-        """{ cohort(filter: {diseases: [MM]}) { survival(endpoint: OS, groupByScore: "riss",
-        times: [24, 60]) { groups { group n events median { estimate } atTimes { survival } }
-        logrank { statistic df pValue } } } }""",
+        f"""{{ cohort(filter: {{diseases: [MM]}}) {{ survival(endpoint: OS, groupByScore: "riss",
+        times: [24, 60]) {{ {KM_FIELDS} }} }} }}""",
     )["data"]["cohort"]["survival"]
     snap = open_lake(demo_lake.root)
     scored = _scored(snap, [], ["riss"]).filter(pl.col("disease") == "MM")
@@ -92,6 +157,24 @@ def test_os_by_riss_with_logrank(lake_server: str, demo_lake: DemoLake) -> None:
     test = logrank_test(frame["time_days"].to_numpy() / MONTH, frame["status"], labels)
     assert data["logrank"]["statistic"] == pytest.approx(test.statistic, rel=1e-9)
     assert data["logrank"]["df"] == test.df == 3  # 4 groups (I, II, III, NOT_CLASSIFIABLE) - 1
+    r = _golden("mm_os/riss")
+    _check_km_groups(data["groups"], r["groups"])
+    _check_test(data["logrank"], r["logrank"]["chisq"], r["logrank"]["p"], r["logrank"]["df"])
+
+
+def test_os_by_riss_trend_on_staged_patients(lake_server: str) -> None:
+    """The trend test across I < II < III (NOT_CLASSIFIABLE has no place on the scale)."""
+    data = _ask(
+        lake_server,
+        f"""{{ cohort(filter: {{diseases: [MM], riskGroups: [{{score: "riss",
+        categories: ["I", "II", "III"]}}]}}) {{ survival(endpoint: OS, groupByScore: "riss",
+        trend: true, times: [24, 60]) {{ {KM_FIELDS} trend {{ statistic df pValue }} }} }} }}""",
+    )["data"]["cohort"]["survival"]
+    r = _golden("mm_os/riss/staged")
+    _check_km_groups(data["groups"], r["groups"])
+    lr = r["logrank"]
+    _check_test(data["logrank"], lr["chisq"], lr["p"], lr["df"])
+    _check_test(data["trend"], lr["trend_chisq"], lr["trend_p"], 1)
 
 
 def test_staging_comparison(lake_server: str, demo_lake: DemoLake) -> None:
@@ -99,8 +182,8 @@ def test_staging_comparison(lake_server: str, demo_lake: DemoLake) -> None:
     data = _ask(
         lake_server,
         """{ cohort(filter: {diseases: [MM]}) { stagingComparison(scores: ["riss", "iss",
-        "mm_cytogenetic_risk", "ldh"]) { dropped systems { system n events lrStatistic aic
-        concordance { cIndex } } } } }""",
+        "mm_cytogenetic_risk", "ldh"]) { dropped systems { system stages n events lrStatistic
+        lrDf lrPValue aic concordance { cIndex stdErr lower upper } } } } }""",
     )["data"]["cohort"]["stagingComparison"]
     snap = open_lake(demo_lake.root)
     scored = _scored(snap, [], scores).filter(pl.col("disease") == "MM")
@@ -128,16 +211,33 @@ def test_staging_comparison(lake_server: str, demo_lake: DemoLake) -> None:
         assert (row["n"], row["events"]) == (system.n, system.n_events)
         assert row["aic"] == pytest.approx(system.aic, rel=1e-9)
         assert row["concordance"]["cIndex"] == pytest.approx(system.concordance.c_index, rel=1e-9)
+    r = _golden("mm_os/staging")
+    assert data["dropped"] == scored.height - r["n"]
+    for version, name in zip(versions, ("riss", "iss", "cyto", "ldh"), strict=True):
+        row, expected = got[version], r[name]
+        assert (row["n"], row["events"]) == (r["n"], r["events"])
+        assert (row["stages"], row["lrDf"]) == (expected["stages"], expected["lr_df"])
+        _close(row["lrStatistic"], expected["lr"])
+        _close(row["lrPValue"], expected["lr_p"])
+        _close(row["aic"], expected["aic"])
+        c = row["concordance"]
+        _close(c["cIndex"], expected["concordance"])
+        _close(c["stdErr"], expected["concordance_se"])
+        _close(c["lower"], expected["concordance_lower"])
+        _close(c["upper"], expected["concordance_upper"])
+
+
+AML_NPM1 = """diseases: [AML], sites: ["FR-AMLRW", "UK-AMLX"],
+                            markers: [{marker: NPM1, statuses: [PRESENT]}]"""
 
 
 def test_eln2022_vs_npm1_reclassification(lake_server: str, demo_lake: DemoLake) -> None:
     """ELN 2022 vs the NPM1 table derived on EU-AMLT, on the validation sites (the study's flow)."""
     data = _ask(
         lake_server,
-        """{ cohort(filter: {diseases: [AML], sites: ["FR-AMLRW", "UK-AMLX"],
-                            markers: [{marker: NPM1, statuses: [PRESENT]}]}) {
-        reclassification(before: "eln2022", after: "harmony_npm1_derived_demo_v1") {
-        total compared moved cells { before after n } } } }""",
+        f"""{{ cohort(filter: {{{AML_NPM1}}}) {{
+        reclassification(before: "eln2022", after: "harmony_npm1_derived_demo_v1") {{
+        total compared moved cells {{ before after n }} }} }} }}""",
     )["data"]["cohort"]["reclassification"]
     snap = open_lake(demo_lake.root)
     derived = "harmony_npm1_derived_demo_v1"
@@ -155,14 +255,57 @@ def test_eln2022_vs_npm1_reclassification(lake_server: str, demo_lake: DemoLake)
     assert cells == expected
 
 
+@pytest.mark.parametrize(
+    ("score", "case"),
+    [
+        ("eln2022", "aml_npm1_os/eln2022"),
+        ("harmony_npm1_derived_demo_v1", "aml_npm1_os/npm1_derived"),
+    ],
+)
+def test_npm1_aml_os_by_eln2022_and_derived_table(lake_server: str, score: str, case: str) -> None:
+    """OS of the same validation patients under each classification, with the log-rank test."""
+    data = _ask(
+        lake_server,
+        f"""{{ cohort(filter: {{{AML_NPM1}}}) {{ survival(endpoint: OS, groupByScore: "{score}",
+        times: [12, 24, 60]) {{ {KM_FIELDS} }} }} }}""",
+    )["data"]["cohort"]["survival"]
+    r = _golden(case)
+    _check_km_groups(data["groups"], r["groups"])
+    _check_test(data["logrank"], r["logrank"]["chisq"], r["logrank"]["p"], r["logrank"]["df"])
+
+
+def _check_incidence(
+    groups: list[dict[str, Any]], r: dict[str, Any], names: dict[str, str]
+) -> None:
+    """cuminc timepoints() per group and cause; limits from R's variance, log(-log) transform
+    F^exp(+-z sqrt(var) / (F log F)) (the service's documented convention, not cmprsk output)."""
+    z = 1.959963984540054
+    for group in groups:
+        label = names[group["group"] or "all"]
+        assert sorted(c["cause"] for c in group["causes"]) == ["competing", "event"]
+        for cause in group["causes"]:
+            code = "1" if cause["cause"] == "event" else "2"
+            curve = r[f"{label} {code}"]["at"]
+            assert len(cause["atTimes"]) == len(curve["time"])
+            for i, point in enumerate(cause["atTimes"]):
+                assert point["time"] == curve["time"][i]
+                f, var = curve["est"][i], curve["var"][i]
+                _close(point["estimate"], f)
+                half = z * np.sqrt(var) / (f * np.log(f))
+                _close(point["lower"], f ** np.exp(-half))
+                _close(point["upper"], f ** np.exp(half))
+
+
 def test_nrm_with_relapse_competing_and_two_year_os(lake_server: str, demo_lake: DemoLake) -> None:
     data = _ask(
         lake_server,
         """{ cohort(filter: {treatment: {transplant: ALLOGENEIC}}) {
-        cumulativeIncidence(endpoint: NRM, origin: ALLO_TRANSPLANT, times: [24]) {
-          groups { n causes { cause events atTimes { estimate } } } }
-        survival(endpoint: OS, origin: ALLO_TRANSPLANT, times: [24]) {
-          groups { n atTimes { survival } } } } }""",
+        cumulativeIncidence(endpoint: NRM, origin: ALLO_TRANSPLANT, times: [12, 24]) {
+          groups { group n causes { cause events atTimes { time estimate lower upper } } } }
+        survival(endpoint: OS, origin: ALLO_TRANSPLANT, times: [12, 24]) {
+          groups { group n events median { estimate lower upper }
+                   medianFollowUp { estimate lower upper }
+                   atTimes { time survival lower upper nAtRisk } } } } }""",
     )["data"]["cohort"]
     snap = open_lake(demo_lake.root)
     allo = attribute_frame(snap, ["had_allogeneic"]).filter(pl.col("had_allogeneic")).collect()
@@ -175,7 +318,7 @@ def test_nrm_with_relapse_competing_and_two_year_os(lake_server: str, demo_lake:
     for cause, code in (("event", "1"), ("competing", "2")):
         (got,) = [c for c in group["causes"] if c["cause"] == cause]
         (point,) = cif.curves_[("0", code)].at([24.0])
-        assert got["atTimes"][0]["estimate"] == pytest.approx(point.estimate, rel=1e-12)
+        assert got["atTimes"][1]["estimate"] == pytest.approx(point.estimate, rel=1e-12)
         assert got["events"] == int((nrm["status"] == int(code)).sum())
     os_ = _endpoint(snap, overall_survival(), "allo_transplant").join(
         allo, on="patient_id", how="semi"
@@ -183,37 +326,92 @@ def test_nrm_with_relapse_competing_and_two_year_os(lake_server: str, demo_lake:
     km = KaplanMeierFitter().fit(os_["time_days"].to_numpy() / MONTH, os_["status"])
     (os_group,) = data["survival"]["groups"]
     assert os_group["n"] == os_.height
-    assert os_group["atTimes"][0]["survival"] == pytest.approx(
+    assert os_group["atTimes"][1]["survival"] == pytest.approx(
         km.survival_at([24.0])[0].survival, rel=1e-12
     )
+    r = _golden("allo_nrm/pooled")
+    assert group["n"] == r["n"]
+    assert {c["cause"]: c["events"] for c in group["causes"]} == {
+        "event": _released(r["events"]["1"]),
+        "competing": _released(r["events"]["2"]),
+    }
+    _check_incidence([group], r, {"all": "1"})  # cuminc names its single group "1"
+    _check_km_groups(data["survival"]["groups"], _golden("allo_os/pooled")["groups"])
+
+
+def test_nrm_and_os_after_allo_by_disease(lake_server: str) -> None:
+    """Myeloma vs AML after allogeneic HSCT: Gray's test per cause, OS log-rank."""
+    data = _ask(
+        lake_server,
+        f"""{{ cohort(filter: {{treatment: {{transplant: ALLOGENEIC}}}}) {{
+        cumulativeIncidence(endpoint: NRM, origin: ALLO_TRANSPLANT, groupBy: DISEASE,
+                            times: [12, 24]) {{
+          groups {{ group n causes {{ cause events atTimes {{ time estimate lower upper }} }} }}
+          grayTests {{ cause test {{ statistic df pValue }} }} }}
+        survival(endpoint: OS, origin: ALLO_TRANSPLANT, groupBy: DISEASE, times: [12, 24]) {{
+          {KM_FIELDS} }} }} }}""",
+    )["data"]["cohort"]
+    incidence = data["cumulativeIncidence"]
+    r = _golden("allo_nrm/disease")
+    assert sorted(g["group"] for g in incidence["groups"]) == ["AML", "MM"]
+    _check_incidence(incidence["groups"], r, {"AML": "AML", "MM": "MM"})
+    tests = {t["cause"]: t["test"] for t in incidence["grayTests"]}
+    assert sorted(tests) == ["competing", "event"]
+    for i, code in enumerate(r["tests"]["cause"]):
+        got = tests["event" if code == "1" else "competing"]
+        _close(got["statistic"], r["tests"]["stat"][i])
+        # cmprsk reports pv = 1 - pchisq(stat, df): exact to ~1e-16 absolute only
+        _close(got["pValue"], r["tests"]["pv"][i], abs_tol=1e-15)
+        assert got["df"] == r["tests"]["df"][i]
+    os_r = _golden("allo_os/disease")
+    _check_km_groups(data["survival"]["groups"], os_r["groups"])
+    lr = os_r["logrank"]
+    _check_test(data["survival"]["logrank"], lr["chisq"], lr["p"], lr["df"])
 
 
 def test_mrfs_after_tki_stop_by_sokal(lake_server: str, demo_lake: DemoLake) -> None:
-    """Numbers match when the lake has TKI stops; otherwise the API says EMPTY_COHORT."""
-    payload = _ask(
+    data = _ask(
         lake_server,
-        """{ cohort(filter: {diseases: [CML]}) { survival(endpoint: MRFS, origin: TKI_STOP,
-        groupByScore: "sokal", times: [12]) { groups { group n events } } } }""",
-    )
+        f"""{{ cohort(filter: {{diseases: [CML]}}) {{ survival(endpoint: MRFS, origin: TKI_STOP,
+        groupByScore: "sokal", times: [6, 12, 24]) {{ {KM_FIELDS} }} }} }}""",
+    )["data"]["cohort"]["survival"]
     snap = open_lake(demo_lake.root)
-    try:
-        frame = derive_endpoint(
-            molecular_relapse_free_survival(),
-            Origin(kind="tki_stop"),
-            events=snap.scan("events"),
-            patients=snap.scan("patients").filter(pl.col("disease") == "CML"),
-            bcr_abl1=snap.scan("bcr_abl1"),
-        ).frame
-    except EmptyCohortError:
-        assert payload["errors"][0]["extensions"]["code"] == "EMPTY_COHORT"
-        return
+    frame = derive_endpoint(
+        molecular_relapse_free_survival(death="event"),
+        Origin(kind="tki_stop"),
+        events=snap.scan("events"),
+        patients=snap.scan("patients").filter(pl.col("disease") == "CML"),
+        bcr_abl1=snap.scan("bcr_abl1"),
+    ).frame
     scored = _scored(snap, [], ["sokal"]).filter(pl.col("disease") == "CML")
     joined = frame.join(
         scored.select("patient_id", g=pl.col("sokal1984").struct.field("category")),
         on="patient_id",
     )
-    groups = payload["data"]["cohort"]["survival"]["groups"]
+    groups = data["groups"]
+    assert sum(g["n"] for g in groups) == joined.height >= 400
     for group in groups:
         rows = joined.filter(pl.col("g").cast(pl.String) == group["group"])
-        assert group["n"] in (None, rows.height)
-    assert sum(g["n"] or 0 for g in groups) <= int(np.int64(joined.height))
+        assert (group["n"], group["events"]) == (rows.height, int(rows["status"].sum()))
+        km = KaplanMeierFitter().fit(rows["time_days"].to_numpy() / MONTH, rows["status"])
+        expected = [p.survival for p in km.survival_at([6.0, 12.0, 24.0])]
+        assert [p["survival"] for p in group["atTimes"]] == pytest.approx(expected, rel=1e-12)
+    r = _golden("cml_mrfs/sokal")
+    _check_km_groups(groups, r["groups"])
+    _check_test(data["logrank"], r["logrank"]["chisq"], r["logrank"]["p"], r["logrank"]["df"])
+
+
+def test_mrfs_after_tki_stop_trend_across_sokal(lake_server: str) -> None:
+    """The trend test across LOW < INTERMEDIATE < HIGH, on the patients Sokal classifies."""
+    data = _ask(
+        lake_server,
+        f"""{{ cohort(filter: {{diseases: [CML], riskGroups: [{{score: "sokal",
+        categories: ["LOW", "INTERMEDIATE", "HIGH"]}}]}}) {{ survival(endpoint: MRFS,
+        origin: TKI_STOP, groupByScore: "sokal", trend: true, times: [6, 12, 24]) {{
+        {KM_FIELDS} trend {{ statistic df pValue }} }} }} }}""",
+    )["data"]["cohort"]["survival"]
+    r = _golden("cml_mrfs/sokal/staged")
+    _check_km_groups(data["groups"], r["groups"])
+    lr = r["logrank"]
+    _check_test(data["logrank"], lr["chisq"], lr["p"], lr["df"])
+    _check_test(data["trend"], lr["trend_chisq"], lr["trend_p"], 1)

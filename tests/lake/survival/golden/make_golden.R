@@ -1,6 +1,8 @@
 # Golden values for the hemalake survival engine, produced by R survival + cmprsk.
 # Regenerate (from /work/main): Rscript tests/lake/survival/golden/make_golden.R
-# Reads inputs/*.csv (written by make_inputs.py), writes one JSON file per analysis family.
+# Reads inputs/*.csv (written by make_inputs.py), writes one JSON file per analysis family:
+# km, logrank, cox, prognostic, competing, landmark, edge (hand-made edge cases through every
+# applicable test) and demo (the demo lake's study cohorts, inputs/demo_*.csv).
 # Every number is written at full precision (digits = NA); R's NA becomes JSON null.
 suppressPackageStartupMessages({
   library(survival)
@@ -181,3 +183,123 @@ out(list(versions = versions,
                          coef = unname(coef(lmfit)), se = unname(sqrt(diag(vcov(lmfit)))),
                          chisq = lmlr$chisq)),
     "landmark")
+
+# ---- edge cases through every test and model that applies -----------------------------------
+# R's error message is recorded where R refuses the input. Not applicable: survdiff takes
+# right-censored data only (it rejects the delayed-entry case, recorded below), and cmprsk's
+# cuminc has no entry-time argument, so there is no delayed-entry cumulative incidence golden
+# (survival's multi-state survfit could give one; the engine does not offer delayed entry there).
+attempt <- function(expr) tryCatch(expr, error = function(e) list(error = conditionMessage(e)))
+# df and p as print.survdiff reports them: groups with expected > 0, less one (p NA below 1 df)
+sd_edge <- function(fit) {
+  r <- sd_case(fit)
+  r$df <- sum(r$expected > 0) - 1
+  if (r$df < 1) r$p <- NA
+  r
+}
+edge <- list(versions = versions)
+for (case in c("all_censored", "all_tied")) {
+  d <- inp(case)
+  edge[[paste0(case, "/survdiff")]] <- attempt(
+    sd_edge(survdiff(Surv(time, status) ~ grp, data = d)))
+  edge[[paste0(case, "/coxph")]] <- attempt({
+    fit <- coxph(Surv(time, status) ~ grp, data = d)
+    cc <- concordance(fit)
+    list(coef = unname(coef(fit)), se = unname(sqrt(diag(vcov(fit)))), loglik = fit$loglik,
+         lr = 2 * diff(fit$loglik), n_event = fit$nevent,
+         concordance = unname(cc$concordance), concordance_counts = unname(cc$count[1:5]))
+  })
+  edge[[paste0(case, "/cuminc")]] <- attempt(cr_case(cuminc(d$time, d$status, d$grp)))
+}
+d <- inp("delayed")
+edge[["delayed/survdiff"]] <- attempt(sd_edge(survdiff(Surv(tstart, tstop, status) ~ x, data = d)))
+f <- survfit(Surv(tstart, tstop, status) ~ 1, data = d)
+s <- summary(f, times = c(4, 9))
+q <- quantile(f, probs = 0.5)
+edge[["delayed/km_at"]] <- list(time = s$time, surv = s$surv, std_err = s$std.err,
+                                lower = s$lower, upper = s$upper, n_risk = s$n.risk,
+                                median = unname(q$quantile), median_lower = unname(q$lower),
+                                median_upper = unname(q$upper))
+out(edge, "edge")
+
+# ---- the demo lake's study cohorts (inputs/demo_*.csv, derived by make_inputs.py) ------------
+# Times are whole days in the inputs; the API answers in months (days / 30.4375), so every
+# analysis here runs on months and the requested times are months. Survival by group is one
+# survfit per group (conf.type = "log", the API default); survdiff runs over every group the API
+# reports (NOT_CLASSIFIABLE included), and, where the groups are ordered, again on the staged
+# patients only with the trend test (scores 1..K in stage order).
+MONTH <- 30.4375
+km_group <- function(time, status, times) {
+  f <- survfit(Surv(time, status) ~ 1)
+  q <- quantile(f, probs = 0.5)
+  rev <- quantile(survfit(Surv(time, 1 - status) ~ 1), probs = 0.5)
+  s <- summary(f, times = times)
+  list(n = length(time), events = sum(status),
+       median = unname(q$quantile), median_lower = unname(q$lower),
+       median_upper = unname(q$upper),
+       follow_up = unname(rev$quantile), follow_up_lower = unname(rev$lower),
+       follow_up_upper = unname(rev$upper),
+       at = list(time = s$time, surv = s$surv, std_err = s$std.err, lower = s$lower,
+                 upper = s$upper, n_risk = s$n.risk))
+}
+km_by <- function(d, group, times, levels = NULL) {
+  g <- if (is.null(levels)) factor(d[[group]]) else factor(d[[group]], levels = levels)
+  keep <- !is.na(g)
+  d <- d[keep, ]; g <- droplevels(g[keep])
+  r <- list(groups = lapply(setNames(levels(g), levels(g)), function(lv) {
+    km_group(d$time[g == lv], d$status[g == lv], times)
+  }))
+  fit <- survdiff(Surv(time, status) ~ g, data = d)
+  r$logrank <- c(sd_case(fit, scores = if (is.null(levels)) NULL else seq_along(levels(g))),
+                 list(groups = levels(g)))
+  r
+}
+demo_inp <- function(name) {
+  d <- inp(name)
+  d$time <- d$time / MONTH
+  d
+}
+dm <- list(versions = versions, month_days = MONTH)
+d <- demo_inp("demo_mm_os")
+dm[["mm_os/riss"]] <- km_by(d, "riss", c(24, 60))
+dm[["mm_os/riss/staged"]] <- km_by(d, "riss", c(24, 60), levels = c("I", "II", "III"))
+systems <- c("riss", "iss", "cyto", "ldh")
+staged <- d[rowSums(sapply(systems, function(s) startsWith(d[[s]], "NOT_"))) == 0, ]
+staging <- list(n = nrow(staged), events = sum(staged$status))
+for (sys in systems) {
+  fit <- coxph(as.formula(paste0("Surv(time, status) ~ factor(", sys, ")")), data = staged)
+  cc <- concordance(fit)
+  se <- sqrt(unname(cc$var))
+  staging[[sys]] <- list(
+    stages = levels(factor(staged[[sys]])), concordance = unname(cc$concordance),
+    concordance_se = se, concordance_lower = unname(cc$concordance) - qnorm(0.975) * se,
+    concordance_upper = unname(cc$concordance) + qnorm(0.975) * se,
+    lr = 2 * diff(fit$loglik), lr_df = length(coef(fit)),
+    lr_p = pchisq(2 * diff(fit$loglik), length(coef(fit)), lower.tail = FALSE),
+    aic = AIC(fit), coef = unname(coef(fit)))
+}
+dm[["mm_os/staging"]] <- staging
+d <- demo_inp("demo_aml_npm1_os")
+dm[["aml_npm1_os/eln2022"]] <- km_by(d, "eln2022", c(12, 24, 60))
+dm[["aml_npm1_os/npm1_derived"]] <- km_by(d, "npm1_derived", c(12, 24, 60))
+d <- demo_inp("demo_allo_os")
+dm[["allo_os/pooled"]] <- list(groups = list(all = km_group(d$time, d$status, c(12, 24))))
+dm[["allo_os/disease"]] <- km_by(d, "disease", c(12, 24))
+d <- demo_inp("demo_allo_nrm")
+cif_at <- function(ci, times) {
+  tp <- timepoints(ci, times)
+  r <- cr_case(ci)
+  for (curve in rownames(tp$est)) {
+    r[[curve]]$at <- list(time = times, est = unname(tp$est[curve, ]),
+                          var = unname(tp$var[curve, ]))
+  }
+  r
+}
+dm[["allo_nrm/pooled"]] <- c(cif_at(cuminc(d$time, d$cause), c(12, 24)),
+                             list(n = nrow(d), events = as.list(table(d$cause))))
+dm[["allo_nrm/disease"]] <- cif_at(cuminc(d$time, d$cause, d$disease), c(12, 24))
+d <- demo_inp("demo_cml_mrfs")
+dm[["cml_mrfs/sokal"]] <- km_by(d, "sokal", c(6, 12, 24))
+dm[["cml_mrfs/sokal/staged"]] <- km_by(d, "sokal", c(6, 12, 24),
+                                       levels = c("LOW", "INTERMEDIATE", "HIGH"))
+out(dm, "demo")

@@ -12,14 +12,25 @@ edge cases; simulated cohorts use numpy's PCG64 with fixed seeds:
   conditioning, administrative censoring at 5 years, whole days.
 - ``tdc``: 1,500 AML patients in first remission; ~40% are transplanted at a random day; the
   death hazard halves after transplant (true HR 0.5 for the time-dependent covariate).
+
+The ``demo_*`` inputs are the demo lake's study cohorts: every bundled site of ``loaders/sites``
+loaded through the real loaders into a temporary lake (as ``hemalake demo --no-serve`` does,
+with a throw-away pseudonym key), each cohort derived by ``tests/lake/survival/demo_cohorts.py``
+and written without patient ids, rows sorted by every column.
 """
 
 from __future__ import annotations
 
 import csv
+import tempfile
 from pathlib import Path
 
 import numpy as np
+from rich.console import Console
+
+from lake.storage import open_lake
+from service.demo import BUNDLED_SITES, build_demo_lake
+from tests.lake.survival.demo_cohorts import demo_cohorts
 
 HERE = Path(__file__).parent / "inputs"
 
@@ -153,9 +164,23 @@ def tdc(rng: np.random.Generator, n: int = 1500) -> None:
     )
 
 
+def demo_lake() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        lake = Path(tmp) / "lake"
+        build_demo_lake(
+            sites=BUNDLED_SITES,
+            lake=lake,
+            key_file=Path(tmp) / "pseudonym.key",
+            console=Console(quiet=True),
+        )
+        for name, frame in demo_cohorts(open_lake(lake)).items():
+            frame.write_csv(HERE / f"{name}.csv")
+
+
 if __name__ == "__main__":
     HERE.mkdir(exist_ok=True)
     hand_made()
     mm_os(np.random.default_rng(20240501))
     allo(np.random.default_rng(20240502))
     tdc(np.random.default_rng(20240503))
+    demo_lake()

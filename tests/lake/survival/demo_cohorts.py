@@ -1,0 +1,113 @@
+"""The study cohorts of the demo lake as (time, status/cause, group...) rows for the R goldens.
+
+Each study question of the issue, derived with the project's own lake/ functions: cohort filters
+(:func:`lake.cohort.compile_filter`), risk scores (:func:`lake.cohort_risk.scored_frame`) and the
+API's endpoint catalogue (:func:`lake.cohort_endpoints.endpoint_frame`, the derivation the service
+runs). ``golden/make_inputs.py`` writes these frames to ``golden/inputs/demo_*.csv``, which
+``golden/make_golden.R`` reads; ``test_demo_lake_golden.py`` derives them again from a freshly
+built demo lake and requires the committed files to be identical.
+
+Rows carry no patient id: time in whole days from the origin, the status (0 censored, 1 event;
+for competing endpoints 2 = competing event) and the group labels the API reports (score
+categories, NOT_CLASSIFIABLE included; disease codes). Patient ids are keyed pseudonyms that
+change with the pseudonymisation key, so rows are sorted by every column instead.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+from lake.cohort import And, CodeIn, CohortFilter, MarkerStatus, Transplanted, compile_filter
+from lake.cohort import required_columns as filter_columns
+from lake.cohort_endpoints import EndpointKey, EndpointName, endpoint_frame
+from lake.cohort_frame import TableSource
+from lake.cohort_risk import category, scored_frame
+from lake.endpoints.origins import OriginKind
+
+MM: Final[CohortFilter] = CodeIn(column="disease", values=("MM",))
+#: the NPM1 study's validation sites (the derived table was fitted on EU-AMLT)
+AML_NPM1: Final[CohortFilter] = And(
+    (
+        CodeIn(column="disease", values=("AML",)),
+        CodeIn(column="site", values=("FR-AMLRW", "UK-AMLX")),
+        MarkerStatus(marker="npm1", statuses=("present",)),
+    )
+)
+ALLO: Final[CohortFilter] = Transplanted(transplant_type="allogeneic")
+CML: Final[CohortFilter] = CodeIn(column="disease", values=("CML",))
+
+#: input file -> (cohort, endpoint, origin, group columns: output name -> score version or
+#: attribute)
+COHORTS: Final[
+    dict[str, tuple[CohortFilter, EndpointName, OriginKind, dict[str, tuple[str, bool]]]]
+] = {
+    # study 1 (OS by R-ISS) and 2 (R-ISS vs ISS vs cytogenetics vs LDH)
+    "demo_mm_os": (
+        MM,
+        "OS",
+        "diagnosis",
+        {
+            "riss": ("riss_palumbo2015", True),
+            "iss": ("iss_greipp2005", True),
+            "cyto": ("mm_cytogenetic_palumbo2015", True),
+            "ldh": ("ldh_uln", True),
+        },
+    ),
+    # study 3: NPM1-mutated AML, OS by ELN 2022 and by the derived NPM1 table
+    "demo_aml_npm1_os": (
+        AML_NPM1,
+        "OS",
+        "diagnosis",
+        {
+            "eln2022": ("eln2022_intensive", True),
+            "npm1_derived": ("harmony_npm1_derived_demo_v1", True),
+        },
+    ),
+    # study 4: allogeneic HSCT, NRM with relapse competing, and OS, by disease
+    "demo_allo_nrm": (ALLO, "NRM", "allo_transplant", {"disease": ("disease", False)}),
+    "demo_allo_os": (ALLO, "OS", "allo_transplant", {"disease": ("disease", False)}),
+    # study 5: CML molecular relapse-free survival after TKI stop by Sokal
+    "demo_cml_mrfs": (CML, "MRFS", "tki_stop", {"sokal": ("sokal1984", True)}),
+}
+
+
+def demo_cohort(source: TableSource, name: str) -> pl.DataFrame:
+    """``time, status, <groups>`` of one study cohort (patients with the endpoint), sorted.
+
+    ``status`` is named ``cause`` for a competing-risk endpoint (cmprsk's ``fstatus``).
+    """
+    cohort, endpoint, origin, groups = COHORTS[name]
+    scores = [ref for ref, is_score in groups.values() if is_score]
+    attributes = [ref for ref, is_score in groups.values() if not is_score]
+    patients = (
+        scored_frame(source, sorted(filter_columns(cohort) | set(attributes)), scores)
+        .filter(compile_filter(cohort))
+        .select(
+            "patient_id",
+            *(
+                (category(ref) if is_score else pl.col(ref).cast(pl.String)).alias(out)
+                for out, (ref, is_score) in groups.items()
+            ),
+        )
+        .collect()
+    )
+    key = EndpointKey(endpoint=endpoint, origin=origin)
+    status = "cause" if key.competing else "status"
+    rows = (
+        endpoint_frame(source, key)
+        .join(patients, on="patient_id")
+        .filter(pl.col("time_days").is_not_null())
+        .select(
+            pl.col("time_days").cast(pl.Int64).alias("time"),
+            pl.col("status").cast(pl.Int64).alias(status),
+            *groups,
+        )
+    )
+    return rows.sort(rows.columns)
+
+
+def demo_cohorts(source: TableSource) -> dict[str, pl.DataFrame]:
+    """Every study cohort of :data:`COHORTS`, by input file name."""
+    return {name: demo_cohort(source, name) for name in COHORTS}
