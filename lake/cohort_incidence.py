@@ -3,30 +3,40 @@
 Glue only: :class:`lake.survival.CumulativeIncidenceFitter` (R ``cmprsk::cuminc``: Aalen-Johansen
 estimate, its variance and log(-log) limits; Gray 1988 K-sample test per cause). Status codes
 follow :mod:`lake.endpoints`: 1 = the event of interest, 2 = the competing event, 0 = censored.
+Each point carries its group's number at risk (R ``survfit`` convention: time >= t) so that
+:func:`lake.disclosure.disclose_incidence` can withhold estimates resting on small risk sets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from lake.cohort_endpoints import EndpointKey
 from lake.cohort_survival import DAYS_PER, Grouping, TimeUnit, endpoint_rows, group_labels
 from lake.errors import AnalysisError
 from lake.survival import CumulativeIncidenceFitter, StatisticalResult
+from lake.survival._input import survival_arrays
+from lake.survival._risksets import at_risk
 
 CAUSES = {"1": "event", "2": "competing"}
 
 
 @dataclass(frozen=True, slots=True)
 class IncidencePoint:
-    """F(t) of one cause at one requested time, with its 95 % confidence limits."""
+    """F(t) of one cause at one requested time, its 95 % confidence limits and the risk set.
+
+    ``n_at_risk`` is ``None`` and ``reason`` says why when disclosure control withholds them.
+    """
 
     time: float
     estimate: float | None
     lower: float | None
     upper: float | None
+    n_at_risk: int | None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +74,7 @@ class IncidenceSummary:
     endpoint: str
     origin: str
     time_unit: TimeUnit
-    n_excluded: int
+    n_excluded: int | None
     groups: tuple[GroupIncidence, ...]
     gray_tests: tuple[tuple[str, StatisticalResult], ...]
 
@@ -78,26 +88,29 @@ def incidence_summary(frame: pl.DataFrame, request: IncidenceRequest) -> Inciden
         )
     rows, excluded = endpoint_rows(frame, time_unit=request.time_unit)
     labels = group_labels(rows)
+    time = rows.get_column("time").to_numpy()
+    code_of = rows.get_column("group_code").to_numpy()
     fitter = CumulativeIncidenceFitter().fit(
-        rows.get_column("time").to_numpy(),
-        rows.get_column("status").to_numpy(),
-        groups=rows.get_column("group_code").to_numpy(),
+        time, rows.get_column("status").to_numpy(), groups=code_of
     )
     counts = rows.group_by("group_code", "status").len()
+    query = np.asarray(request.times, dtype=np.float64)
     groups = []
     for code, label in enumerate(labels):
         mine = counts.filter(pl.col("group_code") == code)
+        n_risk = at_risk(survival_arrays(time[code_of == code]), query).astype(int).tolist()
         causes = []
         for cause, name in CAUSES.items():
             curve = fitter.curves_.get((str(code), cause))
-            points = () if curve is None else curve.at(list(request.times))
+            points = () if curve is None else curve.at(query)
             events = mine.filter(pl.col("status") == int(cause)).get_column("len").sum()
             causes.append(
                 CauseIncidence(
                     cause=name,
                     events=int(events),
                     at_times=tuple(
-                        IncidencePoint(p.time, p.estimate, p.lower, p.upper) for p in points
+                        IncidencePoint(p.time, p.estimate, p.lower, p.upper, n)
+                        for p, n in zip(points, n_risk, strict=False)
                     ),
                 )
             )

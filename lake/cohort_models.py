@@ -40,13 +40,18 @@ class CoxRequest:
 
 @dataclass(frozen=True, slots=True)
 class CoxSummary:
-    """A fitted Cox model: coefficients, global tests and concordance."""
+    """A fitted Cox model: coefficients, global tests and concordance.
+
+    The cohort splits into ``n`` (complete cases), ``n_dropped`` (a covariate missing) and
+    ``n_excluded`` (no endpoint); counts are ``None`` only when disclosure control withholds them.
+    """
 
     endpoint: str
     origin: str
-    n: int
-    n_events: int
-    n_dropped: int
+    n: int | None
+    n_events: int | None
+    n_dropped: int | None
+    n_excluded: int | None
     coefficients: tuple[CoxCoefficient, ...]
     likelihood_ratio: StatisticalResult
     wald: StatisticalResult
@@ -131,6 +136,7 @@ def cox_summary(frame: pl.DataFrame, request: CoxRequest) -> CoxSummary:
         n=fit.n_,
         n_events=fit.n_events_,
         n_dropped=rows.height - data.height,
+        n_excluded=frame.height - rows.height,
         coefficients=fit.coefficients_,
         likelihood_ratio=fit.likelihood_ratio_test_,
         wald=fit.wald_test_,

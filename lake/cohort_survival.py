@@ -11,6 +11,8 @@ groups and converts times: days are the lake's unit; months are days / 30.4375 a
 Input frames hold one row per patient of the cohort with the endpoint (``time_days``,
 ``status``), a ``group`` column (ordered: an Enum sorts by its category order) and optionally a
 ``stratum`` column; patients without the endpoint (null time) are dropped and counted.
+
+Results are exact; :func:`lake.disclosure.disclose_survival` decides what of them is released.
 """
 
 from __future__ import annotations
@@ -84,6 +86,23 @@ class TimePoint:
 
 
 @dataclass(frozen=True, slots=True)
+class SurvivalStep:
+    """One row of the Kaplan-Meier step function: S holds from ``time`` to the next row.
+
+    One row per distinct observed time (events or censorings), as R ``survfit``;
+    ``censored`` is ``None`` only when withheld by disclosure control.
+    """
+
+    time: float
+    survival: float
+    lower: float | None
+    upper: float | None
+    n_at_risk: int
+    events: int
+    censored: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class GroupSurvival:
     """One group's Kaplan-Meier summary; times in the request's unit."""
 
@@ -93,6 +112,7 @@ class GroupSurvival:
     median: QuantileEstimate | None
     median_follow_up: QuantileEstimate | None
     at_times: tuple[TimePoint, ...]
+    steps: tuple[SurvivalStep, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +122,7 @@ class SurvivalSummary:
     endpoint: str
     origin: str
     time_unit: TimeUnit
-    n_excluded: int
+    n_excluded: int | None
     groups: tuple[GroupSurvival, ...]
     logrank: StatisticalResult | None
     trend: StatisticalResult | None
@@ -151,6 +171,7 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
                 median=fitter.median_,
                 median_follow_up=median_follow_up(t, e, conf_type=request.conf_type),
                 at_times=tuple(TimePoint.of(p) for p in fitter.survival_at(list(request.times))),
+                steps=km_steps(fitter),
             )
         )
     logrank = trend = None
@@ -170,6 +191,22 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
         groups=tuple(groups),
         logrank=logrank,
         trend=trend,
+    )
+
+
+def km_steps(fitter: KaplanMeierFitter) -> tuple[SurvivalStep, ...]:
+    """The fitted curve's step function (:meth:`KaplanMeierFitter.step_function`) as records."""
+    return tuple(
+        SurvivalStep(
+            time=row["time"],
+            survival=row["survival"],
+            lower=row["lower"],
+            upper=row["upper"],
+            n_at_risk=int(row["n_risk"]),
+            events=int(row["n_event"]),
+            censored=int(row["n_censor"]),
+        )
+        for row in fitter.step_function().iter_rows(named=True)
     )
 
 

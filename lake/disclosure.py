@@ -15,21 +15,33 @@ With a minimum cell size ``k`` (default 5):
    exactly one cell is withheld, the smallest other positive cell is withheld too.
 3. *Small populations.* When the population itself (a cohort, a group) has fewer than ``k``
    members, every count derived from it is withheld, the total included.
+4. *Estimates rest on released counts.* A survival or incidence estimate is released only when
+   its group's size and its event count are (its drops would give them back) and at least ``k``
+   patients are at risk at its time. Group sizes plus the patients without the endpoint are
+   cells of the cohort (rule 2), so a withheld group size cannot be had by subtraction.
+5. *Curves.* A Kaplan-Meier step function ends before its risk set falls below ``k``, and
+   earlier when the patients it leaves out would have 1 to ``k - 1`` events recoverable by
+   subtraction; nothing (time point, quantile) is released beyond its end
+   (:func:`released_steps`). Times are released in the requested unit, uncoarsened, so
+   released steps equal the exact estimate; every released event time is one among at least
+   ``k`` patients at risk.
 
 Suppressed values are ``None``; the API shows them as ``null`` with ``suppressed: true``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from lake.cohort_incidence import GroupIncidence, IncidenceSummary
+from lake.cohort_incidence import GroupIncidence, IncidencePoint, IncidenceSummary
 from lake.cohort_models import CoxSummary, StagingSummary
 from lake.cohort_risk import CrossTab, RiskDistribution
 from lake.cohort_summary import Breakdown, FieldCompleteness, Histogram
-from lake.cohort_survival import GroupSurvival, SurvivalSummary
+from lake.cohort_survival import GroupSurvival, SurvivalStep, SurvivalSummary, TimePoint
 from lake.errors import ConfigError, EmptyCohortError
+from lake.survival import QuantileEstimate, StatisticalResult
 
 DEFAULT_MIN_CELL_SIZE = 5
 
@@ -135,40 +147,150 @@ def disclose_completeness(
     return tuple(result)
 
 
-def _disclose_group(group: GroupSurvival, policy: DisclosurePolicy) -> GroupSurvival:
-    if not policy.population(group.n or 0):
-        return replace(group, n=None, events=None, median=None, median_follow_up=None, at_times=())
+# -- time-to-event results -------------------------------------------------------------------
+#
+# A summary splits its cohort into groups plus the patients without the endpoint; the cohort's
+# size is released on its own, so those counts are cells of a released total (rules 1-3). A group
+# whose size is withheld releases nothing but its label: its curve would give the size back (the
+# first risk set is n, the first drop is d / n). An estimate rests on its events: a curve whose
+# event count is withheld releases no estimate, since its drops would give the count back.
+
+
+def _at_risk_reason(n_at_risk: int | None, policy: DisclosurePolicy) -> str | None:
+    """Why an estimate at a time with ``n_at_risk`` patients at risk is withheld, if it is."""
+    if n_at_risk is None or not policy.population(n_at_risk):
+        return f"withheld: fewer than {policy.min_cell_size} at risk"
+    return None
+
+
+def _events_reason(policy: DisclosurePolicy) -> str:
+    return f"withheld: fewer than {policy.min_cell_size} events"
+
+
+def _curve_length(steps: Sequence[SurvivalStep], events: int, policy: DisclosurePolicy) -> int:
+    """How many leading steps of a Kaplan-Meier curve with ``events`` events may be released.
+
+    The curve stops before the first step with fewer than ``k`` at risk, and earlier still while
+    the events it would leave out (``events`` minus the released steps' events, a subtraction
+    from a released total) number between 1 and ``k - 1``.
+    """
+    length = next(
+        (i for i, s in enumerate(steps) if s.n_at_risk < policy.min_cell_size), len(steps)
+    )
+    hidden = events - sum(s.events for s in steps[:length])
+    while length > 0 and not policy.releases(hidden):
+        length -= 1
+        hidden += steps[length].events
+    return length
+
+
+def released_steps(
+    steps: tuple[SurvivalStep, ...], events: int, policy: DisclosurePolicy
+) -> tuple[SurvivalStep, ...]:
+    """The released prefix of a Kaplan-Meier step function with ``events`` events.
+
+    Rules (with minimum cell size ``k``; the group's ``n`` and ``events`` are released):
+
+    1. Every released step has at least ``k`` patients at risk; the curve is cut before the
+       first step with fewer (risk sets only shrink, so nothing after it would qualify).
+    2. The patients beyond the cut are a withheld cell: the events among them
+       (``events`` - released step events) must be 0 or at least ``k``, else the cut moves to an
+       earlier step; when their number (at risk at the cut) is between 1 and ``k - 1``, the last
+       released step's censored count is withheld, so ``n`` minus the released events and
+       censorings no longer gives it.
+    3. Nothing is released beyond the last released step's time: no requested time point, no
+       quantile (a median on the hidden part, or a midpoint reaching into it, would be an
+       individual's time).
+
+    Within the released curve, per-step events and censorings are released as they are: they
+    follow from S and the risk set (d = n (1 - S_i / S_{i-1})), and each rests on a risk set of
+    at least ``k``.
+    """
+    length = _curve_length(steps, events, policy)
+    beyond = steps[length].n_at_risk if length < len(steps) else 0
+    released = steps[:length]
+    if released and not policy.releases(beyond):
+        released = (*released[:-1], replace(released[-1], censored=None))
+    return released
+
+
+def _quantile(q: QuantileEstimate | None, end: float) -> QuantileEstimate | None:
+    """A quantile with every time beyond the released curve's end withheld (rule 3)."""
+    if q is None:
+        return None
+
+    def shown(t: float | None) -> float | None:
+        return t if t is not None and t <= end else None
+
+    return replace(q, estimate=shown(q.estimate), lower=shown(q.lower), upper=shown(q.upper))
+
+
+def _survival_point(
+    point: TimePoint, end: float, reason: str, policy: DisclosurePolicy
+) -> TimePoint:
+    """A requested time point: counts by rule 1, estimates only on the released curve."""
+    withheld = _at_risk_reason(point.n_at_risk, policy) or (reason if point.time > end else None)
+    if point.survival is None or withheld is None:
+        return replace(point, n_at_risk=policy.count(point.n_at_risk))
     return replace(
-        group,
-        events=policy.count(group.events),
-        at_times=tuple(
-            point
-            if policy.releases(point.n_at_risk or 0)
-            else replace(
-                point,
-                survival=None,
-                lower=None,
-                upper=None,
-                n_at_risk=None,
-                reason=f"withheld: fewer than {policy.min_cell_size} at risk",
-            )
-            for point in group.at_times
-        ),
+        point,
+        survival=None,
+        lower=None,
+        upper=None,
+        n_at_risk=policy.count(point.n_at_risk),
+        reason=withheld,
     )
 
 
-def disclose_survival(value: SurvivalSummary, policy: DisclosurePolicy) -> SurvivalSummary:
-    """Groups below the cell size lose every estimate; small risk sets are withheld.
+def _disclose_group(group: GroupSurvival, n: int | None, policy: DisclosurePolicy) -> GroupSurvival:
+    if n is None or not policy.population(n):
+        return replace(
+            group,
+            n=None,
+            events=None,
+            median=None,
+            median_follow_up=None,
+            at_times=(),
+            steps=(),
+        )
+    events = policy.count(group.events)
+    steps = () if events is None else released_steps(group.steps, events, policy)
+    end = steps[-1].time if steps else -math.inf
+    reason = (
+        _events_reason(policy)
+        if events is None
+        else f"withheld: beyond the released curve (fewer than {policy.min_cell_size} at risk)"
+    )
+    return replace(
+        group,
+        events=events,
+        median=_quantile(group.median, end),
+        median_follow_up=_quantile(group.median_follow_up, end),
+        at_times=tuple(_survival_point(p, end, reason, policy) for p in group.at_times),
+        steps=steps,
+    )
 
-    The log-rank statistic and p-value are released (they identify nobody); its per-group
-    observed / expected counts are dropped when any group is withheld.
+
+def _without_group_counts(test: StatisticalResult | None) -> StatisticalResult | None:
+    """A test without its per-group observed / expected counts (they are the group's events)."""
+    return None if test is None else replace(test, observed=(), expected=())
+
+
+def disclose_survival(value: SurvivalSummary, policy: DisclosurePolicy) -> SurvivalSummary:
+    """Kaplan-Meier summary with the group sizes, events, risk sets and curves disclosed.
+
+    Group sizes and the excluded count are cells of the cohort (rules 1-3); each group then by
+    :func:`released_steps` (requested times and quantiles end where the released step function
+    ends), with no estimate for a group whose events are withheld. The log-rank
+    statistic and p-value are released (they identify nobody); its per-group observed /
+    expected counts are dropped when any group's size or events are withheld.
     """
-    groups = tuple(_disclose_group(g, policy) for g in value.groups)
+    *sizes, excluded = policy.cells([*(g.n or 0 for g in value.groups), value.n_excluded or 0])
+    groups = tuple(_disclose_group(g, n, policy) for g, n in zip(value.groups, sizes, strict=True))
     logrank, trend = value.logrank, value.trend
-    if any(g.n is None for g in groups):
-        logrank = None if logrank is None else replace(logrank, observed=(), expected=())
-        trend = None if trend is None else replace(trend, observed=(), expected=())
-    return replace(value, groups=groups, logrank=logrank, trend=trend)
+    if any(g.n is None or g.events is None for g in groups):
+        logrank, trend = _without_group_counts(logrank), _without_group_counts(trend)
+    return replace(value, n_excluded=excluded, groups=groups, logrank=logrank, trend=trend)
 
 
 def disclose_risk(value: RiskDistribution, policy: DisclosurePolicy) -> RiskDistribution:
@@ -211,17 +333,46 @@ def disclose_cross_tab(value: CrossTab, policy: DisclosurePolicy) -> CrossTab:
     )
 
 
-def _disclose_incidence_group(group: GroupIncidence, policy: DisclosurePolicy) -> GroupIncidence:
-    if not policy.population(group.n or 0):
-        return replace(group, n=None, causes=())
+def _incidence_point(
+    point: IncidencePoint, events: int | None, policy: DisclosurePolicy
+) -> IncidencePoint:
+    """F(t) only with at least ``k`` at risk at t and the cause's events released."""
+    withheld = _at_risk_reason(point.n_at_risk, policy) or (
+        _events_reason(policy) if events is None else None
+    )
+    n_at_risk = policy.count(point.n_at_risk)
+    if withheld is None:
+        return replace(point, n_at_risk=n_at_risk)
     return replace(
-        group, causes=tuple(replace(c, events=policy.count(c.events)) for c in group.causes)
+        point, estimate=None, lower=None, upper=None, n_at_risk=n_at_risk, reason=withheld
     )
 
 
+def _disclose_incidence_group(
+    group: GroupIncidence, n: int | None, policy: DisclosurePolicy
+) -> GroupIncidence:
+    if n is None or not policy.population(n):
+        return replace(group, n=None, causes=())
+    causes = []
+    for cause in group.causes:
+        events = policy.count(cause.events)
+        points = tuple(_incidence_point(p, events, policy) for p in cause.at_times)
+        causes.append(replace(cause, events=events, at_times=points))
+    return replace(group, causes=tuple(causes))
+
+
 def disclose_incidence(value: IncidenceSummary, policy: DisclosurePolicy) -> IncidenceSummary:
-    """Groups below the cell size lose every estimate; small event counts are withheld."""
-    return replace(value, groups=tuple(_disclose_incidence_group(g, policy) for g in value.groups))
+    """Cumulative incidence with group sizes, events and risk sets disclosed.
+
+    Group sizes and the excluded count are cells of the cohort (rules 1-3); each cause's event
+    count by rule 1, and F(t) of a cause is released only when its events are and at least
+    ``k`` patients of the group are at risk at t. Gray's tests are released.
+    """
+    *sizes, excluded = policy.cells([*(g.n or 0 for g in value.groups), value.n_excluded or 0])
+    groups = tuple(
+        _disclose_incidence_group(g, n, policy) for g, n in zip(value.groups, sizes, strict=True)
+    )
+    return replace(value, n_excluded=excluded, groups=groups)
 
 
 def _require_population(n: int, policy: DisclosurePolicy) -> None:
@@ -232,9 +383,20 @@ def _require_population(n: int, policy: DisclosurePolicy) -> None:
 
 
 def disclose_model(value: CoxSummary, policy: DisclosurePolicy) -> CoxSummary:
-    """A Cox model on fewer patients than the cell size is refused; event counts rule 1."""
-    _require_population(value.n, policy)
-    return value
+    """A Cox model on fewer patients than the cell size is refused; its counts disclosed.
+
+    The complete cases, the dropped and the excluded patients are cells of the cohort (rules
+    1-2); the event count follows rule 1.
+    """
+    _require_population(value.n or 0, policy)
+    n, dropped, excluded = policy.cells([value.n or 0, value.n_dropped or 0, value.n_excluded or 0])
+    return replace(
+        value,
+        n=n,
+        n_events=policy.count(value.n_events),
+        n_dropped=dropped,
+        n_excluded=excluded,
+    )
 
 
 def disclose_staging(value: StagingSummary, policy: DisclosurePolicy) -> StagingSummary:
