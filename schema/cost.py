@@ -23,6 +23,7 @@ FIELD_COSTS: Final[Mapping[tuple[str, str], int]] = {
     ("Cohort", "risk"): 3,
     ("Cohort", "reclassification"): 4,
     ("Cohort", "survival"): 10,
+    ("SurvivalGroup", "steps"): 5,
     ("Cohort", "cumulativeIncidence"): 10,
     ("Cohort", "coxModel"): 10,
     ("Cohort", "stagingComparison"): 15,

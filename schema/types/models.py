@@ -18,6 +18,10 @@ class IncidencePoint:
     estimate: float | None = strawberry.field(description="Cumulative incidence F(t).")
     lower: float | None = strawberry.field(description="Lower confidence limit.")
     upper: float | None = strawberry.field(description="Upper confidence limit.")
+    n_at_risk: int | None = strawberry.field(
+        description="Patients of the group at risk at t (null when withheld)."
+    )
+    reason: str | None = strawberry.field(description="Why values are null, if they are.")
 
 
 @strawberry.type(description="One cause's cumulative incidence in one group.")
@@ -45,7 +49,9 @@ class CumulativeIncidence:
     endpoint: str = strawberry.field(description="Endpoint name.")
     origin: str = strawberry.field(description="Time origin (with landmark, if any).")
     time_unit: TimeUnit = strawberry.field(description="Unit of every time.")
-    excluded: int = strawberry.field(description="Cohort patients without the endpoint.")
+    excluded: int | None = strawberry.field(
+        description="Cohort patients without the endpoint (null when withheld)."
+    )
     groups: list[IncidenceGroup] = strawberry.field(description="One entry per group.")
     gray_tests: list[CauseTest] = strawberry.field(description="Gray's test per cause (2+ groups).")
     provenance: Provenance = strawberry.field(description="Where the numbers come from.")
@@ -69,7 +75,12 @@ class CumulativeIncidence:
                             events=c.events,
                             at_times=[
                                 IncidencePoint(
-                                    time=p.time, estimate=p.estimate, lower=p.lower, upper=p.upper
+                                    time=p.time,
+                                    estimate=p.estimate,
+                                    lower=p.lower,
+                                    upper=p.upper,
+                                    n_at_risk=p.n_at_risk,
+                                    reason=p.reason,
                                 )
                                 for p in c.at_times
                             ],
@@ -112,9 +123,16 @@ class CoxCoefficient:
 class CoxModel:
     endpoint: str = strawberry.field(description="Endpoint name.")
     origin: str = strawberry.field(description="Time origin.")
-    n: int = strawberry.field(description="Patients with every covariate (complete cases).")
-    events: int = strawberry.field(description="Events among them.")
-    dropped: int = strawberry.field(description="Patients dropped for a missing covariate.")
+    n: int | None = strawberry.field(
+        description="Patients with every covariate (complete cases; null when withheld)."
+    )
+    events: int | None = strawberry.field(description="Events among them (null when withheld).")
+    dropped: int | None = strawberry.field(
+        description="Patients dropped for a missing covariate (null when withheld)."
+    )
+    excluded: int | None = strawberry.field(
+        description="Cohort patients without the endpoint (null when withheld)."
+    )
     coefficients: list[CoxCoefficient] = strawberry.field(description="One per model column.")
     likelihood_ratio: ChiSquareTest = strawberry.field(description="Likelihood-ratio test.")
     wald: ChiSquareTest = strawberry.field(description="Wald test.")
@@ -133,6 +151,7 @@ class CoxModel:
             n=v.n,
             events=v.n_events,
             dropped=v.n_dropped,
+            excluded=v.n_excluded,
             coefficients=[
                 CoxCoefficient(
                     name=c.name,

@@ -9,6 +9,7 @@ from lake import cohort_survival as cs
 from lake.query_release import Released
 from lake.survival import QuantileEstimate, StatisticalResult
 
+from schema.fields import resolver
 from schema.types.provenance import Provenance
 
 
@@ -58,7 +59,10 @@ class ConfType(Enum):
     PLAIN = "plain"
 
 
-@strawberry.type(description="A survival-time quantile with confidence limits (null: not reached).")
+@strawberry.type(
+    description="A survival-time quantile with confidence limits (null: not reached, or beyond "
+    "the released curve)."
+)
 class Quantile:
     estimate: float | None = strawberry.field(description="The quantile (e.g. the median).")
     lower: float | None = strawberry.field(description="Lower confidence limit.")
@@ -80,6 +84,35 @@ class SurvivalPoint:
     reason: str | None = strawberry.field(description="Why values are null, if they are.")
 
 
+@strawberry.type(
+    description="One step of the Kaplan-Meier curve: S(t) holds from this time to the next step."
+)
+class SurvivalStep:
+    time: float = strawberry.field(description="Event or censoring time, in the requested unit.")
+    survival: float = strawberry.field(description="Kaplan-Meier S(t).")
+    lower: float | None = strawberry.field(description="Lower confidence limit.")
+    upper: float | None = strawberry.field(description="Upper confidence limit.")
+    n_at_risk: int = strawberry.field(description="At risk at this time (at least the cell size).")
+    events: int = strawberry.field(description="Events at this time.")
+    censored: int | None = strawberry.field(
+        description="Censored at this time (null on the last step when the patients beyond it "
+        "are fewer than the cell size)."
+    )
+
+    @classmethod
+    def of(cls, step: cs.SurvivalStep) -> SurvivalStep:
+        """The GraphQL view of a released step."""
+        return cls(
+            time=step.time,
+            survival=step.survival,
+            lower=step.lower,
+            upper=step.upper,
+            n_at_risk=step.n_at_risk,
+            events=step.events,
+            censored=step.censored,
+        )
+
+
 @strawberry.type(description="Kaplan-Meier summary of one group.")
 class SurvivalGroup:
     group: str | None = strawberry.field(description="Group value (null: missing or no grouping).")
@@ -90,6 +123,17 @@ class SurvivalGroup:
         description="Median follow-up by the reverse Kaplan-Meier method (Schemper & Smith 1996)."
     )
     at_times: list[SurvivalPoint] = strawberry.field(description="Survival at requested times.")
+    released_steps: strawberry.Private[tuple[cs.SurvivalStep, ...]]
+
+    @resolver(
+        description="The Kaplan-Meier step function for plotting, in the requested time unit and "
+        "confidence band. Disclosure: it ends before the number at risk falls below the cell "
+        "size (earlier if the patients left out would have 1 to cell size - 1 events), and no "
+        "time point or quantile beyond its end is released; empty when the group's events are "
+        "withheld."
+    )
+    def steps(self) -> list[SurvivalStep]:
+        return [SurvivalStep.of(step) for step in self.released_steps]
 
 
 @strawberry.type(description="A chi-square test across groups.")
@@ -117,8 +161,9 @@ class SurvivalSummary:
     endpoint: str = strawberry.field(description="Endpoint name.")
     origin: str = strawberry.field(description="Time origin.")
     time_unit: TimeUnit = strawberry.field(description="Unit of every time.")
-    excluded: int = strawberry.field(
-        description="Cohort patients without the endpoint (no origin event, or ended before it)."
+    excluded: int | None = strawberry.field(
+        description="Cohort patients without the endpoint (no origin event, or ended before it); "
+        "null when withheld."
     )
     groups: list[SurvivalGroup] = strawberry.field(description="One summary per group.")
     logrank: ChiSquareTest | None = strawberry.field(
@@ -158,6 +203,7 @@ class SurvivalSummary:
                         )
                         for p in g.at_times
                     ],
+                    released_steps=g.steps,
                 )
                 for g in value.groups
             ],

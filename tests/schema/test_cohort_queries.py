@@ -137,7 +137,8 @@ async def test_limits_reject_deep_costly_and_aliased_queries(execute: Execute) -
 
 SURVIVAL = """query OS($f: CohortFilterInput) { cohort(filter: $f) {
   survival(endpoint: OS, groupBy: SEX, times: [12, 24], timeUnit: MONTHS) {
-    groups { group n events median { estimate lower upper } atTimes { time survival nAtRisk } }
+    groups { group n events median { estimate lower upper } atTimes { time survival nAtRisk }
+             steps { time survival lower upper nAtRisk events censored } }
     logrank { statistic df pValue }
   } } }"""
 
@@ -170,7 +171,21 @@ async def test_survival_by_group_matches_the_survival_engine(execute: Execute) -
         kmf = KaplanMeierFitter().fit(rows["months"].to_numpy(), rows["status"].to_numpy())
         assert group["n"] == rows.height
         assert group["events"] == rows["status"].sum()
-        assert group["median"]["estimate"] == pytest.approx(kmf.median_.estimate)
+        # the released curve is the engine's step function, cut before 5 are at risk
+        steps = pl.DataFrame(group["steps"])
+        curve = kmf.step_function().head(steps.height)
+        assert steps["time"].to_list() == pytest.approx(curve["time"].to_list())
+        assert steps["survival"].to_list() == pytest.approx(curve["survival"].to_list())
+        assert steps["nAtRisk"].to_list() == curve["n_risk"].cast(int).to_list()
+        assert steps["events"].to_list() == curve["n_event"].cast(int).to_list()
+        assert steps["nAtRisk"].min() >= 5
+        # the median is released where it lies on the released curve
+        end = steps["time"].max()
+        median = kmf.median_.estimate
+        if median is not None and median <= end:
+            assert group["median"]["estimate"] == pytest.approx(median)
+        else:
+            assert group["median"]["estimate"] is None
         assert [p["nAtRisk"] for p in group["atTimes"]] == [
             p.n_at_risk for p in kmf.survival_at([12, 24])
         ]

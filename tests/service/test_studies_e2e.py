@@ -71,9 +71,14 @@ def _close(got: float | None, expected: float | None, *, abs_tol: float = 0.0) -
         assert got == pytest.approx(expected, rel=RTOL, abs=abs_tol)
 
 
-def _check_quantile(got: dict[str, Any], r: dict[str, Any], prefix: str) -> None:
+def _on_curve(value: float | None, end: float) -> float | None:
+    """R's value as the service releases it: nothing beyond the released curve's last step."""
+    return value if value is not None and value <= end else None
+
+
+def _check_quantile(got: dict[str, Any], r: dict[str, Any], prefix: str, end: float) -> None:
     for field, suffix in (("estimate", ""), ("lower", "_lower"), ("upper", "_upper")):
-        _close(got[field], r[f"{prefix}{suffix}"])
+        _close(got[field], _on_curve(r[f"{prefix}{suffix}"], end))
 
 
 def _check_km_groups(groups: list[dict[str, Any]], golden: dict[str, Any]) -> None:
@@ -83,8 +88,13 @@ def _check_km_groups(groups: list[dict[str, Any]], golden: dict[str, Any]) -> No
         r = golden[group["group"] or "all"]
         assert r["n"] >= MIN_CELL  # every study group is released
         assert (group["n"], group["events"]) == (r["n"], _released(r["events"]))
-        _check_quantile(group["median"], r, "median")
-        _check_quantile(group["medianFollowUp"], r, "follow_up")
+        # the released step function ends before fewer than 5 are at risk (checked against the
+        # engine's curve in test_os_by_riss_with_logrank); estimates stop where it stops
+        steps = group["steps"]
+        assert all(step["nAtRisk"] >= MIN_CELL for step in steps)
+        end = steps[-1]["time"] if steps else -np.inf
+        _check_quantile(group["median"], r, "median", end)
+        _check_quantile(group["medianFollowUp"], r, "follow_up", end)
         at = r["at"]
         assert [p["time"] for p in group["atTimes"]] == at["time"]
         for i, point in enumerate(group["atTimes"]):
@@ -92,6 +102,9 @@ def _check_km_groups(groups: list[dict[str, Any]], golden: dict[str, Any]) -> No
                 assert (point["survival"], point["nAtRisk"]) == (None, None)
                 continue
             assert point["nAtRisk"] == at["n_risk"][i]
+            if point["time"] > end:
+                assert (point["survival"], point["lower"], point["upper"]) == (None, None, None)
+                continue
             for field, column in (("survival", "surv"), ("lower", "lower"), ("upper", "upper")):
                 _close(point[field], at[column][i])
 
@@ -103,7 +116,8 @@ def _check_test(got: dict[str, Any], chisq: float, p: float, df: int) -> None:
 
 
 KM_FIELDS = """groups { group n events median { estimate lower upper }
-          medianFollowUp { estimate lower upper } atTimes { time survival lower upper nAtRisk } }
+          medianFollowUp { estimate lower upper } atTimes { time survival lower upper nAtRisk }
+          steps { time survival nAtRisk events } }
         logrank { statistic df pValue }"""
 
 
@@ -153,6 +167,13 @@ def test_os_by_riss_with_logrank(lake_server: str, demo_lake: DemoLake) -> None:
         assert group["median"]["estimate"] == pytest.approx(km.median_.estimate, rel=1e-12)
         expected = [p.survival for p in km.survival_at([24.0, 60.0])]
         assert [p["survival"] for p in group["atTimes"]] == pytest.approx(expected, rel=1e-12)
+        # the plotted curve: the engine's steps, none resting on fewer than 5 at risk
+        curve = km.step_function().head(len(group["steps"]))
+        assert [s["time"] for s in group["steps"]] == pytest.approx(curve["time"].to_list())
+        assert [s["survival"] for s in group["steps"]] == pytest.approx(curve["survival"].to_list())
+        assert [s["events"] for s in group["steps"]] == curve["n_event"].cast(int).to_list()
+        assert min(s["nAtRisk"] for s in group["steps"]) >= 5
+        assert km.n_at_risk_.min() < 5  # the curve's tail is not shown
     labels = frame["group"].cast(pl.String).to_numpy()
     test = logrank_test(frame["time_days"].to_numpy() / MONTH, frame["status"], labels)
     assert data["logrank"]["statistic"] == pytest.approx(test.statistic, rel=1e-9)
