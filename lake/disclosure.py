@@ -259,7 +259,7 @@ def _disclose_group(group: GroupSurvival, n: int | None, policy: DisclosurePolic
     reason = (
         _events_reason(policy)
         if events is None
-        else f"withheld: beyond the released curve (fewer than {policy.min_cell_size} at risk)"
+        else "withheld: beyond the end of the released curve"
     )
     return replace(
         group,
