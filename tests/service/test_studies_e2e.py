@@ -326,7 +326,8 @@ def test_nrm_with_relapse_competing_and_two_year_os(lake_server: str, demo_lake:
         survival(endpoint: OS, origin: ALLO_TRANSPLANT, times: [12, 24]) {
           groups { group n events median { estimate lower upper }
                    medianFollowUp { estimate lower upper }
-                   atTimes { time survival lower upper nAtRisk } } } } }""",
+                   atTimes { time survival lower upper nAtRisk }
+                   steps { time survival nAtRisk events } } } } }""",
     )["data"]["cohort"]
     snap = open_lake(demo_lake.root)
     allo = attribute_frame(snap, ["had_allogeneic"]).filter(pl.col("had_allogeneic")).collect()
