@@ -3,8 +3,9 @@
 Glue only: :class:`lake.survival.CumulativeIncidenceFitter` (R ``cmprsk::cuminc``: Aalen-Johansen
 estimate, its variance and log(-log) limits; Gray 1988 K-sample test per cause). Status codes
 follow :mod:`lake.endpoints`: 1 = the event of interest, 2 = the competing event, 0 = censored.
-Each point carries its group's number at risk (R ``survfit`` convention: time >= t) so that
-:func:`lake.disclosure.disclose_incidence` can withhold estimates resting on small risk sets.
+Each point carries its group's number at risk (R ``survfit`` convention: time >= t), and each
+group its risk table, so that :func:`lake.disclosure.disclose_incidence` can withhold estimates
+resting on small risk sets or on a tail of few patients; the table itself is never released.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from lake.cohort_endpoints import EndpointKey
 from lake.cohort_survival import DAYS_PER, Grouping, TimeUnit, endpoint_rows, group_labels
 from lake.errors import AnalysisError
 from lake.survival import CumulativeIncidenceFitter, StatisticalResult
-from lake.survival._input import survival_arrays
-from lake.survival._risksets import at_risk
 
 CAUSES = {"1": "event", "2": "competing"}
 
@@ -49,12 +48,35 @@ class CauseIncidence:
 
 
 @dataclass(frozen=True, slots=True)
+class RiskRow:
+    """At one distinct time of a group: patients at risk and events of each cause (CAUSES order)."""
+
+    time: float
+    n_at_risk: int
+    events: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class GroupIncidence:
-    """One group's patients and the incidence of each cause."""
+    """One group's patients, the incidence of each cause and the group's risk table."""
 
     group: str | None
     n: int | None
     causes: tuple[CauseIncidence, ...]
+    risk_table: tuple[RiskRow, ...]
+
+
+def risk_tables(rows: pl.DataFrame) -> pl.DataFrame:
+    """Per group and distinct time: at risk (time >= t) and events of each cause, time-sorted."""
+    return (
+        rows.group_by("group_code", "time")
+        .agg(
+            pl.len().alias("leaving"),
+            *((pl.col("status") == int(c)).sum().alias(c) for c in CAUSES),
+        )
+        .sort("group_code", "time")
+        .with_columns(n_at_risk=pl.col("leaving").cum_sum(reverse=True).over("group_code"))
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,29 +115,39 @@ def incidence_summary(frame: pl.DataFrame, request: IncidenceRequest) -> Inciden
     fitter = CumulativeIncidenceFitter().fit(
         time, rows.get_column("status").to_numpy(), groups=code_of
     )
-    counts = rows.group_by("group_code", "status").len()
+    tables = risk_tables(rows)
     query = np.asarray(request.times, dtype=np.float64)
     groups = []
     for code, label in enumerate(labels):
-        mine = counts.filter(pl.col("group_code") == code)
-        n_risk = at_risk(survival_arrays(time[code_of == code]), query).astype(int).tolist()
+        table = tables.filter(pl.col("group_code") == code)
+        times, at_risk = table.get_column("time").to_numpy(), table.get_column("n_at_risk")
+        first = np.searchsorted(times, query, side="left")  # first time >= t: at risk at t
+        n_risk = [int(at_risk[i]) if i < times.size else 0 for i in first.tolist()]
         causes = []
         for cause, name in CAUSES.items():
             curve = fitter.curves_.get((str(code), cause))
             points = () if curve is None else curve.at(query)
-            events = mine.filter(pl.col("status") == int(cause)).get_column("len").sum()
             causes.append(
                 CauseIncidence(
                     cause=name,
-                    events=int(events),
+                    events=int(table.get_column(cause).sum()),
                     at_times=tuple(
                         IncidencePoint(p.time, p.estimate, p.lower, p.upper, n)
                         for p, n in zip(points, n_risk, strict=False)
                     ),
                 )
             )
-        n = int(mine.get_column("len").sum())
-        groups.append(GroupIncidence(group=label, n=n, causes=tuple(causes)))
+        groups.append(
+            GroupIncidence(
+                group=label,
+                n=int(table.get_column("leaving").sum()),
+                causes=tuple(causes),
+                risk_table=tuple(
+                    RiskRow(r["time"], r["n_at_risk"], tuple(r[c] for c in CAUSES))
+                    for r in table.iter_rows(named=True)
+                ),
+            )
+        )
     return IncidenceSummary(
         endpoint=key.definition().name,
         origin=key.as_origin().label,

@@ -22,9 +22,10 @@ With a minimum cell size ``k`` (default 5):
 5. *Curves.* A Kaplan-Meier step function ends before its risk set falls below ``k``, and
    earlier when the patients it leaves out would have 1 to ``k - 1`` events recoverable by
    subtraction; nothing (time point, quantile) is released beyond its end
-   (:func:`released_steps`). Times are released in the requested unit, uncoarsened, so
-   released steps equal the exact estimate; every released event time is one among at least
-   ``k`` patients at risk.
+   (:func:`released_steps`). A cumulative incidence curve ends by the same rule over its
+   group's risk table (never released itself), so fine-grained time points cannot rebuild it.
+   Times are released in the requested unit, uncoarsened, so released steps equal the exact
+   estimate; every released event time is one among at least ``k`` patients at risk.
 
 Suppressed values are ``None``; the API shows them as ``null`` with ``suppressed: true``.
 """
@@ -167,20 +168,24 @@ def _events_reason(policy: DisclosurePolicy) -> str:
     return f"withheld: fewer than {policy.min_cell_size} events"
 
 
-def _curve_length(steps: Sequence[SurvivalStep], events: int, policy: DisclosurePolicy) -> int:
-    """How many leading steps of a Kaplan-Meier curve with ``events`` events may be released.
+def _curve_length(
+    n_at_risk: Sequence[int],
+    events: Sequence[Sequence[int]],
+    totals: Sequence[int],
+    policy: DisclosurePolicy,
+) -> int:
+    """How many leading rows of a curve's risk table may be released (rules 1-2 of curves).
 
-    The curve stops before the first step with fewer than ``k`` at risk, and earlier still while
-    the events it would leave out (``events`` minus the released steps' events, a subtraction
-    from a released total) number between 1 and ``k - 1``.
+    ``events[i][j]`` counts events of kind ``j`` at row ``i``; ``totals[j]`` is that kind's
+    released total. The curve stops before the first row with fewer than ``k`` at risk, and
+    earlier still while the events of any kind it would leave out (total minus the released
+    rows' events, a subtraction from a released total) number between 1 and ``k - 1``.
     """
-    length = next(
-        (i for i, s in enumerate(steps) if s.n_at_risk < policy.min_cell_size), len(steps)
-    )
-    hidden = events - sum(s.events for s in steps[:length])
-    while length > 0 and not policy.releases(hidden):
+    length = next((i for i, n in enumerate(n_at_risk) if n < policy.min_cell_size), len(n_at_risk))
+    hidden = [total - sum(row[j] for row in events[:length]) for j, total in enumerate(totals)]
+    while length > 0 and not all(policy.releases(h) for h in hidden):
         length -= 1
-        hidden += steps[length].events
+        hidden = [h + events[length][j] for j, h in enumerate(hidden)]
     return length
 
 
@@ -206,7 +211,9 @@ def released_steps(
     follow from S and the risk set (d = n (1 - S_i / S_{i-1})), and each rests on a risk set of
     at least ``k``.
     """
-    length = _curve_length(steps, events, policy)
+    length = _curve_length(
+        [s.n_at_risk for s in steps], [(s.events,) for s in steps], [events], policy
+    )
     beyond = steps[length].n_at_risk if length < len(steps) else 0
     released = steps[:length]
     if released and not policy.releases(beyond):
@@ -334,11 +341,13 @@ def disclose_cross_tab(value: CrossTab, policy: DisclosurePolicy) -> CrossTab:
 
 
 def _incidence_point(
-    point: IncidencePoint, events: int | None, policy: DisclosurePolicy
+    point: IncidencePoint, events: int | None, end: float, policy: DisclosurePolicy
 ) -> IncidencePoint:
-    """F(t) only with at least ``k`` at risk at t and the cause's events released."""
-    withheld = _at_risk_reason(point.n_at_risk, policy) or (
-        _events_reason(policy) if events is None else None
+    """F(t) only with its cause's events released, >= ``k`` at risk and t on the curve."""
+    withheld = (
+        _at_risk_reason(point.n_at_risk, policy)
+        or (_events_reason(policy) if events is None else None)
+        or ("withheld: beyond the end of the released curve" if point.time > end else None)
     )
     n_at_risk = policy.count(point.n_at_risk)
     if withheld is None:
@@ -352,21 +361,36 @@ def _disclose_incidence_group(
     group: GroupIncidence, n: int | None, policy: DisclosurePolicy
 ) -> GroupIncidence:
     if n is None or not policy.population(n):
-        return replace(group, n=None, causes=())
-    causes = []
-    for cause in group.causes:
-        events = policy.count(cause.events)
-        points = tuple(_incidence_point(p, events, policy) for p in cause.at_times)
-        causes.append(replace(cause, events=events, at_times=points))
-    return replace(group, causes=tuple(causes))
+        return replace(group, n=None, causes=(), risk_table=())
+    events = [policy.count(c.events) for c in group.causes]
+    kinds = [j for j, e in enumerate(events) if e is not None]
+    rows = group.risk_table
+    length = _curve_length(
+        [r.n_at_risk for r in rows],
+        [[r.events[j] for j in kinds] for r in rows],
+        [group.causes[j].events or 0 for j in kinds],
+        policy,
+    )
+    end = rows[length - 1].time if length else -math.inf
+    causes = tuple(
+        replace(
+            c, events=e, at_times=tuple(_incidence_point(p, e, end, policy) for p in c.at_times)
+        )
+        for c, e in zip(group.causes, events, strict=True)
+    )
+    return replace(group, causes=causes, risk_table=())
 
 
 def disclose_incidence(value: IncidenceSummary, policy: DisclosurePolicy) -> IncidenceSummary:
-    """Cumulative incidence with group sizes, events and risk sets disclosed.
+    """Cumulative incidence with group sizes, events, risk sets and curve ends disclosed.
 
     Group sizes and the excluded count are cells of the cohort (rules 1-3); each cause's event
-    count by rule 1, and F(t) of a cause is released only when its events are and at least
-    ``k`` patients of the group are at risk at t. Gray's tests are released.
+    count by rule 1. F(t) of a cause is released only when its events are, at least ``k``
+    patients of the group are at risk at t, and t lies on the group's released curve: its risk
+    table cut as a Kaplan-Meier curve is (:func:`released_steps`, rules 1-2, over the events of
+    every cause whose count is released), so that requested times, however fine, give back
+    neither a small risk set nor the few events of a cut-off tail. The risk table itself is
+    never released; Gray's tests are.
     """
     *sizes, excluded = policy.cells([*(g.n or 0 for g in value.groups), value.n_excluded or 0])
     groups = tuple(

@@ -226,6 +226,35 @@ def test_incidence_estimates_need_their_events_and_a_risk_set() -> None:
     assert all(c.at_times[-1].estimate is None for c in group.causes)
 
 
+@settings(max_examples=40, derandomize=True, deadline=None)
+@given(
+    n=st.integers(min_value=K, max_value=80),
+    seed=st.integers(min_value=0, max_value=10_000),
+    rate=st.floats(min_value=0.0, max_value=1.0),
+)
+def test_incidence_at_every_observed_time_gives_back_no_small_tail(
+    n: int, seed: int, rate: float
+) -> None:
+    # an attacker asking for F(t) at every observed time: where the released values stop, the
+    # patients and events after that time must not form a small cell
+    frame = cohort([n], 0, seed=seed, causes=2, event_rate=rate)
+    times = tuple(sorted(set(frame["time_days"].to_list())))
+    request = IncidenceRequest(NRM.endpoint, NRM.grouping, times, "days")
+    (group,) = disclose_incidence(incidence_summary(frame, request), POLICY).groups
+    assert group.risk_table == ()
+    for cause, code in zip(group.causes, (1, 2), strict=True):
+        shown = [p.time for p in cause.at_times if p.estimate is not None]
+        if cause.events is None or not shown:
+            continue
+        last = max(shown)
+        after = frame.filter(pl.col("time_days") > last)
+        assert after.height == 0 or frame.filter(pl.col("time_days") >= last).height >= K
+        for other in (1, 2):
+            tail_events = int((after["status"] == other).sum())
+            if group.causes[other - 1].events is not None:
+                assert POLICY.releases(tail_events), (code, other, tail_events)
+
+
 def test_incidence_of_a_rare_cause_is_withheld() -> None:
     frame = cohort([40], 0, seed=4, causes=1, event_rate=0.1)
     exact = incidence_summary(frame, NRM)
