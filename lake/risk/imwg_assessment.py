@@ -11,6 +11,12 @@ The output codes and ranks are theirs (:data:`lake.model.RESPONSE_CODES`,
 (:data:`CRITERIA_VERSION`, ``imwg_2016``) is the registry version id, so it names the result
 column and is stored with every result (C5).
 
+The harmonised lake stores the site-assessed best response, not serial M-protein values, so the
+inputs are a frame the caller builds from its laboratory data, ``imwg_assessment`` (as
+``tki_stop_inputs`` for :mod:`lake.risk.tki_stop`). The score is registered, so it is listed and
+computable by :func:`lake.risk.registry.compute` on such a frame; a cohort distribution refuses it
+(its inputs are per assessment, not per patient).
+
 Input frame ``imwg_assessment`` (:data:`SCHEMA`; one row per response assessment; null =
 unknown; canonical units, C2). "Nadir" is the lowest confirmed value before this assessment
 (the baseline itself when nothing lower has been confirmed).
@@ -62,10 +68,10 @@ Rank  Code  Condition
 1     PD    any of, from nadir: serum +25% and +0.5 g/dL (or +1 g/dL if the nadir is
             >= 5 g/dL); urine +25% and +200 mg/24 h; if serum and urine are not measurable,
             dFLC +25% and > +10 mg/dL; if serum, urine and FLC are not measurable, marrow
-            plasma cells +25% and +10 points; ``imaging_progression``;
+            plasma cells +25% and >= +10 percentage points; ``imaging_progression``;
             ``circulating_pc_progression``
 7     sCR   CR and FLC ratio within the lab range (limits included) and no clonal plasma cells
-            by IHC
+            by IHC (the site's call: κ/λ <= 4:1 or >= 1:2 after counting >= 100 cells)
 6     CR    negative serum and urine immunofixation, plasmacytoma gone (none at baseline, or
             reduced 100%), marrow plasma cells < 5%
 --    NE    no measurable disease at baseline in any branch (nothing to measure a response
@@ -92,9 +98,9 @@ Readings of the text, each one stated so it can be revisited:
 - A reduction criterion of a component not measurable at baseline is waived (it has no reliable
   reference); PR's "urine < 200 mg/24 h" and VGPR's "urine < 100 mg/24 h" are absolute and
   always apply. VGPR and MR are defined on serum/urine M-protein and apply only to ``sero``.
-- The IMWG footnotes for FLC-only disease (VGPR by > 90% dFLC decrease, CR needing a normal
-  ratio) are not in the domain reference and are not applied: an FLC-only patient reaches at
-  most PR by dFLC below CR.
+- Conditions specific to FLC-only disease for VGPR and CR (footnotes of the IMWG table, e.g.
+  a > 90% dFLC decrease for VGPR) are not in the domain reference, not verified here and not
+  applied: an FLC-only patient reaches PR by dFLC, then CR/sCR by the common criteria.
 - An insufficient assessment (the site's ``NE``) is ``NOT_CLASSIFIABLE`` with the unknown
   inputs named, as in :mod:`lake.risk.imwg_response`; the code ``NE`` is kept for the known
   case of no measurable disease.

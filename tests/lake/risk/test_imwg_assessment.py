@@ -18,6 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lake.cohort_risk import score_attributes
+from lake.errors import AnalysisError
 from lake.risk.imwg_assessment import FRAME, SCHEMA, imwg_assessment, progression
 from lake.risk.imwg_response import RANKS
 from lake.risk.registry import REGISTRY
@@ -318,6 +320,11 @@ def test_registered_with_the_pinned_criteria_version() -> None:
     assert set(score.inputs) == {f"{FRAME}.{name}" for name in SCHEMA}
     out = REGISTRY.compute(pl.DataFrame([EXAMPLE_1], schema=SCHEMA).lazy(), ["imwg_2016"])
     assert out.collect().get_column("imwg_2016").struct.field("category").item() == "PR"
+
+
+def test_a_cohort_distribution_refuses_the_per_assessment_inputs() -> None:
+    with pytest.raises(AnalysisError, match="per-measurement inputs"):
+        score_attributes(REGISTRY.get("imwg_2016"))
 
 
 # -------------------------------------------------------------------------------- properties
