@@ -210,8 +210,9 @@ def progression() -> pl.Expr:
     urine_now = _electrophoresis(_c("urine_m_mg_24h"), _c("urine_ife_positive"))
     serum_nadir, urine_nadir = _c("serum_m_nadir_g_dl"), _c("urine_m_nadir_mg_24h")
     serum_rise = serum_now - serum_nadir
-    # Each absolute-rise rule needs the current value itself above the rise (nadir >= 0), which
-    # decides rows with a low current value even when the nadir is unknown.
+    # An M-protein or marrow rule needs the current value itself above the rise (its nadir is
+    # >= 0), which decides rows with a low current value even when the nadir is unknown. Not
+    # for dFLC: its nadir can be negative (involved below uninvolved).
     serum = (serum_now >= PD_SERUM_RISE_G_DL) & (
         (_risen(serum_nadir, serum_now) & (serum_rise >= PD_SERUM_RISE_G_DL))
         | (
@@ -225,11 +226,7 @@ def progression() -> pl.Expr:
         & (urine_now - urine_nadir >= PD_URINE_RISE_MG)
     )
     dflc_now, dflc_nadir = _dflc_now(), _c("dflc_nadir_mg_dl")
-    flc = (
-        (dflc_now > PD_DFLC_RISE_ABOVE_MG_DL)
-        & _risen(dflc_nadir, dflc_now)
-        & (dflc_now - dflc_nadir > PD_DFLC_RISE_ABOVE_MG_DL)
-    )
+    flc = _risen(dflc_nadir, dflc_now) & (dflc_now - dflc_nadir > PD_DFLC_RISE_ABOVE_MG_DL)
     marrow_now, marrow_nadir = _c("marrow_pc_pct"), _c("marrow_pc_nadir_pct")
     marrow = (
         (marrow_now >= PD_MARROW_RISE_PCT)

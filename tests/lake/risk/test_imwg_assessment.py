@@ -91,9 +91,10 @@ EXAMPLES = [
             "flc_ratio": 0.9,
             "clonal_pc_ihc": False,
         },
-        # the lab range; FLC values giving the ratio 0.9 (kappa 1.8 involved, lambda 2.0)
+        # the lab range; FLC values giving the ratio 0.9 (kappa 1.8 involved, lambda 2.0),
+        # unchanged from their nadir (no PD by dFLC)
         LAB_RANGE
-        | {"flc_involved_mg_dl": 1.8, "flc_uninvolved_mg_dl": 2.0}
+        | {"flc_involved_mg_dl": 1.8, "flc_uninvolved_mg_dl": 2.0, "dflc_nadir_mg_dl": -0.2}
         | {"imaging_progression": False, "circulating_pc_progression": False},
         "sCR",
         id="example-3",
@@ -232,6 +233,20 @@ def test_dflc_rise_is_pd_when_serum_and_urine_are_not_measurable() -> None:
     assert category(row) == "PD"
 
 
+def test_dflc_rise_from_a_negative_nadir_counts_in_full() -> None:
+    """dFLC -2 -> +9 mg/dL (involved 11, uninvolved 2): an increase of 11 > 10 mg/dL is PD."""
+    row = DFLC_RISE | {
+        "serum_m_baseline_g_dl": 0.5,
+        "urine_m_baseline_mg_24h": 199.0,
+        "dflc_nadir_mg_dl": -2.0,
+        "flc_involved_mg_dl": 11.0,
+        "flc_uninvolved_mg_dl": 2.0,
+        "marrow_pc_pct": 5.0,  # no PD by marrow
+    }
+    assert pd_condition(row) is True
+    assert pd_condition(row | {"flc_involved_mg_dl": 10.0}) is False  # +10 is not > 10
+
+
 def test_dflc_rise_with_unknown_baseline_is_not_classifiable() -> None:
     result = assess([DFLC_RISE | {"urine_m_baseline_mg_24h": 100.0}])[0]
     assert result["category"] == NC
@@ -353,7 +368,7 @@ def known_rows(draw: st.DrawFn, *, measurable_serum: bool = False) -> dict[str, 
         "flc_ratio_baseline": draw(st.sampled_from([0.1, 0.9, 1.65, 20.0])),
         "flc_involved_mg_dl": draw(amount(200, 10.0)),
         "flc_uninvolved_mg_dl": draw(amount(5)),
-        "dflc_nadir_mg_dl": draw(amount(200)),
+        "dflc_nadir_mg_dl": draw(st.one_of(st.just(-2.0), amount(200))),
         "flc_ratio": draw(st.sampled_from([0.1, 0.26, 0.9, 1.65, 20.0])),
         "marrow_pc_baseline_pct": draw(amount(100, 30.0)),
         "marrow_pc_pct": draw(amount(100, 5.0, 10.0)),
