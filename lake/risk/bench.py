@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable, Sequence
+from typing import Final
 
 import numpy as np
 import polars as pl
 from polars._typing import EngineType
 
 from lake.model import MARKER_CODES
-from lake.risk import eln2022, hctci
+from lake.risk import eln2022, hctci, imwg_assessment
 from lake.risk.registry import REGISTRY
 
 MM_SCORES = (
@@ -108,7 +109,37 @@ def _other_disease_columns(
         "mr45_years": lab(1.5, 1.5, 0, 30),
         "prior_treatment_failure": rng.random(n) < 0.1,
     }
+    columns |= {name: lab(*spread) for name, spread in _IMWG_LABS.items()}
+    columns |= {
+        name: rng.random(n) < 0.2
+        for name, dtype in imwg_assessment.SCHEMA.items()
+        if dtype == pl.Boolean
+    }
     return columns
+
+
+#: (mean, sd, low, high) of the synthetic ``imwg_assessment`` measurements.
+_IMWG_LABS: Final = {
+    "serum_m_baseline_g_dl": (3.0, 1.5, 0, 10),
+    "serum_m_g_dl": (1.0, 1.0, 0, 10),
+    "serum_m_nadir_g_dl": (0.8, 0.8, 0, 10),
+    "urine_m_baseline_mg_24h": (400, 400, 0, 5000),
+    "urine_m_mg_24h": (150, 200, 0, 5000),
+    "urine_m_nadir_mg_24h": (100, 150, 0, 5000),
+    "flc_involved_baseline_mg_dl": (30, 30, 0, 500),
+    "flc_uninvolved_baseline_mg_dl": (1, 0.5, 0, 10),
+    "flc_ratio_baseline": (10, 8, 0.01, 100),
+    "flc_involved_mg_dl": (8, 10, 0, 500),
+    "flc_uninvolved_mg_dl": (1, 0.5, 0, 10),
+    "dflc_nadir_mg_dl": (5, 8, 0, 500),
+    "flc_ratio": (2, 3, 0.01, 100),
+    "flc_ratio_lower": (0.26, 0, 0.26, 0.26),
+    "flc_ratio_upper": (1.65, 0, 1.65, 1.65),
+    "marrow_pc_baseline_pct": (40, 20, 0, 100),
+    "marrow_pc_pct": (8, 8, 0, 100),
+    "marrow_pc_nadir_pct": (5, 5, 0, 100),
+    "plasmacytoma_reduction_pct": (60, 30, 0, 100),
+}
 
 
 def _timed(run: Callable[[], object], repeats: int = 3) -> float:
