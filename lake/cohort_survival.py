@@ -25,6 +25,7 @@ import polars as pl
 
 from lake.cohort_endpoints import EndpointKey
 from lake.errors import EmptyCohortError
+from lake.risk.tristate import NOT_APPLICABLE, NOT_CLASSIFIABLE
 from lake.survival import (
     KaplanMeierFitter,
     QuantileEstimate,
@@ -181,7 +182,7 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
             strata = rows.get_column("stratum").cast(pl.String).fill_null("missing").to_numpy()
         logrank = _labelled(logrank_test(time, status, code, strata=strata), labels)
         if request.trend:
-            trend = _labelled(trend_test(time, status, code, strata=strata), labels)
+            trend = _ordered_trend(time, status, code, strata, labels)
     key = request.endpoint
     return SurvivalSummary(
         endpoint=key.definition().name,
@@ -208,6 +209,35 @@ def km_steps(fitter: KaplanMeierFitter) -> tuple[SurvivalStep, ...]:
         )
         for row in fitter.step_function().iter_rows(named=True)
     )
+
+
+UNORDERED: Final = frozenset({NOT_CLASSIFIABLE, NOT_APPLICABLE})
+
+
+def _ordered_trend(
+    time: np.ndarray,
+    status: np.ndarray,
+    code: np.ndarray,
+    strata: np.ndarray | None,
+    labels: list[str | None],
+) -> StatisticalResult:
+    """Trend test over the ordered groups only, scored 1..K in their order.
+
+    ``NOT_CLASSIFIABLE`` / ``NOT_APPLICABLE`` (C6) and a missing group are not levels of the
+    ordered scale: scoring them K+1 would test a trend the data do not have, so their patients
+    are left out of the trend test (they stay in the Kaplan-Meier groups and the omnibus log-rank).
+    """
+    ordered = np.array([label is not None and label not in UNORDERED for label in labels])
+    keep = ordered[code]
+    kept_labels = [label for label, use in zip(labels, ordered, strict=True) if use]
+    remap = np.cumsum(ordered) - 1
+    result = trend_test(
+        time[keep],
+        status[keep],
+        remap[code[keep]],
+        strata=None if strata is None else strata[keep],
+    )
+    return _labelled(result, kept_labels)
 
 
 def _labelled(result: StatisticalResult, labels: list[str | None]) -> StatisticalResult:

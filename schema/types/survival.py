@@ -143,6 +143,10 @@ class ChiSquareTest:
     df: int = strawberry.field(description="Degrees of freedom.")
     p_value: float | None = strawberry.field(description="p-value.")
     reason: str | None = strawberry.field(description="Why the test is undefined, if it is.")
+    groups: list[str] = strawberry.field(
+        description="The groups compared, in order (a trend test scores them 1..K; "
+        "NOT_CLASSIFIABLE, NOT_APPLICABLE and missing groups are never levels of a trend)."
+    )
 
     @classmethod
     def of(cls, test: StatisticalResult) -> ChiSquareTest:
@@ -153,6 +157,7 @@ class ChiSquareTest:
             df=test.df,
             p_value=test.p_value,
             reason=test.reason,
+            groups=list(test.groups),
         )
 
 

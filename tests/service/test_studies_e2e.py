@@ -198,6 +198,19 @@ def test_os_by_riss_trend_on_staged_patients(lake_server: str) -> None:
     _check_test(data["trend"], lr["trend_chisq"], lr["trend_p"], 1)
 
 
+def test_trend_leaves_out_unclassifiable_patients(lake_server: str) -> None:
+    """Unfiltered, the trend test is still the staged one: NOT_CLASSIFIABLE is not a stage IV."""
+    data = _ask(
+        lake_server,
+        """{ cohort(filter: {diseases: [MM]}) { survival(endpoint: OS, groupByScore: "riss",
+        trend: true) { groups { group } trend { statistic df pValue groups } } } }""",
+    )["data"]["cohort"]["survival"]
+    assert "NOT_CLASSIFIABLE" in [g["group"] for g in data["groups"]]
+    assert data["trend"]["groups"] == ["I", "II", "III"]
+    lr = _golden("mm_os/riss/staged")["logrank"]
+    _check_test(data["trend"], lr["trend_chisq"], lr["trend_p"], 1)
+
+
 def test_staging_comparison(lake_server: str, demo_lake: DemoLake) -> None:
     scores = ["riss", "iss", "mm_cytogenetic_risk", "ldh"]
     data = _ask(
