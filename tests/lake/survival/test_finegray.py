@@ -43,6 +43,8 @@ def test_crr_d3_golden(golden: Callable[..., Any], r_array: Callable[..., Any]) 
     fit = FineGrayFitter().fit(time, status, group_b)
     np.testing.assert_allclose(fit.params_, r_array(r["coef"]), rtol=1e-9)
     np.testing.assert_allclose(fit.standard_errors_, r_array(r["se"]), rtol=1e-9)
+    assert fit.log_likelihood_ == pytest.approx(r["loglik"], rel=1e-12)
+    assert fit.log_likelihood_null_ == pytest.approx(r["loglik_null"], rel=1e-12)
 
 
 def test_no_event_of_the_cause_raises() -> None:
