@@ -47,6 +47,7 @@ from lake.survival._input import (
 )
 from lake.survival._typing import FloatArray, Ties
 from lake.survival.concordance import ConcordanceResult, concordance_index
+from lake.survival.confidence import z_value
 from lake.survival.results import StatisticalResult
 
 MAX_ITERATIONS = 50
@@ -67,8 +68,34 @@ class CoxCoefficient:
     upper: float
 
 
-def _chi2_result(name: str, statistic: float, df: int) -> StatisticalResult:
+def chi2_result(name: str, statistic: float, df: int) -> StatisticalResult:
+    """A χ² test result with its upper-tail p-value."""
     return StatisticalResult(name, statistic, df, float(chi2.sf(statistic, df)))
+
+
+def wald_coefficients(
+    names: tuple[str, ...], beta: FloatArray, se: FloatArray, alpha: float
+) -> tuple[CoxCoefficient, ...]:
+    """Per-covariate summary of a proportional-hazards fit (R ``summary.coxph`` /
+    ``summary.crr``): HR = exp(β), z = β/se, two-sided p = 2Φ(−|z|), CI exp(β ± z₁₋α/₂·se).
+
+    A diverging coefficient gives an infinite limit, as R.
+    """
+    z = z_value(alpha)
+    with np.errstate(over="ignore"):
+        return tuple(
+            CoxCoefficient(
+                name=name,
+                coef=float(b),
+                hazard_ratio=float(np.exp(b)),
+                se=float(s),
+                z=float(b / s),
+                p_value=float(2 * norm.sf(abs(b / s))),
+                lower=float(np.exp(b - z * s)),
+                upper=float(np.exp(b + z * s)),
+            )
+            for name, b, s in zip(names, beta, se, strict=True)
+        )
 
 
 class CoxPHFitter:
@@ -185,12 +212,12 @@ class CoxPHFitter:
         beta = np.zeros(p)
         loglik, score, info = _total(designs, beta)
         self.log_likelihood_null_ = loglik
-        score_stat = float(score @ _solve(info, score))
+        score_stat = float(score @ solve_information(info, score))
         converged = False
         iteration = 0
         step = np.zeros(p)
         for iteration in range(1, MAX_ITERATIONS + 1):  # noqa: B007 - reported below
-            step = _solve(info, score)
+            step = solve_information(info, score)
             candidate = beta + step
             new_ll, new_score, new_info = _total(designs, candidate)
             halvings = 0
@@ -224,36 +251,17 @@ class CoxPHFitter:
         p = beta.size
         variance = np.asarray(np.linalg.inv(info), dtype=np.float64)
         se = np.sqrt(np.diag(variance))
-        z = float(norm.ppf(1 - self.alpha / 2))
         self.params_ = beta
         self.variance_matrix_ = variance
         self.standard_errors_ = se
         self.log_likelihood_ = loglik
-        with np.errstate(over="ignore"):  # a diverging coefficient gives an infinite limit, as R
-            self.coefficients_ = self._coefficients(beta, se, z)
-        self.wald_test_ = _chi2_result("Wald", float(beta @ info @ beta), p)
-        self.likelihood_ratio_test_ = _chi2_result(
+        self.coefficients_ = wald_coefficients(self.names_, beta, se, self.alpha)
+        self.wald_test_ = chi2_result("Wald", float(beta @ info @ beta), p)
+        self.likelihood_ratio_test_ = chi2_result(
             "likelihood ratio", 2.0 * (loglik - self.log_likelihood_null_), p
         )
-        self.score_test_ = _chi2_result("score (log-rank)", score, p)
+        self.score_test_ = chi2_result("score (log-rank)", score, p)
         self.aic_ = -2.0 * loglik + 2.0 * p
-
-    def _coefficients(
-        self, beta: FloatArray, se: FloatArray, z: float
-    ) -> tuple[CoxCoefficient, ...]:
-        return tuple(
-            CoxCoefficient(
-                name=name,
-                coef=float(b),
-                hazard_ratio=float(np.exp(b)),
-                se=float(s),
-                z=float(b / s),
-                p_value=float(2 * norm.sf(abs(b / s))),
-                lower=float(np.exp(b - z * s)),
-                upper=float(np.exp(b + z * s)),
-            )
-            for name, b, s in zip(self.names_, beta, se, strict=True)
-        )
 
     def linear_predictor(self, frame: pl.DataFrame) -> FloatArray:
         """xᵀβ̂ for the covariate columns of ``frame`` (uncentred; ranks as R's ``lp``)."""
@@ -271,7 +279,8 @@ def _total(designs: list[StratumDesign], beta: FloatArray) -> tuple[float, Float
     return loglik, score, info
 
 
-def _solve(info: FloatArray, score: FloatArray) -> FloatArray:
+def solve_information(info: FloatArray, score: FloatArray) -> FloatArray:
+    """I⁻¹ U; a singular information matrix raises :class:`AnalysisError` (what to drop)."""
     try:
         return np.asarray(np.linalg.solve(info, score), dtype=np.float64)
     except np.linalg.LinAlgError:
