@@ -82,6 +82,7 @@ def incidence_summary(frame: pl.DataFrame, request: IncidenceRequest) -> Inciden
         rows.get_column("time").to_numpy(),
         rows.get_column("status").to_numpy(),
         groups=rows.get_column("group_code").to_numpy(),
+        report_causes=[int(cause) for cause in CAUSES],
     )
     counts = rows.group_by("group_code", "status").len()
     groups = []
@@ -89,8 +90,7 @@ def incidence_summary(frame: pl.DataFrame, request: IncidenceRequest) -> Inciden
         mine = counts.filter(pl.col("group_code") == code)
         causes = []
         for cause, name in CAUSES.items():
-            curve = fitter.curves_.get((str(code), cause))
-            points = () if curve is None else curve.at(list(request.times))
+            points = fitter.curves_[(str(code), cause)].at(list(request.times))
             events = mine.filter(pl.col("status") == int(cause)).get_column("len").sum()
             causes.append(
                 CauseIncidence(
