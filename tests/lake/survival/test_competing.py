@@ -58,6 +58,7 @@ def test_cuminc_pooled_golden(golden: Callable[..., Any], r_array: Callable[...,
     r = golden("competing", "d3/pooled")
     for cause in ("1", "2"):
         curve, expected = fitter.curves_[("0", cause)], r[f"1 {cause}"]
+        np.testing.assert_array_equal(curve.time, r_array(expected["time"]))
         np.testing.assert_allclose(curve.estimate, r_array(expected["est"]), rtol=1e-9)
         np.testing.assert_allclose(curve.variance, r_array(expected["var"]), rtol=1e-9)
     for cause in ("1", "2"):  # cuminc gives no Tests for one group: None with the reason
