@@ -56,6 +56,10 @@ from lake.survival.confidence import z_value
 from lake.survival.gray import gray_test
 from lake.survival.results import StatisticalResult, optional
 
+#: F within this of 1 is 1 (a sum of jumps that should reach 1 can stop at 1 − 1e-16): the
+#: log(−log) limits are undefined there rather than a spurious (0, 1).
+ONE_TOLERANCE = 1e-12
+
 
 @dataclass(frozen=True, slots=True)
 class IncidenceAt:
@@ -97,10 +101,11 @@ class CumulativeIncidence:
                 continue
             f, v = (float(self.estimate[i]), float(self.variance[i])) if i >= 0 else (0.0, 0.0)
             lower = upper = None
-            if 0.0 < f < 1.0:
-                with np.errstate(divide="ignore", invalid="ignore"):
+            if 0.0 < f < 1.0 - ONE_TOLERANCE:
+                # a huge variance sends the limits to 0 and 1 (exp overflows to inf: f**inf = 0)
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                     half = z * np.sqrt(v) / (f * np.log(f))
-                lower, upper = optional(f ** np.exp(-half)), optional(f ** np.exp(half))
+                    lower, upper = optional(f ** np.exp(-half)), optional(f ** np.exp(half))
             out.append(IncidenceAt(t, f, v, lower, upper))
         return out
 

@@ -165,6 +165,20 @@ def test_incidence_reaching_one_matches_cuminc() -> None:
     np.testing.assert_allclose(_corners(mixed, ("0", "2"))[2], [0, 0, 0.04, 0.04], rtol=1e-12)
 
 
+def test_limits_at_rounded_one_and_huge_variance_are_defined() -> None:
+    """F(3) of cause 2 below is 1 up to rounding (0.9999999999999999): no limits, not (0, 1)
+    from an overflowing transform; F(2) = 0.357 with var 0.057 keeps its finite limits."""
+    fitter = CumulativeIncidenceFitter().fit(
+        [0, 3, 2, 2, 0, 2, 1], [2, 2, 0, 0, 0, 2, 0], report_causes=[1, 2]
+    )
+    at2, at3 = fitter.curves_[("0", "2")].at([2, 3])
+    assert at3.estimate == pytest.approx(1.0, abs=1e-12)
+    assert (at3.lower, at3.upper) == (None, None)
+    assert at2.lower is not None
+    assert at2.upper is not None
+    assert 0.0 < at2.lower < at2.estimate < at2.upper < 1.0
+
+
 def test_cause_without_events_in_a_group_is_zero() -> None:
     """R: cuminc(1:6, c(1, 2, 1, 1, 0, 1), rep(c("a", "b"), each = 3)): group b has no cause-2
     event, its curve is (0, 6) with est 0 and var 0; Tests stat 2.16541353383459 (p
