@@ -10,6 +10,13 @@ Fitting: Newton–Raphson from β = 0 with step halving when the log-likelihood 
 the 15th digit — tighter than R's ``eps = 1e-9`` stop, whose returned β is one quadratic step
 past that point, so both agree far below 1e-6. Covariates are centred first (as R).
 
+Monotone likelihood (a coefficient diverging, e.g. every event in one group): a
+:class:`~lake.survival.SurvivalWarning`, and as in R a large |β| with a huge se; ℓ(β̂) and the
+tests still agree with R (to ~1e-8, both near the supremum). If the divergence drives the
+information to exactly singular (exp(xβ) rounding a risk-set mean to a constant) there is no se
+at all and the fit raises :class:`~lake.errors.AnalysisError` naming the covariate, where R
+returns an arbitrary β and se with its warning.
+
 Reported: β, se = sqrt(diag I(β̂)⁻¹), HR = exp(β) with Wald CI exp(β ± z·se), Wald
 (β̂ᵀ I β̂), likelihood-ratio (2[ℓ(β̂) − ℓ(0)]) and score (U(0)ᵀ I(0)⁻¹ U(0)) tests on p df,
 AIC = −2ℓ(β̂) + 2p, and Harrell's C of the linear predictor within strata
@@ -217,14 +224,21 @@ class CoxPHFitter:
         iteration = 0
         step = np.zeros(p)
         for iteration in range(1, MAX_ITERATIONS + 1):  # noqa: B007 - reported below
-            step = solve_information(info, score)
+            try:
+                step = np.asarray(np.linalg.solve(info, score), dtype=np.float64)
+            except np.linalg.LinAlgError:  # info was regular at β = 0: β is diverging
+                converged = True
+                break
             candidate = beta + step
             new_ll, new_score, new_info = _total(designs, candidate)
             halvings = 0
-            while new_ll < loglik and halvings < 30:
+            while not new_ll >= loglik and halvings < 30:  # also rejects a NaN ℓ (underflow)
                 candidate = (beta + candidate) / 2.0
                 new_ll, new_score, new_info = _total(designs, candidate)
                 halvings += 1
+            if not new_ll >= loglik:  # no finite improvement left: at the numerical limit
+                converged = True
+                break
             change = abs(new_ll - loglik)
             beta, loglik, score, info = candidate, new_ll, new_score, new_info
             if np.max(np.abs(step)) < STEP_TOLERANCE or change <= 1e-15 * abs(loglik):
@@ -249,8 +263,20 @@ class CoxPHFitter:
 
     def _summarise(self, beta: FloatArray, loglik: float, info: FloatArray, score: float) -> None:
         p = beta.size
-        variance = np.asarray(np.linalg.inv(info), dtype=np.float64)
-        se = np.sqrt(np.diag(variance))
+        with np.errstate(invalid="ignore"):
+            try:
+                variance = np.asarray(np.linalg.inv(info), dtype=np.float64)
+                se = np.sqrt(np.diag(variance))
+            except np.linalg.LinAlgError:
+                se = np.full(p, np.nan)
+        if not np.all(np.isfinite(se) & (se > 0)):
+            diverged = [n for n, v in zip(self.names_, se, strict=True) if not np.isfinite(v)]
+            raise AnalysisError(
+                f"Cox coefficient(s) of {', '.join(diverged or self.names_)} diverge to "
+                "infinity (monotone likelihood, e.g. every event in one group): the information "
+                "at the estimate is singular, so there is no standard error (R warns that the "
+                "coefficient may be infinite). Merge or drop that covariate or group"
+            )
         self.params_ = beta
         self.variance_matrix_ = variance
         self.standard_errors_ = se
@@ -270,12 +296,14 @@ class CoxPHFitter:
 
 
 def _total(designs: list[StratumDesign], beta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+    """ℓ, U and I summed over strata; ℓ is NaN where exp(xβ) under- or overflows (huge β)."""
     loglik, score, info = 0.0, np.zeros(beta.size), np.zeros((beta.size, beta.size))
-    for design in designs:
-        ll, u, i = stratum_terms(design, beta)
-        loglik += ll
-        score += u
-        info += i
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        for design in designs:
+            ll, u, i = stratum_terms(design, beta)
+            loglik += ll
+            score += u
+            info += i
     return loglik, score, info
 
 

@@ -23,8 +23,9 @@ likelihood-ratio test −2(ℓ(0) − ℓ(β̂)) on p df (summary's ``logtest``)
 
 Input is checked before fitting (an :class:`~lake.errors.AnalysisError` says what to fix):
 missing values anywhere, negative times, a covariate with one value for every patient (its
-coefficient is not identifiable; a single patient is the extreme case) and collinear
-covariates (singular information). crr instead drops rows with missing values and stops in
+coefficient is not identifiable; a single patient is the extreme case), collinear covariates
+(singular information) and, after fitting, a robust variance of 0 (no information on an effect,
+where crr reports z = NaN). crr instead drops rows with missing values and stops in
 the Fortran solver on a singular matrix.
 
 lifelines 0.30 has no Fine–Gray (subdistribution hazards) model; its nearest tools are
@@ -179,7 +180,15 @@ class FineGrayFitter:
         self.log_likelihood_ = -_objective(data, beta)[0]
         self.log_likelihood_null_ = -_objective(data, np.zeros_like(beta))[0]
         self.variance_matrix_ = _sandwich(data, beta)
-        self.standard_errors_ = np.sqrt(np.diag(self.variance_matrix_))
+        with np.errstate(invalid="ignore"):
+            self.standard_errors_ = np.sqrt(np.diag(self.variance_matrix_))
+        flat = [n for n, v in zip(self.names_, self.standard_errors_, strict=True) if not v > 0]
+        if flat:
+            raise AnalysisError(
+                f"the robust variance of {', '.join(flat)} is 0 or undefined: the data carry "
+                "no information on its effect (e.g. all cause-1 events at one time, taking "
+                "the whole risk set); crr reports se 0 and z NaN. Add patients or drop it"
+            )
         self.coefficients_ = wald_coefficients(self.names_, beta, self.standard_errors_, self.alpha)
         p = beta.size
         wald = float(beta @ solve_information(self.variance_matrix_, beta))

@@ -165,6 +165,31 @@ def test_monotone_likelihood_warns() -> None:
     assert fit.likelihood_ratio_test_.statistic == pytest.approx(5.99146454385486, rel=1e-8)
 
 
+def test_divergence_to_numerical_limits_is_a_warning_or_a_clear_error() -> None:
+    """β diverging until exp(xβ) under/overflows: never a numpy error or a NaN se.
+
+    R: coxph(Surv(c(3, 1, 1), c(1, 1, 0)) ~ c(1, 0, 0)) "did not converge", coef -20.67,
+    loglik (-1.09861228866811, -0.693147181087957): here a warning and the same ℓ (its
+    supremum is log(1/2)). R: coxph(Surv(c(2, 1, 1), c(3, 2, 3), c(1, 1, 0)) ~ c(1, 0, 0))
+    "did not converge", coef 21.2, se 40193: here the risk-set mean rounds to 1, the
+    information is exactly 0 and the error names the covariate.
+    """
+    frame = pl.DataFrame({"t": [3.0, 1.0, 1.0], "e": [1, 1, 0], "x": [1.0, 0.0, 0.0]})
+    with pytest.warns(SurvivalWarning, match="infinite"):
+        fit = CoxPHFitter().fit(frame, duration_col="t", event_col="e")
+    assert fit.log_likelihood_null_ == pytest.approx(-1.09861228866811, rel=1e-12)
+    assert fit.log_likelihood_ == pytest.approx(-0.693147181087957, rel=1e-8)
+    assert np.isfinite(fit.standard_errors_).all()
+    entry = pl.DataFrame(
+        {"s": [2.0, 1.0, 1.0], "t": [3.0, 2.0, 3.0], "e": [1, 1, 0], "x": [1.0, 0.0, 0.0]}
+    )
+    with (
+        pytest.warns(SurvivalWarning, match="infinite"),
+        pytest.raises(AnalysisError, match=r"coefficient\(s\) of x diverge to infinity"),
+    ):
+        CoxPHFitter().fit(entry, duration_col="t", event_col="e", entry_col="s")
+
+
 def test_one_patient_cox_is_an_error() -> None:
     """A single patient: the only event's risk set is itself; the information is 0."""
     frame = pl.DataFrame({"time": [3], "status": [1], "x": [1.0]})

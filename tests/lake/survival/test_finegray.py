@@ -108,3 +108,10 @@ def test_invalid_input_raises_with_a_reason() -> None:
         FineGrayFitter().fit(time, status, [0.0, 1.0])
     with pytest.raises(EmptyCohortError):
         FineGrayFitter().fit([], [], [])
+
+
+def test_zero_robust_variance_is_an_error() -> None:
+    """R: crr(c(2, 2, 2), c(1, 1, 1), c(1, 1, 0)): every patient fails at t = 2, coef 0, var 0,
+    summary z NaN. Here an AnalysisError instead of a NaN z."""
+    with pytest.raises(AnalysisError, match="robust variance of x1 is 0"):
+        FineGrayFitter().fit([2, 2, 2], [1, 1, 1], [1.0, 1.0, 0.0])
