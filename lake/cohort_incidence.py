@@ -113,7 +113,10 @@ def incidence_summary(frame: pl.DataFrame, request: IncidenceRequest) -> Inciden
     time = rows.get_column("time").to_numpy()
     code_of = rows.get_column("group_code").to_numpy()
     fitter = CumulativeIncidenceFitter().fit(
-        time, rows.get_column("status").to_numpy(), groups=code_of
+        time,
+        rows.get_column("status").to_numpy(),
+        groups=code_of,
+        report_causes=[int(cause) for cause in CAUSES],
     )
     tables = risk_tables(rows)
     query = np.asarray(request.times, dtype=np.float64)
@@ -125,8 +128,7 @@ def incidence_summary(frame: pl.DataFrame, request: IncidenceRequest) -> Inciden
         n_risk = [int(at_risk[i]) if i < times.size else 0 for i in first.tolist()]
         causes = []
         for cause, name in CAUSES.items():
-            curve = fitter.curves_.get((str(code), cause))
-            points = () if curve is None else curve.at(query)
+            points = fitter.curves_[(str(code), cause)].at(query)
             causes.append(
                 CauseIncidence(
                     cause=name,

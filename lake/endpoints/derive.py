@@ -11,7 +11,14 @@ Algorithm per patient (all in Polars, one collect):
    follow-up (last contact, or last BCR::ABL1 sample for molecular endpoints).
 3. if that end lies before time zero the patient is excluded and counted ("event or censoring
    before origin"); with a landmark the patient must still be at risk strictly after L.
-4. administrative censoring: times beyond ``horizon_days`` become (horizon, status 0).
+4. administrative censoring: times beyond ``horizon_days`` become (horizon, status 0). The
+   horizon is on the analysis time scale, i.e. counted from time zero (the landmark when there
+   is one, not the base origin): ``horizon_days=365`` with a day-100 landmark censors at day
+   465 after the base origin.
+
+Exclusions are counted by reason: not in the origin table ("no origin event"); the origin but
+no dated outcome row at all, so no follow-up to censor at ("no follow-up"); death before the
+origin; end of follow-up or event before time zero.
 
 status is 0 = censored, 1 = event of interest, 2 = competing event (competing endpoints only).
 """
@@ -32,6 +39,7 @@ from lake.endpoints.origins import Origin, origin_dates
 from lake.errors import AnalysisError, EmptyCohortError
 
 NO_ORIGIN = "no origin event"
+NO_FOLLOW_UP = "no follow-up"
 DEATH_BEFORE_ORIGIN = "death before origin"
 ENDED_BEFORE_ORIGIN = "event or censoring before origin"
 
@@ -91,7 +99,9 @@ def derive_endpoint(
 ) -> EndpointResult:
     """The endpoint ``definition`` measured from ``origin`` for every patient of the cohort.
 
-    The cohort is every patient in ``events`` (and ``patients`` if given). ``induction_window_days``
+    The cohort is every patient in ``events`` (and ``patients`` if given). ``horizon_days``
+    censors administratively on the analysis time scale, counted from time zero (base origin +
+    landmark). ``induction_window_days``
     (EFS, ELN 2022): no ``complete_remission`` within the window of the origin, for a patient
     followed past the window or with an event in it, is an event at time 0.
 
@@ -109,20 +119,22 @@ def derive_endpoint(
     cohort_ids = events.select("patient_id")
     if patients is not None:
         cohort_ids = pl.concat([cohort_ids, patients.select("patient_id")])
-    n_cohort = cohort_ids.unique().select(pl.len()).collect().item()
+    cohort_ids = cohort_ids.unique()
+    n_cohort = cohort_ids.select(pl.len()).collect().item()
     origins = origin_dates(
         origin,
         events=events,
         patients=patients,
         treatment_lines=treatment_lines,
         transplants=transplants,
-    )
+    ).join(cohort_ids, on="patient_id", how="semi")
     kind = pl.col("kind")
     date = pl.col("date")
     none = pl.lit(False)
+    # left join: a patient with the origin but no outcome row stays (date null) and is
+    # counted as "no follow-up" below, not as missing the origin
     per_patient = (
-        outcome_rows(events, bcr_abl1)
-        .join(origins, on="patient_id", how="inner")
+        origins.join(outcome_rows(events, bcr_abl1), on="patient_id", how="left")
         .group_by("patient_id")
         .agg(
             origin_date=pl.col("origin_date").first(),
@@ -141,6 +153,8 @@ def derive_endpoint(
         .collect()
     )
     n_origin = per_patient.height
+    no_follow_up = per_patient.filter(pl.col("last_contact").is_null()).height
+    per_patient = per_patient.filter(pl.col("last_contact").is_not_null())
     frame = _resolve(per_patient, definition, origin, induction_window_days)
     died_before = frame.filter(pl.col("died_before"))
     frame = frame.filter(~pl.col("died_before"))
@@ -168,6 +182,7 @@ def derive_endpoint(
         n_cohort=n_cohort,
         excluded={
             NO_ORIGIN: n_cohort - n_origin,
+            NO_FOLLOW_UP: no_follow_up,
             DEATH_BEFORE_ORIGIN: died_before.height,
             ENDED_BEFORE_ORIGIN: ended_before.height,
         },

@@ -14,15 +14,35 @@ Gray's K-sample test per cause (:mod:`lake.survival.gray`) compares the subdistr
 hazards; ``strata`` only affect the test, as in cuminc.
 
 Confidence limits (service convention, not cmprsk output, 05-survival-statistics.md §5.6): the
-log(−log) transform F^exp(±z·sqrt(var)/(F·log F)).
+log(−log) transform F^exp(±z·sqrt(var)/(F·log F)); undefined (``None``) where F = 0 or F = 1.
 
-Never estimate incidence as 1 − KM with competing events censored: it overestimates (05 E6).
+Degenerate input, each with a defined result (checked against cuminc):
+
+- a requested cause (``report_causes=``) without events, in a group or everywhere (e.g. all
+  patients censored): F ≡ 0 with variance 0 — cuminc's curve (0, max time) for such a group;
+- all patients failing from the cause: F reaches 1; the variance there is cmprsk's, not 0
+  (e.g. times 1, 2, 2, 3, 4 all cause 1: F(4) = 1, var 0.04, as cuminc);
+- Gray's test with one group, or for a cause without events: statistic ``None`` with the
+  reason (cuminc omits the test or fails);
+- a time beyond the group's largest observed time: ``None`` with a reason (cmprsk
+  ``timepoints`` gives NA), never the last value carried forward.
+No event of any cause and no ``report_causes`` given is an :class:`~lake.errors.AnalysisError`:
+there is no cause to report (cuminc stops with "NAs in foreign function call").
+
+lifelines 0.30 ``AalenJohansenFitter`` estimates the same F but cannot handle tied times: it adds
+random jitter to them (with a warning), so its estimate depends on the jitter and the seed.
+Measured on the golden ``allo`` cohort (2,000 rows in whole days, 972 tied times; relapse, all
+groups pooled; ``AalenJohansenFitter(seed=0, calculate_variance=True)``, best of 5): its F at
+the observed event times differs from cuminc (and this module) by up to 2.4e-3 absolute, its
+variance (Greenwood-type, not cmprsk's) by up to 13.5 % relative, and it has no Gray test. It
+took 86 ms for one cause against 0.6 ms here for both causes.
 
 References: Gray RJ. *Ann Stat* 1988;16:1141–1154; cmprsk 2.2-11 (``cinc``, ``crstm``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Self
 
@@ -36,16 +56,25 @@ from lake.survival.confidence import z_value
 from lake.survival.gray import gray_test
 from lake.survival.results import StatisticalResult, optional
 
+#: F within this of 1 is 1 (a sum of jumps that should reach 1 can stop at 1 − 1e-16): the
+#: log(−log) limits are undefined there rather than a spurious (0, 1).
+ONE_TOLERANCE = 1e-12
+
 
 @dataclass(frozen=True, slots=True)
 class IncidenceAt:
-    """F_k(t) with cmprsk's variance and log(−log) confidence limits (None when undefined)."""
+    """F_k(t) with cmprsk's variance and log(−log) confidence limits.
+
+    ``estimate`` and ``variance`` are ``None`` beyond the group's largest observed time, with
+    the reason; ``lower``/``upper`` are ``None`` also where F ∈ {0, 1} (transform undefined).
+    """
 
     time: float
-    estimate: float
-    variance: float
+    estimate: float | None
+    variance: float | None
     lower: float | None
     upper: float | None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +88,24 @@ class CumulativeIncidence:
     variance: FloatArray
 
     def at(self, times: npt.ArrayLike, *, alpha: float = 0.05) -> list[IncidenceAt]:
-        """Value of the right-continuous step function at each of ``times``."""
+        """Value of the right-continuous step function at each of ``times`` (0 before time 0,
+        ``None`` beyond the group's largest observed time)."""
         query = np.atleast_1d(np.asarray(times, dtype=np.float64))
         idx = np.searchsorted(self.time, query, side="right") - 1
+        last = float(self.time[-1])
         z = z_value(alpha)
         out = []
         for t, i in zip(query.tolist(), idx.tolist(), strict=True):
-            f, v = float(self.estimate[i]), float(self.variance[i])
+            if t > last:
+                out.append(IncidenceAt(t, None, None, None, None, "beyond last follow-up"))
+                continue
+            f, v = (float(self.estimate[i]), float(self.variance[i])) if i >= 0 else (0.0, 0.0)
             lower = upper = None
-            if 0.0 < f < 1.0:
-                with np.errstate(divide="ignore", invalid="ignore"):
+            if 0.0 < f < 1.0 - ONE_TOLERANCE:
+                # a huge variance sends the limits to 0 and 1 (exp overflows to inf: f**inf = 0)
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                     half = z * np.sqrt(v) / (f * np.log(f))
-                lower, upper = optional(f ** np.exp(-half)), optional(f ** np.exp(half))
+                    lower, upper = optional(f ** np.exp(-half)), optional(f ** np.exp(half))
             out.append(IncidenceAt(t, f, v, lower, upper))
         return out
 
@@ -139,43 +174,70 @@ class CumulativeIncidenceFitter:
         *,
         groups: npt.ArrayLike | None = None,
         strata: npt.ArrayLike | None = None,
+        report_causes: Sequence[int] | None = None,
     ) -> Self:
-        """Estimate every curve; ``causes`` are integer codes, ``censor_code`` = censored."""
+        """Estimate every curve; ``causes`` are integer codes, ``censor_code`` = censored.
+
+        ``report_causes``: the cause codes to report (default: those observed); a listed
+        cause without events gets F ≡ 0 and a Gray test with a reason instead of no entry.
+
+        Raises
+        ------
+        AnalysisError
+            Missing, infinite or negative times, lengths that differ, a missing cause code,
+            or no event of any cause with ``report_causes`` not given.
+        """
         time = as_float_array(durations, name="durations")
-        status = np.asarray(causes)
+        status = as_float_array(causes, name="causes")
         if status.shape != time.shape or time.size == 0:
             raise AnalysisError("durations and causes must be non-empty and of equal length")
         if np.any(time < 0):
             raise AnalysisError("durations must be >= 0")
         group = np.zeros(time.size, dtype=np.int64) if groups is None else np.asarray(groups)
+        if group.shape != time.shape:
+            raise AnalysisError(f"groups has {group.size} rows but durations {time.size}")
         labels, group_code = np.unique(group, return_inverse=True)
         censored = status == self.censor_code
-        cause_codes = np.unique(status[~censored])
+        observed = np.unique(status[~censored])
+        cause_codes = observed if report_causes is None else np.asarray(report_causes, float)
+        if cause_codes.size == 0:
+            raise AnalysisError(
+                "no event of any cause (every patient censored): no cumulative incidence to "
+                "report; pass report_causes to get F = 0 for the expected causes"
+            )
         any_event = (~censored).astype(np.float64)
+        names = [_code_label(c) for c in cause_codes.tolist()]
         self.curves_ = {}
-        for cause in cause_codes:
+        for cause, name in zip(cause_codes, names, strict=True):
             is_cause = (status == cause).astype(np.float64)
             for g, label in enumerate(labels):
                 rows = group_code == g
                 t, f, v = aalen_johansen(time[rows], is_cause[rows], any_event[rows])
-                self.curves_[(str(label), str(cause))] = CumulativeIncidence(
-                    str(label), str(cause), t, f, v
-                )
+                self.curves_[(str(label), name)] = CumulativeIncidence(str(label), name, t, f, v)
         self.tests_ = {}
-        if labels.size > 1:
-            stratum = (
-                np.zeros(time.size, dtype=np.int64)
-                if strata is None
-                else np.unique(np.asarray(strata), return_inverse=True)[1]
-            )
-            for cause in cause_codes:
+        name = "Gray" if self.rho == 0 else f"Gray (rho={self.rho:g})"
+        group_names = tuple(str(v) for v in labels)
+        stratum = (
+            np.zeros(time.size, dtype=np.int64)
+            if strata is None
+            else np.unique(np.asarray(strata), return_inverse=True)[1]
+        )
+        for cause, label in zip(cause_codes, names, strict=True):
+            if labels.size < 2:
+                reason = "one group: Gray's test compares two or more groups"
+            elif not np.any(status == cause):
+                reason = f"no events of cause {label} in any group"
+            else:
                 coded = np.where(censored, 0, np.where(status == cause, 1, 2))
-                self.tests_[str(cause)] = gray_test(
-                    time,
-                    coded,
-                    group_code,
-                    stratum,
-                    rho=self.rho,
-                    groups=tuple(str(v) for v in labels),
+                self.tests_[label] = gray_test(
+                    time, coded, group_code, stratum, rho=self.rho, groups=group_names
                 )
+                continue
+            df = max(labels.size - 1, 0)
+            self.tests_[label] = StatisticalResult(name, None, df, None, group_names, reason=reason)
         return self
+
+
+def _code_label(code: float) -> str:
+    """A cause code as its label: whole numbers without a decimal point ("1", not "1.0")."""
+    return str(int(code)) if code == int(code) else str(code)

@@ -15,21 +15,41 @@ I⁻¹ (Σᵢ (ηᵢ + ψᵢ)(ηᵢ + ψᵢ)ᵀ) I⁻¹ with ηᵢ the score res
 estimated censoring distribution (``crrvv``), vectorised: the double sums over failure and
 competing rows factorise into cumulative sums because Ĝ(t_k−)/Ĝ(s−) separates.
 
+Reported as ``summary(crr)``: per covariate the subdistribution hazard ratio exp(β), se, z,
+p = 2Φ(−|z|) and the Wald interval exp(β ± z₁₋α/₂·se) (``coefficients_``); the pseudo
+likelihood-ratio test −2(ℓ(0) − ℓ(β̂)) on p df (summary's ``logtest``); and the Wald test
+β̂ᵀ V⁻¹ β̂ with the sandwich V (not printed by summary.crr; R:
+``t(fit$coef) %*% solve(fit$var) %*% fit$coef``).
+
+Input is checked before fitting (an :class:`~lake.errors.AnalysisError` says what to fix):
+missing values anywhere, negative times, a covariate with one value for every patient (its
+coefficient is not identifiable; a single patient is the extreme case), collinear covariates
+(singular information) and, after fitting, a robust variance of 0 (no information on an effect,
+where crr reports z = NaN). crr instead drops rows with missing values and stops in
+the Fortran solver on a singular matrix.
+
+lifelines 0.30 has no Fine–Gray (subdistribution hazards) model; its nearest tools are
+cause-specific Cox models (``CoxPHFitter`` with the competing event censored), which estimate a
+different quantity, the cause-specific hazard ratio.
+
 Not ported: ``cov2``/``tf`` time-varying effects and ``cengroup`` (one censoring distribution).
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Self
 
 import numpy as np
 import numpy.typing as npt
 
-from lake.errors import AnalysisError
+from lake.errors import AnalysisError, EmptyCohortError
 from lake.survival._input import SurvivalWarning, as_float_array
 from lake.survival._typing import FloatArray
+from lake.survival.cox import CoxCoefficient, chi2_result, solve_information, wald_coefficients
+from lake.survival.results import StatisticalResult
 
 GTOL = 1e-6
 MAX_ITERATIONS = 10
@@ -54,15 +74,54 @@ def _censoring_km_left(time: FloatArray, censored: npt.NDArray[np.bool_]) -> Flo
     return np.asarray(np.concatenate(([1.0], surv))[before], dtype=np.float64)
 
 
-class FineGrayFitter:
-    """``crr(ftime, fstatus, cov1, failcode=1, cencode=0)``; ``fit`` returns self."""
+def _design(covariates: npt.ArrayLike, n: int, names: Sequence[str] | None) -> FloatArray:
+    """The (n, p) covariate matrix, checked: finite, not constant, named once per column."""
+    x = np.asarray(covariates, dtype=np.float64)
+    x = x.reshape(-1, 1) if x.ndim == 1 else x
+    if x.ndim != 2 or x.shape[0] != n:
+        raise AnalysisError(f"covariates must be one row per patient ({n}), got shape {x.shape}")
+    if x.shape[1] == 0:
+        raise AnalysisError("no covariate columns: a Fine-Gray model needs at least one")
+    if names is not None and len(names) != x.shape[1]:
+        raise AnalysisError(f"{len(names)} covariate names for {x.shape[1]} columns")
+    labels = list(names) if names is not None else [f"x{j + 1}" for j in range(x.shape[1])]
+    for j, label in enumerate(labels):
+        column = as_float_array(x[:, j], name=f"covariate {label}")
+        if n > 0 and column.min() == column.max():
+            raise AnalysisError(
+                f"covariate {label} has the same value for every patient, so its effect is "
+                "not estimable; drop it (or add patients)"
+            )
+    return x
 
+
+class FineGrayFitter:
+    """``crr(ftime, fstatus, cov1, failcode=1, cencode=0)`` and ``summary(crr)``; ``fit``
+    returns self, fitted attributes end in ``_``.
+
+    Parameters
+    ----------
+    alpha
+        1 − level of the Wald confidence intervals of the subdistribution hazard ratios.
+    """
+
+    names_: tuple[str, ...]
     params_: FloatArray
     variance_matrix_: FloatArray
     standard_errors_: FloatArray
     log_likelihood_: float
     log_likelihood_null_: float
+    coefficients_: tuple[CoxCoefficient, ...]
+    wald_test_: StatisticalResult
+    likelihood_ratio_test_: StatisticalResult
+    n_: int
+    n_events_: int
     converged_: bool
+
+    def __init__(self, *, alpha: float = 0.05) -> None:
+        if not 0.0 < alpha < 1.0:
+            raise AnalysisError(f"alpha must lie in (0, 1), got {alpha}")
+        self.alpha = alpha
 
     def fit(
         self,
@@ -72,14 +131,30 @@ class FineGrayFitter:
         *,
         fail_code: int = 1,
         censor_code: int = 0,
+        names: Sequence[str] | None = None,
     ) -> Self:
-        """Fit the subdistribution hazard of ``fail_code``; ``covariates`` is (n, p)."""
+        """Fit the subdistribution hazard of ``fail_code``; ``covariates`` is (n, p).
+
+        ``coefficients_`` hold the subdistribution hazard ratios (named by ``names``, default
+        ``x1 … xp``).
+
+        Raises
+        ------
+        EmptyCohortError
+            No rows.
+        AnalysisError
+            Missing or infinite values, negative times, lengths that differ, no event of
+            ``fail_code``, a constant covariate or collinear covariates.
+        """
         time = as_float_array(durations, name="durations")
-        status = np.asarray(causes)
-        x = np.asarray(covariates, dtype=np.float64)
-        x = x.reshape(-1, 1) if x.ndim == 1 else x
-        if status.shape != time.shape or x.shape[0] != time.size:
-            raise AnalysisError("durations, causes and covariates need the same number of rows")
+        if time.size == 0:
+            raise EmptyCohortError("no patients to analyse: the Fine-Gray input has zero rows")
+        if time.min() < 0:
+            raise AnalysisError("durations must be >= 0; a negative time means the origin is wrong")
+        status = as_float_array(causes, name="causes")
+        if status.shape != time.shape:
+            raise AnalysisError(f"causes has {status.size} rows but durations {time.size}")
+        x = _design(covariates, time.size, names)
         order = np.argsort(time, kind="stable")
         time, status, x = time[order], status[order], x[order]
         censored = status == censor_code
@@ -96,11 +171,31 @@ class FineGrayFitter:
             fail_counts.astype(np.float64),
         )
         beta = self._newton(data)
+        self.names_ = (
+            tuple(names) if names is not None else tuple(f"x{j + 1}" for j in range(x.shape[1]))
+        )
+        self.n_ = int(time.size)
+        self.n_events_ = int((code == 1).sum())
         self.params_ = beta
         self.log_likelihood_ = -_objective(data, beta)[0]
         self.log_likelihood_null_ = -_objective(data, np.zeros_like(beta))[0]
         self.variance_matrix_ = _sandwich(data, beta)
-        self.standard_errors_ = np.sqrt(np.diag(self.variance_matrix_))
+        with np.errstate(invalid="ignore"):
+            self.standard_errors_ = np.sqrt(np.diag(self.variance_matrix_))
+        flat = [n for n, v in zip(self.names_, self.standard_errors_, strict=True) if not v > 0]
+        if flat:
+            raise AnalysisError(
+                f"the robust variance of {', '.join(flat)} is 0 or undefined: the data carry "
+                "no information on its effect (e.g. all cause-1 events at one time, taking "
+                "the whole risk set); crr reports se 0 and z NaN. Add patients or drop it"
+            )
+        self.coefficients_ = wald_coefficients(self.names_, beta, self.standard_errors_, self.alpha)
+        p = beta.size
+        wald = float(beta @ solve_information(self.variance_matrix_, beta))
+        self.wald_test_ = chi2_result("Wald", wald, p)
+        self.likelihood_ratio_test_ = chi2_result(
+            "pseudo likelihood ratio", 2.0 * (self.log_likelihood_ - self.log_likelihood_null_), p
+        )
         return self
 
     def _newton(self, data: _Data) -> FloatArray:
@@ -113,7 +208,7 @@ class FineGrayFitter:
                 break
             if iteration == MAX_ITERATIONS:
                 break
-            step = -np.linalg.solve(info, score)
+            step = -solve_information(info, score)
             candidate = beta + step
             halvings = 0
             while _objective(data, candidate)[0] > lik + 1e-4 * float(step @ score):
@@ -218,5 +313,5 @@ def _sandwich(data: _Data, beta: FloatArray) -> FloatArray:
     drift = np.cumsum(-(n_cens / n_risk**2)[:, None] * q, axis=0)
     psi = drift[inverse] + ((data.code == 0) / n_risk[inverse])[:, None] * q[inverse]
     total = eta + psi
-    inv = np.linalg.inv(info)
+    inv = solve_information(info, np.eye(p))
     return np.asarray(inv @ (total.T @ total) @ inv.T, dtype=np.float64)

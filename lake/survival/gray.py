@@ -102,7 +102,12 @@ def gray_test(
     name = "Gray" if rho == 0 else f"Gray (rho={rho:g})"
     if np.linalg.matrix_rank(var) < ng - 1:
         return StatisticalResult(
-            name, None, ng - 1, None, groups, reason="singular variance (no events of this cause?)"
+            name,
+            None,
+            ng - 1,
+            None,
+            groups,
+            reason="singular variance: Gray's test is not computable for these groups",
         )
     statistic = float(score @ np.linalg.solve(var, score))
     return StatisticalResult(name, statistic, ng - 1, float(chi2.sf(statistic, ng - 1)), groups)

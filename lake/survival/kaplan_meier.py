@@ -13,7 +13,11 @@ risk at t_i; with delayed entry n_i = #{entry < t_i <= stop}):
 follow :mod:`lake.survival.confidence`, quantiles :mod:`lake.survival.quantiles`.
 
 Differences from lifelines 0.30 (05-survival-statistics.md §5.8): lifelines always uses the
-log-log band and returns the first time with S ≤ 0.5 (no midpoint rule, ``inf`` if not reached).
+log-log band and returns the first time with S ≤ 0.5 (no midpoint rule, ``inf`` if not reached;
+05 E3: 5.0 against R's 5.5). Measured on the golden ``mm_os`` cohort (3,000 rows, 1,672
+distinct times; best of 5): its S and log-log band equal this module's ``conf_type="log-log"``
+to 4e-15, but its band differs from R's default ``log`` band by up to 2.0e-3 in the lower
+limit; its median is the same there (916). lifelines took 12.7 ms to fit, this module 0.5 ms.
 
 References: Kaplan EL, Meier P. *JASA* 1958;53:457–481. Greenwood M. *Reports on Public Health
 and Medical Subjects* 1926;33. Reverse KM for follow-up: Schemper M, Smith TL. *Control Clin

@@ -3,6 +3,7 @@
 For each system (e.g. ISS, R-ISS, R2-ISS) a Cox model with the stages as dummy covariates
 (first sorted stage = reference, as an R ``factor``) is fitted on the **complete-case** set: the
 patients with a stage in every system, so the figures are comparable. Reported per system:
+the hazard ratio of every stage against the reference (``coefficients``, named ``system=stage``),
 Harrell's C of the linear predictor with its infinitesimal-jackknife CI (R ``concordance()``),
 the likelihood-ratio χ² against the null model with its df, and AIC = −2ℓ + 2k (lower is
 better; differences > 2 are conventionally meaningful — Burnham & Anderson 2002).
@@ -17,7 +18,7 @@ import polars as pl
 from lake.errors import AnalysisError, EmptyCohortError
 from lake.survival._typing import Ties
 from lake.survival.concordance import ConcordanceResult
-from lake.survival.cox import CoxPHFitter
+from lake.survival.cox import CoxCoefficient, CoxPHFitter
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class SystemComparison:
 
     system: str
     stages: tuple[str, ...]
+    coefficients: tuple[CoxCoefficient, ...]
     concordance: ConcordanceResult
     lr_statistic: float
     lr_df: int
@@ -66,12 +68,13 @@ def compare_staging_systems(
             [(labels == s).cast(pl.Float64).alias(f"{system}={s}") for s in stages[1:]]
         )
         fit = CoxPHFitter(ties=ties).fit(design, duration_col=duration_col, event_col=event_col)
-        if fit.concordance_ is None or fit.likelihood_ratio_test_.statistic is None:
+        if fit.concordance_.c_index is None or fit.likelihood_ratio_test_.statistic is None:
             raise AnalysisError(f"{system}: the model could not be summarised")
         rows.append(
             SystemComparison(
                 system=system,
                 stages=stages,
+                coefficients=fit.coefficients_,
                 concordance=fit.concordance_,
                 lr_statistic=fit.likelihood_ratio_test_.statistic,
                 lr_df=fit.likelihood_ratio_test_.df,

@@ -13,6 +13,14 @@ so U_g summed with weights h_g is the h-weighted sum of Schoenfeld residuals. Pe
 ``transform``: ``"km"`` (default) g(t) = 1 − Ŝ(t−) of the pooled Kaplan–Meier (with delayed
 entry if fitted so), ``"identity"`` t, ``"rank"`` the average rank of t among all rows,
 ``"log"`` log t; then centred on the mean over event rows.
+
+lifelines 0.30 ``statistics.proportional_hazard_test`` implements the older approximation of
+survival 2.x (regression of scaled Schoenfeld residuals with the variance of β̂ standing in
+for the per-time information), so it does not reproduce survival 3.x, and gives no GLOBAL test.
+Measured on the golden ``mm_os`` Efron fit (3,000 rows, ISS2, ISS3, age/10, sex;
+``time_transform="km"``): lifelines χ² 0.678, 0.232, 0.0111, 2.146 against R's 0.470,
+1.2e-5, 0.00968, 2.140 (this module: within 3e-11 relative of R), i.e. +44 %, ~10⁴×, +14 % and
++0.3 %; 121 ms against 3.3 ms here.
 """
 
 from __future__ import annotations

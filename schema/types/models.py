@@ -53,7 +53,9 @@ class CumulativeIncidence:
         description="Cohort patients without the endpoint (null when withheld)."
     )
     groups: list[IncidenceGroup] = strawberry.field(description="One entry per group.")
-    gray_tests: list[CauseTest] = strawberry.field(description="Gray's test per cause (2+ groups).")
+    gray_tests: list[CauseTest] = strawberry.field(
+        description="Gray's test per cause (statistic null, with the reason, for one group)."
+    )
     provenance: Provenance = strawberry.field(description="Where the numbers come from.")
 
     @classmethod

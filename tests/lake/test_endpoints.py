@@ -199,10 +199,105 @@ def test_missing_origin_death_before_origin_and_horizon() -> None:
     ]
     assert result.excluded == {
         "no origin event": 1,
+        "no follow-up": 0,
         "death before origin": 1,
         "event or censoring before origin": 0,
     }
     assert result.n_cohort == 4
+
+
+def _allo(*patients: str) -> pl.LazyFrame:
+    return table(
+        TRANSPLANTS.schema,
+        [
+            {
+                "patient_id": p,
+                "site": "S1",
+                "transplant_type": "allogeneic",
+                "transplant_date": DAY0,
+            }
+            for p in patients
+        ],
+    )
+
+
+def test_event_after_the_horizon_is_censored_at_the_horizon() -> None:
+    """Administrative censoring at 365 d: a death on day 500 becomes (365, censored), a death on
+    day 365 itself stays an event, a death on day 200 is untouched."""
+    events = table(
+        EVENTS.schema,
+        [
+            ev("late", "death", 500),
+            ev("late", "last_follow_up", 500),
+            ev("edge", "death", 365),
+            ev("edge", "last_follow_up", 365),
+            ev("early", "death", 200),
+            ev("early", "last_follow_up", 200),
+        ],
+    )
+    result = derive_endpoint(
+        overall_survival(),
+        HSCT,
+        events=events,
+        transplants=_allo("late", "edge", "early"),
+        horizon_days=365,
+    )
+    assert result.frame.rows() == [("early", 200, 1), ("edge", 365, 1), ("late", 365, 0)]
+
+
+def test_horizon_counts_from_the_landmark() -> None:
+    """With a day-100 landmark the horizon is on the landmark time scale: horizon 300 censors
+    at day 400 after transplant, so a death on day 390 (time 290) stays an event and one on
+    day 450 (time 350) is censored at time 300."""
+    events = table(
+        EVENTS.schema,
+        [
+            ev("a", "death", 390),
+            ev("a", "last_follow_up", 390),
+            ev("b", "death", 450),
+            ev("b", "last_follow_up", 450),
+        ],
+    )
+    result = derive_endpoint(
+        overall_survival(),
+        Origin("allo_transplant", landmark_days=100),
+        events=events,
+        transplants=_allo("a", "b"),
+        horizon_days=300,
+    )
+    assert result.frame.rows() == [("a", 290, 1), ("b", 300, 0)]
+
+
+def test_origin_without_any_outcome_row_is_no_follow_up_not_no_origin() -> None:
+    """A patient with a transplant but no event row has no last contact to censor at: excluded
+    as "no follow-up" (the origin exists), not as "no origin event". Patients only in the
+    origin table but outside the cohort (no events or patients row) are not counted at all."""
+    events = table(EVENTS.schema, [ev("seen", "last_follow_up", 100)])
+    patients = table(
+        PATIENTS.schema,
+        [{"patient_id": p, "site": "S1", "diagnosis_date": day(-30)} for p in ("seen", "silent")],
+    )
+    result = derive_endpoint(
+        overall_survival(),
+        HSCT,
+        events=events,
+        patients=patients,
+        transplants=_allo("seen", "silent", "outsider"),
+    )
+    assert result.frame.rows() == [("seen", 100, 0)]
+    assert result.n_cohort == 2
+    assert result.excluded == {
+        "no origin event": 0,
+        "no follow-up": 1,
+        "death before origin": 0,
+        "event or censoring before origin": 0,
+    }
+    from_dx = derive_endpoint(
+        overall_survival(), Origin("diagnosis"), events=events, patients=patients
+    )
+    assert from_dx.frame.rows() == [("seen", 130, 0)]
+    assert from_dx.excluded["no follow-up"] == 1
+    assert from_dx.excluded["no origin event"] == 0
 
 
 def test_landmark_keeps_only_patients_event_free_at_l() -> None:

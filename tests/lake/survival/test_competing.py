@@ -58,9 +58,14 @@ def test_cuminc_pooled_golden(golden: Callable[..., Any], r_array: Callable[...,
     r = golden("competing", "d3/pooled")
     for cause in ("1", "2"):
         curve, expected = fitter.curves_[("0", cause)], r[f"1 {cause}"]
+        np.testing.assert_array_equal(curve.time, r_array(expected["time"]))
         np.testing.assert_allclose(curve.estimate, r_array(expected["est"]), rtol=1e-9)
         np.testing.assert_allclose(curve.variance, r_array(expected["var"]), rtol=1e-9)
-    assert fitter.tests_ == {}
+    for cause in ("1", "2"):  # cuminc gives no Tests for one group: None with the reason
+        test = fitter.tests_[cause]
+        assert (test.statistic, test.p_value, test.df) == (None, None, 0)
+        assert test.reason is not None
+        assert "one group" in test.reason
 
 
 @pytest.mark.parametrize(
@@ -131,3 +136,99 @@ def test_gray_test_degenerate_and_invalid() -> None:
     assert fitter.tests_["1"].p_value == pytest.approx(0.0933821949985613, rel=1e-9)
     with pytest.raises(AnalysisError):
         CumulativeIncidenceFitter().fit([1, 2], [1])
+
+
+def _corners(fitter: CumulativeIncidenceFitter, key: tuple[str, str]) -> list[list[float]]:
+    curve = fitter.curves_[key]
+    return [curve.time.tolist(), curve.estimate.tolist(), curve.variance.tolist()]
+
+
+def test_incidence_reaching_one_matches_cuminc() -> None:
+    """R: cuminc(c(1, 2, 2, 3, 4), rep(1, 5)): F = 1 at t = 4 with var 0.04 (cmprsk's Aalen
+    variance is not 0 there); and cuminc(c(1, 2, 3, 3, 4), c(2, 1, 1, 0, 1)): cause 1 ends at
+    0.8 with var 0.2, cause 2 at 0.2 with var 0.04."""
+    every = CumulativeIncidenceFitter().fit([1, 2, 2, 3, 4], [1, 1, 1, 1, 1])
+    t, f, v = _corners(every, ("0", "1"))
+    assert t == [0, 1, 1, 2, 2, 3, 3, 4, 4, 4]
+    np.testing.assert_allclose(f, [0, 0, 0.2, 0.2, 0.6, 0.6, 0.8, 0.8, 1, 1], rtol=1e-12)
+    r_var = [0, 0, 0.04, 0.04, 0.0633333333333334, 0.0633333333333334]
+    r_var += [0.0558333333333336, 0.0558333333333336, 0.04, 0.04]
+    np.testing.assert_allclose(v, r_var, rtol=1e-12, atol=1e-15)
+    (at_one,) = every.curves_[("0", "1")].at([4])
+    assert (at_one.estimate, at_one.lower, at_one.upper) == (1.0, None, None)
+    mixed = CumulativeIncidenceFitter().fit([1, 2, 3, 3, 4], [2, 1, 1, 0, 1])
+    t, f, v = _corners(mixed, ("0", "1"))
+    assert t == [0, 2, 2, 3, 3, 4, 4, 4]
+    np.testing.assert_allclose(f, [0, 0, 0.2, 0.2, 0.4, 0.4, 0.8, 0.8], rtol=1e-12)
+    r_var = [0, 0, 0.0425, 0.0425, 0.0677777777777778, 0.0677777777777778, 0.2, 0.2]
+    np.testing.assert_allclose(v, r_var, rtol=1e-12)
+    np.testing.assert_allclose(_corners(mixed, ("0", "2"))[2], [0, 0, 0.04, 0.04], rtol=1e-12)
+
+
+def test_limits_at_rounded_one_and_huge_variance_are_defined() -> None:
+    """F(3) of cause 2 below is 1 up to rounding (0.9999999999999999): no limits, not (0, 1)
+    from an overflowing transform; F(2) = 0.357 with var 0.057 keeps its finite limits."""
+    fitter = CumulativeIncidenceFitter().fit(
+        [0, 3, 2, 2, 0, 2, 1], [2, 2, 0, 0, 0, 2, 0], report_causes=[1, 2]
+    )
+    at2, at3 = fitter.curves_[("0", "2")].at([2, 3])
+    assert at3.estimate == pytest.approx(1.0, abs=1e-12)
+    assert (at3.lower, at3.upper) == (None, None)
+    assert at2.lower is not None
+    assert at2.upper is not None
+    assert 0.0 < at2.lower < at2.estimate < at2.upper < 1.0
+
+
+def test_cause_without_events_in_a_group_is_zero() -> None:
+    """R: cuminc(1:6, c(1, 2, 1, 1, 0, 1), rep(c("a", "b"), each = 3)): group b has no cause-2
+    event, its curve is (0, 6) with est 0 and var 0; Tests stat 2.16541353383459 (p
+    0.141146647531306) for cause 1 and 0.941176470588235 (p 0.331975467082737) for cause 2."""
+    fitter = CumulativeIncidenceFitter().fit(
+        [1, 2, 3, 4, 5, 6], [1, 2, 1, 1, 0, 1], groups=list("aaabbb")
+    )
+    assert _corners(fitter, ("b", "2")) == [[0, 6], [0, 0], [0, 0]]
+    np.testing.assert_allclose(_corners(fitter, ("b", "1"))[2], [0, 0, 1 / 9, 1 / 9, 4 / 9, 4 / 9])
+    for cause, stat, pv in (
+        ("1", 2.16541353383459, 0.141146647531306),
+        ("2", 0.941176470588235, 0.331975467082737),
+    ):
+        assert fitter.tests_[cause].statistic == pytest.approx(stat, rel=1e-12)
+        assert fitter.tests_[cause].p_value == pytest.approx(pv, rel=1e-12)
+
+
+def test_no_events_gives_zero_incidence_or_a_clear_error() -> None:
+    """All censored: cuminc(1:3, c(0, 0, 0)) fails ("NAs in foreign function call"). Here the
+    causes to report give F = 0, var 0 and a Gray test with a reason; without them there is
+    nothing to report and the error says so."""
+    with pytest.raises(AnalysisError, match="no event of any cause"):
+        CumulativeIncidenceFitter().fit([1, 2, 3], [0, 0, 0])
+    fitter = CumulativeIncidenceFitter().fit(
+        [1, 2, 3, 4], [0, 0, 0, 0], groups=["a", "a", "b", "b"], report_causes=[1, 2]
+    )
+    assert sorted(fitter.curves_) == [("a", "1"), ("a", "2"), ("b", "1"), ("b", "2")]
+    (point,) = fitter.curves_[("a", "1")].at([2])
+    assert (point.estimate, point.variance, point.lower, point.upper) == (0.0, 0.0, None, None)
+    for cause in ("1", "2"):
+        test = fitter.tests_[cause]
+        assert (test.statistic, test.p_value, test.df) == (None, None, 1)
+        assert test.reason == f"no events of cause {cause} in any group"
+
+
+def test_times_outside_follow_up() -> None:
+    """Before time 0 F is 0; beyond the group's largest time it is not estimable (R
+    timepoints(cuminc(c(1, 2, 3, 3, 4), c(2, 1, 1, 0, 1)), c(0.5, 2, 4, 10)): est 0, 0.2,
+    0.8, NA and var 0, 0.0425, 0.2, NA for cause 1)."""
+    curve = CumulativeIncidenceFitter().fit([1, 2, 3, 3, 4], [2, 1, 1, 0, 1]).curves_[("0", "1")]
+    got = curve.at([-1, 0.5, 2, 4, 10])
+    assert [p.estimate for p in got[:4]] == pytest.approx([0.0, 0.0, 0.2, 0.8], rel=1e-12)
+    assert [p.variance for p in got[:4]] == pytest.approx([0.0, 0.0, 0.0425, 0.2], rel=1e-12)
+    beyond = got[4]
+    assert (beyond.estimate, beyond.variance, beyond.lower, beyond.upper) == (None,) * 4
+    assert beyond.reason == "beyond last follow-up"
+
+
+def test_invalid_causes_raise() -> None:
+    with pytest.raises(AnalysisError, match="causes holds"):
+        CumulativeIncidenceFitter().fit([1, 2, 3], [1, float("nan"), 0])
+    with pytest.raises(AnalysisError, match="groups has 2 rows"):
+        CumulativeIncidenceFitter().fit([1, 2, 3], [1, 2, 0], groups=["a", "b"])

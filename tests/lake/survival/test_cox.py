@@ -142,13 +142,52 @@ def test_all_tied_events_match_r() -> None:
 
 
 def test_monotone_likelihood_warns() -> None:
-    """All events in group x=0: beta -> -inf (R: "did not converge", coef -21.9)."""
+    """All events in group x=0: β -> -inf and ℓ(β) rises to its supremum −log 6 (risk sets of
+    3, 2, 1 patients with x = 0: 1/3 · 1/2 · 1).
+
+    R: coxph(Surv(1:6, c(1,1,1,0,0,0)) ~ c(0,0,0,1,1,1)) warns, stops at coef -21.94 after 21
+    iterations with loglik (-4.78749174278205, -1.79175947085461), score 5.05166051660517 and
+    LR 5.99146454385486. The null log-likelihood and the score test do not depend on where the
+    iteration stops and agree exactly; the final ℓ and LR agree to 1e-8 (both are within 1e-9
+    of the supremum). β and its se are not comparable: each program stops at a different point
+    of a ridge toward -inf (here about -35, se ~1e7), so only β < -10 is asserted.
+    """
     frame = pl.DataFrame(
         {"time": [1, 2, 3, 4, 5, 6], "status": [1, 1, 1, 0, 0, 0], "x": [0, 0, 0, 1, 1, 1]}
     )
     with pytest.warns(SurvivalWarning, match="infinite"):
         fit = CoxPHFitter().fit(frame, duration_col="time", event_col="status")
     assert fit.params_[0] < -10
+    assert fit.log_likelihood_null_ == pytest.approx(-4.78749174278205, rel=1e-12)
+    assert fit.score_test_.statistic == pytest.approx(5.05166051660517, rel=1e-12)
+    assert fit.log_likelihood_ == pytest.approx(-1.79175947085461, rel=1e-8)
+    assert fit.log_likelihood_ == pytest.approx(-np.log(6.0), rel=1e-8)
+    assert fit.likelihood_ratio_test_.statistic == pytest.approx(5.99146454385486, rel=1e-8)
+
+
+def test_divergence_to_numerical_limits_is_a_warning_or_a_clear_error() -> None:
+    """β diverging until exp(xβ) under/overflows: never a numpy error or a NaN se.
+
+    R: coxph(Surv(c(3, 1, 1), c(1, 1, 0)) ~ c(1, 0, 0)) "did not converge", coef -20.67,
+    loglik (-1.09861228866811, -0.693147181087957): here a warning and the same ℓ (its
+    supremum is log(1/2)). R: coxph(Surv(c(2, 1, 1), c(3, 2, 3), c(1, 1, 0)) ~ c(1, 0, 0))
+    "did not converge", coef 21.2, se 40193: here the risk-set mean rounds to 1, the
+    information is exactly 0 and the error names the covariate.
+    """
+    frame = pl.DataFrame({"t": [3.0, 1.0, 1.0], "e": [1, 1, 0], "x": [1.0, 0.0, 0.0]})
+    with pytest.warns(SurvivalWarning, match="infinite"):
+        fit = CoxPHFitter().fit(frame, duration_col="t", event_col="e")
+    assert fit.log_likelihood_null_ == pytest.approx(-1.09861228866811, rel=1e-12)
+    assert fit.log_likelihood_ == pytest.approx(-0.693147181087957, rel=1e-8)
+    assert np.isfinite(fit.standard_errors_).all()
+    entry = pl.DataFrame(
+        {"s": [2.0, 1.0, 1.0], "t": [3.0, 2.0, 3.0], "e": [1, 1, 0], "x": [1.0, 0.0, 0.0]}
+    )
+    with (
+        pytest.warns(SurvivalWarning, match="infinite"),
+        pytest.raises(AnalysisError, match=r"coefficient\(s\) of x diverge to infinity"),
+    ):
+        CoxPHFitter().fit(entry, duration_col="t", event_col="e", entry_col="s")
 
 
 def test_one_patient_cox_is_an_error() -> None:

@@ -191,8 +191,10 @@ def test_nrm_cumulative_incidence(
         at = curve.at(expected["at"]["time"])
         close([p.estimate for p in at], expected["at"]["est"])
         close([p.variance for p in at], expected["at"]["var"])
-    if group is None:
-        assert fitter.tests_ == {}
+    if group is None:  # cuminc has no Tests for one group: no statistic, with the reason
+        one_group = (None, "one group: Gray's test compares two or more groups")
+        got = {c: (t.statistic, t.reason) for c, t in fitter.tests_.items()}
+        assert got == dict.fromkeys(("1", "2"), one_group)
         counts = d["cause"].value_counts()
         assert {str(c): n for c, n in counts.iter_rows()} == r["events"]
         return
@@ -214,7 +216,8 @@ def test_all_censored(golden: Golden, golden_input: Inputs) -> None:
     """R survdiff: chi-square 0 on -1 df (no test); coxph: coef NA; cuminc: refuses (error).
 
     The engine says the same thing its own way: no statistic (with the reason), Cox refuses
-    with an AnalysisError, and cumulative incidence has no curve (no cause occurred).
+    with an AnalysisError, and cumulative incidence refuses too unless the causes to report
+    are named; then every curve is F = 0 with variance 0 and Gray's test has a reason.
     """
     d = golden_input("all_censored")
     r = golden("edge", "all_censored/survdiff")
@@ -230,8 +233,15 @@ def test_all_censored(golden: Golden, golden_input: Inputs) -> None:
     with pytest.raises(AnalysisError, match="no events"):
         CoxPHFitter().fit(design, duration_col="time", event_col="status")
     assert "error" in golden("edge", "all_censored/cuminc")
-    fitter = CumulativeIncidenceFitter().fit(d["time"], d["status"], groups=d["grp"].to_numpy())
-    assert (fitter.curves_, fitter.tests_) == ({}, {})
+    with pytest.raises(AnalysisError, match="no event of any cause"):
+        CumulativeIncidenceFitter().fit(d["time"], d["status"], groups=d["grp"].to_numpy())
+    fitter = CumulativeIncidenceFitter().fit(
+        d["time"], d["status"], groups=d["grp"].to_numpy(), report_causes=[1]
+    )
+    for curve in fitter.curves_.values():
+        assert (curve.estimate.tolist(), curve.variance.tolist()) == ([0.0, 0.0], [0.0, 0.0])
+    assert fitter.tests_["1"].statistic is None
+    assert fitter.tests_["1"].reason == "no events of cause 1 in any group"
 
 
 def test_all_tied(golden: Golden, golden_input: Inputs) -> None:
@@ -254,11 +264,12 @@ def test_all_tied(golden: Golden, golden_input: Inputs) -> None:
     assert fit.concordance_.c_index is None
     concordant, discordant, tied_x, tied_y, tied_xy = r["concordance_counts"]
     c = fit.concordance_
-    assert (c.concordant, c.discordant, c.tied_risk, c.tied_time) == (
+    assert (c.concordant, c.discordant, c.tied_risk, c.tied_time, c.tied_both) == (
         concordant,
         discordant,
         tied_x,
-        tied_y + tied_xy,
+        tied_y,
+        tied_xy,
     )
     cr = golden("edge", "all_tied/cuminc")
     fitter = CumulativeIncidenceFitter().fit(d["time"], d["status"], groups=d["grp"].to_numpy())
@@ -268,6 +279,10 @@ def test_all_tied(golden: Golden, golden_input: Inputs) -> None:
         close(curve.estimate.tolist(), expected["est"])
         close(curve.variance.tolist(), expected["var"])
     assert cr["tests"]["stat"] == -1  # cmprsk's marker for a singular variance
+    gray = fitter.tests_["1"]
+    assert (gray.statistic, gray.p_value) == (None, None)
+    assert gray.reason is not None
+    assert "singular" in gray.reason
     assert fitter.tests_["1"].statistic is None
 
 

@@ -31,6 +31,7 @@ def test_survfit_golden(
     kmf = KaplanMeierFitter(conf_type=conf_type).fit(d["time"], d["status"])
     np.testing.assert_allclose(kmf.timeline_, r_array(r["time"]), rtol=1e-12)
     np.testing.assert_allclose(kmf.n_at_risk_, r_array(r["n_risk"]), rtol=1e-12)
+    np.testing.assert_array_equal(kmf.n_events_, r_array(r["n_event"]))
     np.testing.assert_allclose(kmf.survival_, r_array(r["surv"]), rtol=1e-9)
     # jsonlite writes R's Inf (se once S = 0) as null
     se = np.where(np.isinf(kmf.std_err_), np.nan, kmf.std_err_)
@@ -49,13 +50,22 @@ def test_survfit_golden(
                 assert mine == pytest.approx(theirs, abs=1e-9)
 
 
+@pytest.mark.parametrize("case", ["d1", "e3", "mm_os"])
+@pytest.mark.parametrize("conf_type", ["log", "log-log", "plain"])
 def test_summary_times_golden(
-    golden: Callable[..., Any], golden_input: Callable[..., Any], r_array: Callable[..., Any]
+    case: str,
+    conf_type: Any,
+    golden: Callable[..., Any],
+    golden_input: Callable[..., Any],
+    r_array: Callable[..., Any],
 ) -> None:
-    """R: summary(survfit(Surv(time, status) ~ 1), times = c(365, 730, 1825))."""
-    r = golden("km", "mm_os/log")["at"]
-    d = golden_input("mm_os")
-    at = KaplanMeierFitter().fit(d["time"], d["status"]).survival_at([365, 730, 1825])
+    """R: summary(survfit(Surv(time, status) ~ 1, conf.type = conf_type), times = times) with
+    times c(365, 730, 1825) for mm_os, c(4, 9) otherwise."""
+    r = golden("km", f"{case}/{conf_type}")["at"]
+    d = golden_input(case)
+    times = [365, 730, 1825] if case == "mm_os" else [4, 9]
+    at = KaplanMeierFitter(conf_type=conf_type).fit(d["time"], d["status"]).survival_at(times)
+    np.testing.assert_array_equal([a.time for a in at], r_array(r["time"]))
     np.testing.assert_allclose([a.survival for a in at], r_array(r["surv"]), rtol=1e-9)
     np.testing.assert_allclose([a.std_err for a in at], r_array(r["std_err"]), rtol=1e-9)
     assert [a.n_at_risk for a in at] == r_array(r["n_risk"]).astype(int).tolist()
@@ -68,6 +78,8 @@ def test_delayed_entry_golden(
     r = golden("km", "delayed/log")
     d = golden_input("delayed")
     kmf = KaplanMeierFitter().fit(d["tstop"], d["status"], entry=d["tstart"])
+    np.testing.assert_array_equal(kmf.timeline_, r_array(r["time"]))
+    np.testing.assert_array_equal(kmf.n_events_, r_array(r["n_event"]))
     np.testing.assert_allclose(kmf.n_at_risk_, r_array(r["n_risk"]), rtol=1e-12)
     np.testing.assert_allclose(kmf.survival_, r_array(r["surv"]), rtol=1e-9)
     se = np.where(np.isinf(kmf.std_err_), np.nan, kmf.std_err_)  # jsonlite: Inf -> null
@@ -198,8 +210,14 @@ def test_degenerate_survfit_golden(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SurvivalWarning)
         kmf = KaplanMeierFitter().fit(d["time"], d["status"])
+    np.testing.assert_array_equal(kmf.timeline_, r_array(r["time"]))
+    np.testing.assert_array_equal(kmf.n_at_risk_, r_array(r["n_risk"]))
+    np.testing.assert_array_equal(kmf.n_events_, r_array(r["n_event"]))
     np.testing.assert_allclose(kmf.survival_, r_array(r["surv"]), rtol=1e-12)
+    se = np.where(np.isinf(kmf.std_err_), np.nan, kmf.std_err_)  # jsonlite: Inf -> null
+    np.testing.assert_allclose(se, r_array(r["std_err"]), rtol=1e-12)
     np.testing.assert_allclose(kmf.lower_, r_array(r["lower"]), rtol=1e-12)
+    np.testing.assert_allclose(kmf.upper_, r_array(r["upper"]), rtol=1e-12)
     for p, est, lo, hi in zip(
         (0.25, 0.5, 0.75),
         r_array(r["quantile"]),
@@ -212,6 +230,7 @@ def test_degenerate_survfit_golden(
         assert q.lower == (None if np.isnan(lo) else lo)
         assert q.upper == (None if np.isnan(hi) else hi)
     at = kmf.survival_at([2, 5])
+    assert [a.time for a in at] == r_array(r["at"]["time"]).tolist()
     assert [a.survival for a in at] == r_array(r["at"]["surv"]).tolist()
     assert [a.std_err for a in at] == [
         None if np.isnan(v) else v for v in r_array(r["at"]["std_err"])

@@ -36,6 +36,14 @@ def test_survdiff_d1_golden(
     _check(logrank_test(D1_TIME, D1_STATUS, D1_GRP, **kwargs), golden("logrank", case), r_array)
 
 
+def test_survdiff_d2_golden(
+    golden: Callable[..., Any], golden_input: Callable[..., Any], r_array: Callable[..., Any]
+) -> None:
+    """R: survdiff(Surv(time, status) ~ x) on D2 (tied event times, censoring tied with them)."""
+    d = golden_input("d2")
+    _check(logrank_test(d["time"], d["status"], d["x"]), golden("logrank", "d2"), r_array)
+
+
 @pytest.mark.parametrize(
     ("case", "options"),
     [
