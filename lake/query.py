@@ -55,7 +55,7 @@ from lake.disclosure import (
 )
 from lake.errors import AccessDeniedError, HemalakeError, LakeError
 from lake.model import MODEL_VERSION
-from lake.query_cohorts import Cohort, CohortSnapshots, OpenSnapshot
+from lake.query_cohorts import Cohort, CohortSnapshots, OpenSnapshot, require_single_valued
 from lake.query_release import LRUCache, Provenance, Released, query_hash
 from lake.query_requests import (
     BreakdownRequest,
@@ -325,19 +325,23 @@ class LakeGateway(CohortSnapshots):
 
     def cox(self, caller: Caller, cohort: Cohort, *, request: CoxRequest) -> Released[CoxSummary]:
         """A Cox model of an endpoint on chosen covariates over ``cohort``."""
-        attributes = [*request.numeric, *request.categorical]
-        if request.strata is not None:
-            attributes.append(request.strata)
+        strata = [] if request.strata is None else [request.strata]
+
+        def compute() -> CoxSummary:
+            require_single_valued([*request.categorical, *strata], use="coxModel")
+            frame = self._frame(
+                cohort,
+                attributes=[*request.numeric, *request.categorical, *strata],
+                scores=request.scores,
+                endpoint=request.endpoint,
+            )
+            return cox_summary(frame, request)
+
         return self._aggregate(
             caller,
             cohort,
             CohortCoxRequest(cohort.filter, request),
-            lambda: cox_summary(
-                self._frame(
-                    cohort, attributes=attributes, scores=request.scores, endpoint=request.endpoint
-                ),
-                request,
-            ),
+            compute,
             disclose=disclose_model,
             scores=request.scores,
         )
