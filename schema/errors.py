@@ -80,7 +80,12 @@ def should_mask_error(error: GraphQLError) -> bool:
     """Mask every error raised while executing except the public ones.
 
     Errors without an original exception come from parsing and validation (including the
-    depth, alias, token and cost limits): they describe the query, not the data, and pass.
+    depth, alias, token and cost limits), and errors coercing the variables wrap GraphQL's own
+    error without a path (execution never started): they describe the query, not the data, and
+    pass. A GraphQL error *with* a path (e.g. serialising a result value) is masked: it could
+    quote a value.
     """
     original = error.original_error
-    return original is not None and not isinstance(original, PublicError)
+    if original is None or isinstance(original, PublicError):
+        return False
+    return not (isinstance(original, GraphQLError) and error.path is None)

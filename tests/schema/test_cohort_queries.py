@@ -325,3 +325,17 @@ async def test_endpoint_listing_names_the_origins_validation_accepts(execute: Ex
             else:
                 with pytest.raises(AnalysisError, match=f"not defined from origin {origin}"):
                     EndpointKey(endpoint=name, origin=origin.lower())  # type: ignore[arg-type]
+
+
+async def test_treatment_lines_is_an_integer_range(execute: Execute) -> None:
+    query = (
+        "query($l: IntRangeInput) { cohort(filter: {treatment: {lines: $l}}) { size { value } } }"
+    )
+    result = await execute(query, {"l": {"min": 1.5}})
+    assert result.errors is not None
+    assert "Int cannot represent non-integer value: 1.5" in result.errors[0].message
+    # every demo patient has exactly one line (demo_frames)
+    result = await execute(query, {"l": {"min": 1, "max": 1}})
+    assert result.data == {"cohort": {"size": {"value": 200}}}
+    result = await execute(query, {"l": {"min": 2}})
+    assert result.data == {"cohort": {"size": {"value": 0}}}
