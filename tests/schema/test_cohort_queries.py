@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 import polars as pl
 import pytest
 
@@ -339,3 +340,19 @@ async def test_treatment_lines_is_an_integer_range(execute: Execute) -> None:
     assert result.data == {"cohort": {"size": {"value": 200}}}
     result = await execute(query, {"l": {"min": 2}})
     assert result.data == {"cohort": {"size": {"value": 0}}}
+
+
+async def test_concurrent_identical_requests_compute_once(
+    execute: Execute, gateway: LakeGateway
+) -> None:
+    results: list[object] = []
+
+    async def one() -> None:
+        results.append((await execute(SURVIVAL, {"f": {"sites": ["ROT"]}})).data)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(6):
+            group.start_soon(one)
+    assert len(results) == 6
+    assert all(r == results[0] for r in results)
+    assert (gateway.results.misses, gateway.results.hits) == (1, 5)
