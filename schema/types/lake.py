@@ -31,7 +31,13 @@ class Load:
     rows_in: int | None = strawberry.field(description="Rows read.")
     rows_accepted: int | None = strawberry.field(description="Rows accepted.")
     rows_quarantined: int | None = strawberry.field(description="Rows quarantined.")
-    message: str | None = strawberry.field(description="Failure message, if any.")
+    message: str | None = strawberry.field(
+        description="The loader's full failure message; only data managers of the site and "
+        "administrators see it (null for everyone else: it may quote source values)."
+    )
+    failure: str | None = strawberry.field(
+        description="Class of failure of a failed load (what the loader was doing), for everyone."
+    )
 
 
 @strawberry.type(description="A site: its onboarding stage and its loads, newest first.")
