@@ -356,3 +356,31 @@ async def test_concurrent_identical_requests_compute_once(
     assert len(results) == 6
     assert all(r == results[0] for r in results)
     assert (gateway.results.misses, gateway.results.hits) == (1, 5)
+
+
+async def test_provenance_names_the_lake_request_and_the_operation(
+    execute: Execute, audit: ListSink
+) -> None:
+    asked = (
+        "query Size { cohort(filter: {sexes: [F]}) { "
+        "size { provenance { queryHash operationHash } } } }"
+    )
+    spaced = asked.replace(" { ", "  {\n ")
+    aliased = asked.replace("size {", "n: size {")
+    answers = []
+    for query in (asked, spaced, aliased):
+        result = await execute(query)
+        assert result.errors is None
+        (cohort,) = result.data.values()  # type: ignore[union-attr]
+        answers.append(next(iter(cohort.values()))["provenance"])
+    size, graphql = (
+        [r for r in audit.records if r.action == "SizeRequest"],
+        [r for r in audit.records if r.action == "graphql:Size"],
+    )
+    # queryHash: the normalised lake request, as audited for the release
+    assert [a["queryHash"] for a in answers] == [r.query_hash for r in size]
+    assert len({a["queryHash"] for a in answers}) == 1
+    # operationHash: the normalised GraphQL operation, as audited for the request
+    assert [a["operationHash"] for a in answers] == [r.query_hash for r in graphql]
+    assert answers[0]["operationHash"] == answers[1]["operationHash"]  # whitespace is normalised
+    assert answers[0]["operationHash"] != answers[2]["operationHash"]  # a different document
