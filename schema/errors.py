@@ -15,6 +15,10 @@ UNAUTHENTICATED        no valid API key was given
 LAKE_UNAVAILABLE       the lake, or the pinned lake version, cannot be read
 COST_LIMIT_EXCEEDED    the query asks for too many expensive fields at once
 =====================  =============================================================
+
+The service adds HTTP-level codes outside execution (``service/graphql_app.py``):
+NOT_ACCEPTABLE (406), PAYLOAD_TOO_LARGE (413), NOT_FOUND (404), METHOD_NOT_ALLOWED (405), and
+BAD_REQUEST (400) for a request that is not well-formed.
 """
 
 from __future__ import annotations
