@@ -48,11 +48,16 @@ def require_single_valued(attributes: Sequence[str], *, use: str) -> None:
     """
     listed = [a for a in attributes if a in LIST_ATTRIBUTES]
     if listed:
-        raise AnalysisError(
-            f"{use}: {', '.join(listed)} can hold several values per patient, so a patient "
-            "would fall in several groups; filter the cohort by it instead (e.g. "
-            "treatment.agentsAny, treatment.strategy, hadEvents) and compare the cohorts"
-        )
+        raise AnalysisError(several_values_message(use, ", ".join(listed)))
+
+
+def several_values_message(use: str, attribute: str) -> str:
+    """Why ``attribute`` cannot serve as ``use`` (groupBy, strata, ...) and what to do instead."""
+    return (
+        f"{use}: {attribute} can hold several values per patient, so a patient would fall in "
+        "several groups; filter the cohort by it instead (e.g. treatment.agentsAny, "
+        "treatment.strategy, hadEvents) and compare the cohorts"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import anyio
 import polars as pl
 import pytest
@@ -279,8 +281,14 @@ async def test_list_attributes_cannot_group_an_analysis(
 ) -> None:
     result = await execute(f"{{ cohort {{ {field.format(a=attribute)} }} }}")
     assert result.errors is not None
-    (error,) = result.errors
-    assert f"Value '{attribute}' does not exist in 'GroupingAttribute' enum" in error.message
+    typed, explained = result.errors
+    assert f"Value '{attribute}' does not exist in 'GroupingAttribute' enum" in typed.message
+    assert explained.extensions == {"code": "BAD_REQUEST"}
+    argument = re.search(r"(\w+): (\[)?\{a\}", field).group(1)  # type: ignore[union-attr]
+    assert explained.message.startswith(
+        f"{argument}: {attribute} can hold several values per patient"
+    )
+    assert "filter the cohort by it instead" in explained.message
 
 
 @pytest.mark.parametrize("attribute", LIST_ATTRIBUTES)
