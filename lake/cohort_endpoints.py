@@ -65,7 +65,15 @@ CATALOGUE: Final[dict[EndpointName, Callable[[], EndpointDefinition]]] = {
 
 @dataclass(frozen=True, slots=True)
 class EndpointKey:
-    """An endpoint measured from an origin (``landmark_days`` > 0: a landmark analysis)."""
+    """An endpoint measured from an origin (``landmark_days`` > 0: a landmark analysis).
+
+    Raises
+    ------
+    AnalysisError
+        The endpoint is unknown, or not defined from ``origin`` (each definition lists its
+        origins: transplant endpoints from the allogeneic transplant, TFR endpoints from the
+        TKI stop); the message names the valid origins.
+    """
 
     endpoint: EndpointName
     origin: OriginKind
@@ -78,6 +86,12 @@ class EndpointKey:
             )
         if self.origin == "treatment_line":
             raise AnalysisError("a treatment-line origin needs a line number; not offered here")
+        allowed = self.definition().origins
+        if self.origin not in allowed:
+            raise AnalysisError(
+                f"endpoint {self.endpoint} is not defined from origin {self.origin.upper()}; "
+                f"valid origins for {self.endpoint}: {', '.join(o.upper() for o in allowed)}"
+            )
         self.as_origin()  # validates landmark_days
 
     def definition(self) -> EndpointDefinition:

@@ -7,8 +7,11 @@ gateway only picks the snapshot, caches and releases. Lake versions and cohort r
 (:class:`Cohort`, the per-version column cache) live in :mod:`lake.query_cohorts`.
 
 Caching is keyed by ``(lake version, normalised request)``: a lake version never changes, so a
-cached value is never stale. Values are cached *before* disclosure, which is applied on every
-release. Every method blocks (Polars collects): call it from a worker thread in async code.
+cached value is never stale; concurrent misses of one key compute it once (single flight, see
+:class:`lake.query_release.LRUCache`). Values are cached *before* disclosure, which is applied
+on every release. The operational logs (:meth:`LakeGateway.sites`) are not cached: failed and
+unchanged loads and stage changes append to them without making a lake version. Every method
+blocks (Polars collects): call it from a worker thread in async code.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ from lake.disclosure import (
 )
 from lake.errors import AccessDeniedError, HemalakeError, LakeError
 from lake.model import MODEL_VERSION
-from lake.query_cohorts import Cohort, CohortSnapshots, OpenSnapshot
+from lake.query_cohorts import Cohort, CohortSnapshots, OpenSnapshot, require_single_valued
 from lake.query_release import LRUCache, Provenance, Released, query_hash
 from lake.query_requests import (
     BreakdownRequest,
@@ -125,6 +128,7 @@ class LakeGateway(CohortSnapshots):
         disclose: Callable[[T], T],
         site: str | None = None,
         scores: Sequence[str] = (),
+        cached: bool = True,
     ) -> Released[T]:
         digest = query_hash(request)
 
@@ -148,7 +152,11 @@ class LakeGateway(CohortSnapshots):
             audit("denied", "FORBIDDEN")
             raise
         try:
-            value = self.results.get_or_compute((lake_version, digest), compute)
+            value = (
+                self.results.get_or_compute((lake_version, digest), compute)
+                if cached
+                else compute()
+            )
         except HemalakeError as error:
             audit("error", type(error).__name__)
             raise
@@ -325,19 +333,23 @@ class LakeGateway(CohortSnapshots):
 
     def cox(self, caller: Caller, cohort: Cohort, *, request: CoxRequest) -> Released[CoxSummary]:
         """A Cox model of an endpoint on chosen covariates over ``cohort``."""
-        attributes = [*request.numeric, *request.categorical]
-        if request.strata is not None:
-            attributes.append(request.strata)
+        strata = [] if request.strata is None else [request.strata]
+
+        def compute() -> CoxSummary:
+            require_single_valued([*request.categorical, *strata], use="coxModel")
+            frame = self._frame(
+                cohort,
+                attributes=[*request.numeric, *request.categorical, *strata],
+                scores=request.scores,
+                endpoint=request.endpoint,
+            )
+            return cox_summary(frame, request)
+
         return self._aggregate(
             caller,
             cohort,
             CohortCoxRequest(cohort.filter, request),
-            lambda: cox_summary(
-                self._frame(
-                    cohort, attributes=attributes, scores=request.scores, endpoint=request.endpoint
-                ),
-                request,
-            ),
+            compute,
             disclose=disclose_model,
             scores=request.scores,
         )
@@ -376,6 +388,8 @@ class LakeGateway(CohortSnapshots):
         *,
         action: Action = "lake_metadata",
         site: str | None = None,
+        disclose: Callable[[T], T] = lambda value: value,
+        cached: bool = True,
     ) -> Released[T]:
         snapshot = self._delta(lake_version)
         return self._release(
@@ -384,12 +398,18 @@ class LakeGateway(CohortSnapshots):
             lake_version=snapshot.version,
             request=request,
             compute=lambda: compute(snapshot),
-            disclose=lambda value: value,
+            disclose=disclose,
             site=site,
+            cached=cached,
         )
 
     def sites(self, caller: Caller) -> Released[tuple[meta.SiteRecord, ...]]:
-        """Every site's onboarding stage and load history (operational logs, not versioned)."""
+        """Every site's onboarding stage and load history (operational logs, not versioned).
+
+        Read on every call, never cached: the logs change without a new lake version. The full
+        message of a failed load is released only to callers allowed the site's operations
+        (its data managers, administrators); others see the class of failure only.
+        """
         return self._metadata(
             caller,
             None,
@@ -397,6 +417,11 @@ class LakeGateway(CohortSnapshots):
             lambda s: meta.sites(
                 read_latest(s.root, "_site_status"), read_latest(s.root, "_load_log")
             ),
+            disclose=lambda records: tuple(
+                r if allowed(caller, "site_operations", site=r.site) else meta.without_messages(r)
+                for r in records
+            ),
+            cached=False,
         )
 
     def versions(self, caller: Caller) -> Released[tuple[meta.VersionRecord, ...]]:
@@ -428,6 +453,15 @@ class LakeGateway(CohortSnapshots):
             action="site_operations",
             site=site,
         )
+
+
+def allowed(caller: Caller, action: Action, *, site: str | None = None) -> bool:
+    """Whether :func:`lake.access.check_access` lets ``caller`` perform ``action``."""
+    try:
+        check_access(caller, action, site=site)
+    except AccessDeniedError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,19 +13,51 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Final
 
 import polars as pl
 
 from lake.cohort import CohortFilter, compile_filter, required_columns, required_scores
 from lake.cohort_columns import CohortColumns
 from lake.cohort_endpoints import EndpointKey
-from lake.cohort_frame import TableSource
+from lake.cohort_frame import CATEGORICAL_ATTRIBUTES, TableSource
 from lake.cohort_risk import category
+from lake.cohort_summary import LIST_ATTRIBUTES
 from lake.cohort_survival import Grouping
-from lake.errors import EmptyCohortError, HemalakeError
+from lake.errors import AnalysisError, EmptyCohortError, HemalakeError
 from lake.query_release import LRUCache
 
 OpenSnapshot = Callable[[int | None], TableSource]
+
+#: Categorical attributes with one value per patient: what an analysis can group, stratify or
+#: model by. The list attributes (a patient may hold several values) can only be counted
+#: (breakdown) or filtered on.
+GROUPING_ATTRIBUTES: Final = tuple(a for a in CATEGORICAL_ATTRIBUTES if a not in LIST_ATTRIBUTES)
+
+
+def require_single_valued(attributes: Sequence[str], *, use: str) -> None:
+    """Refuse to group, stratify or model by a list attribute.
+
+    A patient with several agents (or strategies, or event types) would fall in several groups
+    at once, so the groups would not partition the cohort and the tests would not hold.
+
+    Raises
+    ------
+    AnalysisError
+        An attribute of ``attributes`` holds several values per patient.
+    """
+    listed = [a for a in attributes if a in LIST_ATTRIBUTES]
+    if listed:
+        raise AnalysisError(several_values_message(use, ", ".join(listed)))
+
+
+def several_values_message(use: str, attribute: str) -> str:
+    """Why ``attribute`` cannot serve as ``use`` (groupBy, strata, ...) and what to do instead."""
+    return (
+        f"{use}: {attribute} can hold several values per patient, so a patient would fall in "
+        "several groups; filter the cohort by it instead (e.g. treatment.agentsAny, "
+        "treatment.strategy, hadEvents) and compare the cohorts"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +154,10 @@ class CohortSnapshots:
         strata: str | None = None,
     ) -> pl.DataFrame:
         """The cohort's rows of the columns asked for (see :mod:`lake.cohort_columns`)."""
+        if grouping is not None and grouping.attribute is not None:
+            require_single_valued([grouping.attribute], use="groupBy")
+        if strata is not None:
+            require_single_valued([strata], use="strata")
         if cohort.size == 0:
             raise EmptyCohortError("the cohort has no patients; widen the filter")
         columns = self.columns(cohort.lake_version)

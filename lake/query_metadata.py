@@ -4,21 +4,41 @@ Pure functions over the system tables the loaders write (``_site_status``, ``_lo
 ``_manifest``, ``_quarantine``, ``_data_queries``; schemas in ``loaders/system_tables.py``),
 read at the edge by :mod:`lake.storage`. Released through :class:`lake.query.LakeGateway`:
 everything here is lake metadata except :func:`data_queries`, which names pseudonymised patients
-and is a *site operation* (data managers of that site, administrators).
+and is a *site operation* (data managers of that site, administrators), and the full message of
+a failed load, which may quote source values and is released with site operations only: other
+callers get :func:`without_messages` (the class of failure, from the last stage the load
+reached).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Final
 
 import polars as pl
+
+#: What a load that failed after each onboarding stage was doing (the stages of
+#: ``loaders/system_tables.py``; ``None``: no stage reached). Worded from the loader's steps, so
+#: they never quote a source value.
+FAILURE_CLASSES: Final[dict[str | None, str]] = {
+    None: "the mapping spec or the pseudonymisation key could not be used",
+    "registered": "reading or mapping the source files failed",
+    "uploaded": "reading or mapping the source files failed",
+    "mapped": "validating the mapped rows failed",
+    "validated": "writing the load to the lake failed",
+    "finalised": "recording the load failed",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class LoadRecord:
-    """One load attempt of a site (committed, unchanged or failed)."""
+    """One load attempt of a site (committed, unchanged or failed).
+
+    ``message`` is the loader's full message (site operations only, see the module docstring);
+    ``failure`` the class of failure of a failed load, for everyone.
+    """
 
     load_id: str
     status: str
@@ -30,6 +50,7 @@ class LoadRecord:
     rows_accepted: int | None
     rows_quarantined: int | None
     message: str | None
+    failure: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +101,7 @@ def sites(status: pl.DataFrame | None, log: pl.DataFrame | None) -> tuple[SiteRe
         return ()
     latest = status.sort("reached_at").group_by("site", maintain_order=True).last().sort("site")
     loads = pl.DataFrame() if log is None else log.sort("finished_at", descending=True)
+    last_stage = _last_stage_by_load(status)
     result = []
     for row in latest.iter_rows(named=True):
         mine = loads.filter(pl.col("site") == row["site"]) if loads.width else loads
@@ -99,13 +121,26 @@ def sites(status: pl.DataFrame | None, log: pl.DataFrame | None) -> tuple[SiteRe
                         rows_in=r["rows_in"],
                         rows_accepted=r["rows_accepted"],
                         rows_quarantined=r["rows_quarantined"],
-                        message=r["message"],
+                        message=r["message"] or None,
+                        failure=FAILURE_CLASSES[last_stage.get(r["load_id"])]
+                        if r["status"] == "failed"
+                        else None,
                     )
                     for r in mine.iter_rows(named=True)
                 ),
             )
         )
     return tuple(result)
+
+
+def without_messages(record: SiteRecord) -> SiteRecord:
+    """``record`` with every load's full message removed (its failure class stays)."""
+    return replace(record, loads=tuple(replace(load, message=None) for load in record.loads))
+
+
+def _last_stage_by_load(status: pl.DataFrame) -> dict[str, str]:
+    last = status.sort("reached_at").group_by("load_id", maintain_order=True).last()
+    return dict(zip(last.get_column("load_id"), last.get_column("stage"), strict=True))
 
 
 def versions(history: pl.DataFrame) -> tuple[VersionRecord, ...]:

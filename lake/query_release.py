@@ -11,6 +11,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Generic, TypeVar
 
@@ -68,11 +69,19 @@ class Released(Generic[T]):
 
 
 class LRUCache:
-    """A small thread-safe least-recently-used map."""
+    """A small thread-safe least-recently-used map that computes each missing key once.
+
+    Single flight: when several threads miss the same key at once, the first computes it and
+    the others wait for that computation (and receive its value, or its exception) instead of
+    computing it again. ``misses`` counts computations; ``hits`` counts answers served without
+    computing (cached, or shared from a computation in flight). Failures are not cached.
+    ``compute`` must not ask the same cache for the same key (it would wait for itself).
+    """
 
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
         self._items: OrderedDict[Hashable, object] = OrderedDict()
+        self._in_flight: dict[Hashable, Future[object]] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -83,10 +92,27 @@ class LRUCache:
                 self._items.move_to_end(key)
                 self.hits += 1
                 return self._items[key]  # type: ignore[return-value]  # stored by this key
-            self.misses += 1
-        value = compute()
+            flight = self._in_flight.get(key)
+            if flight is None:
+                flight = self._in_flight[key] = Future()
+                self.misses += 1
+                owner = True
+            else:
+                self.hits += 1
+                owner = False
+        if not owner:
+            return flight.result()  # type: ignore[return-value]  # computed for this key
+        try:
+            value = compute()
+        except BaseException as error:
+            with self._lock:
+                del self._in_flight[key]
+            flight.set_exception(error)
+            raise
         with self._lock:
             self._items[key] = value
             while len(self._items) > self._capacity:
                 self._items.popitem(last=False)
+            del self._in_flight[key]
+        flight.set_result(value)
         return value

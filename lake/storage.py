@@ -101,9 +101,11 @@ class LakeSnapshot:
         """The table as of this lake version; ``LakeError`` lists the tables if unknown."""
         if table_name not in self.table_versions:
             valid = ", ".join(sorted(self.table_versions))
+            logger.warning(
+                "lake %s version %d has no table %r", self.root, self.version, table_name
+            )
             raise LakeError(
-                f"lake {self.root} version {self.version} has no table "
-                f"{table_name!r}; tables: {valid}"
+                f"lake version {self.version} has no table {table_name!r}; tables: {valid}"
             )
         return pl.scan_delta(str(self.root / table_name), version=self.table_versions[table_name])
 
@@ -124,8 +126,9 @@ def open_lake(root: Path | str, lake_version: int | None = None) -> LakeSnapshot
     root = Path(root)
     manifest = _manifest(root)
     if manifest.is_empty():
+        logger.warning("lake %s is empty: no committed load", root)
         raise LakeError(
-            f"lake {root} is empty: no load has been committed yet; run `hemalake load` first"
+            "the lake is empty: no load has been committed yet; run `hemalake load` first"
         )
     if lake_version is None:
         row = manifest.row(-1, named=True)
@@ -133,7 +136,8 @@ def open_lake(root: Path | str, lake_version: int | None = None) -> LakeSnapshot
         matches = manifest.filter(pl.col("lake_version") == lake_version)
         if matches.is_empty():
             valid = ", ".join(str(v) for v in manifest.get_column("lake_version").to_list())
-            raise LakeError(f"lake {root} has no version {lake_version}; valid versions: {valid}")
+            logger.info("lake %s has no version %d", root, lake_version)
+            raise LakeError(f"the lake has no version {lake_version}; valid versions: {valid}")
         row = matches.row(0, named=True)
     return LakeSnapshot(
         root=root,

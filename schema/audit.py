@@ -27,6 +27,17 @@ def normalised_query_hash(
 class AuditRequests(SchemaExtension):
     """Record who ran which operation, on which lake version, and how it ended."""
 
+    def _operation_hash(self) -> str:
+        ctx = self.execution_context
+        return normalised_query_hash(ctx.query, ctx.variables, ctx.operation_name)
+
+    def on_execute(self) -> Iterator[None]:
+        """Hand the operation's hash to the resolvers (provenance) once the document parsed."""
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            context.operation_hash = self._operation_hash()
+        yield
+
     def on_operation(self) -> Iterator[None]:
         yield
         ctx = self.execution_context
@@ -43,7 +54,7 @@ class AuditRequests(SchemaExtension):
                 user=context.caller.user,
                 role=context.caller.role,
                 action=f"graphql:{ctx.operation_name or 'anonymous'}",
-                query_hash=normalised_query_hash(ctx.query, ctx.variables, ctx.operation_name),
+                query_hash=context.operation_hash or self._operation_hash(),
                 lake_version=max(context.lake_versions, default=None),
                 outcome="error" if codes else "ok",
                 code=codes[0] if codes else None,

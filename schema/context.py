@@ -14,7 +14,9 @@ from schema.dataloaders import DataLoaders
 class Context:
     """Who is asking, the lake boundary, this request's DataLoaders and the audit sink.
 
-    ``lake_versions`` collects the lake versions the request read, for the request's audit entry.
+    ``lake_versions`` collects the lake versions the request read, for the request's audit entry;
+    ``operation_hash`` is the hash of the normalised operation (set by
+    :class:`schema.audit.AuditRequests` before execution; audited and shown in provenance).
     """
 
     caller: Caller
@@ -22,6 +24,7 @@ class Context:
     loaders: DataLoaders
     audit: AuditSink
     lake_versions: set[int] = field(default_factory=set)
+    operation_hash: str = ""
 
     @classmethod
     def for_request(cls, *, caller: Caller, gateway: LakeGateway, audit: AuditSink) -> Context:

@@ -15,6 +15,10 @@ UNAUTHENTICATED        no valid API key was given
 LAKE_UNAVAILABLE       the lake, or the pinned lake version, cannot be read
 COST_LIMIT_EXCEEDED    the query asks for too many expensive fields at once
 =====================  =============================================================
+
+The service adds HTTP-level codes outside execution (``service/graphql_app.py``):
+NOT_ACCEPTABLE (406), PAYLOAD_TOO_LARGE (413), NOT_FOUND (404), METHOD_NOT_ALLOWED (405), and
+BAD_REQUEST (400) for a request that is not well-formed.
 """
 
 from __future__ import annotations
@@ -80,7 +84,12 @@ def should_mask_error(error: GraphQLError) -> bool:
     """Mask every error raised while executing except the public ones.
 
     Errors without an original exception come from parsing and validation (including the
-    depth, alias, token and cost limits): they describe the query, not the data, and pass.
+    depth, alias, token and cost limits), and errors coercing the variables wrap GraphQL's own
+    error without a path (execution never started): they describe the query, not the data, and
+    pass. A GraphQL error *with* a path (e.g. serialising a result value) is masked: it could
+    quote a value.
     """
     original = error.original_error
-    return original is not None and not isinstance(original, PublicError)
+    if original is None or isinstance(original, PublicError):
+        return False
+    return not (isinstance(original, GraphQLError) and error.path is None)

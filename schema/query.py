@@ -17,9 +17,7 @@ from schema.fields import resolver
 from schema.inputs.cohort_filter import CohortFilterInput
 from schema.types.cohort import Cohort
 from schema.types.dictionary import DictionaryEntry
-from schema.types.lake import Lake
-
-LAKE_VERSION = "Pin a lake version (Delta time travel); omit for the newest version."
+from schema.types.lake import LAKE_VERSION, Lake
 
 
 @strawberry.type(description="Everything hemalake answers: cohorts and the lake itself.")
@@ -42,7 +40,13 @@ class Query:
         return Cohort(key=(lake_version, cohort_filter))
 
     @resolver(description="The data dictionary: every column of the harmonised model.")
-    def dictionary(self, table: str | None = None) -> list[DictionaryEntry]:
+    def dictionary(
+        self,
+        table: Annotated[
+            str | None,
+            strawberry.argument(description="Only this table's columns (e.g. patients)."),
+        ] = None,
+    ) -> list[DictionaryEntry]:
         return [DictionaryEntry.of(e) for e in entries() if table is None or e.table == table]
 
     @resolver(description="The lake itself: sites, versions, scores, endpoints, data quality.")

@@ -16,6 +16,7 @@ from strawberry.extensions import (
 from schema.audit import AuditRequests
 from schema.cost import CostLimiter
 from schema.errors import should_mask_error
+from schema.grouping import ExplainListAttributes
 from schema.query import Query
 
 
@@ -39,6 +40,7 @@ def build_schema(*, limits: Limits = Limits()) -> strawberry.Schema:
             partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
             partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
             partial(CostLimiter, max_cost=limits.max_cost),
+            ExplainListAttributes,
             partial(MaskErrors, should_mask_error=should_mask_error),
             AuditRequests,
         ],

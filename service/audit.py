@@ -1,12 +1,15 @@
-"""The audit sink: one JSON line per query, on its own logger and file."""
+"""The audit sink: one JSON line per query or refused HTTP request, on its own logger and file."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from lake.access import AuditRecord
+from service.auth import Authenticator, Unauthenticated
 
 AUDIT_LOGGER = "hemalake.audit"
 
@@ -40,6 +43,44 @@ class JsonLinesAuditSink:
                     "lake_version": entry.lake_version,
                     "outcome": entry.outcome,
                     "code": entry.code,
+                },
+                sort_keys=True,
+            )
+        )
+
+    def refusal(
+        self,
+        *,
+        method: str,
+        path: str,
+        status: int,
+        code: str,
+        headers: Mapping[str, str],
+        authenticator: Authenticator,
+    ) -> None:
+        """Record an HTTP request refused before any query ran (401, 406, 413).
+
+        The caller is named when the request carried a valid API key (``null`` otherwise); the
+        key itself, the query and the body are never written.
+        """
+        try:
+            caller = authenticator.caller(headers)
+        except Unauthenticated:
+            user, role = None, None
+        else:
+            user, role = caller.user, caller.role
+        self._logger.info(
+            json.dumps(
+                {
+                    "at": dt.datetime.now(dt.UTC).isoformat(),
+                    "user": user,
+                    "role": role,
+                    "action": f"http:{method} {path}",
+                    "query_hash": None,
+                    "lake_version": None,
+                    "outcome": "denied",
+                    "code": code,
+                    "status": status,
                 },
                 sort_keys=True,
             )

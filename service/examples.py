@@ -106,7 +106,7 @@ query LakeStatus {
     versions { lakeVersion committedAt site }
     dataQuality { site table check n }
     scores { name version citation disease inputs }
-    endpoints { name label competing }
+    endpoints { name label competing origins }
   }
 }""",
     ),

@@ -7,6 +7,10 @@
   response has ``data``, even with field errors), ``400`` for request errors (parse, validation,
   limits: no ``data``), ``401`` without credentials. ``application/json`` answers ``200`` to every
   well-formed request, as the legacy convention requires.
+- Requests that are not well-formed (no query, ``variables`` or body that is not JSON) answer
+  ``400`` with a GraphQL error body (``errors`` with ``extensions.code``) in the negotiated
+  media type, never plain text; so do 401, 405 and 406.
+- Refusals before any query runs (401, 406; 413 in :mod:`service.middleware`) are audited.
 - Browsers asking for HTML get GraphiQL, served from vendored assets with the study examples.
 """
 
@@ -16,6 +20,7 @@ import json
 from importlib.resources import files
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -25,6 +30,7 @@ from strawberry.types import ExecutionResult
 
 from lake.query import LakeGateway
 from schema.context import Context
+from service.audit import JsonLinesAuditSink
 from service.auth import Authenticator, Unauthenticated
 from service.examples import EXAMPLES
 
@@ -52,9 +58,27 @@ def graphiql_page(static_prefix: str) -> str:
     return template.replace("__STATIC__", static_prefix).replace("__EXAMPLES__", examples)
 
 
-def _error_response(status: int, message: str, code: str, media_type: str) -> Response:
+#: ``extensions.code`` of the HTTP-level refusals Strawberry raises.
+HTTP_ERROR_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+def error_response(status: int, message: str, code: str, media_type: str = LEGACY_JSON) -> Response:
+    """A GraphQL error body (one error, with its ``code``) at HTTP ``status``."""
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     return JSONResponse(body, status_code=status, media_type=media_type)
+
+
+def audit_refusal(request: Request, *, status: int, code: str) -> None:
+    """Audit a request refused before it ran (the lifespan state holds the sink)."""
+    audit: JsonLinesAuditSink = request.state.audit
+    audit.refusal(
+        method=request.method,
+        path=request.url.path,
+        status=status,
+        code=code,
+        headers=request.headers,
+        authenticator=request.state.authenticator,
+    )
 
 
 class HemalakeGraphQL(GraphQL[Context, None]):
@@ -66,32 +90,31 @@ class HemalakeGraphQL(GraphQL[Context, None]):
         self._ide_html = graphiql_page(static_prefix)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Refuse unacceptable media types and missing credentials before executing."""
-        if scope["type"] == "http":
-            request = Request(scope, receive)
-            media_type = negotiate(request.headers.get("accept"))
-            wants_html = "text/html" in request.headers.get("accept", "")
-            if request.method == "GET" and wants_html and "query" not in request.query_params:
-                await HTMLResponse(self._ide_html)(scope, receive, send)
-                return
-            if media_type is None:
-                response = _error_response(
-                    406,
-                    f"accept {GRAPHQL_RESPONSE} or {LEGACY_JSON}",
-                    "NOT_ACCEPTABLE",
-                    LEGACY_JSON,
-                )
-                await response(scope, receive, send)
-                return
-            try:
-                await super().__call__(scope, receive, send)
-            except Unauthenticated as error:
-                media = media_type or LEGACY_JSON
-                await _error_response(401, str(error), "UNAUTHENTICATED", media)(
-                    scope, receive, send
-                )
+        """Refuse unacceptable media types, missing credentials and malformed requests with
+        GraphQL error bodies (Strawberry would answer plain text)."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
             return
-        await super().__call__(scope, receive, send)
+        request = Request(scope, receive)
+        media_type = negotiate(request.headers.get("accept"))
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if request.method == "GET" and wants_html and "query" not in request.query_params:
+            await HTMLResponse(self._ide_html)(scope, receive, send)
+            return
+        if media_type is None:
+            audit_refusal(request, status=406, code="NOT_ACCEPTABLE")
+            message = f"accept {GRAPHQL_RESPONSE} or {LEGACY_JSON}"
+            await error_response(406, message, "NOT_ACCEPTABLE")(scope, receive, send)
+            return
+        try:
+            response = await self.run(request)
+        except Unauthenticated as error:
+            audit_refusal(request, status=401, code="UNAUTHENTICATED")
+            response = error_response(401, str(error), "UNAUTHENTICATED", media_type)
+        except HTTPException as error:
+            code = HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
+            response = error_response(error.status_code, error.reason, code, media_type)
+        await response(scope, receive, send)
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         """Build the request context from the caller's credentials and the lifespan state."""

@@ -6,7 +6,10 @@ import threading
 import time
 from collections import Counter
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.audit import JsonLinesAuditSink
 
 
 class Metrics:
@@ -51,7 +54,10 @@ class MetricsMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Answers ``413`` when a request body exceeds ``max_bytes`` (queries are small)."""
+    """Answers ``413`` when a request body exceeds ``max_bytes`` (queries are small), audited.
+
+    The refusal is written to the lifespan's audit sink (``scope["state"]``) when there is one.
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -63,7 +69,7 @@ class BodySizeLimitMiddleware:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and int(declared) > self.max_bytes:
-            await _too_large(send, self.max_bytes)
+            await _too_large(scope, send, self.max_bytes)
             return
         received = 0
 
@@ -78,15 +84,29 @@ class BodySizeLimitMiddleware:
         try:
             await self.app(scope, limited_receive, send)
         except BodyTooLarge:
-            await _too_large(send, self.max_bytes)
+            await _too_large(scope, send, self.max_bytes)
 
 
 class BodyTooLarge(Exception):  # noqa: N818 - control flow inside the middleware only
     """Raised by the wrapped ``receive`` when the body grows past the limit."""
 
 
-async def _too_large(send: Send, max_bytes: int) -> None:
-    body = f'{{"errors":[{{"message":"request body exceeds {max_bytes} bytes"}}]}}'.encode()
+async def _too_large(scope: Scope, send: Send, max_bytes: int) -> None:
+    state = scope.get("state") or {}
+    audit: JsonLinesAuditSink | None = state.get("audit")
+    if audit is not None:
+        audit.refusal(
+            method=scope["method"],
+            path=scope["path"],
+            status=413,
+            code="PAYLOAD_TOO_LARGE",
+            headers=Headers(scope=scope),
+            authenticator=state["authenticator"],
+        )
+    body = (
+        f'{{"errors":[{{"message":"request body exceeds {max_bytes} bytes",'
+        '"extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}'
+    ).encode()
     await send(
         {
             "type": "http.response.start",

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
+from typing import Final
 
 import polars as pl
+from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
@@ -13,14 +16,18 @@ from lake.errors import HemalakeError
 from lake.query import LakeGateway
 from schema.context import Context
 from service.auth import Authenticator, Unauthenticated
+from service.graphql_app import audit_refusal, error_response
 from service.middleware import Metrics
 
 
 async def health(request: Request) -> JSONResponse:
-    """``200`` with the newest lake version when the lake opens, else ``503``."""
+    """``200`` with the newest lake version when the lake opens, else ``503``.
+
+    Opening the newest snapshot reads the manifest (blocking I/O): it runs in a worker thread.
+    """
     gateway: LakeGateway = request.state.gateway
     try:
-        version = gateway.snapshot(None).version
+        version = await to_thread.run_sync(lambda: gateway.snapshot(None).version)
     except HemalakeError:
         return JSONResponse({"status": "unavailable"}, status_code=503)
     return JSONResponse({"status": "ok", "lake_version": version})
@@ -56,26 +63,46 @@ def _rows_at(data: object, path: str) -> list[dict[str, object]]:
     return [{k: v for k, v in row.items() if not isinstance(v, dict | list)} for row in data]
 
 
+def _csv(frame: pl.DataFrame, buffer: io.BytesIO) -> None:
+    frame.write_csv(buffer)
+
+
+def _arrow(frame: pl.DataFrame, buffer: io.BytesIO) -> None:
+    frame.write_ipc(buffer)
+
+
+#: The download formats: writer and media type by the extension of ``/export.<format>``.
+FORMATS: Final[dict[str, tuple[Callable[[pl.DataFrame, io.BytesIO], None], str]]] = {
+    "csv": (_csv, "text/csv"),
+    "arrow": (_arrow, "application/vnd.apache.arrow.file"),
+}
+
+
 async def export(request: Request) -> Response:
-    """An aggregate table of a GraphQL result as CSV or Arrow IPC.
+    """An aggregate table of a GraphQL result as CSV (``/export.csv``) or Arrow IPC
+    (``/export.arrow``); any other extension is ``404``.
 
     ``GET /export.csv?query=...&variables=...&path=cohort.breakdown.categories`` runs the query
     exactly like ``/graphql`` (same caller, limits, disclosure and audit), then writes the list
     of objects at ``path`` (scalar fields only) as a table.
     """
     fmt = request.path_params["fmt"]
+    if fmt not in FORMATS:
+        valid = ", ".join(f"/export.{f}" for f in FORMATS)
+        return error_response(404, f"no export format {fmt!r}; use {valid}", "NOT_FOUND")
     params = request.query_params
     authenticator: Authenticator = request.state.authenticator
     try:
         caller = authenticator.caller(request.headers)
     except Unauthenticated as error:
-        return JSONResponse({"errors": [{"message": str(error)}]}, status_code=401)
+        audit_refusal(request, status=401, code="UNAUTHENTICATED")
+        return error_response(401, str(error), "UNAUTHENTICATED")
     if "query" not in params or "path" not in params:
-        return JSONResponse({"errors": [{"message": "give query and path"}]}, status_code=400)
+        return error_response(400, "give query and path", "BAD_REQUEST")
     try:
         variables = json.loads(params.get("variables") or "{}")
     except json.JSONDecodeError:
-        return JSONResponse({"errors": [{"message": "variables is not JSON"}]}, status_code=400)
+        return error_response(400, "variables is not JSON", "BAD_REQUEST")
     context = Context.for_request(
         caller=caller, gateway=request.state.gateway, audit=request.state.audit
     )
@@ -88,10 +115,8 @@ async def export(request: Request) -> Response:
     try:
         frame = pl.DataFrame(_rows_at(result.data, params["path"]))
     except KeyError as error:
-        return JSONResponse({"errors": [{"message": str(error.args[0])}]}, status_code=400)
+        return error_response(400, str(error.args[0]), "BAD_REQUEST")
+    write, media_type = FORMATS[fmt]
     buffer = io.BytesIO()
-    if fmt == "csv":
-        frame.write_csv(buffer)
-        return Response(buffer.getvalue(), media_type="text/csv")
-    frame.write_ipc(buffer)
-    return Response(buffer.getvalue(), media_type="application/vnd.apache.arrow.file")
+    write(frame, buffer)
+    return Response(buffer.getvalue(), media_type=media_type)

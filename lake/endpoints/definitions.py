@@ -5,6 +5,12 @@ Outcome rows are the ``events`` table plus two kinds derived from ``bcr_abl1`` s
 EURO-SKI single-measurement definition, 03-cml.md §3.8). Each definition is a value; the
 catalogue functions below return them with the citation in the docstring.
 
+Each definition also says, in words, what its event (and competing event) is and which time
+origins it is defined from (:mod:`lake.endpoints.origins`): transplant endpoints from day 0 of
+the allogeneic transplant (04-transplant.md §4.1), TFR endpoints from the TKI stop (03-cml.md
+§3.8). :func:`derive_endpoint` measures from any origin it is given; the API's catalogue
+(:mod:`lake.cohort_endpoints`) refuses the origins a definition does not list.
+
 Same-day ties: the event of interest wins over a competing event, except for NRM where a relapse
 on the day of death makes the death relapse-related (``ties_go_to="competing"``). A censoring
 trigger (TKI restart for MRFS) censors only if strictly before the event.
@@ -17,6 +23,8 @@ from typing import Final, Literal
 
 import polars as pl
 
+from lake.endpoints.origins import OriginKind
+
 MMR_LOSS: Final = "mmr_loss"
 MOLECULAR_SAMPLE: Final = "molecular_sample"
 #: Loss of major molecular response: BCR::ABL1 strictly above 0.1 % IS (0.1 % is still MMR).
@@ -25,6 +33,8 @@ MMR_THRESHOLD_PCT: Final = 0.1
 _KIND = pl.col("kind")
 _RELAPSE = _KIND.is_in(["relapse", "progression"])
 _DEATH = _KIND == "death"
+_TRANSPLANT: Final[tuple[OriginKind, ...]] = ("allo_transplant",)
+_TKI_STOP: Final[tuple[OriginKind, ...]] = ("tki_stop",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +43,16 @@ class EndpointDefinition:
 
     ``competing`` set -> cumulative-incidence endpoint with status 0/1/2, else 0/1.
     ``follow_up`` is where patients without any event are censored: last contact (latest
-    dated row of the patient) or the last BCR::ABL1 sample (molecular endpoints).
+    dated row of the patient) or the last BCR::ABL1 sample (molecular endpoints). ``event``
+    and ``competing_event`` say in words what ``interest`` and ``competing`` select;
+    ``origins`` are the time origins the endpoint is defined from.
     """
 
     name: str
     interest: pl.Expr
+    event: str
+    origins: tuple[OriginKind, ...]
+    competing_event: str | None = None
     competing: pl.Expr | None = None
     censor_at: pl.Expr | None = None
     follow_up: Literal["last_contact", "last_sample"] = "last_contact"
@@ -46,7 +61,12 @@ class EndpointDefinition:
 
 def overall_survival() -> EndpointDefinition:
     """OS: death from any cause (04-transplant.md §4.1); Kaplan–Meier."""
-    return EndpointDefinition("OS", interest=_DEATH)
+    return EndpointDefinition(
+        "OS",
+        interest=_DEATH,
+        event="death from any cause",
+        origins=("diagnosis", "allo_transplant"),
+    )
 
 
 def progression_free_survival() -> EndpointDefinition:
@@ -54,7 +74,12 @@ def progression_free_survival() -> EndpointDefinition:
 
     Myeloma progression per IMWG (Kumar 2016); 04-transplant.md §4.1. Kaplan–Meier.
     """
-    return EndpointDefinition("PFS", interest=_RELAPSE | _DEATH)
+    return EndpointDefinition(
+        "PFS",
+        interest=_RELAPSE | _DEATH,
+        event="relapse/progression or death, whichever comes first",
+        origins=("diagnosis", "allo_transplant"),
+    )
 
 
 def event_free_survival() -> EndpointDefinition:
@@ -65,7 +90,12 @@ def event_free_survival() -> EndpointDefinition:
     ``induction_window_days`` to :func:`lake.endpoints.derive_endpoint`. Not defined in the domain
     reference files (service convention, to be confirmed by the lead).
     """
-    return EndpointDefinition("EFS", interest=_RELAPSE | _DEATH)
+    return EndpointDefinition(
+        "EFS",
+        interest=_RELAPSE | _DEATH,
+        event="relapse/progression or death, whichever comes first",
+        origins=("diagnosis",),
+    )
 
 
 def relapse_incidence() -> EndpointDefinition:
@@ -73,7 +103,14 @@ def relapse_incidence() -> EndpointDefinition:
 
     Aalen–Johansen CIF (04-transplant.md §4.1; Kim & Armand 2013, doi:10.1016/j.bbmt.2013.01.007).
     """
-    return EndpointDefinition("relapse incidence", interest=_RELAPSE, competing=_DEATH)
+    return EndpointDefinition(
+        "relapse incidence",
+        interest=_RELAPSE,
+        event="relapse/progression",
+        origins=_TRANSPLANT,
+        competing=_DEATH,
+        competing_event="death without prior relapse/progression",
+    )
 
 
 def non_relapse_mortality() -> EndpointDefinition:
@@ -82,7 +119,15 @@ def non_relapse_mortality() -> EndpointDefinition:
     A relapse recorded on the day of death makes that death relapse-related (competing).
     04-transplant.md §4.1.
     """
-    return EndpointDefinition("NRM", interest=_DEATH, competing=_RELAPSE, ties_go_to="competing")
+    return EndpointDefinition(
+        "NRM",
+        interest=_DEATH,
+        event="death without prior relapse/progression",
+        origins=_TRANSPLANT,
+        competing=_RELAPSE,
+        competing_event="relapse/progression (on or before the day of death)",
+        ties_go_to="competing",
+    )
 
 
 def acute_gvhd(*, relapse_competes: bool = False) -> EndpointDefinition:
@@ -95,7 +140,10 @@ def acute_gvhd(*, relapse_competes: bool = False) -> EndpointDefinition:
     return EndpointDefinition(
         "aGVHD II-IV",
         interest=(_KIND == "agvhd") & pl.col("grade").is_in(["II", "III", "IV"]),
+        event="onset of grade II-IV acute GVHD",
+        origins=_TRANSPLANT,
         competing=competing,
+        competing_event=_without("aGVHD", relapse_competes=relapse_competes),
     )
 
 
@@ -111,7 +159,19 @@ def chronic_gvhd(
         interest = interest & pl.col("systemic_ist").fill_null(False)
     competing = _DEATH | _RELAPSE if relapse_competes else _DEATH
     name = "cGVHD (systemic IST)" if systemic_ist_only else "cGVHD"
-    return EndpointDefinition(name, interest=interest, competing=competing)
+    needing = " needing systemic immunosuppression" if systemic_ist_only else ""
+    return EndpointDefinition(
+        name,
+        interest=interest,
+        event=f"onset of chronic GVHD{needing}",
+        origins=_TRANSPLANT,
+        competing=competing,
+        competing_event=_without("cGVHD", relapse_competes=relapse_competes),
+    )
+
+
+def _without(gvhd: str, *, relapse_competes: bool) -> str:
+    return f"death without {gvhd}" + (" or relapse/progression" if relapse_competes else "")
 
 
 def gvhd_relapse_free_survival() -> EndpointDefinition:
@@ -122,7 +182,13 @@ def gvhd_relapse_free_survival() -> EndpointDefinition:
     """
     agvhd = (_KIND == "agvhd") & pl.col("grade").is_in(["III", "IV"])
     cgvhd = (_KIND == "cgvhd") & pl.col("systemic_ist").fill_null(False)
-    return EndpointDefinition("GRFS", interest=agvhd | cgvhd | _RELAPSE | _DEATH)
+    return EndpointDefinition(
+        "GRFS",
+        interest=agvhd | cgvhd | _RELAPSE | _DEATH,
+        event="first of grade III-IV acute GVHD, chronic GVHD needing systemic "
+        "immunosuppression, relapse/progression or death",
+        origins=_TRANSPLANT,
+    )
 
 
 def molecular_relapse_free_survival(
@@ -137,17 +203,23 @@ def molecular_relapse_free_survival(
     are censored at their last BCR::ABL1 sample.
     """
     relapse = _KIND == MMR_LOSS
+    loss = "first loss of MMR (BCR::ABL1 > 0.1 % IS); a TKI restart before it censors"
     if death == "event":
         return EndpointDefinition(
             "MRFS (death = event)",
             interest=relapse | _DEATH,
+            event=f"death or {loss}",
+            origins=_TKI_STOP,
             censor_at=_KIND == "tki_restart",
             follow_up="last_sample",
         )
     return EndpointDefinition(
         "MRFS (death competing)",
         interest=relapse,
+        event=loss,
+        origins=_TKI_STOP,
         competing=_DEATH,
+        competing_event="death without loss of MMR",
         censor_at=_KIND == "tki_restart",
         follow_up="last_sample",
     )
@@ -158,13 +230,21 @@ def molecular_recurrence_tki_free_survival(
 ) -> EndpointDefinition:
     """MRecTFS: first of loss of MMR or TKI restart (EURO-SKI final analysis; 03-cml.md §3.8)."""
     interest = (_KIND == MMR_LOSS) | (_KIND == "tki_restart")
+    recurrence = "loss of MMR (BCR::ABL1 > 0.1 % IS) or TKI restart"
     if death == "event":
         return EndpointDefinition(
-            "MRecTFS (death = event)", interest=interest | _DEATH, follow_up="last_sample"
+            "MRecTFS (death = event)",
+            interest=interest | _DEATH,
+            event=f"first of {recurrence} or death",
+            origins=_TKI_STOP,
+            follow_up="last_sample",
         )
     return EndpointDefinition(
         "MRecTFS (death competing)",
         interest=interest,
+        event=f"first of {recurrence}",
+        origins=_TKI_STOP,
         competing=_DEATH,
+        competing_event="death without molecular recurrence",
         follow_up="last_sample",
     )

@@ -41,6 +41,12 @@ class FloatRangeInput:
     max: float | None = strawberry.field(default=None, description="Upper bound (inclusive).")
 
 
+@strawberry.input(description="A closed integer range; either bound may be omitted.")
+class IntRangeInput:
+    min: int | None = strawberry.field(default=None, description="Lower bound (inclusive).")
+    max: int | None = strawberry.field(default=None, description="Upper bound (inclusive).")
+
+
 @strawberry.input(description="A closed date range; either bound may be omitted.")
 class DateRangeInput:
     start: dt.date | None = strawberry.field(default=None, description="First day (inclusive).")
@@ -70,8 +76,8 @@ class TreatmentFilterInput:
     agents_all: list[Agent] | None = strawberry.field(
         default=None, description="Received every one of these agents (in any lines)."
     )
-    lines: FloatRangeInput | None = strawberry.field(
-        default=None, description="Number of lines of therapy (inclusive range)."
+    lines: IntRangeInput | None = strawberry.field(
+        default=None, description="Number of lines of therapy (inclusive integer range)."
     )
     transplant: TransplantType | None = strawberry.field(
         default=None, description="Received at least one transplant of this type."
@@ -92,13 +98,7 @@ class TreatmentFilterInput:
                 out.append(lc.ReceivedAgents(tuple(a.value for a in agents), mode=mode))  # type: ignore[arg-type]
         if self.lines is not None:
             _check_bounds("treatment.lines", self.lines.min, self.lines.max)
-            low, high = self.lines.min, self.lines.max
-            out.append(
-                lc.LineCount(
-                    minimum=None if low is None else int(low),
-                    maximum=None if high is None else int(high),
-                )
-            )
+            out.append(lc.LineCount(minimum=self.lines.min, maximum=self.lines.max))
         if self.transplant is not None:
             out.append(lc.Transplanted(self.transplant.value))
         if self.strategy is not None:

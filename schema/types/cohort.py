@@ -11,16 +11,17 @@ from lake.cohort_endpoints import EndpointKey
 from lake.cohort_incidence import IncidenceRequest
 from lake.cohort_models import CoxRequest, StagingRequest
 from lake.cohort_survival import Grouping, SurvivalRequest
+from lake.errors import HemalakeError
 from lake.query import Cohort as LakeCohort
 from strawberry.types import Info
 
 from schema.context import Context
 from schema.dataloaders.cohorts import Key
-from schema.errors import BadRequestError
+from schema.errors import BadRequestError, public_error
 from schema.fields import resolver
 from schema.lake_calls import call_lake
 from schema.scores import score_version
-from schema.types.enums import CategoricalAttribute, NumericAttribute
+from schema.types.enums import CategoricalAttribute, GroupingAttribute, NumericAttribute
 from schema.types.models import CoxModel, CumulativeIncidence, StagingComparison
 from schema.types.risk import NotClassifiedPolicy, Reclassification, RiskDistribution
 from schema.types.summaries import Breakdown, Completeness, Count, Histogram
@@ -35,6 +36,22 @@ from schema.types.survival import (
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+# Argument descriptions (defined before the class: its annotations are read when it is built).
+SCORE = "A registered risk score: name (e.g. riss) or version id (e.g. riss_palumbo2015)."
+SCORES = "Registered risk scores (names or version ids)."
+LANDMARK = "Landmark: start the clock this many days after the origin (patients at risk then)."
+ORIGIN = (
+    "Time zero; each endpoint is defined from some origins only (see lake.endpoints: "
+    "transplant endpoints from ALLO_TRANSPLANT, TFR endpoints from TKI_STOP)."
+)
+GROUP_BY = (
+    "Group patients by this single-valued attribute (list attributes such as agents cannot "
+    "group: filter by them instead)."
+)
+GROUP_BY_SCORE = "Group patients by the categories of this registered risk score. " + SCORE
+TIMES = "Times (in timeUnit) at which to report estimates; at most 50, none negative."
+TIME_UNIT = "Unit of every time, requested and answered."
 
 
 @strawberry.type(description="A set of patients selected by a filter on one lake version.")
@@ -64,7 +81,15 @@ class Cohort:
 
     @resolver(description="Counts by the values of a categorical attribute.")
     async def breakdown(
-        self, info: Info[Context, None], attribute: CategoricalAttribute
+        self,
+        info: Info[Context, None],
+        attribute: Annotated[
+            CategoricalAttribute,
+            strawberry.argument(
+                description="The attribute to count by (list attributes: a patient counts in "
+                "each of their values)."
+            ),
+        ],
     ) -> Breakdown:
         released = await self._ask(info, info.context.gateway.breakdown, attribute=attribute.value)
         return Breakdown.of(released)
@@ -73,10 +98,20 @@ class Cohort:
     async def histogram(
         self,
         info: Info[Context, None],
-        attribute: NumericAttribute,
-        bins: int = 10,
-        lower: float | None = None,
-        upper: float | None = None,
+        attribute: Annotated[
+            NumericAttribute, strawberry.argument(description="The attribute to bin.")
+        ],
+        bins: Annotated[
+            int, strawberry.argument(description="Number of equal-width bins (1 to 100).")
+        ] = 10,
+        lower: Annotated[
+            float | None,
+            strawberry.argument(description="Lower edge of the first bin (default: the minimum)."),
+        ] = None,
+        upper: Annotated[
+            float | None,
+            strawberry.argument(description="Upper edge of the last bin (default: the maximum)."),
+        ] = None,
     ) -> Histogram:
         if not 1 <= bins <= 100:
             raise BadRequestError(f"histogram.bins must be between 1 and 100 (got {bins})")
@@ -94,8 +129,14 @@ class Cohort:
     async def completeness(
         self,
         info: Info[Context, None],
-        categorical: list[CategoricalAttribute] | None = None,
-        numeric: list[NumericAttribute] | None = None,
+        categorical: Annotated[
+            list[CategoricalAttribute] | None,
+            strawberry.argument(description="Categorical attributes to check."),
+        ] = None,
+        numeric: Annotated[
+            list[NumericAttribute] | None,
+            strawberry.argument(description="Numeric attributes to check."),
+        ] = None,
     ) -> Completeness:
         attributes = tuple(a.value for a in (categorical or [])) + tuple(
             a.value for a in (numeric or [])
@@ -121,9 +162,16 @@ class Cohort:
     async def reclassification(
         self,
         info: Info[Context, None],
-        before: Annotated[str, strawberry.argument(description=SCORE)],
-        after: Annotated[str, strawberry.argument(description=SCORE)],
-        not_classified: NotClassifiedPolicy = NotClassifiedPolicy.EXCLUDE,
+        before: Annotated[
+            str, strawberry.argument(description="The score patients move from. " + SCORE)
+        ],
+        after: Annotated[
+            str, strawberry.argument(description="The score patients move to. " + SCORE)
+        ],
+        not_classified: Annotated[
+            NotClassifiedPolicy,
+            strawberry.argument(description="How to count patients a score cannot classify."),
+        ] = NotClassifiedPolicy.EXCLUDE,
     ) -> Reclassification:
         first, second = score_version(before), score_version(after)
         released = await self._ask(
@@ -143,21 +191,34 @@ class Cohort:
         self,
         info: Info[Context, None],
         *,
-        endpoint: KaplanMeierEndpoint,
-        origin: TimeOrigin = TimeOrigin.DIAGNOSIS,
+        endpoint: Annotated[
+            KaplanMeierEndpoint, strawberry.argument(description="The Kaplan-Meier endpoint.")
+        ],
+        origin: Annotated[TimeOrigin, strawberry.argument(description=ORIGIN)] = (
+            TimeOrigin.DIAGNOSIS
+        ),
         landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
-        group_by: CategoricalAttribute | None = None,
-        group_by_score: Annotated[str | None, strawberry.argument(description=SCORE)] = None,
+        group_by: Annotated[
+            GroupingAttribute | None, strawberry.argument(description=GROUP_BY)
+        ] = None,
+        group_by_score: Annotated[
+            str | None, strawberry.argument(description=GROUP_BY_SCORE)
+        ] = None,
         strata: Annotated[
-            CategoricalAttribute | None,
+            GroupingAttribute | None,
             strawberry.argument(description="Stratify the log-rank test by this attribute."),
         ] = None,
         trend: Annotated[
             bool, strawberry.argument(description="Also test for trend across ordered groups.")
         ] = False,
-        times: list[float] | None = None,
-        time_unit: TimeUnit = TimeUnit.MONTHS,
-        conf_type: ConfType = ConfType.LOG,
+        times: Annotated[list[float] | None, strawberry.argument(description=TIMES)] = None,
+        time_unit: Annotated[TimeUnit, strawberry.argument(description=TIME_UNIT)] = (
+            TimeUnit.MONTHS
+        ),
+        conf_type: Annotated[
+            ConfType,
+            strawberry.argument(description="Transform of the confidence bands (R conf.type)."),
+        ] = ConfType.LOG,
     ) -> SurvivalSummary:
         request = SurvivalRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days),
@@ -176,13 +237,24 @@ class Cohort:
         self,
         info: Info[Context, None],
         *,
-        endpoint: CompetingEndpoint,
-        origin: TimeOrigin = TimeOrigin.DIAGNOSIS,
+        endpoint: Annotated[
+            CompetingEndpoint,
+            strawberry.argument(description="The endpoint with a competing event."),
+        ],
+        origin: Annotated[TimeOrigin, strawberry.argument(description=ORIGIN)] = (
+            TimeOrigin.DIAGNOSIS
+        ),
         landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
-        group_by: CategoricalAttribute | None = None,
-        group_by_score: Annotated[str | None, strawberry.argument(description=SCORE)] = None,
-        times: list[float] | None = None,
-        time_unit: TimeUnit = TimeUnit.MONTHS,
+        group_by: Annotated[
+            GroupingAttribute | None, strawberry.argument(description=GROUP_BY)
+        ] = None,
+        group_by_score: Annotated[
+            str | None, strawberry.argument(description=GROUP_BY_SCORE)
+        ] = None,
+        times: Annotated[list[float] | None, strawberry.argument(description=TIMES)] = None,
+        time_unit: Annotated[TimeUnit, strawberry.argument(description=TIME_UNIT)] = (
+            TimeUnit.MONTHS
+        ),
     ) -> CumulativeIncidence:
         request = IncidenceRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days),
@@ -198,13 +270,31 @@ class Cohort:
         self,
         info: Info[Context, None],
         *,
-        endpoint: KaplanMeierEndpoint,
-        origin: TimeOrigin = TimeOrigin.DIAGNOSIS,
+        endpoint: Annotated[
+            KaplanMeierEndpoint, strawberry.argument(description="The endpoint modelled.")
+        ],
+        origin: Annotated[TimeOrigin, strawberry.argument(description=ORIGIN)] = (
+            TimeOrigin.DIAGNOSIS
+        ),
         landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
-        numeric: list[NumericAttribute] | None = None,
-        categorical: list[CategoricalAttribute] | None = None,
-        scores: Annotated[list[str] | None, strawberry.argument(description=SCORES)] = None,
-        strata: CategoricalAttribute | None = None,
+        numeric: Annotated[
+            list[NumericAttribute] | None,
+            strawberry.argument(description="Numeric covariates (linear terms)."),
+        ] = None,
+        categorical: Annotated[
+            list[GroupingAttribute] | None,
+            strawberry.argument(
+                description="Categorical covariates (dummy-coded against the first level)."
+            ),
+        ] = None,
+        scores: Annotated[
+            list[str] | None,
+            strawberry.argument(description="Risk-score covariates (categories). " + SCORES),
+        ] = None,
+        strata: Annotated[
+            GroupingAttribute | None,
+            strawberry.argument(description="Stratify the baseline hazard by this attribute."),
+        ] = None,
     ) -> CoxModel:
         request = CoxRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days),
@@ -221,9 +311,16 @@ class Cohort:
         self,
         info: Info[Context, None],
         *,
-        scores: Annotated[list[str], strawberry.argument(description=SCORES)],
-        endpoint: KaplanMeierEndpoint = KaplanMeierEndpoint.OS,
-        origin: TimeOrigin = TimeOrigin.DIAGNOSIS,
+        scores: Annotated[
+            list[str], strawberry.argument(description="The staging systems compared. " + SCORES)
+        ],
+        endpoint: Annotated[
+            KaplanMeierEndpoint,
+            strawberry.argument(description="The endpoint the systems are compared on."),
+        ] = KaplanMeierEndpoint.OS,
+        origin: Annotated[TimeOrigin, strawberry.argument(description=ORIGIN)] = (
+            TimeOrigin.DIAGNOSIS
+        ),
         landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
     ) -> StagingComparison:
         request = StagingRequest(
@@ -234,19 +331,18 @@ class Cohort:
         return StagingComparison.of(released)
 
 
-SCORE = "A registered risk score: name (e.g. riss) or version id (e.g. riss_palumbo2015)."
-SCORES = "Registered risk scores (names or version ids)."
-LANDMARK = "Landmark: start the clock this many days after the origin (patients at risk then)."
-
-
 def endpoint_key(endpoint: str, origin: TimeOrigin, landmark_days: int) -> EndpointKey:
-    """The lake's endpoint key; a negative landmark is a bad request."""
+    """The lake's endpoint key; a negative landmark, or an origin the endpoint is not defined
+    from, is a bad request."""
     if landmark_days < 0:
         raise BadRequestError(f"landmarkDays must be 0 or more (got {landmark_days})")
-    return EndpointKey(endpoint=endpoint, origin=origin.value, landmark_days=landmark_days)  # type: ignore[arg-type]
+    try:
+        return EndpointKey(endpoint=endpoint, origin=origin.value, landmark_days=landmark_days)  # type: ignore[arg-type]
+    except HemalakeError as error:
+        raise public_error(error) from error
 
 
-def grouping(attribute: CategoricalAttribute | None, score: str | None) -> Grouping:
+def grouping(attribute: GroupingAttribute | None, score: str | None) -> Grouping:
     """Group by an attribute or a score, not both."""
     if attribute is not None and score is not None:
         raise BadRequestError("give groupBy or groupByScore, not both")

@@ -23,6 +23,7 @@ from lake.model import (
     THERAPY_STRATEGIES,
     TRANSPLANT_TYPES,
 )
+from lake.query_cohorts import GROUPING_ATTRIBUTES
 
 
 def code_enum(name: str, codes: tuple[str, ...], description: str) -> type[Enum]:
@@ -56,6 +57,8 @@ if TYPE_CHECKING:
 
     class CategoricalAttribute(Enum): ...
 
+    class GroupingAttribute(Enum): ...
+
     class NumericAttribute(Enum): ...
 
 else:
@@ -82,6 +85,13 @@ else:
         CATEGORICAL_ATTRIBUTES,
         "A categorical patient attribute of the data dictionary (or derived from treatment, "
         "transplant and event records).",
+    )
+    GroupingAttribute = code_enum(
+        "GroupingAttribute",
+        GROUPING_ATTRIBUTES,
+        "A categorical attribute with one value per patient: what an analysis can group, "
+        "stratify or model by (attributes holding a list, such as the agents received, can "
+        "only be counted or filtered on).",
     )
     NumericAttribute = code_enum(
         "NumericAttribute", NUMERIC_ATTRIBUTES, "A numeric patient attribute."

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from lake.cohort_endpoints import CATALOGUE, describe
+from lake.endpoints import EndpointDefinition
 from lake.risk.registry import REGISTRY
 from strawberry.types import Info
 
@@ -14,6 +15,9 @@ from schema.context import Context
 from schema.fields import resolver
 from schema.lake_calls import call_lake
 from schema.permissions import CanReadSiteOperations
+from schema.types.survival import TimeOrigin
+
+LAKE_VERSION = "Pin a lake version (Delta time travel); omit for the newest version."
 
 
 @strawberry.type(description="One load attempt of a site.")
@@ -27,7 +31,13 @@ class Load:
     rows_in: int | None = strawberry.field(description="Rows read.")
     rows_accepted: int | None = strawberry.field(description="Rows accepted.")
     rows_quarantined: int | None = strawberry.field(description="Rows quarantined.")
-    message: str | None = strawberry.field(description="Failure message, if any.")
+    message: str | None = strawberry.field(
+        description="The loader's full failure message; only data managers of the site and "
+        "administrators see it (null for everyone else: it may quote source values)."
+    )
+    failure: str | None = strawberry.field(
+        description="Class of failure of a failed load (what the loader was doing), for everyone."
+    )
 
 
 @strawberry.type(description="A site: its onboarding stage and its loads, newest first.")
@@ -76,6 +86,26 @@ class Endpoint:
         description="Has a competing event (ask cumulativeIncidence), else Kaplan-Meier."
     )
     follow_up: str = strawberry.field(description="Censoring at last_contact or last_sample.")
+    event: str = strawberry.field(description="The event of interest, in words.")
+    competing_event: str | None = strawberry.field(
+        description="The competing event, in words (null: Kaplan-Meier endpoint)."
+    )
+    origins: list[TimeOrigin] = strawberry.field(
+        description="The time origins the endpoint is defined from (any other is refused)."
+    )
+
+    @classmethod
+    def of(cls, name: str, definition: EndpointDefinition) -> Endpoint:
+        """The GraphQL view of a catalogue endpoint."""
+        return cls(
+            name=name,
+            label=definition.name,
+            competing=definition.competing is not None,
+            follow_up=definition.follow_up,
+            event=definition.event,
+            competing_event=definition.competing_event,
+            origins=[TimeOrigin(o) for o in definition.origins],
+        )
 
 
 @strawberry.type(description="Quarantined rows of one site, table and check.")
@@ -142,22 +172,16 @@ class Lake:
 
     @resolver(description="The survival endpoints and how each is defined.")
     def endpoints(self) -> list[Endpoint]:
-        return [
-            Endpoint(
-                name=name,
-                label=describe(name).name,
-                competing=describe(name).competing is not None,
-                follow_up=describe(name).follow_up,
-            )
-            for name in CATALOGUE
-        ]
+        return [Endpoint.of(name, describe(name)) for name in CATALOGUE]
 
     @resolver(description="Data-quality results: quarantined rows by site, table and check.")
     async def data_quality(
         self,
         info: Info[Context, None],
-        site: str | None = None,
-        lake_version: int | None = None,
+        site: Annotated[
+            str | None, strawberry.argument(description="Only this site (omit for every site).")
+        ] = None,
+        lake_version: Annotated[int | None, strawberry.argument(description=LAKE_VERSION)] = None,
     ) -> list[QualityCount]:
         released = await call_lake(
             info.context.gateway.data_quality,
@@ -172,7 +196,10 @@ class Lake:
         permission_classes=[CanReadSiteOperations],
     )
     async def data_queries(
-        self, info: Info[Context, None], site: str, lake_version: int | None = None
+        self,
+        info: Info[Context, None],
+        site: Annotated[str, strawberry.argument(description="The site (a data manager's own).")],
+        lake_version: Annotated[int | None, strawberry.argument(description=LAKE_VERSION)] = None,
     ) -> list[DataQuery]:
         released = await call_lake(
             info.context.gateway.data_queries,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import strawberry
 from lake import query_release as query
+from strawberry.types import Info
+
+from schema.context import Context
+from schema.fields import resolver
 
 
 @strawberry.type(
@@ -12,7 +16,10 @@ from lake import query_release as query
 class Provenance:
     lake_version: int = strawberry.field(description="Lake version the result was computed on.")
     query_hash: str = strawberry.field(
-        description="SHA-256 of the normalised lake request (filter and arguments)."
+        description="SHA-256 of the normalised lake request: the canonical JSON of the cohort "
+        "filter and this field's arguments (not of the GraphQL text). The same request on the "
+        "same lake version has the same hash whatever document asked it; the audit record of "
+        "this release carries it too."
     )
     model_version: str = strawberry.field(description="Version of the harmonised model.")
     software_version: str = strawberry.field(description="Version of hemalake.")
@@ -22,6 +29,14 @@ class Provenance:
     score_versions: list[ScoreVersion] = strawberry.field(
         description="Rule id and version of every risk score used."
     )
+
+    @resolver(
+        description="SHA-256 of the normalised GraphQL operation that asked (printed document "
+        "without whitespace or comments, variables, operation name): the hash in the audit "
+        "record of the whole request."
+    )
+    def operation_hash(self, info: Info[Context, None]) -> str:
+        return info.context.operation_hash
 
     @classmethod
     def of(cls, provenance: query.Provenance) -> Provenance:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
+import anyio
 import polars as pl
 import pytest
 
+from lake.access import Caller
+from lake.cohort import EVERYONE
+from lake.cohort_endpoints import EndpointKey
+from lake.cohort_models import CoxRequest
+from lake.cohort_survival import Grouping, SurvivalRequest
+from lake.errors import AnalysisError
+from lake.query import LakeGateway
 from tests.schema.conftest import Execute, ListSink
 from tests.schema.demo_frames import demo_frames
 
@@ -191,3 +201,194 @@ async def test_survival_by_group_matches_the_survival_engine(execute: Execute) -
         ]
     test = logrank_test(os_frame["months"], os_frame["status"], os_frame["sex"])
     assert summary["logrank"]["pValue"] == pytest.approx(test.p_value)
+
+
+FOUR_SURVIVALS = """fragment Four on Cohort {
+  s1: survival(endpoint: OS) { excluded } s2: survival(endpoint: PFS) { excluded }
+  s3: survival(endpoint: OS, groupBy: SEX) { excluded } s4: survival(endpoint: OS, trend: true) {
+    excluded } }"""
+
+
+async def test_cost_counts_a_fragment_at_every_spread(execute: Execute) -> None:
+    # 4 cohorts (1 each) spreading 4 survivals (10 each): 4 + 16 * 10 = 164 > 60
+    spreads = " ".join(f"c{i}: cohort {{ ...Four }}" for i in range(4))
+    result = await execute(f"{FOUR_SURVIVALS} {{ {spreads} }}")
+    assert result.errors is not None
+    (error,) = result.errors
+    assert error.extensions == {"code": "COST_LIMIT_EXCEEDED"}
+    assert "query cost 164 exceeds the limit of 60" in error.message
+    # the same through a nested fragment and an inline fragment: 2 * (1 + 40) = 82
+    nested = "fragment Outer on Cohort { ... on Cohort { ...Four } }"
+    result = await execute(
+        f"{FOUR_SURVIVALS} {nested} {{ a: cohort {{ ...Outer }} b: cohort {{ ...Outer }} }}"
+    )
+    assert result.errors is not None
+    assert "query cost 82 exceeds" in result.errors[0].message
+    # a fragment spread once stays within the limit (1 + 40)
+    result = await execute(f"{FOUR_SURVIVALS} {{ cohort {{ ...Four }} }}")
+    assert result.errors is None
+
+
+async def test_fragment_cycles_are_refused_not_recursed(execute: Execute) -> None:
+    query = """fragment A on Cohort { size { value } ...B } fragment B on Cohort { ...A }
+      { cohort { ...A } }"""
+    result = await execute(query)
+    assert result.errors is not None
+    assert any("cannot spread fragment" in e.message.lower() for e in result.errors)
+
+
+@pytest.mark.parametrize(
+    ("field", "endpoint", "origin", "valid"),
+    [
+        ("survival", "MRFS", "DIAGNOSIS", "TKI_STOP"),
+        ("cumulativeIncidence", "NRM", "DIAGNOSIS", "ALLO_TRANSPLANT"),
+        ("survival", "GRFS", "TKI_STOP", "ALLO_TRANSPLANT"),
+        ("coxModel", "MRECTFS", "ALLO_TRANSPLANT", "TKI_STOP"),
+    ],
+)
+async def test_an_endpoint_answers_only_from_its_origins(
+    execute: Execute, field: str, endpoint: str, origin: str, valid: str
+) -> None:
+    result = await execute(
+        f"{{ cohort {{ {field}(endpoint: {endpoint}, origin: {origin}) {{ endpoint }} }} }}"
+    )
+    assert result.errors is not None
+    (error,) = result.errors
+    assert error.extensions == {"code": "BAD_REQUEST"}
+    assert error.message == (
+        f"endpoint {endpoint} is not defined from origin {origin}; "
+        f"valid origins for {endpoint}: {valid}"
+    )
+
+
+LIST_ATTRIBUTES = ("AGENTS_RECEIVED", "STRATEGIES", "EVENT_TYPES")
+
+
+@pytest.mark.parametrize("attribute", LIST_ATTRIBUTES)
+@pytest.mark.parametrize(
+    "field",
+    [
+        "survival(endpoint: OS, groupBy: {a}) {{ endpoint }}",
+        "survival(endpoint: OS, strata: {a}) {{ endpoint }}",
+        "cumulativeIncidence(endpoint: RELAPSE, origin: ALLO_TRANSPLANT, groupBy: {a}) "
+        "{{ endpoint }}",
+        "coxModel(endpoint: OS, categorical: [{a}]) {{ endpoint }}",
+        "coxModel(endpoint: OS, strata: {a}) {{ endpoint }}",
+    ],
+)
+async def test_list_attributes_cannot_group_an_analysis(
+    execute: Execute, attribute: str, field: str
+) -> None:
+    result = await execute(f"{{ cohort {{ {field.format(a=attribute)} }} }}")
+    assert result.errors is not None
+    typed, explained = result.errors
+    assert f"Value '{attribute}' does not exist in 'GroupingAttribute' enum" in typed.message
+    assert explained.extensions == {"code": "BAD_REQUEST"}
+    argument = re.search(r"(\w+): (\[)?\{a\}", field).group(1)  # type: ignore[union-attr]
+    assert explained.message.startswith(
+        f"{argument}: {attribute} can hold several values per patient"
+    )
+    assert "filter the cohort by it instead" in explained.message
+
+
+@pytest.mark.parametrize("attribute", LIST_ATTRIBUTES)
+async def test_list_attributes_still_break_down(execute: Execute, attribute: str) -> None:
+    result = await execute(f"{{ cohort {{ breakdown(attribute: {attribute}) {{ total }} }} }}")
+    assert result.errors is None
+    assert result.data == {"cohort": {"breakdown": {"total": 200}}}
+
+
+def test_the_lake_refuses_to_group_by_a_list_attribute(gateway: LakeGateway) -> None:
+    caller = Caller(user="tester", role="analyst")
+    (cohort,) = gateway.cohorts([(None, EVERYONE)])
+    assert not isinstance(cohort, Exception)
+    os = EndpointKey(endpoint="OS", origin="diagnosis")
+    survival = SurvivalRequest(
+        endpoint=os,
+        grouping=Grouping(attribute="agents_received"),
+        times=(),
+        time_unit="months",
+        conf_type="log",
+    )
+    with pytest.raises(AnalysisError, match="groupBy: agents_received can hold several values"):
+        gateway.survival(caller, cohort, request=survival)
+    cox = CoxRequest(endpoint=os, numeric=(), categorical=("sex", "event_types"), scores=())
+    with pytest.raises(AnalysisError, match=r"coxModel: event_types .* filter the cohort by it"):
+        gateway.cox(caller, cohort, request=cox)
+
+
+async def test_endpoint_listing_names_the_origins_validation_accepts(execute: Execute) -> None:
+    result = await execute("{ lake { endpoints { name event competingEvent origins } } }")
+    assert result.errors is None
+    listed = {e["name"]: e for e in result.data["lake"]["endpoints"]}  # type: ignore[index]
+    # 04-transplant.md §4.1 (day 0 = allogeneic transplant), 03-cml.md §3.8 (from TKI stop)
+    assert listed["NRM"]["origins"] == ["ALLO_TRANSPLANT"]
+    assert listed["NRM"]["event"] == "death without prior relapse/progression"
+    assert listed["MRFS"]["origins"] == ["TKI_STOP"]
+    assert listed["OS"]["origins"] == ["DIAGNOSIS", "ALLO_TRANSPLANT"]
+    assert listed["OS"]["competingEvent"] is None
+    for name, endpoint in listed.items():
+        for origin in ("DIAGNOSIS", "ALLO_TRANSPLANT", "TKI_STOP"):
+            if origin in endpoint["origins"]:
+                EndpointKey(endpoint=name, origin=origin.lower())  # type: ignore[arg-type]
+            else:
+                with pytest.raises(AnalysisError, match=f"not defined from origin {origin}"):
+                    EndpointKey(endpoint=name, origin=origin.lower())  # type: ignore[arg-type]
+
+
+async def test_treatment_lines_is_an_integer_range(execute: Execute) -> None:
+    query = (
+        "query($l: IntRangeInput) { cohort(filter: {treatment: {lines: $l}}) { size { value } } }"
+    )
+    result = await execute(query, {"l": {"min": 1.5}})
+    assert result.errors is not None
+    assert "Int cannot represent non-integer value: 1.5" in result.errors[0].message
+    # every demo patient has exactly one line (demo_frames)
+    result = await execute(query, {"l": {"min": 1, "max": 1}})
+    assert result.data == {"cohort": {"size": {"value": 200}}}
+    result = await execute(query, {"l": {"min": 2}})
+    assert result.data == {"cohort": {"size": {"value": 0}}}
+
+
+async def test_concurrent_identical_requests_compute_once(
+    execute: Execute, gateway: LakeGateway
+) -> None:
+    results: list[object] = []
+
+    async def one() -> None:
+        results.append((await execute(SURVIVAL, {"f": {"sites": ["ROT"]}})).data)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(6):
+            group.start_soon(one)
+    assert len(results) == 6
+    assert all(r == results[0] for r in results)
+    assert (gateway.results.misses, gateway.results.hits) == (1, 5)
+
+
+async def test_provenance_names_the_lake_request_and_the_operation(
+    execute: Execute, audit: ListSink
+) -> None:
+    asked = (
+        "query Size { cohort(filter: {sexes: [F]}) { "
+        "size { provenance { queryHash operationHash } } } }"
+    )
+    spaced = asked.replace(" { ", "  {\n ")
+    aliased = asked.replace("size {", "n: size {")
+    answers = []
+    for query in (asked, spaced, aliased):
+        result = await execute(query)
+        assert result.errors is None
+        (cohort,) = result.data.values()  # type: ignore[union-attr]
+        answers.append(next(iter(cohort.values()))["provenance"])
+    size, graphql = (
+        [r for r in audit.records if r.action == "SizeRequest"],
+        [r for r in audit.records if r.action == "graphql:Size"],
+    )
+    # queryHash: the normalised lake request, as audited for the release
+    assert [a["queryHash"] for a in answers] == [r.query_hash for r in size]
+    assert len({a["queryHash"] for a in answers}) == 1
+    # operationHash: the normalised GraphQL operation, as audited for the request
+    assert [a["operationHash"] for a in answers] == [r.query_hash for r in graphql]
+    assert answers[0]["operationHash"] == answers[1]["operationHash"]  # whitespace is normalised
+    assert answers[0]["operationHash"] != answers[2]["operationHash"]  # a different document

@@ -1,9 +1,10 @@
-"""The committed SDL matches the schema, every type and field is described, examples validate."""
+"""The committed SDL matches the schema; every type, field and argument is described; examples
+validate."""
 
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLInputObjectType, GraphQLObjectType, parse, validate
+from graphql import GraphQLEnumType, GraphQLScalarType, parse, validate
 
 from schema.export_sdl import main as export_sdl
 from service.examples import EXAMPLES
@@ -13,16 +14,22 @@ def test_committed_sdl_is_current() -> None:
     assert export_sdl(["--check"]) == 0, "run: python -m schema.export_sdl"
 
 
-def test_every_type_and_field_has_a_description(schema: strawberry.Schema) -> None:
+def test_every_type_field_and_argument_has_a_description(schema: strawberry.Schema) -> None:
     missing = []
     for name, graphql_type in schema._schema.type_map.items():
-        if name.startswith("__") or not isinstance(
-            graphql_type, GraphQLObjectType | GraphQLInputObjectType
-        ):
+        if name.startswith("__") or isinstance(graphql_type, GraphQLScalarType):
             continue
         if not graphql_type.description:
             missing.append(name)
-        missing += [f"{name}.{f}" for f, d in graphql_type.fields.items() if not d.description]
+        if isinstance(graphql_type, GraphQLEnumType):
+            continue
+        for field_name, definition in graphql_type.fields.items():
+            if not definition.description:
+                missing.append(f"{name}.{field_name}")
+            arguments = getattr(definition, "args", {})  # input fields take no arguments
+            missing += [
+                f"{name}.{field_name}({a})" for a, d in arguments.items() if not d.description
+            ]
     assert missing == []
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import socket
@@ -77,9 +78,9 @@ class LifespanState:
         await self.app({**scope, "state": dict(self.state)}, receive, send)
 
 
-@pytest.fixture
-async def client(app_factory: AppFactory) -> AsyncIterator[httpx.AsyncClient]:
-    app = app_factory()
+@contextlib.asynccontextmanager
+async def asgi_client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process client of ``app`` (lifespan run), calling as the analyst by default."""
     async with app.router.lifespan_context(app) as state:
         transport = httpx.ASGITransport(app=LifespanState(app, dict(state)))  # type: ignore[arg-type]
         async with httpx.AsyncClient(
@@ -88,6 +89,12 @@ async def client(app_factory: AppFactory) -> AsyncIterator[httpx.AsyncClient]:
             headers={"authorization": f"Bearer {ANALYST_KEY}"},
         ) as http:
             yield http
+
+
+@pytest.fixture
+async def client(app_factory: AppFactory) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(app_factory()) as http:
+        yield http
 
 
 def free_port() -> int:
@@ -140,14 +147,8 @@ def lake_settings(demo_lake: DemoLake, audit_log: Path) -> Settings:
 async def lake_client(demo_lake: DemoLake, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """An in-process client of the app serving the real demo lake (Delta on disk)."""
     app = create_app(settings=lake_settings(demo_lake, tmp_path / "audit.jsonl"))
-    async with app.router.lifespan_context(app) as state:
-        transport = httpx.ASGITransport(app=LifespanState(app, dict(state)))  # type: ignore[arg-type]
-        async with httpx.AsyncClient(
-            transport=transport,
-            base_url="http://hemalake.test",
-            headers={"authorization": f"Bearer {ANALYST_KEY}"},
-        ) as http:
-            yield http
+    async with asgi_client(app) as http:
+        yield http
 
 
 @pytest.fixture(scope="session")

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import httpx
+import polars as pl
 import pytest
 
 from lake.errors import ConfigError
-from service.settings import settings_from_mapping
-from tests.service.conftest import MANAGER_KEY, AppFactory, LifespanState
+from service.app import create_app
+from service.settings import Settings, settings_from_mapping
+from tests.schema.demo_frames import FrameLake, FrameSource
+from tests.service.conftest import (
+    ANALYST_KEY,
+    MANAGER_KEY,
+    AppFactory,
+    LifespanState,
+    asgi_client,
+)
 
 pytestmark = pytest.mark.anyio
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -143,3 +153,87 @@ async def test_dictionary_gives_each_column_an_omop_home_or_the_reason_for_none(
     assert all((e["omop"] is None) != (e["noOmop"] is None) for e in entries)
     age = next(e for e in entries if e["column"] == "age_at_diagnosis")
     assert age["noOmop"].startswith("derived, not stored")
+
+
+@pytest.mark.parametrize("accept", [GRAPHQL_RESPONSE, "application/json"])
+async def test_malformed_requests_answer_graphql_error_bodies(
+    client: httpx.AsyncClient, accept: str
+) -> None:
+    requests = [
+        client.build_request("GET", "/graphql", params={"query": SIZE, "variables": "{not json"}),
+        client.build_request("GET", "/graphql"),
+        client.build_request("POST", "/graphql", json={"variables": {}}),
+        client.build_request(
+            "POST", "/graphql", content=b"{oops", headers={"content-type": "application/json"}
+        ),
+    ]
+    for request in requests:
+        request.headers["accept"] = accept
+        response = await client.send(request)
+        assert response.status_code == 400, request.url
+        assert response.headers["content-type"].startswith(accept)
+        (error,) = response.json()["errors"]
+        assert error["extensions"] == {"code": "BAD_REQUEST"}
+        assert error["message"]
+
+
+async def test_export_formats_are_csv_and_arrow_only(client: httpx.AsyncClient) -> None:
+    query = "{ cohort { breakdown(attribute: SEX) { categories { category n } } } }"
+    params = {"query": query, "path": "cohort.breakdown.categories"}
+    arrow = await client.get("/export.arrow", params=params)
+    assert arrow.status_code == 200
+    assert pl.read_ipc(arrow.content)["n"].sum() == 200
+    for fmt in ("xml", "parquet", "csvx"):
+        response = await client.get(f"/export.{fmt}", params=params)
+        assert response.status_code == 404
+        (error,) = response.json()["errors"]
+        assert error["extensions"] == {"code": "NOT_FOUND"}
+        assert "/export.csv, /export.arrow" in error["message"]
+
+
+async def test_health_opens_the_lake_off_the_event_loop(
+    settings: Settings, frame_lake: FrameLake
+) -> None:
+    threads: list[threading.Thread] = []
+
+    def open_snapshot(version: int | None) -> FrameSource:
+        threads.append(threading.current_thread())
+        return frame_lake.open(version)
+
+    async with asgi_client(create_app(settings=settings, open_snapshot=open_snapshot)) as http:
+        loop_thread = threading.current_thread()
+        assert (await http.get("/health")).json() == {"status": "ok", "lake_version": 1}
+    assert threads
+    assert loop_thread not in threads
+
+
+async def test_refusals_before_execution_are_audited_without_secrets(
+    app_factory: AppFactory, settings: Settings
+) -> None:
+    async with asgi_client(app_factory(max_body_bytes=200)) as http:
+        unauthenticated = await http.post(
+            "/graphql", json={"query": SIZE}, headers={"authorization": "Bearer wrong-secret"}
+        )
+        export = await http.get("/export.csv", headers={"authorization": ""})
+        unacceptable = await http.post(
+            "/graphql", json={"query": SIZE}, headers={"accept": "text/xml"}
+        )
+        too_large = await http.post("/graphql", json={"query": SIZE + " " * 300})
+    assert [r.status_code for r in (unauthenticated, export, unacceptable, too_large)] == [
+        401,
+        401,
+        406,
+        413,
+    ]
+    assert too_large.json()["errors"][0]["extensions"] == {"code": "PAYLOAD_TOO_LARGE"}
+    assert settings.audit_log is not None
+    text = settings.audit_log.read_text()
+    assert "wrong-secret" not in text
+    assert ANALYST_KEY not in text
+    refused = [json.loads(line) for line in text.splitlines()]
+    assert [(r["action"], r["status"], r["code"], r["user"], r["outcome"]) for r in refused] == [
+        ("http:POST /graphql", 401, "UNAUTHENTICATED", None, "denied"),
+        ("http:GET /export.csv", 401, "UNAUTHENTICATED", None, "denied"),
+        ("http:POST /graphql", 406, "NOT_ACCEPTABLE", "ana", "denied"),
+        ("http:POST /graphql", 413, "PAYLOAD_TOO_LARGE", "ana", "denied"),
+    ]

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import DemoLake
-from tests.service.conftest import MANAGER_KEY
+from lake.errors import ConfigError
+from loaders.load import load_site
+from service.app import create_app
+from tests.conftest import SITES_DIR, DemoLake
+from tests.service.conftest import MANAGER_KEY, asgi_client, lake_settings
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -65,3 +71,38 @@ async def test_scores_and_endpoints_are_listed(lake_client: httpx.AsyncClient) -
     data = (await _lake(lake_client, "scores { version } endpoints { name competing }"))["data"]
     assert "riss_palumbo2015" in {s["version"] for s in data["lake"]["scores"]}
     assert {"name": "NRM", "competing": True} in data["lake"]["endpoints"]
+
+
+SITE_LOADS = "sites { site loads { status lakeVersion message failure } }"
+
+
+async def test_sites_follow_a_failed_load_and_only_its_managers_read_the_message(
+    demo_lake: DemoLake, tmp_path: Path
+) -> None:
+    root = tmp_path / "lake"
+    shutil.copytree(demo_lake.root, root)
+    settings = lake_settings(dataclasses.replace(demo_lake, root=root), tmp_path / "audit.jsonl")
+    async with asgi_client(create_app(settings=settings)) as client:
+
+        def newest_load(data: dict[str, Any]) -> dict[str, Any]:
+            (site,) = [s for s in data["data"]["lake"]["sites"] if s["site"] == "DE-MMRW"]
+            load: dict[str, Any] = site["loads"][0]
+            return load
+
+        assert newest_load(await _lake(client, SITE_LOADS))["status"] == "committed"
+        missing_key = tmp_path / "no-such.key"
+        with pytest.raises(ConfigError, match="cannot read the pseudonym key"):
+            load_site(SITES_DIR / "DE-MMRW" / "mapping.yaml", lake_root=root, key_file=missing_key)
+        # the failed load made no lake version, yet the next answer shows it
+        analyst = newest_load(await _lake(client, SITE_LOADS))
+        assert analyst == {
+            "status": "failed",
+            "lakeVersion": None,
+            "message": None,
+            "failure": "the mapping spec or the pseudonymisation key could not be used",
+        }
+        manager = newest_load(await _lake(client, SITE_LOADS, key=MANAGER_KEY))
+        assert manager["message"] == (
+            f"{missing_key}: cannot read the pseudonym key (No such file or directory)"
+        )
+        assert manager["failure"] == analyst["failure"]

@@ -6,10 +6,19 @@ independent path from the service's reads), and each site's load created one lak
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import httpx
 import pytest
 
+from lake.access import Caller
+from service.app import create_app
+from service.settings import Settings
 from tests.conftest import DemoLake
+from tests.service.conftest import ANALYST_KEY, asgi_client, digest
+
+ANALYST = Caller(user="ana", role="analyst")
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 QUERY = """query Sites($v: Int) { cohort(lakeVersion: $v) {
@@ -56,10 +65,29 @@ async def test_pinned_version_time_travels(
         assert cohort["size"]["provenance"] == {"lakeVersion": version}  # type: ignore[index]
 
 
-async def test_unknown_version_names_the_valid_ones(lake_client: httpx.AsyncClient) -> None:
-    response = await lake_client.post(
-        "/graphql", json={"query": QUERY, "variables": {"v": 99}}, headers={"accept": "*/*"}
-    )
+async def test_unknown_version_names_the_valid_ones(
+    lake_client: httpx.AsyncClient, demo_lake: DemoLake, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="lake.storage"):
+        response = await lake_client.post(
+            "/graphql", json={"query": QUERY, "variables": {"v": 99}}, headers={"accept": "*/*"}
+        )
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "LAKE_UNAVAILABLE"
-    assert "valid versions: 1, 2, 3, 4, 5, 6, 7, 8" in error["message"]
+    assert error["message"] == "the lake has no version 99; valid versions: 1, 2, 3, 4, 5, 6, 7, 8"
+    assert f"lake {demo_lake.root} has no version 99" in caplog.text  # the path stays server-side
+
+
+async def test_an_empty_lake_is_unavailable_without_naming_its_path(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = tmp_path / "nothing-loaded"
+    settings = Settings(lake_root=root, audit_log=None, api_keys={digest(ANALYST_KEY): ANALYST})
+    with caplog.at_level(logging.WARNING, logger="lake.storage"):
+        async with asgi_client(create_app(settings=settings)) as client:
+            response = await client.post("/graphql", json={"query": QUERY, "variables": {}})
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "LAKE_UNAVAILABLE"
+    assert str(root) not in error["message"]
+    assert error["message"].startswith("the lake is empty")
+    assert f"lake {root} is empty" in caplog.text
