@@ -67,6 +67,8 @@ CATALOGUE: Final[dict[EndpointName, Callable[[], EndpointDefinition]]] = {
 class EndpointKey:
     """An endpoint measured from an origin (``landmark_days`` > 0: a landmark analysis).
 
+    ``line_number`` names the treatment line of a ``treatment_line`` origin (and only of it).
+
     Raises
     ------
     AnalysisError
@@ -78,21 +80,20 @@ class EndpointKey:
     endpoint: EndpointName
     origin: OriginKind
     landmark_days: int = 0
+    line_number: int | None = None
 
     def __post_init__(self) -> None:
         if self.endpoint not in CATALOGUE:
             raise AnalysisError(
                 f"endpoint {self.endpoint!r} unknown; valid: {', '.join(CATALOGUE)}"
             )
-        if self.origin == "treatment_line":
-            raise AnalysisError("a treatment-line origin needs a line number; not offered here")
         allowed = self.definition().origins
         if self.origin not in allowed:
             raise AnalysisError(
                 f"endpoint {self.endpoint} is not defined from origin {self.origin.upper()}; "
                 f"valid origins for {self.endpoint}: {', '.join(o.upper() for o in allowed)}"
             )
-        self.as_origin()  # validates landmark_days
+        self.as_origin()  # validates landmark_days and line_number
 
     def definition(self) -> EndpointDefinition:
         """The endpoint's definition."""
@@ -100,7 +101,9 @@ class EndpointKey:
 
     def as_origin(self) -> Origin:
         """The time origin of :mod:`lake.endpoints`."""
-        return Origin(kind=self.origin, landmark_days=self.landmark_days)
+        return Origin(
+            kind=self.origin, line_number=self.line_number, landmark_days=self.landmark_days
+        )
 
     @property
     def competing(self) -> bool:

@@ -119,7 +119,7 @@ def _origin_refusals(name: EndpointName) -> dict[str, str | None]:
     refusals: dict[str, str | None] = {}
     for origin in get_args(OriginKind):
         try:
-            EndpointKey(name, origin)
+            EndpointKey(name, origin, line_number=1 if origin == "treatment_line" else None)
         except AnalysisError as exc:
             refusals[origin] = str(exc)
         else:

@@ -8,8 +8,10 @@ catalogue functions below return them with the citation in the docstring.
 Each definition also says, in words, what its event (and competing event) is and which time
 origins it is defined from (:mod:`lake.endpoints.origins`): transplant endpoints from day 0 of
 the allogeneic transplant (04-transplant.md §4.1), TFR endpoints from the TKI stop (03-cml.md
-§3.8). :func:`derive_endpoint` measures from any origin it is given; the API's catalogue
-(:mod:`lake.cohort_endpoints`) refuses the origins a definition does not list.
+§3.8); OS, PFS and EFS also from the start of a treatment line (trial convention: from
+randomisation / start of therapy), OS also from the TKI stop. :func:`derive_endpoint` measures
+from any origin it is given; the API's catalogue (:mod:`lake.cohort_endpoints`) refuses the
+origins a definition does not list.
 
 Same-day ties: the event of interest wins over a competing event, except for NRM where a relapse
 on the day of death makes the death relapse-related (``ties_go_to="competing"``). A censoring
@@ -65,7 +67,7 @@ def overall_survival() -> EndpointDefinition:
         "OS",
         interest=_DEATH,
         event="death from any cause",
-        origins=("diagnosis", "allo_transplant"),
+        origins=("diagnosis", "treatment_line", "allo_transplant", "tki_stop"),
     )
 
 
@@ -78,7 +80,7 @@ def progression_free_survival() -> EndpointDefinition:
         "PFS",
         interest=_RELAPSE | _DEATH,
         event="relapse/progression or death, whichever comes first",
-        origins=("diagnosis", "allo_transplant"),
+        origins=("diagnosis", "treatment_line", "allo_transplant"),
     )
 
 
@@ -94,7 +96,7 @@ def event_free_survival() -> EndpointDefinition:
         "EFS",
         interest=_RELAPSE | _DEATH,
         event="relapse/progression or death, whichever comes first",
-        origins=("diagnosis",),
+        origins=("diagnosis", "treatment_line"),
     )
 
 

@@ -45,6 +45,7 @@ ORIGIN = (
     "Time zero; each endpoint is defined from some origins only (see lake.endpoints: "
     "transplant endpoints from ALLO_TRANSPLANT, TFR endpoints from TKI_STOP)."
 )
+LINE = "Treatment line number (1 = first line): required with origin TREATMENT_LINE, else unset."
 GROUP_BY = (
     "Group patients by this single-valued attribute (list attributes such as agents cannot "
     "group: filter by them instead)."
@@ -198,6 +199,7 @@ class Cohort:
             TimeOrigin.DIAGNOSIS
         ),
         landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
+        line: Annotated[int | None, strawberry.argument(description=LINE)] = None,
         group_by: Annotated[
             GroupingAttribute | None, strawberry.argument(description=GROUP_BY)
         ] = None,
@@ -221,7 +223,7 @@ class Cohort:
         ] = ConfType.LOG,
     ) -> SurvivalSummary:
         request = SurvivalRequest(
-            endpoint=endpoint_key(endpoint.name, origin, landmark_days),
+            endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
             grouping=grouping(group_by, group_by_score),
             times=checked_times(times),
             time_unit=time_unit.value,
@@ -245,6 +247,7 @@ class Cohort:
             TimeOrigin.DIAGNOSIS
         ),
         landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
+        line: Annotated[int | None, strawberry.argument(description=LINE)] = None,
         group_by: Annotated[
             GroupingAttribute | None, strawberry.argument(description=GROUP_BY)
         ] = None,
@@ -257,7 +260,7 @@ class Cohort:
         ),
     ) -> CumulativeIncidence:
         request = IncidenceRequest(
-            endpoint=endpoint_key(endpoint.name, origin, landmark_days),
+            endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
             grouping=grouping(group_by, group_by_score),
             times=checked_times(times),
             time_unit=time_unit.value,
@@ -277,6 +280,7 @@ class Cohort:
             TimeOrigin.DIAGNOSIS
         ),
         landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
+        line: Annotated[int | None, strawberry.argument(description=LINE)] = None,
         numeric: Annotated[
             list[NumericAttribute] | None,
             strawberry.argument(description="Numeric covariates (linear terms)."),
@@ -297,7 +301,7 @@ class Cohort:
         ] = None,
     ) -> CoxModel:
         request = CoxRequest(
-            endpoint=endpoint_key(endpoint.name, origin, landmark_days),
+            endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
             numeric=tuple(a.value for a in numeric or []),
             categorical=tuple(a.value for a in categorical or []),
             scores=tuple(score_version(s) for s in scores or []),
@@ -322,22 +326,34 @@ class Cohort:
             TimeOrigin.DIAGNOSIS
         ),
         landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
+        line: Annotated[int | None, strawberry.argument(description=LINE)] = None,
     ) -> StagingComparison:
         request = StagingRequest(
-            endpoint=endpoint_key(endpoint.name, origin, landmark_days),
+            endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
             scores=tuple(score_version(s) for s in scores),
         )
         released = await self._ask(info, info.context.gateway.staging, request=request)
         return StagingComparison.of(released)
 
 
-def endpoint_key(endpoint: str, origin: TimeOrigin, landmark_days: int) -> EndpointKey:
-    """The lake's endpoint key; a negative landmark, or an origin the endpoint is not defined
-    from, is a bad request."""
+def endpoint_key(
+    endpoint: str, origin: TimeOrigin, landmark_days: int, line: int | None
+) -> EndpointKey:
+    """The lake's endpoint key; a negative landmark, an origin the endpoint is not defined
+    from, or a line number without (or missing for) origin TREATMENT_LINE is a bad request."""
     if landmark_days < 0:
         raise BadRequestError(f"landmarkDays must be 0 or more (got {landmark_days})")
+    if (origin is TimeOrigin.TREATMENT_LINE) != (line is not None):
+        raise BadRequestError("line is required with origin TREATMENT_LINE and only with it")
+    if line is not None and line < 1:
+        raise BadRequestError(f"line must be 1 or more (got {line})")
     try:
-        return EndpointKey(endpoint=endpoint, origin=origin.value, landmark_days=landmark_days)  # type: ignore[arg-type]
+        return EndpointKey(
+            endpoint=endpoint,  # type: ignore[arg-type]
+            origin=origin.value,
+            landmark_days=landmark_days,
+            line_number=line,
+        )
     except HemalakeError as error:
         raise public_error(error) from error
 

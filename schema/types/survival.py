@@ -41,6 +41,7 @@ class CompetingEndpoint(Enum):
 @strawberry.enum(description="Time zero of the endpoint.")
 class TimeOrigin(Enum):
     DIAGNOSIS = "diagnosis"
+    TREATMENT_LINE = "treatment_line"
     ALLO_TRANSPLANT = "allo_transplant"
     TKI_STOP = "tki_stop"
 

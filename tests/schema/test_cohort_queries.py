@@ -325,7 +325,7 @@ async def test_endpoint_listing_names_the_origins_validation_accepts(execute: Ex
     assert listed["NRM"]["origins"] == ["ALLO_TRANSPLANT"]
     assert listed["NRM"]["event"] == "death without prior relapse/progression"
     assert listed["MRFS"]["origins"] == ["TKI_STOP"]
-    assert listed["OS"]["origins"] == ["DIAGNOSIS", "ALLO_TRANSPLANT"]
+    assert listed["OS"]["origins"] == ["DIAGNOSIS", "TREATMENT_LINE", "ALLO_TRANSPLANT", "TKI_STOP"]
     assert listed["OS"]["competingEvent"] is None
     for name, endpoint in listed.items():
         for origin in ("DIAGNOSIS", "ALLO_TRANSPLANT", "TKI_STOP"):
@@ -392,3 +392,39 @@ async def test_provenance_names_the_lake_request_and_the_operation(
     assert [a["operationHash"] for a in answers] == [r.query_hash for r in graphql]
     assert answers[0]["operationHash"] == answers[1]["operationHash"]  # whitespace is normalised
     assert answers[0]["operationHash"] != answers[2]["operationHash"]  # a different document
+
+
+async def test_treatment_line_origin(execute: Execute) -> None:
+    """Every demo patient starts line 1 on the diagnosis day: the two origins give one answer."""
+    ask = (
+        "{{ cohort {{ survival(endpoint: OS, {origin}, groupBy: SEX, times: [12]) "
+        "{{ origin {fields} }} }} }}"
+    )
+    fields = "groups { group n events median { estimate lower upper } atTimes { survival } }"
+    by_line = await execute(ask.format(origin="origin: TREATMENT_LINE, line: 1", fields=fields))
+    by_diagnosis = await execute(ask.format(origin="origin: DIAGNOSIS", fields=fields))
+    assert by_line.errors is None
+    assert by_diagnosis.errors is None
+    line = by_line.data["cohort"]["survival"]  # type: ignore[index]
+    diagnosis = by_diagnosis.data["cohort"]["survival"]  # type: ignore[index]
+    assert line["origin"] == "treatment line 1"
+    assert line["groups"] == diagnosis["groups"]
+    assert sum(g["n"] for g in line["groups"]) == PATIENTS.height
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ("origin: TREATMENT_LINE", "line is required with origin TREATMENT_LINE and only with it"),
+        ("origin: DIAGNOSIS, line: 1", "line is required with origin TREATMENT_LINE"),
+        ("origin: TREATMENT_LINE, line: 0", "line must be 1 or more (got 0)"),
+    ],
+)
+async def test_treatment_line_origin_bad_requests(
+    execute: Execute, arguments: str, message: str
+) -> None:
+    result = await execute(f"{{ cohort {{ survival(endpoint: OS, {arguments}) {{ origin }} }} }}")
+    assert result.errors is not None
+    (error,) = result.errors
+    assert error.extensions == {"code": "BAD_REQUEST"}
+    assert message in error.message
