@@ -5,8 +5,10 @@ VENV := .venv/bin
 
 .PHONY: setup browser demo test lint
 
+# A Python that refuses a global install (PEP 668 "externally managed") gets uv in the user site.
 setup:
-	$(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(PY) -m pip install --quiet --disable-pip-version-check uv 2>/dev/null || \
+	  $(PY) -m pip install --quiet --disable-pip-version-check --user --break-system-packages uv
 	$(PY) -m uv sync --frozen --quiet
 
 # The GraphiQL end-to-end test drives a real headless Chromium (Debian's package).
