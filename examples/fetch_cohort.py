@@ -14,21 +14,22 @@ What it does: one named operation (``CohortSummary``) with the filter as a varia
 httpx transport with the API key as an ``Authorization: Bearer`` header. The same request in
 another client is a ``POST`` of ``{"query", "variables", "operationName"}``.
 
-What it prints: the cohort size with its provenance (lake version and query hash: quote them
-with a result, the same query on the same lake version gives the same numbers); the breakdown
-by site as a frame (``category``, ``n``, ``suppressed``); overall survival by sex as a frame
-(``group``, ``n``, ``events``, ``median`` with ``median_lower`` / ``median_upper``, in months);
-and the log-rank test.
+What it prints: the cohort size with its provenance (lake version, query hash and software
+version: quote them with a result, the same query on the same lake version gives the same
+numbers); the breakdown by site as a frame (``category``, ``n``, ``suppressed``); overall
+survival by sex as a frame (``group``, ``n``, ``events``, ``median`` with ``median_lower`` /
+``median_upper``, in months); and the log-rank test.
 
 Suppressed values: counts below the server's minimum cell size (and the counts that would give
-them back by subtraction) arrive as null, and so does an estimate resting on them. The frames
-keep them null, typed (``Int64`` / ``Float64``), never 0: a null count means "withheld", not
-"none", so do not fill it before summing or plotting.
+them back by subtraction) arrive as null, and so does an estimate resting on them (a median is
+also null when it is not reached). The frames keep them null, typed (``Int64`` / ``Float64``),
+never 0: a null count means "withheld", not "none", so do not fill it before summing or plotting.
 
-Errors: a GraphQL error (``UNAUTHENTICATED`` without a valid key, ``BAD_REQUEST`` for a wrong
-filter, ``EMPTY_COHORT``, ``COST_LIMIT_EXCEEDED``...) makes gql raise ``TransportQueryError``
-with the server's errors; the script prints each message with its ``extensions.code`` to stderr
-and exits 1. The codes are listed in schema/README.md.
+Errors: when the server answers with GraphQL errors, gql raises ``TransportQueryError`` holding
+them; the script prints each message with its ``extensions.code`` (``UNAUTHENTICATED`` without a
+valid key, ``EMPTY_COHORT``, ``BAD_REQUEST``, ``COST_LIMIT_EXCEEDED``...: see schema/README.md)
+to stderr and exits 1. Validation errors (an unknown field, a value outside an enum) carry a
+message only and show ``no code``.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def main(argv: list[str]) -> int:
     provenance = size["provenance"]
     sys.stdout.write(
         f"cohort size: {size['value']} (lake version {provenance['lakeVersion']}, "
-        f"query hash {provenance['queryHash']})\n"
+        f"query hash {provenance['queryHash']}, hemalake {provenance['softwareVersion']})\n"
         f"{breakdown_frame(cohort)}\n{survival_frame(cohort)}\n"
         f"log-rank: {cohort['survival']['logrank']}\n"
     )
