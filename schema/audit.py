@@ -11,6 +11,7 @@ from lake.query_release import query_hash
 from strawberry.extensions import SchemaExtension
 
 from schema.context import Context
+from schema.errors import error_code
 
 
 def normalised_query_hash(
@@ -45,9 +46,7 @@ class AuditRequests(SchemaExtension):
         if not isinstance(context, Context):  # pragma: no cover - the service always builds one
             return
         errors = ctx.result.errors if ctx.result is not None else ctx.pre_execution_errors
-        codes = [
-            str((e.extensions or {}).get("code", "GRAPHQL_VALIDATION_FAILED")) for e in errors or []
-        ]
+        codes = [str((e.extensions or {}).get("code") or error_code(e)) for e in errors or []]
         context.audit.record(
             AuditRecord(
                 at=dt.datetime.now(dt.UTC),

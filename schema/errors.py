@@ -16,6 +16,10 @@ LAKE_UNAVAILABLE       the lake, or the pinned lake version, cannot be read
 COST_LIMIT_EXCEEDED    the query asks for too many expensive fields at once
 =====================  =============================================================
 
+Errors from parsing, validation and the query limits carry GRAPHQL_PARSE_FAILED or
+GRAPHQL_VALIDATION_FAILED, variables that do not coerce BAD_REQUEST, and masked errors
+INTERNAL_SERVER_ERROR (:class:`CodedMaskErrors`), so every error a client sees has a code.
+
 The service adds HTTP-level codes outside execution (``service/graphql_app.py``):
 NOT_ACCEPTABLE (406), PAYLOAD_TOO_LARGE (413), NOT_FOUND (404), METHOD_NOT_ALLOWED (405), and
 BAD_REQUEST (400) for a request that is not well-formed.
@@ -25,8 +29,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from lake import errors as lake_errors
+from strawberry.extensions import MaskErrors
 
 
 class PublicError(Exception):
@@ -93,3 +98,35 @@ def should_mask_error(error: GraphQLError) -> bool:
     if original is None or isinstance(original, PublicError):
         return False
     return not (isinstance(original, GraphQLError) and error.path is None)
+
+
+def error_code(error: GraphQLError) -> str:
+    """The code of an error that has none of its own (see the module docstring)."""
+    original = error.original_error
+    if isinstance(original, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"  # graphql-core prefixes every syntax error so
+    if original is None:
+        return "GRAPHQL_VALIDATION_FAILED"
+    if isinstance(original, GraphQLError) and error.path is None:
+        return "BAD_REQUEST"
+    return "INTERNAL_SERVER_ERROR"
+
+
+class CodedMaskErrors(MaskErrors):
+    """Strawberry's ``MaskErrors`` (with :func:`should_mask_error`), then a code on every error."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=should_mask_error)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        """The masked error, coded INTERNAL_SERVER_ERROR."""
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        return masked
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        for error in processed:
+            if not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": error_code(error)}
+        return processed

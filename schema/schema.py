@@ -7,7 +7,6 @@ from functools import partial
 
 import strawberry
 from strawberry.extensions import (
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -15,7 +14,7 @@ from strawberry.extensions import (
 
 from schema.audit import AuditRequests
 from schema.cost import CostLimiter
-from schema.errors import should_mask_error
+from schema.errors import CodedMaskErrors
 from schema.grouping import ExplainListAttributes
 from schema.query import Query
 
@@ -41,7 +40,7 @@ def build_schema(*, limits: Limits = Limits()) -> strawberry.Schema:
             partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
             partial(CostLimiter, max_cost=limits.max_cost),
             ExplainListAttributes,
-            partial(MaskErrors, should_mask_error=should_mask_error),
+            CodedMaskErrors,
             AuditRequests,
         ],
     )
