@@ -21,7 +21,6 @@ from lake.survival import (
     CoxCoefficient,
     CoxPHFitter,
     StatisticalResult,
-    SystemComparison,
     compare_staging_systems,
 )
 from lake.survival.concordance import ConcordanceResult
@@ -69,13 +68,37 @@ class StagingRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class StagingSystem:
+    """One system's discrimination and fit (:class:`lake.survival.SystemComparison`).
+
+    Its per-stage hazard ratios are left out: each rests on one stage's patients, who may be
+    fewer than the minimum cell size (:func:`lake.disclosure.disclose_staging`).
+    """
+
+    system: str
+    stages: tuple[str, ...]
+    concordance: ConcordanceResult
+    lr_statistic: float
+    lr_df: int
+    lr_p_value: float
+    aic: float
+
+
+@dataclass(frozen=True, slots=True)
 class StagingSummary:
-    """The systems side by side on the shared complete-case set."""
+    """The systems side by side on the shared complete-case set.
+
+    The cohort splits into ``n`` complete cases (the endpoint and a stage in every system, the
+    same patients for every system) and ``n_dropped``; ``n_events`` of the ``n`` have the
+    event. Counts are ``None`` only when disclosure control withholds them.
+    """
 
     endpoint: str
     origin: str
-    systems: tuple[SystemComparison, ...]
-    n_dropped: int
+    n: int | None
+    n_events: int | None
+    n_dropped: int | None
+    systems: tuple[StagingSystem, ...]
 
 
 def _categories(frame: pl.DataFrame, column: str, *, score: bool) -> pl.Expr:
@@ -161,6 +184,19 @@ def staging_summary(frame: pl.DataFrame, request: StagingRequest) -> StagingSumm
     return StagingSummary(
         endpoint=key.definition().name,
         origin=key.as_origin().label,
-        systems=systems,
+        n=systems[0].n,
+        n_events=systems[0].n_events,
         n_dropped=dropped + frame.height - rows.height,
+        systems=tuple(
+            StagingSystem(
+                system=s.system,
+                stages=s.stages,
+                concordance=s.concordance,
+                lr_statistic=s.lr_statistic,
+                lr_df=s.lr_df,
+                lr_p_value=s.lr_p_value,
+                aic=s.aic,
+            )
+            for s in systems
+        ),
     )

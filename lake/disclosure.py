@@ -26,6 +26,9 @@ With a minimum cell size ``k`` (default 5):
    group's risk table (never released itself), so fine-grained time points cannot rebuild it.
    Times are released in the requested unit, uncoarsened, so released steps equal the exact
    estimate; every released event time is one among at least ``k`` patients at risk.
+6. *Models.* A Cox model or a staging comparison on fewer than ``k`` patients is refused, a
+   staging comparison also on fewer than ``k`` events (:func:`disclose_staging`); their
+   complete cases and dropped patients are cells of the cohort (rule 2).
 
 Suppressed values are ``None``; the API shows them as ``null`` with ``suppressed: true``.
 """
@@ -399,10 +402,11 @@ def disclose_incidence(value: IncidenceSummary, policy: DisclosurePolicy) -> Inc
     return replace(value, n_excluded=excluded, groups=groups)
 
 
-def _require_population(n: int, policy: DisclosurePolicy) -> None:
+def _require(n: int, what: str, policy: DisclosurePolicy) -> None:
+    """Refuse a model resting on fewer than ``k`` ``what`` (patients, events)."""
     if not policy.population(n):
         raise EmptyCohortError(
-            f"the model would rest on fewer than {policy.min_cell_size} patients; widen the cohort"
+            f"the model would rest on fewer than {policy.min_cell_size} {what}; widen the cohort"
         )
 
 
@@ -412,7 +416,7 @@ def disclose_model(value: CoxSummary, policy: DisclosurePolicy) -> CoxSummary:
     The complete cases, the dropped and the excluded patients are cells of the cohort (rules
     1-2); the event count follows rule 1.
     """
-    _require_population(value.n or 0, policy)
+    _require(value.n or 0, "patients", policy)
     n, dropped, excluded = policy.cells([value.n or 0, value.n_dropped or 0, value.n_excluded or 0])
     return replace(
         value,
@@ -424,7 +428,31 @@ def disclose_model(value: CoxSummary, policy: DisclosurePolicy) -> CoxSummary:
 
 
 def disclose_staging(value: StagingSummary, policy: DisclosurePolicy) -> StagingSummary:
-    """A comparison on fewer patients than the cell size is refused."""
-    for system in value.systems:
-        _require_population(system.n, policy)
-    return value
+    """A staging comparison's counts disclosed; refused on fewer than ``k`` patients or events.
+
+    Counts: the complete cases ``n`` and ``n_dropped`` are cells of the cohort, and the
+    events and the patients without the event are cells of ``n`` (rules 1-2), so none comes
+    back by subtraction from a released total.
+
+    Refusal: with ``d`` events the partial likelihood is a sum over those ``d`` patients, and
+    its null value, recoverable from any system as ℓ(0) = (2·df − AIC − LR) / 2, is
+    −Σ log R(tᵢ) over the event times (−log R(R − 1)…(R − dᵢ + 1) at Efron-tied ones): with
+    one event it gives that event's risk set R(t₁) back, and Harrell's C is then the share of
+    the others at risk whose predicted risk is lower. A comparison on fewer than ``k`` events
+    is refused, like one on fewer than ``k`` patients, rather than released with statistics
+    that rest on a withheld count.
+
+    Small stages: the C-index (with its IJ interval), LR χ² and AIC are released whatever the
+    stages' sizes. Each is one figure over all ``n`` patients and their events (at least ``k``
+    of each), not a count, and nothing released tells a stage's share of it apart. The
+    per-stage hazard ratios would (a stage's log-hazard ratio has a standard error of about
+    √(1/d_stage + 1/d_reference), which gives its events back), so they are left out of the
+    summary, and no per-stage count is released. ``stages`` lists the stages present on the
+    complete cases: that a stage has patients is told as a breakdown tells a withheld cell
+    from an empty one.
+    """
+    _require(value.n or 0, "patients", policy)
+    _require(value.n_events or 0, "events", policy)
+    n, dropped = policy.cells([value.n or 0, value.n_dropped or 0])
+    events, _ = policy.cells([value.n_events or 0, (value.n or 0) - (value.n_events or 0)])
+    return replace(value, n=n, n_events=events, n_dropped=dropped)

@@ -184,8 +184,10 @@ class StagingSystem:
     lr_df: int = strawberry.field(description="Degrees of freedom of the LR test.")
     lr_p_value: float = strawberry.field(description="p-value of the LR test.")
     aic: float = strawberry.field(description="AIC (lower is better).")
-    n: int = strawberry.field(description="Patients (shared complete-case set).")
-    events: int = strawberry.field(description="Events among them.")
+    n: int | None = strawberry.field(
+        description="Patients (complete cases, the same for every system; null when withheld)."
+    )
+    events: int | None = strawberry.field(description="Events among them (null when withheld).")
 
 
 @strawberry.type(description="Staging systems side by side on the patients staged by all.")
@@ -193,8 +195,11 @@ class StagingComparison:
     endpoint: str = strawberry.field(description="Endpoint name.")
     origin: str = strawberry.field(description="Time origin.")
     systems: list[StagingSystem] = strawberry.field(description="One row per system.")
-    dropped: int = strawberry.field(
-        description="Cohort patients not staged by every system or without the endpoint."
+    dropped: int | None = strawberry.field(
+        description=(
+            "Cohort patients not staged by every system or without the endpoint "
+            "(null when withheld)."
+        )
     )
     provenance: Provenance = strawberry.field(description="Where the numbers come from.")
 
@@ -214,8 +219,8 @@ class StagingComparison:
                     lr_df=s.lr_df,
                     lr_p_value=s.lr_p_value,
                     aic=s.aic,
-                    n=s.n,
-                    events=s.n_events,
+                    n=v.n,
+                    events=v.n_events,
                 )
                 for s in v.systems
             ],
