@@ -122,7 +122,7 @@ from typing import Final
 import polars as pl
 
 from lake.model import RESPONSE_CODES
-from lake.risk.imwg_response import RANKS
+from lake.risk.imwg_response import IMWG_2016_CITATION, IMWG_2016_DOI, RANKS
 from lake.risk.spec import ScoreSpec
 from lake.risk.tristate import Categories, Input, ScoreParts, cascade, score_parts
 
@@ -348,11 +348,8 @@ def imwg_assessment() -> ScoreParts:
 SPEC: Final = ScoreSpec(
     name="imwg_assessment",
     version=CRITERIA_VERSION,
-    citation=(
-        "Kumar S, et al. IMWG consensus criteria for response and minimal residual "
-        "disease assessment in multiple myeloma. Lancet Oncol 2016;17(8):e328-e346."
-    ),
-    doi="10.1016/S1470-2045(16)30206-6",
+    citation=IMWG_2016_CITATION,
+    doi=IMWG_2016_DOI,
     inputs=tuple(i.qualified for i in INPUTS),
     categories=CATS.codes,
     disease="MM",

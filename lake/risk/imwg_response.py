@@ -82,14 +82,18 @@ def best_response_over_lines(lines: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+#: The IMWG 2016 consensus, shared by the response rank and the response assessment.
+IMWG_2016_CITATION: Final = (
+    "Kumar S, et al. IMWG consensus criteria for response and minimal residual "
+    "disease assessment in multiple myeloma. Lancet Oncol 2016;17(8):e328-e346."
+)
+IMWG_2016_DOI: Final = "10.1016/S1470-2045(16)30206-6"
+
 SPEC: Final = ScoreSpec(
     name="imwg_response",
     version="imwg_response_2016",
-    citation=(
-        "Kumar S, et al. IMWG consensus criteria for response and minimal residual "
-        "disease assessment in multiple myeloma. Lancet Oncol 2016;17(8):e328-e346."
-    ),
-    doi="10.1016/S1470-2045(16)30206-6",
+    citation=IMWG_2016_CITATION,
+    doi=IMWG_2016_DOI,
     inputs=tuple(i.qualified for i in INPUTS),
     categories=CATS.codes,
     disease="MM",
