@@ -3,10 +3,13 @@
 Layout: ``<root>/<table>/`` is a Delta table per harmonised table, partitioned by ``site``; the
 system tables ``_quarantine``, ``_data_queries``, ``_load_log``, ``_site_status`` sit beside
 them, and ``_manifest`` defines the *lake version*: one row per committed load with the Delta
-version of every table it left behind (JSON). Readers open a manifest row and time-travel each
-table to its recorded version, so a load that writes eight tables is atomic for them: until its
-manifest row lands, nobody sees any of its writes; if it dies half way, the next load simply
-overwrites the same site partitions again.
+version of every table it left behind (JSON) and the load's metadata (JSON: spec version, source
+digests, key fingerprint, ...). Readers open a manifest row and time-travel each table to its
+recorded version, so a load that writes eight tables is atomic for them: until its manifest row
+lands, nobody sees any of its writes. A load that dies half way (killed, or a failed write)
+leaves tables whose newest Delta version is ahead of the manifest; the next commit, under the
+lock, first restores each table it writes to the manifest's state (:func:`_reconcile`), so the
+dead load's rows never reach a lake version, whichever site commits next.
 
 Writers replace one site's rows with ``write_deltalake(mode="overwrite", predicate="site =
 '<SITE>'")`` so other sites are untouched, and carry the load's metadata as Delta commit
@@ -53,6 +56,7 @@ MANIFEST_SCHEMA: Final = pl.Schema(
         "load_id": pl.String(),
         "site": pl.String(),
         "table_versions": pl.String(),
+        "load_metadata": pl.String(),
     }
 )
 
@@ -183,7 +187,10 @@ def commit_site_load(
     """Replace ``site``'s rows in every table of ``tables`` and record a new lake version.
 
     Call it while holding :func:`lake_lock`. Each frame must contain a ``site`` column equal to
-    ``site`` (an empty frame deletes the site's rows). Returns the new lake version.
+    ``site`` (an empty frame deletes the site's rows). The writes apply to the state the newest
+    manifest row pinned, never to writes of a load that died before its manifest row
+    (:func:`_reconcile`). ``metadata`` is stored on every Delta commit and in the manifest row
+    (:func:`last_site_metadata`). Returns the new lake version.
 
     Raises
     ------
@@ -202,16 +209,20 @@ def commit_site_load(
     predicate = equals_predicate("site", site)
     try:
         for name, frame in tables.items():
+            path = root / name
+            pinned = previous.get(name)
+            _reconcile(path, pinned, properties)
             write_deltalake(
-                str(root / name),
+                str(path),
                 frame.to_arrow(),
                 mode="overwrite",
-                predicate=predicate,
+                # a table no lake version knows yet holds only a dead load's rows: replace all
+                predicate=None if pinned is None else predicate,
                 partition_by=["site"],
                 commit_properties=properties,
                 writer_properties=SITE_WRITER_PROPERTIES,
             )
-            versions[name] = DeltaTable(str(root / name)).version()
+            versions[name] = DeltaTable(str(path)).version()
             logger.debug("wrote %s rows of %s for %s", frame.height, name, site)
             if pause:
                 time.sleep(pause)
@@ -222,11 +233,16 @@ def commit_site_load(
                 "load_id": [load_id],
                 "site": [site],
                 "table_versions": [json.dumps(versions, sort_keys=True)],
+                "load_metadata": [json.dumps(dict(metadata), sort_keys=True)],
             },
             schema=MANIFEST_SCHEMA,
         )
         write_deltalake(
-            str(root / MANIFEST), row.to_arrow(), mode="append", commit_properties=properties
+            str(root / MANIFEST),
+            row.to_arrow(),
+            mode="append",
+            schema_mode="merge",  # a manifest written before ``load_metadata`` existed
+            commit_properties=properties,
         )
     except (OSError, DeltaError) as exc:
         raise LoadError(
@@ -234,6 +250,45 @@ def commit_site_load(
             "intact, retry the load"
         ) from exc
     return version
+
+
+def _reconcile(path: Path, pinned: int | None, properties: CommitProperties) -> None:
+    """Restore the Delta table at ``path`` to the version the manifest ``pinned``, if a load
+    that never reached the manifest (killed, or a failed write) committed past it.
+
+    Without this, a site-scoped overwrite lands on the newest Delta version and carries the
+    dead load's rows of *other* sites into the next lake version. A table no manifest row
+    knows (``pinned`` is ``None``) is replaced whole by the caller instead.
+    """
+    if pinned is None or not DeltaTable.is_deltatable(str(path)):
+        return
+    table = DeltaTable(str(path))
+    if table.version() > pinned:
+        logger.warning(
+            "%s is at Delta version %s, ahead of the lake's %s (a load died before its "
+            "manifest row): restoring it",
+            path.name,
+            table.version(),
+            pinned,
+        )
+        table.restore(pinned, commit_properties=properties)
+
+
+def last_site_metadata(root: Path | str, site: str) -> Mapping[str, str] | None:
+    """The metadata of ``site``'s newest committed load, from the manifest; ``None`` if the site
+    has none (or it was committed before the manifest recorded metadata).
+
+    The manifest, not the operational ``_load_log``, is the record of what a lake version
+    holds: a load killed between its manifest row and its log row still counts.
+    """
+    rows = _manifest(Path(root)).filter(pl.col("site") == site)
+    if rows.is_empty():
+        return None
+    recorded = rows.item(-1, "load_metadata")
+    if recorded is None:
+        return None
+    metadata: dict[str, str] = json.loads(recorded)
+    return metadata
 
 
 def append_rows(root: Path | str, table_name: str, frame: pl.DataFrame) -> None:
@@ -277,4 +332,8 @@ def read_log(
 
 def _manifest(root: Path) -> pl.DataFrame:
     frame = read_latest(root, MANIFEST)
-    return MANIFEST_SCHEMA.to_frame() if frame is None else frame.sort("lake_version")
+    if frame is None:
+        return MANIFEST_SCHEMA.to_frame()
+    if "load_metadata" not in frame.columns:  # written before the column existed
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("load_metadata"))
+    return frame.sort("lake_version")

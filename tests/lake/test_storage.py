@@ -134,3 +134,24 @@ def test_failed_write_is_a_load_error_and_keeps_the_version(tmp_path: Path) -> N
     with lake_lock(tmp_path), pytest.raises(LoadError, match="lake version 1 is intact"):
         commit_site_load(tmp_path, site="B", load_id="x", tables={"patients": wrong}, metadata={})
     assert open_lake(tmp_path).version == 1
+
+
+def test_the_next_commit_drops_a_dead_loads_writes(tmp_path: Path) -> None:
+    from deltalake import write_deltalake
+
+    # a first load that died after creating the table: no lake version knows it
+    write_deltalake(str(tmp_path / "patients"), _patients("A", 9).to_arrow(), partition_by=["site"])
+    assert _commit(tmp_path, "B", 2) == 1
+    assert open_lake(tmp_path).scan("patients").collect()["site"].to_list() == ["B", "B"]
+    assert _commit(tmp_path, "A", 3) == 2
+    # a later load of A that died after its table write, then B commits again
+    write_deltalake(
+        str(tmp_path / "patients"),
+        _patients("A", 7).to_arrow(),
+        mode="overwrite",
+        predicate="site = 'A'",
+        partition_by=["site"],
+    )
+    assert _commit(tmp_path, "B", 4) == 3
+    counts = open_lake(tmp_path).scan("patients").group_by("site").len().sort("site")
+    assert counts.collect().rows() == [("A", 3), ("B", 4)]

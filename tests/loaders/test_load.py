@@ -230,7 +230,7 @@ def test_logs_read_as_of_a_pinned_lake_version(
     assert latest.height == 3
 
 
-def test_a_log_from_before_key_fingerprints_still_takes_appends(
+def test_a_lake_written_by_an_older_loader_still_takes_loads(
     make_site: SiteFactory, key_file: Path, tmp_path: Path
 ) -> None:
     from deltalake import write_deltalake
@@ -238,18 +238,35 @@ def test_a_log_from_before_key_fingerprints_still_takes_appends(
     lake = tmp_path / "lake"
     spec = make_site()
     load_site(spec, lake_root=lake, key_file=key_file)
-    log = read_latest(lake, "_load_log")
-    assert log is not None
-    # rewrite the log as an older loader wrote it: no key_fingerprint column
-    write_deltalake(
-        str(lake / "_load_log"),
-        log.drop("key_fingerprint").to_arrow(),
-        mode="overwrite",
-        schema_mode="overwrite",
-    )
-    # unknown fingerprint: the site is reloaded once rather than trusted blindly
+    # rewrite the manifest and the log as an older loader wrote them: no load_metadata in
+    # the manifest, no key_fingerprint in the log
+    for table, column in (("_manifest", "load_metadata"), ("_load_log", "key_fingerprint")):
+        frame = read_latest(lake, table)
+        assert frame is not None
+        write_deltalake(
+            str(lake / table),
+            frame.drop(column).to_arrow(),
+            mode="overwrite",
+            schema_mode="overwrite",
+        )
+    # unknown inputs: the site is reloaded once rather than trusted blindly
     assert load_site(spec, lake_root=lake, key_file=key_file).status == "committed"
     assert load_site(spec, lake_root=lake, key_file=key_file).status == "unchanged"
+    assert open_lake(lake, lake_version=1).scan("patients").collect().height == 3
     merged = read_latest(lake, "_load_log")
     assert merged is not None
     assert merged.sort("finished_at")["key_fingerprint"].null_count() == 1
+
+
+def test_idempotency_trusts_the_manifest_not_the_log(
+    make_site: SiteFactory, key_file: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    lake = tmp_path / "lake"
+    spec = make_site()
+    load_site(spec, lake_root=lake, key_file=key_file)
+    # a load killed after its manifest row but before its _load_log row
+    shutil.rmtree(lake / "_load_log")
+    again = load_site(spec, lake_root=lake, key_file=key_file)
+    assert (again.status, again.lake_version) == ("unchanged", 1)
