@@ -35,8 +35,11 @@ COUNTS_SCHEMA = pl.Schema(
 class Validated:
     """Accepted rows per harmonised table, the quarantine, and row counts per (file, table).
 
-    ``keyed`` holds the same accepted tables plus the load's integer patient key ``_pkey``, for
-    cross-table work after validation (data queries); only ``tables`` is written to the lake.
+    ``tables`` has every clinical table of the model, empty for those the spec does not feed:
+    a load replaces the site's rows in all of them, so a table a corrected spec stops feeding
+    loses its stale rows. ``keyed`` holds the fed tables plus the load's integer patient key
+    ``_pkey``, for cross-table work after validation (data queries); only ``tables`` is
+    written to the lake.
     """
 
     tables: dict[str, pl.DataFrame]
@@ -82,12 +85,18 @@ def validate(parts: list[MappedPart], *, site: str, load_id: str) -> Validated:
         [f.select(RID, FILE, ROW, "_table", "patient_id") for f in rows.values()]
     )
     kept = {name: _without(frame, all_issues) for name, frame in rows.items()}
-    tables = {name: _to_model(name, frame, site) for name, frame in kept.items()}
+    keyed = {
+        name: _to_model(name, frame, site).with_columns(frame.get_column(PKEY))
+        for name, frame in kept.items()
+    }
     return Validated(
-        tables=tables,
-        keyed={
-            name: frame.with_columns(kept[name].get_column(PKEY)) for name, frame in tables.items()
+        tables={
+            table.name: keyed[table.name].drop(PKEY)
+            if table.name in keyed
+            else table.schema.to_frame()
+            for table in CLINICAL_TABLES
         },
+        keyed=keyed,
         quarantine=_quarantine(everything, all_issues, site=site, load_id=load_id),
         counts=_counts(parts, everything, all_issues),
     )

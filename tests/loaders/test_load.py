@@ -10,6 +10,7 @@ import pytest
 from deltalake import DeltaTable
 
 from lake.errors import SourceError
+from lake.model import CLINICAL_TABLES
 from lake.storage import open_lake, read_latest
 from loaders.load import load_site
 from tests.loaders.conftest import PATIENTS_CSV, SiteFactory
@@ -270,3 +271,29 @@ def test_idempotency_trusts_the_manifest_not_the_log(
     shutil.rmtree(lake / "_load_log")
     again = load_site(spec, lake_root=lake, key_file=key_file)
     assert (again.status, again.lake_version) == ("unchanged", 1)
+
+
+def test_a_table_the_corrected_spec_no_longer_feeds_loses_the_sites_rows(
+    make_site: SiteFactory, key_file: Path, tmp_path: Path
+) -> None:
+    from tests.loaders.conftest import SPEC
+
+    lake = tmp_path / "lake"
+    load_site(make_site(site="IT-AAA"), lake_root=lake, key_file=key_file)
+    load_site(make_site(site="IT-BBB"), lake_root=lake, key_file=key_file)
+    without_lines = SPEC[: SPEC.index("  - path: linee.csv")]
+    result = load_site(
+        make_site(site="IT-BBB", spec=without_lines, spec_version="2026.2"),
+        lake_root=lake,
+        key_file=key_file,
+    )
+    assert (result.status, result.lake_version) == ("committed", 3)
+    snapshot = open_lake(lake)
+    lines = snapshot.scan("treatment_lines").collect()
+    assert lines.group_by("site").len().rows() == [("IT-AAA", 3)]
+    # one atomic version: the previous one still has BBB's lines
+    previous = open_lake(lake, lake_version=2).scan("treatment_lines").collect()
+    assert previous.filter(pl.col("site") == "IT-BBB").height == 3
+    # every clinical table is in the lake version, whether or not any spec feeds it
+    assert {t.name for t in CLINICAL_TABLES} <= set(snapshot.table_versions)
+    assert snapshot.scan("transplants").collect().is_empty()
