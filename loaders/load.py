@@ -80,7 +80,7 @@ def load_site(
     digests: dict[str, str] = {}
     fingerprint: str | None = None
     try:
-        key = load_key(key_file)
+        key = load_key(key_file, lake_root=lake_root)
         fingerprint = key_fingerprint(key)
         stages.reach("registered", f"spec {spec.path.name} version {spec.spec_version}")
         digests = {f.name: source_digest(f) for f in spec.files}

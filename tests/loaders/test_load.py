@@ -303,3 +303,20 @@ def test_a_table_the_corrected_spec_no_longer_feeds_loses_the_sites_rows(
     # every clinical table is in the lake version, whether or not any spec feeds it
     assert {t.name for t in CLINICAL_TABLES} <= set(snapshot.table_versions)
     assert snapshot.scan("transplants").collect().is_empty()
+
+
+def test_a_key_file_inside_the_lake_is_refused_and_nothing_is_loaded(
+    make_site: SiteFactory, key_file: Path, tmp_path: Path
+) -> None:
+    from lake.errors import ConfigError
+
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    inside = lake / "pseudonym.key"
+    inside.write_bytes(key_file.read_bytes())
+    with pytest.raises(ConfigError, match="pseudonym key is inside the lake"):
+        load_site(make_site(), lake_root=lake, key_file=inside)
+    assert not (lake / "_manifest").exists()
+    log = read_latest(lake, "_load_log")
+    assert log is not None
+    assert log.select("status").rows() == [("failed",)]
