@@ -14,7 +14,7 @@ import polars as pl
 from lake.model import CLINICAL_TABLES, TABLES_BY_NAME
 
 from loaders.checks import run_row_checks
-from loaders.checks_cross import date_order, duplicate_keys, orphan_rows
+from loaders.checks_cross import ID_COLUMN, date_order, duplicate_keys, orphan_rows
 from loaders.issues import concat_issues
 from loaders.mapping import FILE, PKEY, RID, MappedPart
 from loaders.readers import ROW
@@ -58,7 +58,9 @@ def validate(parts: list[MappedPart], *, site: str, load_id: str) -> Validated:
     rows = {
         table.name: pl.concat(
             [
-                p.frame.with_columns(pl.lit(p.table).alias("_table"))
+                p.frame.with_columns(
+                    pl.lit(p.table).alias("_table"), pl.lit(p.id_column).alias(ID_COLUMN)
+                )
                 for p in parts
                 if p.table == table.name
             ],

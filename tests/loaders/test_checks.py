@@ -175,10 +175,17 @@ def test_duplicate_patient_quarantines_every_copy_in_every_table(
     found = _only(result, "duplicate_key")
     assert sorted(set(found["row"])) == [2, 5]
     assert set(found["table"]) == {"patients", "baseline", "genetics", "events"}
+    patients = found.filter(pl.col("table") == "patients")
     assert (
-        "appears 2 times in patients (row 2 of pazienti.csv, row 5 of pazienti.csv)"
-        in found.filter(pl.col("table") == "patients")["message"][0]
+        "row 2 of pazienti.csv: this codice appears 2 times in patients (row 2 of pazienti.csv, "
+        "row 5 of pazienti.csv)" in patients["message"][0]
     )
+    # the site's own id column is named, never the load's internal key; no id value is quoted
+    assert set(patients["column"]) == {"codice"}
+    assert not found["message"].str.contains("_pkey|P1").any()
+    assert set(found.filter(pl.col("table") == "events")["column"]) == {
+        "codice,event_type,event_date"
+    }
     assert result.tables["patients"].height == 2
     # P1's treatment line now has no accepted patient: an orphan
     orphans = _only(result, "orphan_row")
@@ -190,7 +197,8 @@ def test_duplicate_multi_row_key(make_site: SiteFactory, key_file: Path) -> None
     lines = LINES_CSV + "P1;1;01/01/2020;;VEL\n"
     found = _only(_run(make_site(lines=lines), key_file), "duplicate_key")
     assert found["row"].to_list() == [2, 5]
-    assert "this patient's line_number 1 appears 2 times" in found["message"][0]
+    assert "this codice with line_number 1 appears 2 times" in found["message"][0]
+    assert found["column"].to_list() == ["codice,line_number"] * 2
 
 
 def test_orphan_line_for_unknown_patient(make_site: SiteFactory, key_file: Path) -> None:
