@@ -28,10 +28,17 @@ DATED_COLUMNS: Final = {
     "bcr_abl1": "sample_date",
 }
 _PROGRESSION: Final = ("progression", "relapse")
+#: Column of the concatenated table frames naming each row's site id column (``codice``).
+ID_COLUMN: Final = "_id_column"
 
 
 def duplicate_keys(table_name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """Rows sharing a table key: every copy is quarantined (none can be trusted over another)."""
+    """Rows sharing a table key: every copy is quarantined (none can be trusted over another).
+
+    The patient part of the key is named by the site's own id column (``frame``'s
+    :data:`ID_COLUMN`, e.g. ``codice``), never the load's internal ``_pkey``; the id value is
+    not quoted (the quarantine is stored in the lake, the site id must not be).
+    """
     key = [PKEY if k == "patient_id" else k for k in TABLES_BY_NAME[table_name].key]
     keyed = pl.col(key[0]) if len(key) == 1 else pl.struct(key)
     # cheap pre-filter: only rows whose key repeats are grouped and described
@@ -44,11 +51,13 @@ def duplicate_keys(table_name: str, frame: pl.DataFrame) -> pl.DataFrame:
     if groups.is_empty():
         return concat_issues([])
     extra = [k for k in key if k != PKEY]
+    patient = pl.format("this {}", pl.col(ID_COLUMN))
     described = (
-        pl.lit("this patient")
+        patient
         if not extra
         else pl.format(
-            "this patient's {}",
+            "{} with {}",
+            patient,
             pl.concat_str(
                 [pl.format("{} {}", pl.lit(k), pl.col(k)) for k in extra], separator=", "
             ),
@@ -63,7 +72,8 @@ def duplicate_keys(table_name: str, frame: pl.DataFrame) -> pl.DataFrame:
         pl.lit(table_name),
         pl.col("_where"),
     )
-    return issues(dupes, None, check="duplicate_key", column=",".join(key), message=message)
+    column = pl.concat_str([pl.col(ID_COLUMN), *(pl.lit(k) for k in extra)], separator=",")
+    return issues(dupes, None, check="duplicate_key", column=column, message=message)
 
 
 def orphan_rows(table_name: str, frame: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFrame:

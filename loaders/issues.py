@@ -28,18 +28,19 @@ def issues(
     mask: pl.Expr | None,
     *,
     check: str,
-    column: str | None,
+    column: str | pl.Expr | None,
     message: pl.Expr,
 ) -> pl.DataFrame:
     """The rows of ``frame`` where ``mask`` holds (every row if ``None``), as issues of
-    ``check`` with ``message``. A null mask value counts as "no issue"."""
+    ``check`` with ``message``; ``column`` is a name or a per-row expression. A null mask
+    value counts as "no issue"."""
     failing = frame if mask is None else frame.filter(mask.fill_null(value=False))
     # rechunk: polars 2.1 panics in str.format over string views of a filtered frame
     # (binview index assertion, seen on EU-AMLT's tp53_vaf out-of-range rows)
     return failing.rechunk().select(
         pl.col(RID),
         pl.lit(check).alias("check"),
-        pl.lit(column, pl.String).alias("column"),
+        (column if isinstance(column, pl.Expr) else pl.lit(column, pl.String)).alias("column"),
         message.cast(pl.String).alias("message"),
     )
 

@@ -3,9 +3,12 @@
 The expensive work (reading, mapping, checks) runs without any lock, so two sites load in
 parallel; only the Delta write phase takes the per-lake lock (:func:`lake.storage.lake_lock`).
 A load is idempotent: when the sources' SHA-256 digests, the spec version and the pseudonym
-key's fingerprint (:func:`loaders.pseudonym.key_fingerprint`, never the key) equal those of
-the site's last committed load, nothing is written and the lake version does not change. A
-corrected file replaces all of that site's rows in one new lake version; other sites'
+key's fingerprint (:func:`loaders.pseudonym.key_fingerprint`, never the key) equal those the
+lake manifest recorded for the site's last committed load
+(:func:`lake.storage.last_site_metadata`), nothing is written and the lake version does not
+change. The check runs before the expensive work and again under the lock, where it decides.
+A corrected file or spec replaces all of that site's rows in every clinical table (a table the
+spec no longer feeds is emptied for the site) in one new lake version; other sites'
 partitions are never touched.
 """
 
@@ -20,7 +23,13 @@ from typing import Final
 
 import polars as pl
 from lake.errors import ConfigError, HemalakeError
-from lake.storage import append_rows, commit_site_load, lake_lock, open_lake, read_latest
+from lake.storage import (
+    append_rows,
+    commit_site_load,
+    lake_lock,
+    last_site_metadata,
+    open_lake,
+)
 
 from loaders.data_queries import run_data_queries
 from loaders.prepare import read_and_map
@@ -71,7 +80,7 @@ def load_site(
     digests: dict[str, str] = {}
     fingerprint: str | None = None
     try:
-        key = load_key(key_file)
+        key = load_key(key_file, lake_root=lake_root)
         fingerprint = key_fingerprint(key)
         stages.reach("registered", f"spec {spec.path.name} version {spec.spec_version}")
         digests = {f.name: source_digest(f) for f in spec.files}
@@ -168,19 +177,15 @@ def _parse_or_log(spec_path: Path | str, *, lake_root: Path, load_id: str) -> Si
 def _unchanged_version(
     lake_root: Path, spec: SiteSpec, digests: dict[str, str], fingerprint: str
 ) -> int | None:
-    """The current lake version if the site's last committed load had these inputs (sources,
-    spec version and pseudonym key)."""
-    log = read_latest(lake_root, LOAD_LOG_TABLE)
-    if log is None:
+    """The current lake version if the site's last committed load, as the manifest records it,
+    had these inputs (sources, spec version and pseudonym key)."""
+    recorded = last_site_metadata(lake_root, spec.site)
+    if recorded is None:
         return None
-    last = log.filter((pl.col("site") == spec.site) & (pl.col("status") == "committed"))
-    if last.is_empty():
-        return None
-    row = last.sort("finished_at").row(-1, named=True)
     same = (
-        row["spec_version"] == spec.spec_version
-        and json.loads(row["source_digests"]) == digests
-        and row.get("key_fingerprint") == fingerprint
+        recorded.get("spec_version") == spec.spec_version
+        and json.loads(recorded.get("source_digests", "{}")) == digests
+        and recorded.get("key_fingerprint") == fingerprint
     )
     return open_lake(lake_root).version if same else None
 
@@ -209,6 +214,9 @@ def _commit(
         DATA_QUERIES_TABLE: queries,
     }
     with lake_lock(lake_root):
+        unchanged = _unchanged_version(lake_root, spec, digests, fingerprint)
+        if unchanged is not None:  # an identical load committed while this one was mapping
+            return LoadResult(spec.site, stages.load_id, "unchanged", unchanged, spec.spec_version)
         version = commit_site_load(
             lake_root, site=spec.site, load_id=stages.load_id, tables=tables, metadata=metadata
         )

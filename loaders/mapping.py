@@ -46,12 +46,17 @@ class MappedColumn:
 
 @dataclass(frozen=True, slots=True)
 class MappedPart:
-    """The rows one source file contributes to one harmonised table."""
+    """The rows one source file contributes to one harmonised table.
+
+    ``id_column`` is the site's patient id column (``person_id`` for OMOP), named in messages
+    instead of the load's internal key ``_pkey``.
+    """
 
     file: str
     table: str
     frame: pl.DataFrame
     columns: tuple[MappedColumn, ...]
+    id_column: str
 
 
 class RowIds:
@@ -134,7 +139,7 @@ def _part(
             _add_column(spec, pl.lit(value, pl.String), column, None, texts=texts, typed=typed)
             columns.append(_describe(spec, column, None, f"constant {key}"))
     frame = raw.select(*base, *texts).with_columns(typed)
-    return finish_part(spec.name, table_name, frame, columns, ids=ids)
+    return finish_part(spec.name, table_name, frame, columns, ids=ids, id_column=_id(spec))
 
 
 def _event_part(
@@ -155,7 +160,13 @@ def _event_part(
     # a row with an attribute but no date stays, so required_missing reports the lost date
     present = [raw_name(c.name) for c in columns if c.name != "event_type"]
     frame = frame.filter(pl.any_horizontal(pl.col(present).is_not_null()))
-    return finish_part(spec.name, "events", frame, columns, ids=ids)
+    return finish_part(spec.name, "events", frame, columns, ids=ids, id_column=_id(spec))
+
+
+def _id(spec: FileSpec) -> str:
+    if spec.id_column is None:
+        raise ValueError(f"{spec.name}: a non-OMOP file spec needs an id_column")
+    return spec.id_column
 
 
 def _add_column(
@@ -196,14 +207,20 @@ def _describe(
 
 
 def finish_part(
-    file: str, table_name: str, frame: pl.DataFrame, columns: list[MappedColumn], *, ids: RowIds
+    file: str,
+    table_name: str,
+    frame: pl.DataFrame,
+    columns: list[MappedColumn],
+    *,
+    ids: RowIds,
+    id_column: str,
 ) -> MappedPart:
     """Give a mapped frame its load-wide row ids and file name."""
     start = ids.take(frame.height)
     frame = frame.with_row_index(RID, offset=start).with_columns(
         pl.col(RID).cast(pl.Int64), pl.lit(file).alias(FILE)
     )
-    return MappedPart(file, table_name, frame, tuple(columns))
+    return MappedPart(file, table_name, frame, tuple(columns), id_column)
 
 
 def fill_default_ldh_uln(part: MappedPart, uln: float | None) -> MappedPart:
@@ -225,4 +242,4 @@ def fill_default_ldh_uln(part: MappedPart, uln: float | None) -> MappedPart:
         frame = part.frame.with_columns(pl.col("ldh_uln_u_l").fill_null(uln))
     else:
         frame = part.frame.with_columns(pl.lit(uln, pl.Float64).alias("ldh_uln_u_l"))
-    return MappedPart(part.file, part.table, frame, part.columns)
+    return MappedPart(part.file, part.table, frame, part.columns, part.id_column)

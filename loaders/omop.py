@@ -25,7 +25,7 @@ from lake.model import EVENTS, PATIENTS, TRANSPLANTS, TREATMENT_LINES
 
 from loaders.convert import clean, to_code, to_date, to_integer
 from loaders.mapping import RAW_ID, MappedColumn, MappedPart, RowIds, finish_part, raw_name
-from loaders.omop_common import person_id, typed
+from loaders.omop_common import OMOP_ID, person_id, typed
 from loaders.omop_measurements import map_measurements
 from loaders.omop_tki import map_tki_events
 from loaders.readers import ROW, require_columns
@@ -116,7 +116,7 @@ def _patients(
     if maps.cml_phase is not None:
         source = f"condition_occurrence.{maps.cml_phase.source}"
         columns.append(MappedColumn("cml_phase", source, "code"))
-    return finish_part(f"{name}/person.csv", "patients", frame, columns, ids=ids)
+    return finish_part(f"{name}/person.csv", "patients", frame, columns, ids=ids, id_column=OMOP_ID)
 
 
 def _diagnosis(
@@ -174,7 +174,7 @@ def _event(
         MappedColumn("event_type", event, "text"),
         MappedColumn("event_date", column, "date", date_format=spec.date_format),
     ]
-    return finish_part(file, EVENTS.name, frame, columns, ids=ids)
+    return finish_part(file, EVENTS.name, frame, columns, ids=ids, id_column=OMOP_ID)
 
 
 def _lines(
@@ -208,7 +208,7 @@ def _lines(
         MappedColumn("end_date", "drug_exposure_end_date", "date", date_format=spec.date_format),
         MappedColumn("line_number", "rank of drug_exposure_start_date", "integer"),
     ]
-    return finish_part(file, TREATMENT_LINES.name, frame, columns, ids=ids)
+    return finish_part(file, TREATMENT_LINES.name, frame, columns, ids=ids, id_column=OMOP_ID)
 
 
 def _transplants(
@@ -227,4 +227,4 @@ def _transplants(
         MappedColumn("transplant_type", "procedure_source_value", "code"),
         MappedColumn("transplant_date", "procedure_date", "date", date_format=spec.date_format),
     ]
-    return finish_part(file, TRANSPLANTS.name, frame, columns, ids=ids)
+    return finish_part(file, TRANSPLANTS.name, frame, columns, ids=ids, id_column=OMOP_ID)

@@ -21,7 +21,7 @@ from lake.model import BASELINE, BCR_ABL1, GENETICS
 
 from loaders.convert import clean, to_code, to_date, to_integer, to_number
 from loaders.mapping import RAW_ID, MappedColumn, MappedPart, RowIds, finish_part, raw_name
-from loaders.omop_common import person_id, typed
+from loaders.omop_common import OMOP_ID, person_id, typed
 from loaders.readers import ROW, require_columns
 from loaders.spec_types import FileSpec, OmopMaps, OmopMeasurement, OmopUndetectable
 from loaders.units import conversion_factor
@@ -50,13 +50,24 @@ def map_measurements(
     if baseline:
         frame, columns = _per_person(spec, source, person, baseline)
         # one baseline row per person: its row number is the person's line in person.csv
-        parts.append(finish_part(f"{name}/person.csv", BASELINE.name, frame, columns, ids=ids))
+        parts.append(
+            finish_part(
+                f"{name}/person.csv", BASELINE.name, frame, columns, ids=ids, id_column=OMOP_ID
+            )
+        )
     genetics = {c: m for c, m in maps.measurements.items() if m.table == "genetics"}
     if genetics:
         frame, columns = _per_person(spec, source, person, genetics)
         tested = pl.any_horizontal(pl.col(raw_name(c.name)).is_not_null() for c in columns)
         parts.append(
-            finish_part(f"{name}/person.csv", GENETICS.name, frame.filter(tested), columns, ids=ids)
+            finish_part(
+                f"{name}/person.csv",
+                GENETICS.name,
+                frame.filter(tested),
+                columns,
+                ids=ids,
+                id_column=OMOP_ID,
+            )
         )
     samples = {c: m for c, m in maps.measurements.items() if m.column == "is_pct"}
     if samples:
@@ -182,4 +193,6 @@ def _samples(
         columns.append(
             MappedColumn("abl1_copies", f"measurement {copies_code} value_as_number", "integer")
         )
-    return finish_part(file, BCR_ABL1.name, rows.select(selected), columns, ids=ids)
+    return finish_part(
+        file, BCR_ABL1.name, rows.select(selected), columns, ids=ids, id_column=OMOP_ID
+    )

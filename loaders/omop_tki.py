@@ -21,7 +21,7 @@ from lake.model import EVENTS, TKIS
 
 from loaders.convert import clean, to_date
 from loaders.mapping import RAW_ID, MappedColumn, MappedPart, RowIds, finish_part
-from loaders.omop_common import person_id, typed
+from loaders.omop_common import OMOP_ID, person_id, typed
 from loaders.readers import ROW, require_columns
 from loaders.spec_types import FileSpec, OmopMaps
 
@@ -81,4 +81,4 @@ def map_tki_events(
             date_format=spec.date_format,
         ),
     ]
-    return finish_part(file, EVENTS.name, frame, columns, ids=ids)
+    return finish_part(file, EVENTS.name, frame, columns, ids=ids, id_column=OMOP_ID)

@@ -62,4 +62,4 @@ def _pseudonym_columns(site_ids: pl.Series, lookup: pl.DataFrame) -> list[pl.Ser
 def _pseudonymised(part: MappedPart, lookup: pl.DataFrame) -> MappedPart:
     columns = _pseudonym_columns(part.frame.get_column(RAW_ID), lookup)
     frame = part.frame.drop(RAW_ID).with_columns(columns)
-    return MappedPart(part.file, part.table, frame, part.columns)
+    return MappedPart(part.file, part.table, frame, part.columns, part.id_column)

@@ -34,15 +34,17 @@ _FINGERPRINT_LABEL: Final = b"hemalake pseudonym key fingerprint v1"
 _BLOCK: Final = 64  # SHA-256 block size in bytes
 
 
-def load_key(path: Path | str | None = None) -> bytes:
+def load_key(path: Path | str | None = None, *, lake_root: Path | str | None = None) -> bytes:
     """The secret key from ``path`` or from the file named by ``HEMALAKE_PSEUDONYM_KEY_FILE``.
 
-    Trailing whitespace (a newline left by an editor) is not part of the key.
+    Trailing whitespace (a newline left by an editor) is not part of the key. With
+    ``lake_root``, a key file inside the lake is refused: whoever can read the lake could then
+    recompute every pseudonym from the site ids.
 
     Raises
     ------
     ConfigError
-        No key file given, unreadable, or shorter than 32 bytes.
+        No key file given, unreadable, shorter than 32 bytes, or inside ``lake_root``.
     """
     if path is None:
         env = os.environ.get(KEY_FILE_ENV)
@@ -53,6 +55,12 @@ def load_key(path: Path | str | None = None) -> bytes:
             )
         path = env
     key_path = Path(path)
+    if lake_root is not None and key_path.resolve().is_relative_to(Path(lake_root).resolve()):
+        raise ConfigError(
+            f"{key_path}: the pseudonym key is inside the lake {lake_root}, so anyone who can "
+            "read the lake could re-identify its patients; move the key file outside the lake "
+            "root and pass its new path"
+        )
     try:
         key = key_path.read_bytes().rstrip()
     except OSError as exc:

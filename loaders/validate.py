@@ -14,7 +14,7 @@ import polars as pl
 from lake.model import CLINICAL_TABLES, TABLES_BY_NAME
 
 from loaders.checks import run_row_checks
-from loaders.checks_cross import date_order, duplicate_keys, orphan_rows
+from loaders.checks_cross import ID_COLUMN, date_order, duplicate_keys, orphan_rows
 from loaders.issues import concat_issues
 from loaders.mapping import FILE, PKEY, RID, MappedPart
 from loaders.readers import ROW
@@ -35,8 +35,11 @@ COUNTS_SCHEMA = pl.Schema(
 class Validated:
     """Accepted rows per harmonised table, the quarantine, and row counts per (file, table).
 
-    ``keyed`` holds the same accepted tables plus the load's integer patient key ``_pkey``, for
-    cross-table work after validation (data queries); only ``tables`` is written to the lake.
+    ``tables`` has every clinical table of the model, empty for those the spec does not feed:
+    a load replaces the site's rows in all of them, so a table a corrected spec stops feeding
+    loses its stale rows. ``keyed`` holds the fed tables plus the load's integer patient key
+    ``_pkey``, for cross-table work after validation (data queries); only ``tables`` is
+    written to the lake.
     """
 
     tables: dict[str, pl.DataFrame]
@@ -55,7 +58,9 @@ def validate(parts: list[MappedPart], *, site: str, load_id: str) -> Validated:
     rows = {
         table.name: pl.concat(
             [
-                p.frame.with_columns(pl.lit(p.table).alias("_table"))
+                p.frame.with_columns(
+                    pl.lit(p.table).alias("_table"), pl.lit(p.id_column).alias(ID_COLUMN)
+                )
                 for p in parts
                 if p.table == table.name
             ],
@@ -82,12 +87,18 @@ def validate(parts: list[MappedPart], *, site: str, load_id: str) -> Validated:
         [f.select(RID, FILE, ROW, "_table", "patient_id") for f in rows.values()]
     )
     kept = {name: _without(frame, all_issues) for name, frame in rows.items()}
-    tables = {name: _to_model(name, frame, site) for name, frame in kept.items()}
+    keyed = {
+        name: _to_model(name, frame, site).with_columns(frame.get_column(PKEY))
+        for name, frame in kept.items()
+    }
     return Validated(
-        tables=tables,
-        keyed={
-            name: frame.with_columns(kept[name].get_column(PKEY)) for name, frame in tables.items()
+        tables={
+            table.name: keyed[table.name].drop(PKEY)
+            if table.name in keyed
+            else table.schema.to_frame()
+            for table in CLINICAL_TABLES
         },
+        keyed=keyed,
         quarantine=_quarantine(everything, all_issues, site=site, load_id=load_id),
         counts=_counts(parts, everything, all_issues),
     )

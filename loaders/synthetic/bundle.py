@@ -26,7 +26,12 @@ from loaders.synthetic.profile import FileProfile, SiteProfile
 from loaders.synthetic.render import PER_PATIENT_TABLES, render_frame
 from loaders.synthetic.spec_writer import write_spec
 from loaders.synthetic.truth import Truth
-from loaders.synthetic.writers import write_csv, write_parquet, write_workbook
+from loaders.synthetic.writers import (
+    require_sheet_fits,
+    write_csv,
+    write_parquet,
+    write_workbook,
+)
 
 BAD_RATE = (0.015, 0.04)
 #: The measurement table holds ~90% of an OMOP extract's rows; a lower rate keeps the site's
@@ -94,7 +99,8 @@ def _write_files(
             write_csv(spoiled, path, file)
         elif file.format == "parquet":
             write_parquet(spoiled, path)
-        else:
+        else:  # refused now, before the site's remaining files are rendered and written
+            require_sheet_fits(spoiled, path, file.sheet or "Sheet1")
             sheets[file.path].append((file.sheet or "Sheet1", spoiled))
         records.append(
             _file_record(

@@ -134,3 +134,53 @@ def test_failed_write_is_a_load_error_and_keeps_the_version(tmp_path: Path) -> N
     with lake_lock(tmp_path), pytest.raises(LoadError, match="lake version 1 is intact"):
         commit_site_load(tmp_path, site="B", load_id="x", tables={"patients": wrong}, metadata={})
     assert open_lake(tmp_path).version == 1
+
+
+def test_the_next_commit_drops_a_dead_loads_writes(tmp_path: Path) -> None:
+    from deltalake import write_deltalake
+
+    # a first load that died after creating the table: no lake version knows it
+    write_deltalake(str(tmp_path / "patients"), _patients("A", 9).to_arrow(), partition_by=["site"])
+    assert _commit(tmp_path, "B", 2) == 1
+    assert open_lake(tmp_path).scan("patients").collect()["site"].to_list() == ["B", "B"]
+    assert _commit(tmp_path, "A", 3) == 2
+    # a later load of A that died after its table write, then B commits again
+    write_deltalake(
+        str(tmp_path / "patients"),
+        _patients("A", 7).to_arrow(),
+        mode="overwrite",
+        predicate="site = 'A'",
+        partition_by=["site"],
+    )
+    assert _commit(tmp_path, "B", 4) == 3
+    counts = open_lake(tmp_path).scan("patients").group_by("site").len().sort("site")
+    assert counts.collect().rows() == [("A", 3), ("B", 4)]
+
+
+def test_columns_a_load_leaves_null_keep_the_tables_schema(tmp_path: Path) -> None:
+    # _patients feeds 8 of the model's columns: the others are null in every row
+    _commit(tmp_path, "A", 3)
+    snapshot = open_lake(tmp_path)
+    stored = snapshot.scan("patients").collect()
+    assert stored.schema == PATIENTS.schema
+    assert stored["birth_year"].null_count() == 3
+    # a later load feeds one of them, and the next leaves it null again
+    with lake_lock(tmp_path):
+        fed = _patients("B", 2).with_columns(pl.lit(1950, pl.Int32).alias("birth_year"))
+        commit_site_load(tmp_path, site="B", load_id="b", tables={"patients": fed}, metadata={})
+    assert _commit(tmp_path, "A", 2) == 3
+    by_site = (
+        open_lake(tmp_path).scan("patients").group_by("site").agg(pl.col("birth_year").drop_nulls())
+    )
+    assert sorted(by_site.collect().rows()) == [("A", []), ("B", [1950, 1950])]
+    assert open_lake(tmp_path).scan("patients").collect_schema() == PATIENTS.schema
+
+
+def test_a_frame_of_another_schema_is_refused_not_merged(tmp_path: Path) -> None:
+    from lake.errors import LoadError
+
+    _commit(tmp_path, "A", 2)
+    retyped = _patients("B", 1).with_columns(pl.col("birth_year").cast(pl.Int64))
+    with lake_lock(tmp_path), pytest.raises(LoadError, match="patients has columns"):
+        commit_site_load(tmp_path, site="B", load_id="x", tables={"patients": retyped}, metadata={})
+    assert open_lake(tmp_path).scan("patients").collect_schema() == PATIENTS.schema

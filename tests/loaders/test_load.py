@@ -10,6 +10,7 @@ import pytest
 from deltalake import DeltaTable
 
 from lake.errors import SourceError
+from lake.model import CLINICAL_TABLES
 from lake.storage import open_lake, read_latest
 from loaders.load import load_site
 from tests.loaders.conftest import PATIENTS_CSV, SiteFactory
@@ -105,11 +106,17 @@ def test_quarantine_and_counts_are_stored_and_conserved(
     bad = PATIENTS_CSV + "P4;X;31/02/2019;61;254;36;No;;;01/06/2023\n"
     result = load_site(make_site(patients=bad), lake_root=lake, key_file=key_file)
     counts = result.counts
-    assert (counts["rows_in"] == counts["rows_accepted"] + counts["rows_quarantined"]).all()
     assert counts.filter(pl.col("table") == "patients").select(
         "rows_in", "rows_accepted", "rows_quarantined"
     ).row(0) == (4, 3, 1)
     quarantine = open_lake(lake).scan("_quarantine").collect()
+    # counted independently: 4 patient rows in the CSV, 3 in the lake, 1 quarantined; the
+    # patient's one follow-up event (4 in the CSV) is its only other row and is an orphan
+    lake_rows = open_lake(lake).scan("patients").collect().height
+    quarantined = quarantine.filter(pl.col("table") == "patients")["row"].n_unique()
+    assert (len(bad.splitlines()) - 1, lake_rows, quarantined) == (4, 3, 1)
+    events = open_lake(lake).scan("events").collect().height
+    assert (events, quarantine.filter(pl.col("table") == "events").height) == (4, 1)
     # the patient row fails two checks; its follow-up event is then an orphan
     assert set(quarantine["check"]) == {"unknown_code", "unparseable_date", "orphan_row"}
     assert set(quarantine["row"]) == {5}
@@ -230,7 +237,7 @@ def test_logs_read_as_of_a_pinned_lake_version(
     assert latest.height == 3
 
 
-def test_a_log_from_before_key_fingerprints_still_takes_appends(
+def test_a_lake_written_by_an_older_loader_still_takes_loads(
     make_site: SiteFactory, key_file: Path, tmp_path: Path
 ) -> None:
     from deltalake import write_deltalake
@@ -238,18 +245,78 @@ def test_a_log_from_before_key_fingerprints_still_takes_appends(
     lake = tmp_path / "lake"
     spec = make_site()
     load_site(spec, lake_root=lake, key_file=key_file)
-    log = read_latest(lake, "_load_log")
-    assert log is not None
-    # rewrite the log as an older loader wrote it: no key_fingerprint column
-    write_deltalake(
-        str(lake / "_load_log"),
-        log.drop("key_fingerprint").to_arrow(),
-        mode="overwrite",
-        schema_mode="overwrite",
-    )
-    # unknown fingerprint: the site is reloaded once rather than trusted blindly
+    # rewrite the manifest and the log as an older loader wrote them: no load_metadata in
+    # the manifest, no key_fingerprint in the log
+    for table, column in (("_manifest", "load_metadata"), ("_load_log", "key_fingerprint")):
+        frame = read_latest(lake, table)
+        assert frame is not None
+        write_deltalake(
+            str(lake / table),
+            frame.drop(column).to_arrow(),
+            mode="overwrite",
+            schema_mode="overwrite",
+        )
+    # unknown inputs: the site is reloaded once rather than trusted blindly
     assert load_site(spec, lake_root=lake, key_file=key_file).status == "committed"
     assert load_site(spec, lake_root=lake, key_file=key_file).status == "unchanged"
+    assert open_lake(lake, lake_version=1).scan("patients").collect().height == 3
     merged = read_latest(lake, "_load_log")
     assert merged is not None
     assert merged.sort("finished_at")["key_fingerprint"].null_count() == 1
+
+
+def test_idempotency_trusts_the_manifest_not_the_log(
+    make_site: SiteFactory, key_file: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    lake = tmp_path / "lake"
+    spec = make_site()
+    load_site(spec, lake_root=lake, key_file=key_file)
+    # a load killed after its manifest row but before its _load_log row
+    shutil.rmtree(lake / "_load_log")
+    again = load_site(spec, lake_root=lake, key_file=key_file)
+    assert (again.status, again.lake_version) == ("unchanged", 1)
+
+
+def test_a_table_the_corrected_spec_no_longer_feeds_loses_the_sites_rows(
+    make_site: SiteFactory, key_file: Path, tmp_path: Path
+) -> None:
+    from tests.loaders.conftest import SPEC
+
+    lake = tmp_path / "lake"
+    load_site(make_site(site="IT-AAA"), lake_root=lake, key_file=key_file)
+    load_site(make_site(site="IT-BBB"), lake_root=lake, key_file=key_file)
+    without_lines = SPEC[: SPEC.index("  - path: linee.csv")]
+    result = load_site(
+        make_site(site="IT-BBB", spec=without_lines, spec_version="2026.2"),
+        lake_root=lake,
+        key_file=key_file,
+    )
+    assert (result.status, result.lake_version) == ("committed", 3)
+    snapshot = open_lake(lake)
+    lines = snapshot.scan("treatment_lines").collect()
+    assert lines.group_by("site").len().rows() == [("IT-AAA", 3)]
+    # one atomic version: the previous one still has BBB's lines
+    previous = open_lake(lake, lake_version=2).scan("treatment_lines").collect()
+    assert previous.filter(pl.col("site") == "IT-BBB").height == 3
+    # every clinical table is in the lake version, whether or not any spec feeds it
+    assert {t.name for t in CLINICAL_TABLES} <= set(snapshot.table_versions)
+    assert snapshot.scan("transplants").collect().is_empty()
+
+
+def test_a_key_file_inside_the_lake_is_refused_and_nothing_is_loaded(
+    make_site: SiteFactory, key_file: Path, tmp_path: Path
+) -> None:
+    from lake.errors import ConfigError
+
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    inside = lake / "pseudonym.key"
+    inside.write_bytes(key_file.read_bytes())
+    with pytest.raises(ConfigError, match="pseudonym key is inside the lake"):
+        load_site(make_site(), lake_root=lake, key_file=inside)
+    assert not (lake / "_manifest").exists()
+    log = read_latest(lake, "_load_log")
+    assert log is not None
+    assert log.select("status").rows() == [("failed",)]

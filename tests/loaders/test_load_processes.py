@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 from deltalake import DeltaTable
 
+from lake.model import CLINICAL_TABLES
 from lake.storage import FAULT_PAUSE_ENV, open_lake
 from loaders.load import load_site
 from tests.loaders.conftest import PATIENTS_CSV, SiteFactory
@@ -78,6 +79,62 @@ def test_killed_load_leaves_the_previous_version_intact(
     assert (result.status, result.lake_version) == ("committed", 2)
     assert open_lake(lake).scan("patients").collect().height == 20_003
     assert open_lake(lake, lake_version=1).scan("patients").collect().height == 3
+
+
+def _site_rows(lake: Path, site: str, *, lake_version: int | None = None) -> dict[str, int]:
+    """Rows of ``site`` per clinical table of the lake version."""
+    snapshot = open_lake(lake, lake_version)
+    return {
+        table.name: snapshot.scan(table.name).filter(pl.col("site") == site).collect().height
+        for table in CLINICAL_TABLES
+        if table.name in snapshot.table_versions
+    }
+
+
+def test_a_killed_load_never_reaches_another_sites_lake_version(
+    make_site: SiteFactory, key_file: Path, tmp_path: Path
+) -> None:
+    lake = tmp_path / "lake"
+    spec_a = make_site(site="A")
+    spec_b = make_site(site="B")
+    load_site(spec_a, lake_root=lake, key_file=key_file)
+    load_site(spec_b, lake_root=lake, key_file=key_file)
+    before = {site: _site_rows(lake, site) for site in ("A", "B")}
+    assert before["A"]["patients"] == 3
+
+    # A's new export: killed after its patients table is written, before its manifest row
+    (spec_a.parent / "pazienti.csv").write_text(_generated_patients(2_000))
+    patients_version = DeltaTable(str(lake / "patients")).version()
+    process = _start_load(spec_a, lake, key_file, pause=60)
+    _wait_for(lambda: DeltaTable(str(lake / "patients")).version() > patients_version)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+    # then B loads a corrected export: the new lake version is the previous one plus B
+    (spec_b.parent / "pazienti.csv").write_text(_generated_patients(10))
+    assert load_site(spec_b, lake_root=lake, key_file=key_file).lake_version == 3
+    assert _site_rows(lake, "A") == before["A"]
+    assert _site_rows(lake, "B")["patients"] == 13
+    assert (
+        open_lake(lake)
+        .scan("patients")
+        .filter(pl.col("site") == "A")
+        .collect()
+        .equals(open_lake(lake, 2).scan("patients").filter(pl.col("site") == "A").collect())
+    )
+
+    # A's original export is what the lake holds for A: unchanged, truthfully
+    (spec_a.parent / "pazienti.csv").write_text(PATIENTS_CSV)
+    assert load_site(spec_a, lake_root=lake, key_file=key_file).status == "unchanged"
+    # and A's new export, loaded again, lands fully
+    (spec_a.parent / "pazienti.csv").write_text(_generated_patients(2_000))
+    result = load_site(spec_a, lake_root=lake, key_file=key_file)
+    assert (result.status, result.lake_version) == ("committed", 4)
+    rows = _site_rows(lake, "A")
+    assert rows["patients"] == rows["baseline"] == 2_003
+    assert rows["events"] > before["A"]["events"]
+    assert _site_rows(lake, "B") == _site_rows(lake, "B", lake_version=3)
 
 
 def test_two_concurrent_loads_both_land(

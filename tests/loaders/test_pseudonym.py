@@ -87,3 +87,20 @@ def test_short_key_is_refused(tmp_path: Path) -> None:
 def test_unreadable_key_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the pseudonym key"):
         load_key(tmp_path / "absent")
+
+
+def test_a_key_inside_the_lake_is_refused_even_through_a_symlink(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    (lake / "patients").mkdir(parents=True)
+    inside = lake / "patients" / "pseudonym.key"
+    inside.write_bytes(KEY)
+    link = tmp_path / "key-link"
+    link.symlink_to(inside)
+    for path in (inside, link):
+        with pytest.raises(ConfigError, match=r"inside the lake .* outside the lake root"):
+            load_key(path, lake_root=lake)
+    # a sibling directory sharing the lake's name as a prefix is outside it
+    sibling = tmp_path / "lake-keys" / "pseudonym.key"
+    sibling.parent.mkdir()
+    sibling.write_bytes(KEY)
+    assert load_key(sibling, lake_root=lake) == KEY

@@ -159,20 +159,13 @@ def test_riss_orders_overall_survival(demo_lake: DemoLake, code: str) -> None:
 def test_sokal_orders_molecular_relapse_free_survival(demo_lake: DemoLake) -> None:
     lake = open_lake(demo_lake.root)
     site_rows = pl.col("site") == "EU-CMLSTOP"
-    # The OMOP export carries no tki_stop event: the stop is the end of the last ended TKI line
-    # (the restart line, if any, is open-ended), as the generator draws it.
+    # the OMOP loader derives tki_stop events from the exposures' stop_reason (loaders.omop_tki)
     events = lake.scan("events").filter(site_rows)
-    stops = (
-        lake.scan("treatment_lines")
-        .filter(site_rows & pl.col("end_date").is_not_null())
-        .group_by("patient_id", "site")
-        .agg(event_date=pl.col("end_date").max())
-        .with_columns(event_type=pl.lit("tki_stop"))
-    )
+    assert events.filter(pl.col("event_type") == "tki_stop").select(pl.len()).collect().item()
     mrfs = derive_endpoint(
         molecular_relapse_free_survival(),
         Origin("tki_stop"),
-        events=pl.concat([events, stops], how="diagonal_relaxed"),
+        events=events,
         patients=lake.scan("patients").filter(site_rows),
         bcr_abl1=lake.scan("bcr_abl1").filter(site_rows),
     )
