@@ -197,17 +197,17 @@ def test_sokal_orders_molecular_relapse_free_survival(demo_lake: DemoLake) -> No
     order = ("LOW", "INTERMEDIATE", "HIGH")
     low, intermediate, high = _survival_at(mrfs.frame, groups, order, 2 * 365.25)
     assert low > intermediate > high  # planted HR 1 / 1.5 / 2.2
-    planted = _planted_ratios("EU-CMLSTOP", "loss of MMR")
+    planted = _planted_ratios("EU-CMLSTOP", "Sokal")
     _assert_recovers(_cox_log_ratios(mrfs.frame, groups, order), planted)
 
 
 MM_SITES: Final = ("DE-MMRW", "IT-MMT", "ES-MMT")
 
 
-def _planted_ratios(code: str, endpoint: str) -> tuple[float, ...]:
-    """The planted hazard ratios of the endpoint starting with ``endpoint`` (expected.json)."""
+def _planted_ratios(code: str, grouping: str) -> tuple[float, ...]:
+    """The planted hazard ratios of the grouping starting with ``grouping`` (expected.json)."""
     (hazard,) = [
-        h for h in _expected(code)["planted_hazards"] if h["endpoint"].startswith(endpoint)
+        h for h in _expected(code)["planted_hazards"] if h["grouping"].startswith(grouping)
     ]
     return tuple(hazard["hazard_ratios"])
 
@@ -253,7 +253,7 @@ def test_riss_recovers_the_planted_hazard_ratios(demo_lake: DemoLake, code: str)
     lake = open_lake(demo_lake.root)
     groups = _scored(lake, code, "riss_palumbo2015")
     estimates = _cox_log_ratios(_overall_survival(lake, code), groups, ("I", "II", "III"))
-    _assert_recovers(estimates, _planted_ratios(code, "OS from diagnosis"))
+    _assert_recovers(estimates, _planted_ratios(code, "R-ISS"))
 
 
 @pytest.mark.parametrize(
@@ -296,7 +296,7 @@ def test_hctci_orders_non_relapse_mortality(demo_lake: DemoLake) -> None:
     groups = _scored(lake, "EU-ALLOMM", "hctci_sorror2005")
     estimates = _cox_log_ratios(nrm.frame, groups, ("LOW", "INTERMEDIATE", "HIGH"))
     assert 0 < estimates[0][0] < estimates[1][0]
-    _assert_recovers(estimates, _planted_ratios("EU-ALLOMM", "non-relapse mortality"))
+    _assert_recovers(estimates, _planted_ratios("EU-ALLOMM", "HCT-CI"))
 
 
 STAGINGS: Final = ("iss", "riss", "r2iss")
