@@ -12,8 +12,11 @@ Representation
   ordinary expression over canonical columns is automatically three-valued.
 - A tri-state marker column (``present`` / ``absent`` / ``not_tested``) is read by
   :func:`marker`; ``not_tested`` and null are both UNKNOWN, never absent.
-- A score with correlated rules is a lookup table (:mod:`lake.risk.lookup`), reduced exactly over
-  the completions of its encoded states.
+- An ordered rule list ("first rule that fires wins") is evaluated by :func:`cascade`: category
+  ``k_i`` is *possible* when rule ``i`` may be true and no earlier rule is certainly true. The row
+  is classified when exactly one category is possible (conservative where rules share inputs).
+  A rule list over few encoded states is better a lookup table (:mod:`lake.risk.lookup`),
+  reduced exactly over the completions of the states.
 - An additive score carries an interval ``[points_min, points_max]`` over the completions of its
   unknown items; :meth:`Categories.interval` classifies it when both ends fall in one band.
 - Categories are computed as integer indexes and labelled once (:class:`Categories`).
@@ -155,6 +158,22 @@ class Categories:
         labels = pl.Series([*self.codes, NOT_CLASSIFIABLE, NOT_APPLICABLE], dtype=self.dtype)
         return pl.lit(labels).gather(index.fill_null(self.nc))
 
+    def decide(self, possible: Mapping[str, pl.Expr]) -> pl.Expr:
+        """Index of the single possible category, else ``NOT_CLASSIFIABLE`` (C1).
+
+        The possible flags form a bit mask (bit ``i`` = category ``i`` possible); a literal table
+        maps every mask with exactly one bit set to that category and every other mask to
+        ``NOT_CLASSIFIABLE``.
+        """
+        mask = pl.sum_horizontal(
+            [flag.cast(pl.UInt32) * (1 << self.index(code)) for code, flag in possible.items()]
+        )
+        table = [
+            (code.bit_length() - 1) if code and not code & (code - 1) else self.nc
+            for code in range(1 << len(self.codes))
+        ]
+        return pl.lit(pl.Series(table, dtype=pl.UInt32)).gather(mask)
+
     def band(self, value: pl.Expr, bands: Sequence[Band]) -> pl.Expr:
         """Index of the band holding ``value``; null or NaN value -> ``NOT_CLASSIFIABLE``.
 
@@ -182,6 +201,25 @@ class Categories:
         pair = self.band(low, bands) * size + self.band(high, bands)
         table = [lo if lo == hi else self.nc for lo in range(size) for hi in range(size)]
         return pl.lit(pl.Series(table, dtype=pl.UInt32)).gather(pair)
+
+
+def cascade(rules: Sequence[tuple[pl.Expr, str]], default: str) -> dict[str, pl.Expr]:
+    """Which categories an ordered rule list can still produce, per row.
+
+    Rule ``i`` with category ``k_i`` is possible when its condition is not certainly false and no
+    earlier condition is certainly true; ``default`` is possible when no condition is certainly
+    true. Returns one plain Boolean expression per category.
+    """
+    possible: dict[str, pl.Expr] = {}
+    no_earlier_true: pl.Expr = pl.lit(value=True)
+    for condition, category in rules:
+        here = no_earlier_true & maybe(condition)
+        possible[category] = possible[category] | here if category in possible else here
+        no_earlier_true = no_earlier_true & ~surely(condition)
+    possible[default] = (
+        possible[default] | no_earlier_true if default in possible else no_earlier_true
+    )
+    return possible
 
 
 @dataclass(frozen=True, slots=True)
