@@ -25,9 +25,11 @@ Representation
   ones (some completion of the other unknowns makes the category depend on it). A score gives one
   *blocking* condition per input (:class:`ScoreParts`); the default, "the input is unknown", is
   exact only for a score that is ``NOT_CLASSIFIABLE`` whenever any input is unknown. On a
-  classified (or not applicable) row the list is empty, and a ``NOT_CLASSIFIABLE`` row names at
-  least one input. The list is built from a bit mask and literal lookup tables of name lists
-  (:func:`named_inputs`), which keeps it cheap on 10^7 rows.
+  classified (or not applicable) row the list is empty; with exact blocking conditions (lookup
+  tables, the CML, HCT-CI and MR-level scores) a ``NOT_CLASSIFIABLE`` row names at least one
+  input, or a pseudo-input for what is missing besides the patient's data. The list is built
+  from a bit mask and literal lookup tables of name lists (:func:`named_inputs`), which keeps it
+  cheap on 10^7 rows.
 """
 
 from __future__ import annotations
