@@ -22,7 +22,8 @@ AT_LEAST_40   CrCl >= 40 mL/min
 ============  ==================
 
 Missing inputs: any input unknown -> not computable (``points`` null, ``NOT_CLASSIFIABLE``).
-``points`` is the unrounded CrCl.
+``points`` is the unrounded CrCl. The weight is the actual body weight (not ideal or adjusted
+weight, which some protocols use): recorded as the registry entry's policy ``body_weight``.
 """
 
 from __future__ import annotations
@@ -82,4 +83,5 @@ SPEC: Final = ScoreSpec(
     unconfirmed_rules=(
         "category cut-off CrCl < 40 mL/min (IMWG 2014 renal insufficiency; 01-myeloma.md §1.5)",
     ),
+    policy={"body_weight": "actual"},
 )

@@ -42,24 +42,25 @@ recorded in the registry entry):
 - U5 t(9;11) with adverse cytogenetics: ``INTERMEDIATE`` (default) or ``ADVERSE`` (rule 1 only
   without them).
 
-Missing inputs (C1): each rule's condition is a Kleene Boolean; a category is possible when its
-rule may fire and no earlier rule certainly fires (:func:`lake.risk.tristate.cascade`). The row is
-classified only when one category is possible, so it never differs from the result under any
-completion of the unknown inputs; because conditions share inputs it can be conservative (a row
-whose completions all agree may still be ``NOT_CLASSIFIABLE``). A patient without NGS is usually
-``NOT_CLASSIFIABLE``: never defaulted to INTERMEDIATE. No points.
+Missing inputs (C1): the rule is a lookup table (:mod:`lake.risk.lookup`) over nine encoded
+tri-states -- ``t8_21``, ``inv16``, ``t9_11``, ``npm1``, ``flt3_itd``, ``cebpa_bzip``, "TP53 with
+VAF >= 10%" (``tp53`` and ``tp53_vaf``), ``adverse_cyto`` (any adverse lesion) and ``mr`` (any MR
+gene) -- evaluated under every completion, as ``02-aml.md`` asks. A category is returned only when
+every completion gives it; otherwise ``NOT_CLASSIFIABLE`` names the unknown inputs that could
+change it (worked example 9, NPM1 with FLT3-ITD unknown and TP53 wild-type, names only
+``genetics.flt3_itd``: the VAF of a wild-type TP53 is irrelevant). A patient without NGS is
+usually ``NOT_CLASSIFIABLE``: never defaulted to INTERMEDIATE. No points.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from functools import reduce
+from functools import cache, partial, reduce
 from typing import Final, Literal
 
-import polars as pl
-
+from lake.risk.lookup import Encoder, StateTable, build_table, condition_encoder, marker_encoder
 from lake.risk.spec import ScoreSpec
-from lake.risk.tristate import Categories, Input, ScoreParts, cascade, marker, score_parts
+from lake.risk.tristate import Categories, Input, ScoreParts, marker, table_parts
 
 ADVERSE_CYTOGENETICS: Final = (
     "t6_9",
@@ -99,46 +100,70 @@ class Eln2022Policies:
         return {k: str(v) for k, v in asdict(self).items()}
 
 
-def _m(name: str) -> pl.Expr:
-    return marker(Input(f"genetics.{name}"))
+def _any(key: str, names: tuple[str, ...]) -> Encoder:
+    inputs = [Input(f"genetics.{name}") for name in names]
+    return condition_encoder(key, reduce(lambda a, b: a | b, map(marker, inputs)), inputs)
 
 
-def _any(names: tuple[str, ...]) -> pl.Expr:
-    return reduce(lambda a, b: a | b, (_m(n) for n in names))
+TP53: Final = Input("genetics.tp53")
+TP53_VAF: Final = Input("genetics.tp53_vaf")
+#: The nine encoded tri-states, in the argument order of :func:`eln2022_category`.
+STATES: Final = (
+    *(marker_encoder(Input(f"genetics.{n}")) for n in OTHER_MARKERS if n != "tp53"),
+    condition_encoder(
+        "eln2022_tp53_vaf_ge10", marker(TP53) & (TP53_VAF.col >= TP53_VAF_MIN_PCT), (TP53, TP53_VAF)
+    ),
+    _any("eln2022_adverse_cytogenetics", ADVERSE_CYTOGENETICS),
+    _any("eln2022_mr_gene", MR_GENES),
+)
+
+
+def eln2022_category(  # noqa: PLR0917 - build_table passes one value per encoder
+    t8_21: bool,
+    inv16: bool,
+    t9_11: bool,
+    npm1: bool,
+    itd: bool,
+    cebpa: bool,
+    tp53: bool,
+    adverse_cyto: bool,
+    mr: bool,
+    policies: Eln2022Policies,
+) -> str:
+    """ELN 2022 risk of known lesions: the algorithm of ``02-aml.md`` with the U1-U5 policies."""
+    p = policies
+    cbf = t8_21 or inv16
+    fav_subtype = cbf or cebpa or (npm1 and not itd and not adverse_cyto)
+    rules = (
+        (t9_11 and not (p.u5_t9_11_with_adverse_cytogenetics == "ADVERSE" and adverse_cyto),
+         "INTERMEDIATE"),
+        (tp53 and not (p.u1_tp53_with_favorable == "FAVORABLE" and fav_subtype), "ADVERSE"),
+        (npm1 and adverse_cyto, "ADVERSE"),
+        (cbf and (p.u2_cbf_with_adverse_lesion == "FAVORABLE" or not (adverse_cyto or itd)),
+         "FAVORABLE"),
+        (adverse_cyto, "ADVERSE"),
+        (fav_subtype and (not itd or (p.u3_cebpa_with_flt3_itd == "FAVORABLE" and cebpa)),
+         "FAVORABLE"),
+        (mr and not (p.u4_npm1_itd_mr_gene == "INTERMEDIATE" and npm1 and itd), "ADVERSE"),
+        (itd, "INTERMEDIATE"),
+    )  # fmt: skip
+    return next((category for fires, category in rules if fires), "INTERMEDIATE")
+
+
+@cache
+def eln2022_table(policies: Eln2022Policies) -> StateTable:
+    """The ELN 2022 lookup table under ``policies`` (3^9 = 19,683 states)."""
+    return build_table(
+        STATES,
+        partial(eln2022_category, policies=policies),
+        categories=CATS,
+        inputs=INPUTS,
+    )
 
 
 def eln2022(policies: Eln2022Policies | None = None) -> ScoreParts:
     """ELN 2022 genetic risk as parts: category and missing inputs."""
-    p = policies or Eln2022Policies()
-    adverse_cyto = _any(ADVERSE_CYTOGENETICS)
-    cbf = _m("t8_21") | _m("inv16")
-    npm1, itd, cebpa = _m("npm1"), _m("flt3_itd"), _m("cebpa_bzip")
-    fav_subtype = cbf | cebpa | (npm1 & ~itd & ~adverse_cyto)
-    tp53 = _m("tp53") & (pl.col("tp53_vaf") >= TP53_VAF_MIN_PCT)
-    mr = _any(MR_GENES)
-
-    t9_11 = _m("t9_11")
-    if p.u5_t9_11_with_adverse_cytogenetics == "ADVERSE":
-        t9_11 = t9_11 & ~adverse_cyto
-    if p.u1_tp53_with_favorable == "FAVORABLE":
-        tp53 = tp53 & ~fav_subtype
-    cbf_rule = cbf if p.u2_cbf_with_adverse_lesion == "FAVORABLE" else cbf & ~adverse_cyto & ~itd
-    no_itd = ~itd | cebpa if p.u3_cebpa_with_flt3_itd == "FAVORABLE" else ~itd
-    mr_rule = mr if p.u4_npm1_itd_mr_gene == "ADVERSE" else mr & ~(npm1 & itd)
-
-    rules = [
-        (t9_11, "INTERMEDIATE"),
-        (tp53, "ADVERSE"),
-        (npm1 & adverse_cyto, "ADVERSE"),
-        (cbf_rule, "FAVORABLE"),
-        (adverse_cyto, "ADVERSE"),
-        (fav_subtype & no_itd, "FAVORABLE"),
-        (mr_rule, "ADVERSE"),
-        (itd, "INTERMEDIATE"),
-    ]
-    return score_parts(
-        code=CATS.decide(cascade(rules, default="INTERMEDIATE")), categories=CATS, inputs=INPUTS
-    )
+    return table_parts(eln2022_table(policies or Eln2022Policies()), categories=CATS, inputs=INPUTS)
 
 
 def eln2022_spec(policies: Eln2022Policies | None = None) -> ScoreSpec:

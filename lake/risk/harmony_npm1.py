@@ -20,21 +20,29 @@ NPM1 present               the table's group of (flt3_itd, dnmt3a, idh, tet2)
 =========================  ===========================================
 
 Applicability also requires intensive treatment, which the harmonised model does not record:
-restrict the cohort before computing. Missing inputs (C1): every genotype cell compatible with the
-known markers is possible; the row is classified when all possible cells carry one group. A
-possible unassigned cell, or NPM1 unknown, gives ``NOT_CLASSIFIABLE``. No points.
+restrict the cohort before computing. Missing inputs (C1): the table is applied as a lookup table
+(:mod:`lake.risk.lookup`) over the tri-states of NPM1, FLT3-ITD, DNMT3A, IDH and TET2; every
+genotype cell compatible with the known markers is possible, and the row is classified when all
+possible cells carry one group. Otherwise ``NOT_CLASSIFIABLE`` names the unknown markers that could
+change the group and, when a possible cell has no group in the table (an UNCONFIRMED cell), the
+pseudo-input ``<table version>.genotype_group``: the missing piece is then the table's mapping,
+not the patient's data. No points.
 """
 
 from __future__ import annotations
 
-from functools import reduce
 from typing import Final
 
-import polars as pl
-
-from lake.risk.npm1_table import GENES, GROUPS, Npm1Table
+from lake.risk.lookup import (
+    StateTable,
+    Undetermined,
+    build_table,
+    condition_encoder,
+    marker_encoder,
+)
+from lake.risk.npm1_table import GROUPS, Npm1Table
 from lake.risk.spec import ScoreSpec
-from lake.risk.tristate import Categories, Input, ScoreParts, marker, maybe, score_parts
+from lake.risk.tristate import NOT_APPLICABLE, Categories, Input, ScoreParts, marker, table_parts
 
 NPM1: Final = Input("genetics.npm1")
 GENE_INPUTS: Final = {
@@ -45,39 +53,42 @@ GENE_INPUTS: Final = {
 }
 INPUTS: Final = (NPM1, *(inp for group in GENE_INPUTS.values() for inp in group))
 CATS: Final = Categories(GROUPS)
+#: NPM1, then the four genes of :data:`~lake.risk.npm1_table.GENES` (``idh`` = IDH1 or IDH2).
+STATES: Final = (
+    marker_encoder(NPM1),
+    *(
+        marker_encoder(inputs[0])
+        if len(inputs) == 1
+        else condition_encoder(
+            f"harmony_npm1_{gene}", marker(inputs[0]) | marker(inputs[1]), inputs
+        )
+        for gene, inputs in GENE_INPUTS.items()
+    ),
+)
 
 
-def _gene(name: str) -> pl.Expr:
-    return reduce(lambda a, b: a | b, (marker(i) for i in GENE_INPUTS[name]))
+def genotype_group(table: Npm1Table) -> Input:
+    """The pseudo-input a genotype without a group in ``table`` is blocked by."""
+    return Input(f"{table.version}.genotype_group")
+
+
+def harmony_table(table: Npm1Table) -> StateTable:
+    """The lookup table applying ``table`` (3^5 = 243 states)."""
+    missing = genotype_group(table)
+
+    def group(npm1: bool, itd: bool, dnmt3a: bool, idh: bool, tet2: bool) -> str | Undetermined:
+        if not npm1:
+            return NOT_APPLICABLE
+        genotype = (itd, dnmt3a, idh, tet2)
+        cell = table.group_of(genotype)
+        return Undetermined(missing, genotype) if cell is None else cell
+
+    return build_table(STATES, group, categories=CATS, inputs=INPUTS)
 
 
 def harmony_npm1(table: Npm1Table) -> ScoreParts:
     """The classification under ``table`` as parts: category and missing inputs."""
-    genes = {name: _gene(name) for name in GENES}
-    possible: dict[str, pl.Expr] = {}
-    unassigned: pl.Expr = pl.lit(value=False)
-    for cell in table.cells:
-        compatible = reduce(
-            lambda a, b: a & b,
-            (
-                maybe(genes[g] if v else ~genes[g])
-                for g, v in zip(GENES, cell.genotype, strict=True)
-            ),
-        )
-        if cell.group is None:
-            unassigned = unassigned | compatible
-        else:
-            possible[cell.group] = possible.get(cell.group, pl.lit(value=False)) | compatible
-    decided = CATS.decide(possible) if possible else pl.lit(CATS.nc, dtype=pl.UInt32)
-    npm1 = marker(NPM1)
-    code = (
-        pl.when(npm1.not_() & npm1.is_not_null())
-        .then(pl.lit(CATS.na, dtype=pl.UInt32))
-        .when(npm1 & ~unassigned)
-        .then(decided)
-        .otherwise(pl.lit(CATS.nc, dtype=pl.UInt32))
-    )
-    return score_parts(code=code, categories=CATS, inputs=INPUTS)
+    return table_parts(harmony_table(table), categories=CATS, inputs=INPUTS)
 
 
 def harmony_npm1_spec(table: Npm1Table) -> ScoreSpec:

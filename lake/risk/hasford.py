@@ -19,7 +19,8 @@ HIGH          > 1480
 ============  ======================
 
 Units: spleen cm, blasts/eosinophils/basophils % of the PB differential, platelets 10^9/L.
-Missing inputs and applicability: :mod:`lake.risk.cml_common`. ``points`` is the unrounded score.
+Missing inputs and applicability: :mod:`lake.risk.cml_common` (age, basophils and platelets are
+its step inputs). ``points`` is the unrounded score.
 """
 
 from __future__ import annotations
@@ -62,7 +63,11 @@ def hasford_formula(x: Mapping[Input, pl.Expr]) -> pl.Expr:
 def hasford() -> ScoreParts:
     """Hasford score as parts: category, points (score), bounds, missing inputs."""
     return monotone_score(
-        hasford_formula, dict.fromkeys(INPUTS, "increasing"), categories=CATS, bands=BANDS
+        hasford_formula,
+        dict.fromkeys(INPUTS, "increasing"),
+        categories=CATS,
+        bands=BANDS,
+        steps=(AGE, BASOPHILS, PLATELETS),
     )
 
 

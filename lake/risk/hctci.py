@@ -27,14 +27,25 @@ Missing inputs: an unknown item contributes ``[0, w]``; for a two-level organ th
 ``[highest level known present, highest level not known absent]``. The row is classified when
 ``[points_min, points_max]`` lies in one group (e.g. a known sum >= 3 is HIGH whatever is
 unknown). ``points`` is the sum when the interval has collapsed.
+
+Naming (C1): a ``NOT_CLASSIFIABLE`` row names an unknown item only if it could change the group
+given the known ones. With ``K = points_min`` (the certain sum, 0, 1 or 2 on such a row) and items
+taking their least values elsewhere, every unknown item moves the sum from ``K`` across a group
+limit (0 | 1-2 | >= 3) -- except at ``K = 1`` an item worth only one more point (a weight-1 item,
+or mild hepatic disease), which matters only if another unknown item can add exactly one point
+(the sum must reach 2 first). The lower level of an organ is moot once its higher level is known
+present.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from itertools import product
 from typing import Final
 
 import polars as pl
 
+from lake.risk.lookup import marker_encoder
 from lake.risk.spec import ScoreSpec
 from lake.risk.tristate import (
     Band,
@@ -94,6 +105,45 @@ def _organ_interval(lower: tuple[str, int], higher: tuple[str, int]) -> tuple[pl
     return minimum, maximum
 
 
+def _adds_exactly_one(lower: tuple[str, int], higher: tuple[str, int]) -> pl.Expr:
+    """Whether a two-level organ can score exactly one point above its least possible score."""
+    (low_item, low_w), (high_item, high_w) = lower, higher
+    codes = []
+    for low_state, high_state in product(_TRISTATE, repeat=2):
+        scores = {high_w if h else low_w if lo else 0 for lo in low_state for h in high_state}
+        codes.append(min(scores) + 1 in scores)
+    index = _state(low_item) * len(_TRISTATE) + _state(high_item)
+    return pl.lit(pl.Series(codes, dtype=pl.Boolean)).gather(index)
+
+
+_TRISTATE: Final = ((True,), (False,), (True, False))  # present, absent, unknown
+
+
+def _state(item: str) -> pl.Expr:
+    """0 present, 1 absent, 2 unknown (as :data:`_TRISTATE`)."""
+    return marker_encoder(Input(f"comorbidities.{item}")).expr.cast(pl.UInt32)
+
+
+def _blocking(value: Callable[[str], pl.Expr]) -> tuple[pl.Expr, ...]:
+    """Per input of :data:`INPUTS`, whether it can change the group on an open row."""
+    low = value("points_min")
+    unknown = {i.column: i.unknown() for i in INPUTS}
+    one_point = [unknown[n] for n, w in SINGLE_ITEMS.items() if w == 1]
+    one_point += [_adds_exactly_one(*levels) for levels in ORGANS.values()]
+    another_adds_one = pl.sum_horizontal([c.cast(pl.UInt32) for c in one_point]) >= 2
+    subtle = (low == 1.0) & ~another_adds_one  # K = 1: a one-point item needs another one
+    blocking = {
+        n: unknown[n] & ~(subtle if w == 1 else pl.lit(value=False))
+        for n, w in SINGLE_ITEMS.items()
+    }
+    for (low_item, low_w), (high_item, _) in ORGANS.values():
+        moot = surely(marker(Input(f"comorbidities.{high_item}")))
+        low_blocks = unknown[low_item] & ~moot
+        blocking[low_item] = low_blocks & ~subtle if low_w == 1 else low_blocks
+        blocking[high_item] = unknown[high_item]
+    return tuple(blocking[i.column] for i in INPUTS)
+
+
 def hctci() -> ScoreParts:
     """HCT-CI as parts: category, points, points interval, missing inputs."""
     items = [
@@ -109,6 +159,7 @@ def hctci() -> ScoreParts:
         points=exact(low, high),
         points_min=low,
         points_max=high,
+        blocking=_blocking,
     )
 
 

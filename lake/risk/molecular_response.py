@@ -19,9 +19,10 @@ INDETERMINATE  --                   < 10,000 (no deep response demonstrated)
 =============  ===================  =========================================
 
 GUSB-based equivalents are UNCONFIRMED and not implemented. ``points`` is the log reduction
-``log10(100 / IS%)`` for a detectable sample (null otherwise). Missing inputs: ``detectable``
-unknown, or the value it needs (IS % if detectable, ABL1 copies if not) unknown ->
-``NOT_CLASSIFIABLE``.
+``log10(100 / IS%)`` for a detectable sample (null otherwise). Missing inputs (C1): the level of
+a sample whose ``detectable`` is unknown is returned only when both readings give the same level;
+otherwise ``NOT_CLASSIFIABLE`` names ``detectable`` and the value each reading still needs (IS %
+unless known undetectable, ABL1 copies unless known detectable) when it is unknown.
 """
 
 from __future__ import annotations
@@ -62,10 +63,19 @@ def molecular_response() -> ScoreParts:
         .then(detected)
         .when(~DETECTABLE.col)
         .then(undetected)
+        .when(detected == undetected)  # both readings agree (both NOT_CLASSIFIABLE included)
+        .then(detected)
         .otherwise(pl.lit(CATS.nc, dtype=pl.UInt32))
     )
     log_reduction = pl.when(DETECTABLE.col).then((100.0 / IS_PCT.col).log10())
-    return score_parts(code=code, categories=CATS, inputs=INPUTS, points=log_reduction)
+    blocking = (
+        DETECTABLE.unknown(),
+        IS_PCT.unknown() & DETECTABLE.col.fill_null(value=True),
+        ABL1_COPIES.unknown() & ~DETECTABLE.col.fill_null(value=False),
+    )
+    return score_parts(
+        code=code, categories=CATS, inputs=INPUTS, points=log_reduction, blocking=blocking
+    )
 
 
 SPEC: Final = ScoreSpec(

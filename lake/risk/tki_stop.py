@@ -33,19 +33,23 @@ OPTIMAL   MINIMAL and TKI > 5 years and (MR4 > 3 years or MR4.5 > 2 years)
 ========  ===============================================================================
 
 Categories: ``OPTIMAL`` (stop recommended for consideration), ``MINIMAL`` (stop allowed),
-``NOT_ELIGIBLE``. Missing inputs: Kleene logic over the criteria; ``NOT_CLASSIFIABLE`` when an
-unknown input could change the tier. No points.
+``NOT_ELIGIBLE``. Missing inputs (C1): the criteria are a lookup table (:mod:`lake.risk.lookup`)
+over the encoded inputs (TKI years cut at 4 and 5, MR4 years at 2 and 3, MR4.5 years at 2, the
+line at 2 and 3), evaluated under every completion: ``NOT_CLASSIFIABLE`` when an unknown input
+could change the tier, naming only such inputs (``switched_for_intolerance_only`` is irrelevant
+for a first-line TKI, the TKI years for a patient with a prior failure). No points.
 """
 
 from __future__ import annotations
 
-from functools import reduce
+from functools import cache
 from typing import Final
 
 import polars as pl
 
+from lake.risk.lookup import Cut, StateTable, build_table, condition_encoder, cut_encoder
 from lake.risk.spec import ScoreSpec
-from lake.risk.tristate import Categories, Input, ScoreParts, cascade, score_parts
+from lake.risk.tristate import Categories, Input, ScoreParts, table_parts
 
 FRAME: Final = "tki_stop_inputs"
 PHASE: Final = Input("patients.cml_phase")
@@ -70,32 +74,60 @@ INPUTS: Final = (
 )
 TYPICAL_TRANSCRIPTS: Final = ("e13a2", "e14a2", "e13a2_e14a2")
 CATS: Final = Categories(("OPTIMAL", "MINIMAL", "NOT_ELIGIBLE"))
+#: The encoded inputs, in the argument order of :func:`tki_stop_tier`.
+STATES: Final = (
+    condition_encoder("tki_stop_chronic", PHASE.col == "chronic", (PHASE,)),
+    condition_encoder(
+        "tki_stop_typical_transcript",
+        pl.when(TRANSCRIPT.col != "not_tested").then(TRANSCRIPT.col.is_in(TYPICAL_TRANSCRIPTS)),
+        (TRANSCRIPT,),
+    ),
+    cut_encoder(TKI_LINE, (Cut(2), Cut(3))),
+    condition_encoder("tki_stop_intolerance_only", INTOLERANCE_ONLY.col, (INTOLERANCE_ONLY,)),
+    condition_encoder("tki_stop_second_generation", SECOND_GENERATION.col, (SECOND_GENERATION,)),
+    cut_encoder(TKI_YEARS, (Cut(4, ">"), Cut(5, ">"))),
+    cut_encoder(MR4_YEARS, (Cut(2, ">"), Cut(3, ">"))),
+    cut_encoder(MR45_YEARS, (Cut(2, ">"),)),
+    condition_encoder("tki_stop_prior_failure", PRIOR_FAILURE.col, (PRIOR_FAILURE,)),
+)
 
 
-def _all(conditions: list[pl.Expr]) -> pl.Expr:
-    return reduce(lambda a, b: a & b, conditions)
+def tki_stop_tier(  # noqa: PLR0917 - build_table passes one value per encoder
+    chronic: bool,
+    typical_transcript: bool,
+    line: float,
+    intolerance_only: bool,
+    second_generation: bool,
+    tki_years: float,
+    mr4_years: float,
+    mr45_years: float,
+    prior_failure: bool,
+) -> str:
+    """The tier of known criteria (line numbers are integers >= 1, so ``line < 2`` is first)."""
+    eligible_line = line < 2 or (line < 3 and intolerance_only)
+    duration = tki_years > 5 or (second_generation and tki_years > 4)
+    minimal = (
+        chronic
+        and eligible_line
+        and typical_transcript
+        and duration
+        and mr4_years > 2
+        and not prior_failure
+    )
+    if minimal and tki_years > 5 and (mr4_years > 3 or mr45_years > 2):
+        return "OPTIMAL"
+    return "MINIMAL" if minimal else "NOT_ELIGIBLE"
+
+
+@cache
+def tki_stop_table() -> StateTable:
+    """The TKI-stop lookup table (46,656 states)."""
+    return build_table(STATES, tki_stop_tier, categories=CATS, inputs=INPUTS)
 
 
 def tki_stop() -> ScoreParts:
     """TKI-stop tier as parts: category and missing inputs."""
-    transcript = pl.when(TRANSCRIPT.col != "not_tested").then(
-        TRANSCRIPT.col.is_in(TYPICAL_TRANSCRIPTS)
-    )
-    eligible_line = (TKI_LINE.col == 1) | ((TKI_LINE.col == 2) & INTOLERANCE_ONLY.col)
-    duration = (TKI_YEARS.col > 5) | (SECOND_GENERATION.col & (TKI_YEARS.col > 4))
-    minimal = _all(
-        [
-            PHASE.col == "chronic",
-            eligible_line,
-            transcript,
-            duration,
-            MR4_YEARS.col > 2,
-            ~PRIOR_FAILURE.col,
-        ]
-    )
-    optimal = minimal & (TKI_YEARS.col > 5) & ((MR4_YEARS.col > 3) | (MR45_YEARS.col > 2))
-    possible = cascade([(optimal, "OPTIMAL"), (minimal, "MINIMAL")], default="NOT_ELIGIBLE")
-    return score_parts(code=CATS.decide(possible), categories=CATS, inputs=INPUTS)
+    return table_parts(tki_stop_table(), categories=CATS, inputs=INPUTS)
 
 
 SPEC: Final = ScoreSpec(

@@ -14,14 +14,22 @@ Representation
   :func:`marker`; ``not_tested`` and null are both UNKNOWN, never absent.
 - An ordered rule list ("first rule that fires wins") is evaluated by :func:`cascade`: category
   ``k_i`` is *possible* when rule ``i`` may be true and no earlier rule is certainly true. The row
-  is classified when exactly one category is possible.
+  is classified when exactly one category is possible (conservative where rules share inputs).
+  A rule list over few encoded states is better a lookup table (:mod:`lake.risk.lookup`),
+  reduced exactly over the completions of the states.
 - An additive score carries an interval ``[points_min, points_max]`` over the completions of its
   unknown items; :meth:`Categories.interval` classifies it when both ends fall in one band.
 - Categories are computed as integer indexes and labelled once (:class:`Categories`).
-- ``missing_inputs`` (:func:`missing_inputs`) lists, for a ``NOT_CLASSIFIABLE`` row, the score's
-  inputs that are unknown on that row, as ``table.column``. Supplying all of them always resolves
-  the row; on a classified (or not applicable) row the list is empty. The list is built from a bit
-  mask and a literal lookup table, which keeps it cheap on 10^7 rows.
+- ``missing_inputs`` lists, for a ``NOT_CLASSIFIABLE`` row, the inputs that block it, as
+  ``table.column``: an unknown input is named only if it could change the result given the known
+  ones (some completion of the other unknowns makes the category depend on it). A score gives one
+  *blocking* condition per input (:class:`ScoreParts`); the default, "the input is unknown", is
+  exact only for a score that is ``NOT_CLASSIFIABLE`` whenever any input is unknown. On a
+  classified (or not applicable) row the list is empty; with exact blocking conditions (lookup
+  tables, the CML, HCT-CI and MR-level scores) a ``NOT_CLASSIFIABLE`` row names at least one
+  input, or a pseudo-input for what is missing besides the patient's data. The list is built
+  from a bit mask and literal lookup tables of name lists (:func:`named_inputs`), which keeps it
+  cheap on 10^7 rows.
 """
 
 from __future__ import annotations
@@ -41,7 +49,10 @@ if TYPE_CHECKING:
 NOT_CLASSIFIABLE: Final = "NOT_CLASSIFIABLE"
 NOT_APPLICABLE: Final = "NOT_APPLICABLE"
 _MASK_CHUNK: Final = 8  # inputs per lookup table: 2**8 = 256 lists
+_MAX_INPUTS: Final = 64  # one UInt64 mask
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
+#: Per-input blocking conditions from the last stage's value accessor (see :class:`ScoreParts`).
+Blocking = Callable[[Callable[[str], pl.Expr]], Sequence[pl.Expr]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,16 +204,6 @@ class Categories:
         table = [lo if lo == hi else self.nc for lo in range(size) for hi in range(size)]
         return pl.lit(pl.Series(table, dtype=pl.UInt32)).gather(pair)
 
-    def boolean(self, condition: pl.Expr, *, true: str, false: str) -> pl.Expr:
-        """Index of ``true``/``false`` for a Kleene condition; null -> ``NOT_CLASSIFIABLE``."""
-        return (
-            pl.when(condition)
-            .then(self.lit(true))
-            .when(~condition)
-            .then(self.lit(false))
-            .otherwise(pl.lit(self.nc, dtype=pl.UInt32))
-        )
-
 
 def cascade(rules: Sequence[tuple[pl.Expr, str]], default: str) -> dict[str, pl.Expr]:
     """Which categories an ordered rule list can still produce, per row.
@@ -252,28 +253,43 @@ def exact(low: pl.Expr, high: pl.Expr) -> pl.Expr:
     return pl.when(low == high).then(low)
 
 
-def missing_inputs(inputs: Sequence[Input], blocked: pl.Expr) -> pl.Expr:
-    """``List[String]`` of the unknown inputs on rows where ``blocked`` is true, else ``[]``.
+def unknown_mask(inputs: Sequence[Input]) -> pl.Expr:
+    """``UInt64`` bit mask of the unknown inputs of a row (bit ``i`` = ``inputs[i]``)."""
+    return _bits([inp.unknown() for inp in inputs])
 
-    Each chunk of up to eight inputs becomes a bit mask (bit ``i`` = input ``i`` unknown) that
-    indexes a literal table of the 256 possible name lists; chunks are concatenated.
+
+def named_inputs(names: Sequence[str], mask: pl.Expr) -> pl.Expr:
+    """``List[String]`` of the ``names`` whose bit is set in the ``UInt64`` ``mask``.
+
+    Each chunk of up to eight names is a byte of the mask that indexes a literal table of the 256
+    possible name lists; chunks are concatenated.
     """
-    chunks = [inputs[i : i + _MASK_CHUNK] for i in range(0, len(inputs), _MASK_CHUNK)]
-    lists = [_chunk_list(chunk, blocked) for chunk in chunks]
+    if len(names) > _MAX_INPUTS:
+        raise ValueError(f"at most {_MAX_INPUTS} inputs can be named, got {len(names)}")
+    lists = []
+    for first in range(0, len(names), _MASK_CHUNK):
+        chunk = names[first : first + _MASK_CHUNK]
+        byte = (mask // (1 << first)) % (1 << _MASK_CHUNK) if first else mask % (1 << _MASK_CHUNK)
+        lookup = pl.Series(
+            [
+                [n for bit, n in enumerate(chunk) if code >> bit & 1]
+                for code in range(1 << len(chunk))
+            ],
+            dtype=pl.List(pl.String),
+        )
+        lists.append(pl.lit(lookup).gather(byte))
     return lists[0] if len(lists) == 1 else pl.concat_list(lists)
 
 
-def _chunk_list(chunk: Sequence[Input], blocked: pl.Expr) -> pl.Expr:
-    mask = pl.sum_horizontal(
-        [inp.unknown().cast(pl.UInt32) * (1 << bit) for bit, inp in enumerate(chunk)]
-    )
-    mask = pl.when(surely(blocked)).then(mask).otherwise(pl.lit(0, dtype=pl.UInt32))
-    names = [inp.qualified for inp in chunk]
-    lookup = pl.Series(
-        [[n for bit, n in enumerate(names) if code >> bit & 1] for code in range(1 << len(names))],
-        dtype=pl.List(pl.String),
-    )
-    return pl.lit(lookup).gather(mask)
+def missing_inputs(inputs: Sequence[Input], blocking: Sequence[pl.Expr]) -> pl.Expr:
+    """``List[String]`` of the inputs whose blocking condition is (surely) true."""
+    return named_inputs([inp.qualified for inp in inputs], _bits(blocking))
+
+
+def _bits(flags: Sequence[pl.Expr]) -> pl.Expr:
+    return pl.sum_horizontal(
+        [surely(flag).cast(pl.UInt64) * (1 << bit) for bit, flag in enumerate(flags)]
+    ).cast(pl.UInt64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +311,11 @@ class ScoreParts:
     from the (once evaluated) ``points`` column, so an expensive formula is not re-evaluated per
     band limit.
 
+    ``blocking`` gives, per input, the condition under which a ``NOT_CLASSIFIABLE`` row names it
+    (it must imply that the input is unknown and could change the result); without it every
+    unknown input of a ``NOT_CLASSIFIABLE`` row is named. It is a function of the value accessor
+    of the last stage, so it can read the ``extra`` values (computed once, next to the points).
+
     :meth:`to_struct` gives the result as one struct expression (category, [points, points_min,
     points_max], missing_inputs). :meth:`staged` gives the same struct in three stages (shared
     input encodings, then per-score index and points, then labels and ``missing_inputs`` from
@@ -310,6 +331,8 @@ class ScoreParts:
     points_max: pl.Expr | None = None
     table: StateTable | None = None
     code_of_points: Callable[[pl.Expr], pl.Expr] | None = None
+    blocking: Blocking | None = None
+    extra: tuple[tuple[str, pl.Expr], ...] = ()
 
     def _values(self) -> dict[str, pl.Expr]:
         values: dict[str, pl.Expr] = {}
@@ -321,7 +344,7 @@ class ScoreParts:
             expr = getattr(self, name)
             if expr is not None:
                 values[name] = expr.cast(pl.Float64)
-        return values
+        return values | dict(self.extra)
 
     def _assemble(self, value: Callable[[str], pl.Expr], names: Sequence[str]) -> pl.Expr:
         if self.code_of_points is not None:
@@ -334,9 +357,18 @@ class ScoreParts:
                 fields.insert(1, value("points").alias("points"))
             return pl.struct(fields)
         fields = [self.categories.label(code).alias("category")]
-        fields += [value(n).alias(n) for n in names if n != "code"]
+        extra = {k for k, _ in self.extra}
+        fields += [value(n).alias(n) for n in names if n != "code" and n not in extra]
         blocked = code == self.categories.nc
-        fields.append(missing_inputs(self.inputs, blocked).alias("missing_inputs"))
+        blocking: Sequence[pl.Expr] = (
+            [inp.unknown() for inp in self.inputs]
+            if self.blocking is None
+            else self.blocking(value)
+        )
+        if len(blocking) != len(self.inputs):
+            raise ValueError("one blocking condition per input")
+        flags = [blocked & flag for flag in blocking]
+        fields.append(missing_inputs(self.inputs, flags).alias("missing_inputs"))
         return pl.struct(fields)
 
     def to_struct(self) -> pl.Expr:
@@ -387,9 +419,23 @@ def score_parts(
     points: pl.Expr | None = None,
     points_min: pl.Expr | None = None,
     points_max: pl.Expr | None = None,
+    blocking: Blocking | Sequence[pl.Expr] | None = None,
+    extra: Mapping[str, pl.Expr] | None = None,
 ) -> ScoreParts:
     """Bundle a score's expressions (``code`` is the :class:`Categories` index)."""
-    return ScoreParts(code, categories, tuple(inputs), points, points_min, points_max)
+    if blocking is not None and not callable(blocking):
+        conditions = tuple(blocking)
+        blocking = lambda _value: conditions  # noqa: E731 - a constant accessor function
+    return ScoreParts(
+        code,
+        categories,
+        tuple(inputs),
+        points,
+        points_min,
+        points_max,
+        blocking=blocking,
+        extra=tuple((extra or {}).items()),
+    )
 
 
 def banded_parts(

@@ -110,11 +110,21 @@ def test_tki_stop_tiers(row: dict[str, Any], expected: str) -> None:
 
 
 def test_tki_stop_unknowns() -> None:
+    """Only inputs that could change the tier are named (03-cml.md §3.7 minimal criteria).
+
+    A first-line patient: whether a switch was for intolerance only concerns second-line TKIs,
+    so the unknown switch reason is not named, only the untested transcript.
+    """
     blocked = evaluate_tki(tki_row(bcr_abl1_transcript="not_tested"))
     assert (blocked["category"], blocked["missing_inputs"]) == (
         NC,
-        ["genetics.bcr_abl1_transcript", "tki_stop_inputs.switched_for_intolerance_only"],
+        ["genetics.bcr_abl1_transcript"],
     )
+    second_line = evaluate_tki(tki_row(tki_line=2, bcr_abl1_transcript="not_tested"))
+    assert second_line["missing_inputs"] == [
+        "genetics.bcr_abl1_transcript",
+        "tki_stop_inputs.switched_for_intolerance_only",
+    ]
     # A known failure settles it whatever else is unknown.
     assert evaluate_tki(tki_row(prior_treatment_failure=True, mr4_years=None))["category"] == (
         "NOT_ELIGIBLE"

@@ -9,14 +9,26 @@ values, so:
 - a patient the engine classifies must be in its latent group (the classification is exact), and
   its group's count can only fall short of the truth by patients left ``NOT_CLASSIFIABLE`` or lost
   to quarantine: ``classified_g <= truth_g <= classified_g + not_classifiable + lost``;
-- the planted hazards (``loaders/synthetic/hazards.py``: MM OS by R-ISS 1 / 1.8 / 3.5, AML OS
-  adverse ELN 2022 x2, CML MRFS by Sokal 1 / 1.5 / 2.2) are recovered as an ordering of
-  Kaplan-Meier survival at a fixed time by the engine's groups (lake.endpoints + lake.survival).
+- the planted hazards (``loaders/synthetic/hazards.py``, copied into each ``expected.json`` as
+  ``planted_hazards``: MM OS by R-ISS 1 / 1.8 / 3.5, AML OS adverse ELN 2022 x2, CML MRFS by
+  Sokal 1 / 1.5 / 2.2, allo-HSCT NRM by HCT-CI 1 / 1.6 / 2.6) are recovered by the engine's groups
+  (lake.endpoints + lake.survival): as an ordering of Kaplan-Meier survival at a fixed time, and
+  as Cox hazard ratios (:class:`lake.survival.CoxPHFitter`, Efron ties, one indicator per group
+  versus the first). The generator draws times from a proportional-hazards Weibull model, so each
+  log hazard ratio estimate is asymptotically normal around the planted one with the fitted Wald
+  standard error; the tolerance is 3 SE (two-sided 0.3 % per coefficient). Patients the engine
+  leaves NOT_CLASSIFIABLE are excluded at random with respect to time, and the MRFS event is seen
+  at the next scheduled sample, a small shift the 3 SE absorb. ISS and R2-ISS carry no planted
+  ratios of their own (their ordering follows from the shared inputs), so only their order is
+  asserted;
+- reclassification between ISS, R-ISS and R2-ISS on the MM sites equals the cross-tabulation of
+  the latent stages of the same patients, counted independently from the generator's truth.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
@@ -25,10 +37,15 @@ import polars as pl
 import pytest
 
 from lake.endpoints import Origin, derive_endpoint
-from lake.endpoints.definitions import molecular_relapse_free_survival, overall_survival
+from lake.endpoints.definitions import (
+    molecular_relapse_free_survival,
+    non_relapse_mortality,
+    overall_survival,
+)
+from lake.risk.reclassification import reclassification
 from lake.risk.registry import REGISTRY
 from lake.storage import LakeSnapshot, open_lake
-from lake.survival import KaplanMeierFitter
+from lake.survival import CoxPHFitter, KaplanMeierFitter
 from loaders.pseudonym import load_key, pseudonymise
 from loaders.synthetic.generate import generate_truth
 from loaders.synthetic.sites import site as site_profile
@@ -170,8 +187,159 @@ def test_sokal_orders_molecular_relapse_free_survival(demo_lake: DemoLake) -> No
         bcr_abl1=lake.scan("bcr_abl1").filter(site_rows),
     )
     groups = _scored(lake, "EU-CMLSTOP", "sokal1984")
-    low, _, high = _survival_at(mrfs.frame, groups, ("LOW", "INTERMEDIATE", "HIGH"), 365.25)
-    assert low > high  # planted HR 1 / 1.5 / 2.2; low vs high is the robust contrast at n=450
+    order = ("LOW", "INTERMEDIATE", "HIGH")
+    low, intermediate, high = _survival_at(mrfs.frame, groups, order, 2 * 365.25)
+    assert low > intermediate > high  # planted HR 1 / 1.5 / 2.2
+    planted = _planted_ratios("EU-CMLSTOP", "Sokal")
+    _assert_recovers(_cox_log_ratios(mrfs.frame, groups, order), planted)
+
+
+MM_SITES: Final = ("DE-MMRW", "IT-MMT", "ES-MMT")
+
+
+def _planted_ratios(code: str, grouping: str) -> tuple[float, ...]:
+    """The planted hazard ratios of the grouping starting with ``grouping`` (expected.json)."""
+    (hazard,) = [
+        h for h in _expected(code)["planted_hazards"] if h["grouping"].startswith(grouping)
+    ]
+    return tuple(hazard["hazard_ratios"])
+
+
+def _cox_log_ratios(
+    result: pl.DataFrame, groups: pl.DataFrame, order: tuple[str, ...]
+) -> list[tuple[float, float]]:
+    """(log HR, Wald SE) of each group after the first; the endpoint's cause 1 is the event.
+
+    Competing events (cause 2) are censored: the cause-specific hazard, as planted.
+    """
+    frame = result.join(groups, on="patient_id").filter(pl.col("category").is_in(order))
+    design = pl.DataFrame(
+        {
+            "time": frame.get_column("time_days").cast(pl.Float64),
+            "event": (frame.get_column("status") == 1).cast(pl.Int8),
+            **{g: (frame.get_column("category") == g).cast(pl.Float64) for g in order[1:]},
+        }
+    )
+    fit = CoxPHFitter().fit(design, duration_col="time", event_col="event")
+    return list(zip(fit.params_.tolist(), fit.standard_errors_.tolist(), strict=True))
+
+
+def _assert_recovers(estimates: list[tuple[float, float]], planted: tuple[float, ...]) -> None:
+    """Each log HR within 3 Wald SE of the planted one (the reference group's 1 is implied)."""
+    assert len(estimates) == len(planted) - 1
+    for (log_hr, se), hr in zip(estimates, planted[1:], strict=True):
+        assert abs(log_hr - math.log(hr)) <= 3 * se, (math.exp(log_hr), se, hr)
+
+
+def _overall_survival(lake: LakeSnapshot, code: str) -> pl.DataFrame:
+    site_rows = pl.col("site") == code
+    return derive_endpoint(
+        overall_survival(),
+        Origin("diagnosis"),
+        events=lake.scan("events").filter(site_rows),
+        patients=lake.scan("patients").filter(site_rows),
+    ).frame
+
+
+@pytest.mark.parametrize("code", MM_SITES)
+def test_riss_recovers_the_planted_hazard_ratios(demo_lake: DemoLake, code: str) -> None:
+    lake = open_lake(demo_lake.root)
+    groups = _scored(lake, code, "riss_palumbo2015")
+    estimates = _cox_log_ratios(_overall_survival(lake, code), groups, ("I", "II", "III"))
+    _assert_recovers(estimates, _planted_ratios(code, "R-ISS"))
+
+
+@pytest.mark.parametrize(
+    ("code", "version", "order"),
+    [
+        (code, version, order)
+        for code in MM_SITES
+        for version, order in (
+            ("iss_greipp2005", ("I", "II", "III")),
+            ("r2iss_dagostino2022", ("I", "II", "III", "IV")),
+        )
+    ],
+)
+def test_iss_and_r2iss_order_overall_survival(
+    demo_lake: DemoLake, code: str, version: str, order: tuple[str, ...]
+) -> None:
+    """Each stage has a higher OS hazard than the one before (Cox, versus stage I).
+
+    The hazard ratio uses the whole follow-up, which separates adjacent stages more robustly
+    than survival at one time (ISS II and III are 1.4 points apart at 5 years at DE-MMRW).
+    """
+    lake = open_lake(demo_lake.root)
+    groups = _scored(lake, code, version)
+    log_ratios = [b for b, _ in _cox_log_ratios(_overall_survival(lake, code), groups, order)]
+    assert log_ratios[0] > 0
+    assert log_ratios == sorted(log_ratios), [math.exp(b) for b in log_ratios]
+
+
+def test_hctci_orders_non_relapse_mortality(demo_lake: DemoLake) -> None:
+    """EU-ALLOMM: cause-specific NRM hazard by HCT-CI group, planted 1 / 1.6 / 2.6."""
+    lake = open_lake(demo_lake.root)
+    site_rows = pl.col("site") == "EU-ALLOMM"
+    nrm = derive_endpoint(
+        non_relapse_mortality(),
+        Origin("allo_transplant"),
+        events=lake.scan("events").filter(site_rows),
+        patients=lake.scan("patients").filter(site_rows),
+        transplants=lake.scan("transplants").filter(site_rows),
+    )
+    groups = _scored(lake, "EU-ALLOMM", "hctci_sorror2005")
+    estimates = _cox_log_ratios(nrm.frame, groups, ("LOW", "INTERMEDIATE", "HIGH"))
+    assert 0 < estimates[0][0] < estimates[1][0]
+    _assert_recovers(estimates, _planted_ratios("EU-ALLOMM", "HCT-CI"))
+
+
+STAGINGS: Final = ("iss", "riss", "r2iss")
+
+
+@pytest.mark.parametrize(
+    ("before", "after"), [("iss", "riss"), ("riss", "r2iss"), ("iss", "r2iss")]
+)
+def test_reclassification_between_myeloma_stagings(
+    demo_lake: DemoLake, before: str, after: str
+) -> None:
+    """On the MM sites, the engine's cross-tab is the latent stages' cross-tab of the same
+    patients (the classification is exact), and the moved share matches that count."""
+    lake = open_lake(demo_lake.root)
+    engine, latent = [], []
+    for code in MM_SITES:
+        truth = _truth_groups(code, demo_lake.key_file)
+        scored = {g: _scored(lake, code, GROUPINGS[g][0]) for g in (before, after)}
+        both = (
+            scored[before]
+            .select("patient_id", pl.col("category").alias("from"))
+            .join(
+                scored[after].select("patient_id", pl.col("category").alias("to")), on="patient_id"
+            )
+            .join(truth.select("patient_id", *STAGINGS), on="patient_id")
+        )
+        engine.append(both.select("from", "to"))
+        classified = both.filter(
+            pl.col("from").is_in(GROUPINGS[before][1]) & pl.col("to").is_in(GROUPINGS[after][1])
+        )
+        latent.append(
+            classified.select(
+                pl.col(before)
+                .map_elements(GROUPINGS[before][1].__getitem__, return_dtype=pl.String)
+                .alias("from"),
+                pl.col(after)
+                .map_elements(GROUPINGS[after][1].__getitem__, return_dtype=pl.String)
+                .alias("to"),
+            )
+        )
+    result = reclassification(pl.concat(engine), "from", "to")
+    expected = pl.concat(latent)
+    counted = expected.group_by("from", "to").len("n").sort("from", "to")
+    compared = result.table.filter(
+        pl.col("from").is_in(GROUPINGS[before][1]) & pl.col("to").is_in(GROUPINGS[after][1])
+    )
+    assert compared.rows() == counted.rows()
+    assert result.n_compared == expected.height
+    assert result.n_moved == expected.filter(pl.col("from") != pl.col("to")).height
+    assert result.n_moved > 0  # the stagings disagree on part of the cohort
 
 
 @pytest.mark.parametrize("code", ["EU-AMLT", "FR-AMLRW", "UK-AMLX"])

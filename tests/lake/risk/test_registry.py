@@ -1,15 +1,20 @@
-"""The score registry: lookup by name or version, errors, disease applicability, immutability."""
+"""The score registry: lookup by name or version, errors, disease applicability, immutability,
+and versioning (C5): a policy change is a new version id, and the old version stays computable."""
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import typing
 
 import polars as pl
 import pytest
 
 from lake.errors import AnalysisError
+from lake.risk.eln2022 import Eln2022Policies, eln2022_spec
 from lake.risk.registry import REGISTRY, Registry, compute
 from tests.lake.risk.helpers import cohort
+from tests.lake.risk.test_eln2022 import case
 
 
 def test_unknown_score_lists_valid_names() -> None:
@@ -66,3 +71,57 @@ def test_single_expression_and_staged_paths_agree_on_every_score() -> None:
         direct = frame.select(parts.to_struct().alias("s"))
         staged = parts.apply(frame, "s").select("s")
         assert direct.equals(staged), score.version
+
+
+def _every_eln2022_policy_variant() -> list[Eln2022Policies]:
+    hints = typing.get_type_hints(Eln2022Policies)
+    fields = [f.name for f in dataclasses.fields(Eln2022Policies)]
+    choices = [typing.get_args(hints[name]) for name in fields]
+    return [
+        Eln2022Policies(**dict(zip(fields, values, strict=True)))
+        for values in itertools.product(*choices)
+    ]
+
+
+def test_eln2022_policy_variants_get_distinct_version_ids() -> None:
+    variants = _every_eln2022_policy_variant()
+    assert len(variants) == 2**5  # U1-U5, two readings each (02-aml.md §2.1)
+    specs = [eln2022_spec(p) for p in variants]
+    versions = [s.version for s in specs]
+    assert len(set(versions)) == len(versions)
+    assert versions.count("eln2022_intensive") == 1  # the documented defaults keep the C5 id
+    assert REGISTRY.get("eln2022").version == "eln2022_intensive"
+    for policies, spec in zip(variants, specs, strict=True):
+        assert spec.policy == policies.as_dict()
+        assert spec.version.startswith("eln2022_intensive")
+    Registry(tuple(specs))  # all of them can be registered side by side
+
+
+def test_old_eln2022_version_stays_computable_next_to_a_new_one() -> None:
+    """U1 TP53 with a favourable subtype: inv(16) + TP53 VAF 30% is ADVERSE by default and
+    FAVORABLE under the alternative reading; both versions compute on the same cohort."""
+    variant = eln2022_spec(Eln2022Policies(u1_tp53_with_favorable="FAVORABLE"))
+    registry = REGISTRY.with_score(variant)
+    assert REGISTRY.versions_of("eln2022") == (REGISTRY.get("eln2022_intensive"),)
+    assert [s.version for s in registry.versions_of("eln2022")] == [
+        "eln2022_intensive",
+        variant.version,
+    ]
+    frame = cohort([case(inv16="present", tp53="present", tp53_vaf=30.0), case(npm1="present")])
+    out = registry.compute(frame, ["eln2022_intensive", variant.version])
+    got = {
+        v: out.get_column(v).struct.field("category").cast(pl.String).to_list()
+        for v in ("eln2022_intensive", variant.version)
+    }
+    assert got == {
+        "eln2022_intensive": ["ADVERSE", "FAVORABLE"],
+        variant.version: ["FAVORABLE", "FAVORABLE"],
+    }
+
+
+def test_crcl_records_its_body_weight_policy() -> None:
+    """Cockcroft-Gault with actual body weight (Cockcroft 1976), stored with every result (C5)."""
+    assert REGISTRY.get("crcl").policy == {"body_weight": "actual"}
+    row = {"age_at_diagnosis": 60.0, "sex": "M", "weight_kg": 100.0, "creatinine_mg_dl": 1.0}
+    out = compute(cohort([row]), ["crcl"]).get_column("crcl_cockcroft_gault1976")
+    assert out.struct.field("points").item() == pytest.approx(80 * 100 / 72)

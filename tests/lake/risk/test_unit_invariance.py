@@ -6,8 +6,12 @@ written once in the canonical units and once per *variant* in which every measur
 reported in an alternate unit that ``loaders/units.py`` accepts. Each export is loaded with
 :func:`loaders.load.load_site` through an inline mapping spec into its own tmp lake (same site
 code and key, so the same pseudonymous ``patient_id``), and the categories of ISS, R-ISS, R2-ISS,
-Cockcroft-Gault CrCl, CKD-EPI eGFR, Sokal and ELTS computed by :func:`lake.risk.registry.compute`
-on the loaded ``patients`` / ``baseline`` / ``genetics`` frames must be identical.
+Cockcroft-Gault CrCl, CKD-EPI eGFR, Sokal, Hasford (EURO), EUTOS and ELTS computed by
+:func:`lake.risk.registry.compute` on the loaded ``patients`` / ``baseline`` / ``genetics`` frames
+must be identical. The CML patients report spleen (cm or mm), platelets (10^9/L, /µL, 10^3/µL,
+/mm3), blasts, basophils and eosinophils (% of the differential); four of them sit exactly at the
+EUTOS cut-off (7 x basophils + 4 x spleen = 87, LOW) or at Hasford's indicator thresholds
+(platelets 1500 x10^9/L, basophils 3%).
 
 Oracle for the alternate values: the unit relations of the domain reference (``01-myeloma.md``
 §1.0), written here independently of the loader: 1 mg/L beta2m = 84.7 nmol/L, 1 mg/dL creatinine
@@ -18,11 +22,12 @@ Float rounding: the loader computes ``reported * factor`` in binary floating poi
 value need not land exactly on a cut-off. The beta2m (every unit, including 296.45 and 465.85
 nmol/L) and albumin threshold values used here DO convert to exactly 3.5 / 5.5: the test asserts
 that equality, so the threshold rows are real boundary checks in every unit. LDH rows at the ULN
-are multiples of 6 U/L (exact in µkat/L). Creatinine, weight, platelets and spleen feed scores
-whose cut-offs apply to a derived quantity (CrCl, eGFR, Sokal, ELTS), which a last-ulp difference
-could flip only at an exact tie: those values are continuous seeded draws (no tie with a cut-off
-for this seed), and the test asserts every converted value is within 1e-9 relative of its
-canonical one.
+are multiples of 6 U/L (exact in µkat/L). The CML cut-off rows' spleen (13 and 20 cm = 130 and
+200 mm) and platelets (1500 x10^9/L = 1,500,000 /µL) also convert exactly (asserted). Other
+creatinine, weight, platelet and spleen values feed scores whose cut-offs apply to a derived
+quantity (CrCl, eGFR, Sokal, Hasford, EUTOS, ELTS), which a last-ulp difference could flip only
+at an exact tie: those values are continuous seeded draws (no tie with a cut-off for this seed),
+and the test asserts every converted value is within 1e-9 relative of its canonical one.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ SCORES: Final = (
     "crcl_cockcroft_gault1976",
     "egfr_ckdepi2021",
     "sokal1984",
+    "hasford1998",
+    "eutos2011",
     "elts2016",
 )
 #: harmonised column -> alternate unit -> reported value per canonical unit (domain reference)
@@ -82,14 +89,34 @@ BOUNDARY_ROWS: Final = [
     ("2.1", "3.5", "240"),
     ("6.2", "3.6", "180"),
 ]
+#: CML rows (spleen cm, basophils %, eosinophils %, platelets 10^9/L) at the EUTOS cut-off
+#: (7 x basophils + 4 x spleen = 87 is LOW, Hasford 2011) and Hasford's indicator thresholds
+#: (platelets >= 1500, basophils >= 3; Hasford 1998), then one just above EUTOS 87.
+CML_BOUNDARY_ROWS: Final = [
+    ("13.0", "5", "2", "1500"),
+    ("20.0", "1", "0", "1499"),
+    ("0.0", "3", "4", "1500"),
+    ("13.5", "5", "1", "900"),
+]
 N_PATIENTS: Final = 24
+FIRST_CML: Final = 16
 
 
 def _canonical_rows(seed: int = 20261122) -> list[dict[str, str]]:
     rng = np.random.default_rng(seed)
     rows = []
     for i in range(N_PATIENTS):
-        cml = i >= 16
+        cml = i >= FIRST_CML
+        spleen, baso, eos, platelets = (
+            CML_BOUNDARY_ROWS[i - FIRST_CML]
+            if cml and i - FIRST_CML < len(CML_BOUNDARY_ROWS)
+            else (
+                f"{rng.uniform(0, 15):.1f}",
+                f"{rng.uniform(0, 12):.1f}",
+                f"{rng.uniform(0, 8):.1f}",
+                str(int(rng.integers(90, 2500))),
+            )
+        )
         b2m, alb, ldh = (
             BOUNDARY_ROWS[i]
             if i < len(BOUNDARY_ROWS)
@@ -113,10 +140,12 @@ def _canonical_rows(seed: int = 20261122) -> list[dict[str, str]]:
                 "ldh_uln_u_l": "240",
                 "creatinine_mg_dl": f"{rng.uniform(0.6, 4.0):.2f}",
                 "hemoglobin_g_dl": f"{rng.uniform(8.0, 15.0):.1f}",
-                "platelets_10e9_l": str(int(rng.integers(90, 900))),
+                "platelets_10e9_l": platelets if cml else str(int(rng.integers(90, 900))),
                 "weight_kg": f"{rng.uniform(50, 110):.1f}",
-                "spleen_cm": f"{rng.uniform(0, 15):.1f}" if cml else "",
+                "spleen_cm": spleen if cml else "",
                 "pb_blasts_pct": f"{rng.uniform(0, 8):.1f}" if cml else "",
+                "basophils_pct": baso if cml else "",
+                "eosinophils_pct": eos if cml else "",
                 **{g: "absent" if rng.random() < 0.7 else "present" for g in GENES},
             }
         )
@@ -147,7 +176,7 @@ def _write_site(directory: Path, rows: list[dict[str, str]], units: dict[str, st
     ]
     pl.DataFrame(exported).write_csv(directory / "export.csv")
     table = dict.fromkeys(ALTERNATES, "baseline") | dict.fromkeys(GENES, "genetics")
-    table["pb_blasts_pct"] = "baseline"
+    table |= dict.fromkeys(("pb_blasts_pct", "basophils_pct", "eosinophils_pct"), "baseline")
     lines = [
         "format_version: 1",
         "spec_version: '1'",
@@ -257,3 +286,46 @@ def test_boundary_rows_are_staged_at_the_cut_offs(
     assert iss[(5.5, 3.5)] == "III"
     assert iss[(5.4, 3.5)] == "II"
     assert iss[(3.5, 3.4)] == "II"
+
+
+def test_cml_cut_off_values_convert_exactly(loaded: list[tuple[str, pl.DataFrame]]) -> None:
+    (_, canonical), *variants = loaded
+    for column, cut_offs in (("spleen_cm", [13.0, 20.0]), ("platelets_10e9_l", [1500.0])):
+        at_cut = canonical.get_column(column).is_in(cut_offs)
+        assert at_cut.sum() >= len(cut_offs)
+        for label, frame in variants:
+            assert frame.filter(at_cut).get_column(column).to_list() == (
+                canonical.filter(at_cut).get_column(column).to_list()
+            ), (label, column)
+
+
+def test_cml_boundary_rows_are_scored_at_the_cut_offs(
+    loaded: list[tuple[str, pl.DataFrame]],
+) -> None:
+    """Hand check: EUTOS 87 is LOW and 89.5 HIGH (Hasford 2011); Hasford's indicators switch on
+    at exactly platelets 1500 x10^9/L and basophils 3% (Hasford 1998: 1095.6 and 203.9 points)."""
+    (_, canonical), *_ = loaded
+    cml = canonical.filter(pl.col("disease") == "CML")
+    rows = cml.select(
+        "spleen_cm",
+        "basophils_pct",
+        "platelets_10e9_l",
+        "age_at_diagnosis",
+        "pb_blasts_pct",
+        "eosinophils_pct",
+        eutos=pl.col("eutos2011").struct.field("category").cast(pl.String),
+        euro=pl.col("hasford1998").struct.field("points"),
+    ).rows(named=True)
+    by_key = {(r["spleen_cm"], r["basophils_pct"]): r for r in rows}
+    assert by_key[(13.0, 5.0)]["eutos"] == "LOW"
+    assert by_key[(20.0, 1.0)]["eutos"] == "LOW"
+    assert by_key[(13.5, 5.0)]["eutos"] == "HIGH"
+    for key, platelets_on, basophils_on in (((13.0, 5.0), 1, 1), ((20.0, 1.0), 0, 0),
+                                            ((0.0, 3.0), 1, 1)):  # fmt: skip
+        r = by_key[key]
+        expected = 1000 * (
+            0.6666 * (r["age_at_diagnosis"] >= 50) + 0.0420 * r["spleen_cm"]
+            + 0.0584 * r["pb_blasts_pct"] + 0.0413 * r["eosinophils_pct"]
+            + 0.2039 * basophils_on + 1.0956 * platelets_on
+        )  # fmt: skip
+        assert r["euro"] == pytest.approx(expected, rel=1e-12), key
