@@ -90,8 +90,7 @@ class TimePoint:
 class SurvivalStep:
     """One row of the Kaplan-Meier step function: S holds from ``time`` to the next row.
 
-    One row per distinct observed time (events or censorings), as R ``survfit``;
-    ``censored`` is ``None`` only when withheld by disclosure control.
+    One row per distinct observed time (events or censorings), as R ``survfit``.
     """
 
     time: float
@@ -100,7 +99,7 @@ class SurvivalStep:
     upper: float | None
     n_at_risk: int
     events: int
-    censored: int | None
+    censored: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,17 +18,22 @@ With a minimum cell size ``k`` (default 5):
 4. *Estimates rest on released counts.* A survival or incidence estimate is released only when
    its group's size and its event count are (its drops would give them back) and at least ``k``
    patients are at risk at its time. Group sizes plus the patients without the endpoint are
-   cells of the cohort (rule 2), so a withheld group size cannot be had by subtraction.
+   cells of the cohort (rule 2), so a withheld group size cannot be had by subtraction. A
+   Kaplan-Meier group's events and its patients without the event are cells of its size
+   (rule 2, :func:`event_cells`): 3 survivors among 40 withhold the 37 events, and with them
+   the curve, its quantiles and its estimates.
 5. *Curves.* A Kaplan-Meier step function ends before its risk set falls below ``k``, and
-   earlier when the patients it leaves out would have 1 to ``k - 1`` events recoverable by
-   subtraction; nothing (time point, quantile) is released beyond its end
+   earlier while the patients it leaves out would have 1 to ``k - 1`` events, or 1 to
+   ``k - 1`` without the event, recoverable by subtraction (they are cells of the released
+   ``n`` and events, as in rule 4); nothing (time point, quantile) is released beyond its end
    (:func:`released_steps`). A cumulative incidence curve ends by the same rule over its
    group's risk table (never released itself), so fine-grained time points cannot rebuild it.
    Times are released in the requested unit, uncoarsened, so released steps equal the exact
    estimate; every released event time is one among at least ``k`` patients at risk.
-6. *Models.* A Cox model or a staging comparison on fewer than ``k`` patients is refused, a
-   staging comparison also on fewer than ``k`` events (:func:`disclose_staging`); their
-   complete cases and dropped patients are cells of the cohort (rule 2).
+6. *Models.* A Cox model or a staging comparison on fewer than ``k`` patients or fewer than
+   ``k`` events is refused (:func:`require_model_counts`: with few events the likelihood ratio
+   and AIC give back the events' risk sets); its complete cases and dropped patients are cells
+   of the cohort, its events and the complete cases without the event cells of ``n`` (rule 2).
 
 Suppressed values are ``None``; the API shows them as ``null`` with ``suppressed: true``.
 """
@@ -171,6 +176,30 @@ def _events_reason(policy: DisclosurePolicy) -> str:
     return f"withheld: fewer than {policy.min_cell_size} events"
 
 
+def _event_cells_reason(policy: DisclosurePolicy) -> str:
+    """Why a Kaplan-Meier estimate is withheld with its group's events (either cell is small;
+    which one is not told, as a breakdown does not tell a primary from a complementary cell)."""
+    k = policy.min_cell_size
+    return f"withheld: fewer than {k} events or fewer than {k} patients without one"
+
+
+def event_cells(n: int, events: int, policy: DisclosurePolicy) -> int | None:
+    """The released count of ``events`` among ``n`` patients whose number is released or known.
+
+    The events and the patients without one add up to ``n``, so they are cells of it (rules
+    1-2): a small number without the event (3 survivors of 40) withholds the events too, or it
+    would come back as ``n`` minus them.
+
+    Examples
+    --------
+    >>> policy = DisclosurePolicy(min_cell_size=5)
+    >>> event_cells(40, 37, policy), event_cells(40, 3, policy), event_cells(40, 40, policy)
+    (None, None, 40)
+    """
+    released, _ = policy.cells([events, n - events])
+    return released
+
+
 def _curve_length(
     n_at_risk: Sequence[int],
     events: Sequence[Sequence[int]],
@@ -197,15 +226,16 @@ def released_steps(
 ) -> tuple[SurvivalStep, ...]:
     """The released prefix of a Kaplan-Meier step function with ``events`` events.
 
-    Rules (with minimum cell size ``k``; the group's ``n`` and ``events`` are released):
+    Rules (with minimum cell size ``k``; the group's ``n`` and ``events``, hence its
+    ``n - events`` patients without the event, are released):
 
     1. Every released step has at least ``k`` patients at risk; the curve is cut before the
        first step with fewer (risk sets only shrink, so nothing after it would qualify).
-    2. The patients beyond the cut are a withheld cell: the events among them
-       (``events`` - released step events) must be 0 or at least ``k``, else the cut moves to an
-       earlier step; when their number (at risk at the cut) is between 1 and ``k - 1``, the last
-       released step's censored count is withheld, so ``n`` minus the released events and
-       censorings no longer gives it.
+    2. The patients beyond the cut are withheld cells of the released counts: the events among
+       them (``events`` - released step events) and those without the event
+       (``n - events`` - released censorings) must each be 0 or at least ``k``, else the cut
+       moves to an earlier step. Their number, the sum of the two, is then 0 or at least ``k``
+       too, so every released step's censored count can be shown.
     3. Nothing is released beyond the last released step's time: no requested time point, no
        quantile (a median on the hidden part, or a midpoint reaching into it, would be an
        individual's time).
@@ -214,14 +244,14 @@ def released_steps(
     follow from S and the risk set (d = n (1 - S_i / S_{i-1})), and each rests on a risk set of
     at least ``k``.
     """
+    censored = sum(s.censored for s in steps)
     length = _curve_length(
-        [s.n_at_risk for s in steps], [(s.events,) for s in steps], [events], policy
+        [s.n_at_risk for s in steps],
+        [(s.events, s.censored) for s in steps],
+        [events, censored],
+        policy,
     )
-    beyond = steps[length].n_at_risk if length < len(steps) else 0
-    released = steps[:length]
-    if released and not policy.releases(beyond):
-        released = (*released[:-1], replace(released[-1], censored=None))
-    return released
+    return steps[:length]
 
 
 def _quantile(q: QuantileEstimate | None, end: float) -> QuantileEstimate | None:
@@ -263,11 +293,11 @@ def _disclose_group(group: GroupSurvival, n: int | None, policy: DisclosurePolic
             at_times=(),
             steps=(),
         )
-    events = policy.count(group.events)
+    events = event_cells(n, group.events or 0, policy)
     steps = () if events is None else released_steps(group.steps, events, policy)
     end = steps[-1].time if steps else -math.inf
     reason = (
-        _events_reason(policy)
+        _event_cells_reason(policy)
         if events is None
         else "withheld: beyond the end of the released curve"
     )
@@ -289,7 +319,8 @@ def _without_group_counts(test: StatisticalResult | None) -> StatisticalResult |
 def disclose_survival(value: SurvivalSummary, policy: DisclosurePolicy) -> SurvivalSummary:
     """Kaplan-Meier summary with the group sizes, events, risk sets and curves disclosed.
 
-    Group sizes and the excluded count are cells of the cohort (rules 1-3); each group then by
+    Group sizes and the excluded count are cells of the cohort (rules 1-3), each group's events
+    and patients without the event cells of its size (:func:`event_cells`); each group then by
     :func:`released_steps` (requested times and quantiles end where the released step function
     ends), with no estimate for a group whose events are withheld. The log-rank
     statistic and p-value are released (they identify nobody); its per-group observed /
@@ -402,29 +433,46 @@ def disclose_incidence(value: IncidenceSummary, policy: DisclosurePolicy) -> Inc
     return replace(value, n_excluded=excluded, groups=groups)
 
 
-def _require(n: int, what: str, policy: DisclosurePolicy) -> None:
-    """Refuse a model resting on fewer than ``k`` ``what`` (patients, events)."""
+def require_model_counts(n: int, events: int, policy: DisclosurePolicy) -> int | None:
+    """Refuse a model on fewer than ``k`` patients or events; else its released event count.
+
+    A proportional-hazards fit (a Cox model, a staging comparison) on ``n`` complete cases
+    with ``d`` events has a partial likelihood that is a sum over those ``d`` patients; its
+    null value, recoverable from the released likelihood-ratio statistic and AIC as
+    ℓ(0) = (2·df − AIC − LR) / 2, is −Σ log R(tᵢ) over the event times (−log R(R − 1)…(R − dᵢ + 1)
+    at Efron-tied ones): with one event it gives that event's risk set R(t₁) back, and Harrell's
+    C is then the share of the others at risk whose predicted risk is lower. A model on fewer
+    than ``k`` events is refused, like one on fewer than ``k`` patients, rather than released
+    with statistics that rest on a withheld count. The events are then released as cells of
+    ``n`` (:func:`event_cells`).
+
+    Raises
+    ------
+    EmptyCohortError
+        Fewer than ``k`` complete cases or events (the API's EMPTY_COHORT).
+    """
+    k = policy.min_cell_size
     if not policy.population(n):
+        raise EmptyCohortError(f"the model would rest on fewer than {k} patients; widen the cohort")
+    if not policy.population(events):
         raise EmptyCohortError(
-            f"the model would rest on fewer than {policy.min_cell_size} {what}; widen the cohort"
+            f"the model would rest on fewer than {k} events (its likelihood ratio and AIC would "
+            "give back their risk sets); widen the cohort or choose an endpoint with more events"
         )
+    return event_cells(n, events, policy)
 
 
 def disclose_model(value: CoxSummary, policy: DisclosurePolicy) -> CoxSummary:
-    """A Cox model on fewer patients than the cell size is refused; its counts disclosed.
+    """A Cox model's counts disclosed; refused on fewer than ``k`` patients or events.
 
-    The complete cases, the dropped and the excluded patients are cells of the cohort (rules
-    1-2); the event count follows rule 1.
+    Refusal and events as :func:`require_model_counts`, the rule a staging comparison follows
+    (:func:`disclose_staging`). The complete cases, the dropped and the excluded patients are
+    cells of the cohort (rules 1-2); the events and the complete cases without the event are
+    cells of ``n``, so a few patients without the event do not come back as ``n`` − events.
     """
-    _require(value.n or 0, "patients", policy)
+    events = require_model_counts(value.n or 0, value.n_events or 0, policy)
     n, dropped, excluded = policy.cells([value.n or 0, value.n_dropped or 0, value.n_excluded or 0])
-    return replace(
-        value,
-        n=n,
-        n_events=policy.count(value.n_events),
-        n_dropped=dropped,
-        n_excluded=excluded,
-    )
+    return replace(value, n=n, n_events=events, n_dropped=dropped, n_excluded=excluded)
 
 
 def disclose_staging(value: StagingSummary, policy: DisclosurePolicy) -> StagingSummary:
@@ -434,13 +482,9 @@ def disclose_staging(value: StagingSummary, policy: DisclosurePolicy) -> Staging
     events and the patients without the event are cells of ``n`` (rules 1-2), so none comes
     back by subtraction from a released total.
 
-    Refusal: with ``d`` events the partial likelihood is a sum over those ``d`` patients, and
-    its null value, recoverable from any system as ℓ(0) = (2·df − AIC − LR) / 2, is
-    −Σ log R(tᵢ) over the event times (−log R(R − 1)…(R − dᵢ + 1) at Efron-tied ones): with
-    one event it gives that event's risk set R(t₁) back, and Harrell's C is then the share of
-    the others at risk whose predicted risk is lower. A comparison on fewer than ``k`` events
-    is refused, like one on fewer than ``k`` patients, rather than released with statistics
-    that rest on a withheld count.
+    Refusal on fewer than ``k`` patients or events, as a Cox model's
+    (:func:`require_model_counts`: every system's ℓ(0) = (2·df − AIC − LR) / 2 gives the
+    events' risk sets back).
 
     Small stages: the C-index (with its IJ interval), LR χ² and AIC are released whatever the
     stages' sizes. Each is one figure over all ``n`` patients and their events (at least ``k``
@@ -451,8 +495,6 @@ def disclose_staging(value: StagingSummary, policy: DisclosurePolicy) -> Staging
     complete cases: that a stage has patients is told as a breakdown tells a withheld cell
     from an empty one.
     """
-    _require(value.n or 0, "patients", policy)
-    _require(value.n_events or 0, "events", policy)
+    events = require_model_counts(value.n or 0, value.n_events or 0, policy)
     n, dropped = policy.cells([value.n or 0, value.n_dropped or 0])
-    events, _ = policy.cells([value.n_events or 0, (value.n or 0) - (value.n_events or 0)])
     return replace(value, n=n, n_events=events, n_dropped=dropped)

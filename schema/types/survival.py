@@ -95,10 +95,7 @@ class SurvivalStep:
     upper: float | None = strawberry.field(description="Upper confidence limit.")
     n_at_risk: int = strawberry.field(description="At risk at this time (at least the cell size).")
     events: int = strawberry.field(description="Events at this time.")
-    censored: int | None = strawberry.field(
-        description="Censored at this time (null on the last step when the patients beyond it "
-        "are fewer than the cell size)."
-    )
+    censored: int = strawberry.field(description="Censored at this time.")
 
     @classmethod
     def of(cls, step: cs.SurvivalStep) -> SurvivalStep:

@@ -6,6 +6,8 @@ boundary does; the oracle is the survival engine on the same rows.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import polars as pl
 import pytest
@@ -22,6 +24,7 @@ from lake.disclosure import (
     disclose_model,
     disclose_survival,
 )
+from lake.errors import AnalysisError, EmptyCohortError
 from lake.survival import KaplanMeierFitter
 
 pytestmark = pytest.mark.filterwarnings("ignore::lake.survival.SurvivalWarning")
@@ -108,6 +111,49 @@ def test_incidence_group_sizes_cannot_be_recovered_from_the_cohort_size(
     assert all(g.causes == () for g in released.groups if g.n is None)
 
 
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(
+    sizes=sizes_strategy,
+    rate=st.floats(min_value=0.0, max_value=1.0),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
+def test_survival_group_events_and_non_events_cannot_be_recovered_from_its_size(
+    sizes: list[int], rate: float, seed: int
+) -> None:
+    frame = cohort(sizes, 0, seed=seed, event_rate=rate)
+    exact = survival_summary(frame, OS)
+    released = disclose_survival(exact, POLICY)
+    for group, truth in zip(released.groups, exact.groups, strict=True):
+        assert truth.n is not None
+        assert truth.events is not None
+        if group.n is None:
+            continue
+        # the patients without the event are shown as n - events, whenever events are shown
+        shown = None if group.events is None else group.n - group.events
+        assert_no_lone_withheld_cell([truth.events, truth.n - truth.events], [group.events, shown])
+        if group.events is None:  # a curve would give the events back (its drops)
+            assert group.steps == ()
+            assert all(p.survival is None for p in group.at_times)
+            assert group.median is not None
+            assert (group.median.estimate, group.median.lower, group.median.upper) == (
+                None,
+                None,
+                None,
+            )
+
+
+def test_few_survivors_withhold_the_events_and_the_curve() -> None:
+    # 3 of 40 without the event: 37 events would give them back as 40 - 37
+    frame = pl.DataFrame(
+        {"time_days": np.arange(1.0, 41.0), "status": np.r_[np.ones(37), np.zeros(3)].astype(int)}
+    )
+    request = SurvivalRequest(OS.endpoint, Grouping(), (10.0,), "days", "log")
+    (group,) = disclose_survival(survival_summary(frame, request), POLICY).groups
+    assert (group.n, group.events, group.steps) == (40, None, ())
+    assert group.at_times[0].survival is None
+    assert group.at_times[0].n_at_risk == 31  # counts keep rule 1
+
+
 def test_small_group_and_small_excluded_count_are_withheld() -> None:
     # 3 patients lack the endpoint: withheld, and the smallest group (6) goes with them,
     # or 3 = cohort size - 40 - 20 - 6 would give it back
@@ -129,7 +175,11 @@ def test_survival_estimates_are_withheld_with_few_events() -> None:
     assert group.median is not None
     assert (group.median.estimate, group.median.upper) == (None, None)
     assert all(p.survival is None for p in group.at_times)
-    assert group.at_times[0].reason == "withheld: fewer than 5 events"  # day 100: 30 at risk
+    # day 100: 30 at risk; the reason does not tell which of events / non-events is small
+    assert (
+        group.at_times[0].reason
+        == "withheld: fewer than 5 events or fewer than 5 patients without one"
+    )
     assert [p.n_at_risk for p in group.at_times] == [
         POLICY.count(p.n_at_risk) for p in exact.at_times
     ]
@@ -165,17 +215,14 @@ def test_released_steps_are_the_km_curve_cut_where_the_risk_set_is_small(
     )
     assert [s.n_at_risk for s in steps] == head["n_risk"].cast(int).to_list()
     assert [s.events for s in steps] == head["n_event"].cast(int).to_list()
-    assert [s.censored for s in steps[:-1]] == head["n_censor"].cast(int).to_list()[:-1]
-    # the patients beyond the cut: neither their events nor their number come back by
-    # subtraction from the released n and events
+    assert [s.censored for s in steps] == head["n_censor"].cast(int).to_list()
+    # the patients beyond the cut, by subtraction from the released n, events and n - events:
+    # their events, those without the event and their number are each 0 or at least k
     hidden_events = released.events - sum(s.events for s in steps)
-    assert policy.releases(hidden_events)
-    beyond = n - sum(s.events + (s.censored or 0) for s in steps)
-    exact_beyond = int(curve["n_risk"][len(steps)]) if len(steps) < curve.height else 0
-    if policy.releases(exact_beyond):
-        assert beyond == exact_beyond
-    else:
-        assert steps == () or steps[-1].censored is None
+    hidden_censored = n - released.events - sum(s.censored for s in steps)
+    beyond = int(curve["n_risk"][len(steps)]) if len(steps) < curve.height else 0
+    assert hidden_events + hidden_censored == beyond
+    assert all(policy.releases(c) for c in (hidden_events, hidden_censored, beyond))
     # nothing is released beyond the end of the released curve
     end = steps[-1].time if steps else -np.inf
     assert all(p.survival is None for p in released.at_times if p.time > end)
@@ -197,7 +244,7 @@ def test_a_short_tail_with_events_moves_the_cut_back() -> None:
     )
     (group,) = disclose_survival(survival_summary(frame, request), POLICY).groups
     assert [s.time for s in group.steps] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
-    assert group.steps[-1].censored == 0  # 5 beyond the cut: releasable
+    assert group.steps[-1].censored == 0  # 5 beyond the cut, all dead: releasable
     assert [p.survival for p in group.at_times] == [pytest.approx(5 / 12), None]
     # S = 0.5 exactly from day 6 to day 7: R's midpoint median 6.5 lies on the released curve
     assert group.median is not None
@@ -297,9 +344,59 @@ def test_cox_counts_cannot_be_recovered_from_the_cohort_size(
     )
 
 
-def test_cox_event_count_is_withheld_when_small() -> None:
-    exact = cox_summary(cox_frame(6, 40, 0, 0, 0.08), COX)
+@settings(max_examples=40, derandomize=True, deadline=None)
+@given(
+    n=st.integers(min_value=K, max_value=60),
+    rate=st.floats(min_value=0.0, max_value=1.0),
+    missing=st.integers(min_value=0, max_value=8),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
+def test_cox_events_and_non_events_cannot_be_recovered_from_n(
+    n: int, rate: float, missing: int, seed: int
+) -> None:
+    frame = cox_frame(seed, n, missing, 0, rate)
+    try:
+        exact = cox_summary(frame, COX)
+    except AnalysisError:  # no event at all: the lake refuses to fit
+        return
     assert exact.n_events is not None
-    assert 0 < exact.n_events < K
+    if exact.n_events < K:
+        with pytest.raises(EmptyCohortError, match="fewer than 5 events"):
+            disclose_model(exact, POLICY)
+        return
+    model = disclose_model(exact, POLICY)
+    assert_no_lone_withheld_cell([n, missing], [model.n, model.n_dropped])
+    # events and patients without the event add up to n; the latter are shown as n - events
+    # (with n withheld, neither cell is a subtraction from a released total)
+    if model.n is not None:
+        shown = None if model.n_events is None else model.n - model.n_events
+        assert_no_lone_withheld_cell([exact.n_events, n - exact.n_events], [model.n_events, shown])
+
+
+def test_cox_model_on_few_events_is_refused() -> None:
+    frame = cox_frame(6, 40, 0, 0, 0.0).with_columns(
+        status=(pl.int_range(pl.len()) == 0).cast(pl.Int64)
+    )
+    exact = cox_summary(frame, COX)
+    assert exact.n_events == 1
+    # why: l(0) = (2 df - AIC - LR) / 2 = -log R(t1), the one event's risk set
+    t1 = frame.item(0, "time_days")
+    at_risk = frame.filter(pl.col("time_days") >= t1).height
+    lr = exact.likelihood_ratio
+    assert lr.statistic is not None
+    null_loglik = (2 * lr.df - exact.aic - lr.statistic) / 2
+    assert null_loglik == pytest.approx(-math.log(at_risk), rel=1e-9)
+    with pytest.raises(EmptyCohortError, match="fewer than 5 events"):
+        disclose_model(exact, POLICY)
+    assert disclose_model(exact, DisclosurePolicy(min_cell_size=1)) == exact
+
+
+def test_cox_few_patients_without_the_event_withhold_the_events() -> None:
+    # 38 events among 40: the 2 without the event would come back as 40 - 38
+    frame = cox_frame(7, 40, 0, 0, 0.0).with_columns(
+        status=(pl.int_range(pl.len()) >= 2).cast(pl.Int64)
+    )
+    exact = cox_summary(frame, COX)
+    assert (exact.n, exact.n_events) == (40, 38)
     model = disclose_model(exact, POLICY)
     assert (model.n, model.n_events, model.n_dropped, model.n_excluded) == (40, None, 0, 0)
