@@ -37,7 +37,7 @@ from lake.risk.tristate import (
     Categories,
     Input,
     ScoreParts,
-    score_parts,
+    banded_parts,
 )
 
 BEST_RESPONSE: Final = Input("treatment_lines.best_response")
@@ -58,8 +58,12 @@ def response_rank(response: pl.Expr) -> pl.Expr:
 
 def imwg_response() -> ScoreParts:
     """Ranked response as a struct ``{category, points (rank), missing_inputs}``, one row a line."""
-    rank = response_rank(BEST_RESPONSE.col)
-    return score_parts(code=rank - 1, categories=CATS, inputs=INPUTS, points=rank)
+    return banded_parts(
+        points=response_rank(BEST_RESPONSE.col),
+        code_of_points=lambda rank: rank - 1,
+        categories=CATS,
+        inputs=INPUTS,
+    )
 
 
 def best_response_over_lines(lines: pl.LazyFrame) -> pl.LazyFrame:

@@ -35,7 +35,7 @@ Representation
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import reduce
 from typing import TYPE_CHECKING, Final, TypeVar
 
@@ -294,11 +294,13 @@ def _bits(flags: Sequence[pl.Expr]) -> pl.Expr:
 
 @dataclass(frozen=True, slots=True)
 class Staged:
-    """The three stages of one or more scores (see :meth:`ScoreParts.staged`)."""
+    """The stages of one or more scores (see :meth:`ScoreParts.staged`)."""
 
     encodings: dict[str, pl.Expr]
     helpers: dict[str, pl.Expr]
     result: pl.Expr
+    #: Helpers computed from the ``helpers`` columns (a category index from the points).
+    derived: dict[str, pl.Expr] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,11 +348,13 @@ class ScoreParts:
                 values[name] = expr.cast(pl.Float64)
         return values | dict(self.extra)
 
+    def _code_of(self, points: pl.Expr) -> pl.Expr:
+        if self.code_of_points is None:
+            raise ValueError("the score has no category function of its points")
+        return self.code_of_points(points).cast(pl.UInt32).fill_null(self.categories.nc)
+
     def _assemble(self, value: Callable[[str], pl.Expr], names: Sequence[str]) -> pl.Expr:
-        if self.code_of_points is not None:
-            code = self.code_of_points(value("points")).cast(pl.UInt32)
-        else:
-            code = value("code")
+        code = value("code") if self.code_of_points is None else self._code_of(value("points"))
         if self.table is not None:
             fields = self.table.fields(code)
             if "points" in names:  # an arithmetic value next to a table category (LDH/ULN)
@@ -380,9 +384,11 @@ class ScoreParts:
         """Shared encodings, stage-2 helper columns (index, points) and the stage-3 struct.
 
         Encodings are named by what they encode (scores reading the same encoding share one
-        column); helpers are named ``__<name>__<field>``. The caller adds the encodings, then the
-        helpers, then the struct, then drops both (:meth:`apply` for one score, the registry for
-        many at once).
+        column); helpers are named ``__<name>__<field>``. A category index computed from the
+        points (``code_of_points``) is a derived helper read from the points column, so the
+        struct reads it once instead of re-evaluating it for the label and every blocking flag.
+        The caller adds the encodings, the helpers, the derived helpers and the struct, then
+        drops the helper columns (:meth:`apply` for one score, the registry for many at once).
         """
         values = self._values()
         encodings: dict[str, pl.Expr] = {}
@@ -390,8 +396,13 @@ class ScoreParts:
             encodings = {enc.key: enc.expr for enc in self.table.encoders}
             values["code"] = self.table.index(lambda enc: pl.col(enc.key))
         helpers = {f"__{name}__{k}": v for k, v in values.items()}
-        result = self._assemble(lambda k: pl.col(f"__{name}__{k}"), list(values))
-        return Staged(encodings, helpers, result.alias(name))
+        derived: dict[str, pl.Expr] = {}
+        parts, names = self, list(values)
+        if self.code_of_points is not None:
+            derived[f"__{name}__code"] = self._code_of(pl.col(f"__{name}__points"))
+            parts, names = replace(self, code_of_points=None), [*names, "code"]
+        result = parts._assemble(lambda k: pl.col(f"__{name}__{k}"), names)
+        return Staged(encodings, helpers, result.alias(name), derived)
 
     def apply(self, frame: FrameT, name: str) -> FrameT:
         """``frame`` with the result struct added as column ``name``."""
@@ -402,13 +413,18 @@ def add_staged(frame: FrameT, stages: Sequence[Staged]) -> FrameT:
     """Add the result structs of several scores, each stage one parallel ``with_columns``."""
     encodings: dict[str, pl.Expr] = {}
     helpers: dict[str, pl.Expr] = {}
+    derived: dict[str, pl.Expr] = {}
     for stage in stages:
         encodings |= stage.encodings
         helpers |= stage.helpers
+        derived |= stage.derived
     if encodings:
         frame = frame.with_columns(**encodings)
-    frame = frame.with_columns(**helpers).with_columns(stage.result for stage in stages)
-    return frame.drop([*encodings, *helpers])
+    frame = frame.with_columns(**helpers)
+    if derived:
+        frame = frame.with_columns(**derived)
+    frame = frame.with_columns(stage.result for stage in stages)
+    return frame.drop([*encodings, *helpers, *derived])
 
 
 def score_parts(
