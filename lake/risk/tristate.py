@@ -34,6 +34,7 @@ Representation
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import reduce
@@ -255,21 +256,24 @@ def exact(low: pl.Expr, high: pl.Expr) -> pl.Expr:
 
 def unknown_mask(inputs: Sequence[Input]) -> pl.Expr:
     """``UInt64`` bit mask of the unknown inputs of a row (bit ``i`` = ``inputs[i]``)."""
-    return _bits([inp.unknown() for inp in inputs])
+    return _bits([inp.unknown() for inp in inputs]).cast(pl.UInt64)
 
 
 def named_inputs(names: Sequence[str], mask: pl.Expr) -> pl.Expr:
-    """``List[String]`` of the ``names`` whose bit is set in the ``UInt64`` ``mask``.
+    """``List[String]`` of the ``names`` whose bit is set in the unsigned integer ``mask``.
 
     Each chunk of up to eight names is a byte of the mask that indexes a literal table of the 256
-    possible name lists; chunks are concatenated.
+    possible name lists; chunks are concatenated. The mask has no bit beyond ``len(names)``, so
+    the last chunk is the mask shifted down, without a modulo (and a single chunk is the mask).
     """
     if len(names) > _MAX_INPUTS:
         raise ValueError(f"at most {_MAX_INPUTS} inputs can be named, got {len(names)}")
     lists = []
     for first in range(0, len(names), _MASK_CHUNK):
         chunk = names[first : first + _MASK_CHUNK]
-        byte = (mask // (1 << first)) % (1 << _MASK_CHUNK) if first else mask % (1 << _MASK_CHUNK)
+        byte = mask // (1 << first) if first else mask
+        if first + _MASK_CHUNK < len(names):
+            byte %= 1 << _MASK_CHUNK
         lookup = pl.Series(
             [
                 [n for bit, n in enumerate(chunk) if code >> bit & 1]
@@ -287,9 +291,18 @@ def missing_inputs(inputs: Sequence[Input], blocking: Sequence[pl.Expr]) -> pl.E
 
 
 def _bits(flags: Sequence[pl.Expr]) -> pl.Expr:
-    return pl.sum_horizontal(
-        [surely(flag).cast(pl.UInt64) * (1 << bit) for bit, flag in enumerate(flags)]
-    ).cast(pl.UInt64)
+    """Bit mask of the surely true flags, in the narrowest unsigned type holding every bit.
+
+    A plain sum (the terms are never null and their bits are disjoint) in ``UInt8`` for up to
+    eight flags is markedly cheaper on 10^7 rows than ``sum_horizontal`` in ``UInt64``.
+    """
+    dtype = next(t for t, width in _MASK_DTYPES if len(flags) <= width)
+    terms = [surely(flag).cast(dtype) * (1 << bit) for bit, flag in enumerate(flags)]
+    return reduce(operator.add, terms) if terms else pl.lit(0, dtype=dtype)
+
+
+#: Unsigned mask types by the number of bits they hold.
+_MASK_DTYPES: Final = ((pl.UInt8, 8), (pl.UInt16, 16), (pl.UInt32, 32), (pl.UInt64, _MAX_INPUTS))
 
 
 @dataclass(frozen=True, slots=True)
