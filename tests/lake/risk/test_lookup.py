@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lake.risk.lookup import Cut, build_table, cut_encoder, marker_encoder
-from lake.risk.tristate import Categories, Input
+from lake.risk.tristate import NOT_CLASSIFIABLE, Band, Categories, Input
 
 B2M = Input("baseline.beta2m_mg_l")
 FISH = Input("genetics.del17p")
@@ -53,3 +57,47 @@ def test_unknown_states_resolve_only_when_every_completion_agrees() -> None:
         ["genetics.del17p"],
         ["baseline.beta2m_mg_l", "genetics.del17p"],
     ]
+
+
+def test_marker_encoder_states_of_every_kind_of_string() -> None:
+    # 0 present, 1 absent, 2 for not_tested, null and anything else (never absent).
+    frame = pl.DataFrame({"del17p": ["present", "absent", "not_tested", None, "PRESENT", ""]})
+    got = frame.select(marker_encoder(FISH).expr).to_series()
+    assert got.dtype == pl.UInt8
+    assert got.to_list() == [0, 1, 2, 2, 2, 2]
+
+
+_LIMITS = st.lists(st.integers(-50, 50), min_size=1, max_size=5, unique=True).map(sorted)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(limits=_LIMITS, inclusive=st.lists(st.booleans(), min_size=5, max_size=5), data=st.data())
+def test_band_is_the_number_of_limits_the_value_lies_beyond(
+    limits: list[int], inclusive: list[bool], data: st.DataObject
+) -> None:
+    # Categories.band's definition: a value lies beyond an inclusive limit u when > u, beyond an
+    # exclusive one when >= u; its band is the count of limits it lies beyond; null/NaN -> NC.
+    codes = tuple(f"B{i}" for i in range(len(limits) + 1))
+    cats = Categories(codes)
+    bands = [
+        Band(float(u), codes[i], inclusive=inc)
+        for i, (u, inc) in enumerate(zip(limits, inclusive, strict=False))
+    ]
+    bands.append(Band(math.inf, codes[-1]))
+    near = [float(u) + d for u in limits for d in (-0.5, 0.0, 0.5)]
+    values = data.draw(
+        st.lists(st.one_of(st.sampled_from(near), st.floats(-60, 60), st.none(), st.just(math.nan)))
+    )
+
+    def beyond(value: float, band: Band) -> bool:
+        return value > band.upper if band.inclusive else value >= band.upper
+
+    expected = [
+        NOT_CLASSIFIABLE
+        if v is None or math.isnan(v)
+        else codes[sum(beyond(v, b) for b in bands[:-1])]
+        for v in values
+    ]
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.Float64})
+    got = frame.select(cats.label(cats.band(pl.col("v"), bands))).to_series().cast(pl.String)
+    assert got.to_list() == expected
