@@ -27,16 +27,15 @@ Inside the full bench the same workload is slower than alone (it follows the eve
 10^6 rows; the DuckDB baseline just before it is not the cause: alone, after it, 0.74 s), and
 those runs had more load (the duckdb row is 12-19% slower in the "after" runs).
 
-Per score alone at 10^7 rows (best of 3), before -> after (before the band change): iss 0.05 -> 0.04, riss 0.18 -> 0.13, r2iss 0.29
--> 0.18, mm_cytogenetic_risk 0.15 -> 0.07, ldh 0.06 -> 0.05, crcl 0.20 -> 0.11, egfr 0.48 ->
-0.27, imwg_response 0.24 -> 0.14. What paid: a category index computed from the points is a
-column read once by the result struct (it was re-evaluated for the label and for each input's
-blocking flag), bands and marker states as nested ``when`` of the comparisons, IMWG ranks
+Per score alone at 10^7 rows (best of 3, "after" before the band change): iss 0.05 -> 0.04, riss
+0.18 -> 0.13, r2iss 0.29 -> 0.18, mm_cytogenetic_risk 0.15 -> 0.07, ldh 0.06 -> 0.05, crcl 0.20 ->
+0.11, egfr 0.48 -> 0.27, imwg_response 0.24 -> 0.14. What paid: a category index computed from the
+points is a column read once by the result struct (it was re-evaluated for the label and for each
+input's blocking flag), bands and marker states as nested ``when`` of the comparisons, IMWG ranks
 evaluated once, and ``missing_inputs`` masks in ``UInt8`` without a modulo. The outputs on the
-seeded 10^6 frame are identical to the old engine's (``assert_frame_equal``, exact). What
-remains is mostly intrinsic: the eGFR formula (a log, an exp and ~15 float passes over 10^7
-rows, ~0.18 s) and one ``List[String]`` gather per score for ``missing_inputs`` (~0.02-0.03 s
-each).
+seeded 10^6 frame are identical to the old engine's (``assert_frame_equal``, exact). What remains
+is mostly intrinsic: the eGFR formula (a log, an exp and ~15 float passes over 10^7 rows, ~0.18 s)
+and one ``List[String]`` gather per score for ``missing_inputs`` (~0.02-0.03 s each).
 """
 
 from __future__ import annotations
