@@ -23,6 +23,7 @@ import fcntl
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -150,6 +151,49 @@ def open_lake(root: Path | str, lake_version: int | None = None) -> LakeSnapshot
         committed_at=row["committed_at"],
         table_versions={k: int(v) for k, v in json.loads(row["table_versions"]).items()},
     )
+
+
+def manifest_log_version(root: Path | str) -> int | None:
+    """The newest Delta commit of the lake manifest, from a listing of its ``_delta_log``.
+
+    A directory listing, not a table read: cheap enough to ask on every request. ``None`` when
+    the lake has no manifest yet.
+    """
+    log = Path(root) / MANIFEST / "_delta_log"
+    try:
+        commits = [int(name[:-5]) for name in os.listdir(log) if name.endswith(".json")]
+    except FileNotFoundError:
+        return None
+    return max(commits, default=None)
+
+
+class LakeOpener:
+    """Opens a lake's versions, reusing the newest snapshot until the manifest gains a commit.
+
+    :func:`open_lake` reads the whole manifest table (~10-20 ms); the service asks for the
+    newest version on every request. A load's last step is its manifest commit, so while the
+    manifest's newest Delta commit is unchanged the newest lake version is too, and the
+    snapshot opened for it is still the newest. Pinned versions are opened as asked.
+    """
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self._lock = threading.Lock()
+        self._newest: tuple[int, LakeSnapshot] | None = None
+
+    def __call__(self, lake_version: int | None = None) -> LakeSnapshot:
+        """The newest lake version (``None``) or the pinned one (see :func:`open_lake`)."""
+        if lake_version is not None:
+            return open_lake(self.root, lake_version)
+        commit = manifest_log_version(self.root)
+        with self._lock:
+            if commit is not None and self._newest is not None and self._newest[0] == commit:
+                return self._newest[1]
+        snapshot = open_lake(self.root)
+        if commit is not None:
+            with self._lock:
+                self._newest = (commit, snapshot)
+        return snapshot
 
 
 def read_latest(root: Path | str, table_name: str) -> pl.DataFrame | None:

@@ -6,7 +6,6 @@ import contextlib
 import importlib.metadata
 import logging
 from collections.abc import AsyncIterator
-from functools import partial
 from pathlib import Path
 from typing import TypedDict
 
@@ -18,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from lake.disclosure import DisclosurePolicy
 from lake.query import LakeGateway, OpenSnapshot
-from lake.storage import open_lake
+from lake.storage import LakeOpener
 from schema.schema import Limits, build_schema
 from service.audit import JsonLinesAuditSink
 from service.auth import Authenticator
@@ -49,7 +48,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
     settings
         Validated settings (:func:`service.settings.load_settings`).
     open_snapshot
-        Opens the lake at a version; defaults to :func:`lake.storage.open_lake` on
+        Opens the lake at a version; defaults to a :class:`lake.storage.LakeOpener` on
         ``settings.lake_root``.
     """
     schema = build_schema(
@@ -63,7 +62,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
     authenticator = Authenticator(
         api_keys=settings.api_keys, allow_anonymous=settings.allow_anonymous
     )
-    opener = open_snapshot or partial(open_lake, settings.lake_root)
+    opener = open_snapshot or LakeOpener(settings.lake_root)
     counters = Metrics()
     software_version = importlib.metadata.version("hemalake")
 

@@ -11,7 +11,14 @@ from deltalake import DeltaTable
 
 from lake.errors import LakeError
 from lake.model import PATIENTS
-from lake.storage import commit_site_load, equals_predicate, lake_lock, open_lake
+from lake.storage import (
+    LakeOpener,
+    commit_site_load,
+    equals_predicate,
+    lake_lock,
+    manifest_log_version,
+    open_lake,
+)
 
 
 def _patients(site: str, n: int) -> pl.DataFrame:
@@ -184,3 +191,22 @@ def test_a_frame_of_another_schema_is_refused_not_merged(tmp_path: Path) -> None
     with lake_lock(tmp_path), pytest.raises(LoadError, match="patients has columns"):
         commit_site_load(tmp_path, site="B", load_id="x", tables={"patients": retyped}, metadata={})
     assert open_lake(tmp_path).scan("patients").collect_schema() == PATIENTS.schema
+
+
+def test_the_opener_reuses_the_newest_snapshot_until_a_load_commits(tmp_path: Path) -> None:
+    root = tmp_path / "lake"
+    opener = LakeOpener(root)
+    assert manifest_log_version(root) is None
+    with pytest.raises(LakeError, match="the lake is empty"):
+        opener()
+    first = _commit(root, "AMS", 3)
+    commit = manifest_log_version(root)
+    assert commit is not None
+    newest = opener()
+    assert newest.version == first
+    assert opener() is newest  # no new manifest commit: the same snapshot, not a re-read
+    second = _commit(root, "ROT", 2)
+    assert manifest_log_version(root) == commit + 1  # the load's manifest commit
+    assert opener().version == second
+    assert opener().table_versions == open_lake(root).table_versions
+    assert opener(first).table_versions == open_lake(root, first).table_versions
