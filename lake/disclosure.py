@@ -396,15 +396,19 @@ def _disclose_incidence_group(
 ) -> GroupIncidence:
     if n is None or not policy.population(n):
         return replace(group, n=None, causes=(), risk_table=())
-    events = [policy.count(c.events) for c in group.causes]
+    exact = [c.events or 0 for c in group.causes]
+    *events, censored = policy.cells([*exact, n - sum(exact)])
     kinds = [j for j, e in enumerate(events) if e is not None]
     rows = group.risk_table
-    length = _curve_length(
-        [r.n_at_risk for r in rows],
-        [[r.events[j] for j in kinds] for r in rows],
-        [group.causes[j].events or 0 for j in kinds],
-        policy,
-    )
+    after = [*(r.n_at_risk for r in rows[1:]), 0]
+    per_row = [
+        [*(r.events[j] for j in kinds), r.n_at_risk - sum(r.events) - later]
+        for r, later in zip(rows, after, strict=True)
+    ]
+    totals = [*(exact[j] for j in kinds), n - sum(exact)]
+    if censored is None:  # a withheld count is not a released total to subtract from
+        per_row, totals = [row[:-1] for row in per_row], totals[:-1]
+    length = _curve_length([r.n_at_risk for r in rows], per_row, totals, policy)
     end = rows[length - 1].time if length else -math.inf
     causes = tuple(
         replace(
@@ -419,11 +423,13 @@ def disclose_incidence(value: IncidenceSummary, policy: DisclosurePolicy) -> Inc
     """Cumulative incidence with group sizes, events, risk sets and curve ends disclosed.
 
     Group sizes and the excluded count are cells of the cohort (rules 1-3); each cause's event
-    count by rule 1. F(t) of a cause is released only when its events are, at least ``k``
-    patients of the group are at risk at t, and t lies on the group's released curve: its risk
-    table cut as a Kaplan-Meier curve is (:func:`released_steps`, rules 1-2, over the events of
-    every cause whose count is released), so that requested times, however fine, give back
-    neither a small risk set nor the few events of a cut-off tail. The risk table itself is
+    count and the group's censored count (n minus every cause's events) are cells of the group
+    size, so a small censored count is not released by subtraction. F(t) of a cause is released
+    only when its events are, at least ``k`` patients of the group are at risk at t, and t lies
+    on the group's released curve: its risk table cut as a Kaplan-Meier curve is
+    (:func:`released_steps`, rules 1-2, over the events of every cause whose count is released
+    and the censorings), so that requested times, however fine, give back neither a small risk
+    set nor the few events or censorings of a cut-off tail. The risk table itself is
     never released; Gray's tests are.
     """
     *sizes, excluded = policy.cells([*(g.n or 0 for g in value.groups), value.n_excluded or 0])

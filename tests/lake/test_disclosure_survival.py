@@ -300,6 +300,10 @@ def test_incidence_at_every_observed_time_gives_back_no_small_tail(
             tail_events = int((after["status"] == other).sum())
             if group.causes[other - 1].events is not None:
                 assert POLICY.releases(tail_events), (code, other, tail_events)
+        # and the censorings beyond it (the group's censored count is a released cell here
+        # whenever every cause's events are)
+        if all(c.events is not None for c in group.causes):
+            assert POLICY.releases(int((after["status"] == 0).sum()))
 
 
 def test_incidence_of_a_rare_cause_is_withheld() -> None:
@@ -400,3 +404,22 @@ def test_cox_few_patients_without_the_event_withhold_the_events() -> None:
     assert (exact.n, exact.n_events) == (40, 38)
     model = disclose_model(exact, POLICY)
     assert (model.n, model.n_events, model.n_dropped, model.n_excluded) == (40, None, 0, 0)
+
+
+def test_incidence_events_and_censored_are_cells_of_the_group() -> None:
+    # nearly everyone has an event: the few censored patients would be n - e1 - e2
+    frame = cohort([40], 0, seed=5, causes=2, event_rate=0.95)
+    exact = incidence_summary(frame, NRM)
+    (truth,) = exact.groups
+    censored = truth.n - sum(c.events for c in truth.causes)
+    assert censored in range(1, K)
+    (group,) = disclose_incidence(exact, POLICY).groups
+    assert group.n == 40
+    released = [c.events for c in group.causes]
+    assert None in released  # the censored cell is withheld, and a cause's count with it
+    shown = sum(e for e in released if e is not None)
+    assert all(
+        c.events is None or c.events == t.events
+        for c, t in zip(group.causes, truth.causes, strict=True)
+    )
+    assert 40 - shown >= K  # what the released counts leave is no small cell
