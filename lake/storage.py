@@ -65,9 +65,13 @@ MANIFEST_SCHEMA: Final = pl.Schema(
 PredicateValue = str | int | float | date
 #: Parquet options of the site writes: pseudonyms are unique 32-character strings, so a
 #: dictionary page only costs time before Parquet falls back to plain encoding (measured
-#: ~15-20 % of a 4.3 M-row site write). Statistics stay on for every column.
+#: ~15-20 % of a 4.3 M-row site write). Statistics stay on for every column. Pages are LZ4_RAW
+#: compressed: delta-rs writes them uncompressed by default, and on 1e6 patient rows LZ4_RAW
+#: wrote in 0.25 s instead of 0.33 s, into 21 MiB instead of 37 MiB, read back in 0.057 s
+#: instead of 0.085 s (Polars, Arrow, DuckDB and Spark >= 3.4 read LZ4_RAW).
 SITE_WRITER_PROPERTIES: Final = WriterProperties(
-    column_properties={"patient_id": ColumnProperties(dictionary_enabled=False)}
+    compression="LZ4_RAW",
+    column_properties={"patient_id": ColumnProperties(dictionary_enabled=False)},
 )
 
 
