@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from lake.dictionary_endpoints import derived_kinds, endpoint_entries, refused_origins
+from lake.dictionary_endpoints import derived_kinds, endpoint_entries
 from lake.model import (
     CLINICAL_TABLES,
     MODEL_VERSION,
@@ -252,8 +252,6 @@ def _endpoint_section() -> list[str]:
             for e in endpoint_entries()
         ),
     )
-    for origin, reason in refused_origins().items():
-        lines += [f"Origin `{origin}` is not offered by the API: {reason}.", ""]
     return lines
 
 

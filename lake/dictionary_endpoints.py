@@ -14,15 +14,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import product
-from typing import Final, get_args
+from typing import Final
 
 import polars as pl
 
-from lake.cohort_endpoints import CATALOGUE, EndpointKey, EndpointName
+from lake.cohort_endpoints import CATALOGUE
 from lake.endpoints import EndpointDefinition
 from lake.endpoints.definitions import MMR_LOSS, MMR_THRESHOLD_PCT, MOLECULAR_SAMPLE
-from lake.endpoints.origins import OriginKind
-from lake.errors import AnalysisError
 from lake.model import AGVHD_GRADES, CGVHD_SEVERITIES, EVENT_TYPES
 
 #: Outcome kinds an endpoint can count: stored event types plus the two derived from samples.
@@ -114,34 +112,6 @@ def _describe(kind: str, pairs: set[tuple[str | None, bool | None]]) -> str:
     return text
 
 
-def _origin_refusals(name: EndpointName) -> dict[str, str | None]:
-    """Each origin kind -> ``None`` if :class:`EndpointKey` accepts it, else its refusal."""
-    refusals: dict[str, str | None] = {}
-    for origin in get_args(OriginKind):
-        try:
-            EndpointKey(name, origin, line_number=1 if origin == "treatment_line" else None)
-        except AnalysisError as exc:
-            refusals[origin] = str(exc)
-        else:
-            refusals[origin] = None
-    return refusals
-
-
-def accepted_origins(name: EndpointName) -> tuple[str, ...]:
-    """The time origins the API accepts for the endpoint (a landmark can shift any of them)."""
-    return tuple(o for o, refusal in _origin_refusals(name).items() if refusal is None)
-
-
-def refused_origins() -> dict[str, str]:
-    """Origin kinds of :mod:`lake.endpoints` no API endpoint accepts, with the reason given."""
-    per_endpoint = [_origin_refusals(name) for name in CATALOGUE]
-    return {
-        origin: refusal
-        for origin, refusal in per_endpoint[0].items()
-        if refusal is not None and all(r[origin] is not None for r in per_endpoint)
-    }
-
-
 def _definition(factory: Callable[[], EndpointDefinition]) -> str:
     """The definition function's docstring (rule, citation, conventions) on one line."""
     doc = inspect.getdoc(getattr(factory, "func", factory)) or ""
@@ -163,7 +133,7 @@ def endpoint_entries() -> list[EndpointEntry]:
                 censored_by=matching_kinds(definition.censor_at),
                 follow_up=definition.follow_up,
                 ties_go_to=definition.ties_go_to,
-                origins=accepted_origins(name),
+                origins=definition.origins,
             )
         )
     return entries
