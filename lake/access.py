@@ -5,18 +5,26 @@ the rules read as one table.
 
 Role matrix
 -----------
-==============  =========  ===============  =================
-role            aggregate  lake metadata    site operations
-==============  =========  ===============  =================
-analyst         yes        yes              no
-statistician    yes        yes              no
-data_manager    yes        yes              own site only
-admin           yes        yes              every site
-==============  =========  ===============  =================
+==============  =========  ==========  ===============  =================
+role            access     aggregate   lake metadata    site operations
+==============  =========  ==========  ===============  =================
+analyst         protected  yes         yes              no
+client_app      protected  yes         yes              no
+data_manager    protected  yes         yes              own site only
+statistician    governed   yes         yes              no
+admin           governed   yes         yes              every site
+==============  =========  ==========  ===============  =================
 
-*Aggregates* are counts and statistics over a cohort, always after disclosure control.
-*Site operations* are the patient-level rows a data manager must act on (open data queries,
-quarantined rows); they never leave for any other role.
+*Access* is how aggregates leave (:data:`ROLE_ACCESS`):
+
+- ``governed``: exact results, for roles that work under a data-sharing agreement; every query
+  is audited and attributable, and the minimum cell size still applies (:mod:`lake.disclosure`).
+- ``protected``: every number is a differentially private release (:mod:`lake.privacy`) charged
+  to the caller's privacy budget; models whose outputs cannot be protected are refused.
+
+*Aggregates* are counts and statistics over a cohort. *Site operations* are the patient-level
+rows a data manager must act on (open data queries, quarantined rows); they never leave for any
+other role. Patient-level rows never leave for any role through an aggregate.
 """
 
 from __future__ import annotations
@@ -27,12 +35,24 @@ from typing import Final, Literal, Protocol, get_args
 
 from lake.errors import AccessDeniedError
 
-Role = Literal["analyst", "statistician", "data_manager", "admin"]
+Role = Literal["analyst", "client_app", "statistician", "data_manager", "admin"]
 ROLES: Final[tuple[Role, ...]] = get_args(Role)
 Action = Literal["aggregate", "lake_metadata", "site_operations"]
+Access = Literal["governed", "protected"]
+
+ROLE_ACCESS: Final[dict[Role, Access]] = {
+    "analyst": "protected",
+    "client_app": "protected",
+    "data_manager": "protected",
+    "statistician": "governed",
+    "admin": "governed",
+}
+#: The roles that may ask what protected access refuses (named in refusals).
+GOVERNED_ROLES: Final = tuple(r for r in ROLES if ROLE_ACCESS[r] == "governed")
 
 ROLE_ACTIONS: Final[dict[Role, frozenset[Action]]] = {
     "analyst": frozenset({"aggregate", "lake_metadata"}),
+    "client_app": frozenset({"aggregate", "lake_metadata"}),
     "statistician": frozenset({"aggregate", "lake_metadata"}),
     "data_manager": frozenset({"aggregate", "lake_metadata", "site_operations"}),
     "admin": frozenset({"aggregate", "lake_metadata", "site_operations"}),
@@ -46,6 +66,11 @@ class Caller:
     user: str
     role: Role
     site: str | None = None
+
+    @property
+    def access(self) -> Access:
+        """How aggregates leave for this caller (:data:`ROLE_ACCESS`)."""
+        return ROLE_ACCESS[self.role]
 
 
 def check_access(caller: Caller, action: Action, *, site: str | None = None) -> None:
@@ -69,6 +94,8 @@ class AuditRecord:
     """One audited query: who asked what, when, on which lake version, and how it ended.
 
     ``query_hash`` is the SHA-256 of the normalised query, never the query's values.
+    ``access`` says how it was released; ``epsilon`` is the privacy loss charged to the caller
+    for a protected release (0 when the caller had received the same release before).
     """
 
     at: dt.datetime
@@ -79,6 +106,8 @@ class AuditRecord:
     lake_version: int | None
     outcome: Outcome
     code: str | None = None
+    access: Access | None = None
+    epsilon: float | None = None
 
 
 class AuditSink(Protocol):

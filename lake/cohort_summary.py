@@ -49,12 +49,19 @@ class HistogramBin:
 
 @dataclass(frozen=True, slots=True)
 class Histogram:
-    """Equal-width histogram of a numeric attribute; ``missing`` counts unknown values."""
+    """Equal-width histogram of a numeric attribute.
+
+    ``below`` and ``above`` count known values outside the edges, ``missing`` unknown values,
+    so the bins, ``below``, ``above`` and ``missing`` add up to ``total``: no patient is counted
+    in the total but in no cell.
+    """
 
     attribute: str
     total: int | None
     bins: tuple[HistogramBin, ...]
     missing: int | None
+    below: int | None = 0
+    above: int | None = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +126,7 @@ def histogram(
 ) -> Histogram:
     """Equal-width histogram of ``attribute`` over ``[lower, upper]`` (default: observed range).
 
-    Values outside ``[lower, upper]`` are not counted in any bin.
+    Values outside ``[lower, upper]`` are counted in ``below`` / ``above``.
 
     Examples
     --------
@@ -156,6 +163,8 @@ def histogram(
             for i in range(bins)
         ),
         missing=values.null_count(),
+        below=int((known < low).sum()),
+        above=int((known > high).sum()),
     )
 
 

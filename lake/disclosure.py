@@ -121,9 +121,11 @@ def disclose_breakdown(value: Breakdown, policy: DisclosurePolicy) -> Breakdown:
 
 
 def disclose_histogram(value: Histogram, policy: DisclosurePolicy) -> Histogram:
-    """A histogram with rules 1-3 applied to its bins, missing count and total."""
+    """A histogram with rules 1-3 applied to its bins, out-of-range and missing counts, total."""
     released = policy.population(value.total or 0)
-    *bins, missing = policy.cells([*(b.n or 0 for b in value.bins), value.missing or 0])
+    *bins, below, above, missing = policy.cells(
+        [*(b.n or 0 for b in value.bins), value.below or 0, value.above or 0, value.missing or 0]
+    )
     return replace(
         value,
         total=value.total if released else None,
@@ -131,6 +133,8 @@ def disclose_histogram(value: Histogram, policy: DisclosurePolicy) -> Histogram:
             replace(b, n=n if released else None) for b, n in zip(value.bins, bins, strict=True)
         ),
         missing=missing if released else None,
+        below=below if released else None,
+        above=above if released else None,
     )
 
 

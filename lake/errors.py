@@ -11,6 +11,7 @@ and what to do about it. Programming errors stay ordinary Python exceptions.
     ├── LoadError          a load could not be committed; the lake is unchanged
     ├── LakeError          a lake table or version is missing or unreadable
     ├── AccessDeniedError  the caller's role does not allow this result (lake/query.py)
+    │   └── BudgetExhaustedError  the release would exceed a privacy budget (lake/privacy)
     └── AnalysisError      a cohort or statistic cannot be computed as asked
         └── EmptyCohortError   the cohort (or a group of it) has no patients
 """
@@ -48,3 +49,7 @@ class AnalysisError(HemalakeError):
 
 class EmptyCohortError(AnalysisError):
     """The cohort, or a group of it after filtering, has no patients."""
+
+
+class BudgetExhaustedError(AccessDeniedError):
+    """A protected release would exceed the caller's (or the deployment's) privacy budget."""

@@ -1,7 +1,11 @@
 """The one boundary through which every result leaves ``lake/``.
 
 :class:`LakeGateway` knows who is asking (:class:`lake.access.Caller`), applies the access rules
-(:func:`lake.access.check_access`) and disclosure control (:mod:`lake.disclosure`), records an
+(:func:`lake.access.check_access`), releases each aggregate by the caller's access kind
+(:data:`lake.access.ROLE_ACCESS`): *governed* roles get the exact result with disclosure
+control (:mod:`lake.disclosure`), *protected* roles a differentially private release
+(:mod:`lake.privacy`: noise from OpenDP, charged to the caller's budget in the privacy ledger,
+the same numbers every time the same question is asked of the same lake version). It records an
 audit entry and attaches :class:`Provenance`. Computations stay pure in their own modules; the
 gateway only picks the snapshot, caches and releases. Lake versions and cohort resolution
 (:class:`Cohort`, the per-version column cache) live in :mod:`lake.query_cohorts`.
@@ -23,7 +27,7 @@ from typing import Literal, TypeVar
 
 from lake import cohort_summary as summaries
 from lake import query_metadata as meta
-from lake.access import Action, AuditRecord, AuditSink, Caller, check_access
+from lake.access import GOVERNED_ROLES, Action, AuditRecord, AuditSink, Caller, check_access
 from lake.cohort import required_scores
 from lake.cohort_frame import scan_or_empty
 from lake.cohort_incidence import IncidenceRequest, IncidenceSummary, incidence_summary
@@ -43,7 +47,7 @@ from lake.cohort_risk import (
     score,
 )
 from lake.cohort_summary import Breakdown, FieldCompleteness, Histogram
-from lake.cohort_survival import SurvivalRequest, SurvivalSummary, survival_summary
+from lake.cohort_survival import Grouping, SurvivalRequest, SurvivalSummary, survival_summary
 from lake.disclosure import (
     DisclosurePolicy,
     disclose_breakdown,
@@ -56,10 +60,18 @@ from lake.disclosure import (
     disclose_staging,
     disclose_survival,
 )
-from lake.errors import AccessDeniedError, HemalakeError, LakeError
+from lake.errors import AccessDeniedError, BudgetExhaustedError, HemalakeError, LakeError
 from lake.model import MODEL_VERSION
+from lake.privacy import counts as protected
+from lake.privacy import survival as protected_survival
+from lake.privacy.budget import PrivacySettings
+from lake.privacy.domains import attribute_levels, numeric_range, score_levels
+from lake.privacy.ledger import PrivacyLedger, Receipt, ReleaseKey
+from lake.privacy.life_table import Grid
+from lake.privacy.mechanism import Noise, add_noise
+from lake.privacy.plan import ProtectedPlan
 from lake.query_cohorts import Cohort, CohortSnapshots, OpenSnapshot, require_single_valued
-from lake.query_release import LRUCache, Provenance, Released, query_hash
+from lake.query_release import LRUCache, PrivacyRelease, Provenance, Released, query_hash
 from lake.query_requests import (
     BreakdownRequest,
     CohortCoxRequest,
@@ -86,7 +98,9 @@ class LakeGateway(CohortSnapshots):
     open_snapshot
         Opens the lake at a version (``None``: newest), e.g. ``partial(open_lake, root)``.
     policy
-        Disclosure control applied to every aggregate.
+        Disclosure control applied to every governed aggregate.
+    ledger
+        The privacy accountant of protected releases (default: in memory, default settings).
     audit
         Sink receiving one :class:`lake.access.AuditRecord` per release or refusal.
     software_version
@@ -104,6 +118,7 @@ class LakeGateway(CohortSnapshots):
         software_version: str,
         cache_size: int = 256,
         versions_kept: int = 4,
+        ledger: PrivacyLedger | None = None,
     ) -> None:
         super().__init__(
             open_snapshot=open_snapshot,
@@ -111,9 +126,11 @@ class LakeGateway(CohortSnapshots):
             versions_kept=versions_kept,
         )
         self.policy = policy
+        self.ledger = ledger or PrivacyLedger(None, PrivacySettings())
         self._audit = audit
         self._software_version = software_version
         self.results = LRUCache(cache_size)
+        self.releases = LRUCache(cache_size)
 
     # -- releases
 
@@ -131,21 +148,7 @@ class LakeGateway(CohortSnapshots):
         cached: bool = True,
     ) -> Released[T]:
         digest = query_hash(request)
-
-        def audit(outcome: Literal["ok", "denied", "error"], code: str | None = None) -> None:
-            self._audit.record(
-                AuditRecord(
-                    at=dt.datetime.now(dt.UTC),
-                    user=caller.user,
-                    role=caller.role,
-                    action=type(request).__name__,
-                    query_hash=digest,
-                    lake_version=lake_version,
-                    outcome=outcome,
-                    code=code,
-                )
-            )
-
+        audit = self._auditor(caller, request, digest, lake_version, access="governed")
         try:
             check_access(caller, action, site=site)
         except AccessDeniedError:
@@ -161,17 +164,62 @@ class LakeGateway(CohortSnapshots):
             audit("error", type(error).__name__)
             raise
         audit("ok")
-        versions = sorted({score(s).version for s in scores} | required_scores_of(request))
         return Released(
             value=disclose(value),
-            provenance=Provenance(
-                lake_version=lake_version,
-                query_hash=digest,
-                model_version=MODEL_VERSION,
-                software_version=self._software_version,
-                min_cell_size=self.policy.min_cell_size,
-                score_versions=tuple((score(v).name, v) for v in versions),
-            ),
+            provenance=self._provenance(lake_version, digest, request, scores),
+        )
+
+    def _auditor(
+        self,
+        caller: Caller,
+        request: object,
+        digest: str,
+        lake_version: int,
+        *,
+        access: Literal["governed", "protected"],
+    ) -> Callable[..., None]:
+        def audit(
+            outcome: Literal["ok", "denied", "error"],
+            code: str | None = None,
+            epsilon: float | None = None,
+        ) -> None:
+            self._audit.record(
+                AuditRecord(
+                    at=dt.datetime.now(dt.UTC),
+                    user=caller.user,
+                    role=caller.role,
+                    action=type(request).__name__,
+                    query_hash=digest,
+                    lake_version=lake_version,
+                    outcome=outcome,
+                    code=code,
+                    access=access,
+                    epsilon=epsilon,
+                )
+            )
+
+        return audit
+
+    def _provenance(
+        self,
+        lake_version: int,
+        digest: str,
+        request: object,
+        scores: Sequence[str],
+        privacy: PrivacyRelease | None = None,
+    ) -> Provenance:
+        versions = sorted({score(s).version for s in scores} | required_scores_of(request))
+        return Provenance(
+            lake_version=lake_version,
+            query_hash=digest,
+            model_version=MODEL_VERSION,
+            software_version=self._software_version,
+            min_cell_size=self.policy.min_cell_size
+            if privacy is None
+            else self.ledger.settings.floor,
+            score_versions=tuple((score(v).name, v) for v in versions),
+            access="governed" if privacy is None else "protected",
+            privacy=privacy,
         )
 
     def _aggregate(
@@ -182,17 +230,92 @@ class LakeGateway(CohortSnapshots):
         compute: Callable[[], T],
         *,
         disclose: Callable[[T, DisclosurePolicy], T],
+        protect: Callable[[], ProtectedPlan[T]] | None,
         scores: Sequence[str] = (),
     ) -> Released[T]:
-        return self._release(
-            caller,
-            action="aggregate",
-            lake_version=cohort.lake_version,
-            request=request,
-            compute=compute,
-            disclose=lambda value: disclose(value, self.policy),
-            scores=scores,
+        """Release an aggregate by the caller's access kind.
+
+        ``protect`` builds the protected release; ``None`` means the result cannot be protected
+        and is refused to protected roles, naming the governed roles that may ask.
+        """
+        if caller.access == "governed":
+            return self._release(
+                caller,
+                action="aggregate",
+                lake_version=cohort.lake_version,
+                request=request,
+                compute=compute,
+                disclose=lambda value: disclose(value, self.policy),
+                scores=scores,
+            )
+        return self._protected(caller, cohort.lake_version, request, protect, scores=scores)
+
+    def _protected(
+        self,
+        caller: Caller,
+        version: int,
+        request: object,
+        protect: Callable[[], ProtectedPlan[T]] | None,
+        *,
+        scores: Sequence[str],
+    ) -> Released[T]:
+        """A differentially private release (see :mod:`lake.privacy`), charged to the caller.
+
+        The noisy vector is drawn once per (lake version, request, ε, sensitivity) and stored
+        in the ledger; its post-processed value is cached in memory.
+        """
+        digest = query_hash(request)
+        audit = self._auditor(caller, request, digest, version, access="protected")
+        try:
+            check_access(caller, "aggregate")
+            if protect is None:
+                raise AccessDeniedError(
+                    f"{type(request).__name__.removeprefix('Cohort').removesuffix('Request')} "
+                    f"results are not released on protected access (role {caller.role!r}): "
+                    "their coefficients and standard errors rest on small groups and cannot be "
+                    "made differentially private here; a governed role "
+                    f"({', '.join(GOVERNED_ROLES)}, under a data-sharing agreement) may ask"
+                )
+        except AccessDeniedError:
+            audit("denied", "FORBIDDEN")
+            raise
+        try:
+            plan = protect()
+            epsilon = self.ledger.settings.epsilon[plan.kind]
+            noise = Noise.of(epsilon=epsilon, sensitivity=plan.sensitivity)
+            key = ReleaseKey(version, digest, epsilon, plan.sensitivity)
+            self.ledger.require(caller.user, key)
+            stored = self.ledger.stored(key)
+            drawn = None if stored is not None else add_noise(plan.counts(), noise)
+            receipt = self.ledger.receive(caller.user, key, drawn)
+            value = self.releases.get_or_compute(
+                ("protected", key), lambda: plan.release(receipt.counts, noise)
+            )
+        except BudgetExhaustedError:
+            audit("denied", "PRIVACY_BUDGET_EXCEEDED")
+            raise
+        except AccessDeniedError:
+            audit("denied", "FORBIDDEN")
+            raise
+        except HemalakeError as error:
+            audit("error", type(error).__name__)
+            raise
+        audit("ok", epsilon=receipt.charged)
+        return Released(
+            value=value,
+            provenance=self._provenance(
+                version, digest, request, scores, privacy_release(noise, receipt)
+            ),
         )
+
+    def _sites(self, lake_version: int) -> list[str]:
+        """The lake's sites (public lake metadata): the levels of a protected ``site``."""
+        ids = self.columns(lake_version).attributes(["site"]).get_column("site")
+        return sorted(str(s) for s in ids.unique().drop_nulls())
+
+    @property
+    def _floor(self) -> int:
+        return self.ledger.settings.floor
 
     def cohort_size(self, caller: Caller, cohort: Cohort) -> Released[int | None]:
         """Number of patients in ``cohort``; withheld below the minimum cell size."""
@@ -202,6 +325,7 @@ class LakeGateway(CohortSnapshots):
             SizeRequest(cohort.filter),
             lambda: cohort.size,
             disclose=lambda n, policy: policy.count(n),
+            protect=lambda: protected.size_plan(lambda: cohort.size, floor=self._floor),
         )
 
     def breakdown(self, caller: Caller, cohort: Cohort, *, attribute: str) -> Released[Breakdown]:
@@ -214,6 +338,12 @@ class LakeGateway(CohortSnapshots):
                 self._frame(cohort, attributes=[attribute]), attribute=attribute
             ),
             disclose=disclose_breakdown,
+            protect=lambda: protected.breakdown_plan(
+                lambda: self._frame(cohort, attributes=[attribute], allow_empty=True),
+                attribute=attribute,
+                levels=attribute_levels(attribute, sites=self._sites(cohort.lake_version)),
+                floor=self._floor,
+            ),
         )
 
     def histogram(
@@ -226,7 +356,15 @@ class LakeGateway(CohortSnapshots):
         lower: float | None,
         upper: float | None,
     ) -> Released[Histogram]:
-        """Equal-width histogram of the numeric ``attribute`` over ``cohort``."""
+        """Equal-width histogram of the numeric ``attribute`` over ``cohort``.
+
+        Edges are public: the caller's, else the model's range of the attribute
+        (:func:`lake.privacy.domains.numeric_range`), never the cohort's minimum or maximum.
+        """
+        if lower is None or upper is None:
+            low, high = numeric_range(attribute)
+            lower, upper = low if lower is None else lower, high if upper is None else upper
+        edges = (lower, upper)
         return self._aggregate(
             caller,
             cohort,
@@ -235,10 +373,18 @@ class LakeGateway(CohortSnapshots):
                 self._frame(cohort, attributes=[attribute]),
                 attribute=attribute,
                 bins=bins,
-                lower=lower,
-                upper=upper,
+                lower=edges[0],
+                upper=edges[1],
             ),
             disclose=disclose_histogram,
+            protect=lambda: protected.histogram_plan(
+                lambda: self._frame(cohort, attributes=[attribute], allow_empty=True),
+                attribute=attribute,
+                bins=bins,
+                lower=edges[0],
+                upper=edges[1],
+                floor=self._floor,
+            ),
         )
 
     def completeness(
@@ -253,6 +399,11 @@ class LakeGateway(CohortSnapshots):
                 self._frame(cohort, attributes=attributes), attributes=attributes
             ),
             disclose=disclose_completeness,
+            protect=lambda: protected.completeness_plan(
+                lambda: self._frame(cohort, attributes=attributes, allow_empty=True),
+                attributes=attributes,
+                floor=self._floor,
+            ),
         )
 
     def risk(
@@ -268,6 +419,11 @@ class LakeGateway(CohortSnapshots):
                 self._frame(cohort, scores=[registered.version]), risk_score=registered
             ),
             disclose=disclose_risk,
+            protect=lambda: protected.risk_plan(
+                lambda: self._frame(cohort, scores=[registered.version], allow_empty=True),
+                risk_score=registered,
+                floor=self._floor,
+            ),
             scores=[registered.version],
         )
 
@@ -293,6 +449,15 @@ class LakeGateway(CohortSnapshots):
                 not_classified=not_classified,
             ),
             disclose=disclose_cross_tab,
+            protect=lambda: protected.cross_tab_plan(
+                lambda: self._frame(
+                    cohort, scores=[first.version, second.version], allow_empty=True
+                ),
+                before=first,
+                after=second,
+                not_classified=not_classified,
+                floor=self._floor,
+            ),
             scores=[first.version, second.version],
         )
 
@@ -312,6 +477,24 @@ class LakeGateway(CohortSnapshots):
                 request,
             ),
             disclose=disclose_survival,
+            protect=lambda: protected_survival.survival_plan(
+                lambda: self._frame(
+                    cohort,
+                    endpoint=request.endpoint,
+                    grouping=grouping,
+                    strata=request.strata,
+                    allow_empty=True,
+                ),
+                groups=self._group_levels(cohort, grouping),
+                strata=()
+                if request.strata is None
+                else attribute_levels(request.strata, sites=self._sites(cohort.lake_version)),
+                grid=self._grid,
+                request=request,
+                endpoint=request.endpoint.definition().name,
+                origin=request.endpoint.as_origin().label,
+                floor=self._floor,
+            ),
             scores=[grouping.score] if grouping.score else [],
         )
 
@@ -328,8 +511,33 @@ class LakeGateway(CohortSnapshots):
                 self._frame(cohort, endpoint=request.endpoint, grouping=grouping), request
             ),
             disclose=disclose_incidence,
+            protect=lambda: protected_survival.incidence_plan(
+                lambda: self._frame(
+                    cohort, endpoint=request.endpoint, grouping=grouping, allow_empty=True
+                ),
+                groups=self._group_levels(cohort, grouping),
+                grid=self._grid,
+                request=request,
+                endpoint=request.endpoint.definition().name,
+                origin=request.endpoint.as_origin().label,
+                floor=self._floor,
+            ),
             scores=[grouping.score] if grouping.score else [],
         )
+
+    @property
+    def _grid(self) -> Grid:
+        settings = self.ledger.settings
+        return Grid.of(settings.interval_days, settings.horizon_days)
+
+    def _group_levels(self, cohort: Cohort, grouping: Grouping) -> tuple[str | None, ...]:
+        """The public groups of a protected survival or incidence answer."""
+        if grouping.attribute is not None:
+            require_single_valued([grouping.attribute], use="groupBy")
+            return attribute_levels(grouping.attribute, sites=self._sites(cohort.lake_version))
+        if grouping.score is not None:
+            return score_levels(score(grouping.score))
+        return (None,)
 
     def cox(self, caller: Caller, cohort: Cohort, *, request: CoxRequest) -> Released[CoxSummary]:
         """A Cox model of an endpoint on chosen covariates over ``cohort``."""
@@ -351,6 +559,7 @@ class LakeGateway(CohortSnapshots):
             CohortCoxRequest(cohort.filter, request),
             compute,
             disclose=disclose_model,
+            protect=None,
             scores=request.scores,
         )
 
@@ -366,6 +575,7 @@ class LakeGateway(CohortSnapshots):
                 self._frame(cohort, scores=request.scores, endpoint=request.endpoint), request
             ),
             disclose=disclose_staging,
+            protect=None,
             scores=request.scores,
         )
 
@@ -417,10 +627,7 @@ class LakeGateway(CohortSnapshots):
             lambda s: meta.sites(
                 read_latest(s.root, "_site_status"), read_latest(s.root, "_load_log")
             ),
-            disclose=lambda records: tuple(
-                r if allowed(caller, "site_operations", site=r.site) else meta.without_messages(r)
-                for r in records
-            ),
+            disclose=lambda records: tuple(_site_record(caller, r) for r in records),
             cached=False,
         )
 
@@ -433,13 +640,42 @@ class LakeGateway(CohortSnapshots):
     def data_quality(
         self, caller: Caller, *, lake_version: int | None, site: str | None
     ) -> Released[tuple[meta.QualityCount, ...]]:
-        """Quarantined rows counted by site, table and check."""
-        return self._metadata(
+        """Quarantined rows counted by site, table and check.
+
+        Exact for governed roles and for a data manager's own site. Other sites reach a
+        protected role as one noisy count per site of the patients with a quarantined row
+        (:func:`lake.privacy.counts.quality_plan`), table and check left null.
+        """
+        exact = self._metadata(
             caller,
             lake_version,
             MetadataRequest("data_quality", site),
             lambda s: meta.data_quality(scan_or_empty(s, "_quarantine").collect(), site=site),
         )
+        if caller.access == "governed":
+            return exact
+        version = exact.provenance.lake_version
+        own = tuple(q for q in exact.value if allowed(caller, "site_operations", site=q.site))
+        others = [
+            s
+            for s in self._sites(version)
+            if (site is None or s == site) and not allowed(caller, "site_operations", site=s)
+        ]
+        if not others:
+            return Released(value=own, provenance=exact.provenance)
+        snapshot = self._delta(version)
+        noisy = self._protected(
+            caller,
+            version,
+            MetadataRequest(f"data_quality_protected:{','.join(others)}", site),
+            lambda: protected.quality_plan(
+                lambda: scan_or_empty(snapshot, "_quarantine").collect(),
+                sites=others,
+                floor=self._floor,
+            ),
+            scores=(),
+        )
+        return Released(value=own + noisy.value, provenance=noisy.provenance)
 
     def data_queries(
         self, caller: Caller, *, lake_version: int | None, site: str
@@ -453,6 +689,32 @@ class LakeGateway(CohortSnapshots):
             action="site_operations",
             site=site,
         )
+
+
+def privacy_release(noise: Noise, receipt: Receipt) -> PrivacyRelease:
+    """What provenance says of a protected release received by one caller."""
+    return PrivacyRelease(
+        mechanism=noise.mechanism,
+        epsilon=noise.epsilon,
+        sensitivity=noise.sensitivity,
+        scale=noise.scale,
+        margin=noise.margin,
+        charged=receipt.charged,
+        user_spent=receipt.user.spent,
+        user_budget=receipt.user.budget,
+        user_remaining=receipt.user.remaining,
+        period_ends=receipt.user.period_ends,
+    )
+
+
+def _site_record(caller: Caller, record: meta.SiteRecord) -> meta.SiteRecord:
+    """A site's record as ``caller`` may see it: full for its operators; without the failed
+    loads' messages for others; and without row counts (quarantine counts of one load) for
+    protected roles, which read them, noised, from ``dataQuality``."""
+    if allowed(caller, "site_operations", site=record.site):
+        return record
+    shown = meta.without_messages(record)
+    return shown if caller.access == "governed" else meta.without_counts(shown)
 
 
 def allowed(caller: Caller, action: Action, *, site: str | None = None) -> bool:

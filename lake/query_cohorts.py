@@ -152,13 +152,18 @@ class CohortSnapshots:
         endpoint: EndpointKey | None = None,
         grouping: Grouping | None = None,
         strata: str | None = None,
+        allow_empty: bool = False,
     ) -> pl.DataFrame:
-        """The cohort's rows of the columns asked for (see :mod:`lake.cohort_columns`)."""
+        """The cohort's rows of the columns asked for (see :mod:`lake.cohort_columns`).
+
+        An empty cohort is refused (EMPTY_COHORT) unless ``allow_empty``: a protected release
+        answers noisy zeros instead, since a refusal would tell the cohort is empty.
+        """
         if grouping is not None and grouping.attribute is not None:
             require_single_valued([grouping.attribute], use="groupBy")
         if strata is not None:
             require_single_valued([strata], use="strata")
-        if cohort.size == 0:
+        if cohort.size == 0 and not allow_empty:
             raise EmptyCohortError("the cohort has no patients; widen the filter")
         columns = self.columns(cohort.lake_version)
         parts = [columns.attributes(attributes), columns.scores(scores)]

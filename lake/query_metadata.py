@@ -76,12 +76,16 @@ class VersionRecord:
 
 @dataclass(frozen=True, slots=True)
 class QualityCount:
-    """Quarantined rows of one site, table and check (a count, no patient data)."""
+    """Quarantined rows of one site, table and check (a count, no patient data).
+
+    A protected release has ``table`` and ``check`` ``None``: ``n`` then counts the site's
+    patients with any quarantined row (noised; see :func:`lake.privacy.counts.quality_plan`).
+    """
 
     site: str
-    table: str
-    check: str
-    n: int
+    table: str | None
+    check: str | None
+    n: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +140,17 @@ def sites(status: pl.DataFrame | None, log: pl.DataFrame | None) -> tuple[SiteRe
 def without_messages(record: SiteRecord) -> SiteRecord:
     """``record`` with every load's full message removed (its failure class stays)."""
     return replace(record, loads=tuple(replace(load, message=None) for load in record.loads))
+
+
+def without_counts(record: SiteRecord) -> SiteRecord:
+    """``record`` with every load's row counts removed (protected roles, other sites)."""
+    return replace(
+        record,
+        loads=tuple(
+            replace(load, rows_in=None, rows_accepted=None, rows_quarantined=None)
+            for load in record.loads
+        ),
+    )
 
 
 def _last_stage_by_load(status: pl.DataFrame) -> dict[str, str]:

@@ -49,8 +49,34 @@ def query_hash(value: object) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivacyRelease:
+    """How a protected release was made and what it cost its receiver.
+
+    ``epsilon`` is the release's privacy loss, ``charged`` what this receipt cost the caller (0
+    when they had it before); ``scale`` the discrete Laplace scale Δ/ε of every count and
+    ``margin`` the half-width of the 95 % interval of that noise; the caller's spend, budget and
+    what is left are for the current period, which ends at ``period_ends``.
+    """
+
+    mechanism: str
+    epsilon: float
+    sensitivity: int
+    scale: float
+    margin: int
+    charged: float
+    user_spent: float
+    user_budget: float
+    user_remaining: float
+    period_ends: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Provenance:
-    """Where a released result comes from; the same provenance gives the same numbers."""
+    """Where a released result comes from; the same provenance gives the same numbers.
+
+    ``access`` is ``governed`` (exact, ``min_cell_size`` applied) or ``protected`` (a
+    differentially private release described by ``privacy``).
+    """
 
     lake_version: int
     query_hash: str
@@ -58,6 +84,8 @@ class Provenance:
     software_version: str
     min_cell_size: int
     score_versions: tuple[tuple[str, str], ...] = ()
+    access: str = "governed"
+    privacy: PrivacyRelease | None = None
 
 
 @dataclass(frozen=True, slots=True)

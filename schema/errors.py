@@ -11,6 +11,7 @@ BAD_REQUEST            an argument is invalid (names the field and the valid val
 UNKNOWN_SCORE          the risk score is not registered (lists the registered ones)
 EMPTY_COHORT           the cohort, or a group of it, has no patients
 FORBIDDEN              the caller's role does not allow this result
+PRIVACY_BUDGET_EXCEEDED  the protected release would pass the caller's privacy budget
 UNAUTHENTICATED        no valid API key was given
 LAKE_UNAVAILABLE       the lake, or the pinned lake version, cannot be read
 COST_LIMIT_EXCEEDED    the query asks for too many expensive fields at once
@@ -68,6 +69,12 @@ class ForbiddenError(PublicError):
     code = "FORBIDDEN"
 
 
+class PrivacyBudgetExceededError(PublicError):
+    """A protected release would pass the caller's (or the deployment's) privacy budget."""
+
+    code = "PRIVACY_BUDGET_EXCEEDED"
+
+
 class LakeUnavailableError(PublicError):
     """The lake, or the pinned lake version, cannot be read."""
 
@@ -78,6 +85,8 @@ def public_error(error: lake_errors.HemalakeError) -> PublicError:
     """The public error for a lake error; lake messages already say what to fix."""
     if isinstance(error, lake_errors.EmptyCohortError):
         return EmptyCohortError(str(error))
+    if isinstance(error, lake_errors.BudgetExhaustedError):
+        return PrivacyBudgetExceededError(str(error))
     if isinstance(error, lake_errors.AccessDeniedError):
         return ForbiddenError(str(error))
     if isinstance(error, lake_errors.LakeError):

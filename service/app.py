@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from lake.disclosure import DisclosurePolicy
+from lake.privacy.ledger import PrivacyLedger
 from lake.query import LakeGateway, OpenSnapshot
 from lake.storage import LakeOpener
 from schema.schema import Limits, build_schema
@@ -75,6 +76,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
             audit=audit,
             software_version=software_version,
             cache_size=settings.cache_size,
+            ledger=PrivacyLedger(settings.ledger_path, settings.privacy),
         )
         logger.info(
             "serving lake %s (min cell size %d)", settings.lake_root, settings.min_cell_size

@@ -43,6 +43,8 @@ class JsonLinesAuditSink:
                     "lake_version": entry.lake_version,
                     "outcome": entry.outcome,
                     "code": entry.code,
+                    "access": entry.access,
+                    "epsilon": entry.epsilon,
                 },
                 sort_keys=True,
             )

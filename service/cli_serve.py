@@ -10,6 +10,10 @@ import argparse
 import dataclasses
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lake.privacy.budget import PrivacySettings
 
 
 def serve(
@@ -19,6 +23,7 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     anonymous: bool = False,
+    privacy: PrivacySettings | None = None,
 ) -> int:
     """Serve the lake with uvicorn until interrupted; returns the exit status."""
     # imported only when the command runs: the console command starts fast
@@ -38,6 +43,8 @@ def serve(
         raise ConfigError("hemalake serve: give --lake DIR or --settings FILE")
     if anonymous:
         settings = dataclasses.replace(settings, allow_anonymous=True)
+    if privacy is not None:
+        settings = dataclasses.replace(settings, privacy=privacy)
     logging.basicConfig(level=logging.INFO)
     uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="info")
     return 0

@@ -4,7 +4,10 @@ The demo lake lives in ``.demo/lake`` and its pseudonymisation key in ``.demo/ps
 (outside the lake, created once with 32 random bytes). Every bundled site in ``loaders/sites`` is
 loaded through the real loaders; a rebuild of unchanged sources writes nothing, so running the
 demo twice is cheap. The service then listens on 127.0.0.1 with GraphiQL at ``/graphql`` and
-anonymous callers admitted as analysts (aggregates only, minimum cell size applied).
+anonymous callers admitted as analysts: protected access (differentially private releases,
+:mod:`lake.privacy`), all anonymous callers sharing one user's budget, large enough
+(:data:`DEMO_PRIVACY`) for many distinct questions; asking an example again costs nothing.
+The privacy ledger sits beside the lake in ``.demo/lake-privacy.sqlite``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from lake.privacy.budget import PrivacySettings
 from loaders.cli import spec_paths
 from loaders.load import load_site
 from loaders.reporting import RichReporter
@@ -24,6 +28,8 @@ from loaders.result import LoadResult
 
 BUNDLED_SITES = Path(__file__).resolve().parents[1] / "loaders" / "sites"
 DEMO_DIR = Path(".demo")
+#: The demo's budgets: 200 survival answers (ε = 1 each) a month for the anonymous user.
+DEMO_PRIVACY = PrivacySettings(user_budget=200.0, deployment_budget=2000.0)
 
 
 def ensure_key(path: Path) -> Path:
@@ -67,7 +73,7 @@ def _demo(args: argparse.Namespace) -> int:
     from service.cli_serve import serve  # noqa: PLC0415 - uvicorn only when serving
 
     console.print(f"GraphiQL: http://{args.host}:{args.port}/graphql")
-    return serve(lake=lake, host=args.host, port=args.port, anonymous=True)
+    return serve(lake=lake, host=args.host, port=args.port, anonymous=True, privacy=DEMO_PRIVACY)
 
 
 def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

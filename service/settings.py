@@ -12,12 +12,24 @@ Example ``hemalake.toml``::
     max_cost = 60
     cache_size = 256
     max_body_bytes = 65536
+    privacy_ledger = "privacy.sqlite"   # default: beside the lake, <lake_root>-privacy.sqlite
+
+    [privacy]                    # protected releases (lake/privacy): budgets in ε per period
+    user_budget = 10.0
+    deployment_budget = 200.0
+    period_days = 30
+    interval_days = 91.3125      # public life-table grid of protected survival
+    horizon_days = 3652.5
+    floor = 0                    # publication floor on protected counts (0: none)
+    [privacy.epsilon]            # ε per release kind (lake/privacy/budget.py for the defaults)
+    survival = 1.0
 
     # API keys are stored as SHA-256 hex digests, never in clear:
     #   python -c "import hashlib,sys; print(hashlib.sha256(sys.argv[1].encode()).hexdigest())" KEY
     [api_keys.3c9d...e1]
     user = "alice"
-    role = "analyst"             # analyst | statistician | data_manager | admin
+    role = "analyst"             # analyst | client_app | data_manager (protected access);
+                                 # statistician | admin (governed access)
     site = "AMS"                 # home site (data managers)
 """
 
@@ -32,6 +44,7 @@ from typing import Any, cast
 from lake.access import ROLES, Caller, Role
 from lake.disclosure import DEFAULT_MIN_CELL_SIZE
 from lake.errors import ConfigError
+from lake.privacy.budget import PrivacySettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +62,16 @@ class Settings:
     cache_size: int = 256
     max_body_bytes: int = 65536
     api_keys: Mapping[str, Caller] = field(default_factory=dict)
+    privacy_ledger: Path | None = None
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
+
+    @property
+    def ledger_path(self) -> Path:
+        """The privacy ledger's file: as set, else beside the lake (never inside it)."""
+        if self.privacy_ledger is not None:
+            return self.privacy_ledger
+        root = self.lake_root.resolve()
+        return root.parent / f"{root.name}-privacy.sqlite"
 
     def __post_init__(self) -> None:
         for name in ("min_cell_size", "max_depth", "max_aliases", "max_tokens", "max_cost"):
@@ -80,6 +103,45 @@ def _caller(digest: str, entry: object, source: str) -> Caller:
     return Caller(user=str(entry["user"]), role=cast("Role", role), site=entry.get("site"))
 
 
+_PRIVACY_CASTS: dict[str, type | tuple[type, ...]] = {
+    "user_budget": (int, float),
+    "deployment_budget": (int, float),
+    "period_days": int,
+    "interval_days": (int, float),
+    "horizon_days": (int, float),
+    "floor": int,
+    "epsilon": dict,
+}
+
+
+def _privacy(data: object, source: str) -> PrivacySettings:
+    """The ``[privacy]`` table: unknown keys and wrong types fail naming the key."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: privacy must be a table")
+    unknown = sorted(set(data) - set(_PRIVACY_CASTS))
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown privacy setting(s) {unknown}; valid: {', '.join(_PRIVACY_CASTS)}"
+        )
+    for name, kind in _PRIVACY_CASTS.items():
+        if name in data and (not isinstance(data[name], kind) or isinstance(data[name], bool)):
+            raise ConfigError(f"{source}: privacy.{name} has the wrong type ({data[name]!r})")
+    epsilon = data.get("epsilon", {})
+    for kind, value in epsilon.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ConfigError(f"{source}: privacy.epsilon.{kind} must be a number ({value!r})")
+    defaults = PrivacySettings()
+    return PrivacySettings(
+        epsilon={k: float(v) for k, v in epsilon.items()},
+        user_budget=float(data.get("user_budget", defaults.user_budget)),
+        deployment_budget=float(data.get("deployment_budget", defaults.deployment_budget)),
+        period_days=int(data.get("period_days", defaults.period_days)),
+        interval_days=float(data.get("interval_days", defaults.interval_days)),
+        horizon_days=float(data.get("horizon_days", defaults.horizon_days)),
+        floor=int(data.get("floor", defaults.floor)),
+    )
+
+
 def settings_from_mapping(data: Mapping[str, Any], *, source: str = "settings") -> Settings:
     """Validate a settings mapping; unknown keys and wrong types fail naming the key."""
     known = {f.name for f in fields(Settings)}
@@ -98,6 +160,10 @@ def settings_from_mapping(data: Mapping[str, Any], *, source: str = "settings") 
             values[name] = data[name]
     if "audit_log" in data:
         values["audit_log"] = Path(data["audit_log"])
+    if "privacy_ledger" in data:
+        values["privacy_ledger"] = Path(data["privacy_ledger"])
+    if "privacy" in data:
+        values["privacy"] = _privacy(data["privacy"], source)
     keys = data.get("api_keys", {})
     values["api_keys"] = {d: _caller(d, e, source) for d, e in keys.items()}
     return Settings(**values)

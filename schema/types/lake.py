@@ -108,12 +108,21 @@ class Endpoint:
         )
 
 
-@strawberry.type(description="Quarantined rows of one site, table and check.")
+@strawberry.type(
+    description="Quarantined rows of one site, table and check. On protected access, sites "
+    "other than the caller's own come as one row per site with table and check null, whose n "
+    "is a noisy count of the site's patients with any quarantined row."
+)
 class QualityCount:
     site: str = strawberry.field(description="Site code.")
-    table: str = strawberry.field(description="Harmonised table.")
-    check: str = strawberry.field(description="Validation check that failed.")
-    n: int = strawberry.field(description="Rows quarantined.")
+    table: str | None = strawberry.field(description="Harmonised table (null: every table).")
+    check: str | None = strawberry.field(
+        description="Validation check that failed (null: every check)."
+    )
+    n: int | None = strawberry.field(
+        description="Rows quarantined (protected, other sites: patients with any quarantined "
+        "row, noised); null below the publication floor."
+    )
 
 
 @strawberry.type(description="An open data query a site must answer.")

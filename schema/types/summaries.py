@@ -72,6 +72,8 @@ class Histogram:
     total: int | None = strawberry.field(description="Cohort size.")
     bins: list[HistogramBin] = strawberry.field(description="The bins, lowest first.")
     missing: int | None = strawberry.field(description="Patients with an unknown value.")
+    below: int | None = strawberry.field(description="Known values below the lowest edge.")
+    above: int | None = strawberry.field(description="Known values above the highest edge.")
     provenance: Provenance = strawberry.field(description="Where the counts come from.")
 
     @classmethod
@@ -86,6 +88,8 @@ class Histogram:
                 for b in value.bins
             ],
             missing=value.missing,
+            below=value.below,
+            above=value.above,
             provenance=Provenance.of(released.provenance),
         )
 

@@ -57,7 +57,7 @@ Execute = Callable[..., Awaitable[strawberry.types.ExecutionResult]]
 @pytest.fixture
 def execute(schema: strawberry.Schema, gateway: LakeGateway, audit: ListSink) -> Execute:
     async def run(
-        query: str, variables: dict[str, Any] | None = None, *, role: Role = "analyst"
+        query: str, variables: dict[str, Any] | None = None, *, role: Role = "statistician"
     ) -> strawberry.types.ExecutionResult:
         caller = Caller(user="tester", role=role, site="AMS")
         context = Context.for_request(caller=caller, gateway=gateway, audit=audit)

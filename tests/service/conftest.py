@@ -26,6 +26,7 @@ from tests.conftest import DemoLake
 from tests.schema.demo_frames import FrameLake, FrameSource, demo_frames
 
 ANALYST_KEY = "analyst-key"
+STATISTICIAN_KEY = "statistician-key"
 MANAGER_KEY = "manager-key"
 
 
@@ -45,6 +46,7 @@ def settings(tmp_path: Path) -> Settings:
         audit_log=tmp_path / "audit.jsonl",
         api_keys={
             digest(ANALYST_KEY): Caller(user="ana", role="analyst"),
+            digest(STATISTICIAN_KEY): Caller(user="stat", role="statistician"),
             digest(MANAGER_KEY): Caller(user="dm", role="data_manager", site="AMS"),
         },
     )
@@ -79,14 +81,17 @@ class LifespanState:
 
 
 @contextlib.asynccontextmanager
-async def asgi_client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    """An in-process client of ``app`` (lifespan run), calling as the analyst by default."""
+async def asgi_client(
+    app: Starlette, key: str = STATISTICIAN_KEY
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process client of ``app`` (lifespan run), calling as the statistician (governed,
+    exact) by default."""
     async with app.router.lifespan_context(app) as state:
         transport = httpx.ASGITransport(app=LifespanState(app, dict(state)))  # type: ignore[arg-type]
         async with httpx.AsyncClient(
             transport=transport,
             base_url="http://hemalake.test",
-            headers={"authorization": f"Bearer {ANALYST_KEY}"},
+            headers={"authorization": f"Bearer {key}"},
         ) as http:
             yield http
 
@@ -136,8 +141,10 @@ def lake_settings(demo_lake: DemoLake, audit_log: Path) -> Settings:
         lake_root=demo_lake.root,
         audit_log=audit_log,
         min_cell_size=5,
+        privacy_ledger=audit_log.parent / "privacy.sqlite",
         api_keys={
             digest(ANALYST_KEY): Caller(user="ana", role="analyst"),
+            digest(STATISTICIAN_KEY): Caller(user="stat", role="statistician"),
             digest(MANAGER_KEY): Caller(user="dm", role="data_manager", site="DE-MMRW"),
         },
     )

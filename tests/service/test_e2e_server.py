@@ -20,7 +20,7 @@ from lifelines.statistics import logrank_test
 from polars.testing import assert_frame_equal
 
 from tests.schema.demo_frames import demo_frames
-from tests.service.conftest import ANALYST_KEY, AppFactory, serving
+from tests.service.conftest import STATISTICIAN_KEY, AppFactory, serving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -32,7 +32,7 @@ def test_cohort_summary_over_http(live_server: str) -> None:
     query = """query Sites($f: CohortFilterInput) { cohort(filter: $f) {
         size { value provenance { lakeVersion queryHash softwareVersion } }
         breakdown(attribute: SITE) { categories { category n } } } }"""
-    with httpx.Client(base_url=live_server, headers={"x-api-key": ANALYST_KEY}) as http:
+    with httpx.Client(base_url=live_server, headers={"x-api-key": STATISTICIAN_KEY}) as http:
         response = http.post(
             "/graphql",
             json={"query": query, "variables": {"f": {"diseases": ["MM"]}}},
@@ -119,7 +119,7 @@ def _overall_survival(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
 
 def test_documented_example_script_prints_frames(live_server: str) -> None:
     """The documented command runs against a real server and prints both Polars frames."""
-    completed = _run_example(live_server, ANALYST_KEY)
+    completed = _run_example(live_server, STATISTICIAN_KEY)
     assert completed.returncode == 0, completed.stderr
     assert "cohort size: 200 (lake version 1, query hash " in completed.stdout
     assert "shape: (2, 3)" in completed.stdout  # sites AMS, ROT: category, n, suppressed
@@ -134,7 +134,7 @@ def test_example_frames_match_an_independent_computation(
     and lifelines' Kaplan-Meier medians and log-rank test (an engine independent of lake/).
     The median CIs are not compared: lifelines inverts the pointwise band, a different method."""
     with serving(app_factory(min_cell_size=1)) as url:
-        cohort = example.fetch_cohort(f"{url}/graphql", ANALYST_KEY, {"diseases": ["MM"]})
+        cohort = example.fetch_cohort(f"{url}/graphql", STATISTICIAN_KEY, {"diseases": ["MM"]})
     frames = demo_frames(200)
     assert all(frames["patients"]["disease"] == "MM")
     sites = frames["patients"].group_by(category="site").agg(n=pl.len().cast(pl.Int64))
@@ -167,7 +167,7 @@ def test_example_keeps_withheld_counts_null(live_server: str, example: ModuleTyp
     tiny = {"age": {"min": 84.5}}
     patients = demo_frames(200)["patients"].filter(pl.col("age_at_diagnosis") >= 84.5)
     assert 0 < patients.height < 5  # the premise: a population below the cell size (rule 3)
-    cohort = example.fetch_cohort(f"{live_server}/graphql", ANALYST_KEY, tiny)
+    cohort = example.fetch_cohort(f"{live_server}/graphql", STATISTICIAN_KEY, tiny)
     sites = example.breakdown_frame(cohort)
     assert sites.schema == pl.Schema(example.BREAKDOWN_SCHEMA)
     assert sorted(sites["category"]) == sorted(patients["site"].unique())
@@ -181,7 +181,7 @@ def test_example_keeps_withheld_counts_null(live_server: str, example: ModuleTyp
         True,
         True,
     )
-    completed = _run_example(live_server, ANALYST_KEY, json.dumps(tiny))
+    completed = _run_example(live_server, STATISTICIAN_KEY, json.dumps(tiny))
     assert completed.returncode == 0, completed.stderr
     assert "null" in completed.stdout
 

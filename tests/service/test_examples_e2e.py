@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from service.examples import EXAMPLES
-from tests.service.conftest import ANALYST_KEY
+from tests.service.conftest import STATISTICIAN_KEY
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 #: The demo lake's CML site carries no TKI stop yet: that study answers EMPTY_COHORT for the
@@ -23,7 +23,7 @@ def test_example_runs(lake_server: str, example: object) -> None:
     response = httpx.post(
         f"{lake_server}/graphql",
         json={"query": query, "variables": json.loads(variables or "{}")},
-        headers={"x-api-key": ANALYST_KEY, "accept": "application/graphql-response+json"},
+        headers={"x-api-key": STATISTICIAN_KEY, "accept": "application/graphql-response+json"},
         timeout=120,
     )
     assert response.status_code == 200, response.text

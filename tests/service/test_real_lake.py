@@ -16,9 +16,9 @@ from lake.access import Caller
 from service.app import create_app
 from service.settings import Settings
 from tests.conftest import DemoLake
-from tests.service.conftest import ANALYST_KEY, asgi_client, digest
+from tests.service.conftest import STATISTICIAN_KEY, asgi_client, digest
 
-ANALYST = Caller(user="ana", role="analyst")
+STATISTICIAN = Caller(user="stat", role="statistician")
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 QUERY = """query Sites($v: Int) { cohort(lakeVersion: $v) {
@@ -82,7 +82,9 @@ async def test_an_empty_lake_is_unavailable_without_naming_its_path(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     root = tmp_path / "nothing-loaded"
-    settings = Settings(lake_root=root, audit_log=None, api_keys={digest(ANALYST_KEY): ANALYST})
+    settings = Settings(
+        lake_root=root, audit_log=None, api_keys={digest(STATISTICIAN_KEY): STATISTICIAN}
+    )
     with caplog.at_level(logging.WARNING, logger="lake.storage"):
         async with asgi_client(create_app(settings=settings)) as client:
             response = await client.post("/graphql", json={"query": QUERY, "variables": {}})

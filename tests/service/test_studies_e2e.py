@@ -42,7 +42,7 @@ from lake.survival import (
     logrank_test,
 )
 from tests.conftest import DemoLake
-from tests.service.conftest import ANALYST_KEY
+from tests.service.conftest import STATISTICIAN_KEY
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 MONTH = 30.4375
@@ -123,7 +123,10 @@ KM_FIELDS = """groups { group n events median { estimate lower upper }
 
 def _ask(url: str, query: str) -> dict[str, Any]:
     response = httpx.post(
-        f"{url}/graphql", json={"query": query}, headers={"x-api-key": ANALYST_KEY}, timeout=120
+        f"{url}/graphql",
+        json={"query": query},
+        headers={"x-api-key": STATISTICIAN_KEY},
+        timeout=120,
     )
     assert response.status_code == 200, response.text
     payload: dict[str, Any] = response.json()

@@ -1,0 +1,276 @@
+"""Protected Kaplan-Meier, log-rank and cumulative incidence answers (see
+:mod:`lake.privacy.life_table` for the release and the estimators).
+
+Both plans lay one life table over public groups (:mod:`lake.privacy.domains`), public strata
+and the public grid; the answer types are the exact ones (:class:`SurvivalSummary`,
+:class:`IncidenceSummary`), so the API shows both access kinds alike. Times are released as
+interval ends, in the unit asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Final
+
+import numpy as np
+import polars as pl
+from lake.cohort_incidence import (
+    CAUSES,
+    CauseIncidence,
+    GroupIncidence,
+    IncidencePoint,
+    IncidenceRequest,
+    IncidenceSummary,
+)
+from lake.cohort_survival import (
+    DAYS_PER,
+    UNORDERED,
+    GroupSurvival,
+    SurvivalRequest,
+    SurvivalStep,
+    SurvivalSummary,
+    TimePoint,
+)
+from lake.privacy.domains import Level
+from lake.privacy.life_table import Grid, Layout, NoisyTable, grouped_logrank, product_limit
+from lake.privacy.mechanism import IntVector, Noise
+from lake.privacy.plan import ProtectedPlan, shown
+from lake.survival import QuantileEstimate
+from lake.survival._typing import ConfType, FloatArray
+from lake.survival.confidence import survival_bands, z_value
+from lake.survival.quantiles import step_quantile
+
+ALPHA: Final = 0.05
+BEYOND_CURVE: Final = "withheld: beyond the protected curve (too few at risk for the noise)"
+BEYOND_HORIZON: Final = "withheld: beyond the public horizon of the protected life table"
+Load = Callable[[], pl.DataFrame]
+
+
+def _optional(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _label(level: Level) -> str:
+    return "missing" if level is None else str(level)
+
+
+def _median(
+    times: FloatArray, curves: tuple[FloatArray, FloatArray, FloatArray], conf_type: ConfType
+) -> QuantileEstimate | None:
+    if times.size == 0:
+        return None
+    surv, lower, upper = curves
+    return QuantileEstimate(
+        probability=0.5,
+        estimate=step_quantile(times, surv, 0.5),
+        lower=step_quantile(times, lower, 0.5),
+        upper=step_quantile(times, upper, 0.5),
+        conf_type=conf_type,
+        alpha=ALPHA,
+    )
+
+
+def _interval_at(t: float, unit: float, grid: Grid, length: int) -> int | str:
+    """Index of the last interval ending at or before ``t`` (−1: none), or why it is withheld."""
+    days = t * unit
+    if days > grid.horizon_days * (1 + 1e-12):
+        return BEYOND_HORIZON
+    j = int(np.floor(days / grid.width_days * (1 + 1e-12))) - 1
+    return BEYOND_CURVE if j >= length else j
+
+
+def _group_survival(
+    label: Level, table: NoisyTable, grid: Grid, request: SurvivalRequest, floor: int
+) -> GroupSurvival:
+    unit = DAYS_PER[request.time_unit]
+    length = table.released_length(floor)
+    n, d = table.at_risk, table.events[:, 1]
+    surv, se = product_limit(n, d, table)
+    lower, upper = survival_bands(surv, se, conf_type=request.conf_type, alpha=ALPHA)
+    reverse, reverse_se = product_limit(n - d, table.events[:, 0], table)
+    r_bands = survival_bands(reverse, reverse_se, conf_type=request.conf_type, alpha=ALPHA)
+    ends = grid.ends() / unit
+    leaving = n - np.append(n[1:], 0.0)
+    points = []
+    for t in request.times:
+        j = _interval_at(t, unit, grid, length)
+        if isinstance(j, str):
+            points.append(TimePoint(t, None, None, None, None, j))
+        elif j < 0:
+            points.append(TimePoint(t, 1.0, 1.0, 1.0, shown(n[0], floor), None))
+        else:
+            risk = shown(n[j + 1], floor) if j + 1 < n.size else 0
+            points.append(
+                TimePoint(t, float(surv[j]), _optional(lower[j]), _optional(upper[j]), risk, None)
+            )
+    cut = slice(0, length)
+    return GroupSurvival(
+        group=label,
+        n=shown(n[0], floor),
+        events=shown(d.sum(), floor),
+        median=_median(ends[cut], (surv[cut], lower[cut], upper[cut]), request.conf_type),
+        median_follow_up=_median(
+            ends[cut], (reverse[cut], r_bands[0][cut], r_bands[1][cut]), request.conf_type
+        ),
+        at_times=tuple(points),
+        steps=tuple(
+            SurvivalStep(
+                time=float(ends[j]),
+                survival=float(surv[j]),
+                lower=_optional(lower[j]),
+                upper=_optional(upper[j]),
+                n_at_risk=round(n[j]),
+                events=round(d[j]),
+                censored=max(0, round(leaving[j] - d[j])),
+            )
+            for j in range(length)
+        ),
+    )
+
+
+def survival_plan(
+    load: Load,
+    *,
+    groups: Sequence[Level],
+    strata: Sequence[Level],
+    grid: Grid,
+    request: SurvivalRequest,
+    endpoint: str,
+    origin: str,
+    floor: int,
+) -> ProtectedPlan[SurvivalSummary]:
+    """Kaplan-Meier by group with log-rank (and trend) tests from one noisy life table."""
+    layout = Layout(groups=tuple(groups), strata=tuple(strata) or (None,), kinds=1, grid=grid)
+
+    def release(noisy: IntVector, noise: Noise) -> SurvivalSummary:
+        excluded, cells, beyond = layout.split(noisy)
+        n_strata = len(layout.strata)
+        summaries = tuple(
+            _group_survival(
+                label,
+                NoisyTable.of(cells[g].sum(axis=0), float(beyond[g].sum()), n_strata, noise),
+                grid,
+                request,
+                floor,
+            )
+            for g, label in enumerate(layout.groups)
+        )
+        logrank = trend = None
+        if len(layout.groups) > 1:
+            per = [
+                [
+                    NoisyTable.of(cells[g, s], float(beyond[g, s]), 1, noise)
+                    for g in range(len(layout.groups))
+                ]
+                for s in range(n_strata)
+            ]
+            n = np.array([[t.at_risk for t in row] for row in per])
+            d = np.array([[t.events[:, 1] for t in row] for row in per])
+            labels = [_label(level) for level in layout.groups]
+            logrank = grouped_logrank(n, d, labels, weights=None)
+            if request.trend:
+                ordered = [
+                    i for i, g in enumerate(layout.groups) if g is not None and g not in UNORDERED
+                ]
+                trend = grouped_logrank(
+                    n[:, ordered],
+                    d[:, ordered],
+                    [labels[i] for i in ordered],
+                    weights=np.arange(1.0, len(ordered) + 1.0),
+                )
+        return SurvivalSummary(
+            endpoint=endpoint,
+            origin=origin,
+            time_unit=request.time_unit,
+            n_excluded=shown(excluded, floor),
+            groups=summaries,
+            logrank=logrank,
+            trend=trend,
+        )
+
+    return ProtectedPlan(
+        kind="survival", sensitivity=1, counts=lambda: layout.cells(load()), release=release
+    )
+
+
+def _incidence_points(
+    table: NoisyTable, cause: int, grid: Grid, request: IncidenceRequest, floor: int
+) -> tuple[IncidencePoint, ...]:
+    """F_k at the requested times: Aalen-Johansen on the noisy table, cmprsk's log(−log) limits."""
+    unit = DAYS_PER[request.time_unit]
+    n = table.at_risk
+    d_all = table.events[:, 1:].sum(axis=1)
+    d = table.events[:, cause]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(np.where(n > 0, 1.0 - d_all / n, 1.0))
+        before = np.concatenate(([1.0], surv[:-1]))
+        jump = np.where(n > 0, before * d / n, 0.0)
+        var_jump = np.where(
+            n > 0, before**2 * (d * (n - d) / n**3 + table.cell_variance / n**2), 0.0
+        )
+        shared = np.cumsum(np.where(n > 0, jump / n, 0.0) * table.at_risk_sd) ** 2
+    incidence, variance = np.cumsum(jump), np.cumsum(var_jump) + shared
+    length = table.released_length(floor)
+    z = z_value(ALPHA)
+    points = []
+    for t in request.times:
+        j = _interval_at(t, unit, grid, length)
+        if isinstance(j, str):
+            points.append(IncidencePoint(t, None, None, None, None, j))
+            continue
+        f, v = (float(incidence[j]), float(variance[j])) if j >= 0 else (0.0, 0.0)
+        lower = upper = None
+        if 0.0 < f < 1.0:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                half = z * np.sqrt(v) / (f * np.log(f))
+                lower, upper = _optional(f ** np.exp(-half)), _optional(f ** np.exp(half))
+        risk = shown(n[j + 1], floor) if 0 <= j < n.size - 1 else shown(n[0], floor)
+        points.append(IncidencePoint(t, f, lower, upper, risk if j >= 0 else shown(n[0], floor)))
+    return tuple(points)
+
+
+def incidence_plan(
+    load: Load,
+    *,
+    groups: Sequence[Level],
+    grid: Grid,
+    request: IncidenceRequest,
+    endpoint: str,
+    origin: str,
+    floor: int,
+) -> ProtectedPlan[IncidenceSummary]:
+    """Cumulative incidence of each cause by group from one noisy life table."""
+    layout = Layout(groups=tuple(groups), strata=(None,), kinds=len(CAUSES), grid=grid)
+
+    def release(noisy: IntVector, noise: Noise) -> IncidenceSummary:
+        excluded, cells, beyond = layout.split(noisy)
+        result = []
+        for g, label in enumerate(layout.groups):
+            table = NoisyTable.of(cells[g, 0], float(beyond[g, 0]), 1, noise)
+            result.append(
+                GroupIncidence(
+                    group=label,
+                    n=shown(table.at_risk[0], floor),
+                    causes=tuple(
+                        CauseIncidence(
+                            cause=name,
+                            events=shown(table.events[:, k].sum(), floor),
+                            at_times=_incidence_points(table, k, grid, request, floor),
+                        )
+                        for k, name in enumerate(CAUSES.values(), start=1)
+                    ),
+                    risk_table=(),
+                )
+            )
+        return IncidenceSummary(
+            endpoint=endpoint,
+            origin=origin,
+            time_unit=request.time_unit,
+            n_excluded=shown(excluded, floor),
+            groups=tuple(result),
+            gray_tests=(),
+        )
+
+    return ProtectedPlan(
+        kind="incidence", sensitivity=1, counts=lambda: layout.cells(load()), release=release
+    )
