@@ -31,7 +31,8 @@ query MyelomaOverall($filter: CohortFilterInput) {
                atTimes { time survival lower upper nAtRisk } }
       logrank { statistic df pValue }
       trend { statistic pValue }
-      provenance { lakeVersion scoreVersions { score version } }
+      provenance { lakeVersion access scoreVersions { score version }
+                   privacy { epsilon noiseScale margin95 charged budgetRemaining periodEnds } }
     }
   }
 }""",
@@ -39,8 +40,17 @@ query MyelomaOverall($filter: CohortFilterInput) {
     ),
     Example(
         query="""# Myeloma staging: R-ISS vs ISS vs cytogenetics vs LDH (C-index, LR, AIC).
+# Governed access only (e.g. a statistician's key): a model's statistics cannot be released
+# as a protected (differentially private) answer, so the anonymous demo user gets FORBIDDEN
+# naming the roles that may ask; the log-rank tests by each system below work for everyone.
 query StagingComparison {
   cohort(filter: {diseases: [MM]}) {
+    iss: survival(endpoint: OS, groupByScore: "iss", trend: true) {
+      groups { group n events median { estimate } } logrank { statistic pValue }
+    }
+    riss: survival(endpoint: OS, groupByScore: "riss", trend: true) {
+      groups { group n events median { estimate } } logrank { statistic pValue }
+    }
     stagingComparison(scores: ["riss", "iss", "mm_cytogenetic_risk", "ldh"], endpoint: OS) {
       dropped
       systems { system stages n events lrStatistic lrDf aic

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import polars as pl
+
 from lake.cohort_risk import (
     CrossCell,
     CrossTab,

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Final
 
 import polars as pl
+
 from lake.access import GOVERNED_ROLES
 from lake.cohort_frame import STORED_HOME
 from lake.errors import AccessDeniedError

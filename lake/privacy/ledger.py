@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from lake.errors import BudgetExhaustedError, ConfigError
 from lake.privacy.budget import PrivacySettings
 from lake.privacy.mechanism import IntVector

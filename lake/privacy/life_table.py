@@ -39,13 +39,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from scipy.optimize import isotonic_regression
+from scipy.stats import chi2
+
 from lake.errors import AnalysisError
 from lake.privacy.domains import Level, level_index
 from lake.privacy.mechanism import IntVector, Noise
 from lake.survival import StatisticalResult
 from lake.survival._typing import FloatArray
-from scipy.optimize import isotonic_regression
-from scipy.stats import chi2
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +144,7 @@ class NoisyTable:
         remaining = np.cumsum(exits[::-1])[::-1] + beyond
         n_cells = (np.arange(exits.size, 0, -1) * cells.shape[1] + 1) * n_summed
         at_risk = np.clip(isotonic_regression(remaining, increasing=False).x, 0.0, None)
-        events = np.clip(cells, 0.0, None)
+        events = np.column_stack([_increments(cells[:, k]) for k in range(cells.shape[1])])
         total = events[:, 1:].sum(axis=1)
         scale = np.where(total > at_risk, at_risk / np.where(total > 0, total, 1.0), 1.0)
         events[:, 1:] *= scale[:, None]
@@ -158,6 +159,23 @@ class NoisyTable:
         """Intervals shown: up to the last whose risk set is well above its noise."""
         reliable = self.at_risk >= np.maximum(np.maximum(2.0 * self.at_risk_sd, floor), 1.0)
         return int(np.argmin(reliable)) if not reliable.all() else reliable.size
+
+    def truncated(self, length: int) -> NoisyTable:
+        """The table with nobody at risk and no event from interval ``length`` on."""
+        at_risk, events = self.at_risk.copy(), self.events.copy()
+        at_risk[length:], events[length:] = 0.0, 0.0
+        return NoisyTable(at_risk, events, self.at_risk_sd, self.cell_variance)
+
+
+def _increments(noisy: FloatArray) -> FloatArray:
+    """Non-negative per-interval counts from noisy ones, without clipping's upward bias.
+
+    Clipping each noisy cell at 0 would add about half a noise scale to every empty interval;
+    instead the cumulative count is projected onto non-decreasing sequences from 0 (isotonic
+    regression, least squares) and differenced, which keeps the total close to the noisy total.
+    """
+    cumulative = np.clip(isotonic_regression(np.cumsum(noisy), increasing=True).x, 0.0, None)
+    return np.diff(cumulative, prepend=0.0)
 
 
 def product_limit(

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import opendp.prelude as dp
+
 from lake.errors import ConfigError
 
 dp.enable_features("contrib")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import numpy as np
+
 from lake.privacy.budget import QueryKind
 from lake.privacy.mechanism import IntVector, Noise
 

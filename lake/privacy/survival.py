@@ -14,6 +14,7 @@ from typing import Final
 
 import numpy as np
 import polars as pl
+
 from lake.cohort_incidence import (
     CAUSES,
     CauseIncidence,
@@ -144,23 +145,24 @@ def survival_plan(
 
     def release(noisy: IntVector, noise: Noise) -> SurvivalSummary:
         excluded, cells, beyond = layout.split(noisy)
-        n_strata = len(layout.strata)
+        n_groups, n_strata = len(layout.groups), len(layout.strata)
+        tables = [
+            NoisyTable.of(cells[g].sum(axis=0), float(beyond[g].sum()), n_strata, noise)
+            for g in range(n_groups)
+        ]
         summaries = tuple(
-            _group_survival(
-                label,
-                NoisyTable.of(cells[g].sum(axis=0), float(beyond[g].sum()), n_strata, noise),
-                grid,
-                request,
-                floor,
-            )
-            for g, label in enumerate(layout.groups)
+            _group_survival(label, table, grid, request, floor)
+            for label, table in zip(layout.groups, tables, strict=True)
         )
         logrank = trend = None
-        if len(layout.groups) > 1:
+        if n_groups > 1:
+            # each group enters the tests over its released curve only: an empty group's (or a
+            # curve tail's) noise would otherwise count as events
+            lengths = [t.released_length(floor) for t in tables]
             per = [
                 [
-                    NoisyTable.of(cells[g, s], float(beyond[g, s]), 1, noise)
-                    for g in range(len(layout.groups))
+                    NoisyTable.of(cells[g, s], float(beyond[g, s]), 1, noise).truncated(lengths[g])
+                    for g in range(n_groups)
                 ]
                 for s in range(n_strata)
             ]
