@@ -66,7 +66,7 @@ from lake.privacy import counts as protected
 from lake.privacy import survival as protected_survival
 from lake.privacy.budget import PrivacySettings
 from lake.privacy.domains import attribute_levels, numeric_range, score_levels
-from lake.privacy.ledger import PrivacyLedger, Receipt, ReleaseKey
+from lake.privacy.ledger import Balance, PrivacyLedger, Receipt, ReleaseKey
 from lake.privacy.life_table import Grid
 from lake.privacy.mechanism import Noise, add_noise
 from lake.privacy.plan import ProtectedPlan
@@ -677,6 +677,32 @@ class LakeGateway(CohortSnapshots):
         )
         return Released(value=own + noisy.value, provenance=noisy.provenance)
 
+    def privacy_budgets(self, caller: Caller) -> BudgetView:
+        """Privacy spend this period: every user's for administrators, one's own otherwise.
+
+        Read from the ledger on every call (not a lake result: no provenance, not cached);
+        audited like any metadata read.
+        """
+        check_access(caller, "lake_metadata")
+        everyone = caller.role == "admin"
+        self._audit.record(
+            AuditRecord(
+                at=dt.datetime.now(dt.UTC),
+                user=caller.user,
+                role=caller.role,
+                action="PrivacyBudgets",
+                query_hash=query_hash(MetadataRequest("privacy_budgets", None)),
+                lake_version=None,
+                outcome="ok",
+            )
+        )
+        users = (
+            self.ledger.user_balances()
+            if everyone
+            else ((caller.user, self.ledger.user_balance(caller.user)),)
+        )
+        return BudgetView(deployment=self.ledger.deployment_balance(), users=users)
+
     def data_queries(
         self, caller: Caller, *, lake_version: int | None, site: str
     ) -> Released[tuple[meta.DataQuery, ...]]:
@@ -689,6 +715,14 @@ class LakeGateway(CohortSnapshots):
             action="site_operations",
             site=site,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetView:
+    """Privacy spend in the current period: the deployment's and each user's shown."""
+
+    deployment: Balance
+    users: tuple[tuple[str, Balance], ...]
 
 
 def privacy_release(noise: Noise, receipt: Receipt) -> PrivacyRelease:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import strawberry
 from lake.cohort_endpoints import CATALOGUE, describe
 from lake.endpoints import EndpointDefinition
+from lake.privacy.ledger import Balance
 from lake.risk.registry import REGISTRY
 from strawberry.types import Info
 
@@ -125,6 +126,40 @@ class QualityCount:
     )
 
 
+@strawberry.type(description="Privacy budget (ε) spent and left in the current period.")
+class Budget:
+    spent: float = strawberry.field(description="ε spent this period.")
+    budget: float = strawberry.field(description="ε allowed per period.")
+    remaining: float = strawberry.field(description="ε left this period.")
+    period_ends: dt.datetime = strawberry.field(description="End of the period (UTC).")
+
+    @classmethod
+    def of(cls, balance: Balance) -> Budget:
+        """The GraphQL view of a ledger balance."""
+        return cls(
+            spent=balance.spent,
+            budget=balance.budget,
+            remaining=balance.remaining,
+            period_ends=balance.period_ends,
+        )
+
+
+@strawberry.type(description="One user's privacy budget.")
+class UserBudget:
+    user: str = strawberry.field(description="User name.")
+    budget: Budget = strawberry.field(description="Spend this period.")
+
+
+@strawberry.type(description="Privacy budgets of protected releases.")
+class PrivacyBudgets:
+    deployment: Budget = strawberry.field(
+        description="Every release drawn this period, over all users."
+    )
+    users: list[UserBudget] = strawberry.field(
+        description="Every user's spend (administrators); your own (everyone else)."
+    )
+
+
 @strawberry.type(description="An open data query a site must answer.")
 class DataQuery:
     site: str = strawberry.field(description="Site code.")
@@ -148,6 +183,17 @@ class Lake:
             )
             for s in released.value
         ]
+
+    @resolver(
+        description="Privacy budgets of protected releases this period: the deployment's and "
+        "every user's (administrators) or your own."
+    )
+    async def privacy(self, info: Info[Context, None]) -> PrivacyBudgets:
+        view = await call_lake(info.context.gateway.privacy_budgets, info.context.caller)
+        return PrivacyBudgets(
+            deployment=Budget.of(view.deployment),
+            users=[UserBudget(user=u, budget=Budget.of(b)) for u, b in view.users],
+        )
 
     @resolver(description="Every lake version (Delta history through the manifest), newest first.")
     async def versions(self, info: Info[Context, None]) -> list[LakeVersion]:
