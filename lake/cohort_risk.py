@@ -3,6 +3,8 @@
 Glue between the attribute frame (:mod:`lake.cohort_frame`) and the risk engine
 (:mod:`lake.risk.registry`): the registry computes one struct column per score version
 (``category``, ``missing_inputs``); this module counts them. Rules live in the score modules.
+A score reads cohort attributes, plus, where its inputs are per measurement, one row per patient
+chosen by its rule in :data:`lake.risk.per_patient.PER_PATIENT` (:func:`cohort_use`).
 
 A distribution counts every patient of the cohort once: in a category of the score, in
 ``NOT_CLASSIFIABLE`` (an input needed for the decision is unknown; the missing inputs are counted
@@ -18,8 +20,9 @@ from typing import Final
 
 import polars as pl
 
-from lake.cohort_frame import ATTRIBUTES, TableSource, attribute_frame
+from lake.cohort_frame import ATTRIBUTES, TableSource, attribute_frame, scan_or_empty
 from lake.errors import AnalysisError, EmptyCohortError
+from lake.risk.per_patient import PER_PATIENT, NoPatientInputs, PatientInputs
 from lake.risk.reclassification import NotClassified, reclassification
 from lake.risk.registry import REGISTRY
 from lake.risk.spec import RiskScore
@@ -35,23 +38,77 @@ def score(name: str) -> RiskScore:
     return REGISTRY.get(name)
 
 
-def score_attributes(risk_score: RiskScore) -> tuple[str, ...]:
-    """The cohort attributes a score reads (plus ``disease`` for NOT_APPLICABLE).
+@dataclass(frozen=True, slots=True)
+class CohortUse:
+    """Whether a score can be computed per patient over a cohort, and from which measurement.
+
+    ``per_patient`` is the rule choosing each patient's measurement where the score's inputs are
+    per measurement, why it cannot be used where ``usable`` is false, and ``None`` for a score of
+    one-per-patient attributes.
+    """
+
+    usable: bool
+    per_patient: str | None
+
+
+def patient_inputs(risk_score: RiskScore) -> PatientInputs | None:
+    """The score's per-patient rule, or ``None`` when it reads attributes only.
 
     Raises
     ------
     AnalysisError
-        The score needs per-measurement inputs (BCR::ABL1 samples, TKI history) that are not
-        one-per-patient attributes; it cannot be computed over a cohort frame.
+        The score cannot be computed per patient from the lake; the message says why.
     """
-    columns = [_INPUT_ATTRIBUTE.get(i, i.split(".", 1)[-1]) for i in risk_score.inputs]
-    unknown = [i for i, c in zip(risk_score.inputs, columns, strict=True) if c not in ATTRIBUTES]
+    entry = PER_PATIENT.get(risk_score.version)
+    if isinstance(entry, NoPatientInputs):
+        raise AnalysisError(
+            f"risk score {risk_score.name!r} cannot be used on a cohort: {entry.reason}"
+        )
+    return entry
+
+
+def _frame_inputs(risk_score: RiskScore, inputs: PatientInputs | None) -> tuple[str, ...]:
+    """The score's inputs (``table.column``) that its per-patient frame provides."""
+    if inputs is None:
+        return ()
+    return tuple(i for i in risk_score.inputs if i.startswith(f"{inputs.frame}."))
+
+
+def score_attributes(risk_score: RiskScore) -> tuple[str, ...]:
+    """The cohort attributes a score reads (plus ``disease`` for NOT_APPLICABLE).
+
+    Inputs that the score's per-patient frame provides (:func:`patient_inputs`) are not
+    attributes and are left out.
+
+    Raises
+    ------
+    AnalysisError
+        The score cannot be computed per patient (see :func:`patient_inputs`), or an input is
+        neither an attribute nor in its per-patient frame.
+    """
+    from_frame = _frame_inputs(risk_score, patient_inputs(risk_score))
+    rest = [i for i in risk_score.inputs if i not in from_frame]
+    columns = [_INPUT_ATTRIBUTE.get(i, i.split(".", 1)[-1]) for i in rest]
+    unknown = [i for i, c in zip(rest, columns, strict=True) if c not in ATTRIBUTES]
     if unknown:
         raise AnalysisError(
-            f"risk score {risk_score.name!r} needs per-measurement inputs {unknown}, which a "
-            "cohort does not hold one per patient; choose a baseline score"
+            f"risk score {risk_score.name!r} needs inputs {unknown}, which are neither cohort "
+            "attributes nor derived one per patient"
         )
     return tuple(dict.fromkeys(("disease", *columns)))
+
+
+def cohort_use(risk_score: RiskScore) -> CohortUse:
+    """Whether ``risk_score`` works on cohorts, with its per-patient rule or why not."""
+    entry = PER_PATIENT.get(risk_score.version)
+    try:
+        score_attributes(risk_score)
+    except AnalysisError as error:
+        reason = entry.reason if isinstance(entry, NoPatientInputs) else str(error)
+        return CohortUse(usable=False, per_patient=reason)
+    return CohortUse(
+        usable=True, per_patient=entry.rule if isinstance(entry, PatientInputs) else None
+    )
 
 
 def scored_frame(
@@ -59,14 +116,23 @@ def scored_frame(
 ) -> pl.LazyFrame:
     """The attribute frame of ``columns`` plus one struct column per score version.
 
-    The scores' own input attributes are joined too (and dropped again unless asked for).
+    The scores' own input attributes are joined too, and each per-measurement score's one row
+    per patient (null inputs for a patient without one); all are dropped again unless asked for.
     """
     wanted = list(dict.fromkeys(columns))
     chosen = sorted(set(versions))
-    inputs = {a for v in chosen for a in score_attributes(score(v))}
+    scores = [score(v) for v in chosen]
+    inputs = {a for s in scores for a in score_attributes(s)}
     frame = attribute_frame(source, sorted(inputs | set(wanted)))
     if not chosen:
         return frame
+    for risk_score in scores:
+        per_patient = patient_inputs(risk_score)
+        if per_patient is not None:
+            tables = {t: scan_or_empty(source, t) for t in per_patient.tables}
+            own = [i.split(".", 1)[1] for i in _frame_inputs(risk_score, per_patient)]
+            rows = per_patient.build(tables).select("patient_id", *own)
+            frame = frame.join(rows, on="patient_id", how="left")
     return REGISTRY.compute(frame, chosen).select("patient_id", *wanted, *chosen)
 
 

@@ -7,7 +7,8 @@ stale) and ``entries()`` gives the columns as plain records for the API. Sources
   concepts: :mod:`lake.model_omop`;
 - the derived endpoints analysts can ask for: :mod:`lake.dictionary_endpoints` (from the endpoint
   catalogue of :mod:`lake.cohort_endpoints`);
-- the risk scores, with every UNCONFIRMED rule: the registry (:mod:`lake.risk.registry`).
+- the risk scores, with every UNCONFIRMED rule: the registry (:mod:`lake.risk.registry`), and
+  where each can be used on a cohort: :func:`lake.cohort_risk.cohort_use`.
 
 The dictionary carries :data:`~lake.model.MODEL_VERSION` and its structure fingerprint. It has no
 version of its own: annotation changes (descriptions, OMOP homes, concepts) do not change the data
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from lake.cohort_risk import cohort_use
 from lake.dictionary_endpoints import derived_kinds, endpoint_entries
 from lake.model import (
     CLINICAL_TABLES,
@@ -259,6 +261,15 @@ def _score_status(score: RiskScore) -> str:
     return f"**{score.status}**" if score.status == "UNCONFIRMED" else score.status
 
 
+def _cohort_use(score: RiskScore) -> str:
+    use = cohort_use(score)
+    if not use.usable:
+        return f"Not usable on a cohort: {use.per_patient}"
+    if use.per_patient is None:
+        return "On a cohort: one value per patient"
+    return f"On a cohort, per patient: {use.per_patient}"
+
+
 def _score_section(registry: Registry) -> list[str]:
     lines = [
         "## Risk scores",
@@ -290,6 +301,7 @@ def _score_section(registry: Registry) -> list[str]:
             f"- Citation: {s.citation}" + (f" doi:{s.doi}" if s.doi else ""),
             f"- Inputs: {_codes(s.inputs)}",
             f"- Categories: {_codes(s.categories)}",
+            f"- {_cohort_use(s)}",
         ]
         if s.policy:
             policy = ", ".join(f"`{k}` = `{v}`" for k, v in s.policy.items())

@@ -14,8 +14,8 @@ column and is stored with every result (C5).
 The harmonised lake stores the site-assessed best response, not serial M-protein values, so the
 inputs are a frame the caller builds from its laboratory data, ``imwg_assessment`` (as
 ``tki_stop_inputs`` for :mod:`lake.risk.tki_stop`). The score is registered, so it is listed and
-computable by :func:`lake.risk.registry.compute` on such a frame; a cohort distribution refuses it
-(its inputs are per assessment, not per patient).
+computable by :func:`lake.risk.registry.compute` on such a frame; a cohort refuses it (its inputs
+are per assessment and the lake holds none: :data:`lake.risk.per_patient.PER_PATIENT`).
 
 Input frame ``imwg_assessment`` (:data:`SCHEMA`; one row per response assessment; null =
 unknown; canonical units, C2). "Nadir" is the lowest confirmed value before this assessment

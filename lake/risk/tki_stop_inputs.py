@@ -19,9 +19,14 @@ Derivations
   (``MMR``/``NONE`` for MR4; also ``MR4`` for MR4.5). A sample of unknown depth after that point
   (``INDETERMINATE`` or ``NOT_CLASSIFIABLE``) makes the duration unknown (null): it might have
   ended the run. No sample at or beyond the level after the last worse one -> 0 years; no
-  sample at all -> null. The sample-cadence rule ("gaps longer than the local interval
-  invalidate the duration", UNCONFIRMED project decision) is not applied: the model records no
-  local interval.
+  sample at all -> null. A run that begins with the patient's first recorded sample (nothing
+  worse recorded before it) may have begun before monitoring was recorded: its duration is only
+  a lower bound, kept where it exceeds the longest duration ELN 2020 compares with
+  (:data:`DECIDED_ABOVE_YEARS`: MR4 > 3 years, MR4.5 > 2 years, which it then decides), null
+  otherwise. (A start before the first TKI is ruled out too, but that bound never decides: the
+  TKI years, at most that span, must exceed 4.) The sample-cadence rule ("gaps longer than the
+  local interval invalidate the duration", UNCONFIRMED project decision) is not applied: the
+  model records no local interval.
 - ``switched_for_intolerance_only`` and ``prior_treatment_failure`` are not recorded in the
   harmonised model; they stay null unless ``clinician_inputs`` supplies them (a frame of
   ``patient_id`` plus either column), so a patient can be MINIMAL/OPTIMAL only when they are known.
@@ -42,6 +47,9 @@ DAYS_PER_YEAR: Final = 365.25
 AT_LEAST: Final = {"mr4": ("MR5", "MR4.5", "MR4"), "mr45": ("MR5", "MR4.5")}
 UNKNOWN_LEVELS: Final = ("INDETERMINATE", "NOT_CLASSIFIABLE")
 CLINICIAN_COLUMNS: Final = ("switched_for_intolerance_only", "prior_treatment_failure")
+#: Per depth, the longest DMR duration the ELN 2020 criteria compare with (03-cml.md §3.7): a
+#: lower bound above it decides every criterion on that duration.
+DECIDED_ABOVE_YEARS: Final = {"mr4": 3.0, "mr45": 2.0}
 
 
 def evaluation_dates(events: pl.LazyFrame) -> pl.LazyFrame:
@@ -99,8 +107,11 @@ def dmr_years(bcr_abl1: pl.LazyFrame, dates: pl.LazyFrame) -> pl.LazyFrame:
         run_start = pl.col("sample_date").filter(after_last_worse & reached).min()
         unknown_in_run = (after_last_worse & unknown).any()
         since = _years(pl.col("evaluation_date").first() - run_start)
+        start_unrecorded = ~worse.any() & (run_start == pl.col("sample_date").min())
         durations[f"{name}_years"] = (
-            pl.when(unknown_in_run).then(None).otherwise(since.fill_null(0.0))
+            pl.when(unknown_in_run | (start_unrecorded & (since <= DECIDED_ABOVE_YEARS[name])))
+            .then(None)
+            .otherwise(since.fill_null(0.0))
         )
     return samples.group_by("patient_id").agg(**durations)
 

@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 import strawberry
 from lake.cohort_endpoints import CATALOGUE, describe
+from lake.cohort_risk import cohort_use
 from lake.endpoints import EndpointDefinition
 from lake.privacy.ledger import Balance
 from lake.risk.registry import REGISTRY
+from lake.risk.spec import RiskScore as RegisteredScore
 from strawberry.types import Info
 
 from schema.context import Context
@@ -77,6 +79,33 @@ class RiskScore:
     inputs: list[str] = strawberry.field(description="Inputs as table.column.")
     categories: list[str] = strawberry.field(description="Categories, in order.")
     status: str = strawberry.field(description="CONFIRMED or UNCONFIRMED rules.")
+    usable_on_cohorts: bool = strawberry.field(
+        description="Computed per patient over a cohort, so usable by risk, reclassification, "
+        "survival and cumulativeIncidence groupByScore, the riskGroups filter, coxModel scores "
+        "and stagingComparison; false: each of these refuses it (BAD_REQUEST), see perPatient."
+    )
+    per_patient: str | None = strawberry.field(
+        description="Where the inputs are per measurement (samples, assessments): which one "
+        "each patient contributes on a cohort, or why none can be chosen (usableOnCohorts "
+        "false); null when the inputs are one per patient."
+    )
+
+    @classmethod
+    def of(cls, score: RegisteredScore) -> RiskScore:
+        """The GraphQL view of a registered score and of its use on cohorts."""
+        use = cohort_use(score)
+        return cls(
+            name=score.name,
+            version=score.version,
+            citation=score.citation,
+            doi=score.doi,
+            disease=score.disease,
+            inputs=list(score.inputs),
+            categories=list(score.categories),
+            status=score.status,
+            usable_on_cohorts=use.usable,
+            per_patient=use.per_patient,
+        )
 
 
 @strawberry.type(description="A survival endpoint offered by the API.")
@@ -209,21 +238,12 @@ class Lake:
             for v in released.value
         ]
 
-    @resolver(description="The registered risk scores (name, version, citation, inputs).")
+    @resolver(
+        description="The registered risk scores (name, version, citation, inputs) and where "
+        "each can be used."
+    )
     def scores(self) -> list[RiskScore]:
-        return [
-            RiskScore(
-                name=s.name,
-                version=s.version,
-                citation=s.citation,
-                doi=s.doi,
-                disease=s.disease,
-                inputs=list(s.inputs),
-                categories=list(s.categories),
-                status=s.status,
-            )
-            for s in REGISTRY.scores
-        ]
+        return [RiskScore.of(s) for s in REGISTRY.scores]
 
     @resolver(description="The survival endpoints and how each is defined.")
     def endpoints(self) -> list[Endpoint]:

@@ -5,11 +5,13 @@ Durations are hand calculations in days / 365.25, stated next to each expectatio
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lake.model import BCR_ABL1, EVENTS, GENETICS, PATIENTS, TREATMENT_LINES, Table
 from lake.risk.registry import REGISTRY
@@ -134,3 +136,77 @@ def test_no_dmr_and_unknowns(built: dict[str, dict[str, Any]]) -> None:
     assert e["tki_stop_eln2020"]["category"] == "NOT_ELIGIBLE"
     c = built["C"]
     assert (c["tki_line"], c["mr4_years"], c["bcr_abl1_transcript"]) == (None, None, None)
+
+
+def dmr_of(samples: list[dict[str, Any]], stop: date) -> dict[str, Any]:
+    """``mr4_years`` and ``mr45_years`` of one first-line patient who stopped on ``stop``."""
+    out = tki_stop_inputs(
+        patients=frame(PATIENTS, [patient("P")]),
+        genetics=frame(GENETICS, []),
+        treatment_lines=frame(TREATMENT_LINES, [line("P", 1, "imatinib", date(2000, 1, 1))]),
+        bcr_abl1=frame(BCR_ABL1, samples),
+        events=frame(EVENTS, [event("P", "tki_stop", stop)]),
+    ).collect()
+    row: dict[str, Any] = out.row(0, named=True)
+    return row
+
+
+def test_a_run_from_the_first_recorded_sample_is_a_lower_bound() -> None:
+    """Deep from the first sample on: the run may have begun before monitoring was recorded."""
+    stop = date(2021, 1, 1)
+    two_years = dmr_of([pcr("P", date(2019, 1, 2), 0.002), pcr("P", date(2020, 1, 1), 0.002)], stop)
+    # at least 730 days, but MR4 > 2 and > 3 years, MR4.5 > 2 years stay open: unknown
+    assert (two_years["mr4_years"], two_years["mr45_years"]) == (None, None)
+    long_run = dmr_of([pcr("P", date(2016, 1, 1), 0.002)], stop)
+    # at least 1827 days: beyond every cut, so the lower bound decides them all
+    assert long_run["mr4_years"] == pytest.approx(1827 / 365.25)
+    assert long_run["mr45_years"] == pytest.approx(1827 / 365.25)
+    mmr_first = dmr_of([pcr("P", date(2018, 1, 1), 0.05), pcr("P", date(2019, 1, 2), 0.002)], stop)
+    # an MMR sample before the run dates its start: 730 days, known
+    assert mmr_first["mr4_years"] == pytest.approx(730 / 365.25)
+
+
+LEVEL_SAMPLES: dict[str, tuple[float | None, int]] = {
+    "MMR": (0.05, 50_000),
+    "MR4": (0.008, 50_000),
+    "MR4.5": (0.002, 50_000),
+    "MR4.5 undetectable": (None, 40_000),
+    "INDETERMINATE": (None, 5_000),
+}
+histories = st.lists(
+    st.tuples(st.integers(1, 4000), st.sampled_from(sorted(LEVEL_SAMPLES))),
+    min_size=1,
+    max_size=8,
+    unique_by=lambda s: s[0],
+)
+
+
+def _cut_sides(years: float, cuts: tuple[float, ...]) -> tuple[bool, ...]:
+    return tuple(years > c for c in cuts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(recent=histories, earlier=histories)
+def test_a_known_duration_holds_whatever_history_came_before(
+    recent: list[tuple[int, str]], earlier: list[tuple[int, str]]
+) -> None:
+    """Samples recorded before the first one never contradict a duration that was known.
+
+    ``recent`` holds samples 1..4000 days before the stop; ``earlier`` is shifted before all of
+    them. Where the recent history alone gives a duration, the longer history gives the same
+    side of every ELN 2020 cut (MR4: 2 and 3 years, MR4.5: 2 years) or leaves it unknown.
+    """
+    stop = date(2030, 1, 1)
+
+    def rows(history: list[tuple[int, str]], shift: int) -> list[dict[str, Any]]:
+        out = []
+        for days, level in history:
+            is_pct, copies = LEVEL_SAMPLES[level]
+            out.append(pcr("P", stop - timedelta(days=days + shift), is_pct, copies))
+        return out
+
+    alone = dmr_of(rows(recent, 0), stop)
+    longer = dmr_of(rows(recent, 0) + rows(earlier, 4000), stop)
+    for column, cuts in (("mr4_years", (2.0, 3.0)), ("mr45_years", (2.0,))):
+        if alone[column] is not None and longer[column] is not None:
+            assert _cut_sides(alone[column], cuts) == _cut_sides(longer[column], cuts)
