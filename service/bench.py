@@ -104,7 +104,8 @@ def write_lake(root: Path, frames: dict[str, pl.DataFrame]) -> int:
     return version
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -178,9 +179,10 @@ def baseline_ms(frames: dict[str, pl.DataFrame], *, runs: int) -> float:
     return float(np.median(times))
 
 
-def _serve(
+def serve_in_thread(
     app: Starlette, port: int, *, timeout: float = 120.0
 ) -> tuple[uvicorn.Server, threading.Thread]:
+    """Serve ``app`` on 127.0.0.1:``port`` from a daemon thread; returns once it listens."""
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -203,7 +205,7 @@ def run(
             write_lake(Path(tmp) / "lake", frames)
             base = baseline_ms(frames, runs=baseline_runs)
             settings = Settings(lake_root=Path(tmp) / "lake", allow_anonymous=True, cache_size=1024)
-            server, thread = _serve(create_app(settings=settings), _free_port())
+            server, thread = serve_in_thread(create_app(settings=settings), free_port())
             url = f"http://127.0.0.1:{server.config.port}/graphql"
             started = time.perf_counter()
             _loop(url, cached=True, requests=1, seconds=600)  # fills the column cache once
