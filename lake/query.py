@@ -68,7 +68,7 @@ from lake.privacy.budget import PrivacySettings
 from lake.privacy.domains import attribute_levels, numeric_range, score_levels
 from lake.privacy.ledger import Balance, PrivacyLedger, Receipt, ReleaseKey
 from lake.privacy.life_table import Grid
-from lake.privacy.mechanism import Noise, add_noise
+from lake.privacy.mechanism import Noise, add_noise, noise_for
 from lake.privacy.plan import ProtectedPlan
 from lake.query_cohorts import Cohort, CohortSnapshots, OpenSnapshot, require_single_valued
 from lake.query_release import LRUCache, PrivacyRelease, Provenance, Released, query_hash
@@ -131,6 +131,7 @@ class LakeGateway(CohortSnapshots):
         self._software_version = software_version
         self.results = LRUCache(cache_size)
         self.releases = LRUCache(cache_size)
+        self._site_lists = LRUCache(versions_kept)
 
     # -- releases
 
@@ -282,7 +283,7 @@ class LakeGateway(CohortSnapshots):
         try:
             plan = protect()
             epsilon = self.ledger.settings.epsilon[plan.kind]
-            noise = Noise.of(epsilon=epsilon, sensitivity=plan.sensitivity)
+            noise = noise_for(epsilon, plan.sensitivity)
             key = ReleaseKey(version, digest, epsilon, plan.sensitivity)
             self.ledger.require(caller.user, key)
             stored = self.ledger.stored(key)
@@ -309,9 +310,23 @@ class LakeGateway(CohortSnapshots):
         )
 
     def _sites(self, lake_version: int) -> list[str]:
-        """The lake's sites (public lake metadata): the levels of a protected ``site``."""
-        ids = self.columns(lake_version).attributes(["site"]).get_column("site")
-        return sorted(str(s) for s in ids.unique().drop_nulls())
+        """The lake's sites (public lake metadata), once per lake version."""
+        return self._site_lists.get_or_compute(
+            lake_version,
+            lambda: sorted(
+                str(s)
+                for s in self.columns(lake_version)
+                .attributes(["site"])
+                .get_column("site")
+                .unique()
+                .drop_nulls()
+            ),
+        )
+
+    def _levels(self, attribute: str, lake_version: int) -> tuple[str | None, ...]:
+        """The public levels of a protected breakdown, group or stratum by ``attribute``."""
+        sites = self._sites(lake_version) if attribute == "site" else ()
+        return attribute_levels(attribute, sites=sites)
 
     @property
     def _floor(self) -> int:
@@ -341,7 +356,7 @@ class LakeGateway(CohortSnapshots):
             protect=lambda: protected.breakdown_plan(
                 lambda: self._frame(cohort, attributes=[attribute], allow_empty=True),
                 attribute=attribute,
-                levels=attribute_levels(attribute, sites=self._sites(cohort.lake_version)),
+                levels=self._levels(attribute, cohort.lake_version),
                 floor=self._floor,
             ),
         )
@@ -488,7 +503,7 @@ class LakeGateway(CohortSnapshots):
                 groups=self._group_levels(cohort, grouping),
                 strata=()
                 if request.strata is None
-                else attribute_levels(request.strata, sites=self._sites(cohort.lake_version)),
+                else self._levels(request.strata, cohort.lake_version),
                 grid=self._grid,
                 request=request,
                 endpoint=request.endpoint.definition().name,
@@ -534,7 +549,7 @@ class LakeGateway(CohortSnapshots):
         """The public groups of a protected survival or incidence answer."""
         if grouping.attribute is not None:
             require_single_valued([grouping.attribute], use="groupBy")
-            return attribute_levels(grouping.attribute, sites=self._sites(cohort.lake_version))
+            return self._levels(grouping.attribute, cohort.lake_version)
         if grouping.score is not None:
             return score_levels(score(grouping.score))
         return (None,)

@@ -20,8 +20,8 @@ From the noisy table, per group (summing strata):
   for the risk sets whose noise is shared across intervals, (Σ d_i/(n_i(n_i − d_i)) · sd(n_i))²
   (perfectly correlated, so an upper bound); the confidence band (R's ``conf.type``) uses it,
   so the reported interval includes the added uncertainty;
-- median and other quantiles as R's ``quantile.survfit`` on that step curve, requested times
-  read off the step curve at the last interval end at or before them;
+- the median where the curve, linear between interval ends, crosses one half (the life-table
+  median), requested times read off the step curve at the last interval end at or before them;
 - log-rank (and trend) tests: the grouped-data Mantel-Haenszel statistic over the intervals
   (stratified by summing per-stratum terms); the p-value does not include the noise;
 - cumulative incidence: Aalen-Johansen F_k(t_j) = Σ_{i ≤ j} S(t_{i−1}) d_{k,i} / n_i with its

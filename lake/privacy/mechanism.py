@@ -76,6 +76,12 @@ class Noise:
         )
 
 
+@cache
+def noise_for(epsilon: float, sensitivity: int) -> Noise:
+    """:meth:`Noise.of`, remembered (asking OpenDP's privacy map costs about 2 ms)."""
+    return Noise.of(epsilon=epsilon, sensitivity=sensitivity)
+
+
 def _margin(q: float) -> int:
     """Smallest m with P(|X| ≤ m) ≥ 95 % for the discrete Laplace with P(X = k) ∝ q^|k|.
 

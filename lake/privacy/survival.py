@@ -39,7 +39,6 @@ from lake.privacy.plan import ProtectedPlan, shown
 from lake.survival import QuantileEstimate
 from lake.survival._typing import ConfType, FloatArray
 from lake.survival.confidence import survival_bands, z_value
-from lake.survival.quantiles import step_quantile
 
 ALPHA: Final = 0.05
 BEYOND_CURVE: Final = "withheld: beyond the protected curve (too few at risk for the noise)"
@@ -55,17 +54,39 @@ def _label(level: Level) -> str:
     return "missing" if level is None else str(level)
 
 
+def crossing(times: FloatArray, curve: FloatArray, level: float = 0.5) -> float | None:
+    """When the curve through (0, 1) and (tⱼ, Sⱼ), linear between interval ends, first falls
+    to ``level``; ``None`` if it never does (undefined points, NaN, are skipped).
+
+    The life-table median (Cutler & Ederer 1958; R ``KMsurv::lifetab`` users read it so):
+    the grid only knows S at interval ends, and reading the median off the step curve would
+    put it at an interval's end, up to one interval late.
+    """
+    x = np.concatenate(([0.0], times))
+    y = np.concatenate(([1.0], curve))
+    known = ~np.isnan(y)
+    x, y = x[known], y[known]
+    below = np.flatnonzero(y <= level)
+    if below.size == 0:
+        return None
+    i = int(below[0])
+    if i == 0 or y[i - 1] == y[i]:
+        return float(x[i])
+    return float(x[i - 1] + (y[i - 1] - level) / (y[i - 1] - y[i]) * (x[i] - x[i - 1]))
+
+
 def _median(
     times: FloatArray, curves: tuple[FloatArray, FloatArray, FloatArray], conf_type: ConfType
 ) -> QuantileEstimate | None:
+    """The median and its interval (where the lower and upper bands cross one half)."""
     if times.size == 0:
         return None
     surv, lower, upper = curves
     return QuantileEstimate(
         probability=0.5,
-        estimate=step_quantile(times, surv, 0.5),
-        lower=step_quantile(times, lower, 0.5),
-        upper=step_quantile(times, upper, 0.5),
+        estimate=crossing(times, surv),
+        lower=crossing(times, lower),
+        upper=crossing(times, upper),
         conf_type=conf_type,
         alpha=ALPHA,
     )

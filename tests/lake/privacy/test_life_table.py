@@ -19,7 +19,7 @@ from lake.cohort_incidence import IncidenceRequest
 from lake.cohort_survival import Grouping, SurvivalRequest
 from lake.privacy.life_table import Grid, Layout, NoisyTable
 from lake.privacy.mechanism import Noise, add_noise
-from lake.privacy.survival import incidence_plan, survival_plan
+from lake.privacy.survival import crossing, incidence_plan, survival_plan
 from lake.survival import CumulativeIncidenceFitter, KaplanMeierFitter, logrank_test, trend_test
 
 WIDTH = 30.0
@@ -182,3 +182,26 @@ def test_noisy_curves_stay_within_bounds_and_track_the_truth() -> None:
     _, true_cells, true_beyond = layout.split(exact)
     truth = NoisyTable.of(true_cells[0, 0], float(true_beyond[0, 0]), 1, SILENT)
     assert np.max(np.abs(table.at_risk[:20] - truth.at_risk[:20])) < 8 * np.sqrt(81 * 1.84)
+
+
+def test_the_life_table_median_interpolates_within_the_crossing_interval() -> None:
+    times = np.array([3.0, 6.0, 9.0])
+    assert crossing(times, np.array([0.8, 0.4, 0.2])) == pytest.approx(3.0 + 0.3 / 0.4 * 3.0)
+    assert crossing(times, np.array([0.9, 0.7, 0.6])) is None
+    assert crossing(times, np.array([np.nan, 0.5, 0.2])) == pytest.approx(6.0 * 0.5 / 0.5)
+    assert crossing(times, np.array([0.5, 0.5, 0.2])) == 3.0 * 0.5 / 0.5
+
+
+@given(seed=st.integers(0, 10_000))
+@settings(max_examples=20, deadline=None)
+def test_without_noise_the_median_lies_in_the_interval_of_the_kaplan_meier_median(
+    seed: int,
+) -> None:
+    frame = cohort(seed, 400, groups=1)
+    summary = exact_release(frame, ("g0",), request())
+    median = summary.groups[0].median
+    exact = KaplanMeierFitter().fit(frame["time_days"].to_numpy(), frame["status"].to_numpy())
+    if exact.median_.estimate is None or median is None or median.estimate is None:
+        return
+    interval = np.floor(exact.median_.estimate / WIDTH)
+    assert interval * WIDTH <= median.estimate <= (interval + 1) * WIDTH
