@@ -13,6 +13,7 @@ from lake.query import Cohort, LakeGateway, query_hash
 from tests.schema.demo_frames import FrameLake, FrameSource, demo_frames
 
 ANALYST = Caller(user="ana", role="analyst")
+STATISTICIAN = Caller(user="stat", role="statistician")
 
 
 class ListSink:
@@ -54,7 +55,7 @@ def test_breakdown_matches_an_independent_count(
     gateway: LakeGateway, frames: dict[str, pl.DataFrame]
 ) -> None:
     f = And((AgeRange(minimum=60.0), CodeIn(column="site", values=("AMS",))))
-    released = gateway.breakdown(ANALYST, _cohort(gateway, f=f), attribute="sex")
+    released = gateway.breakdown(STATISTICIAN, _cohort(gateway, f=f), attribute="sex")
     patients = frames["patients"]
     oracle = (
         patients.filter((pl.col("age_at_diagnosis") >= 60) & (pl.col("site") == "AMS"))
@@ -71,7 +72,7 @@ def test_breakdown_matches_an_independent_count(
 def test_marker_breakdown_below_the_cell_size_is_withheld(gateway: LakeGateway) -> None:
     f = MarkerStatus(marker="del17p", statuses=("present",))
     cohort = _cohort(gateway, f=And((f, AgeRange(minimum=84.0))))
-    size = gateway.cohort_size(ANALYST, cohort)
+    size = gateway.cohort_size(STATISTICIAN, cohort)
     exact = cohort.size
     assert 0 < exact < 5  # the seeded data has a few old del(17p) patients
     assert size.value is None
@@ -92,8 +93,8 @@ def test_every_release_is_audited_with_the_query_hash(gateway: LakeGateway, sink
 
 def test_results_are_cached_per_lake_version(gateway: LakeGateway) -> None:
     cohort = _cohort(gateway)
-    first = gateway.breakdown(ANALYST, cohort, attribute="site")
-    second = gateway.breakdown(ANALYST, cohort, attribute="site")
+    first = gateway.breakdown(STATISTICIAN, cohort, attribute="site")
+    second = gateway.breakdown(STATISTICIAN, cohort, attribute="site")
     assert first == second
     assert (gateway.results.misses, gateway.results.hits) == (1, 1)
 
@@ -102,10 +103,29 @@ def test_pinned_versions_are_evaluated_on_their_own_tables(gateway: LakeGateway)
     newest = _cohort(gateway, version=None)
     assert newest.lake_version == 2
     with pytest.raises(EmptyCohortError, match="widen the filter"):
-        gateway.breakdown(ANALYST, newest, attribute="sex")
+        gateway.breakdown(STATISTICIAN, newest, attribute="sex")
     (missing,) = gateway.cohorts([(7, EVERYONE)])
     assert isinstance(missing, LakeError)
     assert "does not exist" in str(missing)
+
+
+def test_protected_answers_are_consistent_and_charged_once(gateway: LakeGateway) -> None:
+    cohort = _cohort(gateway)
+    first = gateway.breakdown(ANALYST, cohort, attribute="site")
+    second = gateway.breakdown(ANALYST, cohort, attribute="site")
+    assert first.value == second.value
+    assert first.provenance.access == "protected"
+    assert first.provenance.privacy is not None
+    assert second.provenance.privacy is not None
+    assert (first.provenance.privacy.charged, second.provenance.privacy.charged) == (0.2, 0.0)
+    assert second.provenance.privacy.user_spent == pytest.approx(0.2)
+
+
+def test_a_protected_empty_cohort_answers_noise_not_an_error(gateway: LakeGateway) -> None:
+    newest = _cohort(gateway, version=None)  # version 2 holds no patients
+    released = gateway.breakdown(ANALYST, newest, attribute="sex")
+    assert [c.category for c in released.value.counts] == ["M", "F", None]
+    assert all(c.n is not None and c.n >= 0 for c in released.value.counts)
 
 
 def test_query_hash_is_stable_and_distinguishes_filters() -> None:

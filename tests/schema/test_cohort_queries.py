@@ -299,7 +299,7 @@ async def test_list_attributes_still_break_down(execute: Execute, attribute: str
 
 
 def test_the_lake_refuses_to_group_by_a_list_attribute(gateway: LakeGateway) -> None:
-    caller = Caller(user="tester", role="analyst")
+    caller = Caller(user="tester", role="statistician")
     (cohort,) = gateway.cohorts([(None, EVERYONE)])
     assert not isinstance(cohort, Exception)
     os = EndpointKey(endpoint="OS", origin="diagnosis")

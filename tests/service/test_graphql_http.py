@@ -102,7 +102,7 @@ async def test_every_query_is_audited_as_json_lines(
     path: Path = settings.audit_log  # type: ignore[attr-defined]
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     requests = [line for line in lines if line["action"].startswith("graphql:")]
-    assert [(r["user"], r["outcome"]) for r in requests] == [("ana", "ok"), ("dm", "error")]
+    assert [(r["user"], r["outcome"]) for r in requests] == [("stat", "ok"), ("dm", "error")]
     assert requests[0]["lake_version"] == 1
     assert len(requests[0]["query_hash"]) == 64
 
@@ -234,6 +234,6 @@ async def test_refusals_before_execution_are_audited_without_secrets(
     assert [(r["action"], r["status"], r["code"], r["user"], r["outcome"]) for r in refused] == [
         ("http:POST /graphql", 401, "UNAUTHENTICATED", None, "denied"),
         ("http:GET /export.csv", 401, "UNAUTHENTICATED", None, "denied"),
-        ("http:POST /graphql", 406, "NOT_ACCEPTABLE", "ana", "denied"),
-        ("http:POST /graphql", 413, "PAYLOAD_TOO_LARGE", "ana", "denied"),
+        ("http:POST /graphql", 406, "NOT_ACCEPTABLE", "stat", "denied"),
+        ("http:POST /graphql", 413, "PAYLOAD_TOO_LARGE", "stat", "denied"),
     ]
