@@ -5,8 +5,8 @@ conventions, 05-survival-statistics.md): :class:`~lake.survival.KaplanMeierFitte
 :func:`~lake.survival.logrank_test` (plain, or stratified: R ``survdiff(... + strata(s))``),
 :func:`~lake.survival.trend_test` across ordered groups and
 :func:`~lake.survival.median_follow_up` (reverse Kaplan-Meier). This module picks rows and
-groups and converts times: days are the lake's unit; months are days / 30.4375 and years days /
-365.25 (R ``survival`` users' usual convention).
+groups and converts times: days are the lake's unit; weeks are days / 7, months days / 30.4375
+and years days / 365.25 (R ``survival`` users' usual convention).
 
 Input frames hold one row per patient of the cohort with the endpoint (``time_days``,
 ``status``), a ``group`` column (ordered: an Enum sorts by its category order) and optionally a
@@ -37,8 +37,15 @@ from lake.survival import (
 )
 from lake.survival._typing import ConfType
 
-TimeUnit = Literal["days", "months", "years"]
-DAYS_PER: Final[dict[TimeUnit, float]] = {"days": 1.0, "months": 30.4375, "years": 365.25}
+TimeUnit = Literal["days", "weeks", "months", "years"]
+#: Days per unit: a Julian year of 365.25 days and its twelfth (R ``survival`` users' usual
+#: convention; the lake stores whole days).
+DAYS_PER: Final[dict[TimeUnit, float]] = {
+    "days": 1.0,
+    "weeks": 7.0,
+    "months": 30.4375,
+    "years": 365.25,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,9 +46,14 @@ class TimeOrigin(Enum):
     TKI_STOP = "tki_stop"
 
 
-@strawberry.enum(description="Unit of every time in the answer (months = 30.4375 days).")
+@strawberry.enum(
+    description="Unit of times in and out; the lake counts whole days, converted with the "
+    "exact factor of each unit: DAYS 1, WEEKS 7, MONTHS 30.4375 (365.25 / 12), YEARS 365.25 "
+    "days (a Julian year)."
+)
 class TimeUnit(Enum):
     DAYS = "days"
+    WEEKS = "weeks"
     MONTHS = "months"
     YEARS = "years"
 
