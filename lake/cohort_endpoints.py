@@ -21,6 +21,7 @@ from lake.endpoints import (
     Origin,
     acute_gvhd,
     chronic_gvhd,
+    cumulative_incidence_of_relapse,
     derive_endpoint,
     event_free_survival,
     gvhd_relapse_free_survival,
@@ -29,6 +30,7 @@ from lake.endpoints import (
     non_relapse_mortality,
     overall_survival,
     progression_free_survival,
+    relapse_free_survival,
     relapse_incidence,
 )
 from lake.endpoints.origins import OriginKind
@@ -38,11 +40,13 @@ EndpointName = Literal[
     "OS",
     "PFS",
     "EFS",
+    "RFS",
     "GRFS",
     "MRFS",
     "MRECTFS",
     "NRM",
     "RELAPSE",
+    "CIR",
     "AGVHD",
     "CGVHD",
     "MRFS_DEATH_COMPETING",
@@ -52,11 +56,13 @@ CATALOGUE: Final[dict[EndpointName, Callable[[], EndpointDefinition]]] = {
     "OS": overall_survival,
     "PFS": progression_free_survival,
     "EFS": event_free_survival,
+    "RFS": relapse_free_survival,
     "GRFS": gvhd_relapse_free_survival,
     "MRFS": partial(molecular_relapse_free_survival, death="event"),
     "MRECTFS": partial(molecular_recurrence_tki_free_survival, death="event"),
     "NRM": non_relapse_mortality,
     "RELAPSE": relapse_incidence,
+    "CIR": cumulative_incidence_of_relapse,
     "AGVHD": acute_gvhd,
     "CGVHD": chronic_gvhd,
     "MRFS_DEATH_COMPETING": partial(molecular_relapse_free_survival, death="competing"),
@@ -74,7 +80,8 @@ class EndpointKey:
     AnalysisError
         The endpoint is unknown, or not defined from ``origin`` (each definition lists its
         origins: transplant endpoints from the allogeneic transplant, TFR endpoints from the
-        TKI stop); the message names the valid origins.
+        TKI stop, RFS and CIR from the first complete remission); the message names the valid
+        origins.
     """
 
     endpoint: EndpointName

@@ -1,7 +1,7 @@
 """Survival endpoints derived from the lake's dated events (never stored).
 
 :func:`derive_endpoint` turns an :class:`EndpointDefinition` (OS, PFS, EFS, relapse incidence,
-NRM, aGVHD II–IV, cGVHD, GRFS, MRFS, MRecTFS) and an :class:`Origin` into a frame
+RFS, CIR, NRM, aGVHD II–IV, cGVHD, GRFS, MRFS, MRecTFS) and an :class:`Origin` into a frame
 ``(patient_id, time_days, status)`` ready for :mod:`lake.survival`.
 """
 
@@ -9,6 +9,7 @@ from lake.endpoints.definitions import (
     EndpointDefinition,
     acute_gvhd,
     chronic_gvhd,
+    cumulative_incidence_of_relapse,
     event_free_survival,
     gvhd_relapse_free_survival,
     molecular_recurrence_tki_free_survival,
@@ -16,6 +17,7 @@ from lake.endpoints.definitions import (
     non_relapse_mortality,
     overall_survival,
     progression_free_survival,
+    relapse_free_survival,
     relapse_incidence,
 )
 from lake.endpoints.derive import EndpointResult, derive_endpoint, outcome_rows
@@ -27,6 +29,7 @@ __all__ = [
     "Origin",
     "acute_gvhd",
     "chronic_gvhd",
+    "cumulative_incidence_of_relapse",
     "derive_endpoint",
     "event_free_survival",
     "gvhd_relapse_free_survival",
@@ -37,5 +40,6 @@ __all__ = [
     "outcome_rows",
     "overall_survival",
     "progression_free_survival",
+    "relapse_free_survival",
     "relapse_incidence",
 ]

@@ -8,10 +8,14 @@ catalogue functions below return them with the citation in the docstring.
 Each definition also says, in words, what its event (and competing event) is and which time
 origins it is defined from (:mod:`lake.endpoints.origins`): transplant endpoints from day 0 of
 the allogeneic transplant (04-transplant.md §4.1), TFR endpoints from the TKI stop (03-cml.md
-§3.8); OS, PFS and EFS also from the start of a treatment line (trial convention: from
-randomisation / start of therapy), OS also from the TKI stop. :func:`derive_endpoint` measures
-from any origin it is given; the API's catalogue (:mod:`lake.cohort_endpoints`) refuses the
-origins a definition does not list.
+§3.8), RFS and CIR from the first complete remission (ELN 2022); OS, PFS and EFS also from the
+start of a treatment line (trial convention: from randomisation / start of therapy), OS also
+from the TKI stop. :func:`derive_endpoint` measures from any origin it is given; the API's
+catalogue (:mod:`lake.cohort_endpoints`) refuses the origins a definition does not list.
+
+The AML outcome measures follow ELN 2022 Table 9 (Döhner H et al. *Blood* 2022;140:1345–1377,
+doi:10.1182/blood.2022016867). The domain reference (02-aml.md, 05-survival-statistics.md) does
+not define them; 04-transplant.md §4.1 gives the relapse / competing-death convention CIR shares.
 
 Same-day ties: the event of interest wins over a competing event, except for NRM where a relapse
 on the day of death makes the death relapse-related (``ties_go_to="competing"``). A censoring
@@ -31,12 +35,18 @@ MMR_LOSS: Final = "mmr_loss"
 MOLECULAR_SAMPLE: Final = "molecular_sample"
 #: Loss of major molecular response: BCR::ABL1 strictly above 0.1 % IS (0.1 % is still MMR).
 MMR_THRESHOLD_PCT: Final = 0.1
+#: EFS response landmark. ELN 2022 Table 9 leaves it to the study (its examples: after two
+#: intensive induction cycles, or 180 days for non-intensive therapy). The lake holds no cycle
+#: counts, so one window serves both: 180 days, the one landmark ELN states in days. A service
+#: policy, not an ELN constant.
+INDUCTION_WINDOW_DAYS: Final = 180
 
 _KIND = pl.col("kind")
 _RELAPSE = _KIND.is_in(["relapse", "progression"])
 _DEATH = _KIND == "death"
 _TRANSPLANT: Final[tuple[OriginKind, ...]] = ("allo_transplant",)
 _TKI_STOP: Final[tuple[OriginKind, ...]] = ("tki_stop",)
+_REMISSION: Final[tuple[OriginKind, ...]] = ("complete_remission",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +57,11 @@ class EndpointDefinition:
     ``follow_up`` is where patients without any event are censored: last contact (latest
     dated row of the patient) or the last BCR::ABL1 sample (molecular endpoints). ``event``
     and ``competing_event`` say in words what ``interest`` and ``competing`` select;
-    ``origins`` are the time origins the endpoint is defined from.
+    ``origins`` are the time origins the endpoint is defined from. ``diseases``: the
+    ``patients.disease`` codes the endpoint is defined for (None: every disease); other
+    patients are excluded and counted. ``induction_window_days``: no ``complete_remission``
+    within this many days of the origin is induction failure (EFS; see
+    :func:`lake.endpoints.derive_endpoint`).
     """
 
     name: str
@@ -59,6 +73,8 @@ class EndpointDefinition:
     censor_at: pl.Expr | None = None
     follow_up: Literal["last_contact", "last_sample"] = "last_contact"
     ties_go_to: Literal["interest", "competing"] = "interest"
+    diseases: tuple[str, ...] | None = None
+    induction_window_days: int | None = None
 
 
 def overall_survival() -> EndpointDefinition:
@@ -84,19 +100,62 @@ def progression_free_survival() -> EndpointDefinition:
     )
 
 
-def event_free_survival() -> EndpointDefinition:
-    """EFS: relapse/progression or death; induction failure handled by ``derive_endpoint``.
+def event_free_survival(
+    *, induction_window_days: int = INDUCTION_WINDOW_DAYS
+) -> EndpointDefinition:
+    """EFS (AML): induction failure, relapse after complete remission, or death, whichever first.
 
-    ELN 2022 (Döhner H et al. *Blood* 2022;140:1345–1377, doi:10.1182/blood.2022016867): failure
-    to reach CR within the response window is an event on day 1 (time 0 here); pass
-    ``induction_window_days`` to :func:`lake.endpoints.derive_endpoint`. Not defined in the domain
-    reference files (service convention, to be confirmed by the lead).
+    ELN 2022 Table 9 (Döhner H et al. *Blood* 2022;140:1345–1377, doi:10.1182/blood.2022016867):
+    treatment failure is not reaching CR by a pre-defined landmark; a patient evaluable for
+    response without CR by then, or dying before it without a response assessment, has the
+    event on day 1 of the origin (time 0 here); a patient alive but not evaluable (follow-up
+    ends before the landmark, no CR) is censored on day 1 (time 0). The landmark is
+    ``induction_window_days`` after the origin (:data:`INDUCTION_WINDOW_DAYS`, a service
+    policy). AML only (an ELN definition): a patient of another disease has no
+    ``complete_remission`` to reach and would count as an induction failure, so is excluded.
+    Kaplan–Meier.
     """
     return EndpointDefinition(
         "EFS",
         interest=_RELAPSE | _DEATH,
-        event="relapse/progression or death, whichever comes first",
+        event=f"induction failure (no complete remission within {induction_window_days} days "
+        "of the origin: event at time 0), relapse or death, whichever comes first; AML only",
         origins=("diagnosis", "treatment_line"),
+        diseases=("AML",),
+        induction_window_days=induction_window_days,
+    )
+
+
+def relapse_free_survival() -> EndpointDefinition:
+    """RFS (AML): relapse or death from any cause, from the first complete remission.
+
+    ELN 2022 Table 9 (doi:10.1182/blood.2022016867): defined only for patients achieving CR
+    (ELN: CR, CRh or CRi; the lake has one ``complete_remission`` event kind), measured from the
+    date of remission; censored at the last date known alive. Patients never in CR have no
+    origin and are excluded. Same event as PFS (04-transplant.md §4.1: LFS/DFS); Kaplan–Meier.
+    """
+    return EndpointDefinition(
+        "RFS",
+        interest=_RELAPSE | _DEATH,
+        event="relapse or death, whichever comes first, after complete remission",
+        origins=_REMISSION,
+    )
+
+
+def cumulative_incidence_of_relapse() -> EndpointDefinition:
+    """CIR (AML): relapse (cause 1), death in remission competing (2), from the first CR.
+
+    ELN 2022 Table 9 (doi:10.1182/blood.2022016867): defined for patients achieving CR, measured
+    from the date of remission; death without relapse is a competing cause of failure. Relapse
+    and competing death as in relapse incidence (04-transplant.md §4.1); Aalen–Johansen CIF.
+    """
+    return EndpointDefinition(
+        "CIR",
+        interest=_RELAPSE,
+        event="relapse after complete remission",
+        origins=_REMISSION,
+        competing=_DEATH,
+        competing_event="death in remission (without prior relapse)",
     )
 
 

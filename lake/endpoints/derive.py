@@ -9,6 +9,10 @@ Algorithm per patient (all in Polars, one collect):
    after the base origin are found; the earliest decides (ties: see
    :mod:`lake.endpoints.definitions`); without any, the patient is censored at the end of
    follow-up (last contact, or last BCR::ABL1 sample for molecular endpoints).
+   Induction failure (a definition with ``induction_window_days``, EFS; ELN 2022 Table 9): no
+   ``complete_remission`` on or after the origin and within the window moves the end to the
+   origin (time 0), as an event if the patient died, had an event or was followed to the end
+   of the window, else censored (alive, not evaluable for response).
 3. if that end lies before time zero the patient is excluded and counted ("event or censoring
    before origin"); with a landmark the patient must still be at risk strictly after L.
 4. administrative censoring: times beyond ``horizon_days`` become (horizon, status 0). The
@@ -16,8 +20,9 @@ Algorithm per patient (all in Polars, one collect):
    is one, not the base origin): ``horizon_days=365`` with a day-100 landmark censors at day
    465 after the base origin.
 
-Exclusions are counted by reason: not in the origin table ("no origin event"); the origin but
-no dated outcome row at all, so no follow-up to censor at ("no follow-up"); death before the
+Exclusions are counted by reason: not in the origin table ("no origin event"); a disease the
+definition is not defined for ("endpoint not defined for the disease"); the origin but no dated
+outcome row at all, so no follow-up to censor at ("no follow-up"); death before the
 origin; end of follow-up or event before time zero.
 
 status is 0 = censored, 1 = event of interest, 2 = competing event (competing endpoints only).
@@ -42,6 +47,7 @@ NO_ORIGIN = "no origin event"
 NO_FOLLOW_UP = "no follow-up"
 DEATH_BEFORE_ORIGIN = "death before origin"
 ENDED_BEFORE_ORIGIN = "event or censoring before origin"
+OTHER_DISEASE = "endpoint not defined for the disease"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,25 +101,30 @@ def derive_endpoint(
     transplants: pl.LazyFrame | None = None,
     bcr_abl1: pl.LazyFrame | None = None,
     horizon_days: int | None = None,
-    induction_window_days: int | None = None,
 ) -> EndpointResult:
     """The endpoint ``definition`` measured from ``origin`` for every patient of the cohort.
 
     The cohort is every patient in ``events`` (and ``patients`` if given). ``horizon_days``
     censors administratively on the analysis time scale, counted from time zero (base origin +
-    landmark). ``induction_window_days``
-    (EFS, ELN 2022): no ``complete_remission`` within the window of the origin, for a patient
-    followed past the window or with an event in it, is an event at time 0.
+    landmark). A definition with ``diseases`` keeps only those patients (by
+    ``patients.disease``); one with ``induction_window_days`` counts induction failure at time
+    0 (module docstring, step 2).
 
     Raises
     ------
     EmptyCohortError
         No patient has the origin event, or every patient is excluded.
     AnalysisError
-        A molecular endpoint without the ``bcr_abl1`` table, or a negative horizon.
+        A molecular endpoint without the ``bcr_abl1`` table, a disease-specific one without the
+        ``patients`` table, or a negative horizon.
     """
     if definition.follow_up == "last_sample" and bcr_abl1 is None:
         raise AnalysisError(f"{definition.name} needs the bcr_abl1 table; pass it in")
+    if definition.diseases is not None and patients is None:
+        raise AnalysisError(
+            f"{definition.name} is defined for {'/'.join(definition.diseases)} only and needs "
+            "the patients table (disease); pass it in"
+        )
     if horizon_days is not None and horizon_days <= 0:
         raise AnalysisError(f"horizon_days must be > 0, got {horizon_days}")
     cohort_ids = events.select("patient_id")
@@ -128,6 +139,12 @@ def derive_endpoint(
         treatment_lines=treatment_lines,
         transplants=transplants,
     ).join(cohort_ids, on="patient_id", how="semi")
+    if patients is not None and definition.diseases is not None:
+        in_scope = pl.col("disease").is_in(definition.diseases).fill_null(False)
+        scope = patients.select("patient_id", in_scope=in_scope)
+        origins = origins.join(scope, on="patient_id", how="left")
+    else:
+        origins = origins.with_columns(in_scope=pl.lit(True))
     kind = pl.col("kind")
     date = pl.col("date")
     none = pl.lit(False)
@@ -138,6 +155,7 @@ def derive_endpoint(
         .group_by("patient_id")
         .agg(
             origin_date=pl.col("origin_date").first(),
+            in_scope=pl.col("in_scope").first().fill_null(False),
             interest=_first(definition.interest),
             competing=_first(definition.competing if definition.competing is not None else none),
             censor=_first(definition.censor_at if definition.censor_at is not None else none),
@@ -153,9 +171,11 @@ def derive_endpoint(
         .collect()
     )
     n_origin = per_patient.height
+    other_disease = per_patient.filter(~pl.col("in_scope")).height
+    per_patient = per_patient.filter(pl.col("in_scope"))
     no_follow_up = per_patient.filter(pl.col("last_contact").is_null()).height
     per_patient = per_patient.filter(pl.col("last_contact").is_not_null())
-    frame = _resolve(per_patient, definition, origin, induction_window_days)
+    frame = _resolve(per_patient, definition, origin)
     died_before = frame.filter(pl.col("died_before"))
     frame = frame.filter(~pl.col("died_before"))
     ended_before = frame.filter(~pl.col("at_risk"))
@@ -170,9 +190,14 @@ def derive_endpoint(
         "patient_id", pl.col("time_days").cast(pl.Int64), pl.col("status").cast(pl.Int8)
     ).sort("patient_id")
     if frame.height == 0:
+        defined_for = (
+            ""
+            if definition.diseases is None
+            else f"; defined for {'/'.join(definition.diseases)} only"
+        )
         raise EmptyCohortError(
             f"{definition.name} from {origin.label}: no patient left "
-            f"({n_cohort} in cohort, {n_origin} with the origin event)"
+            f"({n_cohort} in cohort, {n_origin} with the origin event{defined_for})"
         )
     return EndpointResult(
         endpoint=definition.name,
@@ -182,6 +207,7 @@ def derive_endpoint(
         n_cohort=n_cohort,
         excluded={
             NO_ORIGIN: n_cohort - n_origin,
+            OTHER_DISEASE: other_disease,
             NO_FOLLOW_UP: no_follow_up,
             DEATH_BEFORE_ORIGIN: died_before.height,
             ENDED_BEFORE_ORIGIN: ended_before.height,
@@ -193,7 +219,6 @@ def _resolve(
     per_patient: pl.DataFrame,
     definition: EndpointDefinition,
     origin: Origin,
-    induction_window_days: int | None,
 ) -> pl.DataFrame:
     """Pick the deciding date and status per patient; mark who is at risk at time zero."""
     interest, competing, censor = pl.col("interest"), pl.col("competing"), pl.col("censor")
@@ -222,14 +247,13 @@ def _resolve(
         .otherwise(2)
     )
     frame = per_patient.with_columns(end=end, status=status)
-    if induction_window_days is not None:
-        window_end = pl.col("origin_date") + pl.duration(days=induction_window_days)
+    if definition.induction_window_days is not None:
+        window_end = pl.col("origin_date") + pl.duration(days=definition.induction_window_days)
         no_cr = pl.col("remission").is_null() | (pl.col("remission") > window_end)
-        assessed = (pl.col("end") >= window_end) | (pl.col("status") != 0)
-        failed = no_cr & assessed
+        evaluable = (pl.col("end") >= window_end) | (pl.col("status") != 0)
         frame = frame.with_columns(
-            end=pl.when(failed).then(pl.col("origin_date")).otherwise(pl.col("end")),
-            status=pl.when(failed).then(1).otherwise(pl.col("status")),
+            end=pl.when(no_cr).then(pl.col("origin_date")).otherwise(pl.col("end")),
+            status=pl.when(no_cr).then(evaluable.cast(pl.Int32)).otherwise(pl.col("status")),
         )
     zero = pl.col("origin_date") + pl.duration(days=origin.landmark_days)
     at_risk = pl.col("end") > zero if origin.landmark_days else pl.col("end") >= zero

@@ -7,6 +7,8 @@ An origin is one of (``04-transplant.md`` §4.1, ``03-cml.md`` §3.8, ``05-survi
 - ``treatment_line``: ``treatment_lines.start_date`` of line ``line_number`` (1 = first line);
 - ``allo_transplant``: the first allogeneic ``transplants.transplant_date`` (day 0);
 - ``tki_stop``: the first ``tki_stop`` event (treatment-free remission attempt);
+- ``complete_remission``: the first ``complete_remission`` event (AML RFS and CIR are measured
+  from the date of remission, ELN 2022 Table 9, doi:10.1182/blood.2022016867);
 
 optionally shifted by ``landmark_days`` (landmark analysis, Anderson 1983): the analysis then
 starts at base origin + L and only patients still event-free and under follow-up at L count.
@@ -22,7 +24,9 @@ import polars as pl
 
 from lake.errors import AnalysisError
 
-OriginKind: TypeAlias = Literal["diagnosis", "treatment_line", "allo_transplant", "tki_stop"]
+OriginKind: TypeAlias = Literal[
+    "diagnosis", "treatment_line", "allo_transplant", "tki_stop", "complete_remission"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +90,9 @@ def origin_dates(
             .group_by("patient_id")
             .agg(origin_date=pl.col("transplant_date").min())
         )
-    else:
+    else:  # tki_stop, complete_remission: the first event of that type
         frame = (
-            events.filter(pl.col("event_type") == "tki_stop")
+            events.filter(pl.col("event_type") == origin.kind)
             .group_by("patient_id")
             .agg(origin_date=pl.col("event_date").min())
         )

@@ -43,7 +43,8 @@ SCORES = "Registered risk scores (names or version ids)."
 LANDMARK = "Landmark: start the clock this many days after the origin (patients at risk then)."
 ORIGIN = (
     "Time zero; each endpoint is defined from some origins only (see lake.endpoints: "
-    "transplant endpoints from ALLO_TRANSPLANT, TFR endpoints from TKI_STOP)."
+    "transplant endpoints from ALLO_TRANSPLANT, TFR endpoints from TKI_STOP, RFS and CIR from "
+    "COMPLETE_REMISSION)."
 )
 LINE = "Treatment line number (1 = first line): required with origin TREATMENT_LINE, else unset."
 GROUP_BY = (

@@ -17,7 +17,14 @@ from schema.types.provenance import Provenance
 class KaplanMeierEndpoint(Enum):
     OS = "OS"
     PFS = "PFS"
-    EFS = "EFS"
+    EFS = strawberry.enum_value(
+        "EFS",
+        description="AML event-free survival (ELN 2022): induction failure at time 0, relapse "
+        "or death.",
+    )
+    RFS = strawberry.enum_value(
+        "RFS", description="AML relapse-free survival from complete remission (ELN 2022)."
+    )
     GRFS = "GRFS"
     MRFS = strawberry.enum_value(
         "MRFS", description="Molecular relapse-free survival after TKI stop (death = event)."
@@ -31,6 +38,11 @@ class KaplanMeierEndpoint(Enum):
 class CompetingEndpoint(Enum):
     NRM = strawberry.enum_value("NRM", description="Non-relapse mortality; relapse competes.")
     RELAPSE = strawberry.enum_value("RELAPSE", description="Relapse incidence; death competes.")
+    CIR = strawberry.enum_value(
+        "CIR",
+        description="AML cumulative incidence of relapse from complete remission (ELN 2022); "
+        "death in remission competes.",
+    )
     AGVHD = strawberry.enum_value("AGVHD", description="Acute GVHD II-IV; death competes.")
     CGVHD = strawberry.enum_value("CGVHD", description="Chronic GVHD; death competes.")
     MRFS_DEATH_COMPETING = strawberry.enum_value(
@@ -44,6 +56,9 @@ class TimeOrigin(Enum):
     TREATMENT_LINE = "treatment_line"
     ALLO_TRANSPLANT = "allo_transplant"
     TKI_STOP = "tki_stop"
+    COMPLETE_REMISSION = strawberry.enum_value(
+        "complete_remission", description="The first complete remission (RFS, CIR)."
+    )
 
 
 @strawberry.enum(

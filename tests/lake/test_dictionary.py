@@ -201,9 +201,15 @@ def test_matching_kinds_qualifies_by_grade_and_systemic_ist() -> None:
 
 
 def _outcome(kind: str) -> dict[str, pl.LazyFrame]:
-    """One patient diagnosed on day 0 with one outcome of ``kind`` on day 10, followed to day 30."""
+    """One patient diagnosed on day 0 with one outcome of ``kind`` on day 10, followed to day 30.
+
+    The patient has AML in complete remission from day 5 (unless ``kind`` is the remission), so
+    EFS (AML only, induction failure without remission) counts the same rows as the others.
+    """
     day = dt.date(2020, 1, 1)
     events = [("p", "last_follow_up", day + dt.timedelta(days=30), None, None)]
+    if kind != "complete_remission":
+        events.append(("p", "complete_remission", day + dt.timedelta(days=5), None, None))
     samples = [("p", day + dt.timedelta(days=30), False, None)]
     if kind == MMR_LOSS:
         samples.append(("p", day + dt.timedelta(days=10), True, 1.0))
@@ -215,7 +221,9 @@ def _outcome(kind: str) -> dict[str, pl.LazyFrame]:
             schema=["patient_id", "event_type", "event_date", "grade", "systemic_ist"],
             orient="row",
         ).cast({"grade": pl.String, "systemic_ist": pl.Boolean}),
-        "patients": pl.LazyFrame({"patient_id": ["p"], "diagnosis_date": [day]}),
+        "patients": pl.LazyFrame(
+            {"patient_id": ["p"], "disease": ["AML"], "diagnosis_date": [day]}
+        ),
         "bcr_abl1": pl.LazyFrame(
             samples, schema=["patient_id", "sample_date", "detectable", "is_pct"], orient="row"
         ).cast({"is_pct": pl.Float64}),

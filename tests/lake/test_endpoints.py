@@ -14,7 +14,6 @@ from lake.endpoints import (
     acute_gvhd,
     chronic_gvhd,
     derive_endpoint,
-    event_free_survival,
     gvhd_relapse_free_survival,
     molecular_recurrence_tki_free_survival,
     molecular_relapse_free_survival,
@@ -199,6 +198,7 @@ def test_missing_origin_death_before_origin_and_horizon() -> None:
     ]
     assert result.excluded == {
         "no origin event": 1,
+        "endpoint not defined for the disease": 0,
         "no follow-up": 0,
         "death before origin": 1,
         "event or censoring before origin": 0,
@@ -288,6 +288,7 @@ def test_origin_without_any_outcome_row_is_no_follow_up_not_no_origin() -> None:
     assert result.n_cohort == 2
     assert result.excluded == {
         "no origin event": 0,
+        "endpoint not defined for the disease": 0,
         "no follow-up": 1,
         "death before origin": 0,
         "event or censoring before origin": 0,
@@ -339,35 +340,6 @@ def test_diagnosis_and_treatment_line_origins() -> None:
         treatment_lines=lines,
     )
     assert from_l2.frame.row(0) == ("m", 100, 1)  # the progression before line 2 is ignored
-
-
-def test_efs_induction_failure_is_an_event_at_time_zero() -> None:
-    """ELN 2022: no CR within the window -> EFS event on day 1 (time 0 here)."""
-    events = table(
-        EVENTS.schema,
-        [
-            ev("cr", "complete_remission", 30),
-            ev("cr", "relapse", 300),
-            ev("cr", "last_follow_up", 400),
-            ev("nocr", "last_follow_up", 400),
-            ev("early", "last_follow_up", 40),
-        ],
-    )
-    lines = table(
-        TREATMENT_LINES.schema,
-        [
-            {"patient_id": p, "site": "S1", "line_number": 1, "start_date": DAY0}
-            for p in ("cr", "nocr", "early")
-        ],
-    )
-    result = derive_endpoint(
-        event_free_survival(),
-        Origin("treatment_line", line_number=1),
-        events=events,
-        treatment_lines=lines,
-        induction_window_days=180,
-    )
-    assert result.frame.rows() == [("cr", 300, 1), ("early", 40, 0), ("nocr", 0, 1)]
 
 
 # 03-cml.md §3.8 worked examples; stop date = day 0, month k = day 30k.

@@ -333,6 +333,35 @@ def _check_incidence(
                 _close(point["upper"], f ** np.exp(half))
 
 
+def test_aml_efs_and_cir_by_eln2022(lake_server: str) -> None:
+    """ELN 2022 Table 9 outcome measures by ELN 2022 risk, against R: EFS from diagnosis
+    (induction failures are events at time 0) and CIR from the first complete remission."""
+    data = _ask(
+        lake_server,
+        f"""{{ cohort(filter: {{diseases: [AML]}}) {{
+        survival(endpoint: EFS, groupByScore: "eln2022", times: [12, 24, 60]) {{ {KM_FIELDS} }}
+        cumulativeIncidence(endpoint: CIR, origin: COMPLETE_REMISSION, groupByScore: "eln2022",
+                            times: [12, 24]) {{
+          groups {{ group n causes {{ cause events atTimes {{ time estimate lower upper }} }} }}
+          grayTests {{ cause test {{ statistic df pValue }} }} }} }} }}""",
+    )["data"]["cohort"]
+    efs = _golden("aml_efs/eln2022")
+    _check_km_groups(data["survival"]["groups"], efs["groups"])
+    lr = efs["logrank"]
+    _check_test(data["survival"]["logrank"], lr["chisq"], lr["p"], lr["df"])
+    incidence = data["cumulativeIncidence"]
+    r = _golden("aml_cir/eln2022")
+    labels = {g["group"]: g["group"] for g in incidence["groups"]}
+    assert sorted(f"{label} 1" for label in labels) == sorted(k for k in r if k.endswith(" 1"))
+    _check_incidence(incidence["groups"], r, labels)
+    tests = {t["cause"]: t["test"] for t in incidence["grayTests"]}
+    for i, code in enumerate(r["tests"]["cause"]):
+        got = tests["event" if code == "1" else "competing"]
+        _close(got["statistic"], r["tests"]["stat"][i])
+        _close(got["pValue"], r["tests"]["pv"][i], abs_tol=1e-15)
+        assert got["df"] == r["tests"]["df"][i]
+
+
 def test_nrm_with_relapse_competing_and_two_year_os(lake_server: str, demo_lake: DemoLake) -> None:
     data = _ask(
         lake_server,

@@ -35,6 +35,7 @@ AML_NPM1: Final[CohortFilter] = And(
         MarkerStatus(marker="npm1", statuses=("present",)),
     )
 )
+AML: Final[CohortFilter] = CodeIn(column="disease", values=("AML",))
 ALLO: Final[CohortFilter] = Transplanted(transplant_type="allogeneic")
 CML: Final[CohortFilter] = CodeIn(column="disease", values=("CML",))
 
@@ -64,6 +65,15 @@ COHORTS: Final[
             "eln2022": ("eln2022_intensive", True),
             "npm1_derived": ("harmony_npm1_derived_demo_v1", True),
         },
+    ),
+    # AML outcome measures of ELN 2022 Table 9 by ELN 2022 risk: EFS from diagnosis (induction
+    # failures are events at time 0) and CIR from the first complete remission
+    "demo_aml_efs": (AML, "EFS", "diagnosis", {"eln2022": ("eln2022_intensive", True)}),
+    "demo_aml_cir": (
+        AML,
+        "CIR",
+        "complete_remission",
+        {"eln2022": ("eln2022_intensive", True)},
     ),
     # study 4: allogeneic HSCT, NRM with relapse competing, and OS, by disease
     "demo_allo_nrm": (ALLO, "NRM", "allo_transplant", {"disease": ("disease", False)}),

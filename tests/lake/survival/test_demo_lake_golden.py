@@ -44,6 +44,8 @@ KM_CASES: dict[str, tuple[str, str | None, list[float], tuple[str, ...] | None]]
     "mm_os/riss/staged": ("demo_mm_os", "riss", [24, 60], ("I", "II", "III")),
     "aml_npm1_os/eln2022": ("demo_aml_npm1_os", "eln2022", [12, 24, 60], None),
     "aml_npm1_os/npm1_derived": ("demo_aml_npm1_os", "npm1_derived", [12, 24, 60], None),
+    # ELN 2022 EFS: induction failures are events at time 0 (survfit's first step is at t = 0)
+    "aml_efs/eln2022": ("demo_aml_efs", "eln2022", [12, 24, 60], None),
     "allo_os/pooled": ("demo_allo_os", None, [12, 24], None),
     "allo_os/disease": ("demo_allo_os", "disease", [12, 24], None),
     "cml_mrfs/sokal": ("demo_cml_mrfs", "sokal", [6, 12, 24], None),
@@ -171,13 +173,19 @@ def test_staging_comparison(golden: Golden, golden_input: Inputs) -> None:
 
 
 @pytest.mark.parametrize(
-    ("case", "group"), [("allo_nrm/pooled", None), ("allo_nrm/disease", "disease")]
+    ("case", "name", "group"),
+    [
+        ("allo_nrm/pooled", "demo_allo_nrm", None),
+        ("allo_nrm/disease", "demo_allo_nrm", "disease"),
+        ("aml_cir/pooled", "demo_aml_cir", None),
+        ("aml_cir/eln2022", "demo_aml_cir", "eln2022"),
+    ],
 )
-def test_nrm_cumulative_incidence(
-    case: str, group: str | None, golden: Golden, golden_input: Inputs
+def test_cumulative_incidence(
+    case: str, name: str, group: str | None, golden: Golden, golden_input: Inputs
 ) -> None:
     """cuminc curves (est, var), timepoints() at 12 and 24 months and Gray's test per cause."""
-    d = golden_input("demo_allo_nrm").with_columns(time=pl.col("time") / MONTH)
+    d = golden_input(name).with_columns(time=pl.col("time") / MONTH)
     r = golden("demo", case)
     groups = None if group is None else d[group].to_numpy()
     fitter = CumulativeIncidenceFitter().fit(d["time"], d["cause"], groups=groups)

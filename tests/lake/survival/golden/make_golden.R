@@ -282,6 +282,8 @@ dm[["mm_os/staging"]] <- staging
 d <- demo_inp("demo_aml_npm1_os")
 dm[["aml_npm1_os/eln2022"]] <- km_by(d, "eln2022", c(12, 24, 60))
 dm[["aml_npm1_os/npm1_derived"]] <- km_by(d, "npm1_derived", c(12, 24, 60))
+d <- demo_inp("demo_aml_efs")
+dm[["aml_efs/eln2022"]] <- km_by(d, "eln2022", c(12, 24, 60))
 d <- demo_inp("demo_allo_os")
 dm[["allo_os/pooled"]] <- list(groups = list(all = km_group(d$time, d$status, c(12, 24))))
 dm[["allo_os/disease"]] <- km_by(d, "disease", c(12, 24))
@@ -298,6 +300,10 @@ cif_at <- function(ci, times) {
 dm[["allo_nrm/pooled"]] <- c(cif_at(cuminc(d$time, d$cause), c(12, 24)),
                              list(n = nrow(d), events = as.list(table(d$cause))))
 dm[["allo_nrm/disease"]] <- cif_at(cuminc(d$time, d$cause, d$disease), c(12, 24))
+d <- demo_inp("demo_aml_cir")
+dm[["aml_cir/pooled"]] <- c(cif_at(cuminc(d$time, d$cause), c(12, 24)),
+                            list(n = nrow(d), events = as.list(table(d$cause))))
+dm[["aml_cir/eln2022"]] <- cif_at(cuminc(d$time, d$cause, d$eln2022), c(12, 24))
 d <- demo_inp("demo_cml_mrfs")
 dm[["cml_mrfs/sokal"]] <- km_by(d, "sokal", c(6, 12, 24))
 dm[["cml_mrfs/sokal/staged"]] <- km_by(d, "sokal", c(6, 12, 24),
