@@ -80,6 +80,7 @@ from lake.query_requests import (
     CohortSurvivalRequest,
     CompletenessRequest,
     HistogramRequest,
+    LifeTableRequest,
     ReclassificationRequest,
     RiskRequest,
     SizeRequest,
@@ -284,13 +285,14 @@ class LakeGateway(CohortSnapshots):
             plan = protect()
             epsilon = self.ledger.settings.epsilon[plan.kind]
             noise = noise_for(epsilon, plan.sensitivity)
-            key = ReleaseKey(version, digest, epsilon, plan.sensitivity)
+            named = digest if plan.identity is None else query_hash(plan.identity)
+            key = ReleaseKey(version, named, epsilon, plan.sensitivity)
             self.ledger.require(caller.user, key)
             stored = self.ledger.stored(key)
             drawn = None if stored is not None else add_noise(plan.counts(), noise)
             receipt = self.ledger.receive(caller.user, key, drawn)
             value = self.releases.get_or_compute(
-                ("protected", key), lambda: plan.release(receipt.counts, noise)
+                (key, digest), lambda: plan.release(receipt.counts, noise)
             )
         except BudgetExhaustedError:
             audit("denied", "PRIVACY_BUDGET_EXCEEDED")
@@ -509,6 +511,9 @@ class LakeGateway(CohortSnapshots):
                 endpoint=request.endpoint.definition().name,
                 origin=request.endpoint.as_origin().label,
                 floor=self._floor,
+                identity=LifeTableRequest(
+                    cohort.filter, request.endpoint, grouping, request.strata, kinds=1
+                ),
             ),
             scores=[grouping.score] if grouping.score else [],
         )
@@ -536,6 +541,9 @@ class LakeGateway(CohortSnapshots):
                 endpoint=request.endpoint.definition().name,
                 origin=request.endpoint.as_origin().label,
                 floor=self._floor,
+                identity=LifeTableRequest(
+                    cohort.filter, request.endpoint, grouping, strata=None, kinds=2
+                ),
             ),
             scores=[grouping.score] if grouping.score else [],
         )

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lake.cohort import CohortFilter
+from lake.cohort_endpoints import EndpointKey
 from lake.cohort_incidence import IncidenceRequest
 from lake.cohort_models import CoxRequest, StagingRequest
-from lake.cohort_survival import SurvivalRequest
+from lake.cohort_survival import Grouping, SurvivalRequest
 from lake.risk.reclassification import NotClassified
 
 
@@ -97,3 +98,14 @@ class CohortStagingRequest:
 
     cohort: CohortFilter
     staging: StagingRequest
+
+
+@dataclass(frozen=True, slots=True)
+class LifeTableRequest:
+    """The identity of a protected life table: whatever is read off it shares its release."""
+
+    cohort: CohortFilter
+    endpoint: EndpointKey
+    grouping: Grouping
+    strata: str | None
+    kinds: int

@@ -27,13 +27,17 @@ class ProtectedPlan(Generic[T]):
     """A protected release before noise.
 
     ``sensitivity`` is the L1 sensitivity of ``counts()`` under adding or removing one
-    patient; it must follow from the request alone (never from the data).
+    patient; it must follow from the request alone (never from the data). ``identity``, when
+    given, names the noisy vector independently of how it is post-processed (a life table
+    serves any requested times, confidence type or test): requests with the same identity share
+    one release, so asking another time point of the same curve is free and consistent.
     """
 
     kind: QueryKind
     sensitivity: int
     counts: Callable[[], IntVector]
     release: Callable[[IntVector, Noise], T]
+    identity: object | None = None
 
 
 def shown(value: float, floor: int) -> int | None:

@@ -160,6 +160,7 @@ def survival_plan(
     endpoint: str,
     origin: str,
     floor: int,
+    identity: object = None,
 ) -> ProtectedPlan[SurvivalSummary]:
     """Kaplan-Meier by group with log-rank (and trend) tests from one noisy life table."""
     layout = Layout(groups=tuple(groups), strata=tuple(strata) or (None,), kinds=1, grid=grid)
@@ -212,7 +213,11 @@ def survival_plan(
         )
 
     return ProtectedPlan(
-        kind="survival", sensitivity=1, counts=lambda: layout.cells(load()), release=release
+        kind="survival",
+        sensitivity=1,
+        counts=lambda: layout.cells(load()),
+        release=release,
+        identity=identity,
     )
 
 
@@ -261,6 +266,7 @@ def incidence_plan(
     endpoint: str,
     origin: str,
     floor: int,
+    identity: object = None,
 ) -> ProtectedPlan[IncidenceSummary]:
     """Cumulative incidence of each cause by group from one noisy life table."""
     layout = Layout(groups=tuple(groups), strata=(None,), kinds=len(CAUSES), grid=grid)
@@ -295,5 +301,9 @@ def incidence_plan(
         )
 
     return ProtectedPlan(
-        kind="incidence", sensitivity=1, counts=lambda: layout.cells(load()), release=release
+        kind="incidence",
+        sensitivity=1,
+        counts=lambda: layout.cells(load()),
+        release=release,
+        identity=identity,
     )
