@@ -51,7 +51,10 @@ GROUP_BY = (
     "group: filter by them instead)."
 )
 GROUP_BY_SCORE = "Group patients by the categories of this registered risk score. " + SCORE
-TIMES = "Times (in timeUnit) at which to report estimates; at most 50, none negative."
+TIMES = (
+    "Times (in timeUnit) at which to report estimates; at most 50, none negative. Answered "
+    "in the order given, one point per time asked (a repeated time is answered again)."
+)
 TIME_UNIT = "Unit of every time, requested and answered."
 
 
@@ -369,7 +372,11 @@ def grouping(attribute: GroupingAttribute | None, score: str | None) -> Grouping
 
 
 def checked_times(times: list[float] | None) -> tuple[float, ...]:
-    """Requested times, sorted; at most 50, none negative."""
+    """Requested times in the caller's order, duplicates kept; at most 50, none negative.
+
+    Each time is answered on its own, so ``atTimes[i]`` answers ``times[i]``: sorting or
+    dropping a repeat would shift the answers away from the positions the caller asked for.
+    """
     if any(t < 0 for t in times or []) or len(times or []) > 50:
         raise BadRequestError("times: give at most 50 times, none negative")
-    return tuple(sorted(times or []))
+    return tuple(times or [])

@@ -28,7 +28,9 @@ class IncidencePoint:
 class CauseIncidence:
     cause: str = strawberry.field(description="event (of interest) or competing.")
     events: int | None = strawberry.field(description="Events of this cause (null: withheld).")
-    at_times: list[IncidencePoint] = strawberry.field(description="F(t) at requested times.")
+    at_times: list[IncidencePoint] = strawberry.field(
+        description="F(t) at the requested times, in the order asked."
+    )
 
 
 @strawberry.type(description="Cumulative incidence of each cause in one group.")

@@ -120,7 +120,9 @@ class SurvivalGroup:
     median_follow_up: Quantile | None = strawberry.field(
         description="Median follow-up by the reverse Kaplan-Meier method (Schemper & Smith 1996)."
     )
-    at_times: list[SurvivalPoint] = strawberry.field(description="Survival at requested times.")
+    at_times: list[SurvivalPoint] = strawberry.field(
+        description="Survival at the requested times, in the order asked."
+    )
     released_steps: strawberry.Private[tuple[cs.SurvivalStep, ...]]
 
     @resolver(
