@@ -80,7 +80,7 @@ class Cohort:
         return await call_lake(query, info.context.caller, cohort, *args, **kwargs)
 
     @resolver(description="Number of patients (null when below the minimum cell size).")
-    async def size(self, info: Info[Context, None]) -> Count:
+    async def size(self, info: Info[Context, None]) -> Count | None:
         return Count.of(await self._ask(info, info.context.gateway.cohort_size))
 
     @resolver(description="Counts by the values of a categorical attribute.")
@@ -94,7 +94,7 @@ class Cohort:
                 "each of their values)."
             ),
         ],
-    ) -> Breakdown:
+    ) -> Breakdown | None:
         released = await self._ask(info, info.context.gateway.breakdown, attribute=attribute.value)
         return Breakdown.of(released)
 
@@ -116,7 +116,7 @@ class Cohort:
             float | None,
             strawberry.argument(description="Upper edge of the last bin (default: the maximum)."),
         ] = None,
-    ) -> Histogram:
+    ) -> Histogram | None:
         if not 1 <= bins <= 100:
             raise BadRequestError(f"histogram.bins must be between 1 and 100 (got {bins})")
         released = await self._ask(
@@ -141,7 +141,7 @@ class Cohort:
             list[NumericAttribute] | None,
             strawberry.argument(description="Numeric attributes to check."),
         ] = None,
-    ) -> Completeness:
+    ) -> Completeness | None:
         attributes = tuple(a.value for a in (categorical or [])) + tuple(
             a.value for a in (numeric or [])
         )
@@ -157,7 +157,7 @@ class Cohort:
         self,
         info: Info[Context, None],
         score: Annotated[str, strawberry.argument(description=SCORE)],
-    ) -> RiskDistribution:
+    ) -> RiskDistribution | None:
         version = score_version(score)
         released = await self._ask(info, info.context.gateway.risk, score_name=version)
         return RiskDistribution.of(released)
@@ -176,7 +176,7 @@ class Cohort:
             NotClassifiedPolicy,
             strawberry.argument(description="How to count patients a score cannot classify."),
         ] = NotClassifiedPolicy.EXCLUDE,
-    ) -> Reclassification:
+    ) -> Reclassification | None:
         first, second = score_version(before), score_version(after)
         released = await self._ask(
             info,
@@ -224,7 +224,7 @@ class Cohort:
             ConfType,
             strawberry.argument(description="Transform of the confidence bands (R conf.type)."),
         ] = ConfType.LOG,
-    ) -> SurvivalSummary:
+    ) -> SurvivalSummary | None:
         request = SurvivalRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
             grouping=grouping(group_by, group_by_score),
@@ -261,7 +261,7 @@ class Cohort:
         time_unit: Annotated[TimeUnit, strawberry.argument(description=TIME_UNIT)] = (
             TimeUnit.MONTHS
         ),
-    ) -> CumulativeIncidence:
+    ) -> CumulativeIncidence | None:
         request = IncidenceRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
             grouping=grouping(group_by, group_by_score),
@@ -302,7 +302,7 @@ class Cohort:
             GroupingAttribute | None,
             strawberry.argument(description="Stratify the baseline hazard by this attribute."),
         ] = None,
-    ) -> CoxModel:
+    ) -> CoxModel | None:
         request = CoxRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
             numeric=tuple(a.value for a in numeric or []),
@@ -330,7 +330,7 @@ class Cohort:
         ),
         landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
         line: Annotated[int | None, strawberry.argument(description=LINE)] = None,
-    ) -> StagingComparison:
+    ) -> StagingComparison | None:
         request = StagingRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
             scores=tuple(score_version(s) for s in scores),

@@ -1,4 +1,5 @@
-"""Over a real uvicorn server: answers keep the caller's order of ``times``."""
+"""Over a real uvicorn server: answers keep the caller's order of ``times``, and a field that
+fails is null with its own error while the fields beside it answer."""
 
 from __future__ import annotations
 
@@ -50,3 +51,30 @@ def test_times_answer_in_the_order_asked(lake_server: str) -> None:
         assert [p["time"] for p in cause["atTimes"]] == ASKED
         assert cause["atTimes"] == [by_time[t] for t in ASKED]
         assert cause["atTimes"][0]["estimate"] > cause["atTimes"][3]["estimate"]
+
+
+def test_a_failing_field_is_null_beside_answered_ones(live_server: str) -> None:
+    # the in-memory lake has no TKI stop: the Cox model fails (EMPTY_COHORT), survival answers
+    payload = _post(
+        live_server,
+        """{ cohort { size { value } survival(endpoint: OS) { groups { n } }
+             coxModel(endpoint: MRECTFS, origin: TKI_STOP) { n } } }""",
+    )
+    assert payload["data"] == {
+        "cohort": {"size": {"value": 200}, "survival": {"groups": [{"n": 200}]}, "coxModel": None}
+    }
+    (error,) = payload["errors"]
+    assert error["path"] == ["cohort", "coxModel"]
+    assert error["extensions"] == {"code": "EMPTY_COHORT"}
+    assert "no patient left" in error["message"]
+
+
+def test_a_failing_cohort_is_null_beside_an_answered_one(live_server: str) -> None:
+    payload = _post(
+        live_server,
+        """{ bad: cohort(filter: {age: {min: 9, max: 1}}) { size { value } }
+             good: cohort { size { value } } }""",
+    )
+    assert payload["data"] == {"bad": None, "good": {"size": {"value": 200}}}
+    (error,) = payload["errors"]
+    assert (error["path"], error["extensions"]) == (["bad"], {"code": "BAD_REQUEST"})
