@@ -21,6 +21,7 @@ from schema.errors import BadRequestError, public_error
 from schema.fields import resolver
 from schema.lake_calls import call_lake
 from schema.scores import score_version
+from schema.times import checked_times, lake_times
 from schema.types.enums import CategoricalAttribute, GroupingAttribute, NumericAttribute
 from schema.types.models import CoxModel, CumulativeIncidence, StagingComparison
 from schema.types.risk import NotClassifiedPolicy, Reclassification, RiskDistribution
@@ -225,17 +226,18 @@ class Cohort:
             strawberry.argument(description="Transform of the confidence bands (R conf.type)."),
         ] = ConfType.LOG,
     ) -> SurvivalSummary | None:
+        asked = checked_times(times)
         request = SurvivalRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
             grouping=grouping(group_by, group_by_score),
-            times=checked_times(times),
+            times=lake_times(asked),
             time_unit=time_unit.value,
             conf_type=conf_type.value,
             strata=None if strata is None else strata.value,
             trend=trend,
         )
         released = await self._ask(info, info.context.gateway.survival, request=request)
-        return SurvivalSummary.of(released)
+        return SurvivalSummary.of(released, asked=asked)
 
     @resolver(description="Cumulative incidence with competing risks and Gray's test (cost 10).")
     async def cumulative_incidence(
@@ -262,14 +264,15 @@ class Cohort:
             TimeUnit.MONTHS
         ),
     ) -> CumulativeIncidence | None:
+        asked = checked_times(times)
         request = IncidenceRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
             grouping=grouping(group_by, group_by_score),
-            times=checked_times(times),
+            times=lake_times(asked),
             time_unit=time_unit.value,
         )
         released = await self._ask(info, info.context.gateway.incidence, request=request)
-        return CumulativeIncidence.of(released)
+        return CumulativeIncidence.of(released, asked=asked)
 
     @resolver(description="A Cox model with the chosen covariates (complete cases, cost 10).")
     async def cox_model(
@@ -369,14 +372,3 @@ def grouping(attribute: GroupingAttribute | None, score: str | None) -> Grouping
         attribute=None if attribute is None else attribute.value,
         score=None if score is None else score_version(score),
     )
-
-
-def checked_times(times: list[float] | None) -> tuple[float, ...]:
-    """Requested times in the caller's order, duplicates kept; at most 50, none negative.
-
-    Each time is answered on its own, so ``atTimes[i]`` answers ``times[i]``: sorting or
-    dropping a repeat would shift the answers away from the positions the caller asked for.
-    """
-    if any(t < 0 for t in times or []) or len(times or []) > 50:
-        raise BadRequestError("times: give at most 50 times, none negative")
-    return tuple(times or [])

@@ -8,6 +8,7 @@ from lake import cohort_models as cm
 from lake.query_release import Released
 from lake.survival import ConcordanceResult
 
+from schema.times import as_asked
 from schema.types.provenance import Provenance
 from schema.types.survival import ChiSquareTest, TimeUnit
 
@@ -61,7 +62,9 @@ class CumulativeIncidence:
     provenance: Provenance = strawberry.field(description="Where the numbers come from.")
 
     @classmethod
-    def of(cls, released: Released[ci.IncidenceSummary]) -> CumulativeIncidence:
+    def of(
+        cls, released: Released[ci.IncidenceSummary], *, asked: tuple[float, ...]
+    ) -> CumulativeIncidence:
         """The GraphQL view of a released incidence summary."""
         value = released.value
         return cls(
@@ -86,7 +89,7 @@ class CumulativeIncidence:
                                     n_at_risk=p.n_at_risk,
                                     reason=p.reason,
                                 )
-                                for p in c.at_times
+                                for p in as_asked(c.at_times, asked)
                             ],
                         )
                         for c in g.causes

@@ -10,6 +10,7 @@ from lake.query_release import Released
 from lake.survival import QuantileEstimate, StatisticalResult
 
 from schema.fields import resolver
+from schema.times import as_asked
 from schema.types.provenance import Provenance
 
 
@@ -180,7 +181,9 @@ class SurvivalSummary:
     provenance: Provenance = strawberry.field(description="Where the numbers come from.")
 
     @classmethod
-    def of(cls, released: Released[cs.SurvivalSummary]) -> SurvivalSummary:
+    def of(
+        cls, released: Released[cs.SurvivalSummary], *, asked: tuple[float, ...]
+    ) -> SurvivalSummary:
         """The GraphQL view of a released survival summary."""
         value = released.value
         return cls(
@@ -206,7 +209,7 @@ class SurvivalSummary:
                             n_at_risk=p.n_at_risk,
                             reason=p.reason,
                         )
-                        for p in g.at_times
+                        for p in as_asked(g.at_times, asked)
                     ],
                     released_steps=g.steps,
                 )
