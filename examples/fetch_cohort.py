@@ -29,7 +29,9 @@ Errors: when the server answers with GraphQL errors, gql raises ``TransportQuery
 them; the script prints each message with its ``extensions.code`` (``UNAUTHENTICATED`` without a
 valid key, ``EMPTY_COHORT``, ``BAD_REQUEST``, ``COST_LIMIT_EXCEEDED``...: see schema/README.md)
 to stderr and exits 1. Validation errors (an unknown field, a value outside an enum) carry a
-message only and show ``no code``.
+message only and show ``no code``. A field that fails is null in the answer with its own error
+(its ``path`` names it) while the fields beside it answer: gql raises all the same, and the
+partial answer is in the exception's ``data``.
 """
 
 from __future__ import annotations

@@ -26,8 +26,11 @@ With a minimum cell size ``k`` (default 5):
    earlier while the patients it leaves out would have 1 to ``k - 1`` events, or 1 to
    ``k - 1`` without the event, recoverable by subtraction (they are cells of the released
    ``n`` and events, as in rule 4); nothing (time point, quantile) is released beyond its end
-   (:func:`released_steps`). A cumulative incidence curve ends by the same rule over its
-   group's risk table (never released itself), so fine-grained time points cannot rebuild it.
+   (:func:`released_steps`), unless the whole curve is released: a time past it then answers
+   what the curve's end gives away (S = 0 once it has reached 0, a final F once everyone has
+   had an event; else not estimable) with nobody at risk. A cumulative incidence curve ends
+   by the same rule over its group's risk table (never released itself), so fine-grained
+   time points cannot rebuild it.
    Times are released in the requested unit, uncoarsened, so released steps equal the exact
    estimate; every released event time is one among at least ``k`` patients at risk.
 6. *Models.* A Cox model or a staging comparison on fewer than ``k`` patients or fewer than
@@ -270,10 +273,16 @@ def _quantile(q: QuantileEstimate | None, end: float) -> QuantileEstimate | None
 
 
 def _survival_point(
-    point: TimePoint, end: float, reason: str, policy: DisclosurePolicy
+    point: TimePoint, end: float, reason: str, policy: DisclosurePolicy, *, whole: bool
 ) -> TimePoint:
-    """A requested time point: counts by rule 1, estimates only on the released curve."""
-    withheld = _at_risk_reason(point.n_at_risk, policy) or (reason if point.time > end else None)
+    """A requested time point: counts by rule 1, estimates only on the released curve.
+
+    Past the end of a ``whole`` released curve the engine's answer stands (S = 0 after a curve
+    that reached 0, else not estimable): it follows from the released last step.
+    """
+    past_whole = whole and point.time > end
+    withheld = None if past_whole else _at_risk_reason(point.n_at_risk, policy)
+    withheld = withheld or (reason if point.time > end and not past_whole else None)
     if point.survival is None or withheld is None:
         return replace(point, n_at_risk=policy.count(point.n_at_risk))
     return replace(
@@ -310,7 +319,10 @@ def _disclose_group(group: GroupSurvival, n: int | None, policy: DisclosurePolic
         events=events,
         median=_quantile(group.median, end),
         median_follow_up=_quantile(group.median_follow_up, end),
-        at_times=tuple(_survival_point(p, end, reason, policy) for p in group.at_times),
+        at_times=tuple(
+            _survival_point(p, end, reason, policy, whole=len(steps) == len(group.steps))
+            for p in group.at_times
+        ),
         steps=steps,
     )
 
@@ -379,13 +391,27 @@ def disclose_cross_tab(value: CrossTab, policy: DisclosurePolicy) -> CrossTab:
 
 
 def _incidence_point(
-    point: IncidencePoint, events: int | None, end: float, policy: DisclosurePolicy
+    point: IncidencePoint,
+    events: int | None,
+    end: float,
+    policy: DisclosurePolicy,
+    *,
+    whole: bool,
 ) -> IncidencePoint:
-    """F(t) only with its cause's events released, >= ``k`` at risk and t on the curve."""
+    """F(t) only with its cause's events released, >= ``k`` at risk and t on the curve.
+
+    Past the end of a ``whole`` released curve the engine's answer stands (F final when
+    everyone had an event by the end, else not estimable): it is F at the released end.
+    """
+    past_whole = whole and point.time > end
     withheld = (
-        _at_risk_reason(point.n_at_risk, policy)
+        (None if past_whole else _at_risk_reason(point.n_at_risk, policy))
         or (_events_reason(policy) if events is None else None)
-        or ("withheld: beyond the end of the released curve" if point.time > end else None)
+        or (
+            "withheld: beyond the end of the released curve"
+            if point.time > end and not past_whole
+            else None
+        )
     )
     n_at_risk = policy.count(point.n_at_risk)
     if withheld is None:
@@ -416,7 +442,11 @@ def _disclose_incidence_group(
     end = rows[length - 1].time if length else -math.inf
     causes = tuple(
         replace(
-            c, events=e, at_times=tuple(_incidence_point(p, e, end, policy) for p in c.at_times)
+            c,
+            events=e,
+            at_times=tuple(
+                _incidence_point(p, e, end, policy, whole=length == len(rows)) for p in c.at_times
+            ),
         )
         for c, e in zip(group.causes, events, strict=True)
     )

@@ -30,7 +30,7 @@ class Query:
             CohortFilterInput | None, strawberry.argument(description="Which patients.")
         ] = None,
         lake_version: Annotated[int | None, strawberry.argument(description=LAKE_VERSION)] = None,
-    ) -> Cohort:
+    ) -> Cohort | None:
         if lake_version is not None and lake_version < 0:
             raise BadRequestError(f"lakeVersion must be 0 or more (got {lake_version})")
         try:

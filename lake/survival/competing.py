@@ -25,7 +25,10 @@ Degenerate input, each with a defined result (checked against cuminc):
 - Gray's test with one group, or for a cause without events: statistic ``None`` with the
   reason (cuminc omits the test or fails);
 - a time beyond the group's largest observed time: ``None`` with a reason (cmprsk
-  ``timepoints`` gives NA), never the last value carried forward.
+  ``timepoints`` gives NA), never the last value carried forward, unless every patient of
+  the group still at risk at that largest time had an event there (all-cause survival 0):
+  then nobody is left to have one, F is final and is carried forward with its variance
+  (service convention, as R ``summary(survfit, extend=TRUE)`` for a survival curve at 0).
 No event of any cause and no ``report_causes`` given is an :class:`~lake.errors.AnalysisError`:
 there is no cause to report (cuminc stops with "NAs in foreign function call").
 
@@ -65,8 +68,9 @@ ONE_TOLERANCE = 1e-12
 class IncidenceAt:
     """F_k(t) with cmprsk's variance and log(−log) confidence limits.
 
-    ``estimate`` and ``variance`` are ``None`` beyond the group's largest observed time, with
-    the reason; ``lower``/``upper`` are ``None`` also where F ∈ {0, 1} (transform undefined).
+    ``estimate`` and ``variance`` are ``None`` beyond the group's largest observed time (unless
+    its curve is final there), with the reason; ``lower``/``upper`` are ``None`` also where
+    F ∈ {0, 1} (transform undefined).
     """
 
     time: float
@@ -79,24 +83,32 @@ class IncidenceAt:
 
 @dataclass(frozen=True, slots=True)
 class CumulativeIncidence:
-    """One group × cause curve in cuminc's corner form (``time``, ``est``, ``var``)."""
+    """One group × cause curve in cuminc's corner form (``time``, ``est``, ``var``).
+
+    ``final``: every patient of the group at risk at its largest time had an event (of any
+    cause) there, so no one is left at risk and the curve is known beyond that time.
+    """
 
     group: str
     cause: str
     time: FloatArray
     estimate: FloatArray
     variance: FloatArray
+    final: bool = False
 
     def at(self, times: npt.ArrayLike, *, alpha: float = 0.05) -> list[IncidenceAt]:
-        """Value of the right-continuous step function at each of ``times`` (0 before time 0,
-        ``None`` beyond the group's largest observed time)."""
+        """Value of the right-continuous step function at each of ``times``, in their order.
+
+        0 before time 0; ``None`` beyond the group's largest observed time unless the curve is
+        ``final``, when its last value holds.
+        """
         query = np.atleast_1d(np.asarray(times, dtype=np.float64))
         idx = np.searchsorted(self.time, query, side="right") - 1
         last = float(self.time[-1])
         z = z_value(alpha)
         out = []
         for t, i in zip(query.tolist(), idx.tolist(), strict=True):
-            if t > last:
+            if t > last and not self.final:
                 out.append(IncidenceAt(t, None, None, None, None, "beyond last follow-up"))
                 continue
             f, v = (float(self.estimate[i]), float(self.variance[i])) if i >= 0 else (0.0, 0.0)
@@ -213,7 +225,10 @@ class CumulativeIncidenceFitter:
             for g, label in enumerate(labels):
                 rows = group_code == g
                 t, f, v = aalen_johansen(time[rows], is_cause[rows], any_event[rows])
-                self.curves_[(str(label), name)] = CumulativeIncidence(str(label), name, t, f, v)
+                final = bool(np.all(any_event[rows][time[rows] == t[-1]]))
+                self.curves_[(str(label), name)] = CumulativeIncidence(
+                    str(label), name, t, f, v, final=final
+                )
         self.tests_ = {}
         name = "Gray" if self.rho == 0 else f"Gray (rho={self.rho:g})"
         group_names = tuple(str(v) for v in labels)

@@ -142,16 +142,26 @@ class KaplanMeierFitter:
     def survival_at(self, times: npt.ArrayLike) -> list[SurvivalAt]:
         """S, its se, band limits and number at risk at each of ``times``.
 
-        Beyond the largest observed time the curve is not estimable: survival is ``None`` with a
-        reason (R ``summary(..., extend=FALSE)`` drops such times).
+        Times are answered in the order given, duplicates included. Beyond the largest observed
+        time the curve is not estimable while it is above 0: survival is ``None`` with a reason
+        (R ``summary(..., extend=FALSE)`` drops such times). A curve that has reached 0 stays 0:
+        there S is 0 with no one at risk and the last time's (undefined) se and limits, as R
+        ``summary(..., extend=TRUE)``.
+
+        Examples
+        --------
+        >>> kmf = KaplanMeierFitter().fit([1, 2, 3], [1, 1, 1])
+        >>> [(p.time, p.survival, p.n_at_risk) for p in kmf.survival_at([5, 0.5])]
+        [(5.0, 0.0, 0), (0.5, 1.0, 3)]
         """
         query = np.atleast_1d(np.asarray(times, dtype=np.float64))
         idx = np.searchsorted(self.timeline_, query, side="right") - 1
         n_risk = at_risk(self._data, query)
         last = float(self.timeline_[-1])
+        unknown_after_last = bool(self.survival_[-1] > 0)
         out: list[SurvivalAt] = []
         for t, i, n in zip(query.tolist(), idx.tolist(), n_risk.tolist(), strict=True):
-            if t > last:
+            if t > last and unknown_after_last:
                 out.append(SurvivalAt(t, None, None, None, None, 0, "beyond last follow-up"))
             elif i < 0:
                 out.append(SurvivalAt(t, 1.0, 0.0, 1.0, 1.0, int(n)))

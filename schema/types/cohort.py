@@ -21,6 +21,7 @@ from schema.errors import BadRequestError, public_error
 from schema.fields import resolver
 from schema.lake_calls import call_lake
 from schema.scores import score_version
+from schema.times import checked_times, lake_times
 from schema.types.enums import CategoricalAttribute, GroupingAttribute, NumericAttribute
 from schema.types.models import CoxModel, CumulativeIncidence, StagingComparison
 from schema.types.risk import NotClassifiedPolicy, Reclassification, RiskDistribution
@@ -52,7 +53,10 @@ GROUP_BY = (
     "group: filter by them instead)."
 )
 GROUP_BY_SCORE = "Group patients by the categories of this registered risk score. " + SCORE
-TIMES = "Times (in timeUnit) at which to report estimates; at most 50, none negative."
+TIMES = (
+    "Times (in timeUnit) at which to report estimates; at most 50, none negative. Answered "
+    "in the order given, one point per time asked (a repeated time is answered again)."
+)
 TIME_UNIT = "Unit of every time, requested and answered."
 
 
@@ -78,7 +82,7 @@ class Cohort:
         return await call_lake(query, info.context.caller, cohort, *args, **kwargs)
 
     @resolver(description="Number of patients (null when below the minimum cell size).")
-    async def size(self, info: Info[Context, None]) -> Count:
+    async def size(self, info: Info[Context, None]) -> Count | None:
         return Count.of(await self._ask(info, info.context.gateway.cohort_size))
 
     @resolver(description="Counts by the values of a categorical attribute.")
@@ -92,7 +96,7 @@ class Cohort:
                 "each of their values)."
             ),
         ],
-    ) -> Breakdown:
+    ) -> Breakdown | None:
         released = await self._ask(info, info.context.gateway.breakdown, attribute=attribute.value)
         return Breakdown.of(released)
 
@@ -114,7 +118,7 @@ class Cohort:
             float | None,
             strawberry.argument(description="Upper edge of the last bin (default: the maximum)."),
         ] = None,
-    ) -> Histogram:
+    ) -> Histogram | None:
         if not 1 <= bins <= 100:
             raise BadRequestError(f"histogram.bins must be between 1 and 100 (got {bins})")
         released = await self._ask(
@@ -139,7 +143,7 @@ class Cohort:
             list[NumericAttribute] | None,
             strawberry.argument(description="Numeric attributes to check."),
         ] = None,
-    ) -> Completeness:
+    ) -> Completeness | None:
         attributes = tuple(a.value for a in (categorical or [])) + tuple(
             a.value for a in (numeric or [])
         )
@@ -155,7 +159,7 @@ class Cohort:
         self,
         info: Info[Context, None],
         score: Annotated[str, strawberry.argument(description=SCORE)],
-    ) -> RiskDistribution:
+    ) -> RiskDistribution | None:
         version = score_version(score)
         released = await self._ask(info, info.context.gateway.risk, score_name=version)
         return RiskDistribution.of(released)
@@ -174,7 +178,7 @@ class Cohort:
             NotClassifiedPolicy,
             strawberry.argument(description="How to count patients a score cannot classify."),
         ] = NotClassifiedPolicy.EXCLUDE,
-    ) -> Reclassification:
+    ) -> Reclassification | None:
         first, second = score_version(before), score_version(after)
         released = await self._ask(
             info,
@@ -222,18 +226,19 @@ class Cohort:
             ConfType,
             strawberry.argument(description="Transform of the confidence bands (R conf.type)."),
         ] = ConfType.LOG,
-    ) -> SurvivalSummary:
+    ) -> SurvivalSummary | None:
+        asked = checked_times(times)
         request = SurvivalRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
             grouping=grouping(group_by, group_by_score),
-            times=checked_times(times),
+            times=lake_times(asked),
             time_unit=time_unit.value,
             conf_type=conf_type.value,
             strata=None if strata is None else strata.value,
             trend=trend,
         )
         released = await self._ask(info, info.context.gateway.survival, request=request)
-        return SurvivalSummary.of(released)
+        return SurvivalSummary.of(released, asked=asked)
 
     @resolver(description="Cumulative incidence with competing risks and Gray's test (cost 10).")
     async def cumulative_incidence(
@@ -259,15 +264,16 @@ class Cohort:
         time_unit: Annotated[TimeUnit, strawberry.argument(description=TIME_UNIT)] = (
             TimeUnit.MONTHS
         ),
-    ) -> CumulativeIncidence:
+    ) -> CumulativeIncidence | None:
+        asked = checked_times(times)
         request = IncidenceRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
             grouping=grouping(group_by, group_by_score),
-            times=checked_times(times),
+            times=lake_times(asked),
             time_unit=time_unit.value,
         )
         released = await self._ask(info, info.context.gateway.incidence, request=request)
-        return CumulativeIncidence.of(released)
+        return CumulativeIncidence.of(released, asked=asked)
 
     @resolver(description="A Cox model with the chosen covariates (complete cases, cost 10).")
     async def cox_model(
@@ -300,7 +306,7 @@ class Cohort:
             GroupingAttribute | None,
             strawberry.argument(description="Stratify the baseline hazard by this attribute."),
         ] = None,
-    ) -> CoxModel:
+    ) -> CoxModel | None:
         request = CoxRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
             numeric=tuple(a.value for a in numeric or []),
@@ -328,7 +334,7 @@ class Cohort:
         ),
         landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
         line: Annotated[int | None, strawberry.argument(description=LINE)] = None,
-    ) -> StagingComparison:
+    ) -> StagingComparison | None:
         request = StagingRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
             scores=tuple(score_version(s) for s in scores),
@@ -367,10 +373,3 @@ def grouping(attribute: GroupingAttribute | None, score: str | None) -> Grouping
         attribute=None if attribute is None else attribute.value,
         score=None if score is None else score_version(score),
     )
-
-
-def checked_times(times: list[float] | None) -> tuple[float, ...]:
-    """Requested times, sorted; at most 50, none negative."""
-    if any(t < 0 for t in times or []) or len(times or []) > 50:
-        raise BadRequestError("times: give at most 50 times, none negative")
-    return tuple(sorted(times or []))

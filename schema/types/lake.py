@@ -201,7 +201,7 @@ class DataQuery:
 @strawberry.type(description="The lake itself: sites, versions, scores, endpoints, quality.")
 class Lake:
     @resolver(description="Sites with onboarding status and load history.")
-    async def sites(self, info: Info[Context, None]) -> list[Site]:
+    async def sites(self, info: Info[Context, None]) -> list[Site] | None:
         released = await call_lake(info.context.gateway.sites, info.context.caller)
         return [
             Site(
@@ -217,7 +217,7 @@ class Lake:
         description="Privacy budgets of protected releases this period: the deployment's and "
         "every user's (administrators) or your own."
     )
-    async def privacy(self, info: Info[Context, None]) -> PrivacyBudgets:
+    async def privacy(self, info: Info[Context, None]) -> PrivacyBudgets | None:
         view = await call_lake(info.context.gateway.privacy_budgets, info.context.caller)
         return PrivacyBudgets(
             deployment=Budget.of(view.deployment),
@@ -225,7 +225,7 @@ class Lake:
         )
 
     @resolver(description="Every lake version (Delta history through the manifest), newest first.")
-    async def versions(self, info: Info[Context, None]) -> list[LakeVersion]:
+    async def versions(self, info: Info[Context, None]) -> list[LakeVersion] | None:
         released = await call_lake(info.context.gateway.versions, info.context.caller)
         return [
             LakeVersion(
@@ -257,7 +257,7 @@ class Lake:
             str | None, strawberry.argument(description="Only this site (omit for every site).")
         ] = None,
         lake_version: Annotated[int | None, strawberry.argument(description=LAKE_VERSION)] = None,
-    ) -> list[QualityCount]:
+    ) -> list[QualityCount] | None:
         released = await call_lake(
             info.context.gateway.data_quality,
             info.context.caller,
@@ -275,7 +275,7 @@ class Lake:
         info: Info[Context, None],
         site: Annotated[str, strawberry.argument(description="The site (a data manager's own).")],
         lake_version: Annotated[int | None, strawberry.argument(description=LAKE_VERSION)] = None,
-    ) -> list[DataQuery]:
+    ) -> list[DataQuery] | None:
         released = await call_lake(
             info.context.gateway.data_queries,
             info.context.caller,

@@ -8,6 +8,7 @@ from lake import cohort_models as cm
 from lake.query_release import Released
 from lake.survival import ConcordanceResult
 
+from schema.times import as_asked
 from schema.types.provenance import Provenance
 from schema.types.survival import ChiSquareTest, TimeUnit
 
@@ -28,7 +29,9 @@ class IncidencePoint:
 class CauseIncidence:
     cause: str = strawberry.field(description="event (of interest) or competing.")
     events: int | None = strawberry.field(description="Events of this cause (null: withheld).")
-    at_times: list[IncidencePoint] = strawberry.field(description="F(t) at requested times.")
+    at_times: list[IncidencePoint] = strawberry.field(
+        description="F(t) at the requested times, in the order asked."
+    )
 
 
 @strawberry.type(description="Cumulative incidence of each cause in one group.")
@@ -59,7 +62,9 @@ class CumulativeIncidence:
     provenance: Provenance = strawberry.field(description="Where the numbers come from.")
 
     @classmethod
-    def of(cls, released: Released[ci.IncidenceSummary]) -> CumulativeIncidence:
+    def of(
+        cls, released: Released[ci.IncidenceSummary], *, asked: tuple[float, ...]
+    ) -> CumulativeIncidence:
         """The GraphQL view of a released incidence summary."""
         value = released.value
         return cls(
@@ -84,7 +89,7 @@ class CumulativeIncidence:
                                     n_at_risk=p.n_at_risk,
                                     reason=p.reason,
                                 )
-                                for p in c.at_times
+                                for p in as_asked(c.at_times, asked)
                             ],
                         )
                         for c in g.causes

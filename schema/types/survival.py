@@ -10,6 +10,7 @@ from lake.query_release import Released
 from lake.survival import QuantileEstimate, StatisticalResult
 
 from schema.fields import resolver
+from schema.times import as_asked
 from schema.types.provenance import Provenance
 
 
@@ -140,7 +141,9 @@ class SurvivalGroup:
     median_follow_up: Quantile | None = strawberry.field(
         description="Median follow-up by the reverse Kaplan-Meier method (Schemper & Smith 1996)."
     )
-    at_times: list[SurvivalPoint] = strawberry.field(description="Survival at requested times.")
+    at_times: list[SurvivalPoint] = strawberry.field(
+        description="Survival at the requested times, in the order asked."
+    )
     released_steps: strawberry.Private[tuple[cs.SurvivalStep, ...]]
 
     @resolver(
@@ -198,7 +201,9 @@ class SurvivalSummary:
     provenance: Provenance = strawberry.field(description="Where the numbers come from.")
 
     @classmethod
-    def of(cls, released: Released[cs.SurvivalSummary]) -> SurvivalSummary:
+    def of(
+        cls, released: Released[cs.SurvivalSummary], *, asked: tuple[float, ...]
+    ) -> SurvivalSummary:
         """The GraphQL view of a released survival summary."""
         value = released.value
         return cls(
@@ -224,7 +229,7 @@ class SurvivalSummary:
                             n_at_risk=p.n_at_risk,
                             reason=p.reason,
                         )
-                        for p in g.at_times
+                        for p in as_asked(g.at_times, asked)
                     ],
                     released_steps=g.steps,
                 )

@@ -223,9 +223,10 @@ def test_released_steps_are_the_km_curve_cut_where_the_risk_set_is_small(
     beyond = int(curve["n_risk"][len(steps)]) if len(steps) < curve.height else 0
     assert hidden_events + hidden_censored == beyond
     assert all(policy.releases(c) for c in (hidden_events, hidden_censored, beyond))
-    # nothing is released beyond the end of the released curve
+    # nothing is released beyond the end of the released curve but the 0 it has reached
     end = steps[-1].time if steps else -np.inf
-    assert all(p.survival is None for p in released.at_times if p.time > end)
+    at_zero = len(steps) == curve.height and steps[-1].survival == 0
+    assert all(p.survival == (0.0 if at_zero else None) for p in released.at_times if p.time > end)
     for q in (released.median, released.median_follow_up):
         assert q is not None
         assert all(t is None or t <= end for t in (q.estimate, q.lower, q.upper))
@@ -249,6 +250,52 @@ def test_a_short_tail_with_events_moves_the_cut_back() -> None:
     # S = 0.5 exactly from day 6 to day 7: R's midpoint median 6.5 lies on the released curve
     assert group.median is not None
     assert group.median.estimate == 6.5
+
+
+def test_a_released_curve_that_reaches_zero_is_zero_past_its_end() -> None:
+    # one death a day on days 1-5 (10 to 6 at risk), then the last 5 die together on day 8:
+    # every step is released and S = 0 on the last, so S past it is 0 for everyone to see
+    frame = pl.DataFrame(
+        {"time_days": [1.0, 2, 3, 4, 5, *[8.0] * 5], "status": np.ones(10, dtype=np.int64)}
+    )
+    request = SurvivalRequest(OS.endpoint, Grouping(), (20.0, 3.0), "days", "log")
+    (group,) = disclose_survival(survival_summary(frame, request), POLICY).groups
+    assert [s.survival for s in group.steps][-1] == 0.0
+    past, inside = group.at_times
+    assert (past.time, past.survival, past.n_at_risk, past.reason) == (20.0, 0.0, 0, None)
+    assert inside.survival == pytest.approx(0.7)
+    # a curve reaching 0 on fewer than k at risk ends earlier: nothing past its end either
+    frame = pl.DataFrame({"time_days": np.arange(1.0, 13.0), "status": np.ones(12, dtype=np.int64)})
+    (group,) = disclose_survival(survival_summary(frame, request), POLICY).groups
+    assert group.steps[-1].survival > 0
+    assert group.at_times[0].survival is None
+    assert group.at_times[0].reason == "withheld: fewer than 5 at risk"
+
+
+def test_incidence_past_the_end_of_a_whole_released_curve_is_final() -> None:
+    # 20 patients: cause 1 on days 1-5, cause 2 on days 6-10, then 5 of each on day 20, when
+    # all 10 left at risk have an event: F is final from day 20 on, and the whole table is
+    # released (at least 5 at risk everywhere, nothing cut off)
+    frame = pl.DataFrame(
+        {
+            "time_days": [*range(1, 11), *[20] * 10],
+            "status": [*[1] * 5, *[2] * 5, *[1] * 5, *[2] * 5],
+        }
+    )
+    request = IncidenceRequest(NRM.endpoint, Grouping(), (25.0, 20.0), "days")
+    exact = incidence_summary(frame, request)
+    (group,) = disclose_incidence(exact, POLICY).groups
+    for cause, truth in zip(group.causes, exact.groups[0].causes, strict=True):
+        past, at_end = cause.at_times
+        assert cause.events == 10
+        assert at_end.estimate == pytest.approx(0.5)
+        assert (past.estimate, past.lower, past.upper) == (
+            at_end.estimate,
+            at_end.lower,
+            at_end.upper,
+        )
+        assert (past.n_at_risk, past.reason) == (0, None)
+        assert past == truth.at_times[0]
 
 
 def test_incidence_estimates_need_their_events_and_a_risk_set() -> None:

@@ -96,3 +96,23 @@ def test_error_codes_by_origin() -> None:
     assert should_mask_error(internal)
     public = GraphQLError("bad", path=["cohort"], original_error=BadRequestError("bad"))
     assert not should_mask_error(public)
+
+
+async def test_errors_stay_on_the_field_that_failed(execute: Execute) -> None:
+    """A refused or failing field is null with its error (path and code); the fields beside it
+    answer, in the same cohort, another cohort or the lake."""
+    result = await execute(
+        """{ lake { endpoints { name } dataQueries(site: "AMS") { query } }
+             empty: cohort(lakeVersion: 2) { size { value } breakdown(attribute: SEX) { total } }
+             all: cohort { size { value } } }"""
+    )
+    assert result.data is not None
+    assert result.data["lake"]["dataQueries"] is None
+    assert "OS" in {e["name"] for e in result.data["lake"]["endpoints"]}
+    assert result.data["empty"] == {"size": {"value": 0}, "breakdown": None}
+    assert result.data["all"] == {"size": {"value": 200}}
+    assert result.errors is not None
+    assert sorted((e.path, (e.extensions or {}).get("code")) for e in result.errors) == [
+        (["empty", "breakdown"], "EMPTY_COHORT"),
+        (["lake", "dataQueries"], "FORBIDDEN"),
+    ]

@@ -197,3 +197,19 @@ def test_example_reports_graphql_errors_with_their_codes(
     assert completed.returncode == 1
     assert completed.stdout == ""
     assert "(UNAUTHENTICATED)" in completed.stderr
+
+
+def test_example_gets_the_partial_answer_with_the_errors(
+    live_server: str, example: ModuleType
+) -> None:
+    """A cohort without patients: its size answers 0, the breakdown and the survival fail
+    (EMPTY_COHORT), each null with its path; gql raises with the partial answer in ``data``."""
+    with pytest.raises(TransportQueryError) as raised:
+        example.fetch_cohort(f"{live_server}/graphql", STATISTICIAN_KEY, {"diseases": ["AML"]})
+    assert raised.value.data is not None
+    cohort = raised.value.data["cohort"]
+    assert (cohort["size"]["value"], cohort["breakdown"], cohort["survival"]) == (0, None, None)
+    assert sorted((e["path"], e["extensions"]["code"]) for e in raised.value.errors or []) == [
+        (["cohort", "breakdown"], "EMPTY_COHORT"),
+        (["cohort", "survival"], "EMPTY_COHORT"),
+    ]

@@ -88,8 +88,12 @@ async def test_an_empty_lake_is_unavailable_without_naming_its_path(
     with caplog.at_level(logging.WARNING, logger="lake.storage"):
         async with asgi_client(create_app(settings=settings)) as client:
             response = await client.post("/graphql", json={"query": QUERY, "variables": {}})
-    (error,) = response.json()["errors"]
-    assert error["extensions"]["code"] == "LAKE_UNAVAILABLE"
-    assert str(root) not in error["message"]
-    assert error["message"].startswith("the lake is empty")
+    payload = response.json()
+    assert payload["data"] == {"cohort": {"size": None, "breakdown": None}}
+    errors = payload["errors"]
+    assert sorted(e["path"][-1] for e in errors) == ["breakdown", "size"]  # each field its own
+    for error in errors:
+        assert error["extensions"]["code"] == "LAKE_UNAVAILABLE"
+        assert str(root) not in error["message"]
+        assert error["message"].startswith("the lake is empty")
     assert f"lake {root} is empty" in caplog.text

@@ -215,16 +215,35 @@ def test_no_events_gives_zero_incidence_or_a_clear_error() -> None:
 
 
 def test_times_outside_follow_up() -> None:
-    """Before time 0 F is 0; beyond the group's largest time it is not estimable (R
-    timepoints(cuminc(c(1, 2, 3, 3, 4), c(2, 1, 1, 0, 1)), c(0.5, 2, 4, 10)): est 0, 0.2,
-    0.8, NA and var 0, 0.0425, 0.2, NA for cause 1)."""
+    """Before time 0 F is 0 (R timepoints(cuminc(c(1, 2, 3, 3, 4), c(2, 1, 1, 0, 1)),
+    c(0.5, 2, 4)): est 0, 0.2, 0.8 and var 0, 0.0425, 0.2 for cause 1). Beyond the largest
+    time of a group whose last patient is censored F is not estimable (timepoints: NA)."""
     curve = CumulativeIncidenceFitter().fit([1, 2, 3, 3, 4], [2, 1, 1, 0, 1]).curves_[("0", "1")]
-    got = curve.at([-1, 0.5, 2, 4, 10])
-    assert [p.estimate for p in got[:4]] == pytest.approx([0.0, 0.0, 0.2, 0.8], rel=1e-12)
-    assert [p.variance for p in got[:4]] == pytest.approx([0.0, 0.0, 0.0425, 0.2], rel=1e-12)
-    beyond = got[4]
+    got = curve.at([-1, 0.5, 2, 4])
+    assert [p.estimate for p in got] == pytest.approx([0.0, 0.0, 0.2, 0.8], rel=1e-12)
+    assert [p.variance for p in got] == pytest.approx([0.0, 0.0, 0.0425, 0.2], rel=1e-12)
+    censored = CumulativeIncidenceFitter().fit([1, 2, 3, 3, 4], [2, 1, 1, 0, 0])
+    (beyond,) = censored.curves_[("0", "1")].at([10])
     assert (beyond.estimate, beyond.variance, beyond.lower, beyond.upper) == (None,) * 4
     assert beyond.reason == "beyond last follow-up"
+
+
+def test_incidence_is_known_past_the_end_when_everyone_had_an_event() -> None:
+    """cuminc(c(1, 2, 3, 3, 4), c(2, 1, 1, 0, 1)): the last patient at risk has the event at
+    t = 4, so nobody can have another one: F(10) = F(4) = 0.8 with var 0.2 for cause 1 and
+    0.2 (var 0.04) for cause 2, where cmprsk's timepoints gives NA (the service's convention,
+    as summary(survfit, extend = TRUE) for a survival curve that reached 0)."""
+    fitter = CumulativeIncidenceFitter().fit([1, 2, 3, 3, 4], [2, 1, 1, 0, 1])
+    for cause, estimate, variance in (("1", 0.8, 0.2), ("2", 0.2, 0.04)):
+        at_end, beyond = fitter.curves_[("0", cause)].at([4, 10])
+        assert beyond.estimate == pytest.approx(estimate, rel=1e-12)
+        assert beyond.variance == pytest.approx(variance, rel=1e-12)
+        assert (beyond.time, beyond.lower, beyond.upper, beyond.reason) == (
+            10.0,
+            at_end.lower,
+            at_end.upper,
+            None,
+        )
 
 
 def test_invalid_causes_raise() -> None:

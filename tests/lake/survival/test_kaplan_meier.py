@@ -150,6 +150,28 @@ def test_one_patient_and_all_tied() -> None:
     assert tied.median_.estimate == 5.0
 
 
+def test_a_curve_at_zero_is_zero_past_its_last_time() -> None:
+    """R: summary(survfit(Surv(c(1, 2, 3), c(1, 1, 1)) ~ 1), times = c(2, 5), extend = TRUE):
+    surv 1/3 and 0, n.risk 2 and 0. Once S reaches 0 it stays 0 (no one is left to survive);
+    a curve whose last time is a censoring is not known past it (summary drops that time)."""
+    kmf = KaplanMeierFitter().fit([1, 2, 3], [1, 1, 1])
+    inside, past = kmf.survival_at([2, 5])
+    assert inside.survival == pytest.approx(1 / 3)
+    assert (past.time, past.survival, past.std_err, past.n_at_risk, past.reason) == (
+        5.0,
+        0.0,
+        None,
+        0,
+        None,
+    )
+    assert (past.lower, past.upper) == (None, None)  # the log band is undefined at S = 0
+    plain = KaplanMeierFitter(conf_type="plain").fit([1, 2, 3], [1, 1, 1]).survival_at([5])[0]
+    last = KaplanMeierFitter(conf_type="plain").fit([1, 2, 3], [1, 1, 1]).survival_at([3])[0]
+    assert (plain.survival, plain.lower, plain.upper) == (0.0, last.lower, last.upper)
+    (censored,) = KaplanMeierFitter().fit([1, 2, 3], [1, 1, 0]).survival_at([5])
+    assert (censored.survival, censored.reason) == (None, "beyond last follow-up")
+
+
 def test_invalid_input_raises() -> None:
     with pytest.raises(EmptyCohortError):
         KaplanMeierFitter().fit([])
