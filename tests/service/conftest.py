@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from lake.access import Caller
 from service.app import create_app
+from service.demo import DEMO_PRIVACY
 from service.settings import Settings
 from tests.conftest import DemoLake
 from tests.schema.demo_frames import FrameLake, FrameSource, demo_frames
@@ -142,6 +143,7 @@ def lake_settings(demo_lake: DemoLake, audit_log: Path) -> Settings:
         audit_log=audit_log,
         min_cell_size=5,
         privacy_ledger=audit_log.parent / "privacy.sqlite",
+        privacy=DEMO_PRIVACY,
         api_keys={
             digest(ANALYST_KEY): Caller(user="ana", role="analyst"),
             digest(STATISTICIAN_KEY): Caller(user="stat", role="statistician"),
