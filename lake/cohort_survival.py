@@ -169,12 +169,7 @@ def group_labels(rows: pl.DataFrame) -> list[str | None]:
 
 def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalSummary:
     """Kaplan-Meier per group over ``frame`` (the cohort's rows), with the requested tests."""
-    ranked = request.grouping.levels().ranked
-    if request.trend and request.grouping.attribute is not None and ranked is None:
-        raise AnalysisError(
-            f"trend: {request.grouping.attribute} is not an ordinal scale, so its groups have no "
-            "order to test; ask without trend, or group by an ordinal attribute or a risk score"
-        )
+    ranked = trend_levels(request)
     rows, excluded = endpoint_rows(frame, time_unit=request.time_unit)
     time = rows.get_column("time").to_numpy()
     status = rows.get_column("status").to_numpy()
@@ -203,7 +198,7 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
             strata = rows.get_column("stratum").cast(pl.String).fill_null("missing").to_numpy()
         logrank = _labelled(logrank_test(time, status, code, strata=strata), labels)
         if request.trend:
-            trend = _ordered_trend(time, status, code, strata, labels, ranked=ranked or ())
+            trend = _ordered_trend(time, status, code, strata, labels, ranked=ranked)
     key = request.endpoint
     return SurvivalSummary(
         endpoint=key.definition().name,
@@ -214,6 +209,28 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
         logrank=logrank,
         trend=trend,
     )
+
+
+def trend_levels(request: SurvivalRequest) -> tuple[str, ...]:
+    """The groups a trend test scores 1..K: the grouping's ranked codes, in declared order.
+
+    ``NOT_CLASSIFIABLE`` / ``NOT_APPLICABLE`` (C6), codes outside the scale (IMWG ``NE``) and a
+    missing group are not levels of it: scoring them K+1 would test a trend the data do not
+    have, so their patients are left out of the trend test (they stay in the Kaplan-Meier groups
+    and the omnibus log-rank). Without a grouping there is nothing to score (empty).
+
+    Raises
+    ------
+    AnalysisError
+        A trend is asked across the groups of a nominal attribute (no declared scale).
+    """
+    ranked = request.grouping.levels().ranked
+    if request.trend and request.grouping.attribute is not None and ranked is None:
+        raise AnalysisError(
+            f"trend: {request.grouping.attribute} is not an ordinal scale, so its groups have no "
+            "order to test; ask without trend, or group by an ordinal attribute or a risk score"
+        )
+    return ranked or ()
 
 
 def km_steps(fitter: KaplanMeierFitter) -> tuple[SurvivalStep, ...]:
@@ -241,13 +258,9 @@ def _ordered_trend(
     *,
     ranked: tuple[str, ...],
 ) -> StatisticalResult:
-    """Trend test over the groups on the scale only, scored 1..K in declared order.
+    """Trend test over the groups of ``ranked`` (:func:`trend_levels`), scored 1..K.
 
-    The groups come in declared order (ranked codes first), so their codes are already in scale
-    order. ``NOT_CLASSIFIABLE`` / ``NOT_APPLICABLE`` (C6), codes outside the scale (IMWG ``NE``)
-    and a missing group are not levels of it: scoring them K+1 would test a trend the data do not
-    have, so their patients are left out of the trend test (they stay in the Kaplan-Meier groups
-    and the omnibus log-rank). With no grouping (``ranked`` empty) no group is on a scale.
+    The groups come in declared order (ranked codes first), so their codes are in scale order.
     """
     ordered = np.array([label in ranked for label in labels])
     keep = ordered[code]

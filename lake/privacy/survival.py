@@ -25,12 +25,12 @@ from lake.cohort_incidence import (
 )
 from lake.cohort_survival import (
     DAYS_PER,
-    UNORDERED,
     GroupSurvival,
     SurvivalRequest,
     SurvivalStep,
     SurvivalSummary,
     TimePoint,
+    trend_levels,
 )
 from lake.privacy.domains import Level
 from lake.privacy.life_table import Grid, Layout, NoisyTable, grouped_logrank, product_limit
@@ -162,7 +162,12 @@ def survival_plan(
     floor: int,
     identity: object = None,
 ) -> ProtectedPlan[SurvivalSummary]:
-    """Kaplan-Meier by group with log-rank (and trend) tests from one noisy life table."""
+    """Kaplan-Meier by group with log-rank (and trend) tests from one noisy life table.
+
+    The trend scores the grouping's ranked codes 1..K (:func:`lake.cohort_survival.trend_levels`);
+    ``groups`` come in declared order, so they are in scale order.
+    """
+    ranked = trend_levels(request)
     layout = Layout(groups=tuple(groups), strata=tuple(strata) or (None,), kinds=1, grid=grid)
 
     def release(noisy: IntVector, noise: Noise) -> SurvivalSummary:
@@ -193,9 +198,7 @@ def survival_plan(
             labels = [_label(level) for level in layout.groups]
             logrank = grouped_logrank(n, d, labels, weights=None)
             if request.trend:
-                ordered = [
-                    i for i, g in enumerate(layout.groups) if g is not None and g not in UNORDERED
-                ]
+                ordered = [i for i, g in enumerate(layout.groups) if g in ranked]
                 trend = grouped_logrank(
                     n[:, ordered],
                     d[:, ordered],

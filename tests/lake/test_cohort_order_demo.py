@@ -29,7 +29,7 @@ from lake.survival import logrank_test, trend_test
 from tests.conftest import DemoLake
 
 pytestmark = pytest.mark.slow
-ANALYST = Caller(user="ana", role="analyst")
+STATISTICIAN = Caller(user="stat", role="statistician")  # governed: exact results
 AML: CohortFilter = CodeIn(column="disease", values=("AML",))
 #: the NPM1 study's validation sites (tests/lake/survival/demo_cohorts.py)
 AML_NPM1: CohortFilter = And(
@@ -100,7 +100,7 @@ def test_eln2022_trend_follows_favourable_intermediate_adverse(
 ) -> None:
     """AML OS by ELN 2022: as text the trend was 33.5; on the clinical scale it is 274.2."""
     summary = gateway.survival(
-        ANALYST, _cohort(gateway, AML), request=_survival(Grouping(score="eln2022_intensive"))
+        STATISTICIAN, _cohort(gateway, AML), request=_survival(Grouping(score="eln2022_intensive"))
     ).value
     order = ["FAVORABLE", "INTERMEDIATE", "ADVERSE"]
     assert [g.group for g in summary.groups] == [*order, "NOT_CLASSIFIABLE"]
@@ -122,7 +122,7 @@ def test_harmony_npm1_trend_agrees_with_the_logrank_test(
     """
     name = "harmony_npm1_derived_demo_v1"
     summary = gateway.survival(
-        ANALYST, _cohort(gateway, AML_NPM1), request=_survival(Grouping(score=name))
+        STATISTICIAN, _cohort(gateway, AML_NPM1), request=_survival(Grouping(score=name))
     ).value
     assert summary.trend is not None
     assert summary.trend.p_value is not None
@@ -151,7 +151,7 @@ def test_cox_reference_is_the_lowest_risk_category(
         categorical=(),
         scores=(declared.version,),
     )
-    fit = gateway.cox(ANALYST, _cohort(gateway, cohort), request=request).value
+    fit = gateway.cox(STATISTICIAN, _cohort(gateway, cohort), request=request).value
     assert [c.name for c in fit.coefficients] == [
         f"{declared.version}={c}" for c in declared.categories[1:]
     ]
@@ -161,7 +161,7 @@ def test_staging_stages_and_cross_tabs_follow_the_declared_order(gateway: LakeGa
     mm = _cohort(gateway, CodeIn(column="disease", values=("MM",)))
     versions = ("riss_palumbo2015", "mm_cytogenetic_palumbo2015", "ldh_uln")
     staging = gateway.staging(
-        ANALYST, mm, request=StagingRequest(endpoint=OS, scores=versions)
+        STATISTICIAN, mm, request=StagingRequest(endpoint=OS, scores=versions)
     ).value
     assert [s.stages for s in staging.systems] == [
         ("I", "II", "III"),
@@ -170,7 +170,7 @@ def test_staging_stages_and_cross_tabs_follow_the_declared_order(gateway: LakeGa
     ]
     eln, npm1 = REGISTRY.get("eln2022"), REGISTRY.get("harmony_npm1_derived_demo_v1")
     tab = gateway.reclassification(
-        ANALYST,
+        STATISTICIAN,
         _cohort(gateway, AML_NPM1),
         before=eln.version,
         after=npm1.version,
