@@ -30,7 +30,6 @@ from lake.cohort_survival import (
     SurvivalStep,
     SurvivalSummary,
     TimePoint,
-    trend_levels,
 )
 from lake.privacy.domains import Level
 from lake.privacy.life_table import Grid, Layout, NoisyTable, grouped_logrank, product_limit
@@ -157,6 +156,7 @@ def survival_plan(
     strata: Sequence[Level],
     grid: Grid,
     request: SurvivalRequest,
+    ranked: Sequence[Level],
     endpoint: str,
     origin: str,
     floor: int,
@@ -164,10 +164,9 @@ def survival_plan(
 ) -> ProtectedPlan[SurvivalSummary]:
     """Kaplan-Meier by group with log-rank (and trend) tests from one noisy life table.
 
-    The trend scores the grouping's ranked codes 1..K (:func:`lake.cohort_survival.trend_levels`);
-    ``groups`` come in declared order, so they are in scale order.
+    The trend scores the groups of ``ranked`` 1..K in the order of ``groups`` (the declared
+    order; :func:`lake.cohort_survival.trend_levels` gives the grouping's ranked codes).
     """
-    ranked = trend_levels(request)
     layout = Layout(groups=tuple(groups), strata=tuple(strata) or (None,), kinds=1, grid=grid)
 
     def release(noisy: IntVector, noise: Noise) -> SurvivalSummary:
