@@ -30,7 +30,15 @@ from typing import Final, Protocol
 import polars as pl
 
 from lake.errors import AnalysisError, LakeError
-from lake.model import BASELINE, COMORBIDITIES, GENETICS, IMWG_RESPONSES, PATIENTS
+from lake.model import (
+    BASELINE,
+    COMORBIDITIES,
+    GENETICS,
+    IMWG_RESPONSES,
+    PATIENTS,
+    TREATMENT_LINES,
+    Column,
+)
 from lake.model import table as model_table
 
 #: Rank of each IMWG response on the ordered scale, worst (0) first.
@@ -167,6 +175,15 @@ def attribute_frame(source: TableSource, columns: Collection[str]) -> pl.LazyFra
                 pl.col(c).fill_null(_EMPTY_FILL[c]) for c in cols if c in _EMPTY_FILL
             )
     return frame
+
+
+def attribute_column(name: str) -> Column | None:
+    """The model column declaring an attribute's codes (``None`` for a derived count or flag)."""
+    if name in STORED_HOME:
+        return model_table(STORED_HOME[name]).column(name)
+    if name == "best_response":
+        return TREATMENT_LINES.column(name)
+    return None
 
 
 def _stored_dtype(name: str) -> pl.DataType:

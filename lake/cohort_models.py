@@ -3,9 +3,12 @@
 Glue only: :class:`lake.survival.CoxPHFitter` (R ``coxph``, Efron ties) and
 :func:`lake.survival.compare_staging_systems` (C-index with IJ CI, LR chi-square, AIC on the
 complete-case set). This module builds the design: numeric attributes enter as they are,
-categorical attributes and risk-score categories as indicator columns against the first sorted
-level (an R ``factor``). Only complete cases are used; how many were dropped is reported.
-Risk-score non-results (NOT_CLASSIFIABLE, NOT_APPLICABLE) count as missing.
+categorical attributes and risk-score categories as indicator columns against a reference level,
+in their declared order (:mod:`lake.cohort_order`; an R ``factor`` with those ``levels``): a
+score's reference is its lowest-risk category, an attribute's its first declared code (text order
+for free text). Staging systems keep their score's category Enum, so their stages come in declared
+order. Only complete cases are used; how many were dropped is reported. Risk-score non-results
+(NOT_CLASSIFIABLE, NOT_APPLICABLE) count as missing.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from lake.cohort_endpoints import EndpointKey
+from lake.cohort_order import Levels, attribute_levels, score_levels
 from lake.cohort_risk import NON_RESULTS
 from lake.errors import AnalysisError, EmptyCohortError
 from lake.survival import (
@@ -101,12 +105,25 @@ class StagingSummary:
     systems: tuple[StagingSystem, ...]
 
 
-def _categories(frame: pl.DataFrame, column: str, *, score: bool) -> pl.Expr:
-    values = pl.col(column)
-    if score:
-        text = values.struct.field("category").cast(pl.String)
-        return pl.when(text.is_in(NON_RESULTS)).then(None).otherwise(text).alias(column)
-    return values.cast(pl.String).alias(column)
+def _stages(column: str) -> pl.Expr:
+    """A score's categories (its Enum), non-results missing."""
+    stage = pl.col(column).struct.field("category")
+    return pl.when(stage.is_in(NON_RESULTS)).then(None).otherwise(stage).alias(column)
+
+
+def _indicators(data: pl.DataFrame, name: str, levels: Levels) -> list[pl.Expr]:
+    """One indicator per level but the reference (lowest risk), the others in declared order."""
+    present = levels.present(data.get_column(name).cast(pl.String).unique().drop_nulls())
+    if len(present) < 2:
+        raise AnalysisError(
+            f"covariate {name} has a single level {list(present)} on the complete cases"
+        )
+    reference = levels.reference(present)
+    return [
+        (pl.col(name).cast(pl.String) == lv).cast(pl.Float64).alias(f"{name}={lv}")
+        for lv in present
+        if lv != reference
+    ]
 
 
 def _survival_rows(frame: pl.DataFrame) -> pl.DataFrame:
@@ -124,24 +141,18 @@ def cox_summary(frame: pl.DataFrame, request: CoxRequest) -> CoxSummary:
         raise AnalysisError("cox model: give at least one covariate")
     rows = _survival_rows(frame)
     factors = [
-        *(_categories(rows, c, score=False) for c in request.categorical),
-        *(_categories(rows, s, score=True) for s in request.scores),
+        *(pl.col(c).cast(pl.String) for c in request.categorical),
+        *(_stages(s) for s in request.scores),
     ]
-    factor_names = [*request.categorical, *request.scores]
+    levels = [
+        *((c, attribute_levels(c)) for c in request.categorical),
+        *((s, score_levels(s)) for s in request.scores),
+    ]
     strata = [] if request.strata is None else [pl.col(request.strata).cast(pl.String)]
     data = rows.select("time_days", "status", *request.numeric, *factors, *strata).drop_nulls()
     if data.height == 0:
         raise EmptyCohortError("no patient has every covariate of the model; drop one")
-    indicators = []
-    for name in factor_names:
-        levels = sorted(data.get_column(name).unique().to_list())
-        if len(levels) < 2:
-            raise AnalysisError(
-                f"covariate {name} has a single level {levels} on the complete cases"
-            )
-        indicators += [
-            (pl.col(name) == lv).cast(pl.Float64).alias(f"{name}={lv}") for lv in levels[1:]
-        ]
+    indicators = [x for name, lv in levels for x in _indicators(data, name, lv)]
     design = data.select(
         "time_days",
         "status",
@@ -174,9 +185,7 @@ def staging_summary(frame: pl.DataFrame, request: StagingRequest) -> StagingSumm
     if len(request.scores) < 2:
         raise AnalysisError("staging comparison: give at least two scores")
     rows = _survival_rows(frame)
-    data = rows.select(
-        "time_days", "status", *(_categories(rows, s, score=True) for s in request.scores)
-    )
+    data = rows.select("time_days", "status", *(_stages(s) for s in request.scores))
     systems, dropped = compare_staging_systems(
         data, duration_col="time_days", event_col="status", systems=request.scores
     )

@@ -9,8 +9,9 @@ groups and converts times: days are the lake's unit; weeks are days / 7, months 
 and years days / 365.25 (R ``survival`` users' usual convention).
 
 Input frames hold one row per patient of the cohort with the endpoint (``time_days``,
-``status``), a ``group`` column (ordered: an Enum sorts by its category order) and optionally a
-``stratum`` column; patients without the endpoint (null time) are dropped and counted.
+``status``), a ``group`` column (ordered: an Enum sorts by its category order, the declared order
+of :mod:`lake.cohort_order`) and optionally a ``stratum`` column; patients without the endpoint
+(null time) are dropped and counted. The trend test scores the grouping's ranked codes 1..K.
 
 Results are exact; :func:`lake.disclosure.disclose_survival` decides what of them is released.
 """
@@ -24,8 +25,8 @@ import numpy as np
 import polars as pl
 
 from lake.cohort_endpoints import EndpointKey
-from lake.errors import EmptyCohortError
-from lake.risk.tristate import NOT_APPLICABLE, NOT_CLASSIFIABLE
+from lake.cohort_order import Levels, attribute_levels, score_levels
+from lake.errors import AnalysisError, EmptyCohortError
 from lake.survival import (
     KaplanMeierFitter,
     QuantileEstimate,
@@ -54,6 +55,14 @@ class Grouping:
 
     attribute: str | None = None
     score: str | None = None
+
+    def levels(self) -> Levels:
+        """The declared order of the groups (:mod:`lake.cohort_order`)."""
+        if self.score is not None:
+            return score_levels(self.score)
+        if self.attribute is not None:
+            return attribute_levels(self.attribute)
+        return Levels(codes=None, ranked=None, by_risk=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +169,7 @@ def group_labels(rows: pl.DataFrame) -> list[str | None]:
 
 def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalSummary:
     """Kaplan-Meier per group over ``frame`` (the cohort's rows), with the requested tests."""
+    ranked = trend_levels(request)
     rows, excluded = endpoint_rows(frame, time_unit=request.time_unit)
     time = rows.get_column("time").to_numpy()
     status = rows.get_column("status").to_numpy()
@@ -188,7 +198,7 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
             strata = rows.get_column("stratum").cast(pl.String).fill_null("missing").to_numpy()
         logrank = _labelled(logrank_test(time, status, code, strata=strata), labels)
         if request.trend:
-            trend = _ordered_trend(time, status, code, strata, labels)
+            trend = _ordered_trend(time, status, code, strata, labels, ranked=ranked)
     key = request.endpoint
     return SurvivalSummary(
         endpoint=key.definition().name,
@@ -199,6 +209,28 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
         logrank=logrank,
         trend=trend,
     )
+
+
+def trend_levels(request: SurvivalRequest) -> tuple[str, ...]:
+    """The groups a trend test scores 1..K: the grouping's ranked codes, in declared order.
+
+    ``NOT_CLASSIFIABLE`` / ``NOT_APPLICABLE`` (C6), codes outside the scale (IMWG ``NE``) and a
+    missing group are not levels of it: scoring them K+1 would test a trend the data do not
+    have, so their patients are left out of the trend test (they stay in the Kaplan-Meier groups
+    and the omnibus log-rank). Without a grouping there is nothing to score (empty).
+
+    Raises
+    ------
+    AnalysisError
+        A trend is asked across the groups of a nominal attribute (no declared scale).
+    """
+    ranked = request.grouping.levels().ranked
+    if request.trend and request.grouping.attribute is not None and ranked is None:
+        raise AnalysisError(
+            f"trend: {request.grouping.attribute} is not an ordinal scale, so its groups have no "
+            "order to test; ask without trend, or group by an ordinal attribute or a risk score"
+        )
+    return ranked or ()
 
 
 def km_steps(fitter: KaplanMeierFitter) -> tuple[SurvivalStep, ...]:
@@ -217,23 +249,20 @@ def km_steps(fitter: KaplanMeierFitter) -> tuple[SurvivalStep, ...]:
     )
 
 
-UNORDERED: Final = frozenset({NOT_CLASSIFIABLE, NOT_APPLICABLE})
-
-
 def _ordered_trend(
     time: np.ndarray,
     status: np.ndarray,
     code: np.ndarray,
     strata: np.ndarray | None,
     labels: list[str | None],
+    *,
+    ranked: tuple[str, ...],
 ) -> StatisticalResult:
-    """Trend test over the ordered groups only, scored 1..K in their order.
+    """Trend test over the groups of ``ranked`` (:func:`trend_levels`), scored 1..K.
 
-    ``NOT_CLASSIFIABLE`` / ``NOT_APPLICABLE`` (C6) and a missing group are not levels of the
-    ordered scale: scoring them K+1 would test a trend the data do not have, so their patients
-    are left out of the trend test (they stay in the Kaplan-Meier groups and the omnibus log-rank).
+    The groups come in declared order (ranked codes first), so their codes are in scale order.
     """
-    ordered = np.array([label is not None and label not in UNORDERED for label in labels])
+    ordered = np.array([label in ranked for label in labels])
     keep = ordered[code]
     kept_labels = [label for label, use in zip(labels, ordered, strict=True) if use]
     remap = np.cumsum(ordered) - 1

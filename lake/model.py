@@ -123,11 +123,14 @@ TKIS: Final = ("imatinib", "dasatinib", "nilotinib", "bosutinib", "ponatinib", "
 class Column:
     """One harmonised column.
 
-    ``codes`` lists the allowed values of a coded column; ``unit`` is the canonical unit of a
-    measurement (``None`` for unitless columns); ``valid_range`` is the physiological range a
-    loader enforces (inclusive). ``omop`` names the OMOP CDM v5.4 home (``07-omop.md``) and
-    ``no_omop`` why there is none: exactly one of them is set. ``omop_codes`` maps each code to
-    its own home and concept where they depend on the value (one entry per code, in order).
+    ``codes`` lists the allowed values of a coded column, in the order analyses follow (groups,
+    Cox levels); ``ordinal`` marks codes that form a scale in that order (lowest first), apart
+    from the ``unranked`` ones listed last (e.g. IMWG ``NE``): only an ordinal attribute has a
+    trend across its groups. ``unit`` is the canonical unit of a measurement (``None`` for
+    unitless columns); ``valid_range`` is the physiological range a loader enforces (inclusive).
+    ``omop`` names the OMOP CDM v5.4 home (``07-omop.md``) and ``no_omop`` why there is none:
+    exactly one of them is set. ``omop_codes`` maps each code to its own home and concept where
+    they depend on the value (one entry per code, in order).
     """
 
     name: str
@@ -141,8 +144,19 @@ class Column:
     loinc: str | None = None
     no_omop: str | None = None
     omop_codes: tuple[CodeHome, ...] = ()
+    ordinal: bool = False
+    unranked: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.ordinal and self.codes is None:
+            raise ValueError(f"column {self.name!r}: only a coded column can be ordinal")
+        if self.unranked and not (
+            self.ordinal and self.codes and self.codes[-len(self.unranked) :] == self.unranked
+        ):
+            raise ValueError(
+                f"column {self.name!r}: unranked codes {self.unranked} must be the last codes of "
+                "an ordinal column"
+            )
         if (self.omop is None) == (self.no_omop is None):
             raise ValueError(
                 f"column {self.name!r}: give either its OMOP home (omop=) or the reason it has "
@@ -323,6 +337,7 @@ PATIENTS = Table(
             pl.String(),
             "CML phase at diagnosis (CML only).",
             codes=CML_PHASES,
+            ordinal=True,
             omop=(
                 "measurement.value_as_concept_id (cancer modifier; measurement_event_id -> the "
                 "CML condition_occurrence)"
@@ -548,6 +563,8 @@ TREATMENT_LINES = Table(
             pl.String(),
             "Best response on the IMWG 2016 scale (myeloma).",
             codes=RESPONSE_CODES,
+            ordinal=True,
+            unranked=("NE",),
             omop=(
                 "measurement.value_as_concept_id (cancer modifier; measurement_event_id -> the "
                 "treatment episode)"
@@ -746,7 +763,9 @@ def structure(tables: Sequence[Table] = CLINICAL_TABLES) -> list[dict[str, objec
     """The data contract of the tables as plain values: what :data:`MODEL_VERSION` versions.
 
     Table names, keys and, per column in order: name, dtype, required, unit, codes and valid
-    range. Descriptions and OMOP / LOINC annotations are left out (documentation, not contract).
+    range. Descriptions and OMOP / LOINC annotations are left out (documentation, not contract),
+    and so is whether the codes form a scale (``ordinal``, ``unranked``): that is how analyses read
+    the stored codes, whose order is already part of the contract.
     """
     return [
         {

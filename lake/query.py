@@ -47,7 +47,13 @@ from lake.cohort_risk import (
     score,
 )
 from lake.cohort_summary import Breakdown, FieldCompleteness, Histogram
-from lake.cohort_survival import Grouping, SurvivalRequest, SurvivalSummary, survival_summary
+from lake.cohort_survival import (
+    Grouping,
+    SurvivalRequest,
+    SurvivalSummary,
+    survival_summary,
+    trend_levels,
+)
 from lake.disclosure import (
     DisclosurePolicy,
     disclose_breakdown,
@@ -508,6 +514,7 @@ class LakeGateway(CohortSnapshots):
                 else self._levels(request.strata, cohort.lake_version),
                 grid=self._grid,
                 request=request,
+                ranked=trend_levels(request),
                 endpoint=request.endpoint.definition().name,
                 origin=request.endpoint.as_origin().label,
                 floor=self._floor,

@@ -21,7 +21,7 @@ from lake.cohort import CohortFilter, compile_filter, required_columns, required
 from lake.cohort_columns import CohortColumns
 from lake.cohort_endpoints import EndpointKey
 from lake.cohort_frame import CATEGORICAL_ATTRIBUTES, TableSource
-from lake.cohort_risk import category
+from lake.cohort_order import attribute_levels, ordered
 from lake.cohort_summary import LIST_ATTRIBUTES
 from lake.cohort_survival import Grouping
 from lake.errors import AnalysisError, EmptyCohortError, HemalakeError
@@ -158,6 +158,9 @@ class CohortSnapshots:
 
         An empty cohort is refused (EMPTY_COHORT) unless ``allow_empty``: a protected release
         answers noisy zeros instead, since a refusal would tell the cohort is empty.
+
+        A ``group`` column is in its declared order (:mod:`lake.cohort_order`): the score's
+        category Enum, or the attribute's codes as an Enum.
         """
         if grouping is not None and grouping.attribute is not None:
             require_single_valued([grouping.attribute], use="groupBy")
@@ -171,11 +174,17 @@ class CohortSnapshots:
             parts.append(columns.endpoint(endpoint))
         if grouping is not None and grouping.attribute is not None:
             parts.append(
-                columns.attributes([grouping.attribute]).rename({grouping.attribute: "group"})
+                columns.attributes([grouping.attribute]).select(
+                    ordered(pl.col(grouping.attribute), attribute_levels(grouping.attribute)).alias(
+                        "group"
+                    )
+                )
             )
         elif grouping is not None and grouping.score is not None:
             parts.append(
-                columns.scores([grouping.score]).select(category(grouping.score).alias("group"))
+                columns.scores([grouping.score]).select(
+                    pl.col(grouping.score).struct.field("category").alias("group")
+                )
             )
         if strata is not None:
             parts.append(columns.attributes([strata]).rename({strata: "stratum"}))

@@ -25,7 +25,6 @@ from lake.cohort_incidence import (
 )
 from lake.cohort_survival import (
     DAYS_PER,
-    UNORDERED,
     GroupSurvival,
     SurvivalRequest,
     SurvivalStep,
@@ -157,12 +156,17 @@ def survival_plan(
     strata: Sequence[Level],
     grid: Grid,
     request: SurvivalRequest,
+    ranked: Sequence[Level],
     endpoint: str,
     origin: str,
     floor: int,
     identity: object = None,
 ) -> ProtectedPlan[SurvivalSummary]:
-    """Kaplan-Meier by group with log-rank (and trend) tests from one noisy life table."""
+    """Kaplan-Meier by group with log-rank (and trend) tests from one noisy life table.
+
+    The trend scores the groups of ``ranked`` 1..K in the order of ``groups`` (the declared
+    order; :func:`lake.cohort_survival.trend_levels` gives the grouping's ranked codes).
+    """
     layout = Layout(groups=tuple(groups), strata=tuple(strata) or (None,), kinds=1, grid=grid)
 
     def release(noisy: IntVector, noise: Noise) -> SurvivalSummary:
@@ -193,9 +197,7 @@ def survival_plan(
             labels = [_label(level) for level in layout.groups]
             logrank = grouped_logrank(n, d, labels, weights=None)
             if request.trend:
-                ordered = [
-                    i for i, g in enumerate(layout.groups) if g is not None and g not in UNORDERED
-                ]
+                ordered = [i for i, g in enumerate(layout.groups) if g in ranked]
                 trend = grouped_logrank(
                     n[:, ordered],
                     d[:, ordered],

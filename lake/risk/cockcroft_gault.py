@@ -77,6 +77,7 @@ SPEC: Final = ScoreSpec(
     doi="10.1159/000180580",
     inputs=tuple(i.qualified for i in INPUTS),
     categories=CATS.codes,
+    lowest_risk="last",
     disease="ANY",
     build=cockcroft_gault,
     status="UNCONFIRMED",

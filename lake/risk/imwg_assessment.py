@@ -352,6 +352,8 @@ SPEC: Final = ScoreSpec(
     doi=IMWG_2016_DOI,
     inputs=tuple(i.qualified for i in INPUTS),
     categories=CATS.codes,
+    unranked=("NE",),
+    lowest_risk="last",
     disease="MM",
     build=imwg_assessment,
 )

@@ -101,6 +101,7 @@ SPEC: Final = ScoreSpec(
     doi=IMWG_2016_DOI,
     inputs=tuple(i.qualified for i in INPUTS),
     categories=CATS.codes,
+    lowest_risk="last",
     disease="MM",
     build=imwg_response,
 )

@@ -88,6 +88,7 @@ SPEC: Final = ScoreSpec(
     doi="10.1038/leu.2015.29",
     inputs=tuple(i.qualified for i in INPUTS),
     categories=CATS.codes,
+    unranked=("INDETERMINATE",),
     disease="CML",
     build=molecular_response,
 )

@@ -13,6 +13,8 @@ Counting of non-results (``not_classified`` option):
   patient going from ``NOT_CLASSIFIABLE`` to a group counts as moved.
 
 Categories are compared by their code (text), so two versions whose Enums differ still compare.
+The cross-tab lists each side in its own declared order (a score's category Enum: its categories,
+then ``NOT_CLASSIFIABLE``, ``NOT_APPLICABLE``), text order only for a column without one.
 """
 
 from __future__ import annotations
@@ -55,12 +57,18 @@ def reclassification(
     missing = [c for c in (before, after) if c not in frame.columns]
     if missing:
         raise AnalysisError(f"reclassification: columns {missing} not in frame {frame.columns}")
-    pairs = frame.select(
+    ordered = frame.select(
         _category(frame, before).alias("from"), _category(frame, after).alias("to")
     )
-    if pairs.height == 0:
+    if ordered.height == 0:
         raise EmptyCohortError("reclassification of an empty cohort")
-    table = pairs.group_by("from", "to").len("n").sort("from", "to", nulls_last=True)
+    table = (
+        ordered.group_by("from", "to")
+        .len("n")
+        .sort("from", "to", nulls_last=True)
+        .with_columns(pl.col("from", "to").cast(pl.String))
+    )
+    pairs = ordered.select(pl.col("from", "to").cast(pl.String))
     non_results = [NOT_CLASSIFIABLE, NOT_APPLICABLE]
     if not_classified == "exclude":
         usable = ~(
@@ -85,8 +93,8 @@ def reclassification(
 
 
 def _category(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """The category (an Enum keeps its declared order for sorting)."""
     dtype = frame.schema[column]
-    expr = (
+    return (
         pl.col(column).struct.field("category") if isinstance(dtype, pl.Struct) else pl.col(column)
     )
-    return expr.cast(pl.String)

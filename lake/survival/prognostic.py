@@ -1,7 +1,8 @@
 """Side-by-side comparison of categorical prognostic (staging) systems on the same patients.
 
 For each system (e.g. ISS, R-ISS, R2-ISS) a Cox model with the stages as dummy covariates
-(first sorted stage = reference, as an R ``factor``) is fitted on the **complete-case** set: the
+(first stage = reference, as an R ``factor``: an Enum column's stages in its category order, the
+declared one; a String column's in text order) is fitted on the **complete-case** set: the
 patients with a stage in every system, so the figures are comparable. Reported per system:
 the hazard ratio of every stage against the reference (``coefficients``, named ``system=stage``),
 Harrell's C of the linear predictor with its infinitesimal-jackknife CI (R ``concordance()``),
@@ -37,6 +38,14 @@ class SystemComparison:
     n_events: int
 
 
+def _stages(column: pl.Series) -> tuple[str, ...]:
+    """The stages present: in the Enum's category order, else in text order."""
+    present = set(column.cast(pl.String).unique())
+    if isinstance(column.dtype, pl.Enum):
+        return tuple(c for c in column.dtype.categories if c in present)
+    return tuple(sorted(present))
+
+
 def compare_staging_systems(
     frame: pl.DataFrame,
     *,
@@ -60,7 +69,7 @@ def compare_staging_systems(
         raise EmptyCohortError(f"no patient has a stage in every system of {systems}")
     rows = []
     for system in systems:
-        stages = tuple(sorted(str(v) for v in complete[system].cast(pl.String).unique()))
+        stages = _stages(complete[system])
         if len(stages) < 2:
             raise AnalysisError(f"{system} has a single stage {stages} on the complete cases")
         labels = complete[system].cast(pl.String)

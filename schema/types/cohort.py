@@ -216,7 +216,11 @@ class Cohort:
             strawberry.argument(description="Stratify the log-rank test by this attribute."),
         ] = None,
         trend: Annotated[
-            bool, strawberry.argument(description="Also test for trend across ordered groups.")
+            bool,
+            strawberry.argument(
+                description="Also test for trend across the groups in their declared order "
+                "(a risk score or an ordinal attribute such as cmlPhase; not a nominal one)."
+            ),
         ] = False,
         times: Annotated[list[float] | None, strawberry.argument(description=TIMES)] = None,
         time_unit: Annotated[TimeUnit, strawberry.argument(description=TIME_UNIT)] = (
@@ -295,12 +299,16 @@ class Cohort:
         categorical: Annotated[
             list[GroupingAttribute] | None,
             strawberry.argument(
-                description="Categorical covariates (dummy-coded against the first level)."
+                description="Categorical covariates (dummy-coded against the first declared "
+                "code; levels in the model's code order)."
             ),
         ] = None,
         scores: Annotated[
             list[str] | None,
-            strawberry.argument(description="Risk-score covariates (categories). " + SCORES),
+            strawberry.argument(
+                description="Risk-score covariates (categories, dummy-coded against the "
+                "lowest-risk category). " + SCORES
+            ),
         ] = None,
         strata: Annotated[
             GroupingAttribute | None,

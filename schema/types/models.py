@@ -183,7 +183,9 @@ class CoxModel:
 @strawberry.type(description="One staging system's discrimination and fit.")
 class StagingSystem:
     system: str = strawberry.field(description="Score version id.")
-    stages: list[str] = strawberry.field(description="Its stages (first = reference).")
+    stages: list[str] = strawberry.field(
+        description="Its stages in the score's declared order (first = reference)."
+    )
     concordance: Concordance = strawberry.field(description="Harrell's C of the Cox model.")
     lr_statistic: float = strawberry.field(description="Likelihood-ratio chi-square vs null.")
     lr_df: int = strawberry.field(description="Degrees of freedom of the LR test.")

@@ -300,15 +300,25 @@ def test_eln2022_vs_npm1_reclassification(lake_server: str, demo_lake: DemoLake)
     ],
 )
 def test_npm1_aml_os_by_eln2022_and_derived_table(lake_server: str, score: str, case: str) -> None:
-    """OS of the same validation patients under each classification, with the log-rank test."""
+    """OS of the same validation patients under each classification, log-rank and trend tests.
+
+    Groups come in the declared order FAVORABLE < INTERMEDIATE < ADVERSE (not as text), and the
+    trend test scores them so: R's trend on the staged patients with those levels.
+    """
     data = _ask(
         lake_server,
         f"""{{ cohort(filter: {{{AML_NPM1}}}) {{ survival(endpoint: OS, groupByScore: "{score}",
-        times: [12, 24, 60]) {{ {KM_FIELDS} }} }} }}""",
+        trend: true, times: [12, 24, 60]) {{ {KM_FIELDS} trend {{ statistic df pValue groups }}
+        }} }} }}""",
     )["data"]["cohort"]["survival"]
     r = _golden(case)
     _check_km_groups(data["groups"], r["groups"])
     _check_test(data["logrank"], r["logrank"]["chisq"], r["logrank"]["p"], r["logrank"]["df"])
+    order = ["FAVORABLE", "INTERMEDIATE", "ADVERSE"]
+    assert [g["group"] for g in data["groups"]] == [*order, "NOT_CLASSIFIABLE"]
+    assert data["trend"]["groups"] == order
+    staged = _golden(f"{case}/staged")["logrank"]
+    _check_test(data["trend"], staged["trend_chisq"], staged["trend_p"], 1)
 
 
 def _check_incidence(

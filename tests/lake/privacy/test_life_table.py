@@ -61,6 +61,7 @@ def exact_release(frame: pl.DataFrame, levels: tuple[str | None, ...], req: Surv
         strata=(),
         grid=GRID,
         request=req,
+        ranked=[level for level in levels if level is not None],
         endpoint="OS",
         origin="diagnosis",
         floor=0,

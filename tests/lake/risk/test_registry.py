@@ -13,6 +13,8 @@ import pytest
 from lake.errors import AnalysisError
 from lake.risk.eln2022 import Eln2022Policies, eln2022_spec
 from lake.risk.registry import REGISTRY, Registry, compute
+from lake.risk.spec import RiskScore, ScoreSpec
+from lake.risk.tristate import NOT_APPLICABLE, NOT_CLASSIFIABLE
 from tests.lake.risk.helpers import cohort
 from tests.lake.risk.test_eln2022 import case
 
@@ -32,6 +34,33 @@ def test_every_score_declares_its_metadata() -> None:
         assert score.inputs
         assert all("." in i for i in score.inputs)
         assert (score.status == "UNCONFIRMED") == bool(score.unconfirmed_rules)
+
+
+@pytest.mark.parametrize("score", REGISTRY.scores, ids=lambda s: s.version)
+def test_every_score_declares_an_order_covering_all_its_categories(score: RiskScore) -> None:
+    """The order every analysis follows: ranked categories, then those outside the scale.
+
+    Each category is on the scale or declared outside it, exactly once; the lowest-risk one (the
+    Cox reference) is on the scale; and the score's category Enum lists them in that order.
+    """
+    assert score.ranked
+    assert (*score.ranked, *score.unranked) == score.categories
+    assert len(set(score.categories)) == len(score.categories)
+    assert sorted(score.by_risk) == sorted(score.categories)
+    assert score.by_risk[: len(score.ranked)] in (score.ranked, score.ranked[::-1])
+    assert score.reference in score.ranked
+    assert score.reference == score.by_risk[0]
+
+
+def test_a_score_cannot_leave_its_order_undeclared() -> None:
+    iss = REGISTRY.get("iss")
+    assert isinstance(iss, ScoreSpec)
+    with pytest.raises(ValueError, match="listed twice"):
+        dataclasses.replace(iss, categories=("I", "II", "I"))
+    with pytest.raises(ValueError, match="must be the last categories"):
+        dataclasses.replace(iss, unranked=("I",))
+    with pytest.raises(ValueError, match="must be the last categories"):
+        dataclasses.replace(iss, unranked=("I", "II", "III"))
 
 
 def test_registry_is_immutable_and_refuses_duplicate_versions() -> None:
@@ -71,6 +100,9 @@ def test_single_expression_and_staged_paths_agree_on_every_score() -> None:
         direct = frame.select(parts.to_struct().alias("s"))
         staged = parts.apply(frame, "s").select("s")
         assert direct.equals(staged), score.version
+        # the category Enum is the declared order, non-results last
+        declared = pl.Enum([*score.categories, NOT_CLASSIFIABLE, NOT_APPLICABLE])
+        assert direct.schema["s"].to_schema()["category"] == declared, score.version
 
 
 def _every_eln2022_policy_variant() -> list[Eln2022Policies]:

@@ -19,6 +19,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from lake.errors import AnalysisError
+from lake.risk.registry import REGISTRY
 from lake.storage import open_lake
 from lake.survival import (
     CoxPHFitter,
@@ -44,6 +45,18 @@ KM_CASES: dict[str, tuple[str, str | None, list[float], tuple[str, ...] | None]]
     "mm_os/riss/staged": ("demo_mm_os", "riss", [24, 60], ("I", "II", "III")),
     "aml_npm1_os/eln2022": ("demo_aml_npm1_os", "eln2022", [12, 24, 60], None),
     "aml_npm1_os/npm1_derived": ("demo_aml_npm1_os", "npm1_derived", [12, 24, 60], None),
+    "aml_npm1_os/eln2022/staged": (
+        "demo_aml_npm1_os",
+        "eln2022",
+        [12, 24, 60],
+        REGISTRY.get("eln2022").ranked,
+    ),
+    "aml_npm1_os/npm1_derived/staged": (
+        "demo_aml_npm1_os",
+        "npm1_derived",
+        [12, 24, 60],
+        REGISTRY.get("harmony_npm1_derived_demo_v1").ranked,
+    ),
     # ELN 2022 EFS: induction failures are events at time 0 (survfit's first step is at t = 0)
     "aml_efs/eln2022": ("demo_aml_efs", "eln2022", [12, 24, 60], None),
     "allo_os/pooled": ("demo_allo_os", None, [12, 24], None),
@@ -140,10 +153,18 @@ def test_km_by_group_and_logrank(case: str, golden: Golden, golden_input: Inputs
 
 
 def test_staging_comparison(golden: Golden, golden_input: Inputs) -> None:
-    """coxph(~ factor(system)) per system on the complete cases: C (IJ se, Wald CI), LR, AIC."""
+    """coxph(~ factor(system, levels)) per system on the complete cases: C, LR, AIC.
+
+    The stages are each score's category Enum (its declared order, as R was given it).
+    """
+    versions = COHORTS["demo_mm_os"][3]
     systems = ("riss", "iss", "cyto", "ldh")
     d = golden_input("demo_mm_os").with_columns(
-        pl.when(pl.col(s).str.starts_with("NOT_")).then(None).otherwise(pl.col(s)).alias(s)
+        pl.when(pl.col(s).str.starts_with("NOT_"))
+        .then(None)
+        .otherwise(pl.col(s))
+        .cast(pl.Enum(REGISTRY.get(versions[s][0]).categories))
+        .alias(s)
         for s in systems
     )
     r = golden("demo", "mm_os/staging")

@@ -263,15 +263,19 @@ dm <- list(versions = versions, month_days = MONTH)
 d <- demo_inp("demo_mm_os")
 dm[["mm_os/riss"]] <- km_by(d, "riss", c(24, 60))
 dm[["mm_os/riss/staged"]] <- km_by(d, "riss", c(24, 60), levels = c("I", "II", "III"))
-systems <- c("riss", "iss", "cyto", "ldh")
+# stages in each score's declared order (its SPEC categories, lowest risk first), not as text
+stage_levels <- list(riss = c("I", "II", "III"), iss = c("I", "II", "III"),
+                     cyto = c("STANDARD", "HIGH"), ldh = c("NORMAL", "HIGH"))
+systems <- names(stage_levels)
 staged <- d[rowSums(sapply(systems, function(s) startsWith(d[[s]], "NOT_"))) == 0, ]
 staging <- list(n = nrow(staged), events = sum(staged$status))
 for (sys in systems) {
-  fit <- coxph(as.formula(paste0("Surv(time, status) ~ factor(", sys, ")")), data = staged)
+  staged$stage <- factor(staged[[sys]], levels = stage_levels[[sys]])
+  fit <- coxph(Surv(time, status) ~ stage, data = staged)
   cc <- concordance(fit)
   se <- sqrt(unname(cc$var))
   staging[[sys]] <- list(
-    stages = levels(factor(staged[[sys]])), concordance = unname(cc$concordance),
+    stages = levels(staged$stage), concordance = unname(cc$concordance),
     concordance_se = se, concordance_lower = unname(cc$concordance) - qnorm(0.975) * se,
     concordance_upper = unname(cc$concordance) + qnorm(0.975) * se,
     lr = 2 * diff(fit$loglik), lr_df = length(coef(fit)),
@@ -282,6 +286,10 @@ dm[["mm_os/staging"]] <- staging
 d <- demo_inp("demo_aml_npm1_os")
 dm[["aml_npm1_os/eln2022"]] <- km_by(d, "eln2022", c(12, 24, 60))
 dm[["aml_npm1_os/npm1_derived"]] <- km_by(d, "npm1_derived", c(12, 24, 60))
+aml_levels <- c("FAVORABLE", "INTERMEDIATE", "ADVERSE")
+dm[["aml_npm1_os/eln2022/staged"]] <- km_by(d, "eln2022", c(12, 24, 60), levels = aml_levels)
+dm[["aml_npm1_os/npm1_derived/staged"]] <- km_by(d, "npm1_derived", c(12, 24, 60),
+                                                 levels = aml_levels)
 d <- demo_inp("demo_aml_efs")
 dm[["aml_efs/eln2022"]] <- km_by(d, "eln2022", c(12, 24, 60))
 d <- demo_inp("demo_allo_os")
