@@ -198,7 +198,8 @@ class PrivacyLedger:
         if spent + epsilon > budget * (1 + 1e-12):
             raise BudgetExhaustedError(
                 f"this release costs ε = {epsilon:g} of privacy budget; user {user!r} has spent "
-                f"{spent:g} of {budget:g} this period, {max(0.0, budget - spent):g} left, and the "
+                f"{spent:.6g} of {budget:g} this period, {max(0.0, round(budget - spent, 9)):g} "
+                "left, and the "
                 f"period ends {end.isoformat()}. Answers already received stay free to ask "
                 "again; a statistician (governed access) may ask without a budget"
             )
