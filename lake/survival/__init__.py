@@ -14,21 +14,32 @@ from lake.survival.kaplan_meier import KaplanMeierFitter, median_follow_up
 from lake.survival.landmark import LandmarkData, counting_process, landmark_data
 from lake.survival.logrank import logrank_test, trend_test
 from lake.survival.prognostic import SystemComparison, compare_staging_systems
-from lake.survival.results import QuantileEstimate, StatisticalResult, SurvivalAt
+from lake.survival.restricted_mean import restricted_mean
+from lake.survival.results import (
+    CountsBetween,
+    HazardAt,
+    QuantileEstimate,
+    RestrictedMean,
+    StatisticalResult,
+    SurvivalAt,
+)
 from lake.survival.zph import ProportionalHazardsTest, proportional_hazards_test
 
 __all__ = [
     "ConcordanceResult",
+    "CountsBetween",
     "CoxCoefficient",
     "CoxPHFitter",
     "CumulativeIncidence",
     "CumulativeIncidenceFitter",
     "FineGrayFitter",
+    "HazardAt",
     "IncidenceAt",
     "KaplanMeierFitter",
     "LandmarkData",
     "ProportionalHazardsTest",
     "QuantileEstimate",
+    "RestrictedMean",
     "StatisticalResult",
     "SurvivalAt",
     "SurvivalWarning",
@@ -40,5 +51,6 @@ __all__ = [
     "logrank_test",
     "median_follow_up",
     "proportional_hazards_test",
+    "restricted_mean",
     "trend_test",
 ]

@@ -13,6 +13,7 @@ import numpy as np
 from lake.survival._input import SurvivalArrays
 from lake.survival._tabulate import crosstab, whole_span
 from lake.survival._typing import FloatArray
+from lake.survival.results import CountsBetween
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +54,21 @@ def risk_table(data: SurvivalArrays) -> RiskTable:
         n_event=n_event,
         n_censor=leaving[present].astype(np.float64) - n_event,
     )
+
+
+def counts_between(data: SurvivalArrays, times: FloatArray) -> list[CountsBetween]:
+    """At risk at each of ``times`` (non-decreasing) and the events and censorings since the
+    previous one (the first counts from the start), R ``summary(fit, times=, extend=TRUE)``."""
+    n_risk = at_risk(data, times)
+    events = np.searchsorted(np.sort(data.stop[data.event]), times, side="right")
+    censored = np.searchsorted(np.sort(data.stop[~data.event]), times, side="right")
+    return [
+        CountsBetween(time=float(t), n_at_risk=int(n), n_events=int(e), n_censored=int(c))
+        for t, n, e, c in zip(
+            times.tolist(),
+            n_risk.tolist(),
+            np.diff(events, prepend=0).tolist(),
+            np.diff(censored, prepend=0).tolist(),
+            strict=True,
+        )
+    ]

@@ -9,8 +9,17 @@ risk at t_i; with delayed entry n_i = #{entry < t_i <= stop}):
     se(t) = sqrt(Σ_{t_i ≤ t} d_i / (n_i (n_i − d_i)))        (Greenwood, se of −log S)
 
 ``std_err_`` follows R's ``survfit()$std.err`` (se of −log S, ``inf`` once S = 0);
-:meth:`KaplanMeierFitter.survival_at` reports the se of S like ``summary()``. Pointwise bands
-follow :mod:`lake.survival.confidence`, quantiles :mod:`lake.survival.quantiles`.
+:meth:`KaplanMeierFitter.survival_at` reports the se of S like ``summary()`` (S · se). Pointwise
+bands follow :mod:`lake.survival.confidence`, quantiles :mod:`lake.survival.quantiles`.
+
+On request (none is computed by :meth:`~KaplanMeierFitter.fit`):
+
+- the Nelson–Aalen cumulative hazard H(t) = Σ_{t_i ≤ t} d_i / n_i with standard error
+  sqrt(Σ_{t_i ≤ t} d_i / n_i²), R ``survfit()$cumhaz`` and ``$std.chaz`` (survival ≥ 3.0;
+  Nelson W. *Technometrics* 1972;14:945–966; Aalen O. *Ann Stat* 1978;6:701–726);
+- the restricted mean up to τ (:mod:`lake.survival.restricted_mean`);
+- the number at risk, events and censorings between requested times, R ``summary(fit,
+  times=, extend=TRUE)``'s ``n.risk``, ``n.event``, ``n.censor``.
 
 Differences from lifelines 0.30 (05-survival-statistics.md §5.8): lifelines always uses the
 log-log band and returns the first time with S ≤ 0.5 (no midpoint rule, ``inf`` if not reached;
@@ -35,11 +44,19 @@ import polars as pl
 
 from lake.errors import AnalysisError
 from lake.survival._input import SurvivalWarning, survival_arrays
-from lake.survival._risksets import at_risk, risk_table
+from lake.survival._risksets import at_risk, counts_between, risk_table
 from lake.survival._typing import ConfType, FloatArray
 from lake.survival.confidence import survival_bands
 from lake.survival.quantiles import step_quantile
-from lake.survival.results import QuantileEstimate, SurvivalAt, optional
+from lake.survival.restricted_mean import restricted_mean
+from lake.survival.results import (
+    CountsBetween,
+    HazardAt,
+    QuantileEstimate,
+    RestrictedMean,
+    SurvivalAt,
+    optional,
+)
 
 
 class KaplanMeierFitter:
@@ -178,6 +195,40 @@ class KaplanMeierFitter:
                     )
                 )
         return out
+
+    def cumulative_hazard(self) -> tuple[FloatArray, FloatArray]:
+        """Nelson–Aalen H and its standard error at ``timeline_`` (R ``cumhaz``, ``std.chaz``)."""
+        rate = self.n_events_ / self.n_at_risk_
+        return np.cumsum(rate), np.sqrt(np.cumsum(rate / self.n_at_risk_))
+
+    def cumulative_hazard_at(self, times: npt.ArrayLike) -> list[HazardAt]:
+        """H and its standard error at each of ``times``; ``None`` beyond the last time."""
+        query = np.atleast_1d(np.asarray(times, dtype=np.float64))
+        hazard, se = self.cumulative_hazard()
+        idx = np.searchsorted(self.timeline_, query, side="right") - 1
+        last = float(self.timeline_[-1])
+        return [
+            HazardAt(t, None, None)
+            if t > last
+            else HazardAt(t, 0.0, 0.0)
+            if i < 0
+            else HazardAt(t, float(hazard[i]), float(se[i]))
+            for t, i in zip(query.tolist(), idx.tolist(), strict=True)
+        ]
+
+    def restricted_mean(self, tau: float) -> RestrictedMean:
+        """Restricted mean survival time up to ``tau`` and its se (R ``print(fit, rmean=tau)``)."""
+        return restricted_mean(self.timeline_, self.survival_, self.n_at_risk_, self.n_events_, tau)
+
+    def counts_between(self, times: npt.ArrayLike) -> list[CountsBetween]:
+        """At risk at each of ``times`` and events / censorings since the previous one.
+
+        ``times`` must not decrease (R sorts them; a caller's intervals are in order).
+        """
+        query = np.atleast_1d(np.asarray(times, dtype=np.float64))
+        if np.any(np.diff(query) < 0):
+            raise AnalysisError("interval ends must be in increasing order")
+        return counts_between(self._data, query)
 
 
 def median_follow_up(

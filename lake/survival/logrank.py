@@ -1,18 +1,24 @@
-"""K-sample log-rank and Fleming–Harrington G-rho tests, stratified, and the test for trend.
+"""K-sample log-rank and Fleming–Harrington G(ρ, γ) tests, stratified, and the test for trend.
 
 Hypotheses: H0: S_1(t) = … = S_K(t) for all t (within each stratum) against any difference
 (omnibus) or an ordered shift (trend).
 
 Per distinct event time t within a stratum, with n_g at risk and d_g events in group g,
-n = Σ n_g, d = Σ d_g and weight w(t) = Ŝ(t−)^ρ (pooled Kaplan–Meier just before t, ρ = 0 is the
-log-rank, ρ = 1 Peto–Peto's Wilcoxon):
+n = Σ n_g, d = Σ d_g and weight w(t) = Ŝ(t−)^ρ (1 − Ŝ(t−))^γ (Ŝ the stratum's pooled
+Kaplan–Meier just before t; ρ = γ = 0 is the log-rank, ρ = 1, γ = 0 Peto–Peto's modified
+Wilcoxon, R ``survdiff(rho = 1)``; γ > 0 weighs late differences; Fleming TR, Harrington DP.
+*Counting Processes and Survival Analysis*, Wiley 1991, §7.3):
 
     O_g = Σ_t w d_g,   E_g = Σ_t w d n_g / n
     V_gh = Σ_t w² d (n − d)/(n − 1) · (n_g/n) (δ_gh − n_h/n)        (hypergeometric)
 
-O, E and V are summed over strata (``strata(s)`` in ``survdiff``). The omnibus statistic is
-χ² = (O − E)ᵀ V⁻ (O − E) on the groups with E > 0, first group dropped (R ``survdiff``),
-with (#groups with E > 0) − 1 df. The log-rank equals the Cox score test with Breslow ties.
+O, E and V are summed over strata (``strata(s)`` in ``survdiff``). R's ``survdiff`` has ρ only;
+G(ρ, γ) is checked against ``survMisc::comp`` (p = ρ, q = γ), whose (1, 0) equals
+``survdiff(rho = 1)`` (golden ``km_options.json``); with strata and γ > 0 the per-stratum
+weights follow ``survdiff``'s rule for ρ (no R package computes that case for comparison). The
+omnibus statistic is χ² = (O − E)ᵀ V⁻ (O − E) on the groups with E > 0, first group dropped
+(R ``survdiff``), with (#groups with E > 0) − 1 df. The log-rank equals the Cox score test
+with Breslow ties.
 
 Test for trend (Collett 2015 §2.6; Peto R, Pike MC et al. *Br J Cancer* 1977;35:1–39): with
 scores s_g for the ordered groups (default 1, 2, …, K), U = Σ_g s_g (O_g − E_g),
@@ -63,7 +69,7 @@ def _labels(levels: npt.NDArray[np.generic]) -> tuple[str, ...]:
 
 
 def _stratum_scores(
-    leaving: IntArray, deaths: IntArray, rho: float
+    leaving: IntArray, deaths: IntArray, rho: float, gamma: float
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """O, E and V of one stratum from its (group × time) counts of exits and events.
 
@@ -75,10 +81,11 @@ def _stratum_scores(
     kept = np.flatnonzero(d_all)  # times without events (or empty slots) add nothing
     n = at_risk.sum(axis=0)[kept].astype(np.float64)
     d = d_all[kept].astype(np.float64)
-    if rho == 0.0:
+    if rho == 0.0 and gamma == 0.0:
         weight = np.ones(kept.size)
-    else:  # pooled Kaplan–Meier just before each event time, to the power rho
-        weight = np.concatenate(([1.0], np.cumprod(1.0 - d / n)[:-1])) ** rho
+    else:  # pooled Kaplan–Meier just before each event time: S^rho (1 - S)^gamma
+        before = np.concatenate(([1.0], np.cumprod(1.0 - d / n)[:-1]))
+        weight = before**rho * (1.0 - before) ** gamma
     share = at_risk[:, kept] / n
     observed = deaths[:, kept].astype(np.float64) @ weight
     expected = share @ (weight * d)
@@ -94,7 +101,9 @@ def _scores(
     events: npt.ArrayLike,
     groups: npt.ArrayLike,
     strata: npt.ArrayLike | None,
+    *,
     rho: float,
+    gamma: float,
 ) -> _Scores:
     """O, E, V summed over strata from one count over the (stratum, time, group, event) cells."""
     data = survival_arrays(durations, events)
@@ -115,11 +124,25 @@ def _scores(
     k = len(labels)
     observed, expected, variance = np.zeros(k), np.zeros(k), np.zeros((k, k))
     for stratum in counts[:, present]:  # (group, censored/event, time)
-        o, e, v = _stratum_scores(stratum[:, 0] + stratum[:, 1], stratum[:, 1], rho)
+        o, e, v = _stratum_scores(stratum[:, 0] + stratum[:, 1], stratum[:, 1], rho, gamma)
         observed += o
         expected += e
         variance += v
     return _Scores(labels, observed, expected, variance)
+
+
+def test_name(rho: float, gamma: float) -> str:
+    """The name of the G(ρ, γ) test: log-rank, Peto-Peto, G-rho or Fleming-Harrington."""
+    if gamma == 0.0:
+        return {0.0: "log-rank", 1.0: "Peto-Peto (rho=1)"}.get(rho, f"G-rho (rho={rho:g})")
+    return f"Fleming-Harrington (rho={rho:g}, gamma={gamma:g})"
+
+
+def _check_weights(rho: float, gamma: float) -> None:
+    if not (0.0 <= rho <= 10.0 and 0.0 <= gamma <= 10.0):
+        raise AnalysisError(
+            f"Fleming-Harrington weights need 0 <= rho, gamma <= 10 (got rho={rho}, gamma={gamma})"
+        )
 
 
 def _result(
@@ -145,14 +168,18 @@ def logrank_test(
     *,
     strata: npt.ArrayLike | None = None,
     rho: float = 0.0,
+    gamma: float = 0.0,
 ) -> StatisticalResult:
-    """Omnibus K-sample G-rho test, R ``survdiff(Surv(t, e) ~ g + strata(s), rho=rho)``.
+    """Omnibus K-sample G(ρ, γ) test, R ``survdiff(Surv(t, e) ~ g + strata(s), rho=rho)``
+    (γ = 0) or ``survMisc::comp(p = rho, q = gamma)``.
 
-    ``observed`` and ``expected`` are the (weighted, for ρ ≠ 0) O and E summed over strata.
-    Returns ``statistic=None`` with a reason when there is no event or no variance.
+    ``observed`` and ``expected`` are the (weighted, unless ρ = γ = 0) O and E summed over
+    strata, as ``survdiff``'s ``obs`` and ``exp``. Returns ``statistic=None`` with a reason when
+    there is no event or no variance.
     """
-    scores = _scores(durations, events, groups, strata, rho)
-    name = "log-rank" if rho == 0.0 else f"G-rho (rho={rho:g})"
+    _check_weights(rho, gamma)
+    scores = _scores(durations, events, groups, strata, rho=rho, gamma=gamma)
+    name = test_name(rho, gamma)
     used = np.flatnonzero(scores.expected > 0)
     df = used.size - 1
     if df < 1:
@@ -174,12 +201,14 @@ def trend_test(
     scores: npt.ArrayLike | None = None,
     strata: npt.ArrayLike | None = None,
     rho: float = 0.0,
+    gamma: float = 0.0,
 ) -> StatisticalResult:
     """Test for trend across ordered groups: χ² = (Σ s_g (O_g − E_g))² / sᵀ V s on 1 df.
 
     Groups are ordered by their sorted labels; ``scores`` (default 1..K) follow that order.
     """
-    result = _scores(durations, events, groups, strata, rho)
+    _check_weights(rho, gamma)
+    result = _scores(durations, events, groups, strata, rho=rho, gamma=gamma)
     k = len(result.groups)
     s = np.arange(1.0, k + 1.0) if scores is None else np.asarray(scores, dtype=np.float64)
     if s.shape != (k,):

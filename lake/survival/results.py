@@ -67,3 +67,39 @@ class StatisticalResult:
     observed: tuple[float, ...] = ()
     expected: tuple[float, ...] = ()
     reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RestrictedMean:
+    """Restricted mean survival time up to ``tau`` with its standard error (R ``survmean``)."""
+
+    tau: float
+    estimate: float
+    std_err: float
+
+
+@dataclass(frozen=True, slots=True)
+class HazardAt:
+    """The Nelson-Aalen cumulative hazard at one requested time and its standard error.
+
+    ``None`` beyond the largest observed time, as :class:`SurvivalAt`.
+    """
+
+    time: float
+    cumulative_hazard: float | None
+    std_err: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CountsBetween:
+    """Number at risk at ``time`` and events / censorings since the previous requested time.
+
+    As one row of R ``summary(survfit(...), times=, extend=TRUE)``: ``n_at_risk`` at ``time``
+    (entered before it and not yet left), ``n_events`` and ``n_censored`` in
+    (previous time, ``time``] (the first row counts everything up to its time, time 0 included).
+    """
+
+    time: float
+    n_at_risk: int
+    n_events: int
+    n_censored: int

@@ -2,12 +2,15 @@
 # Regenerate (from /work/main): Rscript tests/lake/survival/golden/make_golden.R
 # Reads inputs/*.csv (written by make_inputs.py), writes one JSON file per analysis family:
 # km, logrank, cox, prognostic, competing, landmark, edge (hand-made edge cases through every
-# applicable test) and demo (the demo lake's study cohorts, inputs/demo_*.csv).
+# applicable test), demo (the demo lake's study cohorts, inputs/demo_*.csv) and km_options
+# (Nelson-Aalen, quartiles, restricted mean, counts between times, Fleming-Harrington weights;
+# the last from survMisc::comp, Debian package r-cran-survmisc, as survdiff has rho only).
 # Every number is written at full precision (digits = NA); R's NA becomes JSON null.
 suppressPackageStartupMessages({
   library(survival)
   library(cmprsk)
   library(jsonlite)
+  library(survMisc)
 })
 
 args <- commandArgs(trailingOnly = FALSE)
@@ -317,3 +320,59 @@ dm[["cml_mrfs/sokal"]] <- km_by(d, "sokal", c(6, 12, 24))
 dm[["cml_mrfs/sokal/staged"]] <- km_by(d, "sokal", c(6, 12, 24),
                                        levels = c("LOW", "INTERMEDIATE", "HIGH"))
 out(dm, "demo")
+
+# ---- Kaplan-Meier and log-rank options (km_options.json) ------------------------------------
+# survfit's cumhaz / std.chaz (Nelson-Aalen, sqrt(sum d / n^2)); quantile.survfit quartiles;
+# survival:::survmean (what print(fit, rmean = tau) prints): rmean and se(rmean); summary(fit,
+# times =, extend = TRUE): n.risk at each time, n.event / n.censor since the previous time.
+# Fleming-Harrington G(rho, gamma) weights S(t-)^rho (1 - S(t-))^gamma: survdiff has rho only,
+# so survMisc::comp (p = rho, q = gamma) gives them; its (1, 0) equals survdiff(rho = 1).
+km_opts <- function(time, status, tau, times) {
+  f <- survfit(Surv(time, status) ~ 1)
+  q <- quantile(f, probs = c(0.25, 0.5, 0.75))
+  m <- survival:::survmean(f, rmean = tau)$matrix
+  s <- summary(f, times = times, extend = TRUE)
+  list(n = length(time), events = sum(status),
+       time = f$time, cumhaz = f$cumhaz, std_chaz = f$std.chaz,
+       quantile = unname(q$quantile), quantile_lower = unname(q$lower),
+       quantile_upper = unname(q$upper),
+       tau = tau, rmean = unname(m["rmean"]), rmean_se = unname(m["se(rmean)"]),
+       at = list(time = s$time, n_risk = s$n.risk, n_event = s$n.event, n_censor = s$n.censor,
+                 surv = s$surv, std_err = s$std.err, cumhaz = s$cumhaz, std_chaz = s$std.chaz))
+}
+fh_case <- function(d, group, rho, gamma) {
+  tt <- ten(as.formula(paste0("Surv(time, status) ~ ", group)), data = d)
+  invisible(capture.output(comp(tt, p = rho, q = gamma)))
+  lrt <- attr(tt, "lrt")
+  row <- lrt[lrt$W == paste0("FH_p=", rho, "_q=", gamma), ]
+  chisq <- if ("chiSq" %in% names(row)) row$chiSq else row$Q^2 / row$Var
+  df <- if ("df" %in% names(row)) row$df else 1
+  list(rho = rho, gamma = gamma, chisq = chisq, df = df,
+       p = pchisq(chisq, df, lower.tail = FALSE))
+}
+ko <- list(versions = c(versions, list(survMisc = as.character(packageVersion("survMisc")))))
+d <- inp("d1")
+ko[["d1"]] <- km_opts(d$time, d$status, 9, c(0, 4, 9, 25))
+ko[["d1/tau_beyond"]] <- km_opts(d$time, d$status, 30, c(4, 9))
+for (w in list(c(1, 0), c(1, 1), c(0, 1), c(0.5, 2))) {
+  ko[[paste0("d1/fh_", w[1], "_", w[2])]] <- fh_case(d, "grp", w[1], w[2])
+}
+d <- inp("e3")
+ko[["e3"]] <- km_opts(d$time, d$status, 5.5, c(3, 6, 10))
+d <- inp("mm_os")
+ko[["mm_os"]] <- km_opts(d$time, d$status, 1825, c(365, 730, 1095, 1460, 1825, 5000))
+for (w in list(c(1, 0), c(1, 1), c(0, 1))) {
+  ko[[paste0("mm_os/iss/fh_", w[1], "_", w[2])]] <- fh_case(d, "iss", w[1], w[2])
+}
+# the demo lake's myeloma OS by R-ISS, in months as the API answers (every group it reports)
+d <- demo_inp("demo_mm_os")
+d$riss <- factor(d$riss)
+ko[["demo_mm_os/riss"]] <- list(
+  groups = lapply(setNames(levels(d$riss), levels(d$riss)), function(lv) {
+    g <- d[d$riss == lv, ]
+    km_opts(g$time, g$status, 60, c(12, 24, 36, 48, 60))
+  }),
+  peto = c(sd_case(survdiff(Surv(time, status) ~ riss, data = d, rho = 1)),
+           list(groups = levels(d$riss))),
+  fh_1_1 = fh_case(d, "riss", 1, 1))
+out(ko, "km_options")
