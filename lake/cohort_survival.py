@@ -13,12 +13,15 @@ Input frames hold one row per patient of the cohort with the endpoint (``time_da
 of :mod:`lake.cohort_order`) and optionally a ``stratum`` column; patients without the endpoint
 (null time) are dropped and counted. The trend test scores the grouping's ranked codes 1..K.
 
+Options (quartiles, Nelson-Aalen, restricted mean, counts per interval, Fleming-Harrington
+weights: :mod:`lake.cohort_survival_options`) are computed only when the request asks.
+
 Results are exact; :func:`lake.disclosure.disclose_survival` decides what of them is released.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 import numpy as np
@@ -26,8 +29,18 @@ import polars as pl
 
 from lake.cohort_endpoints import EndpointKey
 from lake.cohort_order import Levels, attribute_levels, score_levels
+from lake.cohort_survival_options import (
+    NO_OPTIONS,
+    GroupOptions,
+    IntervalCounts,
+    RestrictedMean,
+    SurvivalOptions,
+    group_options,
+)
 from lake.errors import AnalysisError, EmptyCohortError
+from lake.query_release import OMITTED_AT_DEFAULT
 from lake.survival import (
+    HazardAt,
     KaplanMeierFitter,
     QuantileEstimate,
     StatisticalResult,
@@ -76,11 +89,16 @@ class SurvivalRequest:
     conf_type: ConfType
     strata: str | None = None
     trend: bool = False
+    options: SurvivalOptions = field(default=NO_OPTIONS, metadata=OMITTED_AT_DEFAULT)
 
 
 @dataclass(frozen=True, slots=True)
 class TimePoint:
-    """Survival at one requested time; ``n_at_risk`` is ``None`` when withheld."""
+    """Survival at one requested time; ``n_at_risk`` is ``None`` when withheld.
+
+    ``std_err`` is the standard error of S (R ``summary()``'s ``std.err``; ``survfit()``'s is
+    of −log S); the cumulative hazard and its se are filled when the request asks for them.
+    """
 
     time: float
     survival: float | None
@@ -88,10 +106,13 @@ class TimePoint:
     upper: float | None
     n_at_risk: int | None
     reason: str | None
+    std_err: float | None = None
+    cumulative_hazard: float | None = None
+    cumulative_hazard_se: float | None = None
 
     @classmethod
-    def of(cls, point: SurvivalAt) -> TimePoint:
-        """The time point of a survival engine estimate."""
+    def of(cls, point: SurvivalAt, hazard: HazardAt | None = None) -> TimePoint:
+        """The time point of a survival engine estimate (and its cumulative hazard)."""
         return cls(
             time=point.time,
             survival=point.survival,
@@ -99,6 +120,9 @@ class TimePoint:
             upper=point.upper,
             n_at_risk=point.n_at_risk,
             reason=point.reason,
+            std_err=point.std_err,
+            cumulative_hazard=None if hazard is None else hazard.cumulative_hazard,
+            cumulative_hazard_se=None if hazard is None else hazard.std_err,
         )
 
 
@@ -129,6 +153,18 @@ class GroupSurvival:
     median_follow_up: QuantileEstimate | None
     at_times: tuple[TimePoint, ...]
     steps: tuple[SurvivalStep, ...]
+    quartiles: tuple[QuantileEstimate, ...] | None = None
+    restricted_mean: RestrictedMean | None = None
+    intervals: tuple[IntervalCounts, ...] | None = None
+
+    def with_options(self, answers: GroupOptions) -> GroupSurvival:
+        """This summary with the answers to the request's options."""
+        return replace(
+            self,
+            quartiles=answers.quartiles,
+            restricted_mean=answers.restricted_mean,
+            intervals=answers.intervals,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +178,7 @@ class SurvivalSummary:
     groups: tuple[GroupSurvival, ...]
     logrank: StatisticalResult | None
     trend: StatisticalResult | None
+    weighted: StatisticalResult | None = None
 
 
 def endpoint_rows(frame: pl.DataFrame, *, time_unit: TimeUnit) -> tuple[pl.DataFrame, int]:
@@ -176,10 +213,17 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
     code = rows.get_column("group_code").to_numpy()
     labels = group_labels(rows)
     bounds = np.searchsorted(code, np.arange(len(labels) + 1))
+    options = request.options
     groups = []
     for g, label in enumerate(labels):
         t, e = time[bounds[g] : bounds[g + 1]], status[bounds[g] : bounds[g + 1]]
         fitter = KaplanMeierFitter(conf_type=request.conf_type).fit(t, e)
+        hazards = (
+            fitter.cumulative_hazard_at(list(request.times))
+            if options.cumulative_hazard
+            else [None] * len(request.times)
+        )
+        points = zip(fitter.survival_at(list(request.times)), hazards, strict=True)
         groups.append(
             GroupSurvival(
                 group=label,
@@ -187,11 +231,11 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
                 events=int(e.sum()),
                 median=fitter.median_,
                 median_follow_up=median_follow_up(t, e, conf_type=request.conf_type),
-                at_times=tuple(TimePoint.of(p) for p in fitter.survival_at(list(request.times))),
+                at_times=tuple(TimePoint.of(p, h) for p, h in points),
                 steps=km_steps(fitter),
-            )
+            ).with_options(group_options(fitter, options))
         )
-    logrank = trend = None
+    logrank = trend = weighted = None
     if len(groups) > 1:
         strata = None
         if request.strata is not None:
@@ -199,6 +243,10 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
         logrank = _labelled(logrank_test(time, status, code, strata=strata), labels)
         if request.trend:
             trend = _ordered_trend(time, status, code, strata, labels, ranked=ranked)
+        if options.weights is not None:
+            rho, gamma = options.weights.rho, options.weights.gamma
+            test = logrank_test(time, status, code, strata=strata, rho=rho, gamma=gamma)
+            weighted = _labelled(test, labels)
     key = request.endpoint
     return SurvivalSummary(
         endpoint=key.definition().name,
@@ -208,6 +256,7 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
         groups=tuple(groups),
         logrank=logrank,
         trend=trend,
+        weighted=weighted,
     )
 
 

@@ -52,6 +52,7 @@ from lake.cohort_models import CoxSummary, StagingSummary
 from lake.cohort_risk import CrossTab, RiskDistribution
 from lake.cohort_summary import Breakdown, FieldCompleteness, Histogram
 from lake.cohort_survival import GroupSurvival, SurvivalStep, SurvivalSummary, TimePoint
+from lake.cohort_survival_options import IntervalCounts, RestrictedMean
 from lake.errors import ConfigError, EmptyCohortError
 from lake.survival import QuantileEstimate, StatisticalResult
 
@@ -263,9 +264,10 @@ def released_steps(
 
 def _quantile(q: QuantileEstimate | None, end: float) -> QuantileEstimate | None:
     """A quantile with every time beyond the released curve's end withheld (rule 3)."""
-    if q is None:
-        return None
+    return None if q is None else _on_curve(q, end)
 
+
+def _on_curve(q: QuantileEstimate, end: float) -> QuantileEstimate:
     def shown(t: float | None) -> float | None:
         return t if t is not None and t <= end else None
 
@@ -292,11 +294,33 @@ def _survival_point(
         upper=None,
         n_at_risk=policy.count(point.n_at_risk),
         reason=withheld,
+        std_err=None,
+        cumulative_hazard=None,
+        cumulative_hazard_se=None,
     )
+
+
+def _restricted_mean(rmst: RestrictedMean | None, end: float, reason: str) -> RestrictedMean | None:
+    """The restricted mean only up to a ``tau`` on the released curve (it is a sum over its
+    steps, and its se over their risk sets); beyond it, withheld as a median is."""
+    if rmst is None or rmst.tau <= end:
+        return rmst
+    return RestrictedMean(rmst.tau, None, None, reason)
+
+
+def _interval(counts: IntervalCounts, end: float, reason: str) -> IntervalCounts:
+    """Counts of an interval ending on the released curve: sums of its released steps' events
+    and censorings, and its risk set at least that of the curve's last step (rule 5); an
+    interval reaching beyond the curve is withheld whole (its counts are cells of the hidden
+    tail)."""
+    if counts.end <= end:
+        return counts
+    return IntervalCounts(counts.start, counts.end, None, None, None, reason)
 
 
 def _disclose_group(group: GroupSurvival, n: int | None, policy: DisclosurePolicy) -> GroupSurvival:
     if n is None or not policy.population(n):
+        small = f"withheld: fewer than {policy.min_cell_size} patients"
         return replace(
             group,
             n=None,
@@ -305,6 +329,9 @@ def _disclose_group(group: GroupSurvival, n: int | None, policy: DisclosurePolic
             median_follow_up=None,
             at_times=(),
             steps=(),
+            quartiles=None if group.quartiles is None else (),
+            restricted_mean=_restricted_mean(group.restricted_mean, -math.inf, small),
+            intervals=None if group.intervals is None else (),
         )
     events = event_cells(n, group.events or 0, policy)
     steps = () if events is None else released_steps(group.steps, events, policy)
@@ -324,6 +351,13 @@ def _disclose_group(group: GroupSurvival, n: int | None, policy: DisclosurePolic
             for p in group.at_times
         ),
         steps=steps,
+        quartiles=None
+        if group.quartiles is None
+        else tuple(_on_curve(q, end) for q in group.quartiles),
+        restricted_mean=_restricted_mean(group.restricted_mean, end, reason),
+        intervals=None
+        if group.intervals is None
+        else tuple(_interval(c, end, reason) for c in group.intervals),
     )
 
 
@@ -338,16 +372,28 @@ def disclose_survival(value: SurvivalSummary, policy: DisclosurePolicy) -> Survi
     Group sizes and the excluded count are cells of the cohort (rules 1-3), each group's events
     and patients without the event cells of its size (:func:`event_cells`); each group then by
     :func:`released_steps` (requested times and quantiles end where the released step function
-    ends), with no estimate for a group whose events are withheld. The log-rank
-    statistic and p-value are released (they identify nobody); its per-group observed /
-    expected counts are dropped when any group's size or events are withheld.
+    ends), with no estimate for a group whose events are withheld. The options follow the same
+    rules: quartiles as the median, the cumulative hazard (and the se of S) as S at its time,
+    the restricted mean only for a tau on the released curve, and counts per interval only for
+    an interval ending on it (they are then sums of released steps; an interval reaching into
+    the hidden tail is withheld whole). The log-rank and weighted test statistics and p-values
+    are released (they identify nobody); their per-group observed / expected counts are
+    dropped when any group's size or events are withheld.
     """
     *sizes, excluded = policy.cells([*(g.n or 0 for g in value.groups), value.n_excluded or 0])
     groups = tuple(_disclose_group(g, n, policy) for g, n in zip(value.groups, sizes, strict=True))
-    logrank, trend = value.logrank, value.trend
+    logrank, trend, weighted = value.logrank, value.trend, value.weighted
     if any(g.n is None or g.events is None for g in groups):
         logrank, trend = _without_group_counts(logrank), _without_group_counts(trend)
-    return replace(value, n_excluded=excluded, groups=groups, logrank=logrank, trend=trend)
+        weighted = _without_group_counts(weighted)
+    return replace(
+        value,
+        n_excluded=excluded,
+        groups=groups,
+        logrank=logrank,
+        trend=trend,
+        weighted=weighted,
+    )
 
 
 def disclose_risk(value: RiskDistribution, policy: DisclosurePolicy) -> RiskDistribution:

@@ -13,13 +13,20 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Generic, TypeVar
+from types import MappingProxyType
+from typing import Final, Generic, TypeVar
 
 T = TypeVar("T")
 
+#: Field metadata of a request field added after requests were first hashed: at its default the
+#: field is left out of :func:`canonical_json`, so earlier questions keep their hash (their cache
+#: entries, audit trail and privacy-ledger draws).
+OMITTED_AT_DEFAULT: Final = MappingProxyType({"canonical": "omitted at default"})
+
 
 def canonical_json(value: object) -> str:
-    """A stable JSON text of ``value`` (dataclasses tagged with their type, keys sorted).
+    """A stable JSON text of ``value`` (dataclasses tagged with their type, keys sorted; a
+    field marked :data:`OMITTED_AT_DEFAULT` is left out while it holds its default).
 
     Examples
     --------
@@ -30,7 +37,13 @@ def canonical_json(value: object) -> str:
     def plain(v: object) -> object:
         if is_dataclass(v) and not isinstance(v, type):
             return {"type": type(v).__name__} | {
-                f.name: plain(getattr(v, f.name)) for f in fields(v) if f.compare
+                f.name: plain(getattr(v, f.name))
+                for f in fields(v)
+                if f.compare
+                and not (
+                    f.metadata.get("canonical") == OMITTED_AT_DEFAULT["canonical"]
+                    and getattr(v, f.name) == f.default
+                )
             }
         if isinstance(v, tuple | list):
             return [plain(x) for x in v]

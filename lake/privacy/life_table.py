@@ -194,27 +194,37 @@ def product_limit(
 
 
 def grouped_logrank(
-    at_risk: FloatArray, events: FloatArray, labels: Sequence[str], *, weights: FloatArray | None
+    at_risk: FloatArray,
+    events: FloatArray,
+    labels: Sequence[str],
+    *,
+    weights: FloatArray | None,
+    time_weights: FloatArray | None = None,
+    name: str | None = None,
 ) -> StatisticalResult:
     """Mantel-Haenszel (log-rank) test on grouped data: ``at_risk`` and ``events`` have shape
     (strata, groups, intervals); with ``weights`` the one-degree trend test over the groups.
 
     Per interval, O − E = d_g − n_g D/N and V = D(N − D)/(N − 1) · (diag(p) − p pᵀ), p = n_g/N
-    (Peto & Peto 1972; R ``survdiff`` on times grouped to the intervals); strata add up.
+    (Peto & Peto 1972; R ``survdiff`` on times grouped to the intervals); strata add up. With
+    ``time_weights`` w (strata, intervals), O − E is weighted by w and V by w² (the G(ρ, γ)
+    family, :mod:`lake.survival.logrank`).
     """
     total_n = at_risk.sum(axis=1, keepdims=True)
     total_d = events.sum(axis=1, keepdims=True)
+    w = np.ones_like(total_n) if time_weights is None else time_weights[:, None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(total_n > 0, at_risk / total_n, 0.0)
-        factor = np.where(total_n > 1, total_d * (total_n - total_d) / (total_n - 1), 0.0)
-    observed = events.sum(axis=(0, 2))
-    expected = (share * total_d).sum(axis=(0, 2))
+        factor = np.where(total_n > 1, total_d * (total_n - total_d) / (total_n - 1), 0.0) * w**2
+    observed = (w * events).sum(axis=(0, 2))
+    expected = (w * share * total_d).sum(axis=(0, 2))
     # V = Σ factor (diag(p) − p pᵀ) over strata and intervals
     f = factor[:, 0, :]
     variance = np.einsum("si,sgi->g", f, share)
     variance = np.diag(variance) - np.einsum("si,sgi,shi->gh", f, share, share)
     diff = observed - expected
-    name = "log-rank (noisy life table)" if weights is None else "trend (noisy life table)"
+    if name is None:
+        name = "log-rank (noisy life table)" if weights is None else "trend (noisy life table)"
     if weights is not None:
         v = float(weights @ variance @ weights)
         if v <= 0:

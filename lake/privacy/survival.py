@@ -31,6 +31,8 @@ from lake.cohort_survival import (
     SurvivalSummary,
     TimePoint,
 )
+from lake.cohort_survival_options import QUARTILES, GroupOptions, RestrictedMean
+from lake.privacy import survival_options as options
 from lake.privacy.domains import Level
 from lake.privacy.life_table import Grid, Layout, NoisyTable, grouped_logrank, product_limit
 from lake.privacy.mechanism import IntVector, Noise
@@ -38,6 +40,7 @@ from lake.privacy.plan import ProtectedPlan, shown
 from lake.survival import QuantileEstimate
 from lake.survival._typing import ConfType, FloatArray
 from lake.survival.confidence import survival_bands, z_value
+from lake.survival.logrank import test_name
 
 ALPHA: Final = 0.05
 BEYOND_CURVE: Final = "withheld: beyond the protected curve (too few at risk for the noise)"
@@ -75,17 +78,21 @@ def crossing(times: FloatArray, curve: FloatArray, level: float = 0.5) -> float 
 
 
 def _median(
-    times: FloatArray, curves: tuple[FloatArray, FloatArray, FloatArray], conf_type: ConfType
+    times: FloatArray,
+    curves: tuple[FloatArray, FloatArray, FloatArray],
+    conf_type: ConfType,
+    probability: float = 0.5,
 ) -> QuantileEstimate | None:
-    """The median and its interval (where the lower and upper bands cross one half)."""
+    """The median (or another quantile) and its interval (where the bands cross its level)."""
     if times.size == 0:
         return None
     surv, lower, upper = curves
+    level = 1.0 - probability
     return QuantileEstimate(
-        probability=0.5,
-        estimate=crossing(times, surv),
-        lower=crossing(times, lower),
-        upper=crossing(times, upper),
+        probability=probability,
+        estimate=crossing(times, surv, level),
+        lower=crossing(times, lower, level),
+        upper=crossing(times, upper, level),
         conf_type=conf_type,
         alpha=ALPHA,
     )
@@ -107,29 +114,54 @@ def _group_survival(
     length = table.released_length(floor)
     n, d = table.at_risk, table.events[:, 1]
     surv, se = product_limit(n, d, table)
+
+    def locate(t: float) -> int | str:
+        return _interval_at(t, unit, grid, length)
+
     lower, upper = survival_bands(surv, se, conf_type=request.conf_type, alpha=ALPHA)
     reverse, reverse_se = product_limit(n - d, table.events[:, 0], table)
     r_bands = survival_bands(reverse, reverse_se, conf_type=request.conf_type, alpha=ALPHA)
     ends = grid.ends() / unit
     leaving = n - np.append(n[1:], 0.0)
+    with np.errstate(invalid="ignore"):
+        surv_se = np.where(surv > 0, surv * se, np.nan)  # se of S (R summary()); none at S = 0
+    hazard, hazard_se = (
+        options.cumulative_hazard(table)
+        if request.options.cumulative_hazard
+        else (np.full(n.size, np.nan), np.full(n.size, np.nan))
+    )
     points = []
     for t in request.times:
         j = _interval_at(t, unit, grid, length)
         if isinstance(j, str):
             points.append(TimePoint(t, None, None, None, None, j))
         elif j < 0:
-            points.append(TimePoint(t, 1.0, 1.0, 1.0, shown(n[0], floor), None))
+            no_hazard = 0.0 if request.options.cumulative_hazard else None
+            points.append(
+                TimePoint(t, 1.0, 1.0, 1.0, shown(n[0], floor), None, 0.0, no_hazard, no_hazard)
+            )
         else:
             risk = shown(n[j + 1], floor) if j + 1 < n.size else 0
             points.append(
-                TimePoint(t, float(surv[j]), _optional(lower[j]), _optional(upper[j]), risk, None)
+                TimePoint(
+                    t,
+                    float(surv[j]),
+                    _optional(lower[j]),
+                    _optional(upper[j]),
+                    risk,
+                    None,
+                    _optional(surv_se[j]),
+                    _optional(hazard[j]),
+                    _optional(hazard_se[j]),
+                )
             )
     cut = slice(0, length)
+    curves = (surv[cut], lower[cut], upper[cut])
     return GroupSurvival(
         group=label,
         n=shown(n[0], floor),
         events=shown(d.sum(), floor),
-        median=_median(ends[cut], (surv[cut], lower[cut], upper[cut]), request.conf_type),
+        median=_median(ends[cut], curves, request.conf_type),
         median_follow_up=_median(
             ends[cut], (reverse[cut], r_bands[0][cut], r_bands[1][cut]), request.conf_type
         ),
@@ -146,7 +178,45 @@ def _group_survival(
             )
             for j in range(length)
         ),
+    ).with_options(
+        GroupOptions(
+            quartiles=tuple(
+                q
+                for p in QUARTILES
+                if (q := _median(ends[cut], curves, request.conf_type, p)) is not None
+            )
+            if request.options.quartiles
+            else None,
+            restricted_mean=_restricted_mean(request, ends, surv, table, locate),
+            intervals=options.interval_counts(
+                request.options.interval_ends,
+                table,
+                unit=unit,
+                grid=grid,
+                locate=locate,
+                floor=floor,
+            )
+            if request.options.interval_ends
+            else None,
+        )
     )
+
+
+def _restricted_mean(
+    request: SurvivalRequest,
+    ends: FloatArray,
+    surv: FloatArray,
+    table: NoisyTable,
+    locate: options.Locate,
+) -> RestrictedMean | None:
+    """The asked restricted mean over the released noisy curve, or why it is withheld."""
+    tau = request.options.restricted_mean_tau
+    if tau is None:
+        return None
+    j = locate(tau)
+    if isinstance(j, str):
+        return RestrictedMean(tau, None, None, j)
+    return options.restricted_mean(tau, j, ends, surv, table)
 
 
 def survival_plan(
@@ -165,8 +235,14 @@ def survival_plan(
     """Kaplan-Meier by group with log-rank (and trend) tests from one noisy life table.
 
     The trend scores the groups of ``ranked`` 1..K in the order of ``groups`` (the declared
-    order; :func:`lake.cohort_survival.trend_levels` gives the grouping's ranked codes).
+    order; :func:`lake.cohort_survival.trend_levels` gives the grouping's ranked codes). The
+    options (:mod:`lake.privacy.survival_options`) post-process the same table; interval ends
+    off the public grid are refused here, before any noise is drawn.
     """
+    if request.options.interval_ends:
+        options.check_on_grid(
+            request.options.interval_ends, DAYS_PER[request.time_unit], request.time_unit, grid
+        )
     layout = Layout(groups=tuple(groups), strata=tuple(strata) or (None,), kinds=1, grid=grid)
 
     def release(noisy: IntVector, noise: Noise) -> SurvivalSummary:
@@ -180,7 +256,7 @@ def survival_plan(
             _group_survival(label, table, grid, request, floor)
             for label, table in zip(layout.groups, tables, strict=True)
         )
-        logrank = trend = None
+        logrank = trend = weighted = None
         if n_groups > 1:
             # each group enters the tests over its released curve only: an empty group's (or a
             # curve tail's) noise would otherwise count as events
@@ -196,6 +272,16 @@ def survival_plan(
             d = np.array([[t.events[:, 1] for t in row] for row in per])
             labels = [_label(level) for level in layout.groups]
             logrank = grouped_logrank(n, d, labels, weights=None)
+            fh = request.options.weights
+            if fh is not None:
+                weighted = grouped_logrank(
+                    n,
+                    d,
+                    labels,
+                    weights=None,
+                    time_weights=options.time_weights(n, d, fh),
+                    name=f"{test_name(fh.rho, fh.gamma)} (noisy life table)",
+                )
             if request.trend:
                 ordered = [i for i, g in enumerate(layout.groups) if g in ranked]
                 trend = grouped_logrank(
@@ -212,6 +298,7 @@ def survival_plan(
             groups=summaries,
             logrank=logrank,
             trend=trend,
+            weighted=weighted,
         )
 
     return ProtectedPlan(
