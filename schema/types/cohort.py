@@ -11,6 +11,7 @@ from lake.cohort_endpoints import EndpointKey
 from lake.cohort_incidence import IncidenceRequest
 from lake.cohort_models import CoxRequest, StagingRequest
 from lake.cohort_survival import Grouping, SurvivalRequest
+from lake.cohort_survival_options import NO_OPTIONS
 from lake.errors import HemalakeError
 from lake.query import Cohort as LakeCohort
 from strawberry.types import Info
@@ -19,6 +20,7 @@ from schema.context import Context
 from schema.dataloaders.cohorts import Key
 from schema.errors import BadRequestError, public_error
 from schema.fields import resolver
+from schema.inputs.survival_options import SurvivalOptionsInput
 from schema.lake_calls import call_lake
 from schema.scores import score_version
 from schema.times import checked_times, lake_times
@@ -230,6 +232,13 @@ class Cohort:
             ConfType,
             strawberry.argument(description="Transform of the confidence bands (R conf.type)."),
         ] = ConfType.LOG,
+        options: Annotated[
+            SurvivalOptionsInput | None,
+            strawberry.argument(
+                description="Quartiles, Nelson-Aalen, restricted mean, counts per interval, "
+                "Fleming-Harrington weights: each computed only when asked."
+            ),
+        ] = None,
     ) -> SurvivalSummary | None:
         asked = checked_times(times)
         request = SurvivalRequest(
@@ -240,6 +249,7 @@ class Cohort:
             conf_type=conf_type.value,
             strata=None if strata is None else strata.value,
             trend=trend,
+            options=NO_OPTIONS if options is None else options.to_options(),
         )
         released = await self._ask(info, info.context.gateway.survival, request=request)
         return SurvivalSummary.of(released, asked=asked)

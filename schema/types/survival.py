@@ -12,6 +12,7 @@ from lake.survival import QuantileEstimate, StatisticalResult
 from schema.fields import resolver
 from schema.times import as_asked
 from schema.types.provenance import Provenance
+from schema.types.survival_options import IntervalCounts, ObservedExpected, RestrictedMean
 
 
 @strawberry.enum(description="Kaplan-Meier endpoints (lake/endpoints definitions).")
@@ -86,6 +87,9 @@ class ConfType(Enum):
     "the released curve)."
 )
 class Quantile:
+    probability: float = strawberry.field(
+        description="Fraction that has had the event by then (0.5: the median), R quantile() probs."
+    )
     estimate: float | None = strawberry.field(description="The quantile (e.g. the median).")
     lower: float | None = strawberry.field(description="Lower confidence limit.")
     upper: float | None = strawberry.field(description="Upper confidence limit.")
@@ -93,7 +97,7 @@ class Quantile:
     @classmethod
     def of(cls, q: QuantileEstimate) -> Quantile:
         """The GraphQL view of a quantile estimate."""
-        return cls(estimate=q.estimate, lower=q.lower, upper=q.upper)
+        return cls(probability=q.probability, estimate=q.estimate, lower=q.lower, upper=q.upper)
 
 
 @strawberry.type(description="Survival at one requested time.")
@@ -104,6 +108,17 @@ class SurvivalPoint:
     upper: float | None = strawberry.field(description="Upper confidence limit.")
     n_at_risk: int | None = strawberry.field(description="At risk at t (null when withheld).")
     reason: str | None = strawberry.field(description="Why values are null, if they are.")
+    std_err: float | None = strawberry.field(
+        description="Standard error of S(t), Greenwood (R summary(fit, times=)$std.err; "
+        "survfit()$std.err is that of -log S, i.e. this divided by S)."
+    )
+    cumulative_hazard: float | None = strawberry.field(
+        description="Nelson-Aalen cumulative hazard H(t) = sum of d/n (options.cumulativeHazard; "
+        "R summary(fit, times=)$cumhaz)."
+    )
+    cumulative_hazard_std_err: float | None = strawberry.field(
+        description="Standard error of H(t), sqrt(sum of d/n^2) (R $std.chaz)."
+    )
 
 
 @strawberry.type(
@@ -144,6 +159,18 @@ class SurvivalGroup:
     at_times: list[SurvivalPoint] = strawberry.field(
         description="Survival at the requested times, in the order asked."
     )
+    quartiles: list[Quantile] | None = strawberry.field(
+        description="The 25 %, 50 % and 75 % quantiles with confidence limits (options.quartiles"
+        "; null when not asked, empty when the group's curve is withheld)."
+    )
+    restricted_mean: RestrictedMean | None = strawberry.field(
+        description="Restricted mean survival time (options.restrictedMeanTau; null when not "
+        "asked)."
+    )
+    intervals: list[IntervalCounts] | None = strawberry.field(
+        description="At risk, events and censored per interval (options.intervalEnds; null "
+        "when not asked)."
+    )
     released_steps: strawberry.Private[tuple[cs.SurvivalStep, ...]]
 
     @resolver(
@@ -168,6 +195,10 @@ class ChiSquareTest:
         description="The groups compared, in order (a trend test scores them 1..K; "
         "NOT_CLASSIFIABLE, NOT_APPLICABLE and missing groups are never levels of a trend)."
     )
+    observed_expected: list[ObservedExpected] = strawberry.field(
+        description="Per group observed and expected events of a log-rank test (empty for "
+        "other tests, and when a group's size or events are withheld)."
+    )
 
     @classmethod
     def of(cls, test: StatisticalResult) -> ChiSquareTest:
@@ -179,6 +210,7 @@ class ChiSquareTest:
             p_value=test.p_value,
             reason=test.reason,
             groups=list(test.groups),
+            observed_expected=ObservedExpected.of(test),
         )
 
 
@@ -197,6 +229,10 @@ class SurvivalSummary:
     )
     trend: ChiSquareTest | None = strawberry.field(
         description="Log-rank test for trend across the ordered groups (when asked)."
+    )
+    weighted_logrank: ChiSquareTest | None = strawberry.field(
+        description="The Fleming-Harrington G(rho, gamma) test across groups (options.weights; "
+        "stratified like logrank)."
     )
     provenance: Provenance = strawberry.field(description="Where the numbers come from.")
 
@@ -228,14 +264,27 @@ class SurvivalSummary:
                             upper=p.upper,
                             n_at_risk=p.n_at_risk,
                             reason=p.reason,
+                            std_err=p.std_err,
+                            cumulative_hazard=p.cumulative_hazard,
+                            cumulative_hazard_std_err=p.cumulative_hazard_se,
                         )
                         for p in as_asked(g.at_times, asked)
                     ],
+                    quartiles=None
+                    if g.quartiles is None
+                    else [Quantile.of(q) for q in g.quartiles],
+                    restricted_mean=None
+                    if g.restricted_mean is None
+                    else RestrictedMean.of(g.restricted_mean),
+                    intervals=None
+                    if g.intervals is None
+                    else [IntervalCounts.of(c) for c in g.intervals],
                     released_steps=g.steps,
                 )
                 for g in value.groups
             ],
             logrank=None if value.logrank is None else ChiSquareTest.of(value.logrank),
             trend=None if value.trend is None else ChiSquareTest.of(value.trend),
+            weighted_logrank=None if value.weighted is None else ChiSquareTest.of(value.weighted),
             provenance=Provenance.of(released.provenance),
         )
