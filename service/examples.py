@@ -39,6 +39,29 @@ query MyelomaOverall($filter: CohortFilterInput) {
         variables='{"filter": {"diseases": ["MM"]}}',
     ),
     Example(
+        query="""# Myeloma: the Kaplan-Meier and log-rank options R users expect, by R-ISS.
+# Quartiles (R quantile(fit)), Nelson-Aalen and the se of S at times (summary(fit, times=)),
+# restricted mean survival to 5 years (print(fit, rmean = 60)), counts per year
+# (summary(fit, times = c(12, 24, ...))) and the Peto-Peto test (survdiff(rho = 1)). Each
+# option is computed only when asked; protected (anonymous) answers come from the same noisy
+# life table as the curves, at no extra privacy cost, with interval ends on its 3-month grid.
+query MyelomaSurvivalOptions {
+  cohort(filter: {diseases: [MM]}) {
+    survival(endpoint: OS, groupByScore: "riss", times: [24, 60],
+             options: {quartiles: true, cumulativeHazard: true, restrictedMeanTau: 60,
+                       intervalEnds: [12, 24, 36, 48, 60], weights: {rho: 1}}) {
+      groups { group n events
+               quartiles { probability estimate lower upper }
+               restrictedMean { tau estimate stdErr reason }
+               atTimes { time survival stdErr cumulativeHazard cumulativeHazardStdErr }
+               intervals { start end nAtRisk events censored reason } }
+      logrank { statistic pValue observedExpected { group observed expected } }
+      weightedLogrank { testName statistic df pValue }
+    }
+  }
+}""",
+    ),
+    Example(
         query="""# Myeloma staging: R-ISS vs ISS vs cytogenetics vs LDH (C-index, LR, AIC).
 # Governed access only (e.g. a statistician's key): a model's statistics cannot be released
 # as a protected (differentially private) answer, so the anonymous demo user gets FORBIDDEN
