@@ -182,7 +182,7 @@ class LakeGateway(CohortSnapshots):
         caller: Caller,
         request: object,
         digest: str,
-        lake_version: int,
+        lake_version: int | None,
         *,
         access: Literal["governed", "protected"],
     ) -> Callable[..., None]:
@@ -715,17 +715,8 @@ class LakeGateway(CohortSnapshots):
         """
         check_access(caller, "lake_metadata")
         everyone = caller.role == "admin"
-        self._audit.record(
-            AuditRecord(
-                at=dt.datetime.now(dt.UTC),
-                user=caller.user,
-                role=caller.role,
-                action="PrivacyBudgets",
-                query_hash=query_hash(MetadataRequest("privacy_budgets", None)),
-                lake_version=None,
-                outcome="ok",
-            )
-        )
+        request = MetadataRequest("privacy_budgets", None)
+        self._auditor(caller, request, query_hash(request), None, access=caller.access)("ok")
         users = (
             self.ledger.user_balances()
             if everyone
