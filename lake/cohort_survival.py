@@ -10,7 +10,9 @@ and years days / 365.25 (R ``survival`` users' usual convention).
 
 Input frames hold one row per patient of the cohort with the endpoint (``time_days``,
 ``status``), a ``group`` column (ordered: an Enum sorts by its category order) and optionally a
-``stratum`` column; patients without the endpoint (null time) are dropped and counted.
+``stratum`` column; patients without the endpoint (null time) are dropped and counted. With
+delayed entry (:mod:`lake.cohort_entry`) they hold ``entry_days`` too, and the log-rank and trend
+tests use the same (entry, stop] risk sets as the curves.
 
 Results are exact; :func:`lake.disclosure.disclose_survival` decides what of them is released.
 """
@@ -24,6 +26,7 @@ import numpy as np
 import polars as pl
 
 from lake.cohort_endpoints import EndpointKey
+from lake.cohort_entry import entered_rows
 from lake.errors import EmptyCohortError
 from lake.risk.tristate import NOT_APPLICABLE, NOT_CLASSIFIABLE
 from lake.survival import (
@@ -67,6 +70,8 @@ class SurvivalRequest:
     conf_type: ConfType
     strata: str | None = None
     trend: bool = False
+    #: count each patient at risk from their registry entry (:mod:`lake.cohort_entry`)
+    delayed_entry: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +164,22 @@ def group_labels(rows: pl.DataFrame) -> list[str | None]:
 
 
 def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalSummary:
-    """Kaplan-Meier per group over ``frame`` (the cohort's rows), with the requested tests."""
+    """Kaplan-Meier per group over ``frame`` (the cohort's rows), with the requested tests.
+
+    With ``delayed_entry`` ``frame`` holds ``entry_days``: every estimate and test uses the
+    risk sets (entry, stop], and patients not at risk after entry are excluded too.
+    """
     rows, excluded = endpoint_rows(frame, time_unit=request.time_unit)
+    entry = None
+    if request.delayed_entry:
+        rows, not_entered = entered_rows(rows)
+        excluded += not_entered
+        if rows.height == 0:
+            raise EmptyCohortError(
+                "no patient of the cohort is followed beyond their registry entry; ask "
+                "without delayedEntry or widen the filter"
+            )
+        entry = (rows.get_column("entry_days") / DAYS_PER[request.time_unit]).to_numpy()
     time = rows.get_column("time").to_numpy()
     status = rows.get_column("status").to_numpy()
     code = rows.get_column("group_code").to_numpy()
@@ -169,14 +188,15 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
     groups = []
     for g, label in enumerate(labels):
         t, e = time[bounds[g] : bounds[g + 1]], status[bounds[g] : bounds[g + 1]]
-        fitter = KaplanMeierFitter(conf_type=request.conf_type).fit(t, e)
+        en = None if entry is None else entry[bounds[g] : bounds[g + 1]]
+        fitter = KaplanMeierFitter(conf_type=request.conf_type).fit(t, e, entry=en)
         groups.append(
             GroupSurvival(
                 group=label,
                 n=int(t.size),
                 events=int(e.sum()),
                 median=fitter.median_,
-                median_follow_up=median_follow_up(t, e, conf_type=request.conf_type),
+                median_follow_up=median_follow_up(t, e, conf_type=request.conf_type, entry=en),
                 at_times=tuple(TimePoint.of(p) for p in fitter.survival_at(list(request.times))),
                 steps=km_steps(fitter),
             )
@@ -186,9 +206,9 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
         strata = None
         if request.strata is not None:
             strata = rows.get_column("stratum").cast(pl.String).fill_null("missing").to_numpy()
-        logrank = _labelled(logrank_test(time, status, code, strata=strata), labels)
+        logrank = _labelled(logrank_test(time, status, code, strata=strata, entry=entry), labels)
         if request.trend:
-            trend = _ordered_trend(time, status, code, strata, labels)
+            trend = _ordered_trend(time, status, code, strata, labels, entry=entry)
     key = request.endpoint
     return SurvivalSummary(
         endpoint=key.definition().name,
@@ -226,6 +246,8 @@ def _ordered_trend(
     code: np.ndarray,
     strata: np.ndarray | None,
     labels: list[str | None],
+    *,
+    entry: np.ndarray | None,
 ) -> StatisticalResult:
     """Trend test over the ordered groups only, scored 1..K in their order.
 
@@ -242,6 +264,7 @@ def _ordered_trend(
         status[keep],
         remap[code[keep]],
         strata=None if strata is None else strata[keep],
+        entry=None if entry is None else entry[keep],
     )
     return _labelled(result, kept_labels)
 

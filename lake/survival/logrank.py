@@ -70,7 +70,13 @@ def _stratum_scores(
     Groups are rows so every reduction runs along contiguous time rows (a sum over a short
     last axis is several times slower in NumPy).
     """
-    at_risk = np.cumsum(leaving[:, ::-1], axis=1)[:, ::-1]
+    return _risk_set_scores(np.cumsum(leaving[:, ::-1], axis=1)[:, ::-1], deaths, rho)
+
+
+def _risk_set_scores(
+    at_risk: npt.NDArray[np.integer] | FloatArray, deaths: npt.NDArray[np.integer], rho: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """O, E and V of one stratum from its (group × time) numbers at risk and events."""
     d_all = deaths.sum(axis=0)
     kept = np.flatnonzero(d_all)  # times without events (or empty slots) add nothing
     n = at_risk.sum(axis=0)[kept].astype(np.float64)
@@ -122,6 +128,55 @@ def _scores(
     return _Scores(labels, observed, expected, variance)
 
 
+def _entry_scores(
+    durations: npt.ArrayLike,
+    events: npt.ArrayLike,
+    groups: npt.ArrayLike,
+    *,
+    entry: npt.ArrayLike,
+    strata: npt.ArrayLike | None,
+    rho: float,
+) -> _Scores:
+    """O, E, V with delayed entry: group g's risk set at t is #{entry < t <= stop}.
+
+    At each event time n_g(t) = #(stop_g >= t) - #(entry_g >= t) (every entry precedes its
+    stop), from sorted arrays; the stratum sums are those of :func:`_scores`.
+    """
+    data = survival_arrays(durations, events, entry=entry)
+    start = data.entry if data.entry is not None else np.zeros(data.n)
+    levels, group = np.unique(_column(groups, name="groups", n=data.n), return_inverse=True)
+    labels = _labels(levels)
+    if len(labels) < 2:
+        raise EmptyCohortError(
+            f"a group comparison needs at least two non-empty groups; only {labels} present"
+        )
+    stratum = (
+        np.zeros(data.n, dtype=np.int64)
+        if strata is None
+        else np.unique(_column(strata, name="strata", n=data.n), return_inverse=True)[1]
+    )
+    k = len(labels)
+    observed, expected, variance = np.zeros(k), np.zeros(k), np.zeros((k, k))
+    for s in np.unique(stratum):
+        rows = stratum == s
+        times = np.unique(data.stop[rows & data.event])
+        if times.size == 0:
+            continue
+        at_risk = np.zeros((k, times.size), dtype=np.int64)
+        deaths = np.zeros((k, times.size), dtype=np.int64)
+        for g in range(k):
+            mine = rows & (group == g)
+            stops, starts = np.sort(data.stop[mine]), np.sort(start[mine])
+            at_risk[g] = np.searchsorted(starts, times) - np.searchsorted(stops, times)
+            died = np.searchsorted(times, data.stop[mine & data.event])
+            deaths[g] = np.bincount(died, minlength=times.size)
+        o, e, v = _risk_set_scores(at_risk, deaths, rho)
+        observed += o
+        expected += e
+        variance += v
+    return _Scores(labels, observed, expected, variance)
+
+
 def _result(
     name: str, scores: _Scores, statistic: float | None, df: int, reason: str | None
 ) -> StatisticalResult:
@@ -145,13 +200,22 @@ def logrank_test(
     *,
     strata: npt.ArrayLike | None = None,
     rho: float = 0.0,
+    entry: npt.ArrayLike | None = None,
 ) -> StatisticalResult:
     """Omnibus K-sample G-rho test, R ``survdiff(Surv(t, e) ~ g + strata(s), rho=rho)``.
 
     ``observed`` and ``expected`` are the (weighted, for ρ ≠ 0) O and E summed over strata.
-    Returns ``statistic=None`` with a reason when there is no event or no variance.
+    With ``entry`` (delayed entry) the risk sets are (entry, stop]; ``survdiff`` refuses such
+    data, and the log-rank (ρ = 0) equals R's score test
+    ``coxph(Surv(entry, t, e) ~ factor(g) + strata(s), ties = "exact")$score`` (which equals
+    ``survdiff`` without entry). Returns ``statistic=None`` with a reason when there is no
+    event or no variance.
     """
-    scores = _scores(durations, events, groups, strata, rho)
+    scores = (
+        _scores(durations, events, groups, strata, rho)
+        if entry is None
+        else _entry_scores(durations, events, groups, entry=entry, strata=strata, rho=rho)
+    )
     name = "log-rank" if rho == 0.0 else f"G-rho (rho={rho:g})"
     used = np.flatnonzero(scores.expected > 0)
     df = used.size - 1
@@ -174,12 +238,18 @@ def trend_test(
     scores: npt.ArrayLike | None = None,
     strata: npt.ArrayLike | None = None,
     rho: float = 0.0,
+    entry: npt.ArrayLike | None = None,
 ) -> StatisticalResult:
     """Test for trend across ordered groups: χ² = (Σ s_g (O_g − E_g))² / sᵀ V s on 1 df.
 
     Groups are ordered by their sorted labels; ``scores`` (default 1..K) follow that order.
+    With ``entry`` the risk sets are (entry, stop], as in :func:`logrank_test`.
     """
-    result = _scores(durations, events, groups, strata, rho)
+    result = (
+        _scores(durations, events, groups, strata, rho)
+        if entry is None
+        else _entry_scores(durations, events, groups, entry=entry, strata=strata, rho=rho)
+    )
     k = len(result.groups)
     s = np.arange(1.0, k + 1.0) if scores is None else np.asarray(scores, dtype=np.float64)
     if s.shape != (k,):

@@ -54,6 +54,12 @@ GROUP_BY = (
 GROUP_BY_SCORE = "Group patients by the categories of this registered risk score. " + SCORE
 TIMES = "Times (in timeUnit) at which to report estimates; at most 50, none negative."
 TIME_UNIT = "Unit of every time, requested and answered."
+DELAYED_ENTRY = (
+    "Delayed entry (left truncation): count each patient at risk only from their registry "
+    "entry (days after the origin; 0 when registered at or before it or without an entry "
+    "date), as R Surv(entry, time, status). Patients followed no longer than their entry are "
+    "excluded. Governed roles only (exact); protected roles are refused (FORBIDDEN)."
+)
 
 
 @strawberry.type(description="A set of patients selected by a filter on one lake version.")
@@ -222,6 +228,7 @@ class Cohort:
             ConfType,
             strawberry.argument(description="Transform of the confidence bands (R conf.type)."),
         ] = ConfType.LOG,
+        delayed_entry: Annotated[bool, strawberry.argument(description=DELAYED_ENTRY)] = False,
     ) -> SurvivalSummary:
         request = SurvivalRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
@@ -231,6 +238,7 @@ class Cohort:
             conf_type=conf_type.value,
             strata=None if strata is None else strata.value,
             trend=trend,
+            delayed_entry=delayed_entry,
         )
         released = await self._ask(info, info.context.gateway.survival, request=request)
         return SurvivalSummary.of(released)
@@ -300,6 +308,7 @@ class Cohort:
             GroupingAttribute | None,
             strawberry.argument(description="Stratify the baseline hazard by this attribute."),
         ] = None,
+        delayed_entry: Annotated[bool, strawberry.argument(description=DELAYED_ENTRY)] = False,
     ) -> CoxModel:
         request = CoxRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
@@ -307,6 +316,7 @@ class Cohort:
             categorical=tuple(a.value for a in categorical or []),
             scores=tuple(score_version(s) for s in scores or []),
             strata=None if strata is None else strata.value,
+            delayed_entry=delayed_entry,
         )
         released = await self._ask(info, info.context.gateway.cox, request=request)
         return CoxModel.of(released)
