@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 import polars as pl
 
 from lake.cohort_endpoints import EndpointKey, endpoint_frame
+from lake.cohort_entry import entry_frame
 from lake.cohort_frame import TableSource, attribute_frame
 from lake.cohort_risk import scored_frame
 
@@ -100,6 +101,14 @@ class CohortColumns:
             return self._aligned(renamed, names)
 
         return self._ensure(names, build).rename({names[0]: "time_days", names[1]: "status"})
+
+    def entry(self, key: EndpointKey) -> pl.DataFrame:
+        """``entry_days`` of every patient on ``key``'s time axis (:mod:`lake.cohort_entry`)."""
+        name = f"entry|{key.origin}|{key.line_number}|{key.landmark_days}"
+        frame = entry_frame(self.source, key).rename({"entry_days": name})
+        return self._ensure([name], lambda _: self._aligned(frame, [name])).rename(
+            {name: "entry_days"}
+        )
 
     def frame(self, mask: pl.Series, *parts: pl.DataFrame) -> pl.DataFrame:
         """The aligned ``parts`` side by side, restricted to the patients where ``mask`` holds.

@@ -20,6 +20,15 @@ Derived attributes
     At least one transplant of that type.
 ``event_types``
     Sorted unique event types recorded for the patient (list).
+``had_dli``
+    At least one donor lymphocyte infusion (``dli`` event); null at a site that records none.
+``max_ae_grade``
+    Worst CTCAE grade of the patient's adverse events; 0 when the patient has none at a site
+    that reports adverse events, null at a site that reports none (not collected is not
+    "no adverse event": a null never means absent).
+``registry_entry_days``
+    Days from diagnosis to registry entry (0: registered at diagnosis); null without an entry
+    date. A positive delay left-truncates analyses from diagnosis (``delayed entry``).
 """
 
 from __future__ import annotations
@@ -56,7 +65,16 @@ STORED_HOME: Final = {
 TREATMENT_COLUMNS: Final = ("n_lines", "agents_received", "strategies", "best_response")
 TRANSPLANT_COLUMNS: Final = ("had_autologous", "had_allogeneic")
 EVENT_COLUMNS: Final = ("event_types",)
-DERIVED_COLUMNS: Final = (*TREATMENT_COLUMNS, *TRANSPLANT_COLUMNS, *EVENT_COLUMNS)
+#: Derived from a table or event type some sites do not collect: null at those sites.
+SITE_REPORTED_COLUMNS: Final = ("had_dli", "max_ae_grade")
+ENTRY_COLUMNS: Final = ("registry_entry_days",)
+DERIVED_COLUMNS: Final = (
+    *TREATMENT_COLUMNS,
+    *TRANSPLANT_COLUMNS,
+    *EVENT_COLUMNS,
+    *SITE_REPORTED_COLUMNS,
+    *ENTRY_COLUMNS,
+)
 ATTRIBUTES: Final = (*STORED_HOME, *DERIVED_COLUMNS)
 
 
@@ -127,6 +145,54 @@ def _event_facts(source: TableSource) -> pl.LazyFrame:
     )
 
 
+def _site_reported(
+    source: TableSource, facts: pl.LazyFrame, reporting: pl.LazyFrame, fill: dict[str, pl.Expr]
+) -> pl.LazyFrame:
+    """Per-patient ``facts`` with ``fill`` for patients without any, at the ``reporting`` sites;
+    null at the other sites (they do not collect the data)."""
+    sites = reporting.select("site").unique().with_columns(_reports=pl.lit(value=True))
+    return (
+        source.scan("patients")
+        .select("patient_id", "site")
+        .join(facts, on="patient_id", how="left")
+        .join(sites, on="site", how="left")
+        .select(
+            "patient_id",
+            *(
+                pl.when(pl.col("_reports")).then(pl.col(name).fill_null(value))
+                for name, value in fill.items()
+            ),
+        )
+    )
+
+
+def _reported_facts(source: TableSource) -> pl.LazyFrame:
+    events = scan_or_empty(source, "events")
+    adverse = scan_or_empty(source, "adverse_events")
+    dli = _site_reported(
+        source,
+        events.filter(pl.col("event_type") == "dli")
+        .select("patient_id", had_dli=pl.lit(True))
+        .unique(),
+        events.filter(pl.col("event_type") == "dli"),
+        {"had_dli": pl.lit(value=False)},
+    )
+    worst = _site_reported(
+        source,
+        adverse.group_by("patient_id").agg(max_ae_grade=pl.col("grade").max()),
+        adverse,
+        {"max_ae_grade": pl.lit(0, dtype=pl.Int8)},
+    )
+    return dli.join(worst, on="patient_id", how="left")
+
+
+def _entry_facts(source: TableSource) -> pl.LazyFrame:
+    delay = pl.col("registry_entry_date") - pl.col("diagnosis_date")
+    return source.scan("patients").select(
+        "patient_id", registry_entry_days=delay.dt.total_days().cast(pl.Int32)
+    )
+
+
 _EMPTY_FILL: Final = {
     "n_lines": pl.lit(0, dtype=pl.Int32),
     "agents_received": pl.lit([], dtype=pl.List(pl.String)),
@@ -166,6 +232,8 @@ def attribute_frame(source: TableSource, columns: Collection[str]) -> pl.LazyFra
         (TREATMENT_COLUMNS, _treatment_facts),
         (TRANSPLANT_COLUMNS, _transplant_facts),
         (EVENT_COLUMNS, _event_facts),
+        (SITE_REPORTED_COLUMNS, _reported_facts),
+        (ENTRY_COLUMNS, _entry_facts),
     )
     for group, build in derived:
         cols = [c for c in group if c in wanted]
@@ -198,9 +266,12 @@ CATEGORICAL_ATTRIBUTES: Final = (
     "best_response",
     *TRANSPLANT_COLUMNS,
     "event_types",
+    "had_dli",
 )
 #: Attributes a histogram can be drawn of.
 NUMERIC_ATTRIBUTES: Final = (
     *(name for name in STORED_HOME if _stored_dtype(name).is_numeric()),
     "n_lines",
+    "max_ae_grade",
+    "registry_entry_days",
 )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from lake.cohort_endpoints import EndpointKey
+from lake.cohort_entry import entered_rows
 from lake.cohort_order import Levels, attribute_levels, score_levels
 from lake.cohort_risk import NON_RESULTS
 from lake.errors import AnalysisError, EmptyCohortError
@@ -39,6 +40,8 @@ class CoxRequest:
     categorical: tuple[str, ...]
     scores: tuple[str, ...]
     strata: str | None = None
+    #: risk sets (entry, stop] from each patient's registry entry (:mod:`lake.cohort_entry`)
+    delayed_entry: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +143,11 @@ def cox_summary(frame: pl.DataFrame, request: CoxRequest) -> CoxSummary:
     if not (request.numeric or request.categorical or request.scores):
         raise AnalysisError("cox model: give at least one covariate")
     rows = _survival_rows(frame)
+    entry = ["entry_days"] if request.delayed_entry else []
+    if request.delayed_entry:
+        rows = entered_rows(rows)[0]  # the others are never at risk: excluded, not dropped
+        if rows.height == 0:
+            raise EmptyCohortError("no patient is followed beyond their registry entry")
     factors = [
         *(pl.col(c).cast(pl.String) for c in request.categorical),
         *(_stages(s) for s in request.scores),
@@ -149,19 +157,26 @@ def cox_summary(frame: pl.DataFrame, request: CoxRequest) -> CoxSummary:
         *((s, score_levels(s)) for s in request.scores),
     ]
     strata = [] if request.strata is None else [pl.col(request.strata).cast(pl.String)]
-    data = rows.select("time_days", "status", *request.numeric, *factors, *strata).drop_nulls()
+    data = rows.select(
+        "time_days", "status", *entry, *request.numeric, *factors, *strata
+    ).drop_nulls()
     if data.height == 0:
         raise EmptyCohortError("no patient has every covariate of the model; drop one")
     indicators = [x for name, lv in levels for x in _indicators(data, name, lv)]
     design = data.select(
         "time_days",
         "status",
+        *entry,
         *(pl.col(c).cast(pl.Float64) for c in request.numeric),
         *indicators,
         *strata,
     )
     fit = CoxPHFitter().fit(
-        design, duration_col="time_days", event_col="status", strata_col=request.strata
+        design,
+        duration_col="time_days",
+        event_col="status",
+        strata_col=request.strata,
+        entry_col=entry[0] if entry else None,
     )
     key = request.endpoint
     return CoxSummary(

@@ -12,6 +12,8 @@ Input frames hold one row per patient of the cohort with the endpoint (``time_da
 ``status``), a ``group`` column (ordered: an Enum sorts by its category order, the declared order
 of :mod:`lake.cohort_order`) and optionally a ``stratum`` column; patients without the endpoint
 (null time) are dropped and counted. The trend test scores the grouping's ranked codes 1..K.
+With delayed entry (:mod:`lake.cohort_entry`) they hold ``entry_days`` too, and the log-rank and
+trend tests use the same (entry, stop] risk sets as the curves.
 
 Options (quartiles, Nelson-Aalen, restricted mean, counts per interval, Fleming-Harrington
 weights: :mod:`lake.cohort_survival_options`) are computed only when the request asks.
@@ -28,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from lake.cohort_endpoints import EndpointKey
+from lake.cohort_entry import entered_rows
 from lake.cohort_order import Levels, attribute_levels, score_levels
 from lake.cohort_survival_options import (
     NO_OPTIONS,
@@ -90,6 +93,8 @@ class SurvivalRequest:
     strata: str | None = None
     trend: bool = False
     options: SurvivalOptions = field(default=NO_OPTIONS, metadata=OMITTED_AT_DEFAULT)
+    #: count each patient at risk from their registry entry (:mod:`lake.cohort_entry`)
+    delayed_entry: bool = field(default=False, metadata=OMITTED_AT_DEFAULT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,9 +210,23 @@ def group_labels(rows: pl.DataFrame) -> list[str | None]:
 
 
 def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalSummary:
-    """Kaplan-Meier per group over ``frame`` (the cohort's rows), with the requested tests."""
+    """Kaplan-Meier per group over ``frame`` (the cohort's rows), with the requested tests.
+
+    With ``delayed_entry`` ``frame`` holds ``entry_days``: every estimate and test uses the
+    risk sets (entry, stop], and patients not at risk after entry are excluded too.
+    """
     ranked = trend_levels(request)
     rows, excluded = endpoint_rows(frame, time_unit=request.time_unit)
+    entry = None
+    if request.delayed_entry:
+        rows, not_entered = entered_rows(rows)
+        excluded += not_entered
+        if rows.height == 0:
+            raise EmptyCohortError(
+                "no patient of the cohort is followed beyond their registry entry; ask "
+                "without delayedEntry or widen the filter"
+            )
+        entry = (rows.get_column("entry_days") / DAYS_PER[request.time_unit]).to_numpy()
     time = rows.get_column("time").to_numpy()
     status = rows.get_column("status").to_numpy()
     code = rows.get_column("group_code").to_numpy()
@@ -217,7 +236,8 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
     groups = []
     for g, label in enumerate(labels):
         t, e = time[bounds[g] : bounds[g + 1]], status[bounds[g] : bounds[g + 1]]
-        fitter = KaplanMeierFitter(conf_type=request.conf_type).fit(t, e)
+        en = None if entry is None else entry[bounds[g] : bounds[g + 1]]
+        fitter = KaplanMeierFitter(conf_type=request.conf_type).fit(t, e, entry=en)
         hazards = (
             fitter.cumulative_hazard_at(list(request.times))
             if options.cumulative_hazard
@@ -230,7 +250,7 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
                 n=int(t.size),
                 events=int(e.sum()),
                 median=fitter.median_,
-                median_follow_up=median_follow_up(t, e, conf_type=request.conf_type),
+                median_follow_up=median_follow_up(t, e, conf_type=request.conf_type, entry=en),
                 at_times=tuple(TimePoint.of(p, h) for p, h in points),
                 steps=km_steps(fitter),
             ).with_options(group_options(fitter, options))
@@ -240,12 +260,14 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
         strata = None
         if request.strata is not None:
             strata = rows.get_column("stratum").cast(pl.String).fill_null("missing").to_numpy()
-        logrank = _labelled(logrank_test(time, status, code, strata=strata), labels)
+        logrank = _labelled(logrank_test(time, status, code, strata=strata, entry=entry), labels)
         if request.trend:
-            trend = _ordered_trend(time, status, code, strata, labels, ranked=ranked)
+            trend = _ordered_trend(time, status, code, strata, labels, ranked=ranked, entry=entry)
         if options.weights is not None:
             rho, gamma = options.weights.rho, options.weights.gamma
-            test = logrank_test(time, status, code, strata=strata, rho=rho, gamma=gamma)
+            test = logrank_test(
+                time, status, code, strata=strata, rho=rho, gamma=gamma, entry=entry
+            )
             weighted = _labelled(test, labels)
     key = request.endpoint
     return SurvivalSummary(
@@ -306,6 +328,7 @@ def _ordered_trend(
     labels: list[str | None],
     *,
     ranked: tuple[str, ...],
+    entry: np.ndarray | None,
 ) -> StatisticalResult:
     """Trend test over the groups of ``ranked`` (:func:`trend_levels`), scored 1..K.
 
@@ -320,6 +343,7 @@ def _ordered_trend(
         status[keep],
         remap[code[keep]],
         strata=None if strata is None else strata[keep],
+        entry=None if entry is None else entry[keep],
     )
     return _labelled(result, kept_labels)
 

@@ -49,11 +49,12 @@ from lake.model_omop import (
     agent_homes,
 )
 
-MODEL_VERSION: Final = "1.0.0"
+MODEL_VERSION: Final = "1.1.0"
 #: :func:`structure_fingerprint` of every released :data:`MODEL_VERSION`, oldest first. When the
 #: structure changes, bump the version and append its new fingerprint; never edit a released one.
 STRUCTURE_FINGERPRINTS: Final = {
     "1.0.0": "d534cd751e9ff8bf88bdb4646baf4e192d57dd62149b1700c2e7256d0f3b522f",
+    "1.1.0": "be94897cadad5a80ca863462d2358ad928ab5659e0e5ecb9592786a40031dbb8",
 }
 
 DISEASES: Final = ("MM", "AML", "CML")
@@ -86,9 +87,13 @@ EVENT_TYPES: Final = (
     "cgvhd",
     "tki_stop",
     "tki_restart",
+    "dli",
 )
 AGVHD_GRADES: Final = ("I", "II", "III", "IV")
 CGVHD_SEVERITIES: Final = ("mild", "moderate", "severe")
+#: What an adverse event is attributed to; the related row is named by ``line_number`` or
+#: ``transplant_date`` (CTCAE v5.0 "attribution" reduced to the treatment the registry records).
+AE_RELATIONS: Final = ("treatment_line", "transplant", "unrelated")
 DEATH_CAUSES: Final = ("disease", "infection", "gvhd", "toxicity", "other", "unknown")
 AGENTS: Final = (
     "thalidomide",
@@ -331,6 +336,16 @@ PATIENTS = Table(
             "Date of diagnosis.",
             required=True,
             omop="condition_occurrence.condition_start_date",
+        ),
+        Column(
+            "registry_entry_date",
+            pl.Date(),
+            (
+                "Date the patient entered the registry or study (first observed by the source): "
+                "at or after diagnosis. A later entry left-truncates analyses from diagnosis "
+                "(delayed entry)."
+            ),
+            omop="observation_period.observation_period_start_date (the earliest)",
         ),
         Column(
             "cml_phase",
@@ -634,11 +649,13 @@ EVENTS = Table(
     description=(
         "Dated clinical events; endpoints (OS, PFS, NRM, GRFS, MRFS ...) are derived from these. "
         "Death carries its cause; acute GVHD its grade; chronic GVHD its NIH severity and whether "
-        "it needed systemic immunosuppression. Every patient has one last_follow_up (last contact)."
+        "it needed systemic immunosuppression. A donor lymphocyte infusion (dli) is dated by its "
+        "infusion. Every patient has one last_follow_up (last contact)."
     ),
     key=("patient_id", "event_type", "event_date"),
     omop=(
-        "death / episode / condition_occurrence / drug_exposure / observation_period, by event type"
+        "death / episode / condition_occurrence / drug_exposure / observation_period / "
+        "procedure_occurrence, by event type"
     ),
     columns=(
         _pid(),
@@ -730,6 +747,81 @@ BCR_ABL1 = Table(
     ),
 )
 
+ADVERSE_EVENTS = Table(
+    name="adverse_events",
+    description=(
+        "One row per adverse event: CTCAE v5.0 term and grade (1 mild - 5 death related to the "
+        "event), onset and resolution dates, and the treatment line or transplant it is "
+        "attributed to (the transplant study counts post-transplant toxicity)."
+    ),
+    key=("patient_id", "ctcae_term", "onset_date"),
+    omop="condition_occurrence (the event) + measurement (its grade)",
+    columns=(
+        _pid(),
+        _site(),
+        Column(
+            "ctcae_term",
+            pl.String(),
+            "CTCAE v5.0 term (a MedDRA lowest-level term), as reported (e.g. Febrile neutropenia).",
+            required=True,
+            omop=(
+                "condition_occurrence.condition_source_value (condition_concept_id: the MedDRA "
+                "term mapped to SNOMED)"
+            ),
+        ),
+        Column(
+            "grade",
+            pl.Int8(),
+            (
+                "CTCAE v5.0 grade (NCI 2017): 1 mild, 2 moderate, 3 severe, 4 life-threatening, "
+                "5 death related to the adverse event."
+            ),
+            required=True,
+            valid_range=(1, 5),
+            omop=(
+                "measurement.value_as_concept_id (cancer-modifier style; measurement_event_id -> "
+                "the adverse event's condition_occurrence)"
+            ),
+        ),
+        Column(
+            "onset_date",
+            pl.Date(),
+            "Onset of the adverse event.",
+            required=True,
+            omop="condition_occurrence.condition_start_date",
+        ),
+        Column(
+            "resolution_date",
+            pl.Date(),
+            "Resolution (null while ongoing, and for a fatal event).",
+            omop="condition_occurrence.condition_end_date",
+        ),
+        Column(
+            "related_to",
+            pl.String(),
+            "What the event is attributed to: a treatment line, a transplant, or neither.",
+            codes=AE_RELATIONS,
+            omop=(
+                "fact_relationship (the condition_occurrence to the treatment episode or the "
+                "transplant procedure_occurrence)"
+            ),
+        ),
+        Column(
+            "line_number",
+            pl.Int16(),
+            "The treatment line the event is attributed to (related_to = treatment_line).",
+            valid_range=(1, 20),
+            omop="fact_relationship -> episode.episode_number of the treatment episode",
+        ),
+        Column(
+            "transplant_date",
+            pl.Date(),
+            "Day 0 of the transplant the event is attributed to (related_to = transplant).",
+            omop="fact_relationship -> procedure_occurrence.procedure_date of the transplant",
+        ),
+    ),
+)
+
 CLINICAL_TABLES: Final = (
     PATIENTS,
     BASELINE,
@@ -739,6 +831,7 @@ CLINICAL_TABLES: Final = (
     TRANSPLANTS,
     EVENTS,
     BCR_ABL1,
+    ADVERSE_EVENTS,
 )
 TABLES_BY_NAME: Final = {t.name: t for t in CLINICAL_TABLES}
 

@@ -171,6 +171,11 @@ EVENT_HOMES: Final = (
         "tki_restart",
         "drug_exposure.drug_exposure_start_date of the next TKI exposure after the stop",
     ),
+    CodeHome(
+        "dli",
+        "procedure_occurrence.procedure_date",
+        _look_up("SNOMED", "Donor lymphocyte infusion"),
+    ),
 )
 
 #: ``unit_concept_id`` of every canonical unit of a stored measurement (07-omop.md §7.3: the IDs

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Final, Literal, TypeVar
 
 from lake import cohort_summary as summaries
 from lake import query_metadata as meta
@@ -95,6 +95,16 @@ from lake.risk.reclassification import NotClassified
 from lake.storage import LakeSnapshot, read_latest
 
 T = TypeVar("T")
+#: Why a result without a protected form is refused to protected roles.
+MODEL_REASON: Final = (
+    "their coefficients and standard errors rest on small groups and cannot be made "
+    "differentially private here"
+)
+DELAYED_ENTRY_REASON: Final = (
+    "with delayedEntry the risk sets change at each patient's registry entry, and the noisy "
+    "life table of protected answers counts each patient once, at exit, with no entry counts; "
+    "ask without delayedEntry for a protected answer"
+)
 
 
 class LakeGateway(CohortSnapshots):
@@ -240,11 +250,13 @@ class LakeGateway(CohortSnapshots):
         disclose: Callable[[T, DisclosurePolicy], T],
         protect: Callable[[], ProtectedPlan[T]] | None,
         scores: Sequence[str] = (),
+        unprotected_reason: str = MODEL_REASON,
     ) -> Released[T]:
         """Release an aggregate by the caller's access kind.
 
         ``protect`` builds the protected release; ``None`` means the result cannot be protected
-        and is refused to protected roles, naming the governed roles that may ask.
+        and is refused to protected roles for ``unprotected_reason``, naming the governed roles
+        that may ask.
         """
         if caller.access == "governed":
             return self._release(
@@ -256,7 +268,14 @@ class LakeGateway(CohortSnapshots):
                 disclose=lambda value: disclose(value, self.policy),
                 scores=scores,
             )
-        return self._protected(caller, cohort.lake_version, request, protect, scores=scores)
+        return self._protected(
+            caller,
+            cohort.lake_version,
+            request,
+            protect,
+            scores=scores,
+            unprotected_reason=unprotected_reason,
+        )
 
     def _protected(
         self,
@@ -266,6 +285,7 @@ class LakeGateway(CohortSnapshots):
         protect: Callable[[], ProtectedPlan[T]] | None,
         *,
         scores: Sequence[str],
+        unprotected_reason: str = MODEL_REASON,
     ) -> Released[T]:
         """A differentially private release (see :mod:`lake.privacy`), charged to the caller.
 
@@ -280,8 +300,7 @@ class LakeGateway(CohortSnapshots):
                 raise AccessDeniedError(
                     f"{type(request).__name__.removeprefix('Cohort').removesuffix('Request')} "
                     f"results are not released on protected access (role {caller.role!r}): "
-                    "their coefficients and standard errors rest on small groups and cannot be "
-                    "made differentially private here; a governed role "
+                    f"{unprotected_reason}; a governed role "
                     f"({', '.join(GOVERNED_ROLES)}, under a data-sharing agreement) may ask"
                 )
         except AccessDeniedError:
@@ -495,12 +514,18 @@ class LakeGateway(CohortSnapshots):
             CohortSurvivalRequest(cohort.filter, request),
             lambda: survival_summary(
                 self._frame(
-                    cohort, endpoint=request.endpoint, grouping=grouping, strata=request.strata
+                    cohort,
+                    endpoint=request.endpoint,
+                    grouping=grouping,
+                    strata=request.strata,
+                    delayed_entry=request.delayed_entry,
                 ),
                 request,
             ),
             disclose=disclose_survival,
-            protect=lambda: protected_survival.survival_plan(
+            protect=None
+            if request.delayed_entry
+            else lambda: protected_survival.survival_plan(
                 lambda: self._frame(
                     cohort,
                     endpoint=request.endpoint,
@@ -523,6 +548,7 @@ class LakeGateway(CohortSnapshots):
                 ),
             ),
             scores=[grouping.score] if grouping.score else [],
+            unprotected_reason=DELAYED_ENTRY_REASON,
         )
 
     def incidence(
@@ -580,6 +606,7 @@ class LakeGateway(CohortSnapshots):
                 attributes=[*request.numeric, *request.categorical, *strata],
                 scores=request.scores,
                 endpoint=request.endpoint,
+                delayed_entry=request.delayed_entry,
             )
             return cox_summary(frame, request)
 

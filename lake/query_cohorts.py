@@ -152,12 +152,15 @@ class CohortSnapshots:
         endpoint: EndpointKey | None = None,
         grouping: Grouping | None = None,
         strata: str | None = None,
+        delayed_entry: bool = False,
         allow_empty: bool = False,
     ) -> pl.DataFrame:
         """The cohort's rows of the columns asked for (see :mod:`lake.cohort_columns`).
 
-        An empty cohort is refused (EMPTY_COHORT) unless ``allow_empty``: a protected release
-        answers noisy zeros instead, since a refusal would tell the cohort is empty.
+        ``delayed_entry`` adds each patient's ``entry_days`` on the endpoint's time axis
+        (:mod:`lake.cohort_entry`). An empty cohort is refused (EMPTY_COHORT) unless
+        ``allow_empty``: a protected release answers noisy zeros instead, since a refusal would
+        tell the cohort is empty.
 
         A ``group`` column is in its declared order (:mod:`lake.cohort_order`): the score's
         category Enum, or the attribute's codes as an Enum.
@@ -172,6 +175,8 @@ class CohortSnapshots:
         parts = [columns.attributes(attributes), columns.scores(scores)]
         if endpoint is not None:
             parts.append(columns.endpoint(endpoint))
+            if delayed_entry:
+                parts.append(columns.entry(endpoint))
         if grouping is not None and grouping.attribute is not None:
             parts.append(
                 columns.attributes([grouping.attribute]).select(

@@ -6,8 +6,8 @@ pure function from a :class:`~loaders.mapping.MappedPart` to an issue frame
 what to fix, e.g. ``row 17 of pazienti.csv: diagnosis_date '31/02/2019' (column data_diagn) is
 not a date in format %d/%m/%Y``. They never quote the site's patient id.
 
-Table-level and cross-table checks (duplicate keys, orphans, date order) live in
-:mod:`loaders.checks_cross`.
+Checks comparing two columns of a row live in :mod:`loaders.checks_pairs`; table-level and
+cross-table checks (duplicate keys, orphans, date order) in :mod:`loaders.checks_cross`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,12 @@ from typing import Final
 import polars as pl
 from lake.model import TABLES_BY_NAME
 
+from loaders.checks_pairs import (
+    end_before_start,
+    entry_before_birth,
+    entry_before_diagnosis,
+    relation_mismatch,
+)
 from loaders.issues import concat_issues, issues, where
 from loaders.mapping import MappedColumn, MappedPart, raw_name
 from loaders.spec_targets import allowed_codes
@@ -171,7 +177,8 @@ def _out_of_range(part: MappedPart) -> pl.DataFrame:
         if valid is None or col.kind not in ("number", "integer"):
             continue
         low, high = valid
-        unit = table.column(col.name).unit or ""
+        unit = table.column(col.name).unit
+        unit = f" {unit}" if unit else ""  # unitless (a grade, a year): no stray spaces
         value = pl.col(col.name)
         outside = ~value.is_between(low, high)
         if _reported_as_g_dl(col):
@@ -195,7 +202,7 @@ def _out_of_range(part: MappedPart) -> pl.DataFrame:
                 )
             )
         message = pl.format(
-            "{}: {} = {} {} is outside the plausible range {}-{} {}; check the "
+            "{}: {} = {}{} is outside the plausible range {}-{}{}; check the "
             "value and the unit declared in the spec",
             where(),
             _quoted(col),
@@ -228,24 +235,6 @@ def _required_missing(part: MappedPart) -> pl.DataFrame:
     )
 
 
-def _end_before_start(part: MappedPart) -> pl.DataFrame:
-    if part.table != "treatment_lines" or "end_date" not in part.frame.columns:
-        return concat_issues([])
-    message = pl.format(
-        "{}: end_date {} is before start_date {}; correct one of the dates",
-        where(),
-        pl.col("end_date"),
-        pl.col("start_date"),
-    )
-    return issues(
-        part.frame,
-        pl.col("end_date") < pl.col("start_date"),
-        check="end_before_start",
-        column="end_date",
-        message=message,
-    )
-
-
 ROW_CHECKS: Final[tuple[RowCheck, ...]] = (
     RowCheck("missing_patient_id", "The row has no patient id.", _missing_id),
     RowCheck("required_missing", "A required harmonised column is empty.", _required_missing),
@@ -271,7 +260,26 @@ ROW_CHECKS: Final[tuple[RowCheck, ...]] = (
         "7 g/dL reported as g/dL is reported as albumin_unit_suspect.",
         _out_of_range,
     ),
-    RowCheck("end_before_start", "A treatment line ends before it starts.", _end_before_start),
+    RowCheck(
+        "end_before_start",
+        "A treatment line ends before it starts, or an adverse event resolves before its onset.",
+        end_before_start,
+    ),
+    RowCheck(
+        "entry_before_diagnosis",
+        "The registry entry is before diagnosis (a disease registry enrols at or after it).",
+        entry_before_diagnosis,
+    ),
+    RowCheck(
+        "entry_before_birth",
+        "The registry entry year is before the year of birth.",
+        entry_before_birth,
+    ),
+    RowCheck(
+        "relation_mismatch",
+        "An adverse event's related_to disagrees with the line_number / transplant_date given.",
+        relation_mismatch,
+    ),
 )
 
 

@@ -3,9 +3,11 @@
 They run on the rows that passed the row checks (:mod:`loaders.checks`), per harmonised table
 with every file's parts concatenated, and return issue frames like the row checks.
 
-Date order (per patient): diagnosis <= every treatment start, transplant, sample and event;
-progression/relapse not before the first treatment line; nothing after death. The row holding
-the later-than-allowed or earlier-than-allowed date is quarantined, never the patient row.
+Date order (per patient): diagnosis <= every treatment start, transplant, sample, event and
+adverse-event onset; progression/relapse not before the first treatment line; nothing after death.
+The row holding the later-than-allowed or earlier-than-allowed date is quarantined, never the
+patient row. An adverse event attributed to a treatment line or transplant must name one the
+patient has (``related_row_missing``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ DATED_COLUMNS: Final = {
     "transplants": "transplant_date",
     "events": "event_date",
     "bcr_abl1": "sample_date",
+    "adverse_events": "onset_date",
+}
+#: Each attribution of an adverse event: the related table and the key column the event names.
+_RELATED: Final = {
+    "treatment_line": ("treatment_lines", "line_number"),
+    "transplant": ("transplants", "transplant_date"),
 }
 _PROGRESSION: Final = ("progression", "relapse")
 #: Column of the concatenated table frames naming each row's site id column (``codice``).
@@ -247,6 +255,41 @@ def _progression_before_treatment(events: pl.DataFrame, lines: pl.DataFrame) -> 
         column="event_date",
         message=message,
     )
+
+
+def related_rows(frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """Adverse events naming a treatment line or transplant the patient has no accepted row of.
+
+    ``related_row_missing``: the event row is quarantined (the line or transplant may be missing
+    from the export, quarantined itself, or the number or date mistyped).
+    """
+    events = frames.get("adverse_events")
+    if events is None or "related_to" not in events.columns:
+        return concat_issues([])
+    found = []
+    for relation, (table_name, column) in _RELATED.items():
+        if column not in events.columns:
+            continue
+        named = events.filter(
+            (pl.col("related_to") == relation) & pl.col(column).is_not_null()
+        ).select(RID, PKEY, ROW, FILE, column)
+        related = frames.get(table_name)
+        if related is not None and not related.is_empty():
+            named = named.join(related.select(PKEY, column), on=[PKEY, column], how="anti")
+        message = pl.format(
+            "{}: the adverse event is attributed to {} {} {}, which the patient has no accepted "
+            "row of (missing from the {} export or quarantined); correct the {} or add the row",
+            where(),
+            pl.lit(relation.replace("_", " ")),
+            pl.lit(column),
+            pl.col(column),
+            pl.lit(table_name),
+            pl.lit(column),
+        )
+        found.append(
+            issues(named, None, check="related_row_missing", column=column, message=message)
+        )
+    return concat_issues(found)
 
 
 def rid_set(issue_frame: pl.DataFrame) -> pl.Series:

@@ -14,7 +14,7 @@ import polars as pl
 from lake.model import CLINICAL_TABLES, TABLES_BY_NAME
 
 from loaders.checks import run_row_checks
-from loaders.checks_cross import ID_COLUMN, date_order, duplicate_keys, orphan_rows
+from loaders.checks_cross import ID_COLUMN, date_order, duplicate_keys, orphan_rows, related_rows
 from loaders.issues import concat_issues
 from loaders.mapping import FILE, PKEY, RID, MappedPart
 from loaders.readers import ROW
@@ -82,7 +82,9 @@ def validate(parts: list[MappedPart], *, site: str, load_id: str) -> Validated:
     )
     accepted = {name: _without(frame, orphan_issues) for name, frame in accepted.items()}
     order_issues = date_order(accepted) if "patients" in accepted else concat_issues([])
-    all_issues = concat_issues([row_issues, dup_issues, orphan_issues, order_issues])
+    all_issues = concat_issues(
+        [row_issues, dup_issues, orphan_issues, order_issues, related_rows(accepted)]
+    )
     everything = pl.concat(
         [f.select(RID, FILE, ROW, "_table", "patient_id") for f in rows.values()]
     )

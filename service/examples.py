@@ -132,6 +132,29 @@ query CmlTkiStop {
 }""",
     ),
     Example(
+        query="""# Real-world registry: OS from diagnosis by R-ISS with delayed entry (each patient
+# at risk from registry entry; governed roles only), beside the naive analysis that overstates
+# it.
+query RegistryDelayedEntry {
+  cohort(filter: {diseases: [MM], sites: ["DE-MMRW"]}) {
+    entry: histogram(attribute: REGISTRY_ENTRY_DAYS, bins: 8, lower: 0, upper: 1460) {
+      bins { lower upper n }
+    }
+    delayed: survival(endpoint: OS, groupByScore: "riss", trend: true, times: [24, 60],
+                      delayedEntry: true) {
+      excluded
+      groups { group n events median { estimate lower upper }
+               atTimes { time survival lower upper nAtRisk } }
+      logrank { statistic df pValue }
+      trend { statistic pValue }
+    }
+    naive: survival(endpoint: OS, groupByScore: "riss", times: [24, 60]) {
+      groups { group atTimes { time survival } }
+    }
+  }
+}""",
+    ),
+    Example(
         query="""# The lake itself: sites, versions, data quality, registered scores and endpoints.
 query LakeStatus {
   lake {

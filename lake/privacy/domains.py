@@ -35,6 +35,7 @@ _DERIVED: Final[dict[str, tuple[str, ...]]] = {
     "had_autologous": FLAGS,
     "had_allogeneic": FLAGS,
     "event_types": EVENT_TYPES,
+    "had_dli": FLAGS,
 }
 
 
@@ -93,7 +94,11 @@ def level_index(values: pl.Series, levels: Sequence[Level], *, what: str) -> pl.
 
 
 #: Public range of derived numeric attributes (stored ones use the model's ``valid_range``).
-_DERIVED_RANGES: Final[dict[str, tuple[float, float]]] = {"n_lines": (0.0, 20.0)}
+_DERIVED_RANGES: Final[dict[str, tuple[float, float]]] = {
+    "n_lines": (0.0, 20.0),
+    "max_ae_grade": (0.0, 5.0),  # 0: no adverse event, 1-5: CTCAE grades
+    "registry_entry_days": (0.0, 3652.5),  # ten years, the survival grid's horizon
+}
 
 
 def numeric_range(attribute: str) -> tuple[float, float]:

@@ -237,14 +237,18 @@ def median_follow_up(
     *,
     conf_type: ConfType = "log",
     alpha: float = 0.05,
+    entry: npt.ArrayLike | None = None,
 ) -> QuantileEstimate:
     """Median follow-up by the reverse Kaplan–Meier method (Schemper & Smith 1996).
 
     Censoring is treated as the event and events as censored, i.e. R
     ``survfit(Surv(time, 1 - status) ~ 1)``; its median is the median potential follow-up.
+    With ``entry`` (delayed entry), R ``survfit(Surv(entry, time, 1 - status) ~ 1)``.
     """
     flipped = 1.0 - np.asarray(events, dtype=np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SurvivalWarning)
-        fitter = KaplanMeierFitter(conf_type=conf_type, alpha=alpha).fit(durations, flipped)
+        fitter = KaplanMeierFitter(conf_type=conf_type, alpha=alpha).fit(
+            durations, flipped, entry=entry
+        )
     return fitter.median_

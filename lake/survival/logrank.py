@@ -76,7 +76,16 @@ def _stratum_scores(
     Groups are rows so every reduction runs along contiguous time rows (a sum over a short
     last axis is several times slower in NumPy).
     """
-    at_risk = np.cumsum(leaving[:, ::-1], axis=1)[:, ::-1]
+    return _risk_set_scores(np.cumsum(leaving[:, ::-1], axis=1)[:, ::-1], deaths, rho, gamma)
+
+
+def _risk_set_scores(
+    at_risk: npt.NDArray[np.integer] | FloatArray,
+    deaths: npt.NDArray[np.integer],
+    rho: float,
+    gamma: float,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """O, E and V of one stratum from its (group × time) numbers at risk and events."""
     d_all = deaths.sum(axis=0)
     kept = np.flatnonzero(d_all)  # times without events (or empty slots) add nothing
     n = at_risk.sum(axis=0)[kept].astype(np.float64)
@@ -145,6 +154,75 @@ def _check_weights(rho: float, gamma: float) -> None:
         )
 
 
+def _entry_scores(
+    durations: npt.ArrayLike,
+    events: npt.ArrayLike,
+    groups: npt.ArrayLike,
+    *,
+    entry: npt.ArrayLike,
+    strata: npt.ArrayLike | None,
+    rho: float,
+    gamma: float,
+) -> _Scores:
+    """O, E, V with delayed entry: group g's risk set at t is #{entry < t <= stop}.
+
+    At each event time n_g(t) = #(stop_g >= t) - #(entry_g >= t) (every entry precedes its
+    stop), from sorted arrays; the stratum sums are those of :func:`_scores`.
+    """
+    data = survival_arrays(durations, events, entry=entry)
+    start = data.entry if data.entry is not None else np.zeros(data.n)
+    levels, group = np.unique(_column(groups, name="groups", n=data.n), return_inverse=True)
+    labels = _labels(levels)
+    if len(labels) < 2:
+        raise EmptyCohortError(
+            f"a group comparison needs at least two non-empty groups; only {labels} present"
+        )
+    stratum = (
+        np.zeros(data.n, dtype=np.int64)
+        if strata is None
+        else np.unique(_column(strata, name="strata", n=data.n), return_inverse=True)[1]
+    )
+    k = len(labels)
+    observed, expected, variance = np.zeros(k), np.zeros(k), np.zeros((k, k))
+    for s in np.unique(stratum):
+        rows = stratum == s
+        times = np.unique(data.stop[rows & data.event])
+        if times.size == 0:
+            continue
+        at_risk = np.zeros((k, times.size), dtype=np.int64)
+        deaths = np.zeros((k, times.size), dtype=np.int64)
+        for g in range(k):
+            mine = rows & (group == g)
+            stops, starts = np.sort(data.stop[mine]), np.sort(start[mine])
+            at_risk[g] = np.searchsorted(starts, times) - np.searchsorted(stops, times)
+            died = np.searchsorted(times, data.stop[mine & data.event])
+            deaths[g] = np.bincount(died, minlength=times.size)
+        o, e, v = _risk_set_scores(at_risk, deaths, rho, gamma)
+        observed += o
+        expected += e
+        variance += v
+    return _Scores(labels, observed, expected, variance)
+
+
+def _weighted_scores(
+    durations: npt.ArrayLike,
+    events: npt.ArrayLike,
+    groups: npt.ArrayLike,
+    *,
+    strata: npt.ArrayLike | None,
+    rho: float,
+    gamma: float,
+    entry: npt.ArrayLike | None,
+) -> _Scores:
+    """O, E, V of the G(ρ, γ) test, from counts, or from (entry, stop] risk sets with entry."""
+    _check_weights(rho, gamma)
+    if entry is None:
+        return _scores(durations, events, groups, strata, rho=rho, gamma=gamma)
+    return _entry_scores(
+        durations, events, groups, entry=entry, strata=strata, rho=rho, gamma=gamma
+    )
+
+
 def _result(
     name: str, scores: _Scores, statistic: float | None, df: int, reason: str | None
 ) -> StatisticalResult:
@@ -169,16 +247,21 @@ def logrank_test(
     strata: npt.ArrayLike | None = None,
     rho: float = 0.0,
     gamma: float = 0.0,
+    entry: npt.ArrayLike | None = None,
 ) -> StatisticalResult:
     """Omnibus K-sample G(ρ, γ) test, R ``survdiff(Surv(t, e) ~ g + strata(s), rho=rho)``
     (γ = 0) or ``survMisc::comp(p = rho, q = gamma)``.
 
     ``observed`` and ``expected`` are the (weighted, unless ρ = γ = 0) O and E summed over
-    strata, as ``survdiff``'s ``obs`` and ``exp``. Returns ``statistic=None`` with a reason when
-    there is no event or no variance.
+    strata, as ``survdiff``'s ``obs`` and ``exp``. With ``entry`` (delayed entry) the risk sets
+    are (entry, stop]; ``survdiff`` refuses such data, and the log-rank (ρ = 0) equals R's score
+    test ``coxph(Surv(entry, t, e) ~ factor(g) + strata(s), ties = "exact")$score`` (which
+    equals ``survdiff`` without entry). Returns ``statistic=None`` with a reason when there is
+    no event or no variance.
     """
-    _check_weights(rho, gamma)
-    scores = _scores(durations, events, groups, strata, rho=rho, gamma=gamma)
+    scores = _weighted_scores(
+        durations, events, groups, strata=strata, rho=rho, gamma=gamma, entry=entry
+    )
     name = test_name(rho, gamma)
     used = np.flatnonzero(scores.expected > 0)
     df = used.size - 1
@@ -202,13 +285,16 @@ def trend_test(
     strata: npt.ArrayLike | None = None,
     rho: float = 0.0,
     gamma: float = 0.0,
+    entry: npt.ArrayLike | None = None,
 ) -> StatisticalResult:
     """Test for trend across ordered groups: χ² = (Σ s_g (O_g − E_g))² / sᵀ V s on 1 df.
 
     Groups are ordered by their sorted labels; ``scores`` (default 1..K) follow that order.
+    With ``entry`` the risk sets are (entry, stop], as in :func:`logrank_test`.
     """
-    _check_weights(rho, gamma)
-    result = _scores(durations, events, groups, strata, rho=rho, gamma=gamma)
+    result = _weighted_scores(
+        durations, events, groups, strata=strata, rho=rho, gamma=gamma, entry=entry
+    )
     k = len(result.groups)
     s = np.arange(1.0, k + 1.0) if scores is None else np.asarray(scores, dtype=np.float64)
     if s.shape != (k,):

@@ -3,7 +3,9 @@
 ``expected.json`` records, per file, the rows written, the bad rows injected (kind, 0-based
 data-row index, the loader's ``_row`` number, column and value) and, per harmonised table, the
 rows a correct loader accepts (= the truth, since bad rows are extra rows), plus the latent risk
-group counts and the planted hazards.
+group counts, the planted hazards and the registry-entry rule. ``n_drawn`` is the number of
+patients drawn (what :func:`~loaders.synthetic.generate.generate_truth` takes to reproduce the
+truth), ``n_patients`` those in the site's export (fewer when registration left-truncates).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from loaders.synthetic.profile import FileProfile, SiteProfile
 from loaders.synthetic.render import PER_PATIENT_TABLES, render_frame
 from loaders.synthetic.spec_writer import write_spec
 from loaders.synthetic.truth import Truth
+from loaders.synthetic.truth_mm import MyelomaCohort
 from loaders.synthetic.writers import (
     require_sheet_fits,
     write_csv,
@@ -72,7 +75,7 @@ def write_site(
     else:
         files = _write_files(site, truth, directory, rng)
     write_spec(site, directory / "mapping.yaml")
-    expected = _expected(site, truth, files, seed=seed)
+    expected = _expected(site, truth, files, seed=seed, n_drawn=n)
     text = json.dumps(expected, indent=1, ensure_ascii=False) + "\n"
     (directory / "expected.json").write_text(text, encoding="utf-8")
     return expected
@@ -208,7 +211,7 @@ def _file_record(
 
 
 def _expected(
-    site: SiteProfile, truth: Truth, files: list[dict[str, Any]], *, seed: int
+    site: SiteProfile, truth: Truth, files: list[dict[str, Any]], *, seed: int, n_drawn: int
 ) -> dict[str, Any]:
     tables: Counter[str] = Counter()
     for record in files:
@@ -235,6 +238,7 @@ def _expected(
         "seed": seed,
         "model_version": MODEL_VERSION,
         "n_patients": truth.n_patients,
+        "n_drawn": n_drawn,
         "conventions": CONVENTIONS,
         "files": files,
         "tables": dict(sorted(tables.items())),
@@ -252,7 +256,15 @@ def _expected(
             for h in PLANTED_HAZARDS
             if h.disease == truth.tables["patients"]["disease"][0]
         ],
+        "registry_entry": _registry_entry(site),
     }
+
+
+def _registry_entry(site: SiteProfile) -> dict[str, object] | None:
+    """How the site's registry registers patients after diagnosis (``None``: at diagnosis)."""
+    if not isinstance(site.cohort, MyelomaCohort) or site.cohort.registry_entry is None:
+        return None
+    return site.cohort.registry_entry.as_json()
 
 
 def _omop_accepted(site: SiteProfile, truth: Truth) -> dict[str, int]:

@@ -43,7 +43,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--patients",
         type=int,
         default=None,
-        help="patients per generated site (default: each site's bundled size)",
+        help=(
+            "patients drawn per generated site (default: each site's bundled size); a registry "
+            "that registers after diagnosis exports only those still followed at entry"
+        ),
     )
     parser.set_defaults(run=run)
 

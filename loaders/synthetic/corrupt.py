@@ -23,6 +23,7 @@ import polars as pl
 BadKind = Literal[
     "impossible_date",
     "death_before_diagnosis",
+    "entry_before_diagnosis",
     "unknown_code",
     "out_of_range",
     "duplicate_id",

@@ -53,6 +53,9 @@ def file_corruptions(file: FileProfile, frame: pl.DataFrame) -> list[Corruption]
                 result.append(spoil("unparseable_number", col.source, _unparseable))
     death = _death_column(file)
     diagnosis = next((c.source for c in file.columns if c.to == "patients.diagnosis_date"), None)
+    entry = next((c.source for c in file.columns if c.to == "patients.registry_entry_date"), None)
+    if entry is not None and diagnosis is not None:
+        result.append(Corruption("entry_before_diagnosis", entry, _before(diagnosis, file)))
     if death is not None and diagnosis is not None:
         alive = np.flatnonzero(
             (frame[death].is_null() | frame[death].is_in(list(file.missing))).to_numpy()
@@ -95,7 +98,11 @@ def _duplicate(file: FileProfile) -> Corruption:
     key_date = next(
         (
             by_target[t]
-            for t in ("events.event_date", "transplants.transplant_date")
+            for t in (
+                "events.event_date",
+                "transplants.transplant_date",
+                "adverse_events.onset_date",
+            )
             if t in by_target
         ),
         None,

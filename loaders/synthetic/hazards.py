@@ -65,6 +65,22 @@ ALLO_NRM: Final = PlantedHazard(
     reference_median_years=7.0,
     note="Relapse and NRM compete; death after relapse at relapse + Exp(median 0.6 y).",
 )
+ALLO_NRM_TOXICITY: Final = PlantedHazard(
+    disease="MM",
+    endpoint=(
+        "non-relapse mortality after allo-HSCT (cause-specific, from day 0), multiplied onto the "
+        "HCT-CI hazard"
+    ),
+    grouping=(
+        "CTCAE worst grade of the adverse events attributed to the allogeneic transplant: "
+        "< 3 versus >= 3 (severe early toxicity, days 1-60, drawn independently of HCT-CI)"
+    ),
+    groups=("grade < 3", "grade >= 3"),
+    hazard_ratios=(1.0, 2.0),
+    shape=1.0,
+    reference_median_years=7.0,
+    note="30 % of patients have one grade 3-4 event; everyone up to two grade 1-2 events.",
+)
 AML_OS_COMUTATION: Final = PlantedHazard(
     disease="AML",
     endpoint="OS from diagnosis (NPM1-mutated)",
@@ -102,6 +118,7 @@ PLANTED_HAZARDS: Final = (
     MM_OS,
     ALLO_RELAPSE,
     ALLO_NRM,
+    ALLO_NRM_TOXICITY,
     AML_OS_COMUTATION,
     AML_OS_ELN_ADVERSE,
     CML_MOLECULAR_RELAPSE,

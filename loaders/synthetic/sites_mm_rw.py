@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 from loaders.synthetic.profile import Col, FileProfile, SiteProfile
+from loaders.synthetic.registry_entry import RegistryEntry
 from loaders.synthetic.site_codes import (
     CUTOFF,
     FISH,
@@ -50,6 +51,7 @@ DE_MMRW = SiteProfile(
         fish_not_tested=0.30,
         gain1q_not_tested=0.35,
         loss_per_year=0.05,
+        registry_entry=RegistryEntry(at_diagnosis=0.4, max_delay_years=4.0),
         studies=(
             Study(
                 _DE_REGISTRY, ((None, VMP), (None, VTD)), dt.date(2008, 1, 1), dt.date(2012, 12, 31)
@@ -77,6 +79,7 @@ DE_MMRW = SiteProfile(
                 Col("geburtsjahr", to="patients.birth_year"),
                 Col("alter_bei_diagnose", to="patients.age_at_diagnosis"),
                 Col("diagnosedatum", to="patients.diagnosis_date"),
+                Col("registrierungsdatum", to="patients.registry_entry_date"),
                 Col("beta2m_mg_l", to="baseline.beta2m_mg_l"),
                 Col("albumin_g_l", to="baseline.albumin_g_dl", unit="g/L"),
                 Col("ldh_u_l", to="baseline.ldh_u_l"),

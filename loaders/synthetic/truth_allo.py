@@ -1,8 +1,10 @@
 """Allogeneic HSCT in myeloma: an EBMT-like registry cohort.
 
 Day 0 is the infusion date. Relapse and non-relapse mortality (NRM) compete as cause-specific
-exponential hazards planted by conditioning (:data:`~loaders.synthetic.hazards.ALLO_RELAPSE`) and by
-the latent HCT-CI group (:data:`~loaders.synthetic.hazards.ALLO_NRM`); death after relapse follows
+exponential hazards planted by conditioning (:data:`~loaders.synthetic.hazards.ALLO_RELAPSE`), by
+the latent HCT-CI group (:data:`~loaders.synthetic.hazards.ALLO_NRM`) and by severe early
+toxicity (:data:`~loaders.synthetic.hazards.ALLO_NRM_TOXICITY`, adverse events and donor lymphocyte
+infusions in :mod:`loaders.synthetic.toxicity`); death after relapse follows
 at relapse + Exp(median 0.6 years). Two-year OS comes out near 55-60%. Acute GVHD (grade I-IV,
 day 14-100) and chronic GVHD (NIH severity, systemic IST, day 100-500) are drawn among patients
 alive at onset. Every transplant date leaves at least 24 months of potential follow-up.
@@ -19,7 +21,7 @@ import polars as pl
 from lake.model import AGVHD_GRADES, CGVHD_SEVERITIES, COMORBIDITIES, CONDITIONING, DONOR_TYPES
 
 from loaders.synthetic import scores
-from loaders.synthetic.hazards import ALLO_NRM, ALLO_RELAPSE
+from loaders.synthetic.hazards import ALLO_NRM, ALLO_NRM_TOXICITY, ALLO_RELAPSE
 from loaders.synthetic.mm_labs import myeloma_baseline
 from loaders.synthetic.sampling import (
     DAYS_PER_YEAR,
@@ -33,6 +35,7 @@ from loaders.synthetic.sampling import (
     tri_state,
     weibull_ph_days,
 )
+from loaders.synthetic.toxicity import adverse_events, dli_days, severe_toxicity
 from loaders.synthetic.truth import (
     Truth,
     assemble_events,
@@ -96,6 +99,8 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
     items, weights = _comorbidities(rng, n)
     hct_score, hct_group = scores.hctci(weights)
     conditioning = categorical(rng, (0.30, 0.60, 0.10), n)
+    later = rng.spawn(1)[0]  # toxicity and DLI: a child stream, the cohort's draws unchanged
+    severe = severe_toxicity(later, n)
     t_relapse = weibull_ph_days(
         rng,
         np.asarray(ALLO_RELAPSE.hazard_ratios)[conditioning],
@@ -103,7 +108,8 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
     )
     t_nrm = weibull_ph_days(
         rng,
-        np.asarray(ALLO_NRM.hazard_ratios)[hct_group],
+        np.asarray(ALLO_NRM.hazard_ratios)[hct_group]
+        * np.asarray(ALLO_NRM_TOXICITY.hazard_ratios)[severe.astype(np.int64)],
         median_years=ALLO_NRM.reference_median_years,
     )
     t_after = rng.exponential(_RELAPSE_DEATH_MEDIAN_YEARS / np.log(2) * DAYS_PER_YEAR, n)
@@ -133,6 +139,9 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
         + 1
     )
     cause = np.where(relapse_first, 0, nrm_cause)
+    dli_day, has_dli = dli_days(
+        later, day0=day0, relapse_day=relapse_day, relapsed=relapsed, last_day=last_day
+    )
     events = assemble_events(
         [
             event_rows(
@@ -153,6 +162,7 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
                 systemic_ist=pl.Series(ist),
             ),
             event_rows(ids, site, "relapse", relapse_day, relapsed),
+            event_rows(ids, site, "dli", dli_day, has_dli),
             event_rows(
                 ids,
                 site,
@@ -196,6 +206,7 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
             "relapse_event": relapsed,
             "nrm_event": dead & ~relapse_first,
             "os_event": dead,
+            "severe_toxicity": severe,
         }
     )
     return Truth(
@@ -208,6 +219,9 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
                 rng, ids, site, day0=day0, diagnosis=diagnosis, conditioning=conditioning
             ),
             "events": events,
+            "adverse_events": adverse_events(
+                later, ids, site, day0=day0, last_day=last_day, severe=severe
+            ),
         },
         groups=groups,
     )

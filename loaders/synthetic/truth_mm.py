@@ -2,7 +2,9 @@
 
 Overall survival is drawn from the planted R-ISS hazards (:data:`~loaders.synthetic.hazards.MM_OS`);
 progression precedes death for most patients; first-line regimen, ASCT and strategy come from the
-study arm (or the era, in real-world practice); progressed patients get a second line.
+study arm (or the era, in real-world practice); progressed patients get a second line. A
+registry that registers patients after diagnosis keeps only those still followed at entry
+(:mod:`loaders.synthetic.registry_entry`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from lake.model import IMWG_RESPONSES
 
 from loaders.synthetic.hazards import MM_OS, MM_OS_REAL_WORLD_FACTOR
 from loaders.synthetic.mm_labs import myeloma_baseline
+from loaders.synthetic.registry_entry import RegistryEntry, register
 from loaders.synthetic.sampling import (
     birth_years,
     categorical,
@@ -163,6 +166,9 @@ class MyelomaCohort:
     fish_not_tested: float = 0.08
     gain1q_not_tested: float = 0.15
     loss_per_year: float = 0.02
+    #: a registry that registers patients after diagnosis (left truncation); ``None``: at
+    #: diagnosis, every drawn patient is seen
+    registry_entry: RegistryEntry | None = None
 
 
 def generate_myeloma(cohort: MyelomaCohort, ids: pl.Series, rng: np.random.Generator) -> Truth:
@@ -264,7 +270,13 @@ def generate_myeloma(cohort: MyelomaCohort, ids: pl.Series, rng: np.random.Gener
         "transplants": transplants,
         "events": events,
     }
-    return Truth(tables=tables, groups=groups)
+    truth = Truth(tables=tables, groups=groups)
+    if cohort.registry_entry is None:
+        return truth
+    # a child stream: the cohort's own draws stay those made before registry entry existed
+    return register(
+        truth, cohort.registry_entry, rng.spawn(1)[0], diagnosis=diagnosis, last=last_day
+    )
 
 
 def _assign_regimens(

@@ -60,6 +60,12 @@ TIMES = (
     "in the order given, one point per time asked (a repeated time is answered again)."
 )
 TIME_UNIT = "Unit of every time, requested and answered."
+DELAYED_ENTRY = (
+    "Delayed entry (left truncation): count each patient at risk only from their registry "
+    "entry (days after the origin; 0 when registered at or before it or without an entry "
+    "date), as R Surv(entry, time, status). Patients followed no longer than their entry are "
+    "excluded. Governed roles only (exact); protected roles are refused (FORBIDDEN)."
+)
 
 
 @strawberry.type(description="A set of patients selected by a filter on one lake version.")
@@ -239,6 +245,7 @@ class Cohort:
                 "Fleming-Harrington weights: each computed only when asked."
             ),
         ] = None,
+        delayed_entry: Annotated[bool, strawberry.argument(description=DELAYED_ENTRY)] = False,
     ) -> SurvivalSummary | None:
         asked = checked_times(times)
         request = SurvivalRequest(
@@ -250,6 +257,7 @@ class Cohort:
             strata=None if strata is None else strata.value,
             trend=trend,
             options=NO_OPTIONS if options is None else options.to_options(),
+            delayed_entry=delayed_entry,
         )
         released = await self._ask(info, info.context.gateway.survival, request=request)
         return SurvivalSummary.of(released, asked=asked)
@@ -324,6 +332,7 @@ class Cohort:
             GroupingAttribute | None,
             strawberry.argument(description="Stratify the baseline hazard by this attribute."),
         ] = None,
+        delayed_entry: Annotated[bool, strawberry.argument(description=DELAYED_ENTRY)] = False,
     ) -> CoxModel | None:
         request = CoxRequest(
             endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
@@ -331,6 +340,7 @@ class Cohort:
             categorical=tuple(a.value for a in categorical or []),
             scores=tuple(score_version(s) for s in scores or []),
             strata=None if strata is None else strata.value,
+            delayed_entry=delayed_entry,
         )
         released = await self._ask(info, info.context.gateway.cox, request=request)
         return CoxModel.of(released)

@@ -47,13 +47,15 @@ def test_accuracy_pairs_exact_and_protected_groups(demo_lake: DemoLake) -> None:
         assert len(row.draws) == 2
         # without noise the protected estimator differs from Kaplan-Meier only by the grid: the
         # 2-year point is an interval end; the median is interpolated within the interval where
-        # the curve crosses 0.5 (within an interval it counts the censored as at risk, so a flat
-        # curve may cross an interval later)
+        # the life table crosses 0.5 (lake/privacy/survival.py crossing), so it may fall up to one
+        # interval before the exact step, or later (within an interval the censored count as at
+        # risk, so a flat curve may cross 0.5 an interval later)
         exact, table = row.exact, row.life_table
         if exact.survival is not None and table.survival is not None:
             assert table.survival == pytest.approx(exact.survival, abs=0.02)
         if exact.median is not None and table.median is not None:
-            assert abs(table.median - exact.median) <= 2 * MONTHS_PER_INTERVAL + 1e-6
+            low = exact.median - MONTHS_PER_INTERVAL - 1e-6
+            assert low <= table.median <= exact.median + 2 * MONTHS_PER_INTERVAL + 1e-6
         coverage = row.coverage()
         assert coverage is None or 0.0 <= coverage <= 1.0
     assert len(accuracy_table(rows, 2).splitlines()) == 2 + len(rows)

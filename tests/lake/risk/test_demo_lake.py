@@ -84,7 +84,7 @@ def _expected(code: str) -> dict[str, Any]:
 def _truth_groups(code: str, key_file: Path) -> pl.DataFrame:
     """Latent groups of every patient of the site, keyed by the lake's pseudonym."""
     expected = _expected(code)
-    truth = generate_truth(expected["n_patients"], expected["seed"], site=site_profile(code))
+    truth = generate_truth(expected["n_drawn"], expected["seed"], site=site_profile(code))
     ids = truth.groups.get_column("patient_id")
     return truth.groups.with_columns(
         patient_id=pseudonymise(ids, key=load_key(key_file), site=code)

@@ -8,8 +8,9 @@ runs). ``golden/make_inputs.py`` writes these frames to ``golden/inputs/demo_*.c
 built demo lake and requires the committed files to be identical.
 
 Rows carry no patient id: time in whole days from the origin, the status (0 censored, 1 event;
-for competing endpoints 2 = competing event) and the group labels the API reports (score
-categories, NOT_CLASSIFIABLE included; disease codes). Patient ids are keyed pseudonyms that
+for competing endpoints 2 = competing event), for a delayed-entry cohort the entry (whole days
+from the origin to registry entry) and the group labels the API reports (score categories,
+NOT_CLASSIFIABLE included; disease codes). Patient ids are keyed pseudonyms that
 change with the pseudonymisation key, so rows are sorted by every column instead.
 """
 
@@ -22,6 +23,7 @@ import polars as pl
 from lake.cohort import And, CodeIn, CohortFilter, MarkerStatus, Transplanted, compile_filter
 from lake.cohort import required_columns as filter_columns
 from lake.cohort_endpoints import EndpointKey, EndpointName, endpoint_frame
+from lake.cohort_entry import entry_frame
 from lake.cohort_frame import TableSource
 from lake.cohort_risk import category, scored_frame
 from lake.endpoints.origins import OriginKind
@@ -38,6 +40,7 @@ AML_NPM1: Final[CohortFilter] = And(
 AML: Final[CohortFilter] = CodeIn(column="disease", values=("AML",))
 ALLO: Final[CohortFilter] = Transplanted(transplant_type="allogeneic")
 CML: Final[CohortFilter] = CodeIn(column="disease", values=("CML",))
+MM_REGISTRY: Final[CohortFilter] = And((MM, CodeIn(column="site", values=("DE-MMRW",))))
 
 #: input file -> (cohort, endpoint, origin, group columns: output name -> score version or
 #: attribute)
@@ -80,7 +83,13 @@ COHORTS: Final[
     "demo_allo_os": (ALLO, "OS", "allo_transplant", {"disease": ("disease", False)}),
     # study 5: CML molecular relapse-free survival after TKI stop by Sokal
     "demo_cml_mrfs": (CML, "MRFS", "tki_stop", {"sokal": ("sokal1984", True)}),
+    # the German real-world registry registers patients after diagnosis: OS from diagnosis by
+    # R-ISS with delayed entry (left truncation), rows carry each patient's entry
+    "demo_mm_rw_os_entry": (MM_REGISTRY, "OS", "diagnosis", {"riss": ("riss_palumbo2015", True)}),
 }
+#: Cohorts analysed with delayed entry: rows carry ``entry`` (days from the origin to registry
+#: entry, :func:`lake.cohort_entry.entry_frame`) after the status.
+DELAYED_ENTRY: Final = frozenset({"demo_mm_rw_os_entry"})
 
 
 def demo_cohort(source: TableSource, name: str) -> pl.DataFrame:
@@ -105,15 +114,17 @@ def demo_cohort(source: TableSource, name: str) -> pl.DataFrame:
     )
     key = EndpointKey(endpoint=endpoint, origin=origin)
     status = "cause" if key.competing else "status"
-    rows = (
-        endpoint_frame(source, key)
-        .join(patients, on="patient_id")
-        .filter(pl.col("time_days").is_not_null())
-        .select(
-            pl.col("time_days").cast(pl.Int64).alias("time"),
-            pl.col("status").cast(pl.Int64).alias(status),
-            *groups,
-        )
+    rows = endpoint_frame(source, key).join(patients, on="patient_id")
+    entry = []
+    if name in DELAYED_ENTRY:
+        entries = entry_frame(source, key).collect()
+        rows = rows.join(entries, on="patient_id", how="left")
+        entry = [pl.col("entry_days").alias("entry")]
+    rows = rows.filter(pl.col("time_days").is_not_null()).select(
+        pl.col("time_days").cast(pl.Int64).alias("time"),
+        pl.col("status").cast(pl.Int64).alias(status),
+        *entry,
+        *groups,
     )
     return rows.sort(rows.columns)
 

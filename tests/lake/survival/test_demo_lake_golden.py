@@ -84,9 +84,9 @@ def test_committed_inputs_are_the_demo_lakes_cohorts(demo_lake: DemoLake) -> Non
     derived = demo_cohorts(open_lake(demo_lake.root))
     assert set(derived) == set(COHORTS)
     for name, frame in derived.items():
+        groups = [c for c in frame.columns if c not in ("time", "status", "cause", "entry")]
         committed = pl.read_csv(
-            GOLDEN / "inputs" / f"{name}.csv",
-            schema_overrides=dict.fromkeys(frame.columns[2:], pl.String),
+            GOLDEN / "inputs" / f"{name}.csv", schema_overrides=dict.fromkeys(groups, pl.String)
         )
         assert_frame_equal(frame, committed)
         assert frame.height >= 400, name  # every study cohort is a real cohort
@@ -318,12 +318,15 @@ def test_all_tied(golden: Golden, golden_input: Inputs) -> None:
 def test_delayed_entry(golden: Golden, golden_input: Inputs) -> None:
     """survfit(Surv(tstart, tstop, status)): summary(times = c(4, 9)) and the median with CI.
 
-    survdiff refuses counting-process data ("Right censored data only"), and the engine's
-    logrank_test takes no entry times either; cmprsk's cuminc has no entry-time argument.
+    survdiff refuses counting-process data ("Right censored data only"); the engine's log-rank
+    with entry times equals coxph(Surv(tstart, tstop, status) ~ x, ties = "exact")$score, the
+    score test survdiff equals without entry. cmprsk's cuminc has no entry-time argument.
     """
     d = golden_input("delayed")
     r = golden("edge", "delayed/km_at")
     assert golden("edge", "delayed/survdiff")["error"] == "Right censored data only"
+    test = logrank_test(d["tstop"], d["status"], d["x"], entry=d["tstart"])
+    close(test.statistic, golden("edge", "delayed/score_exact")["chisq"])
     km = KaplanMeierFitter(conf_type="log").fit(d["tstop"], d["status"], entry=d["tstart"])
     at = km.survival_at([4.0, 9.0])
     assert [p.n_at_risk for p in at] == r["n_risk"]
@@ -339,3 +342,84 @@ def test_delayed_entry(golden: Golden, golden_input: Inputs) -> None:
         [median.estimate, median.lower, median.upper],
         [r["median"], r["median_lower"], r["median_upper"]],
     )
+
+
+@pytest.mark.parametrize(
+    ("case", "stages"),
+    [("mm_rw_os_entry/riss", None), ("mm_rw_os_entry/riss/staged", ("I", "II", "III"))],
+)
+def test_delayed_entry_registry_cohort(
+    case: str, stages: tuple[str, ...] | None, golden: Golden, golden_input: Inputs
+) -> None:
+    """The German registry's OS by R-ISS with delayed entry: per group
+    survfit(Surv(entry, time, status)) (median with CI, summary(times = c(24, 60))), the reverse
+    Kaplan-Meier survfit(Surv(entry, time, 1 - status)) and the log-rank and trend tests with
+    (entry, stop] risk sets (make_golden.R's logrank_entry, checked there against survdiff and
+    coxph(ties = "exact")$score)."""
+    d = _stage_rows(golden_input("demo_mm_rw_os_entry"), "riss", stages).with_columns(
+        entry=pl.col("entry") / MONTH
+    )
+    r = golden("demo", case)
+    assert sorted(r["groups"]) == sorted(d["group"].unique())
+    for label, expected in r["groups"].items():
+        rows = d.filter(pl.col("group") == label)
+        t, e, en = rows["time"].to_numpy(), rows["status"].to_numpy(), rows["entry"].to_numpy()
+        assert (t.size, int(e.sum())) == (expected["n"], expected["events"])
+        km = KaplanMeierFitter(conf_type="log").fit(t, e, entry=en)
+        close(
+            [km.median_.estimate, km.median_.lower, km.median_.upper],
+            [expected["median"], expected["median_lower"], expected["median_upper"]],
+        )
+        follow = median_follow_up(t, e, entry=en)
+        close(
+            [follow.estimate, follow.lower, follow.upper],
+            [expected["follow_up"], expected["follow_up_lower"], expected["follow_up_upper"]],
+        )
+        at = km.survival_at([24.0, 60.0])
+        # Deliberate difference: the engine's number at risk is the risk set at t itself,
+        # #(entry < t <= stop); R's summary(times = t) reports the risk set of the first
+        # observed time >= t, which also counts patients entering in between.
+        assert [p.n_at_risk for p in at] == [_at_risk(en, t, u) for u in (24.0, 60.0)]
+        observed = np.unique(t)
+        r_times = [observed[observed >= u].min() for u in (24.0, 60.0)]
+        assert [_at_risk(en, t, u) for u in r_times] == expected["at"]["n_risk"]
+        for field, column in (("survival", "surv"), ("std_err", "std_err"), ("lower", "lower")):
+            close([getattr(p, field) for p in at], expected["at"][column])
+        close([p.upper for p in at], expected["at"]["upper"])
+    lr = r["logrank"]
+    groups, entry = d["group"].to_numpy(), d["entry"].to_numpy()
+    test = logrank_test(d["time"], d["status"], groups, entry=entry)
+    close([test.statistic, test.p_value], [lr["chisq"], lr["p"]])
+    assert test.df == lr["df"]
+    if stages is not None:
+        code = d["group"].replace_strict({s: i for i, s in enumerate(stages)}).to_numpy()
+        trend = trend_test(d["time"], d["status"], code, entry=entry)
+        close([trend.statistic, trend.p_value], [lr["trend_chisq"], lr["trend_p"]])
+
+
+def _at_risk(entry: np.ndarray, stop: np.ndarray, t: float) -> int:
+    return int(((entry < t) & (stop >= t)).sum())
+
+
+def test_delayed_entry_cox_model(golden: Golden, golden_input: Inputs) -> None:
+    """coxph(Surv(entry, time, status) ~ factor(riss)) on the registry's staged patients (Efron):
+    coefficients, standard errors, log-likelihoods, the three tests and the concordance."""
+    d = golden_input("demo_mm_rw_os_entry").filter(pl.col("riss").is_in(["I", "II", "III"]))
+    r = golden("demo", "mm_rw_os_entry/cox")
+    design = d.select(
+        time=pl.col("time") / MONTH,
+        status="status",
+        entry=pl.col("entry") / MONTH,
+        ii=(pl.col("riss") == "II").cast(pl.Float64),
+        iii=(pl.col("riss") == "III").cast(pl.Float64),
+    )
+    fit = CoxPHFitter().fit(design, duration_col="time", event_col="status", entry_col="entry")
+    assert (fit.n_, fit.n_events_) == (r["n"], r["events"])
+    close(fit.params_.tolist(), r["coef"])
+    close(fit.standard_errors_.tolist(), r["se"])
+    close(
+        [fit.likelihood_ratio_test_.statistic, fit.wald_test_.statistic, fit.score_test_.statistic],
+        [r["lr"], r["wald"], r["score"]],
+    )
+    assert fit.concordance_ is not None
+    close(fit.concordance_.c_index, r["concordance"])

@@ -123,3 +123,35 @@ def test_degenerate_inputs() -> None:
     assert tied.statistic is None
     assert tied.reason is not None
     assert "singular" in tied.reason
+
+
+@pytest.mark.parametrize(
+    ("case", "kwargs"),
+    [("d1", {}), ("d1/strat", {"strata": D1_STRAT}), ("d1/rho1", {"rho": 1.0})],
+)
+def test_entry_before_every_time_is_survdiff(
+    case: str, kwargs: dict[str, Any], golden: Callable[..., Any], r_array: Callable[..., Any]
+) -> None:
+    """With every entry before the first time the (entry, stop] risk sets are survdiff's."""
+    entry = np.full(len(D1_TIME), -1.0)
+    result = logrank_test(D1_TIME, D1_STATUS, D1_GRP, entry=entry, **kwargs)
+    _check(result, golden("logrank", case), r_array)
+
+
+def test_entry_shrinks_the_risk_sets_of_the_late_entrants() -> None:
+    """Oracle: O, E by hand for two groups where B's patients enter at time 4.
+
+    Event times 2, 3, 5, 6 (A), 7 (B). At 2 and 3 only A is at risk (E_A = d); from 5 on both.
+    """
+    time = [2, 3, 5, 6, 7, 8, 9, 10]
+    status = [1, 1, 1, 1, 1, 0, 0, 0]
+    group = ["A", "A", "A", "A", "B", "B", "B", "A"]
+    entry = [0, 0, 0, 0, 4, 4, 4, 0]
+    result = logrank_test(time, status, group, entry=entry)
+    # at risk (A, B): t=2 (5, 0), t=3 (4, 0), t=5 (3, 3), t=6 (2, 3), t=7 (1, 3)
+    expected_a = 1 + 1 + 3 / 6 + 2 / 5 + 1 / 4
+    assert result.observed == (4.0, 1.0)
+    assert result.expected[0] == pytest.approx(expected_a)
+    assert result.expected[1] == pytest.approx(5 - expected_a)
+    trend = trend_test(time, status, group, entry=entry)
+    assert trend.statistic == pytest.approx(result.statistic)  # two groups: the same test

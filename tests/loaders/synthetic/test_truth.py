@@ -11,7 +11,14 @@ import pytest
 from lake.model import TABLES_BY_NAME
 from loaders.synthetic import generate
 from loaders.synthetic.generate import Disease, generate_truth
-from loaders.synthetic.hazards import ALLO_NRM, CML_MOLECULAR_RELAPSE, MM_OS
+from loaders.synthetic.hazards import (
+    ALLO_NRM,
+    ALLO_NRM_TOXICITY,
+    CML_MOLECULAR_RELAPSE,
+    MM_OS,
+    MM_OS_REAL_WORLD_FACTOR,
+)
+from loaders.synthetic.sites import site
 
 SEED = 7
 
@@ -74,6 +81,65 @@ def test_allo_nrm_by_hctci_and_two_year_survival() -> None:
     # share dead by day 730 is close to 1 - OS(2 y), which the brief sets at 55-60%.
     dead = (groups["os_event"] & (groups["follow_days"] <= 730)).to_numpy()
     assert 0.38 <= float(dead.mean()) <= 0.48
+
+
+def test_severe_post_transplant_toxicity_doubles_nrm() -> None:
+    # hazards.ALLO_NRM_TOXICITY: NRM hazard x 2 with a grade >= 3 adverse event attributed to the
+    # transplant, independent of HCT-CI, so the crude rate ratio estimates it directly.
+    truth = generate_truth(20_000, SEED, disease="ALLO")
+    groups = truth.groups
+    rates = crude_rates(groups, "severe_toxicity", "nrm_event", "follow_days")
+    assert rates[1] / rates[0] == pytest.approx(ALLO_NRM_TOXICITY.hazard_ratios[1], rel=0.12)
+    allo = truth.tables["transplants"].filter(pl.col("transplant_type") == "allogeneic")
+    last = truth.tables["events"].filter(pl.col("event_type") == "last_follow_up")
+    ae = (
+        truth.tables["adverse_events"]
+        .join(allo.select("patient_id", day0="transplant_date"), on="patient_id")
+        .join(last.select("patient_id", last="event_date"), on="patient_id")
+    )
+    # every event is attributed to the allogeneic transplant and lies within the follow-up
+    assert (ae["transplant_date"] == ae["day0"]).all()
+    assert (ae["onset_date"] > ae["day0"]).all()
+    assert (ae["onset_date"] < ae["last"]).all()
+    assert (ae["resolution_date"] > ae["onset_date"]).all()
+    assert (ae["resolution_date"] < ae["last"]).all()
+    worst = ae.group_by("patient_id").agg(pl.col("grade").max())
+    flagged = groups.join(worst, on="patient_id", how="left").with_columns(
+        pl.col("grade").fill_null(0)
+    )
+    assert ((flagged["grade"] >= 3) == flagged["severe_toxicity"]).all()
+    dli = (
+        truth.tables["events"]
+        .filter(pl.col("event_type") == "dli")
+        .join(last.select("patient_id", last="event_date"), on="patient_id")
+    )
+    assert 0 < dli.height == dli["patient_id"].n_unique()
+    assert (dli["event_date"] < dli["last"]).all()
+
+
+def test_registry_entry_left_truncates_and_delayed_entry_recovers_the_hazard() -> None:
+    # DE-MMRW registers 60 % of patients 1 day - 4 years after diagnosis and loses those whose
+    # follow-up ended first. OS is exponential (MM_OS, x 1.4 in real-world practice): with delayed
+    # entry the rate MLE is events / sum(exit - entry) (time at risk after entry), which recovers
+    # the planted rate; counting from diagnosis adds immortal time and underestimates it.
+    profile = site("DE-MMRW")
+    truth = generate_truth(40_000, SEED, site=profile)
+    patients = truth.tables["patients"].select(
+        "patient_id",
+        entry=(pl.col("registry_entry_date") - pl.col("diagnosis_date")).dt.total_days(),
+    )
+    frame = truth.groups.join(patients, on="patient_id")
+    assert truth.n_patients < 40_000
+    assert (frame["entry"] >= 0).all()
+    assert (frame["entry"] < frame["os_days"]).all()
+    planted = np.log(2) / (MM_OS.reference_median_years * 365.25) * MM_OS_REAL_WORLD_FACTOR
+    for stage, ratio in enumerate(MM_OS.hazard_ratios):
+        rows = frame.filter(pl.col("riss") == stage)
+        events = float(rows["os_event"].sum())
+        delayed = events / float((rows["os_days"] - rows["entry"]).sum())
+        naive = events / float(rows["os_days"].sum())
+        assert delayed == pytest.approx(planted * ratio, rel=0.1), stage
+        assert naive < 0.9 * planted * ratio, stage
 
 
 def test_aml_groups_order_survival() -> None:

@@ -223,19 +223,25 @@ edge[["delayed/km_at"]] <- list(time = s$time, surv = s$surv, std_err = s$std.er
                                 lower = s$lower, upper = s$upper, n_risk = s$n.risk,
                                 median = unname(q$quantile), median_lower = unname(q$lower),
                                 median_upper = unname(q$upper))
+# the log-rank with delayed entry: the score test of coxph with exact ties (survdiff without entry)
+edge[["delayed/score_exact"]] <- list(
+  chisq = unname(coxph(Surv(tstart, tstop, status) ~ x, data = d, ties = "exact")$score))
 out(edge, "edge")
 
 # ---- the demo lake's study cohorts (inputs/demo_*.csv, derived by make_inputs.py) ------------
-# Times are whole days in the inputs; the API answers in months (days / 30.4375), so every
-# analysis here runs on months and the requested times are months. Survival by group is one
+# Times (and delayed-entry entries) are whole days in the inputs; the API answers in months
+# (days / 30.4375), so every analysis here runs on months and the requested times are months. Survival by group is one
 # survfit per group (conf.type = "log", the API default); survdiff runs over every group the API
 # reports (NOT_CLASSIFIABLE included), and, where the groups are ordered, again on the staged
 # patients only with the trend test (scores 1..K in stage order).
 MONTH <- 30.4375
-km_group <- function(time, status, times) {
-  f <- survfit(Surv(time, status) ~ 1)
+km_group <- function(time, status, times, entry = NULL) {
+  # with entry: delayed entry (left truncation), counting-process data Surv(entry, time, status)
+  y <- if (is.null(entry)) Surv(time, status) else Surv(entry, time, status)
+  y_rev <- if (is.null(entry)) Surv(time, 1 - status) else Surv(entry, time, 1 - status)
+  f <- survfit(y ~ 1)
   q <- quantile(f, probs = 0.5)
-  rev <- quantile(survfit(Surv(time, 1 - status) ~ 1), probs = 0.5)
+  rev <- quantile(survfit(y_rev ~ 1), probs = 0.5)
   s <- summary(f, times = times)
   list(n = length(time), events = sum(status),
        median = unname(q$quantile), median_lower = unname(q$lower),
@@ -319,6 +325,66 @@ d <- demo_inp("demo_cml_mrfs")
 dm[["cml_mrfs/sokal"]] <- km_by(d, "sokal", c(6, 12, 24))
 dm[["cml_mrfs/sokal/staged"]] <- km_by(d, "sokal", c(6, 12, 24),
                                        levels = c("LOW", "INTERMEDIATE", "HIGH"))
+# Delayed entry (left truncation): the German registry's OS from diagnosis by R-ISS, each patient
+# at risk from registry entry, Surv(entry, time, status) (entry in months too). survdiff refuses
+# counting-process data. Its generalisation (risk sets entry < t <= time, hypergeometric
+# variance) is the score test of coxph with exact ties, but coxph's exact method on
+# counting-process data enumerates the risk sets' subsets and does not finish here (ties of 11 in
+# 700 at risk), so logrank_entry() sums survdiff's O, E, V by hand over the event times; it is
+# checked against survdiff (every entry 0, below) and coxph(ties = "exact")$score (the 10-row
+# hand-made delayed case) before use.
+logrank_entry <- function(entry, time, status, g, scores = NULL) {
+  lv <- levels(g); k <- length(lv)
+  o <- e <- numeric(k); v <- matrix(0, k, k)
+  for (t in sort(unique(time[status == 1]))) {
+    risk <- entry < t & time >= t
+    n_g <- sapply(lv, function(l) sum(risk & g == l))
+    d_g <- sapply(lv, function(l) sum(time == t & status == 1 & g == l))
+    n <- sum(n_g); dd <- sum(d_g)
+    o <- o + d_g; e <- e + dd * n_g / n
+    if (n > 1) v <- v + dd * (n - dd) / (n - 1) * (diag(n_g / n) - outer(n_g, n_g) / n^2)
+  }
+  if (is.null(scores)) {
+    diff <- (o - e)[-1]
+    return(drop(diff %*% solve(v[-1, -1, drop = FALSE], diff)))
+  }
+  drop(sum(scores * (o - e))^2 / (t(scores) %*% v %*% scores))
+}
+d1 <- inp("d1"); d1$grp <- factor(d1$grp)
+stopifnot(isTRUE(all.equal(logrank_entry(rep(0, nrow(d1)), d1$time, d1$status, d1$grp),
+                           survdiff(Surv(time, status) ~ grp, data = d1)$chisq, tolerance = 1e-12)))
+dl <- inp("delayed"); dl$x <- factor(dl$x)
+stopifnot(isTRUE(all.equal(
+  logrank_entry(dl$tstart, dl$tstop, dl$status, dl$x),
+  unname(coxph(Surv(tstart, tstop, status) ~ x, data = dl, ties = "exact")$score),
+  tolerance = 1e-12)))
+km_entry_by <- function(d, group, times, levels = NULL) {
+  g <- if (is.null(levels)) factor(d[[group]]) else factor(d[[group]], levels = levels)
+  keep <- !is.na(g)
+  d <- d[keep, ]; g <- droplevels(g[keep])
+  r <- list(groups = lapply(setNames(levels(g), levels(g)), function(lv) {
+    km_group(d$time[g == lv], d$status[g == lv], times, entry = d$entry[g == lv])
+  }))
+  chisq <- logrank_entry(d$entry, d$time, d$status, g)
+  k <- nlevels(g)
+  r$logrank <- list(chisq = chisq, df = k - 1, p = pchisq(chisq, k - 1, lower.tail = FALSE),
+                    groups = levels(g))
+  if (!is.null(levels)) {
+    trend <- logrank_entry(d$entry, d$time, d$status, g, scores = seq_len(k))
+    r$logrank$trend_chisq <- trend
+    r$logrank$trend_p <- pchisq(trend, 1, lower.tail = FALSE)
+  }
+  r
+}
+d <- demo_inp("demo_mm_rw_os_entry")
+d$entry <- d$entry / MONTH
+dm[["mm_rw_os_entry/riss"]] <- km_entry_by(d, "riss", c(24, 60))
+dm[["mm_rw_os_entry/riss/staged"]] <- km_entry_by(d, "riss", c(24, 60),
+                                                  levels = c("I", "II", "III"))
+staged <- d[d$riss %in% c("I", "II", "III"), ]
+dm[["mm_rw_os_entry/cox"]] <- c(
+  cox_case(coxph(Surv(entry, time, status) ~ factor(riss), data = staged)),
+  list(n = nrow(staged), events = sum(staged$status)))
 out(dm, "demo")
 
 # ---- Kaplan-Meier and log-rank options (km_options.json) ------------------------------------
