@@ -7,9 +7,10 @@
   response has ``data``, even with field errors), ``400`` for request errors (parse, validation,
   limits: no ``data``), ``401`` without credentials. ``application/json`` answers ``200`` to every
   well-formed request, as the legacy convention requires.
-- Requests that are not well-formed (no query, ``variables`` or body that is not JSON) answer
-  ``400`` with a GraphQL error body (``errors`` with ``extensions.code``) in the negotiated
-  media type, never plain text; so do 401, 405 and 406.
+- Requests that are not well-formed (no query, ``variables`` or body that is not a JSON object,
+  not UTF-8, nested too deeply, with a lone surrogate or a number too long:
+  :mod:`service.request_json`) answer ``400`` with a GraphQL error body (``errors`` with
+  ``extensions.code``) in the negotiated media type, never plain text; so do 401, 405 and 406.
 - Refusals before any query runs (401, 406; 413 in :mod:`service.middleware`) are audited.
 - Browsers asking for HTML get GraphiQL, served from vendored assets with the study examples.
 """
@@ -33,6 +34,7 @@ from schema.context import Context
 from service.audit import JsonLinesAuditSink
 from service.auth import Authenticator, Unauthenticated
 from service.examples import EXAMPLES
+from service.request_json import MalformedJSON, decode_request_json
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 LEGACY_JSON = "application/json"
@@ -115,6 +117,14 @@ class HemalakeGraphQL(GraphQL[Context, None]):
             code = HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
             response = error_response(error.status_code, error.reason, code, media_type)
         await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> dict[str, object] | list[object]:
+        """The request's JSON (body, ``variables``, ``extensions``), decoded strictly: anything
+        :func:`decode_request_json` refuses is ``400``."""
+        try:
+            return decode_request_json(data)
+        except MalformedJSON as error:
+            raise HTTPException(400, str(error)) from error
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         """Build the request context from the caller's credentials and the lifespan state."""
