@@ -13,7 +13,8 @@ EMPTY_COHORT           the cohort, or a group of it, has no patients
 FORBIDDEN              the caller's role does not allow this result
 PRIVACY_BUDGET_EXCEEDED  the protected release would pass the caller's privacy budget
 UNAUTHENTICATED        no valid API key was given
-LAKE_UNAVAILABLE       the lake, or the pinned lake version, cannot be read
+LAKE_UNAVAILABLE       the lake cannot be read (an outage: the server log says why)
+NOT_FOUND              the pinned lake version does not exist (names the newest)
 COST_LIMIT_EXCEEDED    the query asks for too many expensive fields at once
 =====================  =============================================================
 
@@ -76,9 +77,15 @@ class PrivacyBudgetExceededError(PublicError):
 
 
 class LakeUnavailableError(PublicError):
-    """The lake, or the pinned lake version, cannot be read."""
+    """The lake cannot be read."""
 
     code = "LAKE_UNAVAILABLE"
+
+
+class NotFoundError(PublicError):
+    """The lake version asked for does not exist."""
+
+    code = "NOT_FOUND"
 
 
 def public_error(error: lake_errors.HemalakeError) -> PublicError:
@@ -89,6 +96,8 @@ def public_error(error: lake_errors.HemalakeError) -> PublicError:
         return PrivacyBudgetExceededError(str(error))
     if isinstance(error, lake_errors.AccessDeniedError):
         return ForbiddenError(str(error))
+    if isinstance(error, lake_errors.UnknownVersionError):
+        return NotFoundError(str(error))
     if isinstance(error, lake_errors.LakeError):
         return LakeUnavailableError(str(error))
     return BadRequestError(str(error))
