@@ -1,8 +1,8 @@
 """GraphQL over HTTP as the specification says, on Strawberry's ASGI view.
 
 - ``POST`` (JSON body) and ``GET`` (query string) for queries; variables and operation names.
-- Content negotiation: ``application/graphql-response+json`` when the client accepts it (or any
-  type), ``application/json`` for legacy clients (or no ``Accept``); anything else is ``406``.
+- Content negotiation (:mod:`service.negotiation`): the acceptable type of highest ``q``,
+  ``application/json`` without ``Accept`` or for ``*/*`` alone; neither acceptable is ``406``.
 - Status codes for ``application/graphql-response+json``: ``200`` when execution started (the
   response has ``data``, even with field errors), ``400`` for request errors (parse, validation,
   limits: no ``data``), ``401`` without credentials. ``application/json`` answers ``200`` to every
@@ -34,22 +34,8 @@ from schema.context import Context
 from service.audit import JsonLinesAuditSink
 from service.auth import Authenticator, Unauthenticated
 from service.examples import EXAMPLES
+from service.negotiation import GRAPHQL_RESPONSE, LEGACY_JSON, negotiate
 from service.request_json import MalformedJSON, decode_request_json
-
-GRAPHQL_RESPONSE = "application/graphql-response+json"
-LEGACY_JSON = "application/json"
-
-
-def negotiate(accept: str | None) -> str | None:
-    """The response media type for an ``Accept`` header, or ``None`` if none is acceptable."""
-    if not accept:
-        return LEGACY_JSON
-    types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
-    if GRAPHQL_RESPONSE in types or "*/*" in types or "application/*" in types:
-        return GRAPHQL_RESPONSE
-    if LEGACY_JSON in types:
-        return LEGACY_JSON
-    return None
 
 
 def graphiql_page(static_prefix: str) -> str:
