@@ -29,11 +29,14 @@ BAD_REQUEST (400) for a request that is not well-formed.
 
 from __future__ import annotations
 
+import logging
 from typing import ClassVar
 
 from graphql import GraphQLError, GraphQLSyntaxError
 from lake import errors as lake_errors
 from strawberry.extensions import MaskErrors
+
+logger = logging.getLogger(__name__)
 
 
 class PublicError(Exception):
@@ -128,6 +131,19 @@ def error_code(error: GraphQLError) -> str:
     if isinstance(original, GraphQLError) and error.path is None:
         return "BAD_REQUEST"
     return "INTERNAL_SERVER_ERROR"
+
+
+def log_error(error: GraphQLError) -> None:
+    """A client's error at INFO on one line (what it asked is not the server's fault); an
+    internal one, which the client sees masked, at ERROR with its traceback."""
+    where = ".".join(str(p) for p in error.path) if error.path else "request"
+    if should_mask_error(error):
+        original = error.original_error
+        exc_info = (type(original), original, original.__traceback__) if original else None
+        logger.error("internal error at %s: %s", where, error.message, exc_info=exc_info)
+    else:
+        code = (error.extensions or {}).get("code") or error_code(error)
+        logger.info("client error %s at %s: %s", code, where, error.message.splitlines()[0])
 
 
 class CodedMaskErrors(MaskErrors):

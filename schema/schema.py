@@ -5,20 +5,33 @@ from __future__ import annotations
 from functools import partial
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import MaxTokensLimiter
+from strawberry.types import ExecutionContext
 
 from schema.audit import AuditRequests
-from schema.errors import CodedMaskErrors
+from schema.errors import CodedMaskErrors, log_error
 from schema.grouping import ExplainListAttributes
 from schema.limits import DEFAULT_LIMITS, Limits
 from schema.off_loop import ParseAndValidateOffLoop
 from schema.query import Query
 
 
-def build_schema(*, limits: Limits = DEFAULT_LIMITS) -> strawberry.Schema:
+class Schema(strawberry.Schema):
+    """Strawberry's schema, logging each error by :func:`schema.errors.log_error` (Strawberry
+    logs every one at ERROR with a traceback, client errors too)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            log_error(error)
+
+
+def build_schema(*, limits: Limits = DEFAULT_LIMITS) -> Schema:
     """The hemalake schema: token, depth, field, alias and cost limits on (each linear in the
     document), parsing and validation off the event loop, internal errors masked."""
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         # factories, not instances: extensions keep per-operation state
         extensions=[

@@ -25,7 +25,12 @@ from schema.schema import build_schema
 from service.audit import JsonLinesAuditSink
 from service.auth import Authenticator
 from service.graphql_app import HemalakeGraphQL
-from service.middleware import BodySizeLimitMiddleware, Metrics, MetricsMiddleware
+from service.middleware import (
+    BodySizeLimitMiddleware,
+    Metrics,
+    MetricsMiddleware,
+    RequestIdMiddleware,
+)
 from service.routes import export, health, metrics
 from service.settings import Settings
 
@@ -111,6 +116,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
+            Middleware(RequestIdMiddleware),
             Middleware(MetricsMiddleware, metrics=counters),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],

@@ -22,6 +22,7 @@ from importlib.resources import files
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -44,6 +45,13 @@ def graphiql_page(static_prefix: str) -> str:
     tabs = [{"query": e.query, "variables": e.variables} for e in EXAMPLES]
     examples = json.dumps(tabs).replace("</", "<\\/")  # safe inside <script>
     return template.replace("__STATIC__", static_prefix).replace("__EXAMPLES__", examples)
+
+
+def masked(error: GraphQLError) -> GraphQLError:
+    """What a client sees of an error that has no code (:meth:`HemalakeGraphQL.process_result`)."""
+    return GraphQLError(
+        "Unexpected error.", path=error.path, extensions={"code": "INTERNAL_SERVER_ERROR"}
+    )
 
 
 #: ``extensions.code`` of the HTTP-level refusals Strawberry raises.
@@ -130,7 +138,14 @@ class HemalakeGraphQL(GraphQL[Context, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        """Drop ``data`` for request errors (no error has a path: execution never started)."""
+        """Drop ``data`` for request errors (no error has a path: execution never started), and
+        mask an error without a code: one raised where Strawberry's error masking does not run
+        (an exception inside validation) would otherwise reach the client as it is."""
+        if result.errors:
+            result.errors = [
+                error if (error.extensions or {}).get("code") else masked(error)
+                for error in result.errors
+            ]
         processed = await super().process_result(request, result)
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             processed.pop("data", None)

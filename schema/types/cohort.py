@@ -124,7 +124,9 @@ class Cohort:
         if not 1 <= bins <= 100:
             raise BadRequestError(f"histogram.bins must be between 1 and 100 (got {bins})")
         if lower is not None and upper is not None and not math.isfinite(upper - lower):
-            raise BadRequestError(f"histogram: lower and upper are too far apart ({lower}, {upper})")
+            raise BadRequestError(
+                f"histogram: lower and upper are too far apart ({lower}, {upper})"
+            )
         released = await self._ask(
             info,
             info.context.gateway.histogram,
