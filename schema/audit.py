@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
+from typing import Final
 
 from anyio import to_thread
 from graphql import DocumentNode, print_ast
@@ -27,21 +28,25 @@ def normalised_query_hash(
     return query_hash({"query": text, "variables": variables or {}, "operation": operation_name})
 
 
+#: Documents up to this long are printed (hashed) on the event loop: under a millisecond on a
+#: busy machine, less than a hop to a worker thread and back.
+PRINT_ON_LOOP_CHARS: Final = 500
+
+
 class AuditRequests(SchemaExtension):
     """Record who ran which operation, on which lake version, and how it ended.
 
-    The operation is hashed in a worker thread: printing a large document is not for the loop.
+    Printing the operation to hash it takes time linear in its text: a document longer than
+    :data:`PRINT_ON_LOOP_CHARS` is printed in a worker thread, a shorter one on the loop (a
+    thread hop would cost more).
     """
 
     async def _operation_hash(self) -> str:
         ctx = self.execution_context
-        return await to_thread.run_sync(
-            normalised_query_hash,
-            ctx.graphql_document,
-            ctx.query,
-            ctx.variables,
-            ctx.operation_name,
-        )
+        arguments = (ctx.graphql_document, ctx.query, ctx.variables, ctx.operation_name)
+        if len(ctx.query or "") <= PRINT_ON_LOOP_CHARS:
+            return normalised_query_hash(*arguments)
+        return await to_thread.run_sync(normalised_query_hash, *arguments)
 
     async def on_execute(self) -> AsyncIterator[None]:
         """Hand the operation's hash to the resolvers (provenance) once the document parsed."""
