@@ -50,7 +50,8 @@ def test_fan_out_is_refused_fast_while_cheap_requests_stay_fast(live_server: str
     done = threading.Event()
 
     def attacker() -> None:
-        with httpx.Client(base_url=live_server, headers={"x-api-key": STATISTICIAN_KEY}) as http:
+        headers = {"x-api-key": STATISTICIAN_KEY, "accept": "application/graphql-response+json"}
+        with httpx.Client(base_url=live_server, headers=headers) as http:
             for _ in range(ROUNDS):
                 for levels in LEVELS:
                     started = time.perf_counter()
