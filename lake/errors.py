@@ -10,6 +10,7 @@ and what to do about it. Programming errors stay ordinary Python exceptions.
     ├── SourceError        a site export cannot be read at all (names file, and row if known)
     ├── LoadError          a load could not be committed; the lake is unchanged
     ├── LakeError          a lake table or version is missing or unreadable
+    │   └── UnknownVersionError  the lake version asked for does not exist
     ├── AccessDeniedError  the caller's role does not allow this result (lake/query.py)
     │   └── BudgetExhaustedError  the release would exceed a privacy budget (lake/privacy)
     └── AnalysisError      a cohort or statistic cannot be computed as asked
@@ -37,6 +38,10 @@ class LoadError(HemalakeError):
 
 class LakeError(HemalakeError):
     """A lake table or version is missing or unreadable."""
+
+
+class UnknownVersionError(LakeError):
+    """The lake version asked for does not exist (the lake itself is readable)."""
 
 
 class AccessDeniedError(HemalakeError):

@@ -42,7 +42,7 @@ from deltalake import (
 )
 from deltalake.exceptions import DeltaError
 
-from lake.errors import LakeError, LoadError
+from lake.errors import LakeError, LoadError, UnknownVersionError
 
 logger = logging.getLogger(__name__)
 
@@ -130,8 +130,9 @@ def open_lake(root: Path | str, lake_version: int | None = None) -> LakeSnapshot
     Raises
     ------
     LakeError
-        The lake is empty (no committed load) or ``lake_version`` does not exist; the message
-        lists the valid versions.
+        The lake is empty (no committed load).
+    UnknownVersionError
+        ``lake_version`` does not exist; the message names the newest and lists the valid ones.
     """
     root = Path(root)
     manifest = _manifest(root)
@@ -146,8 +147,12 @@ def open_lake(root: Path | str, lake_version: int | None = None) -> LakeSnapshot
         matches = manifest.filter(pl.col("lake_version") == lake_version)
         if matches.is_empty():
             valid = ", ".join(str(v) for v in manifest.get_column("lake_version").to_list())
+            newest = int(manifest.row(-1, named=True)["lake_version"])
             logger.info("lake %s has no version %d", root, lake_version)
-            raise LakeError(f"the lake has no version {lake_version}; valid versions: {valid}")
+            raise UnknownVersionError(
+                f"the lake has no version {lake_version}; the newest is {newest} "
+                f"(valid versions: {valid})"
+            )
         row = matches.row(0, named=True)
     return LakeSnapshot(
         root=root,

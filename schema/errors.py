@@ -13,7 +13,8 @@ EMPTY_COHORT           the cohort, or a group of it, has no patients
 FORBIDDEN              the caller's role does not allow this result
 PRIVACY_BUDGET_EXCEEDED  the protected release would pass the caller's privacy budget
 UNAUTHENTICATED        no valid API key was given
-LAKE_UNAVAILABLE       the lake, or the pinned lake version, cannot be read
+LAKE_UNAVAILABLE       the lake cannot be read (an outage: the server log says why)
+NOT_FOUND              the pinned lake version does not exist (names the newest)
 COST_LIMIT_EXCEEDED    the query asks for too many expensive fields at once
 =====================  =============================================================
 
@@ -28,11 +29,14 @@ BAD_REQUEST (400) for a request that is not well-formed.
 
 from __future__ import annotations
 
+import logging
 from typing import ClassVar
 
 from graphql import GraphQLError, GraphQLSyntaxError
 from lake import errors as lake_errors
 from strawberry.extensions import MaskErrors
+
+logger = logging.getLogger(__name__)
 
 
 class PublicError(Exception):
@@ -76,9 +80,15 @@ class PrivacyBudgetExceededError(PublicError):
 
 
 class LakeUnavailableError(PublicError):
-    """The lake, or the pinned lake version, cannot be read."""
+    """The lake cannot be read."""
 
     code = "LAKE_UNAVAILABLE"
+
+
+class NotFoundError(PublicError):
+    """The lake version asked for does not exist."""
+
+    code = "NOT_FOUND"
 
 
 def public_error(error: lake_errors.HemalakeError) -> PublicError:
@@ -89,6 +99,8 @@ def public_error(error: lake_errors.HemalakeError) -> PublicError:
         return PrivacyBudgetExceededError(str(error))
     if isinstance(error, lake_errors.AccessDeniedError):
         return ForbiddenError(str(error))
+    if isinstance(error, lake_errors.UnknownVersionError):
+        return NotFoundError(str(error))
     if isinstance(error, lake_errors.LakeError):
         return LakeUnavailableError(str(error))
     return BadRequestError(str(error))
@@ -119,6 +131,19 @@ def error_code(error: GraphQLError) -> str:
     if isinstance(original, GraphQLError) and error.path is None:
         return "BAD_REQUEST"
     return "INTERNAL_SERVER_ERROR"
+
+
+def log_error(error: GraphQLError) -> None:
+    """A client's error at INFO on one line (what it asked is not the server's fault); an
+    internal one, which the client sees masked, at ERROR with its traceback."""
+    where = ".".join(str(p) for p in error.path) if error.path else "request"
+    if should_mask_error(error):
+        original = error.original_error
+        exc_info = (type(original), original, original.__traceback__) if original else None
+        logger.error("internal error at %s: %s", where, error.message, exc_info=exc_info)
+    else:
+        code = (error.extensions or {}).get("code") or error_code(error)
+        logger.info("client error %s at %s: %s", code, where, error.message.splitlines()[0])
 
 
 class CodedMaskErrors(MaskErrors):

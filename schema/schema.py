@@ -2,44 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 
 import strawberry
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-)
+from graphql import GraphQLError
+from strawberry.extensions import MaxTokensLimiter
+from strawberry.types import ExecutionContext
 
 from schema.audit import AuditRequests
-from schema.cost import CostLimiter
-from schema.errors import CodedMaskErrors
+from schema.errors import CodedMaskErrors, log_error
 from schema.grouping import ExplainListAttributes
+from schema.limits import DEFAULT_LIMITS, Limits
+from schema.off_loop import ParseAndValidateOffLoop
 from schema.query import Query
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Query limits (settings ``max_depth``, ``max_aliases``, ``max_tokens``, ``max_cost``)."""
+class Schema(strawberry.Schema):
+    """Strawberry's schema, logging each error by :func:`schema.errors.log_error` (Strawberry
+    logs every one at ERROR with a traceback, client errors too)."""
 
-    max_depth: int = 10
-    max_aliases: int = 20
-    max_tokens: int = 2000
-    max_cost: int = 60
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            log_error(error)
 
 
-def build_schema(*, limits: Limits = Limits()) -> strawberry.Schema:
-    """The hemalake schema: depth, alias, token and cost limits on, internal errors masked."""
-    return strawberry.Schema(
+def build_schema(*, limits: Limits = DEFAULT_LIMITS) -> Schema:
+    """The hemalake schema: token, depth, field, alias and cost limits on (each linear in the
+    document), parsing and validation off the event loop, internal errors masked."""
+    return Schema(
         query=Query,
         # factories, not instances: extensions keep per-operation state
         extensions=[
-            partial(QueryDepthLimiter, max_depth=limits.max_depth),
-            partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
             partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
-            partial(CostLimiter, max_cost=limits.max_cost),
             ExplainListAttributes,
+            partial(ParseAndValidateOffLoop, limits=limits),
             CodedMaskErrors,
             AuditRequests,
         ],

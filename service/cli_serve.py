@@ -31,6 +31,7 @@ def serve(
 
     from lake.errors import ConfigError  # noqa: PLC0415
     from service.app import create_app  # noqa: PLC0415
+    from service.logs import configure_logging  # noqa: PLC0415
     from service.settings import Settings, load_settings  # noqa: PLC0415
 
     if settings_file is not None:
@@ -45,8 +46,9 @@ def serve(
         settings = dataclasses.replace(settings, allow_anonymous=True)
     if privacy is not None:
         settings = dataclasses.replace(settings, privacy=privacy)
-    logging.basicConfig(level=logging.INFO)
-    uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="info")
+    configure_logging(logging.INFO)
+    # log_config=None: uvicorn's loggers keep the JSON handler instead of its own format
+    uvicorn.run(create_app(settings=settings), host=host, port=port, log_config=None)
     return 0
 
 

@@ -1,15 +1,16 @@
 """GraphQL over HTTP as the specification says, on Strawberry's ASGI view.
 
 - ``POST`` (JSON body) and ``GET`` (query string) for queries; variables and operation names.
-- Content negotiation: ``application/graphql-response+json`` when the client accepts it (or any
-  type), ``application/json`` for legacy clients (or no ``Accept``); anything else is ``406``.
+- Content negotiation (:mod:`service.negotiation`): the acceptable type of highest ``q``,
+  ``application/json`` without ``Accept`` or for ``*/*`` alone; neither acceptable is ``406``.
 - Status codes for ``application/graphql-response+json``: ``200`` when execution started (the
   response has ``data``, even with field errors), ``400`` for request errors (parse, validation,
   limits: no ``data``), ``401`` without credentials. ``application/json`` answers ``200`` to every
   well-formed request, as the legacy convention requires.
-- Requests that are not well-formed (no query, ``variables`` or body that is not JSON) answer
-  ``400`` with a GraphQL error body (``errors`` with ``extensions.code``) in the negotiated
-  media type, never plain text; so do 401, 405 and 406.
+- Requests that are not well-formed (no query, ``variables`` or body that is not a JSON object,
+  not UTF-8, nested too deeply, with a lone surrogate or a number too long:
+  :mod:`service.request_json`) answer ``400`` with a GraphQL error body (``errors`` with
+  ``extensions.code``) in the negotiated media type, never plain text; so do 401, 405 and 406.
 - Refusals before any query runs (401, 406; 413 in :mod:`service.middleware`) are audited.
 - Browsers asking for HTML get GraphiQL, served from vendored assets with the study examples.
 """
@@ -21,6 +22,7 @@ from importlib.resources import files
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -33,21 +35,8 @@ from schema.context import Context
 from service.audit import JsonLinesAuditSink
 from service.auth import Authenticator, Unauthenticated
 from service.examples import EXAMPLES
-
-GRAPHQL_RESPONSE = "application/graphql-response+json"
-LEGACY_JSON = "application/json"
-
-
-def negotiate(accept: str | None) -> str | None:
-    """The response media type for an ``Accept`` header, or ``None`` if none is acceptable."""
-    if not accept:
-        return LEGACY_JSON
-    types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
-    if GRAPHQL_RESPONSE in types or "*/*" in types or "application/*" in types:
-        return GRAPHQL_RESPONSE
-    if LEGACY_JSON in types:
-        return LEGACY_JSON
-    return None
+from service.negotiation import GRAPHQL_RESPONSE, LEGACY_JSON, negotiate
+from service.request_json import MalformedJSON, decode_request_json
 
 
 def graphiql_page(static_prefix: str) -> str:
@@ -56,6 +45,13 @@ def graphiql_page(static_prefix: str) -> str:
     tabs = [{"query": e.query, "variables": e.variables} for e in EXAMPLES]
     examples = json.dumps(tabs).replace("</", "<\\/")  # safe inside <script>
     return template.replace("__STATIC__", static_prefix).replace("__EXAMPLES__", examples)
+
+
+def masked(error: GraphQLError) -> GraphQLError:
+    """What a client sees of an error that has no code (:meth:`HemalakeGraphQL.process_result`)."""
+    return GraphQLError(
+        "Unexpected error.", path=error.path, extensions={"code": "INTERNAL_SERVER_ERROR"}
+    )
 
 
 #: ``extensions.code`` of the HTTP-level refusals Strawberry raises.
@@ -116,6 +112,14 @@ class HemalakeGraphQL(GraphQL[Context, None]):
             response = error_response(error.status_code, error.reason, code, media_type)
         await response(scope, receive, send)
 
+    def parse_json(self, data: str | bytes) -> dict[str, object] | list[object]:
+        """The request's JSON (body, ``variables``, ``extensions``), decoded strictly: anything
+        :func:`decode_request_json` refuses is ``400``."""
+        try:
+            return decode_request_json(data)
+        except MalformedJSON as error:
+            raise HTTPException(400, str(error)) from error
+
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         """Build the request context from the caller's credentials and the lifespan state."""
         gateway: LakeGateway = request.state.gateway
@@ -134,7 +138,14 @@ class HemalakeGraphQL(GraphQL[Context, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        """Drop ``data`` for request errors (no error has a path: execution never started)."""
+        """Drop ``data`` for request errors (no error has a path: execution never started), and
+        mask an error without a code: one raised where Strawberry's error masking does not run
+        (an exception inside validation) would otherwise reach the client as it is."""
+        if result.errors:
+            result.errors = [
+                error if (error.extensions or {}).get("code") else masked(error)
+                for error in result.errors
+            ]
         processed = await super().process_result(request, result)
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             processed.pop("data", None)

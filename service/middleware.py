@@ -1,15 +1,48 @@
-"""One small ASGI class per concern: request metrics and request body size."""
+"""One small ASGI class per concern: request ids, request metrics and request body size."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+import uuid
 from collections import Counter
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.audit import JsonLinesAuditSink
+from service.logs import REQUEST_ID
+
+#: an id a client (or a proxy in front) may give; anything else is replaced by a fresh one
+CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+class RequestIdMiddleware:
+    """Names every HTTP request: the ``X-Request-Id`` it came with, when well-formed, else a
+    fresh one; sets :data:`service.logs.REQUEST_ID` while it is served and answers with it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get("x-request-id", "")
+        request_id = given if CLIENT_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        token = REQUEST_ID.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            REQUEST_ID.reset(token)
 
 
 class Metrics:

@@ -7,6 +7,7 @@ Example ``hemalake.toml``::
     allow_anonymous = false      # true only for the local demo: anonymous callers are analysts
     audit_log = "audit.jsonl"    # JSON lines, one per query
     max_depth = 10
+    max_fields = 500             # field selections as executed (fragments at every spread)
     max_aliases = 20
     max_tokens = 2000
     max_cost = 60
@@ -56,6 +57,7 @@ class Settings:
     allow_anonymous: bool = False
     audit_log: Path | None = None
     max_depth: int = 10
+    max_fields: int = 500
     max_aliases: int = 20
     max_tokens: int = 2000
     max_cost: int = 60
@@ -74,7 +76,14 @@ class Settings:
         return root.parent / f"{root.name}-privacy.sqlite"
 
     def __post_init__(self) -> None:
-        for name in ("min_cell_size", "max_depth", "max_aliases", "max_tokens", "max_cost"):
+        for name in (
+            "min_cell_size",
+            "max_depth",
+            "max_fields",
+            "max_aliases",
+            "max_tokens",
+            "max_cost",
+        ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be at least 1 (got {getattr(self, name)})")
 
@@ -82,6 +91,7 @@ class Settings:
 _CASTS: dict[str, type] = {
     "min_cell_size": int,
     "max_depth": int,
+    "max_fields": int,
     "max_aliases": int,
     "max_tokens": int,
     "max_cost": int,

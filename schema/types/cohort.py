@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
@@ -18,6 +19,7 @@ from strawberry.types import Info
 
 from schema.context import Context
 from schema.dataloaders.cohorts import Key
+from schema.distinct import require_distinct
 from schema.errors import BadRequestError, public_error
 from schema.fields import resolver
 from schema.inputs.survival_options import SurvivalOptionsInput
@@ -129,6 +131,10 @@ class Cohort:
     ) -> Histogram | None:
         if not 1 <= bins <= 100:
             raise BadRequestError(f"histogram.bins must be between 1 and 100 (got {bins})")
+        if lower is not None and upper is not None and not math.isfinite(upper - lower):
+            raise BadRequestError(
+                f"histogram: lower and upper are too far apart ({lower}, {upper})"
+            )
         released = await self._ask(
             info,
             info.context.gateway.histogram,
@@ -159,6 +165,7 @@ class Cohort:
             raise BadRequestError(
                 "completeness: give at least one categorical or numeric attribute"
             )
+        require_distinct("completeness", attributes)
         released = await self._ask(info, info.context.gateway.completeness, attributes=attributes)
         return Completeness.of(released)
 
@@ -188,6 +195,7 @@ class Cohort:
         ] = NotClassifiedPolicy.EXCLUDE,
     ) -> Reclassification | None:
         first, second = score_version(before), score_version(after)
+        require_distinct("reclassification before and after", (first, second))
         released = await self._ask(
             info,
             info.context.gateway.reclassification,
@@ -342,6 +350,9 @@ class Cohort:
             strata=None if strata is None else strata.value,
             delayed_entry=delayed_entry,
         )
+        require_distinct("coxModel numeric", request.numeric)
+        require_distinct("coxModel categorical and strata", (*request.categorical, request.strata))
+        require_distinct("coxModel scores", request.scores)
         released = await self._ask(info, info.context.gateway.cox, request=request)
         return CoxModel.of(released)
 
@@ -367,6 +378,7 @@ class Cohort:
             endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
             scores=tuple(score_version(s) for s in scores),
         )
+        require_distinct("stagingComparison scores", request.scores)
         released = await self._ask(info, info.context.gateway.staging, request=request)
         return StagingComparison.of(released)
 

@@ -8,7 +8,7 @@ import pytest
 from lake.access import AuditRecord, Caller
 from lake.cohort import EVERYONE, AgeRange, And, CodeIn, MarkerStatus
 from lake.disclosure import DisclosurePolicy
-from lake.errors import AccessDeniedError, EmptyCohortError, LakeError
+from lake.errors import AccessDeniedError, EmptyCohortError, UnknownVersionError
 from lake.query import Cohort, LakeGateway, query_hash
 from tests.schema.demo_frames import FrameLake, FrameSource, demo_frames
 
@@ -105,8 +105,8 @@ def test_pinned_versions_are_evaluated_on_their_own_tables(gateway: LakeGateway)
     with pytest.raises(EmptyCohortError, match="widen the filter"):
         gateway.breakdown(STATISTICIAN, newest, attribute="sex")
     (missing,) = gateway.cohorts([(7, EVERYONE)])
-    assert isinstance(missing, LakeError)
-    assert "does not exist" in str(missing)
+    assert isinstance(missing, UnknownVersionError)
+    assert str(missing) == "the lake has no version 7; the newest is 2"
 
 
 def test_protected_answers_are_consistent_and_charged_once(gateway: LakeGateway) -> None:

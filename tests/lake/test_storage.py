@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from deltalake import DeltaTable
 
-from lake.errors import LakeError
+from lake.errors import LakeError, UnknownVersionError
 from lake.model import PATIENTS
 from lake.storage import (
     LakeOpener,
@@ -108,7 +108,9 @@ def test_site_overwrite_keeps_other_sites_and_versions_travel(tmp_path: Path) ->
 def test_unknown_version_lists_the_valid_ones(tmp_path: Path) -> None:
     _commit(tmp_path, "A", 1)
     _commit(tmp_path, "B", 1)
-    with pytest.raises(LakeError, match="no version 7; valid versions: 1, 2"):
+    with pytest.raises(
+        UnknownVersionError, match=r"no version 7; the newest is 2 \(valid versions: 1, 2\)"
+    ):
         open_lake(tmp_path, lake_version=7)
 
 

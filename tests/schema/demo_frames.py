@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from lake.errors import LakeError
+from lake.errors import UnknownVersionError
 from lake.model import IMWG_RESPONSES, table
 
 
@@ -29,7 +29,7 @@ class FrameSource:
 
 
 class FrameLake:
-    """Several versions of an in-memory lake; opening an unknown version raises ``LakeError``."""
+    """Several versions of an in-memory lake; an unknown version raises ``UnknownVersionError``."""
 
     def __init__(self, *versions: FrameSource) -> None:
         self._versions = {v.version: v for v in versions}
@@ -41,7 +41,10 @@ class FrameLake:
         if lake_version is None:
             return self._versions[max(self._versions)]
         if lake_version not in self._versions:
-            raise LakeError(f"lake version {lake_version} does not exist")
+            newest = max(self._versions)
+            raise UnknownVersionError(
+                f"the lake has no version {lake_version}; the newest is {newest}"
+            )
         return self._versions[lake_version]
 
 

@@ -113,7 +113,8 @@ async def test_empty_cohort_and_unknown_version(execute: Execute) -> None:
     assert result.errors[0].extensions == {"code": "EMPTY_COHORT"}
     result = await execute("""{ cohort(lakeVersion: 9) { size { value } } }""")
     assert result.errors is not None
-    assert result.errors[0].extensions == {"code": "LAKE_UNAVAILABLE"}
+    assert result.errors[0].extensions == {"code": "NOT_FOUND"}
+    assert result.errors[0].message == "the lake has no version 9; the newest is 3"
 
 
 async def test_one_request_resolves_a_cohort_once(execute: Execute, audit: ListSink) -> None:

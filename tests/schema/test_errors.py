@@ -9,7 +9,8 @@ from lake.access import Caller
 from lake.query import LakeGateway
 from schema.context import Context
 from schema.errors import BadRequestError, error_code, should_mask_error
-from schema.schema import Limits, build_schema
+from schema.limits import Limits
+from schema.schema import build_schema
 from tests.schema.conftest import Execute, ListSink
 
 pytestmark = pytest.mark.anyio

@@ -237,3 +237,10 @@ async def test_refusals_before_execution_are_audited_without_secrets(
         ("http:POST /graphql", 406, "NOT_ACCEPTABLE", "stat", "denied"),
         ("http:POST /graphql", 413, "PAYLOAD_TOO_LARGE", "stat", "denied"),
     ]
+
+
+async def test_other_methods_are_a_coded_405(client: httpx.AsyncClient) -> None:
+    for method in ("PUT", "DELETE", "PATCH"):
+        response = await client.request(method, "/graphql", json={"query": SIZE})
+        assert response.status_code == 405
+        assert response.json()["errors"][0]["extensions"] == {"code": "METHOD_NOT_ALLOWED"}

@@ -73,8 +73,10 @@ async def test_unknown_version_names_the_valid_ones(
             "/graphql", json={"query": QUERY, "variables": {"v": 99}}, headers={"accept": "*/*"}
         )
     error = response.json()["errors"][0]
-    assert error["extensions"]["code"] == "LAKE_UNAVAILABLE"
-    assert error["message"] == "the lake has no version 99; valid versions: 1, 2, 3, 4, 5, 6, 7, 8"
+    assert error["extensions"]["code"] == "NOT_FOUND"  # a client error, not an outage
+    assert error["message"] == (
+        "the lake has no version 99; the newest is 8 (valid versions: 1, 2, 3, 4, 5, 6, 7, 8)"
+    )
     assert f"lake {demo_lake.root} has no version 99" in caplog.text  # the path stays server-side
 
 
