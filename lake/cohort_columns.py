@@ -92,7 +92,7 @@ class CohortColumns:
 
     def endpoint(self, key: EndpointKey) -> pl.DataFrame:
         """``time_days`` and ``status`` of every patient; null where the patient is excluded."""
-        prefix = f"{key.endpoint}|{key.origin}|{key.landmark_days}|"
+        prefix = f"{key.endpoint}|{key.origin}|{key.landmark_days}|{key.line_number}|"
         names = [prefix + "time_days", prefix + "status"]
 
         def build(_: list[str]) -> dict[str, pl.Series]:
