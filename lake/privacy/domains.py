@@ -20,7 +20,7 @@ import polars as pl
 from lake.access import GOVERNED_ROLES
 from lake.cohort_frame import STORED_HOME
 from lake.errors import AccessDeniedError
-from lake.model import AGENTS, EVENT_TYPES, IMWG_RESPONSES, THERAPY_STRATEGIES
+from lake.model import AGENTS, EVENT_TYPES, RESPONSE_CODES, THERAPY_STRATEGIES
 from lake.model import table as model_table
 from lake.risk.spec import RiskScore
 from lake.risk.tristate import NOT_APPLICABLE, NOT_CLASSIFIABLE
@@ -31,7 +31,7 @@ FLAGS: Final = ("false", "true")
 _DERIVED: Final[dict[str, tuple[str, ...]]] = {
     "agents_received": AGENTS,
     "strategies": THERAPY_STRATEGIES,
-    "best_response": (*IMWG_RESPONSES, "NE"),
+    "best_response": RESPONSE_CODES,
     "had_autologous": FLAGS,
     "had_allogeneic": FLAGS,
     "event_types": EVENT_TYPES,
