@@ -54,7 +54,7 @@ query CohortSummary($filter: CohortFilterInput) {
   cohort(filter: $filter) {
     size { value provenance { lakeVersion queryHash softwareVersion } }
     breakdown(attribute: SITE) { categories { category n suppressed } }
-    survival(endpoint: OS, groupBy: SEX, timeUnit: MONTHS) {
+    survival(endpoint: OS, groupBy: {attribute: SEX}, timeUnit: MONTHS) {
       groups { group n events median { estimate lower upper } }
       logrank { statistic df pValue }
     }

@@ -1,7 +1,7 @@
 """Who may see what: callers, roles, the role matrix and the audit record.
 
-Used only by :mod:`lake.query`, the boundary every result leaves ``lake/`` through. Kept apart so
-the rules read as one table.
+Used only by :mod:`lake.query.gateway`, the boundary every result leaves ``lake/`` through.
+Kept apart so the rules read as one table.
 
 Role matrix
 -----------

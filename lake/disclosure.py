@@ -1,6 +1,7 @@
 """Statistical disclosure control: minimum cell size suppression of aggregate counts.
 
-Every aggregate that leaves ``lake/`` passes through this module (called by :mod:`lake.query`,
+Every aggregate that leaves ``lake/`` passes through this module (called by
+:mod:`lake.query.gateway`,
 never by the computations themselves), so the rule lives in one place and the computations stay
 exact.
 
@@ -47,12 +48,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from lake.cohort_incidence import GroupIncidence, IncidencePoint, IncidenceSummary
-from lake.cohort_models import CoxSummary, StagingSummary
-from lake.cohort_risk import CrossTab, RiskDistribution
-from lake.cohort_summary import Breakdown, FieldCompleteness, Histogram
-from lake.cohort_survival import GroupSurvival, SurvivalStep, SurvivalSummary, TimePoint
-from lake.cohort_survival_options import IntervalCounts, RestrictedMean
+from lake.cohort.incidence import GroupIncidence, IncidencePoint, IncidenceSummary
+from lake.cohort.models import CoxSummary, StagingSummary
+from lake.cohort.risk import CrossTab, RiskDistribution
+from lake.cohort.summary import Breakdown, FieldCompleteness, Histogram
+from lake.cohort.survival import GroupSurvival, SurvivalStep, SurvivalSummary, TimePoint
+from lake.cohort.survival_options import IntervalCounts, RestrictedMean
 from lake.errors import ConfigError, EmptyCohortError
 from lake.survival import QuantileEstimate, StatisticalResult
 

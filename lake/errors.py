@@ -11,7 +11,7 @@ and what to do about it. Programming errors stay ordinary Python exceptions.
     ├── LoadError          a load could not be committed; the lake is unchanged
     ├── LakeError          a lake table or version is missing or unreadable
     │   └── UnknownVersionError  the lake version asked for does not exist
-    ├── AccessDeniedError  the caller's role does not allow this result (lake/query.py)
+    ├── AccessDeniedError  the caller's role does not allow this result (lake/query/gateway.py)
     │   └── BudgetExhaustedError  the release would exceed a privacy budget (lake/privacy)
     └── AnalysisError      a cohort or statistic cannot be computed as asked
         └── EmptyCohortError   the cohort (or a group of it) has no patients
@@ -45,7 +45,7 @@ class UnknownVersionError(LakeError):
 
 
 class AccessDeniedError(HemalakeError):
-    """The caller's role does not allow the result asked for (checked in ``lake/query.py``)."""
+    """The caller's role does not allow the result asked for (checked in lake/query/gateway.py)."""
 
 
 class AnalysisError(HemalakeError):

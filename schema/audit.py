@@ -9,7 +9,7 @@ from typing import Final
 from anyio import to_thread
 from graphql import DocumentNode, print_ast
 from lake.access import AuditRecord
-from lake.query_release import query_hash
+from lake.query.release import query_hash
 from strawberry.extensions import SchemaExtension
 
 from schema.context import Context

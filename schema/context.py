@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lake.access import AuditSink, Caller
-from lake.query import LakeGateway
+from lake.query.gateway import LakeGateway
 
 from schema.dataloaders import DataLoaders
 

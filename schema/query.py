@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from lake.cohort import EVERYONE
-from lake.dictionary import entries
+from lake.cohort.filters import EVERYONE
+from lake.dictionary.entries import entries
 from lake.errors import HemalakeError
 from lake.model import MODEL_VERSION
 from strawberry.types import Info

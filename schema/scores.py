@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lake.cohort_risk import score
+from lake.cohort.risk import score
 from lake.errors import AnalysisError
 
 from schema.errors import UnknownScoreError

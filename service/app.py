@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from lake.disclosure import DisclosurePolicy
 from lake.privacy.ledger import PrivacyLedger
-from lake.query import LakeGateway, OpenSnapshot
+from lake.query.gateway import LakeGateway, OpenSnapshot
 from lake.storage import LakeOpener
 from schema.limits import Limits
 from schema.schema import build_schema

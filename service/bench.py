@@ -50,7 +50,7 @@ from service.settings import Settings
 
 QUERY = """query Bench($f: CohortFilterInput) { cohort(filter: $f) {
   size { value }
-  survival(endpoint: OS, groupBy: SEX, times: [12, 24]) {
+  survival(endpoint: OS, groupBy: {attribute: SEX}, times: [12, 24]) {
     groups { n events median { estimate } } logrank { pValue } } } }"""
 
 

@@ -20,7 +20,8 @@ machine load; every loop stops after ``--requests`` pairs or ``--seconds`` secon
   counts the life table, draws noise, writes the release and the receipt to the ledger (one
   ``BEGIN IMMEDIATE`` transaction, WAL synced on commit) and post-processes it.
 
-``--via gateway`` calls :class:`lake.query.LakeGateway` in-process (the mechanism's own cost);
+``--via gateway`` calls :class:`lake.query.gateway.LakeGateway` in-process (the mechanism's own
+cost);
 ``--via http`` posts the GraphQL query to the real app on uvicorn over loopback, one request at a
 time, with each role's API key (what a user waits for). *Added* is protected / governed − 1 at
 p50 and at p99 (target: under 20 %).
@@ -66,17 +67,17 @@ import numpy as np
 from rich.console import Console
 
 from lake.access import Caller
-from lake.cohort import AgeRange, And, CodeIn, CohortFilter, MarkerStatus, Transplanted
-from lake.cohort_endpoints import EndpointKey, EndpointName
-from lake.cohort_risk import score
-from lake.cohort_survival import Grouping, GroupSurvival, SurvivalRequest, SurvivalSummary
+from lake.cohort.endpoints import EndpointKey, EndpointName
+from lake.cohort.filters import AgeRange, And, CodeIn, CohortFilter, MarkerStatus, Transplanted
+from lake.cohort.risk import score
+from lake.cohort.survival import Grouping, GroupSurvival, SurvivalRequest, SurvivalSummary
 from lake.disclosure import DisclosurePolicy
 from lake.endpoints.origins import OriginKind
 from lake.errors import HemalakeError
 from lake.privacy.budget import PrivacySettings
 from lake.privacy.ledger import PrivacyLedger
-from lake.query import Cohort, LakeGateway
-from lake.query_release import LRUCache
+from lake.query.gateway import Cohort, LakeGateway
+from lake.query.release import LRUCache
 from lake.storage import LakeOpener
 from service.app import create_app
 from service.audit import JsonLinesAuditSink
@@ -93,7 +94,7 @@ MIN_CELL_SIZE: Final = 5
 
 QUERY: Final = """query Bench($f: CohortFilterInput) { cohort(filter: $f) {
   size { value }
-  survival(endpoint: OS, groupBy: SEX, times: [12, 24]) {
+  survival(endpoint: OS, groupBy: {attribute: SEX}, times: [12, 24]) {
     groups { n events median { estimate } atTimes { survival } } logrank { pValue } } } }"""
 #: The same question for the in-process gateway (the schema's defaults: months, log bands).
 BENCH_SURVIVAL: Final = SurvivalRequest(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
-from lake.dictionary import render_markdown
+from lake.dictionary.entries import render_markdown
 from lake.errors import HemalakeError
 from loaders.cli import add_subcommands as add_loader_commands
 from loaders.synthetic.cli import add_subcommands as add_generator_commands

@@ -25,7 +25,7 @@ query MyelomaOverall($filter: CohortFilterInput) {
     riss: risk(score: "riss") {
       categories { category n suppressed missingInputs { input n } }
     }
-    survival(endpoint: OS, groupByScore: "riss", trend: true, times: [12, 24, 60]) {
+    survival(endpoint: OS, groupBy: {score: "riss"}, trend: true, times: [12, 24, 60]) {
       excluded
       groups { group n events median { estimate lower upper } medianFollowUp { estimate }
                atTimes { time survival lower upper nAtRisk } }
@@ -47,7 +47,7 @@ query MyelomaOverall($filter: CohortFilterInput) {
 # life table as the curves, at no extra privacy cost, with interval ends on its 3-month grid.
 query MyelomaSurvivalOptions {
   cohort(filter: {diseases: [MM]}) {
-    survival(endpoint: OS, groupByScore: "riss", times: [24, 60],
+    survival(endpoint: OS, groupBy: {score: "riss"}, times: [24, 60],
              options: {quartiles: true, cumulativeHazard: true, restrictedMeanTau: 60,
                        intervalEnds: [12, 24, 36, 48, 60], weights: {rho: 1}}) {
       groups { group n events
@@ -68,10 +68,10 @@ query MyelomaSurvivalOptions {
 # naming the roles that may ask; the log-rank tests by each system below work for everyone.
 query StagingComparison {
   cohort(filter: {diseases: [MM]}) {
-    iss: survival(endpoint: OS, groupByScore: "iss", trend: true) {
+    iss: survival(endpoint: OS, groupBy: {score: "iss"}, trend: true) {
       groups { group n events median { estimate } } logrank { statistic pValue }
     }
-    riss: survival(endpoint: OS, groupByScore: "riss", trend: true) {
+    riss: survival(endpoint: OS, groupBy: {score: "riss"}, trend: true) {
       groups { group n events median { estimate } } logrank { statistic pValue }
     }
     stagingComparison(scores: ["riss", "iss", "mm_cytogenetic_risk", "ldh"], endpoint: OS) {
@@ -105,12 +105,13 @@ query AmlNpm1 {
 query AlloHsct {
   cohort(filter: {treatment: {transplant: ALLOGENEIC}}) {
     size { value }
-    nrm: cumulativeIncidence(endpoint: NRM, origin: ALLO_TRANSPLANT, groupBy: DISEASE,
+    nrm: cumulativeIncidence(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT},
+        groupBy: {attribute: DISEASE},
                              times: [12, 24]) {
       groups { group n causes { cause events atTimes { time estimate lower upper } } }
       grayTests { cause test { statistic pValue } }
     }
-    os: survival(endpoint: OS, origin: ALLO_TRANSPLANT, times: [24]) {
+    os: survival(endpoint: OS, timeZero: {origin: ALLO_TRANSPLANT}, times: [24]) {
       groups { n events atTimes { survival lower upper nAtRisk } medianFollowUp { estimate } }
     }
   }
@@ -122,7 +123,7 @@ query CmlTkiStop {
   cohort(filter: {diseases: [CML]}) {
     size { value }
     sokal: risk(score: "sokal") { categories { category n missingInputs { input n } } }
-    mrfs: survival(endpoint: MRFS, origin: TKI_STOP, groupByScore: "sokal",
+    mrfs: survival(endpoint: MRFS, timeZero: {origin: TKI_STOP}, groupBy: {score: "sokal"},
                    times: [6, 12, 24]) {
       excluded
       groups { group n events median { estimate } atTimes { time survival nAtRisk } }
@@ -140,7 +141,7 @@ query RegistryDelayedEntry {
     entry: histogram(attribute: REGISTRY_ENTRY_DAYS, bins: 8, lower: 0, upper: 1460) {
       bins { lower upper n }
     }
-    delayed: survival(endpoint: OS, groupByScore: "riss", trend: true, times: [24, 60],
+    delayed: survival(endpoint: OS, groupBy: {score: "riss"}, trend: true, times: [24, 60],
                       delayedEntry: true) {
       excluded
       groups { group n events median { estimate lower upper }
@@ -148,7 +149,7 @@ query RegistryDelayedEntry {
       logrank { statistic df pValue }
       trend { statistic pValue }
     }
-    naive: survival(endpoint: OS, groupByScore: "riss", times: [24, 60]) {
+    naive: survival(endpoint: OS, groupBy: {score: "riss"}, times: [24, 60]) {
       groups { group atTimes { time survival } }
     }
   }

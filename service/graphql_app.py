@@ -30,7 +30,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from lake.query import LakeGateway
+from lake.query.gateway import LakeGateway
 from schema.context import Context
 from service.audit import JsonLinesAuditSink
 from service.auth import Authenticator, Unauthenticated

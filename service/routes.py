@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from lake.errors import HemalakeError
-from lake.query import LakeGateway
+from lake.query.gateway import LakeGateway
 from schema.context import Context
 from service.auth import Authenticator, Unauthenticated
 from service.graphql_app import audit_refusal, error_response

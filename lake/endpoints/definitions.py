@@ -11,7 +11,7 @@ the allogeneic transplant (04-transplant.md §4.1), TFR endpoints from the TKI s
 §3.8), RFS and CIR from the first complete remission (ELN 2022); OS, PFS and EFS also from the
 start of a treatment line (trial convention: from randomisation / start of therapy), OS also
 from the TKI stop. :func:`derive_endpoint` measures from any origin it is given; the API's
-catalogue (:mod:`lake.cohort_endpoints`) refuses the origins a definition does not list.
+catalogue (:mod:`lake.cohort.endpoints`) refuses the origins a definition does not list.
 
 The AML outcome measures follow ELN 2022 Table 9 (Döhner H et al. *Blood* 2022;140:1345–1377,
 doi:10.1182/blood.2022016867). The domain reference (02-aml.md, 05-survival-statistics.md) does

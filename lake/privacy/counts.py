@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import polars as pl
 
-from lake.cohort_risk import (
+from lake.cohort.risk import (
     CrossCell,
     CrossTab,
     MissingInput,
@@ -36,7 +36,7 @@ from lake.cohort_risk import (
     RiskDistribution,
     category,
 )
-from lake.cohort_summary import (
+from lake.cohort.summary import (
     LIST_ATTRIBUTES,
     Breakdown,
     CategoryCount,
@@ -48,7 +48,7 @@ from lake.errors import AnalysisError
 from lake.privacy.domains import Level, level_index, score_levels
 from lake.privacy.mechanism import IntVector, Noise
 from lake.privacy.plan import ProtectedPlan, clipped, shown
-from lake.query_metadata import QualityCount
+from lake.query.metadata import QualityCount
 from lake.risk.reclassification import NotClassified
 from lake.risk.spec import RiskScore
 from lake.risk.tristate import NOT_APPLICABLE, NOT_CLASSIFIABLE

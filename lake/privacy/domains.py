@@ -18,7 +18,7 @@ from typing import Final
 import polars as pl
 
 from lake.access import GOVERNED_ROLES
-from lake.cohort_frame import STORED_HOME
+from lake.cohort.frame import STORED_HOME
 from lake.errors import AccessDeniedError
 from lake.model import AGENTS, EVENT_TYPES, RESPONSE_CODES, THERAPY_STRATEGIES
 from lake.model import table as model_table
@@ -27,7 +27,7 @@ from lake.risk.tristate import NOT_APPLICABLE, NOT_CLASSIFIABLE
 
 Level = str | None
 FLAGS: Final = ("false", "true")
-#: Derived attributes (lake/cohort_frame.py) and the model codes they take.
+#: Derived attributes (lake/cohort/frame.py) and the model codes they take.
 _DERIVED: Final[dict[str, tuple[str, ...]]] = {
     "agents_received": AGENTS,
     "strategies": THERAPY_STRATEGIES,

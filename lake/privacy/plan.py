@@ -2,7 +2,8 @@
 
 A :class:`ProtectedPlan` separates the one step that reads patient data (``counts``: exact
 counts laid out over public cells) from everything after the noise (``release``: a function
-of the noisy vector and public facts only). The boundary (:mod:`lake.query`) runs ``counts``,
+of the noisy vector and public facts only). The boundary (:mod:`lake.query.gateway`) runs
+``counts``,
 adds noise (:mod:`lake.privacy.mechanism`), stores the vector (:mod:`lake.privacy.ledger`) and
 hands ``release`` the noisy vector; ``release`` never sees an exact count, so whatever it
 derives (totals, curves, medians, tests) is post-processing and costs no privacy.

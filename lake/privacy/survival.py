@@ -15,7 +15,7 @@ from typing import Final
 import numpy as np
 import polars as pl
 
-from lake.cohort_incidence import (
+from lake.cohort.incidence import (
     CAUSES,
     CauseIncidence,
     GroupIncidence,
@@ -23,7 +23,7 @@ from lake.cohort_incidence import (
     IncidenceRequest,
     IncidenceSummary,
 )
-from lake.cohort_survival import (
+from lake.cohort.survival import (
     DAYS_PER,
     GroupSurvival,
     SurvivalRequest,
@@ -31,7 +31,7 @@ from lake.cohort_survival import (
     SurvivalSummary,
     TimePoint,
 )
-from lake.cohort_survival_options import QUARTILES, GroupOptions, RestrictedMean
+from lake.cohort.survival_options import QUARTILES, GroupOptions, RestrictedMean
 from lake.privacy import survival_options as options
 from lake.privacy.domains import Level
 from lake.privacy.life_table import Grid, Layout, NoisyTable, grouped_logrank, product_limit
@@ -235,7 +235,7 @@ def survival_plan(
     """Kaplan-Meier by group with log-rank (and trend) tests from one noisy life table.
 
     The trend scores the groups of ``ranked`` 1..K in the order of ``groups`` (the declared
-    order; :func:`lake.cohort_survival.trend_levels` gives the grouping's ranked codes). The
+    order; :func:`lake.cohort.survival.trend_levels` gives the grouping's ranked codes). The
     options (:mod:`lake.privacy.survival_options`) post-process the same table; interval ends
     off the public grid are refused here, before any noise is drawn.
     """

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from lake.access import GOVERNED_ROLES
-from lake.cohort_survival_options import IntervalCounts, RestrictedMean, Weights, interval_starts
+from lake.cohort.survival_options import IntervalCounts, RestrictedMean, Weights, interval_starts
 from lake.errors import AccessDeniedError
 from lake.privacy.life_table import Grid, NoisyTable
 from lake.privacy.plan import shown

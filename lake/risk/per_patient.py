@@ -5,7 +5,7 @@ many of: a BCR::ABL1 sample (``mr_level``), the state of a TKI history at a date
 a myeloma response assessment (``imwg_assessment``). :data:`PER_PATIENT` says, per score version,
 which measurement a patient contributes on a cohort (:class:`PatientInputs`, a pure function of
 the lake tables) or why none can be chosen (:class:`NoPatientInputs`); the cohort layer
-(:mod:`lake.cohort_risk`) joins the frame and ``lake { scores }`` lists the rule. Scores that are
+(:mod:`lake.cohort.risk`) joins the frame and ``lake { scores }`` lists the rule. Scores that are
 not listed read one-per-patient attributes only.
 
 The CML scores share one *evaluation date* per patient (:func:`lake.risk.tki_stop_inputs.

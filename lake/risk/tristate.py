@@ -38,14 +38,11 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import reduce
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 import polars as pl
 
 from lake.model import table
-
-if TYPE_CHECKING:
-    from lake.risk.lookup import StateTable
 
 NOT_CLASSIFIABLE: Final = "NOT_CLASSIFIABLE"
 NOT_APPLICABLE: Final = "NOT_APPLICABLE"
@@ -303,6 +300,38 @@ def _bits(flags: Sequence[pl.Expr]) -> pl.Expr:
 _MASK_DTYPES: Final = ((pl.UInt8, 8), (pl.UInt16, 16), (pl.UInt32, 32), (pl.UInt64, _MAX_INPUTS))
 
 
+class Encoding(Protocol):
+    """An encoded input of a :class:`CategoryTable`: its helper column's name and expression."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def expr(self) -> pl.Expr: ...
+
+
+class CategoryTable(Protocol):
+    """What :class:`ScoreParts` reads of a precomputed table of categories.
+
+    :class:`lake.risk.lookup.StateTable` is the implementation; this module names only the
+    protocol, so the lookup tables build on the tri-state logic and not the other way round.
+    """
+
+    @property
+    def encoders(self) -> Sequence[Encoding]: ...
+
+    @property
+    def points(self) -> pl.Series | None: ...
+
+    def index(self, state: Callable[[Any], pl.Expr]) -> pl.Expr:
+        """The combined state index from each encoder's state expression."""
+        ...
+
+    def fields(self, index: pl.Expr) -> list[pl.Expr]:
+        """The result struct's fields gathered at ``index``."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Staged:
     """The stages of one or more scores (see :meth:`ScoreParts.staged`)."""
@@ -342,7 +371,7 @@ class ScoreParts:
     points: pl.Expr | None = None
     points_min: pl.Expr | None = None
     points_max: pl.Expr | None = None
-    table: StateTable | None = None
+    table: CategoryTable | None = None
     code_of_points: Callable[[pl.Expr], pl.Expr] | None = None
     blocking: Blocking | None = None
     extra: tuple[tuple[str, pl.Expr], ...] = ()
@@ -479,7 +508,7 @@ def banded_parts(
 
 
 def table_parts(
-    table: StateTable,
+    table: CategoryTable,
     *,
     categories: Categories,
     inputs: Sequence[Input],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lake.query import LakeGateway
+from lake.query.gateway import LakeGateway
 
 from schema.dataloaders.cohorts import CohortLoader
 

@@ -6,9 +6,9 @@ from functools import partial
 from typing import TypeAlias
 
 from anyio import to_thread
-from lake.cohort import CohortFilter
+from lake.cohort.filters import CohortFilter
 from lake.errors import HemalakeError
-from lake.query import Cohort, LakeGateway
+from lake.query.gateway import Cohort, LakeGateway
 from strawberry.dataloader import DataLoader
 
 from schema.errors import public_error

@@ -1,7 +1,7 @@
 """The cohort filter input: typed fields, combined with AND, plus allOf / anyOf / not.
 
 Each input validates in ``__post_init__`` (raising :class:`schema.errors.BadRequestError` naming the
-field) and converts to the typed filters of :mod:`lake.cohort` with ``to_filter()``.
+field) and converts to the typed filters of :mod:`lake.cohort.filters` with ``to_filter()``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Literal
 
 import strawberry
-from lake import cohort as lc
+from lake.cohort import filters as lc
 
 from schema.errors import BadRequestError
 from schema.scores import score_version

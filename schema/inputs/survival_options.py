@@ -1,10 +1,10 @@
 """The Kaplan-Meier options input: what R users ask of ``survfit`` and ``survdiff`` beyond the
-default summary, each computed only when asked (:mod:`lake.cohort_survival_options`)."""
+default summary, each computed only when asked (:mod:`lake.cohort.survival_options`)."""
 
 from __future__ import annotations
 
 import strawberry
-from lake import cohort_survival_options as so
+from lake.cohort import survival_options as so
 from lake.errors import HemalakeError
 
 from schema.errors import public_error

@@ -8,21 +8,21 @@ from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 import strawberry
 from lake.access import Caller
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_incidence import IncidenceRequest
-from lake.cohort_models import CoxRequest, StagingRequest
-from lake.cohort_survival import Grouping, SurvivalRequest
-from lake.cohort_survival_options import NO_OPTIONS
-from lake.errors import HemalakeError
-from lake.query import Cohort as LakeCohort
+from lake.cohort.incidence import IncidenceRequest
+from lake.cohort.models import CoxRequest, StagingRequest
+from lake.cohort.survival import SurvivalRequest
+from lake.cohort.survival_options import NO_OPTIONS
+from lake.query.gateway import Cohort as LakeCohort
 from strawberry.types import Info
 
 from schema.context import Context
 from schema.dataloaders.cohorts import Key
 from schema.distinct import require_distinct
-from schema.errors import BadRequestError, public_error
+from schema.errors import BadRequestError
 from schema.fields import resolver
+from schema.inputs.grouping import GroupingInput, grouping
 from schema.inputs.survival_options import SurvivalOptionsInput
+from schema.inputs.time_zero import TimeZeroInput, endpoint_key
 from schema.lake_calls import call_lake
 from schema.scores import score_version
 from schema.times import checked_times, lake_times
@@ -35,7 +35,6 @@ from schema.types.survival import (
     ConfType,
     KaplanMeierEndpoint,
     SurvivalSummary,
-    TimeOrigin,
     TimeUnit,
 )
 
@@ -45,18 +44,8 @@ T = TypeVar("T")
 # Argument descriptions (defined before the class: its annotations are read when it is built).
 SCORE = "A registered risk score: name (e.g. riss) or version id (e.g. riss_palumbo2015)."
 SCORES = "Registered risk scores (names or version ids)."
-LANDMARK = "Landmark: start the clock this many days after the origin (patients at risk then)."
-ORIGIN = (
-    "Time zero; each endpoint is defined from some origins only (see lake.endpoints: "
-    "transplant endpoints from ALLO_TRANSPLANT, TFR endpoints from TKI_STOP, RFS and CIR from "
-    "COMPLETE_REMISSION)."
-)
-LINE = "Treatment line number (1 = first line): required with origin TREATMENT_LINE, else unset."
-GROUP_BY = (
-    "Group patients by this single-valued attribute (list attributes such as agents cannot "
-    "group: filter by them instead)."
-)
-GROUP_BY_SCORE = "Group patients by the categories of this registered risk score. " + SCORE
+TIME_ZERO = "When the clock starts (omitted: from diagnosis, no landmark)."
+GROUP_BY = "The groups compared (omitted: one group, all patients)."
 TIMES = (
     "Times (in timeUnit) at which to report estimates; at most 50, none negative. Answered "
     "in the order given, one point per time asked (a repeated time is answered again)."
@@ -216,17 +205,10 @@ class Cohort:
         endpoint: Annotated[
             KaplanMeierEndpoint, strawberry.argument(description="The Kaplan-Meier endpoint.")
         ],
-        origin: Annotated[TimeOrigin, strawberry.argument(description=ORIGIN)] = (
-            TimeOrigin.DIAGNOSIS
-        ),
-        landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
-        line: Annotated[int | None, strawberry.argument(description=LINE)] = None,
-        group_by: Annotated[
-            GroupingAttribute | None, strawberry.argument(description=GROUP_BY)
+        time_zero: Annotated[
+            TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
         ] = None,
-        group_by_score: Annotated[
-            str | None, strawberry.argument(description=GROUP_BY_SCORE)
-        ] = None,
+        group_by: Annotated[GroupingInput | None, strawberry.argument(description=GROUP_BY)] = None,
         strata: Annotated[
             GroupingAttribute | None,
             strawberry.argument(description="Stratify the log-rank test by this attribute."),
@@ -257,8 +239,8 @@ class Cohort:
     ) -> SurvivalSummary | None:
         asked = checked_times(times)
         request = SurvivalRequest(
-            endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
-            grouping=grouping(group_by, group_by_score),
+            endpoint=endpoint_key(endpoint.name, time_zero),
+            grouping=grouping(group_by),
             times=lake_times(asked),
             time_unit=time_unit.value,
             conf_type=conf_type.value,
@@ -279,17 +261,10 @@ class Cohort:
             CompetingEndpoint,
             strawberry.argument(description="The endpoint with a competing event."),
         ],
-        origin: Annotated[TimeOrigin, strawberry.argument(description=ORIGIN)] = (
-            TimeOrigin.DIAGNOSIS
-        ),
-        landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
-        line: Annotated[int | None, strawberry.argument(description=LINE)] = None,
-        group_by: Annotated[
-            GroupingAttribute | None, strawberry.argument(description=GROUP_BY)
+        time_zero: Annotated[
+            TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
         ] = None,
-        group_by_score: Annotated[
-            str | None, strawberry.argument(description=GROUP_BY_SCORE)
-        ] = None,
+        group_by: Annotated[GroupingInput | None, strawberry.argument(description=GROUP_BY)] = None,
         times: Annotated[list[float] | None, strawberry.argument(description=TIMES)] = None,
         time_unit: Annotated[TimeUnit, strawberry.argument(description=TIME_UNIT)] = (
             TimeUnit.MONTHS
@@ -297,8 +272,8 @@ class Cohort:
     ) -> CumulativeIncidence | None:
         asked = checked_times(times)
         request = IncidenceRequest(
-            endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
-            grouping=grouping(group_by, group_by_score),
+            endpoint=endpoint_key(endpoint.name, time_zero),
+            grouping=grouping(group_by),
             times=lake_times(asked),
             time_unit=time_unit.value,
         )
@@ -313,11 +288,9 @@ class Cohort:
         endpoint: Annotated[
             KaplanMeierEndpoint, strawberry.argument(description="The endpoint modelled.")
         ],
-        origin: Annotated[TimeOrigin, strawberry.argument(description=ORIGIN)] = (
-            TimeOrigin.DIAGNOSIS
-        ),
-        landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
-        line: Annotated[int | None, strawberry.argument(description=LINE)] = None,
+        time_zero: Annotated[
+            TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
+        ] = None,
         numeric: Annotated[
             list[NumericAttribute] | None,
             strawberry.argument(description="Numeric covariates (linear terms)."),
@@ -343,7 +316,7 @@ class Cohort:
         delayed_entry: Annotated[bool, strawberry.argument(description=DELAYED_ENTRY)] = False,
     ) -> CoxModel | None:
         request = CoxRequest(
-            endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
+            endpoint=endpoint_key(endpoint.name, time_zero),
             numeric=tuple(a.value for a in numeric or []),
             categorical=tuple(a.value for a in categorical or []),
             scores=tuple(score_version(s) for s in scores or []),
@@ -368,48 +341,14 @@ class Cohort:
             KaplanMeierEndpoint,
             strawberry.argument(description="The endpoint the systems are compared on."),
         ] = KaplanMeierEndpoint.OS,
-        origin: Annotated[TimeOrigin, strawberry.argument(description=ORIGIN)] = (
-            TimeOrigin.DIAGNOSIS
-        ),
-        landmark_days: Annotated[int, strawberry.argument(description=LANDMARK)] = 0,
-        line: Annotated[int | None, strawberry.argument(description=LINE)] = None,
+        time_zero: Annotated[
+            TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
+        ] = None,
     ) -> StagingComparison | None:
         request = StagingRequest(
-            endpoint=endpoint_key(endpoint.name, origin, landmark_days, line),
+            endpoint=endpoint_key(endpoint.name, time_zero),
             scores=tuple(score_version(s) for s in scores),
         )
         require_distinct("stagingComparison scores", request.scores)
         released = await self._ask(info, info.context.gateway.staging, request=request)
         return StagingComparison.of(released)
-
-
-def endpoint_key(
-    endpoint: str, origin: TimeOrigin, landmark_days: int, line: int | None
-) -> EndpointKey:
-    """The lake's endpoint key; a negative landmark, an origin the endpoint is not defined
-    from, or a line number without (or missing for) origin TREATMENT_LINE is a bad request."""
-    if landmark_days < 0:
-        raise BadRequestError(f"landmarkDays must be 0 or more (got {landmark_days})")
-    if (origin is TimeOrigin.TREATMENT_LINE) != (line is not None):
-        raise BadRequestError("line is required with origin TREATMENT_LINE and only with it")
-    if line is not None and line < 1:
-        raise BadRequestError(f"line must be 1 or more (got {line})")
-    try:
-        return EndpointKey(
-            endpoint=endpoint,  # type: ignore[arg-type]
-            origin=origin.value,
-            landmark_days=landmark_days,
-            line_number=line,
-        )
-    except HemalakeError as error:
-        raise public_error(error) from error
-
-
-def grouping(attribute: GroupingAttribute | None, score: str | None) -> Grouping:
-    """Group by an attribute or a score, not both."""
-    if attribute is not None and score is not None:
-        raise BadRequestError("give groupBy or groupByScore, not both")
-    return Grouping(
-        attribute=None if attribute is None else attribute.value,
-        score=None if score is None else score_version(score),
-    )

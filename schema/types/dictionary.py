@@ -1,9 +1,9 @@
-"""The data dictionary as GraphQL types (from :func:`lake.dictionary.entries`)."""
+"""The data dictionary as GraphQL types (from :func:`lake.dictionary.entries.entries`)."""
 
 from __future__ import annotations
 
 import strawberry
-from lake.dictionary import DictionaryEntry as LakeEntry
+from lake.dictionary.entries import DictionaryEntry as LakeEntry
 
 
 @strawberry.type(description="One column of the harmonised model.")

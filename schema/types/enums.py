@@ -10,8 +10,8 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 import strawberry
-from lake.cohort import MARKER_COLUMNS
-from lake.cohort_frame import CATEGORICAL_ATTRIBUTES, NUMERIC_ATTRIBUTES
+from lake.cohort.filters import MARKER_COLUMNS
+from lake.cohort.frame import CATEGORICAL_ATTRIBUTES, NUMERIC_ATTRIBUTES
 from lake.model import (
     AGENTS,
     DATA_ORIGINS,
@@ -23,7 +23,7 @@ from lake.model import (
     THERAPY_STRATEGIES,
     TRANSPLANT_TYPES,
 )
-from lake.query_cohorts import GROUPING_ATTRIBUTES
+from lake.query.cohorts import GROUPING_ATTRIBUTES
 
 
 def code_enum(name: str, codes: tuple[str, ...], description: str) -> type[Enum]:

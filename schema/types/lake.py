@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Annotated, Any
 
 import strawberry
-from lake.cohort_endpoints import CATALOGUE, describe
-from lake.cohort_risk import cohort_use
+from lake.cohort.endpoints import CATALOGUE, describe
+from lake.cohort.risk import cohort_use
 from lake.endpoints import EndpointDefinition
 from lake.privacy.ledger import Balance
 from lake.risk.registry import REGISTRY
@@ -81,7 +81,7 @@ class RiskScore:
     status: str = strawberry.field(description="CONFIRMED or UNCONFIRMED rules.")
     usable_on_cohorts: bool = strawberry.field(
         description="Computed per patient over a cohort, so usable by risk, reclassification, "
-        "survival and cumulativeIncidence groupByScore, the riskGroups filter, coxModel scores "
+        "survival and cumulativeIncidence groupBy.score, the riskGroups filter, coxModel scores "
         "and stagingComparison; false: each of these refuses it (BAD_REQUEST), see perPatient."
     )
     per_patient: str | None = strawberry.field(

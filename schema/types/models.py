@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import strawberry
-from lake import cohort_incidence as ci
-from lake import cohort_models as cm
-from lake.query_release import Released
+from lake.cohort import incidence as ci
+from lake.cohort import models as cm
+from lake.query.release import Released
 from lake.survival import ConcordanceResult
 
 from schema.times import as_asked

@@ -6,7 +6,7 @@ import datetime
 from enum import Enum
 
 import strawberry
-from lake import query_release as query
+from lake.query import release as query
 from strawberry.types import Info
 
 from schema.context import Context

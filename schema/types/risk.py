@@ -1,12 +1,12 @@
-"""Risk score distributions and reclassification cross-tabs (views of :mod:`lake.cohort_risk`)."""
+"""Risk score distributions and reclassification cross-tabs (views of :mod:`lake.cohort.risk`)."""
 
 from __future__ import annotations
 
 from enum import Enum
 
 import strawberry
-from lake import cohort_risk as cr
-from lake.query_release import Released
+from lake.cohort import risk as cr
+from lake.query.release import Released
 
 from schema.types.provenance import Provenance
 from schema.types.summaries import SUPPRESSED

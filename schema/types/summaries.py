@@ -1,10 +1,10 @@
-"""Descriptive cohort summaries as GraphQL types (views of :mod:`lake.cohort_summary`)."""
+"""Descriptive cohort summaries as GraphQL types (views of :mod:`lake.cohort.summary`)."""
 
 from __future__ import annotations
 
 import strawberry
-from lake import cohort_summary as cs
-from lake.query_release import Released
+from lake.cohort import summary as cs
+from lake.query.release import Released
 
 from schema.types.provenance import Provenance
 

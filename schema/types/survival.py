@@ -5,8 +5,8 @@ from __future__ import annotations
 from enum import Enum
 
 import strawberry
-from lake import cohort_survival as cs
-from lake.query_release import Released
+from lake.cohort import survival as cs
+from lake.query.release import Released
 from lake.survival import QuantileEstimate, StatisticalResult
 
 from schema.fields import resolver

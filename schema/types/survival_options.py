@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import strawberry
-from lake import cohort_survival_options as so
+from lake.cohort import survival_options as so
 from lake.survival import StatisticalResult
 
 

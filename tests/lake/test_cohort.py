@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lake.cohort import (
+from lake.cohort.filters import (
     EVERYONE,
     AgeRange,
     And,
@@ -28,7 +28,7 @@ from lake.cohort import (
     compile_filter,
     required_columns,
 )
-from lake.cohort_frame import attribute_frame
+from lake.cohort.frame import attribute_frame
 from lake.errors import AnalysisError
 from lake.model import EVENTS, GENETICS, PATIENTS, TRANSPLANTS, TREATMENT_LINES, table
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from lake.cohort_columns import CohortColumns
-from lake.cohort_endpoints import EndpointKey, endpoint_frame
+from lake.cohort.columns import CohortColumns
+from lake.cohort.endpoints import EndpointKey, endpoint_frame
 from lake.storage import open_lake
 from tests.conftest import DemoLake
 

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from lake.cohort_frame import attribute_frame
+from lake.cohort.frame import attribute_frame
 from lake.endpoints import Origin, derive_endpoint
 from lake.endpoints.definitions import non_relapse_mortality, overall_survival
 from lake.risk.registry import REGISTRY

@@ -10,9 +10,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_order import attribute_levels, score_levels
-from lake.cohort_survival import Grouping, SurvivalRequest, survival_summary
+from lake.cohort.endpoints import EndpointKey
+from lake.cohort.order import attribute_levels, score_levels
+from lake.cohort.survival import Grouping, SurvivalRequest, survival_summary
 from lake.errors import AnalysisError
 from lake.survival import trend_test
 

@@ -1,7 +1,8 @@
 """Declared order on the demo lake: trend tests, Cox reference levels, stages and cross-tabs.
 
 Issue 10 ("Ordinal order"): labels sorted as text put ADVERSE before FAVORABLE and HIGH first.
-These tests ask the lake boundary (:class:`lake.query.LakeGateway`, as the API does) and compare
+These tests ask the lake boundary (:class:`lake.query.gateway.LakeGateway`, as the API does) and
+compare
 with oracles computed without it: the trend test of the same patients scored 1..K by the score's
 declared categories (:func:`lake.survival.trend_test` on rows scanned directly). They use only
 what existed before the fix, so they ran (and failed) on the code that sorted labels as text.
@@ -15,14 +16,21 @@ import polars as pl
 import pytest
 
 from lake.access import AuditRecord, Caller
-from lake.cohort import And, CodeIn, CohortFilter, MarkerStatus, Transplanted, compile_filter
-from lake.cohort import required_columns as filter_columns
-from lake.cohort_endpoints import EndpointKey, endpoint_frame
-from lake.cohort_models import CoxRequest, StagingRequest
-from lake.cohort_risk import NON_RESULTS, category, scored_frame
-from lake.cohort_survival import Grouping, SurvivalRequest
+from lake.cohort.endpoints import EndpointKey, endpoint_frame
+from lake.cohort.filters import (
+    And,
+    CodeIn,
+    CohortFilter,
+    MarkerStatus,
+    Transplanted,
+    compile_filter,
+)
+from lake.cohort.filters import required_columns as filter_columns
+from lake.cohort.models import CoxRequest, StagingRequest
+from lake.cohort.risk import NON_RESULTS, category, scored_frame
+from lake.cohort.survival import Grouping, SurvivalRequest
 from lake.disclosure import DisclosurePolicy
-from lake.query import Cohort, LakeGateway
+from lake.query.gateway import Cohort, LakeGateway
 from lake.risk.registry import REGISTRY
 from lake.storage import open_lake
 from lake.survival import logrank_test, trend_test

@@ -6,10 +6,10 @@ import polars as pl
 import pytest
 
 from lake.access import AuditRecord, Caller
-from lake.cohort import EVERYONE, AgeRange, And, CodeIn, MarkerStatus
+from lake.cohort.filters import EVERYONE, AgeRange, And, CodeIn, MarkerStatus
 from lake.disclosure import DisclosurePolicy
 from lake.errors import AccessDeniedError, EmptyCohortError, UnknownVersionError
-from lake.query import Cohort, LakeGateway, query_hash
+from lake.query.gateway import Cohort, LakeGateway, query_hash
 from tests.schema.demo_frames import FrameLake, FrameSource, demo_frames
 
 ANALYST = Caller(user="ana", role="analyst")

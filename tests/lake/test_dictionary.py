@@ -11,15 +11,15 @@ from typing import get_args
 import polars as pl
 import pytest
 
-from lake.cohort_endpoints import CATALOGUE, EndpointKey
-from lake.dictionary import NO_OMOP_HOME, entries, render_markdown
-from lake.dictionary_endpoints import (
+from lake.cohort.endpoints import CATALOGUE, EndpointKey
+from lake.dictionary.endpoints import (
     OUTCOME_KINDS,
     EndpointEntry,
     derived_kinds,
     endpoint_entries,
     matching_kinds,
 )
+from lake.dictionary.entries import NO_OMOP_HOME, entries, render_markdown
 from lake.endpoints import Origin, derive_endpoint
 from lake.endpoints.definitions import MMR_LOSS, MOLECULAR_SAMPLE
 from lake.endpoints.origins import OriginKind

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lake.cohort_summary import Breakdown, CategoryCount, FieldCompleteness, Histogram, HistogramBin
+from lake.cohort.summary import Breakdown, CategoryCount, FieldCompleteness, Histogram, HistogramBin
 from lake.disclosure import (
     DisclosurePolicy,
     disclose_breakdown,

@@ -1,6 +1,6 @@
 """Disclosure of staging-system comparisons: counts as cells, refusal on few patients or events.
 
-Each comparison is computed by the lake (:func:`lake.cohort_models.staging_summary`) from a
+Each comparison is computed by the lake (:func:`lake.cohort.models.staging_summary`) from a
 seeded frame and then disclosed, as the query boundary does; the oracle is the frame itself.
 """
 
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_models import StagingRequest, staging_summary
+from lake.cohort.endpoints import EndpointKey
+from lake.cohort.models import StagingRequest, staging_summary
 from lake.disclosure import DisclosurePolicy, disclose_staging
 from lake.errors import EmptyCohortError
 from tests.lake.test_disclosure_survival import K, assert_no_lone_withheld_cell

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_incidence import IncidenceRequest, incidence_summary
-from lake.cohort_models import CoxRequest, cox_summary
-from lake.cohort_survival import Grouping, SurvivalRequest, survival_summary
+from lake.cohort.endpoints import EndpointKey
+from lake.cohort.incidence import IncidenceRequest, incidence_summary
+from lake.cohort.models import CoxRequest, cox_summary
+from lake.cohort.survival import Grouping, SurvivalRequest, survival_summary
 from lake.disclosure import (
     DisclosurePolicy,
     disclose_incidence,

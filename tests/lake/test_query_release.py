@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from lake.errors import AnalysisError
-from lake.query_release import LRUCache
+from lake.query.release import LRUCache
 
 
 def test_least_recently_used_key_is_evicted() -> None:

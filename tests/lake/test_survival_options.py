@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_survival import Grouping, SurvivalRequest, survival_summary
-from lake.cohort_survival_options import NO_OPTIONS, SurvivalOptions, Weights
+from lake.cohort.endpoints import EndpointKey
+from lake.cohort.survival import Grouping, SurvivalRequest, survival_summary
+from lake.cohort.survival_options import NO_OPTIONS, SurvivalOptions, Weights
 from lake.disclosure import DisclosurePolicy, disclose_survival
 from lake.errors import AnalysisError
-from lake.query_release import canonical_json, query_hash
+from lake.query.release import canonical_json, query_hash
 from lake.survival import KaplanMeierFitter, logrank_test
 
 pytestmark = pytest.mark.filterwarnings("ignore::lake.survival.SurvivalWarning")

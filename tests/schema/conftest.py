@@ -10,7 +10,7 @@ import strawberry
 
 from lake.access import AuditRecord, Caller, Role
 from lake.disclosure import DisclosurePolicy
-from lake.query import LakeGateway
+from lake.query.gateway import LakeGateway
 from schema.context import Context
 from schema.schema import build_schema
 from tests.schema.demo_frames import FrameLake, FrameSource, demo_frames

@@ -9,12 +9,12 @@ import polars as pl
 import pytest
 
 from lake.access import Caller
-from lake.cohort import EVERYONE
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_models import CoxRequest
-from lake.cohort_survival import Grouping, SurvivalRequest
+from lake.cohort.endpoints import EndpointKey
+from lake.cohort.filters import EVERYONE
+from lake.cohort.models import CoxRequest
+from lake.cohort.survival import Grouping, SurvivalRequest
 from lake.errors import AnalysisError
-from lake.query import LakeGateway
+from lake.query.gateway import LakeGateway
 from tests.schema.conftest import Execute, ListSink
 from tests.schema.demo_frames import demo_frames
 
@@ -147,7 +147,7 @@ async def test_limits_reject_deep_costly_and_aliased_queries(execute: Execute) -
 
 
 SURVIVAL = """query OS($f: CohortFilterInput) { cohort(filter: $f) {
-  survival(endpoint: OS, groupBy: SEX, times: [12, 24], timeUnit: MONTHS) {
+  survival(endpoint: OS, groupBy: {attribute: SEX}, times: [12, 24], timeUnit: MONTHS) {
     groups { group n events median { estimate lower upper } atTimes { time survival nAtRisk }
              steps { time survival lower upper nAtRisk events censored } }
     logrank { statistic df pValue }
@@ -206,7 +206,8 @@ async def test_survival_by_group_matches_the_survival_engine(execute: Execute) -
 
 FOUR_SURVIVALS = """fragment Four on Cohort {
   s1: survival(endpoint: OS) { excluded } s2: survival(endpoint: PFS) { excluded }
-  s3: survival(endpoint: OS, groupBy: SEX) { excluded } s4: survival(endpoint: OS, trend: true) {
+  s3: survival(endpoint: OS, groupBy: {attribute: SEX}) { excluded } s4: survival(endpoint: OS,
+      trend: true) {
     excluded } }"""
 
 
@@ -251,7 +252,8 @@ async def test_an_endpoint_answers_only_from_its_origins(
     execute: Execute, field: str, endpoint: str, origin: str, valid: str
 ) -> None:
     result = await execute(
-        f"{{ cohort {{ {field}(endpoint: {endpoint}, origin: {origin}) {{ endpoint }} }} }}"
+        f"{{ cohort {{ {field}(endpoint: {endpoint}, timeZero: {{origin: {origin}}}) "
+        "{ endpoint } } }"
     )
     assert result.errors is not None
     (error,) = result.errors
@@ -269,9 +271,10 @@ LIST_ATTRIBUTES = ("AGENTS_RECEIVED", "STRATEGIES", "EVENT_TYPES")
 @pytest.mark.parametrize(
     "field",
     [
-        "survival(endpoint: OS, groupBy: {a}) {{ endpoint }}",
+        "survival(endpoint: OS, groupBy: {{attribute: {a}}}) {{ endpoint }}",
         "survival(endpoint: OS, strata: {a}) {{ endpoint }}",
-        "cumulativeIncidence(endpoint: RELAPSE, origin: ALLO_TRANSPLANT, groupBy: {a}) "
+        "cumulativeIncidence(endpoint: RELAPSE, timeZero: {{origin: ALLO_TRANSPLANT}}, "
+        "groupBy: {{attribute: {a}}}) "
         "{{ endpoint }}",
         "coxModel(endpoint: OS, categorical: [{a}]) {{ endpoint }}",
         "coxModel(endpoint: OS, strata: {a}) {{ endpoint }}",
@@ -285,7 +288,9 @@ async def test_list_attributes_cannot_group_an_analysis(
     typed, explained = result.errors
     assert f"Value '{attribute}' does not exist in 'GroupingAttribute' enum" in typed.message
     assert explained.extensions == {"code": "BAD_REQUEST"}
-    argument = re.search(r"(\w+): (\[)?\{a\}", field).group(1)  # type: ignore[union-attr]
+    found = re.search(r"(\w+): (?:\{\{(\w+): )?\[?\{a\}", field)
+    assert found is not None
+    argument = ".".join(filter(None, found.groups()))
     assert explained.message.startswith(
         f"{argument}: {attribute} can hold several values per patient"
     )
@@ -398,12 +403,14 @@ async def test_provenance_names_the_lake_request_and_the_operation(
 async def test_treatment_line_origin(execute: Execute) -> None:
     """Every demo patient starts line 1 on the diagnosis day: the two origins give one answer."""
     ask = (
-        "{{ cohort {{ survival(endpoint: OS, {origin}, groupBy: SEX, times: [12]) "
+        "{{ cohort {{ survival(endpoint: OS, {origin}, groupBy: {{attribute: SEX}}, times: [12]) "
         "{{ origin {fields} }} }} }}"
     )
     fields = "groups { group n events median { estimate lower upper } atTimes { survival } }"
-    by_line = await execute(ask.format(origin="origin: TREATMENT_LINE, line: 1", fields=fields))
-    by_diagnosis = await execute(ask.format(origin="origin: DIAGNOSIS", fields=fields))
+    by_line = await execute(
+        ask.format(origin="timeZero: {origin: TREATMENT_LINE, line: 1}", fields=fields)
+    )
+    by_diagnosis = await execute(ask.format(origin="timeZero: {origin: DIAGNOSIS}", fields=fields))
     assert by_line.errors is None
     assert by_diagnosis.errors is None
     line = by_line.data["cohort"]["survival"]  # type: ignore[index]
@@ -416,9 +423,18 @@ async def test_treatment_line_origin(execute: Execute) -> None:
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ("origin: TREATMENT_LINE", "line is required with origin TREATMENT_LINE and only with it"),
-        ("origin: DIAGNOSIS, line: 1", "line is required with origin TREATMENT_LINE"),
-        ("origin: TREATMENT_LINE, line: 0", "line must be 1 or more (got 0)"),
+        (
+            "timeZero: {origin: TREATMENT_LINE}",
+            "line is required with origin TREATMENT_LINE and only with it",
+        ),
+        ("timeZero: {origin: DIAGNOSIS, line: 1}", "line is required with origin TREATMENT_LINE"),
+        ("timeZero: {origin: TREATMENT_LINE, line: 0}", "line must be 1 or more (got 0)"),
+        ("timeZero: {landmarkDays: -1}", "timeZero.landmarkDays must be 0 or more (got -1)"),
+        ("groupBy: {}", "groupBy: give exactly one of attribute, score (got none)"),
+        (
+            'groupBy: {attribute: SEX, score: "iss"}',
+            "groupBy: give exactly one of attribute, score (got attribute, score)",
+        ),
     ],
 )
 async def test_treatment_line_origin_bad_requests(

@@ -6,7 +6,7 @@ import pytest
 from graphql import GraphQLError
 
 from lake.access import Caller
-from lake.query import LakeGateway
+from lake.query.gateway import LakeGateway
 from schema.context import Context
 from schema.errors import BadRequestError, error_code, should_mask_error
 from schema.limits import Limits

@@ -8,17 +8,17 @@ from typing import Any
 import pytest
 
 from lake.access import Caller
-from lake.cohort import CodeIn
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_survival import Grouping, SurvivalRequest
-from lake.cohort_survival_options import SurvivalOptions, Weights
-from lake.query import Cohort, LakeGateway
+from lake.cohort.endpoints import EndpointKey
+from lake.cohort.filters import CodeIn
+from lake.cohort.survival import Grouping, SurvivalRequest
+from lake.cohort.survival_options import SurvivalOptions, Weights
+from lake.query.gateway import Cohort, LakeGateway
 from tests.schema.conftest import Execute
 
 pytestmark = pytest.mark.anyio
 
 QUERY = """query($options: SurvivalOptionsInput) { cohort(filter: {sites: ["AMS"]}) {
-  survival(endpoint: OS, groupBy: SEX, times: [12, 24], options: $options) {
+  survival(endpoint: OS, groupBy: {attribute: SEX}, times: [12, 24], options: $options) {
     groups { group n events median { probability estimate }
       quartiles { probability estimate lower upper }
       restrictedMean { tau estimate stdErr reason }

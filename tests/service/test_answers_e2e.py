@@ -27,9 +27,9 @@ def _post(url: str, query: str, variables: dict[str, Any] | None = None) -> dict
 
 
 ALLO_TIMES = """query($t: [Float!]) { cohort(filter: {treatment: {transplant: ALLOGENEIC}}) {
-  cumulativeIncidence(endpoint: NRM, origin: ALLO_TRANSPLANT, times: $t) {
+  cumulativeIncidence(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT}, times: $t) {
     groups { causes { cause atTimes { time estimate lower upper nAtRisk reason } } } }
-  survival(endpoint: OS, origin: ALLO_TRANSPLANT, times: $t) {
+  survival(endpoint: OS, timeZero: {origin: ALLO_TRANSPLANT}, times: $t) {
     groups { atTimes { time survival lower upper nAtRisk reason } } } } }"""
 
 
@@ -58,7 +58,7 @@ def test_a_failing_field_is_null_beside_answered_ones(live_server: str) -> None:
     payload = _post(
         live_server,
         """{ cohort { size { value } survival(endpoint: OS) { groups { n } }
-             coxModel(endpoint: MRECTFS, origin: TKI_STOP) { n } } }""",
+             coxModel(endpoint: MRECTFS, timeZero: {origin: TKI_STOP}) { n } } }""",
     )
     assert payload["data"] == {
         "cohort": {"size": {"value": 200}, "survival": {"groups": [{"n": 200}]}, "coxModel": None}

@@ -182,7 +182,7 @@ SURVIVAL = (
 )
 KM_COUNTS = f"survival(endpoint: OS) {{ groups {{ n events }} provenance {{ {PRIVACY_FIELDS} }} }}"
 INCIDENCE = (
-    "cumulativeIncidence(endpoint: NRM, origin: ALLO_TRANSPLANT, timeUnit: DAYS) { "
+    "cumulativeIncidence(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT}, timeUnit: DAYS) { "
     f"groups {{ n }} provenance {{ {PRIVACY_FIELDS} }} }}"
 )
 
@@ -1062,12 +1062,14 @@ COHORT_FIELDS: dict[str, tuple[JSON, str, str | None]] = {
     ),
     "survival": (
         MYELOMA,
-        f"survival(endpoint: OS, groupBy: SEX) {{ groups {{ n events }} {PROVENANCE} }}",
+        "survival(endpoint: OS, groupBy: {attribute: SEX}) "
+        f"{{ groups {{ n events }} {PROVENANCE} }}",
         "survival",
     ),
     "cumulativeIncidence": (
         ALLO,
-        "cumulativeIncidence(endpoint: NRM, origin: ALLO_TRANSPLANT) { groups { n causes { "
+        "cumulativeIncidence(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT}) "
+        "{ groups { n causes { "
         f"events }} }} {PROVENANCE} }}",
         "incidence",
     ),

@@ -97,7 +97,7 @@ async def test_mr_level_groups_filters_and_models_tfr_from_the_stop(
     payload = await ask(
         lake_client,
         f"""{{ cohort(filter: {{{CML}}}) {{
-          survival({tfr}, groupByScore: "mr_level") {{ groups {{ group n }} }}
+          survival({tfr}, groupBy: {{score: "mr_level"}}) {{ groups {{ group n }} }}
           coxModel({tfr}, scores: ["mr_level"]) {{ n coefficients {{ name }} }}
           stagingComparison({tfr}, scores: ["sokal", "mr_level"]) {{ systems {{ system n }} }}
           reclassification(before: "sokal", after: "mr_level") {{ total }} }}
@@ -121,7 +121,8 @@ async def test_tki_stop_tiers_and_what_the_lake_lacks(lake_client: httpx.AsyncCl
         lake_client,
         f'{{ cohort(filter: {{{CML}}}) {{ size {{ value }} risk(score: "tki_stop") {{ '
         "categories { category n missingInputs { input n } } } "
-        'survival(endpoint: MRFS, origin: TKI_STOP, groupByScore: "tki_stop") { groups { n } } '
+        "survival(endpoint: MRFS, timeZero: {origin: TKI_STOP}, "
+        'groupBy: {score: "tki_stop"}) { groups { n } } '
         "} }",
     )
     assert "errors" not in payload, payload.get("errors")

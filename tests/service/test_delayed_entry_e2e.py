@@ -68,7 +68,7 @@ logrank { statistic df pValue } trend { statistic df pValue }"""
 def test_survival_with_delayed_entry_equals_r(lake_server: str) -> None:
     data = _ask(
         lake_server,
-        f"""{{ cohort(filter: {REGISTRY}) {{ survival(endpoint: OS, groupByScore: "riss",
+        f"""{{ cohort(filter: {REGISTRY}) {{ survival(endpoint: OS, groupBy: {{score: "riss"}},
         trend: true, times: [24, 60], delayedEntry: true) {{ {SURVIVAL} }} }} }}""",
     )
     assert "errors" not in data, data
@@ -105,7 +105,7 @@ def test_survival_with_delayed_entry_equals_r(lake_server: str) -> None:
 
 def test_ignoring_entry_overstates_survival(lake_server: str) -> None:
     """The same question without delayed entry counts the immortal time before registration."""
-    query = """{{ cohort(filter: {f}) {{ survival(endpoint: OS, groupByScore: "riss",
+    query = """{{ cohort(filter: {f}) {{ survival(endpoint: OS, groupBy: {{score: "riss"}},
       times: [60]{d}) {{ groups {{ group atTimes {{ survival }} }} }} }} }}"""
     answers = [
         {

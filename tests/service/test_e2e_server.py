@@ -25,7 +25,7 @@ from tests.service.conftest import STATISTICIAN_KEY, AppFactory, serving
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 EXAMPLE = Path(__file__).parents[2] / "examples" / "fetch_cohort.py"
-MONTH = 30.4375  # days: the API's month (lake/cohort_survival.py)
+MONTH = 30.4375  # days: the API's month (lake/cohort/survival.py)
 
 
 def test_cohort_summary_over_http(live_server: str) -> None:

@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from lake.cohort_frame import attribute_frame
+from lake.cohort.frame import attribute_frame
 from lake.endpoints import (
     Origin,
     derive_endpoint,
@@ -154,7 +154,8 @@ def _endpoint(snap: LakeSnapshot, definition: Any, origin: str) -> pl.DataFrame:
 def test_os_by_riss_with_logrank(lake_server: str, demo_lake: DemoLake) -> None:
     data = _ask(
         lake_server,
-        f"""{{ cohort(filter: {{diseases: [MM]}}) {{ survival(endpoint: OS, groupByScore: "riss",
+        f"""{{ cohort(filter: {{diseases: [MM]}}) {{ survival(endpoint: OS,
+            groupBy: {{score: "riss"}},
         times: [24, 60]) {{ {KM_FIELDS} }} }} }}""",
     )["data"]["cohort"]["survival"]
     snap = open_lake(demo_lake.root)
@@ -191,7 +192,7 @@ def test_os_by_riss_trend_on_staged_patients(lake_server: str) -> None:
     data = _ask(
         lake_server,
         f"""{{ cohort(filter: {{diseases: [MM], riskGroups: [{{score: "riss",
-        categories: ["I", "II", "III"]}}]}}) {{ survival(endpoint: OS, groupByScore: "riss",
+        categories: ["I", "II", "III"]}}]}}) {{ survival(endpoint: OS, groupBy: {{score: "riss"}},
         trend: true, times: [24, 60]) {{ {KM_FIELDS} trend {{ statistic df pValue }} }} }} }}""",
     )["data"]["cohort"]["survival"]
     r = _golden("mm_os/riss/staged")
@@ -205,7 +206,7 @@ def test_trend_leaves_out_unclassifiable_patients(lake_server: str) -> None:
     """Unfiltered, the trend test is still the staged one: NOT_CLASSIFIABLE is not a stage IV."""
     data = _ask(
         lake_server,
-        """{ cohort(filter: {diseases: [MM]}) { survival(endpoint: OS, groupByScore: "riss",
+        """{ cohort(filter: {diseases: [MM]}) { survival(endpoint: OS, groupBy: {score: "riss"},
         trend: true) { groups { group } trend { statistic df pValue groups } } } }""",
     )["data"]["cohort"]["survival"]
     assert "NOT_CLASSIFIABLE" in [g["group"] for g in data["groups"]]
@@ -307,7 +308,8 @@ def test_npm1_aml_os_by_eln2022_and_derived_table(lake_server: str, score: str, 
     """
     data = _ask(
         lake_server,
-        f"""{{ cohort(filter: {{{AML_NPM1}}}) {{ survival(endpoint: OS, groupByScore: "{score}",
+        f"""{{ cohort(filter: {{{AML_NPM1}}}) {{ survival(endpoint: OS,
+            groupBy: {{score: "{score}"}},
         trend: true, times: [12, 24, 60]) {{ {KM_FIELDS} trend {{ statistic df pValue groups }}
         }} }} }}""",
     )["data"]["cohort"]["survival"]
@@ -349,8 +351,10 @@ def test_aml_efs_and_cir_by_eln2022(lake_server: str) -> None:
     data = _ask(
         lake_server,
         f"""{{ cohort(filter: {{diseases: [AML]}}) {{
-        survival(endpoint: EFS, groupByScore: "eln2022", times: [12, 24, 60]) {{ {KM_FIELDS} }}
-        cumulativeIncidence(endpoint: CIR, origin: COMPLETE_REMISSION, groupByScore: "eln2022",
+        survival(endpoint: EFS, groupBy: {{score: "eln2022"}}, times: [12, 24,
+            60]) {{ {KM_FIELDS} }}
+        cumulativeIncidence(endpoint: CIR, timeZero: {{origin: COMPLETE_REMISSION}},
+            groupBy: {{score: "eln2022"}},
                             times: [12, 24]) {{
           groups {{ group n causes {{ cause events atTimes {{ time estimate lower upper }} }} }}
           grayTests {{ cause test {{ statistic df pValue }} }} }} }} }}""",
@@ -376,9 +380,9 @@ def test_nrm_with_relapse_competing_and_two_year_os(lake_server: str, demo_lake:
     data = _ask(
         lake_server,
         """{ cohort(filter: {treatment: {transplant: ALLOGENEIC}}) {
-        cumulativeIncidence(endpoint: NRM, origin: ALLO_TRANSPLANT, times: [12, 24]) {
+        cumulativeIncidence(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT}, times: [12, 24]) {
           groups { group n causes { cause events atTimes { time estimate lower upper } } } }
-        survival(endpoint: OS, origin: ALLO_TRANSPLANT, times: [12, 24]) {
+        survival(endpoint: OS, timeZero: {origin: ALLO_TRANSPLANT}, times: [12, 24]) {
           groups { group n events median { estimate lower upper }
                    medianFollowUp { estimate lower upper }
                    atTimes { time survival lower upper nAtRisk }
@@ -421,11 +425,13 @@ def test_nrm_and_os_after_allo_by_disease(lake_server: str) -> None:
     data = _ask(
         lake_server,
         f"""{{ cohort(filter: {{treatment: {{transplant: ALLOGENEIC}}}}) {{
-        cumulativeIncidence(endpoint: NRM, origin: ALLO_TRANSPLANT, groupBy: DISEASE,
+        cumulativeIncidence(endpoint: NRM, timeZero: {{origin: ALLO_TRANSPLANT}},
+            groupBy: {{attribute: DISEASE}},
                             times: [12, 24]) {{
           groups {{ group n causes {{ cause events atTimes {{ time estimate lower upper }} }} }}
           grayTests {{ cause test {{ statistic df pValue }} }} }}
-        survival(endpoint: OS, origin: ALLO_TRANSPLANT, groupBy: DISEASE, times: [12, 24]) {{
+        survival(endpoint: OS, timeZero: {{origin: ALLO_TRANSPLANT}},
+            groupBy: {{attribute: DISEASE}}, times: [12, 24]) {{
           {KM_FIELDS} }} }} }}""",
     )["data"]["cohort"]
     incidence = data["cumulativeIncidence"]
@@ -449,8 +455,9 @@ def test_nrm_and_os_after_allo_by_disease(lake_server: str) -> None:
 def test_mrfs_after_tki_stop_by_sokal(lake_server: str, demo_lake: DemoLake) -> None:
     data = _ask(
         lake_server,
-        f"""{{ cohort(filter: {{diseases: [CML]}}) {{ survival(endpoint: MRFS, origin: TKI_STOP,
-        groupByScore: "sokal", times: [6, 12, 24]) {{ {KM_FIELDS} }} }} }}""",
+        f"""{{ cohort(filter: {{diseases: [CML]}}) {{ survival(endpoint: MRFS,
+            timeZero: {{origin: TKI_STOP}},
+        groupBy: {{score: "sokal"}}, times: [6, 12, 24]) {{ {KM_FIELDS} }} }} }}""",
     )["data"]["cohort"]["survival"]
     snap = open_lake(demo_lake.root)
     frame = derive_endpoint(
@@ -484,7 +491,8 @@ def test_mrfs_after_tki_stop_trend_across_sokal(lake_server: str) -> None:
         lake_server,
         f"""{{ cohort(filter: {{diseases: [CML], riskGroups: [{{score: "sokal",
         categories: ["LOW", "INTERMEDIATE", "HIGH"]}}]}}) {{ survival(endpoint: MRFS,
-        origin: TKI_STOP, groupByScore: "sokal", trend: true, times: [6, 12, 24]) {{
+        timeZero: {{origin: TKI_STOP}}, groupBy: {{score: "sokal"}}, trend: true, times: [6, 12,
+            24]) {{
         {KM_FIELDS} trend {{ statistic df pValue }} }} }} }}""",
     )["data"]["cohort"]["survival"]
     r = _golden("cml_mrfs/sokal/staged")

@@ -27,7 +27,7 @@ GOLDEN = Path(__file__).parents[1] / "lake" / "survival" / "golden" / "km_option
 RTOL = 1e-6
 ENDS = [12, 24, 36, 48, 60]
 QUERY = """{ cohort(filter: {diseases: [MM]}) {
-  peto: survival(endpoint: OS, groupByScore: "riss", times: [24, 60], options: {
+  peto: survival(endpoint: OS, groupBy: {score: "riss"}, times: [24, 60], options: {
       quartiles: true, cumulativeHazard: true, restrictedMeanTau: 60,
       intervalEnds: [12, 24, 36, 48, 60], weights: {rho: 1}}) {
     groups { group n events steps { time }
@@ -38,7 +38,7 @@ QUERY = """{ cohort(filter: {diseases: [MM]}) {
     weightedLogrank { testName statistic df pValue groups
       observedExpected { group observed expected } }
     provenance { access } }
-  fh: survival(endpoint: OS, groupByScore: "riss", options: {weights: {rho: 1, gamma: 1}}) {
+  fh: survival(endpoint: OS, groupBy: {score: "riss"}, options: {weights: {rho: 1, gamma: 1}}) {
     weightedLogrank { testName statistic df pValue } } } }"""
 
 

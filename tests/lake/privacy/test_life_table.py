@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_incidence import IncidenceRequest
-from lake.cohort_survival import Grouping, SurvivalRequest
+from lake.cohort.endpoints import EndpointKey
+from lake.cohort.incidence import IncidenceRequest
+from lake.cohort.survival import Grouping, SurvivalRequest
 from lake.privacy.life_table import Grid, Layout, NoisyTable
 from lake.privacy.mechanism import Noise, add_noise
 from lake.privacy.survival import crossing, incidence_plan, survival_plan

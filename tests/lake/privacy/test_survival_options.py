@@ -16,13 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lake.access import Caller
-from lake.cohort import EVERYONE
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_survival import Grouping, SurvivalRequest
-from lake.cohort_survival_options import SurvivalOptions, Weights
+from lake.cohort.endpoints import EndpointKey
+from lake.cohort.filters import EVERYONE
+from lake.cohort.survival import Grouping, SurvivalRequest
+from lake.cohort.survival_options import SurvivalOptions, Weights
 from lake.disclosure import DisclosurePolicy
 from lake.errors import AccessDeniedError
-from lake.query import LakeGateway
+from lake.query.gateway import LakeGateway
 from lake.survival import KaplanMeierFitter, logrank_test
 from tests.lake.privacy.test_life_table import GRID, WIDTH, cohort, exact_release
 from tests.lake.test_cohort_query import ListSink

@@ -13,10 +13,10 @@ import pytest
 from lake.errors import AnalysisError, ConfigError, EmptyCohortError
 from lake.risk.harmony_npm1 import harmony_npm1
 from lake.risk.npm1_derivation import derive_npm1_table, fit_cell_log_hazards
-from lake.risk.npm1_synthetic import synthetic_npm1_cohort
 from lake.risk.npm1_table import ALL_GENOTYPES, Cell, Npm1Table, load_npm1_table, shipped_table
 from lake.risk.reclassification import reclassification
 from lake.risk.registry import REGISTRY
+from loaders.synthetic.npm1_cohort import synthetic_npm1_cohort
 from tests.lake.risk.helpers import cohort, evaluate
 
 NC = "NOT_CLASSIFIABLE"

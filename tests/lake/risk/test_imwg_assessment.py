@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lake.cohort_risk import score_attributes
+from lake.cohort.risk import score_attributes
 from lake.errors import AnalysisError
 from lake.risk.imwg_assessment import FRAME, SCHEMA, imwg_assessment, progression
 from lake.risk.imwg_response import RANKS

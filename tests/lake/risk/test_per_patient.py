@@ -2,7 +2,7 @@
 
 Oracle for :func:`~lake.risk.per_patient.sample_at_evaluation`: a plain-Python pick of the last
 sample on or before the first TKI stop, else the last follow-up (03-cml.md §3.7 evaluates
-stopping at the stop). The cohort tests go through :func:`lake.cohort_risk.scored_frame` on
+stopping at the stop). The cohort tests go through :func:`lake.cohort.risk.scored_frame` on
 hand-made model tables, levels by the 03-cml.md §3.6 table.
 """
 
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lake.cohort_frame import ATTRIBUTES
-from lake.cohort_risk import cohort_use, score, scored_frame
+from lake.cohort.frame import ATTRIBUTES
+from lake.cohort.risk import cohort_use, score, scored_frame
 from lake.errors import AnalysisError
 from lake.model import BCR_ABL1, EVENTS, PATIENTS, Table
 from lake.risk.per_patient import PER_PATIENT, PatientInputs, sample_at_evaluation

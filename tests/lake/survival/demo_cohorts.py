@@ -1,8 +1,9 @@
 """The study cohorts of the demo lake as (time, status/cause, group...) rows for the R goldens.
 
 Each study question of the issue, derived with the project's own lake/ functions: cohort filters
-(:func:`lake.cohort.compile_filter`), risk scores (:func:`lake.cohort_risk.scored_frame`) and the
-API's endpoint catalogue (:func:`lake.cohort_endpoints.endpoint_frame`, the derivation the service
+(:func:`lake.cohort.filters.compile_filter`), risk scores (:func:`lake.cohort.risk.scored_frame`)
+and the
+API's endpoint catalogue (:func:`lake.cohort.endpoints.endpoint_frame`, the derivation the service
 runs). ``golden/make_inputs.py`` writes these frames to ``golden/inputs/demo_*.csv``, which
 ``golden/make_golden.R`` reads; ``test_demo_lake_golden.py`` derives them again from a freshly
 built demo lake and requires the committed files to be identical.
@@ -20,12 +21,19 @@ from typing import Final
 
 import polars as pl
 
-from lake.cohort import And, CodeIn, CohortFilter, MarkerStatus, Transplanted, compile_filter
-from lake.cohort import required_columns as filter_columns
-from lake.cohort_endpoints import EndpointKey, EndpointName, endpoint_frame
-from lake.cohort_entry import entry_frame
-from lake.cohort_frame import TableSource
-from lake.cohort_risk import category, scored_frame
+from lake.cohort.endpoints import EndpointKey, EndpointName, endpoint_frame
+from lake.cohort.entry import entry_frame
+from lake.cohort.filters import (
+    And,
+    CodeIn,
+    CohortFilter,
+    MarkerStatus,
+    Transplanted,
+    compile_filter,
+)
+from lake.cohort.filters import required_columns as filter_columns
+from lake.cohort.frame import TableSource
+from lake.cohort.risk import category, scored_frame
 from lake.endpoints.origins import OriginKind
 
 MM: Final[CohortFilter] = CodeIn(column="disease", values=("MM",))
@@ -88,7 +96,7 @@ COHORTS: Final[
     "demo_mm_rw_os_entry": (MM_REGISTRY, "OS", "diagnosis", {"riss": ("riss_palumbo2015", True)}),
 }
 #: Cohorts analysed with delayed entry: rows carry ``entry`` (days from the origin to registry
-#: entry, :func:`lake.cohort_entry.entry_frame`) after the status.
+#: entry, :func:`lake.cohort.entry.entry_frame`) after the status.
 DELAYED_ENTRY: Final = frozenset({"demo_mm_rw_os_entry"})
 
 

@@ -4,7 +4,7 @@ Endpoints are computed at query time from the ``events`` and ``bcr_abl1`` tables
 (:mod:`lake.endpoints`). So that the dictionary cannot drift from the code, the event kinds each
 endpoint counts are found by evaluating its definition's expressions on a probe frame holding
 every outcome kind with every grade and systemic-IST value, and the time origins by asking
-:class:`~lake.cohort_endpoints.EndpointKey` which ones it accepts.
+:class:`~lake.cohort.endpoints.EndpointKey` which ones it accepts.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Final
 
 import polars as pl
 
-from lake.cohort_endpoints import CATALOGUE
+from lake.cohort.endpoints import CATALOGUE
 from lake.endpoints import EndpointDefinition
 from lake.endpoints.definitions import MMR_LOSS, MMR_THRESHOLD_PCT, MOLECULAR_SAMPLE
 from lake.model import AGVHD_GRADES, CGVHD_SEVERITIES, EVENT_TYPES

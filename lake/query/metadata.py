@@ -2,7 +2,7 @@
 
 Pure functions over the system tables the loaders write (``_site_status``, ``_load_log``,
 ``_manifest``, ``_quarantine``, ``_data_queries``; schemas in ``loaders/system_tables.py``),
-read at the edge by :mod:`lake.storage`. Released through :class:`lake.query.LakeGateway`:
+read at the edge by :mod:`lake.storage`. Released through :class:`lake.query.gateway.LakeGateway`:
 everything here is lake metadata except :func:`data_queries`, which names pseudonymised patients
 and is a *site operation* (data managers of that site, administrators), and the full message of
 a failed load, which may quote source values and is released with site operations only: other

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from lake.cohort_frame import attribute_column
-from lake.cohort_risk import NON_RESULTS, score
+from lake.cohort.frame import attribute_column
+from lake.cohort.risk import NON_RESULTS, score
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_frame import TableSource, scan_or_empty
+from lake.cohort.endpoints import EndpointKey
+from lake.cohort.frame import TableSource, scan_or_empty
 from lake.endpoints.origins import origin_dates
 
 

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
-from lake.cohort_endpoints import EndpointKey, endpoint_frame
-from lake.cohort_entry import entry_frame
-from lake.cohort_frame import TableSource, attribute_frame
-from lake.cohort_risk import scored_frame
+from lake.cohort.endpoints import EndpointKey, endpoint_frame
+from lake.cohort.entry import entry_frame
+from lake.cohort.frame import TableSource, attribute_frame
+from lake.cohort.risk import scored_frame
 
 logger = logging.getLogger(__name__)
 _ROW = "__row"
@@ -77,7 +77,7 @@ class CohortColumns:
             return pl.DataFrame([self._columns[k] for k in keys])
 
     def attributes(self, columns: Iterable[str]) -> pl.DataFrame:
-        """The attribute ``columns`` of every patient (see :mod:`lake.cohort_frame`)."""
+        """The attribute ``columns`` of every patient (see :mod:`lake.cohort.frame`)."""
         return self._ensure(
             list(columns),
             lambda missing: self._aligned(attribute_frame(self.source, missing), missing),
@@ -103,7 +103,7 @@ class CohortColumns:
         return self._ensure(names, build).rename({names[0]: "time_days", names[1]: "status"})
 
     def entry(self, key: EndpointKey) -> pl.DataFrame:
-        """``entry_days`` of every patient on ``key``'s time axis (:mod:`lake.cohort_entry`)."""
+        """``entry_days`` of every patient on ``key``'s time axis (:mod:`lake.cohort.entry`)."""
         name = f"entry|{key.origin}|{key.line_number}|{key.landmark_days}"
         frame = entry_frame(self.source, key).rename({"entry_days": name})
         return self._ensure([name], lambda _: self._aligned(frame, [name])).rename(

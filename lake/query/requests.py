@@ -1,18 +1,18 @@
-"""Normalised requests: the cache keys and audit hashes of :mod:`lake.query`.
+"""Normalised requests: the cache keys and audit hashes of :mod:`lake.query.gateway`.
 
 Each is a frozen dataclass naming the cohort filter and every argument that changes the numbers,
-so :func:`lake.query.query_hash` of it identifies a result on a lake version.
+so :func:`lake.query.gateway.query_hash` of it identifies a result on a lake version.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lake.cohort import CohortFilter
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_incidence import IncidenceRequest
-from lake.cohort_models import CoxRequest, StagingRequest
-from lake.cohort_survival import Grouping, SurvivalRequest
+from lake.cohort.endpoints import EndpointKey
+from lake.cohort.filters import CohortFilter
+from lake.cohort.incidence import IncidenceRequest
+from lake.cohort.models import CoxRequest, StagingRequest
+from lake.cohort.survival import Grouping, SurvivalRequest
 from lake.risk.reclassification import NotClassified
 
 

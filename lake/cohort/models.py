@@ -4,7 +4,7 @@ Glue only: :class:`lake.survival.CoxPHFitter` (R ``coxph``, Efron ties) and
 :func:`lake.survival.compare_staging_systems` (C-index with IJ CI, LR chi-square, AIC on the
 complete-case set). This module builds the design: numeric attributes enter as they are,
 categorical attributes and risk-score categories as indicator columns against a reference level,
-in their declared order (:mod:`lake.cohort_order`; an R ``factor`` with those ``levels``): a
+in their declared order (:mod:`lake.cohort.order`; an R ``factor`` with those ``levels``): a
 score's reference is its lowest-risk category, an attribute's its first declared code (text order
 for free text). Staging systems keep their score's category Enum, so their stages come in declared
 order. Only complete cases are used; how many were dropped is reported. Risk-score non-results
@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_entry import entered_rows
-from lake.cohort_order import Levels, attribute_levels, score_levels
-from lake.cohort_risk import NON_RESULTS
+from lake.cohort.endpoints import EndpointKey
+from lake.cohort.entry import entered_rows
+from lake.cohort.order import Levels, attribute_levels, score_levels
+from lake.cohort.risk import NON_RESULTS
 from lake.errors import AnalysisError, EmptyCohortError
 from lake.survival import (
     CoxCoefficient,
@@ -40,7 +40,7 @@ class CoxRequest:
     categorical: tuple[str, ...]
     scores: tuple[str, ...]
     strata: str | None = None
-    #: risk sets (entry, stop] from each patient's registry entry (:mod:`lake.cohort_entry`)
+    #: risk sets (entry, stop] from each patient's registry entry (:mod:`lake.cohort.entry`)
     delayed_entry: bool = False
 
 

@@ -1,8 +1,8 @@
 """Descriptive summaries of a cohort: breakdowns, histograms and data completeness.
 
 Pure functions over an attribute frame (``patient_id`` plus attributes, one row per patient of
-the cohort, see :mod:`lake.cohort_frame`). Counts are exact here; disclosure control is applied
-afterwards by :mod:`lake.query`, which is why count fields are typed ``int | None``.
+the cohort, see :mod:`lake.cohort.frame`). Counts are exact here; disclosure control is applied
+afterwards by :mod:`lake.query.gateway`, which is why count fields are typed ``int | None``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Cohorts resolved on a lake version, and the per-version column cache they are read from.
 
 :class:`CohortSnapshots` opens lake versions (``None``: newest), keeps the patient-aligned
-columns (:class:`lake.cohort_columns.CohortColumns`) of the most recently used versions, resolves
+columns (:class:`lake.cohort.columns.CohortColumns`) of the most recently used versions, resolves
 cohort filters to patient masks (cached per ``(version, filter)``) and assembles the rows an
-analysis reads. :class:`lake.query.LakeGateway` builds on it to release results.
+analysis reads. :class:`lake.query.gateway.LakeGateway` builds on it to release results.
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from typing import Final
 
 import polars as pl
 
-from lake.cohort import CohortFilter, compile_filter, required_columns, required_scores
-from lake.cohort_columns import CohortColumns
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_frame import CATEGORICAL_ATTRIBUTES, TableSource
-from lake.cohort_order import attribute_levels, ordered
-from lake.cohort_summary import LIST_ATTRIBUTES
-from lake.cohort_survival import Grouping
+from lake.cohort.columns import CohortColumns
+from lake.cohort.endpoints import EndpointKey
+from lake.cohort.filters import CohortFilter, compile_filter, required_columns, required_scores
+from lake.cohort.frame import CATEGORICAL_ATTRIBUTES, TableSource
+from lake.cohort.order import attribute_levels, ordered
+from lake.cohort.summary import LIST_ATTRIBUTES
+from lake.cohort.survival import Grouping
 from lake.errors import AnalysisError, EmptyCohortError, HemalakeError
-from lake.query_release import LRUCache
+from lake.query.release import LRUCache
 
 OpenSnapshot = Callable[[int | None], TableSource]
 
@@ -65,7 +65,7 @@ class Cohort:
     """A resolved cohort: the filter, the lake version it was evaluated on and its patients.
 
     ``mask`` selects the cohort's patients in the patient order of
-    :class:`lake.cohort_columns.CohortColumns` of that version.
+    :class:`lake.cohort.columns.CohortColumns` of that version.
     """
 
     lake_version: int
@@ -155,14 +155,14 @@ class CohortSnapshots:
         delayed_entry: bool = False,
         allow_empty: bool = False,
     ) -> pl.DataFrame:
-        """The cohort's rows of the columns asked for (see :mod:`lake.cohort_columns`).
+        """The cohort's rows of the columns asked for (see :mod:`lake.cohort.columns`).
 
         ``delayed_entry`` adds each patient's ``entry_days`` on the endpoint's time axis
-        (:mod:`lake.cohort_entry`). An empty cohort is refused (EMPTY_COHORT) unless
+        (:mod:`lake.cohort.entry`). An empty cohort is refused (EMPTY_COHORT) unless
         ``allow_empty``: a protected release answers noisy zeros instead, since a refusal would
         tell the cohort is empty.
 
-        A ``group`` column is in its declared order (:mod:`lake.cohort_order`): the score's
+        A ``group`` column is in its declared order (:mod:`lake.cohort.order`): the score's
         category Enum, or the attribute's codes as an Enum.
         """
         if grouping is not None and grouping.attribute is not None:

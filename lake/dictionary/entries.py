@@ -5,10 +5,10 @@ stale) and ``entries()`` gives the columns as plain records for the API. Sources
 
 - the tables, their columns and OMOP homes: :mod:`lake.model`, per-code OMOP concepts and unit
   concepts: :mod:`lake.model_omop`;
-- the derived endpoints analysts can ask for: :mod:`lake.dictionary_endpoints` (from the endpoint
-  catalogue of :mod:`lake.cohort_endpoints`);
+- the derived endpoints analysts can ask for: :mod:`lake.dictionary.endpoints` (from the endpoint
+  catalogue of :mod:`lake.cohort.endpoints`);
 - the risk scores, with every UNCONFIRMED rule: the registry (:mod:`lake.risk.registry`), and
-  where each can be used on a cohort: :func:`lake.cohort_risk.cohort_use`.
+  where each can be used on a cohort: :func:`lake.cohort.risk.cohort_use`.
 
 The dictionary carries :data:`~lake.model.MODEL_VERSION` and its structure fingerprint. It has no
 version of its own: annotation changes (descriptions, OMOP homes, concepts) do not change the data
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from lake.cohort_risk import cohort_use
-from lake.dictionary_endpoints import derived_kinds, endpoint_entries
+from lake.cohort.risk import cohort_use
+from lake.dictionary.endpoints import derived_kinds, endpoint_entries
 from lake.model import (
     CLINICAL_TABLES,
     MODEL_VERSION,

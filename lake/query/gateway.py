@@ -8,11 +8,11 @@ control (:mod:`lake.disclosure`), *protected* roles a differentially private rel
 the same numbers every time the same question is asked of the same lake version). It records an
 audit entry and attaches :class:`Provenance`. Computations stay pure in their own modules; the
 gateway only picks the snapshot, caches and releases. Lake versions and cohort resolution
-(:class:`Cohort`, the per-version column cache) live in :mod:`lake.query_cohorts`.
+(:class:`Cohort`, the per-version column cache) live in :mod:`lake.query.cohorts`.
 
 Caching is keyed by ``(lake version, normalised request)``: a lake version never changes, so a
 cached value is never stale; concurrent misses of one key compute it once (single flight, see
-:class:`lake.query_release.LRUCache`). Values are cached *before* disclosure, which is applied
+:class:`lake.query.release.LRUCache`). Values are cached *before* disclosure, which is applied
 on every release. The operational logs (:meth:`LakeGateway.sites`) are not cached: failed and
 unchanged loads and stage changes append to them without making a lake version. Every method
 blocks (Polars collects): call it from a worker thread in async code.
@@ -25,13 +25,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, TypeVar
 
-from lake import cohort_summary as summaries
-from lake import query_metadata as meta
 from lake.access import GOVERNED_ROLES, Action, AuditRecord, AuditSink, Caller, check_access
-from lake.cohort import required_scores
-from lake.cohort_frame import scan_or_empty
-from lake.cohort_incidence import IncidenceRequest, IncidenceSummary, incidence_summary
-from lake.cohort_models import (
+from lake.cohort import summary as summaries
+from lake.cohort.filters import required_scores
+from lake.cohort.frame import scan_or_empty
+from lake.cohort.incidence import IncidenceRequest, IncidenceSummary, incidence_summary
+from lake.cohort.models import (
     CoxRequest,
     CoxSummary,
     StagingRequest,
@@ -39,15 +38,15 @@ from lake.cohort_models import (
     cox_summary,
     staging_summary,
 )
-from lake.cohort_risk import (
+from lake.cohort.risk import (
     CrossTab,
     RiskDistribution,
     cross_tab,
     risk_distribution,
     score,
 )
-from lake.cohort_summary import Breakdown, FieldCompleteness, Histogram
-from lake.cohort_survival import (
+from lake.cohort.summary import Breakdown, FieldCompleteness, Histogram
+from lake.cohort.survival import (
     Grouping,
     SurvivalRequest,
     SurvivalSummary,
@@ -76,9 +75,10 @@ from lake.privacy.ledger import Balance, PrivacyLedger, Receipt, ReleaseKey
 from lake.privacy.life_table import Grid
 from lake.privacy.mechanism import Noise, add_noise, noise_for
 from lake.privacy.plan import ProtectedPlan
-from lake.query_cohorts import Cohort, CohortSnapshots, OpenSnapshot, require_single_valued
-from lake.query_release import LRUCache, PrivacyRelease, Provenance, Released, query_hash
-from lake.query_requests import (
+from lake.query import metadata as meta
+from lake.query.cohorts import Cohort, CohortSnapshots, OpenSnapshot, require_single_valued
+from lake.query.release import LRUCache, PrivacyRelease, Provenance, Released, query_hash
+from lake.query.requests import (
     BreakdownRequest,
     CohortCoxRequest,
     CohortIncidenceRequest,

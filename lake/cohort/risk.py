@@ -1,6 +1,6 @@
 """Risk scores over a cohort: distributions with their non-results, and reclassification.
 
-Glue between the attribute frame (:mod:`lake.cohort_frame`) and the risk engine
+Glue between the attribute frame (:mod:`lake.cohort.frame`) and the risk engine
 (:mod:`lake.risk.registry`): the registry computes one struct column per score version
 (``category``, ``missing_inputs``); this module counts them. Rules live in the score modules.
 A score reads cohort attributes, plus, where its inputs are per measurement, one row per patient
@@ -20,7 +20,7 @@ from typing import Final
 
 import polars as pl
 
-from lake.cohort_frame import ATTRIBUTES, TableSource, attribute_frame, scan_or_empty
+from lake.cohort.frame import ATTRIBUTES, TableSource, attribute_frame, scan_or_empty
 from lake.errors import AnalysisError, EmptyCohortError
 from lake.risk.per_patient import PER_PATIENT, NoPatientInputs, PatientInputs
 from lake.risk.reclassification import NotClassified, reclassification

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_survival import DAYS_PER, Grouping, TimeUnit, endpoint_rows, group_labels
+from lake.cohort.endpoints import EndpointKey
+from lake.cohort.survival import DAYS_PER, Grouping, TimeUnit, endpoint_rows, group_labels
 from lake.errors import AnalysisError
 from lake.survival import CumulativeIncidenceFitter, StatisticalResult
 

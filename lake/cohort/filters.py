@@ -1,7 +1,7 @@
 """Typed cohort filters, compiled to one Polars expression in one place.
 
 A cohort is the set of patients whose *attribute row* (one row per patient, built by
-:func:`lake.cohort_frame.attribute_frame`) satisfies a filter. Filters are frozen dataclasses, so
+:func:`lake.cohort.frame.attribute_frame`) satisfies a filter. Filters are frozen dataclasses, so
 they are hashable (cache keys) and printable (provenance); :func:`compile_filter` is the only
 place that turns them into a :class:`polars.Expr`, and :func:`required_columns` tells the frame
 builder which attributes to join.
@@ -19,8 +19,8 @@ from typing import Literal, TypeAlias
 
 import polars as pl
 
-from lake.cohort_frame import RESPONSE_RANK
-from lake.cohort_risk import NON_RESULTS, category, score
+from lake.cohort.frame import RESPONSE_RANK
+from lake.cohort.risk import NON_RESULTS, category, score
 from lake.errors import AnalysisError
 from lake.model import (
     AGENTS,

@@ -1,6 +1,7 @@
 """What a release carries (provenance), how requests are hashed, and the result cache.
 
-Split from :mod:`lake.query` (the boundary itself) so the boundary module reads as its rules.
+Split from :mod:`lake.query.gateway` (the boundary itself) so the boundary module reads as its
+rules.
 """
 
 from __future__ import annotations

@@ -10,13 +10,13 @@ and years days / 365.25 (R ``survival`` users' usual convention).
 
 Input frames hold one row per patient of the cohort with the endpoint (``time_days``,
 ``status``), a ``group`` column (ordered: an Enum sorts by its category order, the declared order
-of :mod:`lake.cohort_order`) and optionally a ``stratum`` column; patients without the endpoint
+of :mod:`lake.cohort.order`) and optionally a ``stratum`` column; patients without the endpoint
 (null time) are dropped and counted. The trend test scores the grouping's ranked codes 1..K.
-With delayed entry (:mod:`lake.cohort_entry`) they hold ``entry_days`` too, and the log-rank and
+With delayed entry (:mod:`lake.cohort.entry`) they hold ``entry_days`` too, and the log-rank and
 trend tests use the same (entry, stop] risk sets as the curves.
 
 Options (quartiles, Nelson-Aalen, restricted mean, counts per interval, Fleming-Harrington
-weights: :mod:`lake.cohort_survival_options`) are computed only when the request asks.
+weights: :mod:`lake.cohort.survival_options`) are computed only when the request asks.
 
 Results are exact; :func:`lake.disclosure.disclose_survival` decides what of them is released.
 """
@@ -29,10 +29,10 @@ from typing import Final, Literal
 import numpy as np
 import polars as pl
 
-from lake.cohort_endpoints import EndpointKey
-from lake.cohort_entry import entered_rows
-from lake.cohort_order import Levels, attribute_levels, score_levels
-from lake.cohort_survival_options import (
+from lake.cohort.endpoints import EndpointKey
+from lake.cohort.entry import entered_rows
+from lake.cohort.order import Levels, attribute_levels, score_levels
+from lake.cohort.survival_options import (
     NO_OPTIONS,
     GroupOptions,
     IntervalCounts,
@@ -41,7 +41,7 @@ from lake.cohort_survival_options import (
     group_options,
 )
 from lake.errors import AnalysisError, EmptyCohortError
-from lake.query_release import OMITTED_AT_DEFAULT
+from lake.query.release import OMITTED_AT_DEFAULT
 from lake.survival import (
     HazardAt,
     KaplanMeierFitter,
@@ -73,7 +73,7 @@ class Grouping:
     score: str | None = None
 
     def levels(self) -> Levels:
-        """The declared order of the groups (:mod:`lake.cohort_order`)."""
+        """The declared order of the groups (:mod:`lake.cohort.order`)."""
         if self.score is not None:
             return score_levels(self.score)
         if self.attribute is not None:
@@ -93,7 +93,7 @@ class SurvivalRequest:
     strata: str | None = None
     trend: bool = False
     options: SurvivalOptions = field(default=NO_OPTIONS, metadata=OMITTED_AT_DEFAULT)
-    #: count each patient at risk from their registry entry (:mod:`lake.cohort_entry`)
+    #: count each patient at risk from their registry entry (:mod:`lake.cohort.entry`)
     delayed_entry: bool = field(default=False, metadata=OMITTED_AT_DEFAULT)
 
 
