@@ -48,6 +48,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from lake.cohort.exposure_effect import ExposureEffectSummary
 from lake.cohort.incidence import GroupIncidence, IncidencePoint, IncidenceSummary
 from lake.cohort.models import CoxSummary, StagingSummary
 from lake.cohort.risk import CrossTab, RiskDistribution
@@ -560,6 +561,36 @@ def disclose_model(value: CoxSummary, policy: DisclosurePolicy) -> CoxSummary:
     events = require_model_counts(value.n or 0, value.n_events or 0, policy)
     n, dropped, excluded = policy.cells([value.n or 0, value.n_dropped or 0, value.n_excluded or 0])
     return replace(value, n=n, n_events=events, n_dropped=dropped, n_excluded=excluded)
+
+
+def disclose_exposure_effect(
+    value: ExposureEffectSummary, policy: DisclosurePolicy
+) -> ExposureEffectSummary:
+    """An exposure's effect disclosed; refused on fewer than ``k`` patients or events.
+
+    Refusal and events as a Cox model's (:func:`require_model_counts`). The patients analysed
+    and the excluded are cells of the cohort, the exposed and the never exposed cells of the
+    patients analysed (rules 1-2). Each Simon-Makuch curve is disclosed as a Kaplan-Meier group
+    of :func:`disclose_survival` (its patients, events and released steps); the Mantel-Byar
+    per-group observed / expected counts are dropped when a curve's counts are withheld.
+    """
+    events = require_model_counts(value.n or 0, value.n_events or 0, policy)
+    n, excluded = policy.cells([value.n or 0, value.n_excluded or 0])
+    exposed = value.n_exposed or 0
+    n_exposed = None if n is None else policy.cells([exposed, n - exposed])[0]
+    curves = tuple(_disclose_group(c, policy.count(c.n), policy) for c in value.curves)
+    test = value.mantel_byar
+    if any(c.n is None or c.events is None for c in curves):
+        test = replace(test, observed=(), expected=())
+    return replace(
+        value,
+        n=n,
+        n_events=events,
+        n_exposed=n_exposed,
+        n_excluded=excluded,
+        mantel_byar=test,
+        curves=curves,
+    )
 
 
 def disclose_staging(value: StagingSummary, policy: DisclosurePolicy) -> StagingSummary:

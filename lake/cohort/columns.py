@@ -19,8 +19,10 @@ import polars as pl
 
 from lake.cohort.endpoints import EndpointKey, endpoint_frame
 from lake.cohort.entry import entry_frame
+from lake.cohort.exposure import exposure_frame
 from lake.cohort.frame import TableSource, attribute_frame
 from lake.cohort.risk import scored_frame
+from lake.endpoints.exposures import Exposure
 
 logger = logging.getLogger(__name__)
 _ROW = "__row"
@@ -108,6 +110,17 @@ class CohortColumns:
         frame = entry_frame(self.source, key).rename({"entry_days": name})
         return self._ensure([name], lambda _: self._aligned(frame, [name])).rename(
             {name: "entry_days"}
+        )
+
+    def exposure(self, key: EndpointKey, exposure: Exposure) -> pl.DataFrame:
+        """``exposure_days`` of every patient on ``key``'s time axis (lake.cohort.exposure)."""
+        name = (
+            f"exposure|{exposure.transplant_type}|{exposure.line_number}|{exposure.event_type}|"
+            f"{key.origin}|{key.line_number}|{key.landmark_days}"
+        )
+        frame = exposure_frame(self.source, key, exposure).rename({"exposure_days": name})
+        return self._ensure([name], lambda _: self._aligned(frame, [name])).rename(
+            {name: "exposure_days"}
         )
 
     def frame(self, mask: pl.Series, *parts: pl.DataFrame) -> pl.DataFrame:

@@ -33,7 +33,7 @@ from lake.endpoints import (
     relapse_free_survival,
     relapse_incidence,
 )
-from lake.endpoints.origins import OriginKind
+from lake.endpoints.origins import OriginKind, origin_dates
 from lake.errors import AnalysisError
 
 EndpointName = Literal[
@@ -143,3 +143,14 @@ def endpoint_frame(source: TableSource, key: EndpointKey) -> pl.DataFrame:
         bcr_abl1=scan_or_empty(source, "bcr_abl1") if molecular else None,
     )
     return result.frame
+
+
+def origin_frame(source: TableSource, key: EndpointKey) -> pl.LazyFrame:
+    """``patient_id, origin_date`` of every patient with ``key``'s origin (before the landmark)."""
+    return origin_dates(
+        key.as_origin(),
+        events=scan_or_empty(source, "events"),
+        patients=scan_or_empty(source, "patients"),
+        treatment_lines=scan_or_empty(source, "treatment_lines"),
+        transplants=scan_or_empty(source, "transplants"),
+    )

@@ -21,27 +21,20 @@ from __future__ import annotations
 
 import polars as pl
 
-from lake.cohort.endpoints import EndpointKey
+from lake.cohort.endpoints import EndpointKey, origin_frame
 from lake.cohort.frame import TableSource, scan_or_empty
-from lake.endpoints.origins import origin_dates
 
 
 def entry_frame(source: TableSource, key: EndpointKey) -> pl.LazyFrame:
     """``patient_id, entry_days`` of every patient with ``key``'s origin (see module docs)."""
-    origin = key.as_origin()
-    patients = scan_or_empty(source, "patients")
-    origins = origin_dates(
-        origin,
-        events=scan_or_empty(source, "events"),
-        patients=patients,
-        treatment_lines=scan_or_empty(source, "treatment_lines"),
-        transplants=scan_or_empty(source, "transplants"),
-    )
     delay = (pl.col("registry_entry_date") - pl.col("origin_date")).dt.total_days()
-    entry = (delay - origin.landmark_days).clip(lower_bound=0).fill_null(0)
-    return origins.join(
-        patients.select("patient_id", "registry_entry_date"), on="patient_id", how="left"
-    ).select("patient_id", entry_days=entry.cast(pl.Int64))
+    entry = (delay - key.landmark_days).clip(lower_bound=0).fill_null(0)
+    patients = scan_or_empty(source, "patients").select("patient_id", "registry_entry_date")
+    return (
+        origin_frame(source, key)
+        .join(patients, on="patient_id", how="left")
+        .select("patient_id", entry_days=entry.cast(pl.Int64))
+    )
 
 
 def entered_rows(rows: pl.DataFrame) -> tuple[pl.DataFrame, int]:

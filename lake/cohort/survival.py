@@ -31,6 +31,7 @@ import polars as pl
 
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.entry import entered_rows
+from lake.cohort.exposure import EXPOSURE_LEVELS
 from lake.cohort.order import Levels, attribute_levels, score_levels
 from lake.cohort.survival_options import (
     NO_OPTIONS,
@@ -40,6 +41,7 @@ from lake.cohort.survival_options import (
     SurvivalOptions,
     group_options,
 )
+from lake.endpoints.exposures import Exposure
 from lake.errors import AnalysisError, EmptyCohortError
 from lake.query.release import OMITTED_AT_DEFAULT
 from lake.survival import (
@@ -67,13 +69,17 @@ DAYS_PER: Final[dict[TimeUnit, float]] = {
 
 @dataclass(frozen=True, slots=True)
 class Grouping:
-    """What to group patients by: a categorical attribute, a risk score version, or nothing."""
+    """What to group patients by: a categorical attribute, a risk score version, the status of
+    an exposure at time zero (:mod:`lake.cohort.exposure`), or nothing."""
 
     attribute: str | None = None
     score: str | None = None
+    exposure: Exposure | None = field(default=None, metadata=OMITTED_AT_DEFAULT)
 
     def levels(self) -> Levels:
         """The declared order of the groups (:mod:`lake.cohort.order`)."""
+        if self.exposure is not None:
+            return EXPOSURE_LEVELS
         if self.score is not None:
             return score_levels(self.score)
         if self.attribute is not None:
@@ -293,12 +299,15 @@ def trend_levels(request: SurvivalRequest) -> tuple[str, ...]:
     Raises
     ------
     AnalysisError
-        A trend is asked across the groups of a nominal attribute (no declared scale).
+        A trend is asked across the groups of a nominal attribute or of an exposure status (no
+        declared scale).
     """
-    ranked = request.grouping.levels().ranked
-    if request.trend and request.grouping.attribute is not None and ranked is None:
+    grouping = request.grouping
+    ranked = grouping.levels().ranked
+    nominal = grouping.attribute if grouping.exposure is None else "an exposure status"
+    if request.trend and nominal is not None and ranked is None:
         raise AnalysisError(
-            f"trend: {request.grouping.attribute} is not an ordinal scale, so its groups have no "
+            f"trend: {nominal} is not an ordinal scale, so its groups have no "
             "order to test; ask without trend, or group by an ordinal attribute or a risk score"
         )
     return ranked or ()

@@ -74,26 +74,42 @@ def origin_dates(
     """One row per patient having the origin event: ``patient_id``, ``origin_date``."""
     if origin.kind == "diagnosis":
         frame = _need(patients, "patients", origin).select(
-            "patient_id", origin_date=pl.col("diagnosis_date")
+            "patient_id", date=pl.col("diagnosis_date")
         )
     elif origin.kind == "treatment_line":
-        frame = (
-            _need(treatment_lines, "treatment_lines", origin)
-            .filter(pl.col("line_number") == origin.line_number)
-            .group_by("patient_id")
-            .agg(origin_date=pl.col("start_date").min())
-        )
+        assert origin.line_number is not None  # checked by Origin
+        frame = line_start(_need(treatment_lines, "treatment_lines", origin), origin.line_number)
     elif origin.kind == "allo_transplant":
-        frame = (
-            _need(transplants, "transplants", origin)
-            .filter(pl.col("transplant_type") == "allogeneic")
-            .group_by("patient_id")
-            .agg(origin_date=pl.col("transplant_date").min())
-        )
+        frame = first_transplant(_need(transplants, "transplants", origin), "allogeneic")
     else:  # tki_stop, complete_remission: the first event of that type
-        frame = (
-            events.filter(pl.col("event_type") == origin.kind)
-            .group_by("patient_id")
-            .agg(origin_date=pl.col("event_date").min())
-        )
-    return frame.filter(pl.col("origin_date").is_not_null())
+        frame = first_event(events, origin.kind)
+    return frame.select("patient_id", origin_date="date").filter(
+        pl.col("origin_date").is_not_null()
+    )
+
+
+def line_start(treatment_lines: pl.LazyFrame, line_number: int) -> pl.LazyFrame:
+    """``patient_id, date``: the start of treatment line ``line_number`` (1 = first line)."""
+    return (
+        treatment_lines.filter(pl.col("line_number") == line_number)
+        .group_by("patient_id")
+        .agg(date=pl.col("start_date").min())
+    )
+
+
+def first_transplant(transplants: pl.LazyFrame, transplant_type: str) -> pl.LazyFrame:
+    """``patient_id, date``: the first transplant of ``transplant_type`` (day 0)."""
+    return (
+        transplants.filter(pl.col("transplant_type") == transplant_type)
+        .group_by("patient_id")
+        .agg(date=pl.col("transplant_date").min())
+    )
+
+
+def first_event(events: pl.LazyFrame, event_type: str) -> pl.LazyFrame:
+    """``patient_id, date``: the first event of ``event_type``."""
+    return (
+        events.filter(pl.col("event_type") == event_type)
+        .group_by("patient_id")
+        .agg(date=pl.col("event_date").min())
+    )

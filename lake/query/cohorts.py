@@ -19,11 +19,13 @@ import polars as pl
 
 from lake.cohort.columns import CohortColumns
 from lake.cohort.endpoints import EndpointKey
+from lake.cohort.exposure import status_at_zero
 from lake.cohort.filters import CohortFilter, compile_filter, required_columns, required_scores
 from lake.cohort.frame import CATEGORICAL_ATTRIBUTES, TableSource
 from lake.cohort.order import attribute_levels, ordered
 from lake.cohort.summary import LIST_ATTRIBUTES
 from lake.cohort.survival import Grouping
+from lake.endpoints.exposures import Exposure
 from lake.errors import AnalysisError, EmptyCohortError, HemalakeError
 from lake.query.release import LRUCache
 
@@ -153,12 +155,14 @@ class CohortSnapshots:
         grouping: Grouping | None = None,
         strata: str | None = None,
         delayed_entry: bool = False,
+        exposure: Exposure | None = None,
         allow_empty: bool = False,
     ) -> pl.DataFrame:
         """The cohort's rows of the columns asked for (see :mod:`lake.cohort.columns`).
 
         ``delayed_entry`` adds each patient's ``entry_days`` on the endpoint's time axis
-        (:mod:`lake.cohort.entry`). An empty cohort is refused (EMPTY_COHORT) unless
+        (:mod:`lake.cohort.entry`), ``exposure`` their ``exposure_days`` on it
+        (:mod:`lake.cohort.exposure`). An empty cohort is refused (EMPTY_COHORT) unless
         ``allow_empty``: a protected release answers noisy zeros instead, since a refusal would
         tell the cohort is empty.
 
@@ -177,7 +181,17 @@ class CohortSnapshots:
             parts.append(columns.endpoint(endpoint))
             if delayed_entry:
                 parts.append(columns.entry(endpoint))
-        if grouping is not None and grouping.attribute is not None:
+            if exposure is not None:
+                parts.append(columns.exposure(endpoint, exposure))
+        if grouping is not None and grouping.exposure is not None:
+            if endpoint is None:
+                raise AnalysisError("grouping by exposure status needs an endpoint's time zero")
+            parts.append(
+                columns.exposure(endpoint, grouping.exposure).select(
+                    status_at_zero(pl.col("exposure_days")).alias("group")
+                )
+            )
+        elif grouping is not None and grouping.attribute is not None:
             parts.append(
                 columns.attributes([grouping.attribute]).select(
                     ordered(pl.col(grouping.attribute), attribute_levels(grouping.attribute)).alias(

@@ -27,6 +27,12 @@ from typing import Final, Literal, TypeVar
 
 from lake.access import GOVERNED_ROLES, Action, AuditRecord, AuditSink, Caller, check_access
 from lake.cohort import summary as summaries
+from lake.cohort.exposure import EXPOSURE_GROUPS
+from lake.cohort.exposure_effect import (
+    ExposureEffectRequest,
+    ExposureEffectSummary,
+    exposure_effect,
+)
 from lake.cohort.filters import required_scores
 from lake.cohort.frame import scan_or_empty
 from lake.cohort.incidence import IncidenceRequest, IncidenceSummary, incidence_summary
@@ -58,6 +64,7 @@ from lake.disclosure import (
     disclose_breakdown,
     disclose_completeness,
     disclose_cross_tab,
+    disclose_exposure_effect,
     disclose_histogram,
     disclose_incidence,
     disclose_model,
@@ -81,6 +88,7 @@ from lake.query.release import LRUCache, PrivacyRelease, Provenance, Released, q
 from lake.query.requests import (
     BreakdownRequest,
     CohortCoxRequest,
+    CohortExposureEffectRequest,
     CohortIncidenceRequest,
     CohortStagingRequest,
     CohortSurvivalRequest,
@@ -99,6 +107,12 @@ T = TypeVar("T")
 MODEL_REASON: Final = (
     "their coefficients and standard errors rest on small groups and cannot be made "
     "differentially private here"
+)
+EXPOSURE_EFFECT_REASON: Final = (
+    "its hazard ratio and tests rest on the patients' exact exposure times, and the Simon-"
+    "Makuch risk sets change at each exposure, which the noisy life table of protected answers "
+    "does not count; ask survival grouped by the exposure status at a landmark "
+    "(groupBy: {exposure: ...}, timeZero.landmarkDays) for a protected answer"
 )
 DELAYED_ENTRY_REASON: Final = (
     "with delayedEntry the risk sets change at each patient's registry entry, and the noisy "
@@ -593,6 +607,8 @@ class LakeGateway(CohortSnapshots):
             return self._levels(grouping.attribute, cohort.lake_version)
         if grouping.score is not None:
             return score_levels(score(grouping.score))
+        if grouping.exposure is not None:
+            return EXPOSURE_GROUPS
         return (None,)
 
     def cox(self, caller: Caller, cohort: Cohort, *, request: CoxRequest) -> Released[CoxSummary]:
@@ -618,6 +634,23 @@ class LakeGateway(CohortSnapshots):
             disclose=disclose_model,
             protect=None,
             scores=request.scores,
+        )
+
+    def exposure_effect(
+        self, caller: Caller, cohort: Cohort, *, request: ExposureEffectRequest
+    ) -> Released[ExposureEffectSummary]:
+        """A time-dependent exposure's Cox model, Mantel-Byar test and Simon-Makuch curves."""
+        return self._aggregate(
+            caller,
+            cohort,
+            CohortExposureEffectRequest(cohort.filter, request),
+            lambda: exposure_effect(
+                self._frame(cohort, endpoint=request.endpoint, exposure=request.exposure),
+                request,
+            ),
+            disclose=disclose_exposure_effect,
+            protect=None,
+            unprotected_reason=EXPOSURE_EFFECT_REASON,
         )
 
     def staging(

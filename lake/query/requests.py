@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lake.cohort.endpoints import EndpointKey
+from lake.cohort.exposure_effect import ExposureEffectRequest
 from lake.cohort.filters import CohortFilter
 from lake.cohort.incidence import IncidenceRequest
 from lake.cohort.models import CoxRequest, StagingRequest
@@ -90,6 +91,14 @@ class CohortCoxRequest:
 
     cohort: CohortFilter
     cox: CoxRequest
+
+
+@dataclass(frozen=True, slots=True)
+class CohortExposureEffectRequest:
+    """A time-dependent exposure's effect over a cohort."""
+
+    cohort: CohortFilter
+    effect: ExposureEffectRequest
 
 
 @dataclass(frozen=True, slots=True)
