@@ -59,6 +59,9 @@ from lake.survival.results import StatisticalResult
 
 MAX_ITERATIONS = 50
 STEP_TOLERANCE = 1e-10
+#: ℓ is a sum of thousands of terms: a change below this share of |ℓ| is rounding, not a decrease
+#: (near the maximum a correct Newton step can round to a lower ℓ; halving it would stop short).
+ROUNDING = 1e-13
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,11 +235,12 @@ class CoxPHFitter:
             candidate = beta + step
             new_ll, new_score, new_info = _total(designs, candidate)
             halvings = 0
-            while not new_ll >= loglik and halvings < 30:  # also rejects a NaN ℓ (underflow)
+            floor = loglik - ROUNDING * abs(loglik)
+            while not new_ll >= floor and halvings < 30:  # also rejects a NaN ℓ (underflow)
                 candidate = (beta + candidate) / 2.0
                 new_ll, new_score, new_info = _total(designs, candidate)
                 halvings += 1
-            if not new_ll >= loglik:  # no finite improvement left: at the numerical limit
+            if not new_ll >= floor:  # no finite improvement left: at the numerical limit
                 converged = True
                 break
             change = abs(new_ll - loglik)

@@ -11,6 +11,7 @@ import strawberry
 from lake.cohort.survival import Grouping
 
 from schema.errors import BadRequestError
+from schema.inputs.exposure import ExposureInput
 from schema.scores import score_version
 from schema.types.enums import GroupingAttribute
 
@@ -30,6 +31,14 @@ class GroupingInput:
     score: str | None = strawberry.field(
         default=None, description="Group by the categories of this risk score. " + SCORE
     )
+    exposure: ExposureInput | None = strawberry.field(
+        default=None,
+        description="Group by the exposure's status at time zero (the origin plus "
+        "timeZero.landmarkDays): 'exposed' if it occurred on or before then, else 'unexposed' "
+        "(however soon after). Not 'ever exposed', which credits the exposed with the time "
+        "they survived until exposure (immortal-time bias); for the effect of an exposure "
+        "during follow-up ask exposureEffect.",
+    )
 
     def to_grouping(self) -> Grouping:
         """The lake grouping; none or several ways at once is a bad request."""
@@ -42,10 +51,13 @@ class GroupingInput:
         return Grouping(
             attribute=None if self.attribute is None else self.attribute.value,
             score=None if self.score is None else score_version(self.score),
+            exposure=None
+            if self.exposure is None
+            else self.exposure.to_exposure(argument="groupBy.exposure"),
         )
 
     def _ways(self) -> list[tuple[str, object]]:
-        return [("attribute", self.attribute), ("score", self.score)]
+        return [("attribute", self.attribute), ("score", self.score), ("exposure", self.exposure)]
 
 
 def grouping(group_by: GroupingInput | None) -> Grouping:

@@ -8,6 +8,7 @@ from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 import strawberry
 from lake.access import Caller
+from lake.cohort.exposure_effect import ExposureEffectRequest
 from lake.cohort.incidence import IncidenceRequest
 from lake.cohort.models import CoxRequest, StagingRequest
 from lake.cohort.survival import SurvivalRequest
@@ -20,6 +21,7 @@ from schema.dataloaders.cohorts import Key
 from schema.distinct import require_distinct
 from schema.errors import BadRequestError
 from schema.fields import resolver
+from schema.inputs.exposure import ExposureInput
 from schema.inputs.grouping import GroupingInput, grouping
 from schema.inputs.survival_options import SurvivalOptionsInput
 from schema.inputs.time_zero import TimeZeroInput, endpoint_key
@@ -27,6 +29,7 @@ from schema.lake_calls import call_lake
 from schema.scores import score_version
 from schema.times import checked_times, lake_times
 from schema.types.enums import CategoricalAttribute, GroupingAttribute, NumericAttribute
+from schema.types.exposure import ExposureEffect
 from schema.types.models import CoxModel, CumulativeIncidence, StagingComparison
 from schema.types.risk import NotClassifiedPolicy, Reclassification, RiskDistribution
 from schema.types.summaries import Breakdown, Completeness, Count, Histogram
@@ -328,6 +331,46 @@ class Cohort:
         require_distinct("coxModel scores", request.scores)
         released = await self._ask(info, info.context.gateway.cox, request=request)
         return CoxModel.of(released)
+
+    @resolver(
+        description="The effect of a dated exposure (a transplant, a treatment line, an event) "
+        "on an endpoint without immortal-time bias: Cox model with the exposure as a "
+        "time-varying covariate, Mantel-Byar test and Simon-Makuch curves (cost 10). Governed "
+        "roles only; protected roles are refused (FORBIDDEN)."
+    )
+    async def exposure_effect(
+        self,
+        info: Info[Context, None],
+        *,
+        endpoint: Annotated[
+            KaplanMeierEndpoint, strawberry.argument(description="The endpoint analysed.")
+        ],
+        exposure: Annotated[
+            ExposureInput,
+            strawberry.argument(description="The exposure whose status changes in follow-up."),
+        ],
+        time_zero: Annotated[
+            TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
+        ] = None,
+        times: Annotated[list[float] | None, strawberry.argument(description=TIMES)] = None,
+        time_unit: Annotated[TimeUnit, strawberry.argument(description=TIME_UNIT)] = (
+            TimeUnit.MONTHS
+        ),
+        conf_type: Annotated[
+            ConfType,
+            strawberry.argument(description="Transform of the confidence bands (R conf.type)."),
+        ] = ConfType.LOG,
+    ) -> ExposureEffect | None:
+        asked = checked_times(times)
+        request = ExposureEffectRequest(
+            endpoint=endpoint_key(endpoint.name, time_zero),
+            exposure=exposure.to_exposure(argument="exposure"),
+            times=lake_times(asked),
+            time_unit=time_unit.value,
+            conf_type=conf_type.value,
+        )
+        released = await self._ask(info, info.context.gateway.exposure_effect, request=request)
+        return ExposureEffect.of(released, asked=asked)
 
     @resolver(description="Risk scores compared as staging systems: C-index, LR, AIC (cost 10).")
     async def staging_comparison(

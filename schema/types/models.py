@@ -6,7 +6,7 @@ import strawberry
 from lake.cohort import incidence as ci
 from lake.cohort import models as cm
 from lake.query.release import Released
-from lake.survival import ConcordanceResult
+from lake.survival import ConcordanceResult, cox
 
 from schema.times import as_asked
 from schema.types.provenance import Provenance
@@ -125,6 +125,19 @@ class CoxCoefficient:
     lower: float = strawberry.field(description="Lower 95 % limit of the hazard ratio.")
     upper: float = strawberry.field(description="Upper 95 % limit of the hazard ratio.")
 
+    @classmethod
+    def of(cls, c: cox.CoxCoefficient) -> CoxCoefficient:
+        """The GraphQL view of a fitted coefficient."""
+        return cls(
+            name=c.name,
+            coef=c.coef,
+            hazard_ratio=c.hazard_ratio,
+            se=c.se,
+            p_value=c.p_value,
+            lower=c.lower,
+            upper=c.upper,
+        )
+
 
 @strawberry.type(description="A Cox proportional-hazards model (Efron ties, R coxph).")
 class CoxModel:
@@ -159,18 +172,7 @@ class CoxModel:
             events=v.n_events,
             dropped=v.n_dropped,
             excluded=v.n_excluded,
-            coefficients=[
-                CoxCoefficient(
-                    name=c.name,
-                    coef=c.coef,
-                    hazard_ratio=c.hazard_ratio,
-                    se=c.se,
-                    p_value=c.p_value,
-                    lower=c.lower,
-                    upper=c.upper,
-                )
-                for c in v.coefficients
-            ],
+            coefficients=[CoxCoefficient.of(c) for c in v.coefficients],
             likelihood_ratio=ChiSquareTest.of(v.likelihood_ratio),
             wald=ChiSquareTest.of(v.wald),
             score=ChiSquareTest.of(v.score),

@@ -173,6 +173,39 @@ class SurvivalGroup:
     )
     released_steps: strawberry.Private[tuple[cs.SurvivalStep, ...]]
 
+    @classmethod
+    def of(cls, g: cs.GroupSurvival, *, asked: tuple[float, ...]) -> SurvivalGroup:
+        """The GraphQL view of a released group, time points in the order asked."""
+        return cls(
+            group=g.group,
+            n=g.n,
+            events=g.events,
+            median=None if g.median is None else Quantile.of(g.median),
+            median_follow_up=None
+            if g.median_follow_up is None
+            else Quantile.of(g.median_follow_up),
+            at_times=[
+                SurvivalPoint(
+                    time=p.time,
+                    survival=p.survival,
+                    lower=p.lower,
+                    upper=p.upper,
+                    n_at_risk=p.n_at_risk,
+                    reason=p.reason,
+                    std_err=p.std_err,
+                    cumulative_hazard=p.cumulative_hazard,
+                    cumulative_hazard_std_err=p.cumulative_hazard_se,
+                )
+                for p in as_asked(g.at_times, asked)
+            ],
+            quartiles=None if g.quartiles is None else [Quantile.of(q) for q in g.quartiles],
+            restricted_mean=None
+            if g.restricted_mean is None
+            else RestrictedMean.of(g.restricted_mean),
+            intervals=None if g.intervals is None else [IntervalCounts.of(c) for c in g.intervals],
+            released_steps=g.steps,
+        )
+
     @resolver(
         description="The Kaplan-Meier step function for plotting, in the requested time unit and "
         "confidence band. Disclosure: it ends before the number at risk falls below the cell "
@@ -247,42 +280,7 @@ class SurvivalSummary:
             origin=value.origin,
             time_unit=TimeUnit(value.time_unit),
             excluded=value.n_excluded,
-            groups=[
-                SurvivalGroup(
-                    group=g.group,
-                    n=g.n,
-                    events=g.events,
-                    median=None if g.median is None else Quantile.of(g.median),
-                    median_follow_up=None
-                    if g.median_follow_up is None
-                    else Quantile.of(g.median_follow_up),
-                    at_times=[
-                        SurvivalPoint(
-                            time=p.time,
-                            survival=p.survival,
-                            lower=p.lower,
-                            upper=p.upper,
-                            n_at_risk=p.n_at_risk,
-                            reason=p.reason,
-                            std_err=p.std_err,
-                            cumulative_hazard=p.cumulative_hazard,
-                            cumulative_hazard_std_err=p.cumulative_hazard_se,
-                        )
-                        for p in as_asked(g.at_times, asked)
-                    ],
-                    quartiles=None
-                    if g.quartiles is None
-                    else [Quantile.of(q) for q in g.quartiles],
-                    restricted_mean=None
-                    if g.restricted_mean is None
-                    else RestrictedMean.of(g.restricted_mean),
-                    intervals=None
-                    if g.intervals is None
-                    else [IntervalCounts.of(c) for c in g.intervals],
-                    released_steps=g.steps,
-                )
-                for g in value.groups
-            ],
+            groups=[SurvivalGroup.of(g, asked=asked) for g in value.groups],
             logrank=None if value.logrank is None else ChiSquareTest.of(value.logrank),
             trend=None if value.trend is None else ChiSquareTest.of(value.trend),
             weighted_logrank=None if value.weighted is None else ChiSquareTest.of(value.weighted),

@@ -23,6 +23,7 @@ import polars as pl
 
 from lake.cohort.endpoints import EndpointKey, EndpointName, endpoint_frame
 from lake.cohort.entry import entry_frame
+from lake.cohort.exposure import exposure_frame
 from lake.cohort.filters import (
     And,
     CodeIn,
@@ -32,8 +33,9 @@ from lake.cohort.filters import (
     compile_filter,
 )
 from lake.cohort.filters import required_columns as filter_columns
-from lake.cohort.frame import TableSource
+from lake.cohort.frame import TableSource, attribute_frame
 from lake.cohort.risk import category, scored_frame
+from lake.endpoints.exposures import Exposure
 from lake.endpoints.origins import OriginKind
 
 MM: Final[CohortFilter] = CodeIn(column="disease", values=("MM",))
@@ -137,6 +139,53 @@ def demo_cohort(source: TableSource, name: str) -> pl.DataFrame:
     return rows.sort(rows.columns)
 
 
+#: Time-dependent exposures: input file -> (cohort, endpoint, origin, landmark days, exposure).
+#: Rows carry ``exposure``: days from time zero to the exposure (null: never exposed;
+#: :func:`lake.cohort.exposure.exposure_frame`), from which R builds the counting-process data
+#: with ``tmerge`` and the status at the landmark.
+EXPOSED: Final[dict[str, tuple[CohortFilter, EndpointName, OriginKind, int, Exposure]]] = {
+    # AML OS from diagnosis, allogeneic transplant as a time-dependent covariate
+    "demo_aml_os_allo": (AML, "OS", "diagnosis", 0, Exposure(transplant_type="allogeneic")),
+    # ... and a 180-day landmark, grouped by transplant status at the landmark
+    "demo_aml_os_allo_lm180": (
+        AML,
+        "OS",
+        "diagnosis",
+        180,
+        Exposure(transplant_type="allogeneic"),
+    ),
+    # myeloma PFS from diagnosis, autologous transplant as a time-dependent covariate
+    "demo_mm_pfs_auto": (MM, "PFS", "diagnosis", 0, Exposure(transplant_type="autologous")),
+}
+
+
+def exposure_cohort(source: TableSource, name: str) -> pl.DataFrame:
+    """``time, status, exposure`` of one cohort of :data:`EXPOSED` (patients with the
+    endpoint), sorted."""
+    cohort, endpoint, origin, landmark, exposure = EXPOSED[name]
+    patients = (
+        attribute_frame(source, sorted(filter_columns(cohort)))
+        .filter(compile_filter(cohort))
+        .select("patient_id")
+        .collect()
+    )
+    key = EndpointKey(endpoint=endpoint, origin=origin, landmark_days=landmark)
+    rows = (
+        endpoint_frame(source, key)
+        .join(patients, on="patient_id")
+        .join(exposure_frame(source, key, exposure).collect(), on="patient_id", how="left")
+        .filter(pl.col("time_days").is_not_null())
+        .select(
+            pl.col("time_days").cast(pl.Int64).alias("time"),
+            pl.col("status").cast(pl.Int64),
+            pl.col("exposure_days").alias("exposure"),
+        )
+    )
+    return rows.sort(rows.columns)
+
+
 def demo_cohorts(source: TableSource) -> dict[str, pl.DataFrame]:
-    """Every study cohort of :data:`COHORTS`, by input file name."""
-    return {name: demo_cohort(source, name) for name in COHORTS}
+    """Every study cohort of :data:`COHORTS` and :data:`EXPOSED`, by input file name."""
+    return {name: demo_cohort(source, name) for name in COHORTS} | {
+        name: exposure_cohort(source, name) for name in EXPOSED
+    }

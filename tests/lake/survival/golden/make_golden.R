@@ -442,3 +442,52 @@ ko[["demo_mm_os/riss"]] <- list(
            list(groups = levels(d$riss))),
   fh_1_1 = fh_case(d, "riss", 1, 1))
 out(ko, "km_options")
+
+# ---- time-dependent exposures (exposure.json) ------------------------------------------------
+# The demo lake's cohorts with a dated exposure (inputs/demo_*_allo*.csv, demo_mm_pfs_auto.csv:
+# time, status, exposure = days from time zero to the exposure, NA never exposed), in months.
+# tmerge builds the counting-process data from the same per-patient dates: unexposed on
+# (0, exposure], exposed on (exposure, time] (exposed from 0 when exposure <= 0; no split when
+# exposure >= time). Over those rows: coxph with the time-varying covariate, the Mantel-Byar test
+# (the log-rank on the time-varying groups: logrank_entry above, checked against
+# coxph(ties = "exact")$score) and the Simon-Makuch curves (survfit per exposure level).
+exposure_case <- function(name, times) {
+  d <- demo_inp(name)
+  d$exposure <- d$exposure / MONTH
+  d$id <- seq_len(nrow(d))
+  cp <- tmerge(d[, c("id", "time")], d, id = id, death = event(time, status))
+  cp <- tmerge(cp, d, id = id, exposed = tdc(exposure))
+  fit <- coxph(Surv(tstart, tstop, death) ~ exposed, data = cp)
+  co <- summary(fit)$coefficients
+  ci <- summary(fit)$conf.int
+  mb <- logrank_entry(cp$tstart, cp$tstop, cp$death, factor(cp$exposed))
+  curves <- lapply(c(unexposed = 0, exposed = 1), function(lv) {
+    g <- cp[cp$exposed == lv, ]
+    f <- survfit(Surv(tstart, tstop, death) ~ 1, data = g)
+    q <- quantile(f, probs = 0.5)
+    s <- summary(f, times = times)
+    list(n = nrow(g), events = sum(g$death), median = unname(q$quantile),
+         median_lower = unname(q$lower), median_upper = unname(q$upper),
+         at = list(time = s$time, surv = s$surv, std_err = s$std.err, lower = s$lower,
+                   upper = s$upper, n_risk = s$n.risk))
+  })
+  list(n = nrow(d), events = sum(d$status), n_rows = nrow(cp),
+       n_exposed = length(unique(cp$id[cp$exposed == 1])),
+       coef = unname(coef(fit)), se = unname(sqrt(diag(vcov(fit)))),
+       hazard_ratio = unname(ci[, "exp(coef)"]), lower = unname(ci[, "lower .95"]),
+       upper = unname(ci[, "upper .95"]), p = unname(co[, "Pr(>|z|)"]),
+       lr = 2 * diff(fit$loglik), wald = unname(fit$wald.test), score = unname(fit$score),
+       mantel_byar = list(chisq = mb, df = 1, p = pchisq(mb, 1, lower.tail = FALSE)),
+       curves = curves)
+}
+ex <- list(versions = versions, month_days = MONTH)
+ex[["aml_os_allo"]] <- exposure_case("demo_aml_os_allo", c(6, 12, 24, 60))
+ex[["mm_pfs_auto"]] <- exposure_case("demo_mm_pfs_auto", c(6, 12, 24, 60))
+# Landmark at 180 days from diagnosis (times from the landmark), grouped by the transplant status
+# at the landmark (exposure <= 0), not by "ever transplanted"
+d <- demo_inp("demo_aml_os_allo_lm180")
+d$status_at_landmark <- ifelse(!is.na(d$exposure) & d$exposure <= 0, "exposed", "unexposed")
+d$ever <- ifelse(is.na(d$exposure), "unexposed", "exposed")
+ex[["aml_os_allo_lm180/at_landmark"]] <- km_by(d, "status_at_landmark", c(12, 24))
+ex[["aml_os_allo_lm180/ever"]] <- list(n_exposed = sum(d$ever == "exposed"))
+out(ex, "exposure")
