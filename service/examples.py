@@ -156,6 +156,27 @@ query RegistryDelayedEntry {
 }""",
     ),
     Example(
+        query="""# AML: allogeneic transplant without immortal-time bias (governed roles for the effect).
+# A 180-day landmark grouped by transplant status at the landmark (not "ever transplanted"),
+# and the transplant as a time-varying covariate: Cox hazard ratio, Mantel-Byar test and
+# Simon-Makuch curves (R tmerge + coxph / survfit on counting-process data).
+query TransplantEffect {
+  cohort(filter: {diseases: [AML]}) {
+    landmark: survival(endpoint: OS, timeZero: {landmarkDays: 180},
+                       groupBy: {exposure: {transplant: ALLOGENEIC}}, times: [12, 24]) {
+      groups { group n events atTimes { time survival lower upper } }
+      logrank { statistic pValue }
+    }
+    exposureEffect(endpoint: OS, exposure: {transplant: ALLOGENEIC}, times: [12, 24, 60]) {
+      n events exposed excluded
+      hazardRatio { hazardRatio lower upper pValue }
+      mantelByar { statistic df pValue }
+      curves { group n events median { estimate lower upper } atTimes { time survival } }
+    }
+  }
+}""",
+    ),
+    Example(
         query="""# The lake itself: sites, versions, data quality, registered scores and endpoints.
 query LakeStatus {
   lake {
