@@ -156,7 +156,7 @@ query RegistryDelayedEntry {
 }""",
     ),
     Example(
-        query="""# AML: allogeneic transplant without immortal-time bias (governed roles for the effect).
+        query="""# AML: allogeneic transplant without immortal-time bias (effect: governed roles).
 # A 180-day landmark grouped by transplant status at the landmark (not "ever transplanted"),
 # and the transplant as a time-varying covariate: Cox hazard ratio, Mantel-Byar test and
 # Simon-Makuch curves (R tmerge + coxph / survfit on counting-process data).
