@@ -95,17 +95,23 @@ def test_landmark_groups_by_status_at_the_landmark(
     lake_server: str, demo_lake: DemoLake, disease: str, transplant: str, landmark: int
 ) -> None:
     n, exposed, ever = _landmark_oracle(demo_lake, disease, transplant.lower(), landmark)
+    flag = "HAD_ALLOGENEIC" if transplant == "ALLOGENEIC" else "HAD_AUTOLOGOUS"
     data = _ask(
         lake_server,
-        f"""{{ cohort(filter: {{diseases: [{disease}]}}) {{ survival(endpoint: OS,
-        timeZero: {{landmarkDays: {landmark}}},
-        groupBy: {{exposure: {{transplant: {transplant}}}}}) {{ groups {{ group n }} }} }} }}""",
+        f"""{{ cohort(filter: {{diseases: [{disease}]}}) {{
+        atLandmark: survival(endpoint: OS, timeZero: {{landmarkDays: {landmark}}},
+          groupBy: {{exposure: {{transplant: {transplant}}}}}) {{ groups {{ group n }} }}
+        ever: survival(endpoint: OS, timeZero: {{landmarkDays: {landmark}}},
+          groupBy: {{attribute: {flag}}}) {{ groups {{ group n }} }} }} }}""",
     )
     assert "errors" not in data, data
-    groups = {g["group"]: g["n"] for g in data["data"]["cohort"]["survival"]["groups"]}
+    cohort = data["data"]["cohort"]
+    groups = {g["group"]: g["n"] for g in cohort["atLandmark"]["groups"]}
     assert groups.get("exposed") == (exposed or None)
     assert groups.get("unexposed") == n - exposed
-    assert ever >= exposed  # "ever transplanted" would put these patients in the exposed group
+    # the biased question: "ever transplanted" counts those transplanted after the landmark
+    flags = {g["group"]: g["n"] for g in cohort["ever"]["groups"]}
+    assert flags.get("true") == ever > exposed
 
 
 def test_landmark_by_status_equals_r(lake_server: str) -> None:
