@@ -7,8 +7,10 @@ truncation / time-varying covariates via counting-process rows (entry, stop]
 
 Fitting: Newton–Raphson from β = 0 with step halving when the log-likelihood decreases (as R's
 ``coxfit6``), iterated until the step is below 1e-10 or the log-likelihood stops changing in
-the 15th digit — tighter than R's ``eps = 1e-9`` stop, whose returned β is one quadratic step
-past that point, so both agree far below 1e-6. Covariates are centred first (as R).
+the 15th digit (a step whose ℓ rounds lower by less than 1e-13 |ℓ| is taken, not halved:
+near the maximum of a large fit ℓ is flat to rounding) — tighter than R's ``eps = 1e-9``
+stop, whose returned β is one quadratic step past that point, so both agree far below 1e-6.
+Covariates are centred first (as R).
 
 Monotone likelihood (a coefficient diverging, e.g. every event in one group): a
 :class:`~lake.survival.SurvivalWarning`, and as in R a large |β| with a huge se; ℓ(β̂) and the
