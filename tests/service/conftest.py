@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -101,6 +102,16 @@ async def asgi_client(
 async def client(app_factory: AppFactory) -> AsyncIterator[httpx.AsyncClient]:
     async with asgi_client(app_factory()) as http:
         yield http
+
+
+def ask(url: str, query: str, key: str = STATISTICIAN_KEY) -> dict[str, Any]:
+    """POST one GraphQL document to a real server with an API key; the JSON body (status 200)."""
+    response = httpx.post(
+        f"{url}/graphql", json={"query": query}, headers={"x-api-key": key}, timeout=120
+    )
+    assert response.status_code == 200, response.text
+    payload: dict[str, Any] = response.json()
+    return payload
 
 
 def free_port() -> int:
