@@ -93,7 +93,7 @@ async def test_mr_level_groups_filters_and_models_tfr_from_the_stop(
     lake_client: httpx.AsyncClient, demo_lake: DemoLake
 ) -> None:
     expected = mr_levels_at_evaluation(str(demo_lake.root))
-    tfr = "endpoint: MRFS, origin: TKI_STOP"
+    tfr = "endpoint: MRFS, timeZero: {origin: TKI_STOP}"
     payload = await ask(
         lake_client,
         f"""{{ cohort(filter: {{{CML}}}) {{
