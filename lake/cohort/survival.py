@@ -226,8 +226,10 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
                 "no patient of the cohort is followed beyond their registry entry; ask "
                 "without delayedEntry or widen the filter"
             )
-        entry = (rows.get_column("entry_days") / DAYS_PER[request.time_unit]).to_numpy()
-    time = rows.get_column("time").to_numpy()
+        entry = rows.get_column("entry_days").to_numpy()
+    # counted on whole days (tabulated without a sort), reported in the request's unit
+    scale = DAYS_PER[request.time_unit]
+    time = rows.get_column("time_days").to_numpy()
     status = rows.get_column("status").to_numpy()
     code = rows.get_column("group_code").to_numpy()
     labels = group_labels(rows)
@@ -237,7 +239,9 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
     for g, label in enumerate(labels):
         t, e = time[bounds[g] : bounds[g + 1]], status[bounds[g] : bounds[g + 1]]
         en = None if entry is None else entry[bounds[g] : bounds[g + 1]]
-        fitter = KaplanMeierFitter(conf_type=request.conf_type).fit(t, e, entry=en)
+        fitter = KaplanMeierFitter(conf_type=request.conf_type).fit(
+            t, e, entry=en, time_scale=scale
+        )
         hazards = (
             fitter.cumulative_hazard_at(list(request.times))
             if options.cumulative_hazard
@@ -250,7 +254,9 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
                 n=int(t.size),
                 events=int(e.sum()),
                 median=fitter.median_,
-                median_follow_up=median_follow_up(t, e, conf_type=request.conf_type, entry=en),
+                median_follow_up=median_follow_up(
+                    t, e, conf_type=request.conf_type, entry=en, time_scale=scale
+                ),
                 at_times=tuple(TimePoint.of(p, h) for p, h in points),
                 steps=km_steps(fitter),
             ).with_options(group_options(fitter, options))
