@@ -33,6 +33,7 @@ from service.middleware import (
 )
 from service.routes import export, health, metrics
 from service.settings import Settings
+from service.warmup import LakeWarmer
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).with_name("static")
@@ -46,6 +47,7 @@ class State(TypedDict):
     authenticator: Authenticator
     schema: strawberry.Schema
     metrics: Metrics
+    warmer: LakeWarmer | None
 
 
 def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None) -> Starlette:
@@ -93,6 +95,10 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
         # full collection, which the allocations of one large document can trigger, then walks
         # only what requests made, and holds the event loop for a fraction of the time
         gc.freeze()
+        warmer = None
+        if settings.warm_interval_seconds:
+            warmer = LakeWarmer(gateway, interval=settings.warm_interval_seconds)
+            warmer.start()
         try:
             yield State(
                 gateway=gateway,
@@ -100,8 +106,11 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
                 authenticator=authenticator,
                 schema=schema,
                 metrics=counters,
+                warmer=warmer,
             )
         finally:
+            if warmer is not None:
+                warmer.stop()
             audit.close()
 
     graphql = HemalakeGraphQL(

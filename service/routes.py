@@ -18,6 +18,7 @@ from schema.context import Context
 from service.auth import Authenticator, Unauthenticated
 from service.graphql_app import audit_refusal, error_response
 from service.middleware import Metrics
+from service.warmup import LakeWarmer
 
 
 async def health(request: Request) -> JSONResponse:
@@ -34,7 +35,8 @@ async def health(request: Request) -> JSONResponse:
 
 
 async def metrics(request: Request) -> PlainTextResponse:
-    """Prometheus text format: requests by status, latency total, result cache hits/misses."""
+    """Prometheus text format: requests by status, latency total, result cache hits/misses,
+    and the lake version warmed last with how long it took."""
     counters: Metrics = request.state.metrics
     gateway: LakeGateway = request.state.gateway
     lines = ["# TYPE hemalake_http_requests_total counter"]
@@ -50,6 +52,14 @@ async def metrics(request: Request) -> PlainTextResponse:
         "# TYPE hemalake_result_cache_misses_total counter",
         f"hemalake_result_cache_misses_total {gateway.results.misses}",
     ]
+    warmer: LakeWarmer | None = request.state.warmer
+    if warmer is not None and warmer.last is not None:
+        lines += [
+            "# TYPE hemalake_warm_lake_version gauge",
+            f"hemalake_warm_lake_version {warmer.last.lake_version}",
+            "# TYPE hemalake_warm_seconds gauge",
+            f"hemalake_warm_seconds {warmer.last.seconds:.6f}",
+        ]
     return PlainTextResponse("\n".join(lines) + "\n")
 
 

@@ -13,6 +13,7 @@ Example ``hemalake.toml``::
     max_cost = 60
     cache_size = 256
     max_body_bytes = 65536
+    warm_interval_seconds = 5    # look for a new lake version this often and warm it (0: off)
     privacy_ledger = "privacy.sqlite"   # default: beside the lake, <lake_root>-privacy.sqlite
 
     [privacy]                    # protected releases (lake/privacy): budgets in ε per period
@@ -63,6 +64,7 @@ class Settings:
     max_cost: int = 60
     cache_size: int = 256
     max_body_bytes: int = 65536
+    warm_interval_seconds: int = 5
     api_keys: Mapping[str, Caller] = field(default_factory=dict)
     privacy_ledger: Path | None = None
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
@@ -86,6 +88,11 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be at least 1 (got {getattr(self, name)})")
+        if not 0 <= self.warm_interval_seconds <= 3600:
+            raise ConfigError(
+                "setting warm_interval_seconds must lie in [0, 3600] (0 turns warming off; got "
+                f"{self.warm_interval_seconds})"
+            )
 
 
 _CASTS: dict[str, type] = {
@@ -97,6 +104,7 @@ _CASTS: dict[str, type] = {
     "max_cost": int,
     "cache_size": int,
     "max_body_bytes": int,
+    "warm_interval_seconds": int,
     "allow_anonymous": bool,
 }
 

@@ -139,6 +139,12 @@ def test_settings_reject_unknown_keys_and_bad_roles() -> None:
         )
     with pytest.raises(ConfigError, match="min_cell_size must be int"):
         settings_from_mapping({"lake_root": "x", "min_cell_size": "5"})
+    with pytest.raises(ConfigError, match=r"warm_interval_seconds must lie in \[0, 3600\]"):
+        settings_from_mapping({"lake_root": "x", "warm_interval_seconds": -1})
+    assert (
+        settings_from_mapping({"lake_root": "x", "warm_interval_seconds": 0}).warm_interval_seconds
+        == 0
+    )
 
 
 async def test_dictionary_gives_each_column_an_omop_home_or_the_reason_for_none(
