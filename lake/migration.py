@@ -37,7 +37,8 @@ def added_columns(table_name: str, stored: pl.Schema, incoming: pl.Schema) -> tu
     ------
     SchemaMigrationError
         A stored column is missing from ``incoming`` or has another type there, or an added
-        column is required by the model (old rows would hold null in it).
+        column of a harmonised table is not in the model or is required by it (old rows
+        would hold null in it).
     """
     for name, dtype in stored.items():
         if name not in incoming:
@@ -53,6 +54,11 @@ def added_columns(table_name: str, stored: pl.Schema, incoming: pl.Schema) -> tu
     added = tuple(name for name in incoming if name not in stored)
     model = TABLES_BY_NAME.get(table_name)
     for name in added:
+        if model is not None and name not in model.schema:
+            raise SchemaMigrationError(
+                f"table {table_name!r}: column {name!r} ({incoming[name]}) is not in model "
+                f"{MODEL_VERSION}; only model columns are stored"
+            )
         if model is not None and model.column(name).required:
             raise SchemaMigrationError(
                 f"table {table_name!r}: model {MODEL_VERSION} adds required column {name!r} "
@@ -62,13 +68,14 @@ def added_columns(table_name: str, stored: pl.Schema, incoming: pl.Schema) -> tu
 
 
 def with_model_columns(frame: pl.LazyFrame, table_name: str) -> pl.LazyFrame:
-    """A harmonised table read from any lake version, with every model column: columns the
-    stored version predates are typed nulls (other tables are returned unchanged)."""
+    """A harmonised table read from any lake version with the model's columns in model order:
+    columns the stored version predates are typed nulls (delta-rs may also move the partition
+    column when it merges a schema). Other tables are returned unchanged."""
     model = TABLES_BY_NAME.get(table_name)
     if model is None:
         return frame
     present = frame.collect_schema()
-    missing = [
-        pl.lit(None, dtype).alias(n) for n, dtype in model.schema.items() if n not in present
-    ]
-    return frame.with_columns(missing) if missing else frame
+    return frame.select(
+        pl.col(name) if name in present else pl.lit(None, dtype).alias(name)
+        for name, dtype in model.schema.items()
+    )

@@ -42,7 +42,7 @@ from deltalake import (
 )
 from deltalake.exceptions import DeltaError
 
-from lake.errors import LakeError, LoadError, UnknownVersionError
+from lake.errors import LakeError, LoadError, SchemaMigrationError, UnknownVersionError
 from lake.migration import added_columns, with_model_columns
 
 logger = logging.getLogger(__name__)
@@ -273,18 +273,25 @@ def commit_site_load(
     versions = dict(previous)
     predicate = equals_predicate("site", site)
     try:
+        stored = {
+            name: DeltaTable(str(root / name))
+            for name in tables
+            if DeltaTable.is_deltatable(str(root / name))
+        }
+        for name, existing in stored.items():
+            if name in previous:
+                _reconcile(existing, previous[name], properties)
+        added = _migrations(stored, tables, intact=version - 1)
         for name, frame in tables.items():
-            path = root / name
             pinned = previous.get(name)
-            table = DeltaTable(str(path)) if DeltaTable.is_deltatable(str(path)) else None
-            if table is not None and pinned is not None:
-                _reconcile(table, pinned, properties)
+            table = stored.get(name)
             # a table no lake version knows yet holds only a dead load's rows: replace all
             versions[name] = _write_site_rows(
-                table or path,
+                table or root / name,
                 frame,
                 predicate=None if pinned is None else predicate,
                 properties=properties,
+                added=added.get(name, ()),
             )
             logger.debug("wrote %s rows of %s for %s", frame.height, name, site)
             if pause:
@@ -315,12 +322,33 @@ def commit_site_load(
     return version
 
 
+def _migrations(
+    stored: Mapping[str, DeltaTable], tables: Mapping[str, pl.DataFrame], *, intact: int
+) -> dict[str, tuple[str, ...]]:
+    """The columns each frame adds to its stored table, every table checked before any write
+    (:func:`lake.migration.added_columns`); the refusal says the lake version is intact."""
+    added: dict[str, tuple[str, ...]] = {}
+    for name, table in stored.items():
+        try:
+            added[name] = added_columns(
+                name, pl.scan_delta(table).collect_schema(), tables[name].schema
+            )
+        except SchemaMigrationError as exc:
+            raise SchemaMigrationError(
+                f"{exc}. Nothing was written: lake version {intact} is intact"
+            ) from None
+        if added[name]:
+            logger.info("migrating %s: adding columns %s", name, ", ".join(added[name]))
+    return added
+
+
 def _write_site_rows(
     target: DeltaTable | Path,
     frame: pl.DataFrame,
     *,
     predicate: str | None,
     properties: CommitProperties,
+    added: tuple[str, ...],
 ) -> int:
     """Overwrite the rows ``predicate`` selects (all rows if ``None``) with ``frame`` in the
     open table or at the path of a table not created yet; returns the new Delta version.
@@ -330,19 +358,10 @@ def _write_site_rows(
     million Python-side nulls per column is most of the cost of a sparsely fed table (genetics
     has 41 columns, a site feeds a few; 1e6 rows measured 1.2-1.6 s CPU written whole, 0.45-1.0
     s without its null columns). A missing table is first created with the frame's full
-    schema. The merge evolves a stored table's schema only by the columns
-    :func:`lake.migration.added_columns` accepts (new nullable columns of the model), which are
-    then always sent, null or not, so they join the schema in this commit; any other
-    difference is refused before anything is written.
+    schema. The merge evolves a stored table's schema only by the ``added`` columns
+    (:func:`_migrations`: new nullable columns of the model), which are always sent, null or
+    not, so they join the schema in this commit.
     """
-    added: tuple[str, ...] = ()
-    if isinstance(target, DeltaTable):
-        stored = pl.scan_delta(target).collect_schema()
-        added = added_columns(Path(target.table_uri).name, stored, frame.schema)
-        if added:
-            logger.info(
-                "migrating %s: adding columns %s", Path(target.table_uri).name, ", ".join(added)
-            )
     fed = [
         name
         for name, column in zip(frame.columns, frame.get_columns(), strict=True)
