@@ -253,11 +253,7 @@ def _expected(
             c: {str(k): v for k, v in sorted(Counter(truth.groups[c].to_list()).items())}
             for c in group_columns
         },
-        "planted_hazards": [
-            h.as_json()
-            for h in PLANTED_HAZARDS
-            if h.disease == disease
-        ],
+        "planted_hazards": [h.as_json() for h in PLANTED_HAZARDS if h.disease == disease],
         "planted_incidences": [
             p.as_json()
             for p in PLANTED_INCIDENCES
