@@ -42,7 +42,8 @@ from deltalake import (
 )
 from deltalake.exceptions import DeltaError
 
-from lake.errors import LakeError, LoadError, UnknownVersionError
+from lake.errors import LakeError, LoadError, SchemaMigrationError, UnknownVersionError
+from lake.migration import added_columns, with_model_columns
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,10 @@ class LakeSnapshot:
     table_versions: Mapping[str, int] = field(repr=False)
 
     def scan(self, table_name: str) -> pl.LazyFrame:
-        """The table as of this lake version; ``LakeError`` lists the tables if unknown."""
+        """The table as of this lake version; ``LakeError`` lists the tables if unknown.
+
+        A harmonised table has every column of the current model: one a version predates
+        reads as null (:func:`lake.migration.with_model_columns`)."""
         if table_name not in self.table_versions:
             valid = ", ".join(sorted(self.table_versions))
             logger.warning(
@@ -117,7 +121,8 @@ class LakeSnapshot:
             raise LakeError(
                 f"lake version {self.version} has no table {table_name!r}; tables: {valid}"
             )
-        return pl.scan_delta(str(self.root / table_name), version=self.table_versions[table_name])
+        frame = pl.scan_delta(str(self.root / table_name), version=self.table_versions[table_name])
+        return with_model_columns(frame, table_name)
 
     def history(self) -> pl.DataFrame:
         """Every manifest row up to and including this version, oldest first."""
@@ -246,8 +251,14 @@ def commit_site_load(
     (:func:`_reconcile`). ``metadata`` is stored on every Delta commit and in the manifest row
     (:func:`last_site_metadata`). Returns the new lake version.
 
+    A stored table that lacks columns of the frame (written under an older model) gains them
+    in the same Delta commit as the rows (:mod:`lake.migration`).
+
     Raises
     ------
+    SchemaMigrationError
+        A stored table's schema cannot be migrated to the frame's (a type change, a removed or
+        a new required column); nothing of the load is visible (the manifest was not written).
     LoadError
         A Delta write failed; the lake version is unchanged (the manifest was not written).
     """
@@ -262,18 +273,25 @@ def commit_site_load(
     versions = dict(previous)
     predicate = equals_predicate("site", site)
     try:
+        stored = {
+            name: DeltaTable(str(root / name))
+            for name in tables
+            if DeltaTable.is_deltatable(str(root / name))
+        }
+        for name, existing in stored.items():
+            if name in previous:
+                _reconcile(existing, previous[name], properties)
+        added = _migrations(stored, tables, intact=version - 1)
         for name, frame in tables.items():
-            path = root / name
             pinned = previous.get(name)
-            table = DeltaTable(str(path)) if DeltaTable.is_deltatable(str(path)) else None
-            if table is not None and pinned is not None:
-                _reconcile(table, pinned, properties)
+            table = stored.get(name)
             # a table no lake version knows yet holds only a dead load's rows: replace all
             versions[name] = _write_site_rows(
-                table or path,
+                table or root / name,
                 frame,
                 predicate=None if pinned is None else predicate,
                 properties=properties,
+                added=added.get(name, ()),
             )
             logger.debug("wrote %s rows of %s for %s", frame.height, name, site)
             if pause:
@@ -296,7 +314,7 @@ def commit_site_load(
             schema_mode="merge",  # a manifest written before ``load_metadata`` existed
             commit_properties=properties,
         )
-    except (OSError, DeltaError, _SchemaMismatchError) as exc:
+    except (OSError, DeltaError) as exc:
         raise LoadError(
             f"writing the {site} load to {root} failed ({exc}); lake version {version - 1} is "
             "intact, retry the load"
@@ -304,8 +322,24 @@ def commit_site_load(
     return version
 
 
-class _SchemaMismatchError(Exception):
-    """A frame's columns differ from its Delta table's (a programming error upstream)."""
+def _migrations(
+    stored: Mapping[str, DeltaTable], tables: Mapping[str, pl.DataFrame], *, intact: int
+) -> dict[str, tuple[str, ...]]:
+    """The columns each frame adds to its stored table, every table checked before any write
+    (:func:`lake.migration.added_columns`); the refusal says the lake version is intact."""
+    added: dict[str, tuple[str, ...]] = {}
+    for name, table in stored.items():
+        try:
+            added[name] = added_columns(
+                name, pl.scan_delta(table).collect_schema(), tables[name].schema
+            )
+        except SchemaMigrationError as exc:
+            raise SchemaMigrationError(
+                f"{exc}. Nothing was written: lake version {intact} is intact"
+            ) from None
+        if added[name]:
+            logger.info("migrating %s: adding columns %s", name, ", ".join(added[name]))
+    return added
 
 
 def _write_site_rows(
@@ -314,6 +348,7 @@ def _write_site_rows(
     *,
     predicate: str | None,
     properties: CommitProperties,
+    added: tuple[str, ...],
 ) -> int:
     """Overwrite the rows ``predicate`` selects (all rows if ``None``) with ``frame`` in the
     open table or at the path of a table not created yet; returns the new Delta version.
@@ -322,14 +357,15 @@ def _write_site_rows(
     by delta-rs from the table schema (``schema_mode="merge"``): converting and encoding a
     million Python-side nulls per column is most of the cost of a sparsely fed table (genetics
     has 41 columns, a site feeds a few; 1e6 rows measured 1.2-1.6 s CPU written whole, 0.45-1.0
-    s without its null columns). The merge never evolves the schema: a missing table is first
-    created with the frame's full schema, and a frame whose schema differs from the table's is
-    refused.
+    s without its null columns). A missing table is first created with the frame's full
+    schema. The merge evolves a stored table's schema only by the ``added`` columns
+    (:func:`_migrations`: new nullable columns of the model), which are always sent, null or
+    not, so they join the schema in this commit.
     """
     fed = [
         name
         for name, column in zip(frame.columns, frame.get_columns(), strict=True)
-        if name == "site" or column.null_count() < frame.height
+        if name == "site" or name in added or column.null_count() < frame.height
     ]
     sparse = frame.height > 0 and len(fed) < frame.width
     if isinstance(target, Path) and sparse:
@@ -340,19 +376,12 @@ def _write_site_rows(
             commit_properties=properties,
         )
         target = DeltaTable(str(target))
-    elif isinstance(target, DeltaTable) and sparse:
-        stored = pl.scan_delta(target).collect_schema()
-        if stored != frame.schema:
-            raise _SchemaMismatchError(
-                f"{Path(target.table_uri).name} has columns {dict(stored)}, the load's frame "
-                f"{dict(frame.schema)}"
-            )
     write_deltalake(
         target if isinstance(target, DeltaTable) else str(target),
         (frame.select(fed) if sparse else frame).to_arrow(),
         mode="overwrite",
         predicate=predicate,
-        schema_mode="merge" if sparse else None,
+        schema_mode="merge" if sparse or added else None,
         partition_by=["site"],
         commit_properties=properties,
         writer_properties=SITE_WRITER_PROPERTIES,

@@ -24,7 +24,9 @@ from loaders.checks_pairs import (
     end_before_start,
     entry_before_birth,
     entry_before_diagnosis,
+    gvhd_organ_mismatch,
     relation_mismatch,
+    remission_status_mismatch,
 )
 from loaders.issues import concat_issues, issues, where
 from loaders.mapping import MappedColumn, MappedPart, raw_name
@@ -279,6 +281,16 @@ ROW_CHECKS: Final[tuple[RowCheck, ...]] = (
         "relation_mismatch",
         "An adverse event's related_to disagrees with the line_number / transplant_date given.",
         relation_mismatch,
+    ),
+    RowCheck(
+        "remission_status_mismatch",
+        "A transplant's in_first_remission disagrees with its disease_status (true only for CR1).",
+        remission_status_mismatch,
+    ),
+    RowCheck(
+        "gvhd_organ_mismatch",
+        "Organs on an event that is not GVHD, or an acute GVHD organ MAGIC does not stage.",
+        gvhd_organ_mismatch,
     ),
 )
 

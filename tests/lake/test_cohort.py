@@ -92,6 +92,8 @@ def _source() -> FrameSource:
             "conditioning": [None, "MAC"],
             "donor_type": [None, "matched_unrelated"],
             "in_first_remission": [None, True],
+            "stem_cell_source": ["peripheral_blood", "bone_marrow"],
+            "disease_status": [None, "CR1"],
         },
         schema=TRANSPLANTS.schema,
     )
@@ -104,6 +106,7 @@ def _source() -> FrameSource:
             "grade": [None] * 3,
             "systemic_ist": [None] * 3,
             "death_cause": [None, "disease", None],
+            "gvhd_organs": [None] * 3,
         },
         schema=EVENTS.schema,
     )
