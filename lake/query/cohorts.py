@@ -17,12 +17,13 @@ from typing import Final
 
 import polars as pl
 
+from lake.cohort.attribute_sources import TableSource
+from lake.cohort.attributes import LIST_ATTRIBUTES
 from lake.cohort.columns import CohortColumns
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.filters import CohortFilter, compile_filter, required_columns, required_scores
-from lake.cohort.frame import CATEGORICAL_ATTRIBUTES, TableSource
+from lake.cohort.frame import CATEGORICAL_ATTRIBUTES
 from lake.cohort.order import attribute_levels, ordered
-from lake.cohort.summary import LIST_ATTRIBUTES
 from lake.cohort.survival import Grouping
 from lake.errors import AnalysisError, EmptyCohortError, HemalakeError
 from lake.query.release import LRUCache

@@ -27,8 +27,8 @@ from typing import Final, Literal, TypeVar
 
 from lake.access import GOVERNED_ROLES, Action, AuditRecord, AuditSink, Caller, check_access
 from lake.cohort import summary as summaries
+from lake.cohort.attribute_sources import scan_or_empty
 from lake.cohort.filters import required_scores
-from lake.cohort.frame import scan_or_empty
 from lake.cohort.incidence import IncidenceRequest, IncidenceSummary, incidence_summary
 from lake.cohort.models import (
     CoxRequest,

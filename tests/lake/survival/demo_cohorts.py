@@ -21,6 +21,7 @@ from typing import Final
 
 import polars as pl
 
+from lake.cohort.attribute_sources import TableSource
 from lake.cohort.endpoints import EndpointKey, EndpointName, endpoint_frame
 from lake.cohort.entry import entry_frame
 from lake.cohort.filters import (
@@ -32,7 +33,6 @@ from lake.cohort.filters import (
     compile_filter,
 )
 from lake.cohort.filters import required_columns as filter_columns
-from lake.cohort.frame import TableSource
 from lake.cohort.risk import category, scored_frame
 from lake.endpoints.origins import OriginKind
 
