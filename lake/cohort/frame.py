@@ -16,7 +16,7 @@ from typing import Final
 import polars as pl
 
 from lake.cohort.attribute_sources import TableSource, scan_or_empty, source_rows
-from lake.cohort.attributes import DERIVED, DERIVED_BY_NAME, FLAGS, Derived
+from lake.cohort.attributes import DERIVED, DERIVED_BY_NAME, FLAGS, LIST_ATTRIBUTES, Derived
 from lake.errors import AnalysisError
 from lake.model import BASELINE, COMORBIDITIES, GENETICS, IMWG_RESPONSES, PATIENTS, Column
 from lake.model import table as model_table
@@ -133,3 +133,7 @@ CATEGORICAL_ATTRIBUTES: Final = tuple(
 )
 #: Attributes filtered on by a range, cut into groups or drawn as a histogram.
 NUMERIC_ATTRIBUTES: Final = tuple(name for name in ATTRIBUTES if _dtype(name).is_numeric())
+#: Categorical attributes with one value per patient: what an analysis can group, stratify or
+#: model by. The list attributes (a patient may hold several values) can only be counted
+#: (breakdown) or filtered on.
+GROUPING_ATTRIBUTES: Final = tuple(a for a in CATEGORICAL_ATTRIBUTES if a not in LIST_ATTRIBUTES)

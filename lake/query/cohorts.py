@@ -13,7 +13,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Final
 
 import polars as pl
 
@@ -22,18 +21,12 @@ from lake.cohort.attributes import LIST_ATTRIBUTES
 from lake.cohort.columns import CohortColumns
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.filters import CohortFilter, compile_filter, required_columns, required_scores
-from lake.cohort.frame import CATEGORICAL_ATTRIBUTES
 from lake.cohort.order import attribute_levels, ordered
 from lake.cohort.survival import Grouping
 from lake.errors import AnalysisError, EmptyCohortError, HemalakeError
 from lake.query.release import LRUCache
 
 OpenSnapshot = Callable[[int | None], TableSource]
-
-#: Categorical attributes with one value per patient: what an analysis can group, stratify or
-#: model by. The list attributes (a patient may hold several values) can only be counted
-#: (breakdown) or filtered on.
-GROUPING_ATTRIBUTES: Final = tuple(a for a in CATEGORICAL_ATTRIBUTES if a not in LIST_ATTRIBUTES)
 
 
 def require_single_valued(attributes: Sequence[str], *, use: str) -> None:
