@@ -185,9 +185,20 @@ class CohortSnapshots:
                     pl.col(grouping.score).struct.field("category").alias("group")
                 )
             )
+        elif grouping is not None and grouping.cuts is not None:
+            cuts = grouping.cuts
+            parts.append(columns.attributes([cuts.attribute]).select(cuts.group().alias("group")))
         if strata is not None:
             parts.append(columns.attributes([strata]).rename({strata: "stratum"}))
-        return columns.frame(cohort.mask, *parts)
+        frame = columns.frame(cohort.mask, *parts)
+        if grouping is not None and grouping.cuts is not None and "time_days" in frame.columns:
+            # an unknown value is in no cut group: the patient is excluded like one without
+            # the endpoint
+            unknown = pl.col("group").is_null()
+            frame = frame.with_columns(
+                time_days=pl.when(unknown).then(None).otherwise(pl.col("time_days"))
+            )
+        return frame
 
 
 def _mask(columns: CohortColumns, cohort_filter: CohortFilter) -> pl.Series:

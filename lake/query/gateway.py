@@ -593,6 +593,8 @@ class LakeGateway(CohortSnapshots):
             return self._levels(grouping.attribute, cohort.lake_version)
         if grouping.score is not None:
             return score_levels(score(grouping.score))
+        if grouping.cuts is not None:
+            return grouping.cuts.labels()  # from the request: public; unknown values excluded
         return (None,)
 
     def cox(self, caller: Caller, cohort: Cohort, *, request: CoxRequest) -> Released[CoxSummary]:
