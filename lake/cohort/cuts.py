@@ -60,9 +60,9 @@ class Cuts:
     def group(self) -> pl.Expr:
         """Each patient's group as the Enum of :meth:`labels` (null for an unknown value)."""
         labels = self.labels()
-        return (
-            pl.col(self.attribute)
-            .cut(list(self.at), labels=list(labels), left_closed=True)
-            .cast(pl.String)
-            .cast(pl.Enum(labels))
-        )
+        value = pl.col(self.attribute)
+        group = pl.lit(None, dtype=pl.String)
+        for point, label in zip(reversed(self.at), reversed(labels[:-1]), strict=True):
+            group = pl.when(value < point).then(pl.lit(label)).otherwise(group)
+        upper = pl.when(value >= self.at[-1]).then(pl.lit(labels[-1])).otherwise(group)
+        return upper.cast(pl.Enum(labels)).alias(self.attribute)
