@@ -49,8 +49,8 @@ def several_values_message(use: str, attribute: str) -> str:
     """Why ``attribute`` cannot serve as ``use`` (groupBy, strata, ...) and what to do instead."""
     return (
         f"{use}: {attribute} can hold several values per patient, so a patient would fall in "
-        "several groups; filter the cohort by it instead (e.g. treatment.agentsAny, "
-        "treatment.strategy, hadEvents) and compare the cohorts"
+        "several groups; filter the cohort by it instead (lists: [{attribute, any, all}]) "
+        "and compare the cohorts"
     )
 
 
