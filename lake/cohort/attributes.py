@@ -13,7 +13,9 @@ patient's rows. Everything else reads this table:
   ranges (``valid_range``) from :meth:`Derived.column`;
 - the data dictionary documents them (:mod:`lake.dictionary.entries`).
 
-To add an attribute, add a row (and a source if none fits). Kinds:
+To add an attribute, add a row (and a source if none fits): e.g. a new column of the first
+allogeneic transplant is ``_first_allo("column")`` on the ``transplants`` source with the
+column's code list. The module is long because it is that table, read top to bottom. Kinds:
 
 ``categorical`` / ``ordinal``
     One code per patient (``ordinal``: ``codes`` form a scale, lowest first, apart from the
