@@ -156,6 +156,30 @@ query RegistryDelayedEntry {
 }""",
     ),
     Example(
+        query="""# Any attribute: generic filters and groups cut at your own points.
+# Myeloma patients given bortezomib in line 1 and transplanted (autologous) within a year of
+# diagnosis: OS by age band (<65, 65-<75, >=75; unknown ages excluded) with the trend test.
+# The attributes and their codes, units and ranges are in the data dictionary.
+query AnyAttribute {
+  cohort(filter: {diseases: [MM], numeric: [{attribute: DAYS_TO_AUTO, max: 365}],
+                  lists: [{attribute: LINE1_AGENTS, any: ["bortezomib"]}]}) {
+    size { value }
+    survival(endpoint: OS, groupBy: {cuts: {attribute: AGE_AT_DIAGNOSIS, at: [65, 75]}},
+             trend: true, times: [60]) {
+      excluded
+      groups { group n events median { estimate lower upper } }
+      trend { statistic pValue }
+    }
+  }
+  ric: cohort(filter: {categorical: [{attribute: ALLO_CONDITIONING, values: ["RIC"]}]}) {
+    cumulativeIncidence(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT},
+                        groupBy: {attribute: ALLO_DONOR_TYPE}, times: [24]) {
+      groups { group n causes { cause events atTimes { estimate lower upper } } }
+    }
+  }
+}""",
+    ),
+    Example(
         query="""# The lake itself: sites, versions, data quality, registered scores and endpoints.
 query LakeStatus {
   lake {

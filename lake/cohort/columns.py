@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
+from lake.cohort.attribute_sources import TableSource
 from lake.cohort.endpoints import EndpointKey, endpoint_frame
 from lake.cohort.entry import entry_frame
-from lake.cohort.frame import TableSource, attribute_frame
+from lake.cohort.frame import attribute_frame
 from lake.cohort.risk import scored_frame
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from typing import Final, Literal
 
 import polars as pl
 
-from lake.cohort.frame import TableSource, scan_or_empty
+from lake.cohort.attribute_sources import TableSource, scan_or_empty
 from lake.endpoints import (
     EndpointDefinition,
     Origin,

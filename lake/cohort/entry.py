@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from lake.cohort.attribute_sources import TableSource, scan_or_empty
 from lake.cohort.endpoints import EndpointKey
-from lake.cohort.frame import TableSource, scan_or_empty
 from lake.endpoints.origins import origin_dates
 
 

@@ -29,6 +29,7 @@ from typing import Final, Literal
 import numpy as np
 import polars as pl
 
+from lake.cohort.cuts import Cuts
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.entry import entered_rows
 from lake.cohort.order import Levels, attribute_levels, score_levels
@@ -67,13 +68,18 @@ DAYS_PER: Final[dict[TimeUnit, float]] = {
 
 @dataclass(frozen=True, slots=True)
 class Grouping:
-    """What to group patients by: a categorical attribute, a risk score version, or nothing."""
+    """What to group patients by: a categorical attribute, a risk score version, a numeric
+    attribute cut at given points (:class:`~lake.cohort.cuts.Cuts`), or nothing."""
 
     attribute: str | None = None
     score: str | None = None
+    cuts: Cuts | None = field(default=None, metadata=OMITTED_AT_DEFAULT)
 
     def levels(self) -> Levels:
         """The declared order of the groups (:mod:`lake.cohort.order`)."""
+        if self.cuts is not None:
+            labels = self.cuts.labels()
+            return Levels(codes=labels, ranked=labels, by_risk=labels)
         if self.score is not None:
             return score_levels(self.score)
         if self.attribute is not None:

@@ -13,26 +13,20 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Final
 
 import polars as pl
 
+from lake.cohort.attribute_sources import TableSource
+from lake.cohort.attributes import LIST_ATTRIBUTES
 from lake.cohort.columns import CohortColumns
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.filters import CohortFilter, compile_filter, required_columns, required_scores
-from lake.cohort.frame import CATEGORICAL_ATTRIBUTES, TableSource
 from lake.cohort.order import attribute_levels, ordered
-from lake.cohort.summary import LIST_ATTRIBUTES
 from lake.cohort.survival import Grouping
 from lake.errors import AnalysisError, EmptyCohortError, HemalakeError
 from lake.query.release import LRUCache
 
 OpenSnapshot = Callable[[int | None], TableSource]
-
-#: Categorical attributes with one value per patient: what an analysis can group, stratify or
-#: model by. The list attributes (a patient may hold several values) can only be counted
-#: (breakdown) or filtered on.
-GROUPING_ATTRIBUTES: Final = tuple(a for a in CATEGORICAL_ATTRIBUTES if a not in LIST_ATTRIBUTES)
 
 
 def require_single_valued(attributes: Sequence[str], *, use: str) -> None:
@@ -55,8 +49,8 @@ def several_values_message(use: str, attribute: str) -> str:
     """Why ``attribute`` cannot serve as ``use`` (groupBy, strata, ...) and what to do instead."""
     return (
         f"{use}: {attribute} can hold several values per patient, so a patient would fall in "
-        "several groups; filter the cohort by it instead (e.g. treatment.agentsAny, "
-        "treatment.strategy, hadEvents) and compare the cohorts"
+        "several groups; filter the cohort by it instead (lists: [{attribute, any, all}]) "
+        "and compare the cohorts"
     )
 
 
@@ -191,9 +185,20 @@ class CohortSnapshots:
                     pl.col(grouping.score).struct.field("category").alias("group")
                 )
             )
+        elif grouping is not None and grouping.cuts is not None:
+            cuts = grouping.cuts
+            parts.append(columns.attributes([cuts.attribute]).select(cuts.group().alias("group")))
         if strata is not None:
             parts.append(columns.attributes([strata]).rename({strata: "stratum"}))
-        return columns.frame(cohort.mask, *parts)
+        frame = columns.frame(cohort.mask, *parts)
+        if grouping is not None and grouping.cuts is not None and "time_days" in frame.columns:
+            # an unknown value is in no cut group: the patient is excluded like one without
+            # the endpoint
+            unknown = pl.col("group").is_null()
+            frame = frame.with_columns(
+                time_days=pl.when(unknown).then(None).otherwise(pl.col("time_days"))
+            )
+        return frame
 
 
 def _mask(columns: CohortColumns, cohort_filter: CohortFilter) -> pl.Series:

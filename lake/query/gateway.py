@@ -27,8 +27,8 @@ from typing import Final, Literal, TypeVar
 
 from lake.access import GOVERNED_ROLES, Action, AuditRecord, AuditSink, Caller, check_access
 from lake.cohort import summary as summaries
+from lake.cohort.attribute_sources import scan_or_empty
 from lake.cohort.filters import required_scores
-from lake.cohort.frame import scan_or_empty
 from lake.cohort.incidence import IncidenceRequest, IncidenceSummary, incidence_summary
 from lake.cohort.models import (
     CoxRequest,
@@ -593,6 +593,8 @@ class LakeGateway(CohortSnapshots):
             return self._levels(grouping.attribute, cohort.lake_version)
         if grouping.score is not None:
             return score_levels(score(grouping.score))
+        if grouping.cuts is not None:
+            return grouping.cuts.labels()  # from the request: public; unknown values excluded
         return (None,)
 
     def cox(self, caller: Caller, cohort: Cohort, *, request: CoxRequest) -> Released[CoxSummary]:

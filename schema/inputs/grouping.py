@@ -8,13 +8,31 @@ groups offers the same ways, declared once in the SDL and converted to the lake'
 from __future__ import annotations
 
 import strawberry
+from lake.cohort.cuts import Cuts
 from lake.cohort.survival import Grouping
+from lake.errors import AnalysisError
 
 from schema.errors import BadRequestError
 from schema.scores import score_version
-from schema.types.enums import GroupingAttribute
+from schema.types.enums import GroupingAttribute, NumericAttribute
 
 SCORE = "A registered risk score: name (e.g. riss) or version id (e.g. riss_palumbo2015)."
+
+
+@strawberry.input(
+    description="A numeric attribute cut into ordered groups at ascending points: at: [65, 75] "
+    "gives <65, 65–<75, >=75 (intervals closed on the left, as R cut(right = FALSE))."
+)
+class CutsInput:
+    attribute: NumericAttribute = strawberry.field(description="The numeric attribute.")
+    at: list[float] = strawberry.field(description="Cut points, strictly ascending.")
+
+    def to_cuts(self) -> Cuts:
+        """The lake cuts; no point or points out of order are a bad request."""
+        try:
+            return Cuts(self.attribute.value, tuple(self.at))
+        except AnalysisError as error:
+            raise BadRequestError(f"groupBy.{error}") from error
 
 
 @strawberry.input(
@@ -30,6 +48,11 @@ class GroupingInput:
     score: str | None = strawberry.field(
         default=None, description="Group by the categories of this risk score. " + SCORE
     )
+    cuts: CutsInput | None = strawberry.field(
+        default=None,
+        description="Group by a numeric attribute cut at the given points (ordered groups; "
+        "patients with an unknown value are excluded).",
+    )
 
     def to_grouping(self) -> Grouping:
         """The lake grouping; none or several ways at once is a bad request."""
@@ -42,10 +65,11 @@ class GroupingInput:
         return Grouping(
             attribute=None if self.attribute is None else self.attribute.value,
             score=None if self.score is None else score_version(self.score),
+            cuts=None if self.cuts is None else self.cuts.to_cuts(),
         )
 
     def _ways(self) -> list[tuple[str, object]]:
-        return [("attribute", self.attribute), ("score", self.score)]
+        return [("attribute", self.attribute), ("score", self.score), ("cuts", self.cuts)]
 
 
 def grouping(group_by: GroupingInput | None) -> Grouping:

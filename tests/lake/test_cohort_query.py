@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from lake.access import AuditRecord, Caller
-from lake.cohort.filters import EVERYONE, AgeRange, And, CodeIn, MarkerStatus
+from lake.cohort.filters import EVERYONE, And, CategoryIn, NumericRange
 from lake.disclosure import DisclosurePolicy
 from lake.errors import AccessDeniedError, EmptyCohortError, UnknownVersionError
 from lake.query.gateway import Cohort, LakeGateway, query_hash
@@ -54,7 +54,12 @@ def _cohort(gateway: LakeGateway, *, version: int | None = 1, f: object = EVERYO
 def test_breakdown_matches_an_independent_count(
     gateway: LakeGateway, frames: dict[str, pl.DataFrame]
 ) -> None:
-    f = And((AgeRange(minimum=60.0), CodeIn(column="site", values=("AMS",))))
+    f = And(
+        (
+            NumericRange("age_at_diagnosis", minimum=60.0),
+            CategoryIn(attribute="site", values=("AMS",)),
+        )
+    )
     released = gateway.breakdown(STATISTICIAN, _cohort(gateway, f=f), attribute="sex")
     patients = frames["patients"]
     oracle = (
@@ -70,8 +75,8 @@ def test_breakdown_matches_an_independent_count(
 
 
 def test_marker_breakdown_below_the_cell_size_is_withheld(gateway: LakeGateway) -> None:
-    f = MarkerStatus(marker="del17p", statuses=("present",))
-    cohort = _cohort(gateway, f=And((f, AgeRange(minimum=84.0))))
+    f = CategoryIn(attribute="del17p", values=("present",))
+    cohort = _cohort(gateway, f=And((f, NumericRange("age_at_diagnosis", minimum=84.0))))
     size = gateway.cohort_size(STATISTICIAN, cohort)
     exact = cohort.size
     assert 0 < exact < 5  # the seeded data has a few old del(17p) patients
@@ -129,8 +134,8 @@ def test_a_protected_empty_cohort_answers_noise_not_an_error(gateway: LakeGatewa
 
 
 def test_query_hash_is_stable_and_distinguishes_filters() -> None:
-    a = CodeIn(column="sex", values=("M",))
-    assert query_hash(a) == query_hash(CodeIn(column="sex", values=("M",)))
+    a = CategoryIn(attribute="sex", values=("M",))
+    assert query_hash(a) == query_hash(CategoryIn(attribute="sex", values=("M",)))
     assert query_hash(And((a,))) != query_hash(a)
 
 

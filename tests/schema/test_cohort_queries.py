@@ -430,10 +430,10 @@ async def test_treatment_line_origin(execute: Execute) -> None:
         ("timeZero: {origin: DIAGNOSIS, line: 1}", "line is required with origin TREATMENT_LINE"),
         ("timeZero: {origin: TREATMENT_LINE, line: 0}", "line must be 1 or more (got 0)"),
         ("timeZero: {landmarkDays: -1}", "timeZero.landmarkDays must be 0 or more (got -1)"),
-        ("groupBy: {}", "groupBy: give exactly one of attribute, score (got none)"),
+        ("groupBy: {}", "groupBy: give exactly one of attribute, score, cuts (got none)"),
         (
             'groupBy: {attribute: SEX, score: "iss"}',
-            "groupBy: give exactly one of attribute, score (got attribute, score)",
+            "groupBy: give exactly one of attribute, score, cuts (got attribute, score)",
         ),
     ],
 )
@@ -441,6 +441,44 @@ async def test_treatment_line_origin_bad_requests(
     execute: Execute, arguments: str, message: str
 ) -> None:
     result = await execute(f"{{ cohort {{ survival(endpoint: OS, {arguments}) {{ origin }} }} }}")
+    assert result.errors is not None
+    (error,) = result.errors
+    assert error.extensions == {"code": "BAD_REQUEST"}
+    assert message in error.message
+
+
+@pytest.mark.parametrize(
+    ("cohort_filter", "message"),
+    [
+        ("{numeric: [{attribute: AGE_AT_DIAGNOSIS}]}", "numeric age_at_diagnosis: give min"),
+        ("{numeric: [{attribute: AGE_AT_DIAGNOSIS, min: 70, max: 60}]}", "min (70.0) is greater"),
+        ('{categorical: [{attribute: SEX, values: ["X"]}]}', "valid: M, F"),
+        ("{categorical: [{attribute: SEX, values: []}]}", "give at least one value"),
+        ("{lists: [{attribute: LINE1_AGENTS}]}", "give any, all or both"),
+        ('{lists: [{attribute: LINE1_AGENTS, all: ["aspirin"]}]}', "unknown code(s) ['aspirin']"),
+    ],
+)
+async def test_generic_filters_refuse_bad_conditions(
+    execute: Execute, cohort_filter: str, message: str
+) -> None:
+    result = await execute(f"{{ cohort(filter: {cohort_filter}) {{ size {{ value }} }} }}")
+    assert result.errors is not None
+    (error,) = result.errors
+    assert error.extensions == {"code": "BAD_REQUEST"}
+    assert message in error.message
+
+
+@pytest.mark.parametrize(
+    ("cuts", "message"),
+    [
+        ("{attribute: AGE_AT_DIAGNOSIS, at: []}", "groupBy.cuts.at: give at least one cut point"),
+        ("{attribute: AGE_AT_DIAGNOSIS, at: [70, 60]}", "strictly ascending"),
+    ],
+)
+async def test_cuts_refuse_bad_points(execute: Execute, cuts: str, message: str) -> None:
+    result = await execute(
+        f"{{ cohort {{ survival(endpoint: OS, groupBy: {{cuts: {cuts}}}) {{ origin }} }} }}"
+    )
     assert result.errors is not None
     (error,) = result.errors
     assert error.extensions == {"code": "BAD_REQUEST"}

@@ -1066,6 +1066,20 @@ COHORT_FIELDS: dict[str, tuple[JSON, str, str | None]] = {
         f"{{ groups {{ n events }} {PROVENANCE} }}",
         "survival",
     ),
+    "survivalByAge": (
+        MYELOMA,
+        "survivalByAge: survival(endpoint: OS, "
+        "groupBy: {cuts: {attribute: AGE_AT_DIAGNOSIS, at: [65, 75]}}) "
+        f"{{ groups {{ group n events }} {PROVENANCE} }}",
+        "survival",
+    ),
+    "incidenceByAge": (
+        ALLO,
+        "incidenceByAge: cumulativeIncidence(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT}, "
+        "groupBy: {cuts: {attribute: AGE_AT_DIAGNOSIS, at: [55]}}) { groups { group n causes { "
+        f"events }} }} {PROVENANCE} }}",
+        "incidence",
+    ),
     "cumulativeIncidence": (
         ALLO,
         "cumulativeIncidence(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT}) "

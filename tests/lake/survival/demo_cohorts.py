@@ -21,34 +21,27 @@ from typing import Final
 
 import polars as pl
 
+from lake.cohort.attribute_sources import TableSource
 from lake.cohort.endpoints import EndpointKey, EndpointName, endpoint_frame
 from lake.cohort.entry import entry_frame
-from lake.cohort.filters import (
-    And,
-    CodeIn,
-    CohortFilter,
-    MarkerStatus,
-    Transplanted,
-    compile_filter,
-)
+from lake.cohort.filters import And, CategoryIn, CohortFilter, compile_filter
 from lake.cohort.filters import required_columns as filter_columns
-from lake.cohort.frame import TableSource
 from lake.cohort.risk import category, scored_frame
 from lake.endpoints.origins import OriginKind
 
-MM: Final[CohortFilter] = CodeIn(column="disease", values=("MM",))
+MM: Final[CohortFilter] = CategoryIn(attribute="disease", values=("MM",))
 #: the NPM1 study's validation sites (the derived table was fitted on EU-AMLT)
 AML_NPM1: Final[CohortFilter] = And(
     (
-        CodeIn(column="disease", values=("AML",)),
-        CodeIn(column="site", values=("FR-AMLRW", "UK-AMLX")),
-        MarkerStatus(marker="npm1", statuses=("present",)),
+        CategoryIn(attribute="disease", values=("AML",)),
+        CategoryIn(attribute="site", values=("FR-AMLRW", "UK-AMLX")),
+        CategoryIn(attribute="npm1", values=("present",)),
     )
 )
-AML: Final[CohortFilter] = CodeIn(column="disease", values=("AML",))
-ALLO: Final[CohortFilter] = Transplanted(transplant_type="allogeneic")
-CML: Final[CohortFilter] = CodeIn(column="disease", values=("CML",))
-MM_REGISTRY: Final[CohortFilter] = And((MM, CodeIn(column="site", values=("DE-MMRW",))))
+AML: Final[CohortFilter] = CategoryIn(attribute="disease", values=("AML",))
+ALLO: Final[CohortFilter] = CategoryIn(attribute="had_allogeneic", values=("true",))
+CML: Final[CohortFilter] = CategoryIn(attribute="disease", values=("CML",))
+MM_REGISTRY: Final[CohortFilter] = And((MM, CategoryIn(attribute="site", values=("DE-MMRW",))))
 
 #: input file -> (cohort, endpoint, origin, group columns: output name -> score version or
 #: attribute)
