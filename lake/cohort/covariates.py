@@ -26,7 +26,7 @@ Risk-score non-results (NOT_CLASSIFIABLE, NOT_APPLICABLE) count as missing; only
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 import polars as pl
@@ -147,10 +147,11 @@ class Design:
     data: pl.DataFrame
     terms: tuple[Term, ...]
     n_dropped: int
-    columns: tuple[str, ...] = field(init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "columns", tuple(c for t in self.terms for c in t.columns))
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The design columns (the coefficients' names), term by term."""
+        return tuple(c for t in self.terms for c in t.columns)
 
     @property
     def units(self) -> tuple[str | None, ...]:
@@ -196,8 +197,13 @@ def _value(c: Covariate) -> pl.Expr:
     return value.cast(pl.String).replace_strict(scores, default=None, return_dtype=pl.Float64)
 
 
-def build_design(rows: pl.DataFrame, terms: ModelTerms, *, keep: Sequence[str]) -> Design:
+def build_design(
+    rows: pl.DataFrame, terms: ModelTerms, *, keep: Sequence[str], min_cell: int = 1
+) -> Design:
     """The complete cases of ``rows`` (``keep`` columns and covariates known) and their design.
+
+    An error names a count of patients only from ``min_cell`` up (the caller's minimum cell
+    size: the message is released like any count); below, it says "fewer than ``min_cell``".
 
     Raises
     ------
@@ -211,7 +217,7 @@ def build_design(rows: pl.DataFrame, terms: ModelTerms, *, keep: Sequence[str]) 
     data = values.drop_nulls()
     if data.height == 0:
         raise EmptyCohortError("no patient has every covariate of the model; drop one")
-    built = {c.name: _term(data, c) for c in terms.covariates}
+    built = {c.name: _term(data, c, min_cell) for c in terms.covariates}
     parts = [*built.values(), *(_interaction(built[i.a], built[i.b]) for i in terms.interactions)]
     return Design(
         data=data.select(*keep, *(e for _, exprs in parts for e in exprs)),
@@ -220,9 +226,9 @@ def build_design(rows: pl.DataFrame, terms: ModelTerms, *, keep: Sequence[str]) 
     )
 
 
-def _term(data: pl.DataFrame, c: Covariate) -> Built:
+def _term(data: pl.DataFrame, c: Covariate, min_cell: int) -> Built:
     if isinstance(c, Numeric):
-        return _numeric(data, c)
+        return _numeric(data, c, min_cell)
     if c.trend:
         ranked = _levels(c).ranked or ()
         if data.get_column(c.name).n_unique() < 2:
@@ -264,15 +270,16 @@ def _reference(c: Levelled, levels: Levels, present: tuple[str, ...]) -> str:
     return c.reference
 
 
-def _numeric(data: pl.DataFrame, c: Numeric) -> Built:
+def _numeric(data: pl.DataFrame, c: Numeric, min_cell: int) -> Built:
     column = attribute_column(c.name)
     unit = column.unit if column is not None and column.unit is not None else "units"
     x = pl.col(c.name)
     if c.transform in ("log", "log2"):
         bad = int((data.get_column(c.name) <= 0).sum())
         if bad:
+            count = str(bad) if bad >= min_cell else f"fewer than {min_cell}"
             raise AnalysisError(
-                f"covariate {c.name}: the {c.transform} transform needs values > 0, but {bad} "
+                f"covariate {c.name}: the {c.transform} transform needs values > 0, but {count} "
                 f"complete case(s) have {c.name} <= 0; use transform NONE or PER_UNITS, or "
                 "filter them out"
             )

@@ -59,8 +59,11 @@ class FineGraySummary:
     converged: bool
 
 
-def fine_gray_summary(frame: pl.DataFrame, request: FineGrayRequest) -> FineGraySummary:
-    """Fit the Fine-Gray model of ``request`` on the cohort ``frame`` (complete cases).
+def fine_gray_summary(
+    frame: pl.DataFrame, request: FineGrayRequest, *, min_cell: int = 1
+) -> FineGraySummary:
+    """Fit the Fine-Gray model of ``request`` on the cohort ``frame`` (complete cases); errors
+    name counts from ``min_cell`` up.
 
     Raises
     ------
@@ -76,7 +79,7 @@ def fine_gray_summary(frame: pl.DataFrame, request: FineGrayRequest) -> FineGray
     rows = frame.filter(pl.col("time_days").is_not_null())
     if rows.height == 0:
         raise EmptyCohortError("no patient of the cohort has this endpoint from this origin")
-    design = build_design(rows, request.terms, keep=["time_days", "status"])
+    design = build_design(rows, request.terms, keep=["time_days", "status"], min_cell=min_cell)
     data = design.data
     fit = FineGrayFitter().fit(
         data.get_column("time_days").to_numpy(),

@@ -124,8 +124,9 @@ def _survival_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return rows
 
 
-def cox_summary(frame: pl.DataFrame, request: CoxRequest) -> CoxSummary:
-    """Fit the Cox model of ``request`` on the cohort ``frame`` (complete cases)."""
+def cox_summary(frame: pl.DataFrame, request: CoxRequest, *, min_cell: int = 1) -> CoxSummary:
+    """Fit the Cox model of ``request`` on the cohort ``frame`` (complete cases); errors name
+    counts from ``min_cell`` up (:func:`lake.cohort.covariates.build_design`)."""
     rows = _survival_rows(frame)
     entry = ["entry_days"] if request.delayed_entry else []
     if request.delayed_entry:
@@ -134,7 +135,9 @@ def cox_summary(frame: pl.DataFrame, request: CoxRequest) -> CoxSummary:
             raise EmptyCohortError("no patient is followed beyond their registry entry")
     strata = [] if request.strata is None else [request.strata]
     rows = rows.with_columns(pl.col(s).cast(pl.String) for s in strata)
-    design = build_design(rows, request.terms, keep=["time_days", "status", *entry, *strata])
+    design = build_design(
+        rows, request.terms, keep=["time_days", "status", *entry, *strata], min_cell=min_cell
+    )
     fit = CoxPHFitter(ties=request.ties).fit(
         design.data,
         duration_col="time_days",

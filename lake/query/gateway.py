@@ -614,7 +614,7 @@ class LakeGateway(CohortSnapshots):
                 strata=strata,
                 delayed_entry=request.delayed_entry,
             )
-            return cox_summary(frame, request)
+            return cox_summary(frame, request, min_cell=self.policy.min_cell_size)
 
         return self._aggregate(
             caller,
@@ -637,6 +637,7 @@ class LakeGateway(CohortSnapshots):
             lambda: fine_gray_summary(
                 self._model_frame(cohort, request.terms, request.endpoint, use="fineGray"),
                 request,
+                min_cell=self.policy.min_cell_size,
             ),
             disclose=disclose_model,
             protect=None,

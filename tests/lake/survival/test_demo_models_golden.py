@@ -211,9 +211,14 @@ def test_per_must_be_positive() -> None:
         Numeric("beta2m_mg_l", "per", 0.0)
 
 
-def test_a_log_of_non_positive_values_names_their_count(mm: pl.DataFrame) -> None:
+@pytest.mark.parametrize(("zeros", "count"), [(7, "7"), (5, "5"), (4, "fewer than 5")])
+def test_a_log_of_non_positive_values_names_their_count(
+    mm: pl.DataFrame, zeros: int, count: str
+) -> None:
+    """The count is released like any count: withheld below the minimum cell size."""
     frame = mm.with_columns(
-        beta2m_mg_l=pl.when(pl.int_range(pl.len()) < 7).then(0.0).otherwise("beta2m_mg_l")
+        beta2m_mg_l=pl.when(pl.int_range(pl.len()) < zeros).then(0.0).otherwise("beta2m_mg_l")
     )
-    with pytest.raises(AnalysisError, match=r"7 complete case\(s\) have beta2m_mg_l <= 0"):
-        _cox(frame, Numeric("beta2m_mg_l", "log"))
+    terms = ModelTerms((Numeric("beta2m_mg_l", "log"),))
+    with pytest.raises(AnalysisError, match=rf"but {count} complete case\(s\) have beta2m_mg_l"):
+        cox_summary(frame, CoxRequest(endpoint=OS, terms=terms), min_cell=5)
