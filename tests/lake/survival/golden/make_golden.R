@@ -4,7 +4,8 @@
 # km, logrank, cox, prognostic, competing, landmark, edge (hand-made edge cases through every
 # applicable test), demo (the demo lake's study cohorts, inputs/demo_*.csv) and km_options
 # (Nelson-Aalen, quartiles, restricted mean, counts between times, Fleming-Harrington weights;
-# the last from survMisc::comp, Debian package r-cran-survmisc, as survdiff has rho only).
+# the last from survMisc::comp, Debian package r-cran-survmisc, as survdiff has rho only) and
+# models (Cox models with covariates and cox.zph, survival::coxph; Fine-Gray, cmprsk::crr).
 # Every number is written at full precision (digits = NA); R's NA becomes JSON null.
 suppressPackageStartupMessages({
   library(survival)
