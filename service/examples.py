@@ -180,6 +180,45 @@ query AnyAttribute {
 }""",
     ),
     Example(
+        query="""# Myeloma: a Cox model of OS with R-ISS against stage II (a chosen reference),
+# age per 10 years, log beta-2 microglobulin, sex and an age-by-sex interaction, Breslow ties,
+# and the proportional-hazards check (R cox.zph, computed only because it is selected). Governed
+# access only (a statistician's key); the anonymous demo user gets FORBIDDEN naming the roles.
+query MyelomaCox {
+  cohort(filter: {diseases: [MM]}) {
+    coxModel(endpoint: OS, ties: BRESLOW,
+             covariates: [{score: "riss", reference: "II"},
+                          {numeric: AGE_AT_DIAGNOSIS, transform: PER_UNITS, per: 10},
+                          {numeric: BETA2M_MG_L, transform: LOG},
+                          {attribute: SEX}],
+             interactions: [{a: "AGE_AT_DIAGNOSIS", b: "SEX"}]) {
+      n events dropped ties
+      coefficients { name unit hazardRatio lower upper pValue }
+      likelihoodRatio { statistic df pValue }
+      concordance { cIndex lower upper }
+      proportionalHazards { terms { term test { statistic df pValue } }
+                            globalTest { statistic df pValue } }
+    }
+  }
+}""",
+    ),
+    Example(
+        query="""# Allogeneic HSCT: Fine-Gray model of non-relapse mortality (relapse competing;
+# R cmprsk::crr): subdistribution hazard ratios of myeloma against AML and per 10 years of age.
+# Governed access only.
+query AlloFineGray {
+  cohort(filter: {treatment: {transplant: ALLOGENEIC}}) {
+    fineGray(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT}, cause: EVENT,
+             covariates: [{attribute: DISEASE, reference: "AML"},
+                          {numeric: AGE_AT_DIAGNOSIS, transform: PER_UNITS, per: 10}]) {
+      cause n events dropped converged
+      coefficients { name unit hazardRatio lower upper pValue }
+      likelihoodRatio { statistic df pValue }
+    }
+  }
+}""",
+    ),
+    Example(
         query="""# The lake itself: sites, versions, data quality, registered scores and endpoints.
 query LakeStatus {
   lake {

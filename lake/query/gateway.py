@@ -25,10 +25,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, TypeVar
 
+import polars as pl
+
 from lake.access import GOVERNED_ROLES, Action, AuditRecord, AuditSink, Caller, check_access
 from lake.cohort import summary as summaries
 from lake.cohort.attribute_sources import scan_or_empty
+from lake.cohort.covariates import ModelTerms
+from lake.cohort.endpoints import EndpointKey
 from lake.cohort.filters import required_scores
+from lake.cohort.fine_gray import FineGrayRequest, FineGraySummary, fine_gray_summary
 from lake.cohort.incidence import IncidenceRequest, IncidenceSummary, incidence_summary
 from lake.cohort.models import (
     CoxRequest,
@@ -81,6 +86,7 @@ from lake.query.release import LRUCache, PrivacyRelease, Provenance, Released, q
 from lake.query.requests import (
     BreakdownRequest,
     CohortCoxRequest,
+    CohortFineGrayRequest,
     CohortIncidenceRequest,
     CohortStagingRequest,
     CohortSurvivalRequest,
@@ -602,15 +608,15 @@ class LakeGateway(CohortSnapshots):
         strata = [] if request.strata is None else [request.strata]
 
         def compute() -> CoxSummary:
-            require_single_valued([*request.categorical, *strata], use="coxModel")
-            frame = self._frame(
+            frame = self._model_frame(
                 cohort,
-                attributes=[*request.numeric, *request.categorical, *strata],
-                scores=request.scores,
-                endpoint=request.endpoint,
+                request.terms,
+                request.endpoint,
+                use="coxModel",
+                strata=strata,
                 delayed_entry=request.delayed_entry,
             )
-            return cox_summary(frame, request)
+            return cox_summary(frame, request, min_cell=self.policy.min_cell_size)
 
         return self._aggregate(
             caller,
@@ -619,7 +625,46 @@ class LakeGateway(CohortSnapshots):
             compute,
             disclose=disclose_model,
             protect=None,
-            scores=request.scores,
+            scores=request.terms.of_source("score"),
+        )
+
+    def fine_gray(
+        self, caller: Caller, cohort: Cohort, *, request: FineGrayRequest
+    ) -> Released[FineGraySummary]:
+        """A Fine-Gray subdistribution hazards model of one cause over ``cohort``."""
+        return self._aggregate(
+            caller,
+            cohort,
+            CohortFineGrayRequest(cohort.filter, request),
+            lambda: fine_gray_summary(
+                self._model_frame(cohort, request.terms, request.endpoint, use="fineGray"),
+                request,
+                min_cell=self.policy.min_cell_size,
+            ),
+            disclose=disclose_model,
+            protect=None,
+            scores=request.terms.of_source("score"),
+        )
+
+    def _model_frame(
+        self,
+        cohort: Cohort,
+        terms: ModelTerms,
+        endpoint: EndpointKey,
+        *,
+        use: str,
+        strata: Sequence[str] = (),
+        delayed_entry: bool = False,
+    ) -> pl.DataFrame:
+        """The endpoint and every column a regression model reads, one row per patient."""
+        categorical = [*terms.of_source("attribute"), *strata]
+        require_single_valued(categorical, use=use)
+        return self._frame(
+            cohort,
+            attributes=[*terms.numeric(), *categorical],
+            scores=terms.of_source("score"),
+            endpoint=endpoint,
+            delayed_entry=delayed_entry,
         )
 
     def staging(

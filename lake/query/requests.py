@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.filters import CohortFilter
+from lake.cohort.fine_gray import FineGrayRequest
 from lake.cohort.incidence import IncidenceRequest
 from lake.cohort.models import CoxRequest, StagingRequest
 from lake.cohort.survival import Grouping, SurvivalRequest
@@ -90,6 +91,14 @@ class CohortCoxRequest:
 
     cohort: CohortFilter
     cox: CoxRequest
+
+
+@dataclass(frozen=True, slots=True)
+class CohortFineGrayRequest:
+    """A Fine-Gray model over a cohort."""
+
+    cohort: CohortFilter
+    fine_gray: FineGrayRequest
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 import strawberry
 from lake.access import Caller
+from lake.cohort.fine_gray import FineGrayRequest
 from lake.cohort.incidence import IncidenceRequest
 from lake.cohort.models import CoxRequest, StagingRequest
 from lake.cohort.survival import SurvivalRequest
@@ -20,17 +21,21 @@ from schema.dataloaders.cohorts import Key
 from schema.distinct import require_distinct
 from schema.errors import BadRequestError
 from schema.fields import resolver
+from schema.inputs.covariates import CovariateInput, InteractionInput, Ties, model_terms
 from schema.inputs.grouping import GroupingInput, grouping
 from schema.inputs.survival_options import SurvivalOptionsInput
 from schema.inputs.time_zero import TimeZeroInput, endpoint_key
 from schema.lake_calls import call_lake
 from schema.scores import score_version
+from schema.selection import selects
 from schema.times import checked_times, lake_times
 from schema.types.enums import CategoricalAttribute, GroupingAttribute, NumericAttribute
-from schema.types.models import CoxModel, CumulativeIncidence, StagingComparison
+from schema.types.models import CumulativeIncidence, StagingComparison
+from schema.types.regression import CoxModel, FineGrayModel
 from schema.types.risk import NotClassifiedPolicy, Reclassification, RiskDistribution
 from schema.types.summaries import Breakdown, Completeness, Count, Histogram
 from schema.types.survival import (
+    CompetingCause,
     CompetingEndpoint,
     ConfType,
     KaplanMeierEndpoint,
@@ -51,6 +56,12 @@ TIMES = (
     "in the order given, one point per time asked (a repeated time is answered again)."
 )
 TIME_UNIT = "Unit of every time, requested and answered."
+COVARIATES = (
+    "The covariates, each once: a categorical attribute or a score (levels against a reference, "
+    "or asTrend), or a numeric attribute (optionally transformed). Only complete cases are "
+    "modelled."
+)
+INTERACTIONS = "Product terms between two covariates of the list (answered as a:b, like R)."
 DELAYED_ENTRY = (
     "Delayed entry (left truncation): count each patient at risk only from their registry "
     "entry (days after the origin; 0 when registered at or before it or without an entry "
@@ -280,7 +291,10 @@ class Cohort:
         released = await self._ask(info, info.context.gateway.incidence, request=request)
         return CumulativeIncidence.of(released, asked=asked)
 
-    @resolver(description="A Cox model with the chosen covariates (complete cases, cost 10).")
+    @resolver(
+        description="A Cox model with the chosen covariates (complete cases, cost 10). "
+        "Governed roles only (exact); protected roles are refused (FORBIDDEN)."
+    )
     async def cox_model(
         self,
         info: Info[Context, None],
@@ -288,46 +302,72 @@ class Cohort:
         endpoint: Annotated[
             KaplanMeierEndpoint, strawberry.argument(description="The endpoint modelled.")
         ],
+        covariates: Annotated[list[CovariateInput], strawberry.argument(description=COVARIATES)],
+        interactions: Annotated[
+            list[InteractionInput] | None, strawberry.argument(description=INTERACTIONS)
+        ] = None,
         time_zero: Annotated[
             TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
-        ] = None,
-        numeric: Annotated[
-            list[NumericAttribute] | None,
-            strawberry.argument(description="Numeric covariates (linear terms)."),
-        ] = None,
-        categorical: Annotated[
-            list[GroupingAttribute] | None,
-            strawberry.argument(
-                description="Categorical covariates (dummy-coded against the first declared "
-                "code; levels in the model's code order)."
-            ),
-        ] = None,
-        scores: Annotated[
-            list[str] | None,
-            strawberry.argument(
-                description="Risk-score covariates (categories, dummy-coded against the "
-                "lowest-risk category). " + SCORES
-            ),
         ] = None,
         strata: Annotated[
             GroupingAttribute | None,
             strawberry.argument(description="Stratify the baseline hazard by this attribute."),
         ] = None,
+        ties: Annotated[
+            Ties, strawberry.argument(description="How tied event times are handled.")
+        ] = Ties.EFRON,
         delayed_entry: Annotated[bool, strawberry.argument(description=DELAYED_ENTRY)] = False,
     ) -> CoxModel | None:
+        terms = model_terms(covariates, interactions)
         request = CoxRequest(
             endpoint=endpoint_key(endpoint.name, time_zero),
-            numeric=tuple(a.value for a in numeric or []),
-            categorical=tuple(a.value for a in categorical or []),
-            scores=tuple(score_version(s) for s in scores or []),
+            terms=terms,
             strata=None if strata is None else strata.value,
             delayed_entry=delayed_entry,
+            ties=ties.value,
+            proportional_hazards=selects(info, "proportionalHazards"),
         )
-        require_distinct("coxModel numeric", request.numeric)
-        require_distinct("coxModel categorical and strata", (*request.categorical, request.strata))
-        require_distinct("coxModel scores", request.scores)
+        require_distinct(
+            "coxModel covariates and strata", (*terms.of_source("attribute"), request.strata)
+        )
         released = await self._ask(info, info.context.gateway.cox, request=request)
         return CoxModel.of(released)
+
+    @resolver(
+        description="A Fine-Gray subdistribution hazards model of one cause of a competing "
+        "endpoint (R cmprsk::crr; complete cases, cost 10). Governed roles only (exact); "
+        "protected roles are refused (FORBIDDEN)."
+    )
+    async def fine_gray(
+        self,
+        info: Info[Context, None],
+        *,
+        endpoint: Annotated[
+            CompetingEndpoint,
+            strawberry.argument(description="The endpoint with a competing event."),
+        ],
+        covariates: Annotated[list[CovariateInput], strawberry.argument(description=COVARIATES)],
+        interactions: Annotated[
+            list[InteractionInput] | None, strawberry.argument(description=INTERACTIONS)
+        ] = None,
+        time_zero: Annotated[
+            TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
+        ] = None,
+        cause: Annotated[
+            CompetingCause,
+            strawberry.argument(
+                description="The cause whose subdistribution hazard is modelled (the other "
+                "competes)."
+            ),
+        ] = CompetingCause.EVENT,
+    ) -> FineGrayModel | None:
+        request = FineGrayRequest(
+            endpoint=endpoint_key(endpoint.name, time_zero),
+            terms=model_terms(covariates, interactions),
+            cause=cause.value,
+        )
+        released = await self._ask(info, info.context.gateway.fine_gray, request=request)
+        return FineGrayModel.of(released)
 
     @resolver(description="Risk scores compared as staging systems: C-index, LR, AIC (cost 10).")
     async def staging_comparison(

@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 from lake.access import AuditRecord, Caller
+from lake.cohort.covariates import Levelled, ModelTerms
 from lake.cohort.endpoints import EndpointKey, endpoint_frame
 from lake.cohort.filters import And, CategoryIn, CohortFilter, compile_filter
 from lake.cohort.filters import required_columns as filter_columns
@@ -148,9 +149,7 @@ def test_cox_reference_is_the_lowest_risk_category(
     declared = REGISTRY.get(name)
     request = CoxRequest(
         endpoint=EndpointKey(endpoint="OS", origin=origin),  # type: ignore[arg-type]
-        numeric=(),
-        categorical=(),
-        scores=(declared.version,),
+        terms=ModelTerms((Levelled("score", declared.version),)),
     )
     fit = gateway.cox(STATISTICIAN, _cohort(gateway, cohort), request=request).value
     assert [c.name for c in fit.coefficients] == [

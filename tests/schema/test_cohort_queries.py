@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from lake.access import Caller
+from lake.cohort.covariates import Levelled, ModelTerms
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.filters import EVERYONE
 from lake.cohort.models import CoxRequest
@@ -246,14 +247,16 @@ async def test_fragment_cycles_are_refused_not_recursed(execute: Execute) -> Non
         ("cumulativeIncidence", "NRM", "DIAGNOSIS", "ALLO_TRANSPLANT"),
         ("survival", "GRFS", "TKI_STOP", "ALLO_TRANSPLANT"),
         ("coxModel", "MRECTFS", "ALLO_TRANSPLANT", "TKI_STOP"),
+        ("fineGray", "NRM", "DIAGNOSIS", "ALLO_TRANSPLANT"),
     ],
 )
 async def test_an_endpoint_answers_only_from_its_origins(
     execute: Execute, field: str, endpoint: str, origin: str, valid: str
 ) -> None:
+    covariates = ", covariates: [{attribute: SEX}]" if field in ("coxModel", "fineGray") else ""
     result = await execute(
-        f"{{ cohort {{ {field}(endpoint: {endpoint}, timeZero: {{origin: {origin}}}) "
-        "{ endpoint } } }"
+        f"{{ cohort {{ {field}(endpoint: {endpoint}, timeZero: {{origin: {origin}}}"
+        f"{covariates}) {{ endpoint }} }} }}"
     )
     assert result.errors is not None
     (error,) = result.errors
@@ -276,8 +279,9 @@ LIST_ATTRIBUTES = ("AGENTS_RECEIVED", "STRATEGIES", "EVENT_TYPES")
         "cumulativeIncidence(endpoint: RELAPSE, timeZero: {{origin: ALLO_TRANSPLANT}}, "
         "groupBy: {{attribute: {a}}}) "
         "{{ endpoint }}",
-        "coxModel(endpoint: OS, categorical: [{a}]) {{ endpoint }}",
-        "coxModel(endpoint: OS, strata: {a}) {{ endpoint }}",
+        "coxModel(endpoint: OS, covariates: [{{attribute: {a}}}]) {{ endpoint }}",
+        "coxModel(endpoint: OS, covariates: [{{numeric: AGE_AT_DIAGNOSIS}}], strata: {a}) "
+        "{{ endpoint }}",
     ],
 )
 async def test_list_attributes_cannot_group_an_analysis(
@@ -288,7 +292,7 @@ async def test_list_attributes_cannot_group_an_analysis(
     typed, explained = result.errors
     assert f"Value '{attribute}' does not exist in 'GroupingAttribute' enum" in typed.message
     assert explained.extensions == {"code": "BAD_REQUEST"}
-    found = re.search(r"(\w+): (?:\{\{(\w+): )?\[?\{a\}", field)
+    found = re.search(r"(\w+): (?:\[?\{\{(\w+): )?\[?\{a\}", field)
     assert found is not None
     argument = ".".join(filter(None, found.groups()))
     assert explained.message.startswith(
@@ -318,7 +322,10 @@ def test_the_lake_refuses_to_group_by_a_list_attribute(gateway: LakeGateway) -> 
     )
     with pytest.raises(AnalysisError, match="groupBy: agents_received can hold several values"):
         gateway.survival(caller, cohort, request=survival)
-    cox = CoxRequest(endpoint=os, numeric=(), categorical=("sex", "event_types"), scores=())
+    cox = CoxRequest(
+        endpoint=os,
+        terms=ModelTerms((Levelled("attribute", "sex"), Levelled("attribute", "event_types"))),
+    )
     with pytest.raises(AnalysisError, match=r"coxModel: event_types .* filter the cohort by it"):
         gateway.cox(caller, cohort, request=cox)
 

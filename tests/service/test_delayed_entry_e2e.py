@@ -114,7 +114,7 @@ def test_ignoring_entry_overstates_survival(lake_server: str) -> None:
 def test_cox_model_with_delayed_entry_equals_r(lake_server: str) -> None:
     data = ask(
         lake_server,
-        f"""{{ cohort(filter: {REGISTRY}) {{ coxModel(endpoint: OS, scores: ["riss"],
+        f"""{{ cohort(filter: {REGISTRY}) {{ coxModel(endpoint: OS, covariates: [{{score: "riss"}}],
         delayedEntry: true) {{ n events coefficients {{ name coef se }}
         likelihoodRatio {{ statistic }} wald {{ statistic }} score {{ statistic }}
         concordance {{ cIndex }} }} }} }}""",

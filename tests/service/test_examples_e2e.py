@@ -35,7 +35,10 @@ def test_example_runs(lake_server: str, example: object) -> None:
 
 
 #: What the anonymous demo user (protected access) may not ask: model statistics.
-PROTECTED_REFUSALS = {"StagingComparison": {"FORBIDDEN"}, "RegistryDelayedEntry": {"FORBIDDEN"}}
+PROTECTED_REFUSALS = {
+    name: {"FORBIDDEN"}
+    for name in ("StagingComparison", "RegistryDelayedEntry", "MyelomaCox", "AlloFineGray")
+}
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.query.split("query ")[1][:20])

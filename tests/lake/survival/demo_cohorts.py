@@ -10,8 +10,9 @@ built demo lake and requires the committed files to be identical.
 
 Rows carry no patient id: time in whole days from the origin, the status (0 censored, 1 event;
 for competing endpoints 2 = competing event), for a delayed-entry cohort the entry (whole days
-from the origin to registry entry) and the group labels the API reports (score categories,
-NOT_CLASSIFIABLE included; disease codes). Patient ids are keyed pseudonyms that
+from the origin to registry entry), the group labels the API reports (score categories,
+NOT_CLASSIFIABLE included; disease codes) and, for the model cohorts, numeric covariates as
+stored (empty when missing). Patient ids are keyed pseudonyms that
 change with the pseudonymisation key, so rows are sorted by every column instead.
 """
 
@@ -84,9 +85,28 @@ COHORTS: Final[
     "demo_allo_os": (ALLO, "OS", "allo_transplant", {"disease": ("disease", False)}),
     # study 5: CML molecular relapse-free survival after TKI stop by Sokal
     "demo_cml_mrfs": (CML, "MRFS", "tki_stop", {"sokal": ("sokal1984", True)}),
+    # Cox models of myeloma OS on covariates (reference levels, trend, transforms, interaction,
+    # Breslow ties, cox.zph) and a Fine-Gray model of NRM after allogeneic HSCT
+    "demo_mm_os_cov": (
+        MM,
+        "OS",
+        "diagnosis",
+        {
+            "riss": ("riss_palumbo2015", True),
+            "iss": ("iss_greipp2005", True),
+            "sex": ("sex", False),
+        },
+    ),
+    "demo_allo_nrm_cov": (ALLO, "NRM", "allo_transplant", {"disease": ("disease", False)}),
     # the German real-world registry registers patients after diagnosis: OS from diagnosis by
     # R-ISS with delayed entry (left truncation), rows carry each patient's entry
     "demo_mm_rw_os_entry": (MM_REGISTRY, "OS", "diagnosis", {"riss": ("riss_palumbo2015", True)}),
+}
+#: Numeric covariate columns (output name -> numeric attribute, kept as numbers) of the cohorts
+#: the Cox and Fine-Gray goldens model; their group columns above are the categorical ones.
+COVARIATES: Final[dict[str, dict[str, str]]] = {
+    "demo_mm_os_cov": {"age": "age_at_diagnosis", "b2m": "beta2m_mg_l"},
+    "demo_allo_nrm_cov": {"age": "age_at_diagnosis"},
 }
 #: Cohorts analysed with delayed entry: rows carry ``entry`` (days from the origin to registry
 #: entry, :func:`lake.cohort.entry.entry_frame`) after the status.
@@ -101,6 +121,8 @@ def demo_cohort(source: TableSource, name: str) -> pl.DataFrame:
     cohort, endpoint, origin, groups = COHORTS[name]
     scores = [ref for ref, is_score in groups.values() if is_score]
     attributes = [ref for ref, is_score in groups.values() if not is_score]
+    numeric = COVARIATES.get(name, {})
+    attributes += list(numeric.values())
     patients = (
         scored_frame(source, sorted(filter_columns(cohort) | set(attributes)), scores)
         .filter(compile_filter(cohort))
@@ -110,6 +132,7 @@ def demo_cohort(source: TableSource, name: str) -> pl.DataFrame:
                 (category(ref) if is_score else pl.col(ref).cast(pl.String)).alias(out)
                 for out, (ref, is_score) in groups.items()
             ),
+            *(pl.col(ref).alias(out) for out, ref in numeric.items()),
         )
         .collect()
     )
@@ -126,6 +149,7 @@ def demo_cohort(source: TableSource, name: str) -> pl.DataFrame:
         pl.col("status").cast(pl.Int64).alias(status),
         *entry,
         *groups,
+        *numeric,
     )
     return rows.sort(rows.columns)
 
