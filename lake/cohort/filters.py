@@ -21,6 +21,7 @@ import polars as pl
 
 from lake.cohort.frame import RESPONSE_RANK
 from lake.cohort.risk import NON_RESULTS, category, score
+from lake.endpoints.origins import Occurrence
 from lake.errors import AnalysisError
 from lake.model import (
     AGENTS,
@@ -211,6 +212,37 @@ class RiskGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class OccursAfter:
+    """Patients whose ``event`` date lies ``min_days`` to ``max_days`` days after ``after``.
+
+    With dates a (of ``event``) and b (of ``after``) the patient matches when both are known and
+    ``min_days <= (a - b) in days <= max_days`` (no upper bound when ``max_days`` is None). The
+    default ``min_days=1`` means strictly later; 0 admits the same day. E.g. relapse within 730
+    days after the first autologous transplant: ``OccursAfter(first relapse, first autologous
+    transplant, max_days=730)``. A missing date never matches (and ``Not`` of it does).
+    """
+
+    event: Occurrence
+    after: Occurrence
+    min_days: int = 1
+    max_days: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.min_days < 0:
+            raise AnalysisError(
+                f"temporal criterion: minimum days must be >= 0 (got {self.min_days}); to ask "
+                "for an event before another, swap event and after"
+            )
+        if self.max_days is not None and self.max_days < self.min_days:
+            raise AnalysisError(
+                f"temporal criterion: maximum days {self.max_days} is below the minimum "
+                f"{self.min_days}"
+            )
+        if self.event == self.after:
+            raise AnalysisError(f"temporal criterion: {self.event.label} cannot come after itself")
+
+
+@dataclass(frozen=True, slots=True)
 class And:
     """All of ``filters`` (an empty ``And`` is every patient)."""
 
@@ -243,6 +275,7 @@ CohortFilter: TypeAlias = (
     | BestResponse
     | HadEvent
     | RiskGroup
+    | OccursAfter
     | And
     | Or
     | Not
@@ -290,6 +323,9 @@ def _compile(f: CohortFilter) -> pl.Expr:
             return pl.col("event_types").list.contains(event_type)
         case RiskGroup(score=version, categories=categories):
             return category(version).is_in(categories)
+        case OccursAfter(event=event, after=after, min_days=low, max_days=high):
+            gap = (pl.col(event.column) - pl.col(after.column)).dt.total_days()
+            return _between(gap, low, high)
         case And(filters=filters):
             return pl.all_horizontal([_compile(g) for g in filters] or [pl.lit(value=True)])
         case Or(filters=filters):
@@ -335,7 +371,7 @@ def required_columns(f: CohortFilter) -> frozenset[str]:
             return frozenset({"best_response"})
         case HadEvent():
             return frozenset({"event_types"})
-        case RiskGroup():
+        case RiskGroup() | OccursAfter():
             return frozenset()
         case And(filters=filters) | Or(filters=filters):
             return frozenset().union(*(required_columns(g) for g in filters))
@@ -356,6 +392,19 @@ def required_scores(f: CohortFilter) -> frozenset[str]:
     return frozenset()
 
 
+def required_occurrences(f: CohortFilter) -> frozenset[Occurrence]:
+    """The dated occurrences :func:`compile_filter` reads for ``f`` (one date column each,
+    named :attr:`Occurrence.column`, from :func:`lake.endpoints.origins.occurrence_dates`)."""
+    match f:
+        case OccursAfter(event=event, after=after):
+            return frozenset({event, after})
+        case And(filters=filters) | Or(filters=filters):
+            return frozenset().union(*(required_occurrences(g) for g in filters))
+        case Not(filter=inner):
+            return required_occurrences(inner)
+    return frozenset()
+
+
 __all__ = [
     "EVERYONE",
     "MARKER_COLUMNS",
@@ -369,6 +418,7 @@ __all__ = [
     "LineCount",
     "MarkerStatus",
     "Not",
+    "OccursAfter",
     "Or",
     "ReceivedAgents",
     "RiskGroup",
@@ -376,5 +426,6 @@ __all__ = [
     "Transplanted",
     "compile_filter",
     "required_columns",
+    "required_occurrences",
     "required_scores",
 ]

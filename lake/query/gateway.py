@@ -547,7 +547,7 @@ class LakeGateway(CohortSnapshots):
                     cohort.filter, request.endpoint, grouping, request.strata, kinds=1
                 ),
             ),
-            scores=[grouping.score] if grouping.score else [],
+            scores=grouping.score_versions(),
             unprotected_reason=DELAYED_ENTRY_REASON,
         )
 
@@ -578,7 +578,7 @@ class LakeGateway(CohortSnapshots):
                     cohort.filter, request.endpoint, grouping, strata=None, kinds=2
                 ),
             ),
-            scores=[grouping.score] if grouping.score else [],
+            scores=grouping.score_versions(),
         )
 
     @property
@@ -587,7 +587,10 @@ class LakeGateway(CohortSnapshots):
         return Grid.of(settings.interval_days, settings.horizon_days)
 
     def _group_levels(self, cohort: Cohort, grouping: Grouping) -> tuple[str | None, ...]:
-        """The public groups of a protected survival or incidence answer."""
+        """The public groups of a protected survival or incidence answer (user-defined
+        groups: their names, from the request; patients in none are counted as excluded)."""
+        if grouping.groups:
+            return grouping.names
         if grouping.attribute is not None:
             require_single_valued([grouping.attribute], use="groupBy")
             return self._levels(grouping.attribute, cohort.lake_version)

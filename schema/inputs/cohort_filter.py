@@ -13,6 +13,7 @@ import strawberry
 from lake.cohort import filters as lc
 
 from schema.errors import BadRequestError
+from schema.inputs.occurrence import TemporalInput
 from schema.scores import score_version
 from schema.types.enums import (
     Agent,
@@ -178,6 +179,11 @@ class CohortFilterInput:
     had_events: list[EventType] | None = strawberry.field(
         default=None, description="Patients with at least one event of each of these types."
     )
+    temporal: list[TemporalInput] | None = strawberry.field(
+        default=None,
+        description="Temporal criteria between dated facts (e.g. relapse within 730 days after "
+        "the first autologous transplant); each must hold.",
+    )
     all_of: list[CohortFilterInput] | None = strawberry.field(
         default=None, description="Sub-filters that must all hold."
     )
@@ -227,6 +233,7 @@ class CohortFilterInput:
             )
         parts.extend(lc.HadEvent(e.value) for e in self.had_events or [])
         parts.extend(r.to_filter() for r in self.risk_groups or [])
+        parts.extend(t.to_filter(i) for i, t in enumerate(self.temporal or []))
         if self.all_of is not None:
             parts.append(lc.And(tuple(f.to_filter() for f in self.all_of)))
         if self.any_of is not None:

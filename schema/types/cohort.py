@@ -20,6 +20,7 @@ from schema.dataloaders.cohorts import Key
 from schema.distinct import require_distinct
 from schema.errors import BadRequestError
 from schema.fields import resolver
+from schema.inputs.endpoint import EndpointDefinitionInput, chosen_endpoint
 from schema.inputs.grouping import GroupingInput, grouping
 from schema.inputs.survival_options import SurvivalOptionsInput
 from schema.inputs.time_zero import TimeZeroInput, endpoint_key
@@ -51,6 +52,9 @@ TIMES = (
     "in the order given, one point per time asked (a repeated time is answered again)."
 )
 TIME_UNIT = "Unit of every time, requested and answered."
+DEFINED_ENDPOINT = (
+    "A user-defined endpoint instead of the catalogue's `endpoint` (give exactly one)."
+)
 DELAYED_ENTRY = (
     "Delayed entry (left truncation): count each patient at risk only from their registry "
     "entry (days after the origin; 0 when registered at or before it or without an entry "
@@ -203,8 +207,12 @@ class Cohort:
         info: Info[Context, None],
         *,
         endpoint: Annotated[
-            KaplanMeierEndpoint, strawberry.argument(description="The Kaplan-Meier endpoint.")
-        ],
+            KaplanMeierEndpoint | None,
+            strawberry.argument(description="The Kaplan-Meier endpoint of the catalogue."),
+        ] = None,
+        defined_endpoint: Annotated[
+            EndpointDefinitionInput | None, strawberry.argument(description=DEFINED_ENDPOINT)
+        ] = None,
         time_zero: Annotated[
             TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
         ] = None,
@@ -239,7 +247,7 @@ class Cohort:
     ) -> SurvivalSummary | None:
         asked = checked_times(times)
         request = SurvivalRequest(
-            endpoint=endpoint_key(endpoint.name, time_zero),
+            endpoint=chosen_endpoint(endpoint, defined_endpoint, time_zero, competing=False),
             grouping=grouping(group_by),
             times=lake_times(asked),
             time_unit=time_unit.value,
@@ -258,9 +266,12 @@ class Cohort:
         info: Info[Context, None],
         *,
         endpoint: Annotated[
-            CompetingEndpoint,
-            strawberry.argument(description="The endpoint with a competing event."),
-        ],
+            CompetingEndpoint | None,
+            strawberry.argument(description="The catalogue endpoint with a competing event."),
+        ] = None,
+        defined_endpoint: Annotated[
+            EndpointDefinitionInput | None, strawberry.argument(description=DEFINED_ENDPOINT)
+        ] = None,
         time_zero: Annotated[
             TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
         ] = None,
@@ -272,7 +283,7 @@ class Cohort:
     ) -> CumulativeIncidence | None:
         asked = checked_times(times)
         request = IncidenceRequest(
-            endpoint=endpoint_key(endpoint.name, time_zero),
+            endpoint=chosen_endpoint(endpoint, defined_endpoint, time_zero, competing=True),
             grouping=grouping(group_by),
             times=lake_times(asked),
             time_unit=time_unit.value,
@@ -286,8 +297,12 @@ class Cohort:
         info: Info[Context, None],
         *,
         endpoint: Annotated[
-            KaplanMeierEndpoint, strawberry.argument(description="The endpoint modelled.")
-        ],
+            KaplanMeierEndpoint | None,
+            strawberry.argument(description="The catalogue endpoint modelled."),
+        ] = None,
+        defined_endpoint: Annotated[
+            EndpointDefinitionInput | None, strawberry.argument(description=DEFINED_ENDPOINT)
+        ] = None,
         time_zero: Annotated[
             TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
         ] = None,
@@ -316,7 +331,7 @@ class Cohort:
         delayed_entry: Annotated[bool, strawberry.argument(description=DELAYED_ENTRY)] = False,
     ) -> CoxModel | None:
         request = CoxRequest(
-            endpoint=endpoint_key(endpoint.name, time_zero),
+            endpoint=chosen_endpoint(endpoint, defined_endpoint, time_zero, competing=False),
             numeric=tuple(a.value for a in numeric or []),
             categorical=tuple(a.value for a in categorical or []),
             scores=tuple(score_version(s) for s in scores or []),
