@@ -13,15 +13,17 @@ order. Only complete cases are used; how many were dropped is reported. Risk-sco
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.entry import entered_rows
+from lake.cohort.groups import UserGroup, check_groups
 from lake.cohort.order import Levels, attribute_levels, score_levels
 from lake.cohort.risk import NON_RESULTS
 from lake.errors import AnalysisError, EmptyCohortError
+from lake.query.release import OMITTED_AT_DEFAULT
 from lake.survival import (
     CoxCoefficient,
     CoxPHFitter,
@@ -42,6 +44,18 @@ class CoxRequest:
     strata: str | None = None
     #: risk sets (entry, stop] from each patient's registry entry (:mod:`lake.cohort.entry`)
     delayed_entry: bool = False
+    #: user-defined groups (:mod:`lake.cohort.groups`) as one categorical covariate ``group``,
+    #: the first group the reference; patients in none are excluded
+    groups: tuple[UserGroup, ...] = field(default=(), metadata=OMITTED_AT_DEFAULT)
+
+    def __post_init__(self) -> None:
+        if self.groups:
+            check_groups(self.groups)
+
+    @property
+    def group_names(self) -> tuple[str, ...]:
+        """The user-defined groups' names in the order given (the first is the reference)."""
+        return tuple(g.name for g in self.groups)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +154,7 @@ def _survival_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 def cox_summary(frame: pl.DataFrame, request: CoxRequest) -> CoxSummary:
     """Fit the Cox model of ``request`` on the cohort ``frame`` (complete cases)."""
-    if not (request.numeric or request.categorical or request.scores):
+    if not (request.numeric or request.categorical or request.scores or request.groups):
         raise AnalysisError("cox model: give at least one covariate")
     rows = _survival_rows(frame)
     entry = ["entry_days"] if request.delayed_entry else []
@@ -148,13 +162,17 @@ def cox_summary(frame: pl.DataFrame, request: CoxRequest) -> CoxSummary:
         rows = entered_rows(rows)[0]  # the others are never at risk: excluded, not dropped
         if rows.height == 0:
             raise EmptyCohortError("no patient is followed beyond their registry entry")
+    grouped = ["group"] if request.groups else []
     factors = [
         *(pl.col(c).cast(pl.String) for c in request.categorical),
         *(_stages(s) for s in request.scores),
+        *(pl.col(g).cast(pl.String) for g in grouped),
     ]
+    names = request.group_names
     levels = [
         *((c, attribute_levels(c)) for c in request.categorical),
         *((s, score_levels(s)) for s in request.scores),
+        *((g, Levels(codes=names, ranked=names, by_risk=names)) for g in grouped),
     ]
     strata = [] if request.strata is None else [pl.col(request.strata).cast(pl.String)]
     data = rows.select(

@@ -609,6 +609,7 @@ class LakeGateway(CohortSnapshots):
                 attributes=[*request.numeric, *request.categorical, *strata],
                 scores=request.scores,
                 endpoint=request.endpoint,
+                grouping=Grouping(groups=request.groups) if request.groups else None,
                 delayed_entry=request.delayed_entry,
             )
             return cox_summary(frame, request)
@@ -620,7 +621,7 @@ class LakeGateway(CohortSnapshots):
             compute,
             disclose=disclose_model,
             protect=None,
-            scores=request.scores,
+            scores=sorted({*request.scores, *Grouping(groups=request.groups).score_versions()}),
         )
 
     def staging(

@@ -78,3 +78,14 @@ class GroupInput:
 def grouping(group_by: GroupingInput | None) -> Grouping:
     """The lake grouping of an optional ``groupBy`` argument (omitted: no groups)."""
     return Grouping() if group_by is None else group_by.to_grouping()
+
+
+def user_groups(group_by: GroupingInput | None, *, field: str) -> tuple[UserGroup, ...]:
+    """The user-defined groups of a ``groupBy`` that takes only those (omitted: none)."""
+    if group_by is None:
+        return ()
+    if group_by.groups is None or group_by.attribute is not None or group_by.score is not None:
+        raise BadRequestError(
+            f"{field}: give groups only (attributes and scores have their own arguments)"
+        )
+    return group_by.to_grouping().groups

@@ -21,7 +21,7 @@ from schema.distinct import require_distinct
 from schema.errors import BadRequestError
 from schema.fields import resolver
 from schema.inputs.endpoint import EndpointDefinitionInput, chosen_endpoint
-from schema.inputs.grouping import GroupingInput, grouping
+from schema.inputs.grouping import GroupingInput, grouping, user_groups
 from schema.inputs.survival_options import SurvivalOptionsInput
 from schema.inputs.time_zero import TimeZeroInput, endpoint_key
 from schema.lake_calls import call_lake
@@ -329,6 +329,14 @@ class Cohort:
             strawberry.argument(description="Stratify the baseline hazard by this attribute."),
         ] = None,
         delayed_entry: Annotated[bool, strawberry.argument(description=DELAYED_ENTRY)] = False,
+        group_by: Annotated[
+            GroupingInput | None,
+            strawberry.argument(
+                description="User-defined groups (groupBy.groups only) as one categorical "
+                "covariate `group`, dummy-coded against the first group; patients in no group "
+                "are excluded. Attributes and scores enter as categorical / scores."
+            ),
+        ] = None,
     ) -> CoxModel | None:
         request = CoxRequest(
             endpoint=chosen_endpoint(endpoint, defined_endpoint, time_zero, competing=False),
@@ -337,6 +345,7 @@ class Cohort:
             scores=tuple(score_version(s) for s in scores or []),
             strata=None if strata is None else strata.value,
             delayed_entry=delayed_entry,
+            groups=user_groups(group_by, field="coxModel.groupBy"),
         )
         require_distinct("coxModel numeric", request.numeric)
         require_distinct("coxModel categorical and strata", (*request.categorical, request.strata))
