@@ -1,4 +1,4 @@
-"""User-defined endpoints derive like the catalogue: OS, PFS and NRM as definitions are identical."""
+"""User-defined endpoints derive like the catalogue: OS, PFS and NRM spelt as definitions match."""
 
 from __future__ import annotations
 

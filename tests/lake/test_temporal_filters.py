@@ -112,7 +112,9 @@ def _source(patients: list[dict[str, Any]]) -> FrameSource:
 def _oracle_date(p: dict[str, Any], o: Occurrence) -> int | None:
     """The occurrence's day for one patient, by hand."""
     if o.kind == "diagnosis":
-        return p["diagnosis"]
+        diagnosis: int | None = p["diagnosis"]
+        return diagnosis
+    days: list[int]
     if o.kind == "event":
         days = [n for kind, n in p["events"] if kind == o.event_type and n is not None]
     elif o.kind == "transplant":

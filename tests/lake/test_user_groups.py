@@ -102,7 +102,7 @@ def test_groups_take_the_first_match_and_count_the_rest_as_excluded(
     summary = gateway.survival(STATISTICIAN, everyone, request=_survival(grouping)).value
     assert [g.group for g in summary.groups] == ["men", "60+"]
     # the oracle: each group asked as its own cohort (first match spelt out as filters)
-    alone = [MEN, And((Not(MEN), OLDER))]
+    alone: list[CohortFilter] = [MEN, And((Not(MEN), OLDER))]
     for group, f in zip(summary.groups, alone, strict=True):
         (single,) = gateway.survival(
             STATISTICIAN, _cohort(gateway, f), request=_survival(Grouping())
@@ -112,7 +112,8 @@ def test_groups_take_the_first_match_and_count_the_rest_as_excluded(
     assert summary.n_excluded == everyone.size - analysed
     in_none = _cohort(gateway, And((Not(MEN), Not(OLDER)))).size
     assert in_none > 0
-    assert summary.n_excluded is not None and summary.n_excluded >= in_none
+    assert summary.n_excluded is not None
+    assert summary.n_excluded >= in_none
 
 
 def test_protected_groups_are_the_names_asked_even_when_empty(gateway: LakeGateway) -> None:
