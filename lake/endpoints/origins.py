@@ -27,6 +27,7 @@ from typing import Literal, TypeAlias
 import polars as pl
 
 from lake.errors import AnalysisError
+from lake.model import EVENT_TYPES, TRANSPLANT_TYPES
 
 OriginKind: TypeAlias = Literal[
     "diagnosis", "treatment_line", "allo_transplant", "tki_stop", "complete_remission"
@@ -135,6 +136,16 @@ class Occurrence:
             raise AnalysisError(f"occurrence {self.kind}: transplant_type is not allowed")
         if self.line_number is not None and self.line_number < 1:
             raise AnalysisError(f"occurrence line_number must be >= 1, got {self.line_number}")
+        for name, value, valid in (
+            ("event_type", self.event_type, EVENT_TYPES),
+            ("transplant_type", self.transplant_type, TRANSPLANT_TYPES),
+        ):
+            if value is not None and value not in valid:
+                raise AnalysisError(
+                    f"occurrence {name} {value!r} unknown; valid: {', '.join(valid)}"
+                )
+        if self.kind == "diagnosis":  # one date per patient: first and last are the same fact
+            object.__setattr__(self, "which", "first")
 
     @property
     def label(self) -> str:

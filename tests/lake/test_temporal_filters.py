@@ -276,3 +276,11 @@ def test_an_occurrence_after_itself_and_incomplete_occurrences_are_refused() -> 
         Occurrence("event")
     with pytest.raises(AnalysisError, match="line_number is not allowed"):
         Occurrence("diagnosis", line_number=2)
+
+
+def test_occurrence_codes_are_checked_and_diagnosis_has_one_date() -> None:
+    with pytest.raises(AnalysisError, match="event_type 'stroke' unknown"):
+        Occurrence("event", event_type="stroke")
+    with pytest.raises(AnalysisError, match="transplant_type 'syngeneic' unknown"):
+        Occurrence("transplant", transplant_type="syngeneic")
+    assert Occurrence("diagnosis", "last") == Occurrence("diagnosis")
