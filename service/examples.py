@@ -156,7 +156,7 @@ query RegistryDelayedEntry {
 }""",
     ),
     Example(
-        query="""# Temporal criteria: the allogeneic-transplant-in-myeloma population, patients whose
+        query="""# Temporal criteria: the allo-transplant-in-myeloma population, patients whose
 # first progression came within 24 months (730 days) of their first autologous transplant;
 # and those whose second line started after a transplant. A missing date never matches.
 query EarlyRelapseAfterAutologous {
@@ -192,9 +192,10 @@ query ImatinibVsSecondGeneration {
 }""",
     ),
     Example(
-        query="""# A user-defined endpoint: myeloma PFS censored at allogeneic transplant, measured from
-# the start of line 2, beside the catalogue's PFS. Defined from event types, derived exactly
-# like the catalogue (the catalogue's PFS spelt this way gives identical numbers).
+        query="""# A user-defined endpoint: myeloma PFS censored at allogeneic transplant,
+# measured from the start of line 2, beside the catalogue's PFS. Defined from event types,
+# derived exactly like the catalogue (the catalogue's PFS spelt this way gives identical
+# numbers).
 query DefinedEndpoint {
   cohort(filter: {diseases: [MM]}) {
     catalogue: survival(endpoint: PFS, timeZero: {origin: TREATMENT_LINE, line: 2},

@@ -80,9 +80,9 @@ class DefinedEndpoint:
         for role, codes in sets.items():
             for code in codes:
                 if code in seen:
+                    where = "twice in" if seen[code] == role else f"in both {seen[code]} and"
                     raise AnalysisError(
-                        f"defined endpoint: {code} is in both {seen[code]} and {role}; an "
-                        "event type has one role"
+                        f"defined endpoint: {code} is {where} {role}; an event type has one role"
                     )
                 seen[code] = role
         unknown = sorted(set(self.censor_at_transplant) - set(TRANSPLANT_TYPES))

@@ -140,6 +140,7 @@ def test_censoring_at_allogeneic_transplant() -> None:
         ({"events": ("death", "stroke")}, "not an event type"),
         ({"events": ("last_follow_up",)}, "not an event type"),
         ({"events": ("death",), "competing": ("death",)}, "in both events and competing"),
+        ({"events": ("death", "death")}, "twice in events"),
         ({"events": ("death",), "ties_go_to": "competing"}, "none given"),
         ({"events": ("death",), "censor_at_transplant": ("syngeneic",)}, "unknown transplant"),
         ({"name": " ", "events": ("death",)}, "1 to 60 characters"),
