@@ -38,7 +38,7 @@ class GroupingInput:
         default=None,
         description=f"User-defined groups (2 to {MAX_GROUPS}, distinct names): each patient "
         "is in the FIRST group whose filter matches, in the order given; patients matching none "
-        "are excluded and counted in nExcluded. The first group is the Cox reference and "
+        "are excluded and counted in `excluded`. The first group is the Cox reference and "
         "scores 1 in a trend test. The names are released as given.",
     )
 
