@@ -180,6 +180,42 @@ query AnyAttribute {
 }""",
     ),
     Example(
+        query="""# Temporal criteria: the allo-transplant-in-myeloma population, patients whose
+# first progression came within 24 months (730 days) of their first autologous transplant;
+# and those whose second line started after a transplant. A missing date never matches.
+query EarlyRelapseAfterAutologous {
+  early: cohort(filter: {diseases: [MM], temporal: [{event: {event: PROGRESSION},
+      after: {transplant: AUTOLOGOUS}, withinDays: 730}]}) {
+    size { value }
+    survival(endpoint: OS, times: [24]) { groups { n events median { estimate } } }
+  }
+  lineTwoAfterTransplant: cohort(filter: {temporal: [{event: {line: 2},
+      after: {anyTransplant: true}}]}) {
+    size { value }
+  }
+}""",
+    ),
+    Example(
+        query="""# User-defined groups: imatinib only vs a second-generation TKI in CML, compared by
+# Kaplan-Meier and log-rank (coxModel takes the same groupBy: governed roles). Each patient is
+# in the FIRST group whose filter matches; patients in none count in `excluded`. The first
+# group is the reference (Cox) and scores 1 in a trend test.
+query ImatinibVsSecondGeneration {
+  cohort(filter: {diseases: [CML]}) {
+    survival(endpoint: OS, times: [60, 120], groupBy: {groups: [
+        {name: "imatinib only", filter: {treatment: {agentsAny: [IMATINIB]},
+                                         not: {treatment: {agentsAny: [NILOTINIB, DASATINIB,
+                                                                       BOSUTINIB]}}}},
+        {name: "second-generation TKI",
+         filter: {treatment: {agentsAny: [NILOTINIB, DASATINIB, BOSUTINIB]}}}]}) {
+      excluded
+      groups { group n events atTimes { time survival lower upper } }
+      logrank { statistic df pValue }
+    }
+  }
+}""",
+    ),
+    Example(
         query="""# Myeloma: a Cox model of OS with R-ISS against stage II (a chosen reference),
 # age per 10 years, log beta-2 microglobulin, sex and an age-by-sex interaction, Breslow ties,
 # and the proportional-hazards check (R cox.zph, computed only because it is selected). Governed
@@ -214,6 +250,26 @@ query AlloFineGray {
       cause n events dropped converged
       coefficients { name unit hazardRatio lower upper pValue }
       likelihoodRatio { statistic df pValue }
+    }
+  }
+}""",
+    ),
+    Example(
+        query="""# A user-defined endpoint: myeloma PFS censored at allogeneic transplant,
+# measured from the start of line 2, beside the catalogue's PFS. Defined from event types,
+# derived exactly like the catalogue (the catalogue's PFS spelt this way gives identical
+# numbers).
+query DefinedEndpoint {
+  cohort(filter: {diseases: [MM]}) {
+    catalogue: survival(endpoint: PFS, timeZero: {origin: TREATMENT_LINE, line: 2},
+                        times: [12, 24]) {
+      endpoint groups { n events atTimes { time survival } }
+    }
+    defined: survival(definedEndpoint: {name: "PFS censored at allo-HSCT",
+                                        events: [RELAPSE, PROGRESSION, DEATH],
+                                        censorAtTransplant: [ALLOGENEIC]},
+                      timeZero: {origin: TREATMENT_LINE, line: 2}, times: [12, 24]) {
+      endpoint groups { n events atTimes { time survival } }
     }
   }
 }""",

@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
-from lake.cohort.attribute_sources import TableSource
+from lake.cohort.attribute_sources import TableSource, scan_or_empty
 from lake.cohort.endpoints import EndpointKey, endpoint_frame
 from lake.cohort.entry import entry_frame
 from lake.cohort.frame import attribute_frame
 from lake.cohort.risk import scored_frame
+from lake.endpoints.origins import Occurrence, occurrence_dates
 
 logger = logging.getLogger(__name__)
 _ROW = "__row"
@@ -90,6 +91,26 @@ class CohortColumns:
             list(versions),
             lambda missing: self._aligned(scored_frame(self.source, (), missing), missing),
         )
+
+    def occurrences(self, wanted: Iterable[Occurrence]) -> pl.DataFrame:
+        """One date column per occurrence (named :attr:`Occurrence.column`); null where the
+        patient has none (:func:`lake.endpoints.origins.occurrence_dates`)."""
+        by_column = {o.column: o for o in wanted}
+
+        def build(missing: list[str]) -> dict[str, pl.Series]:
+            built: dict[str, pl.Series] = {}
+            for name in missing:
+                dates = occurrence_dates(
+                    by_column[name],
+                    events=scan_or_empty(self.source, "events"),
+                    patients=scan_or_empty(self.source, "patients"),
+                    treatment_lines=scan_or_empty(self.source, "treatment_lines"),
+                    transplants=scan_or_empty(self.source, "transplants"),
+                )
+                built.update(self._aligned(dates.rename({"date": name}), [name]))
+            return built
+
+        return self._ensure(list(by_column), build)
 
     def endpoint(self, key: EndpointKey) -> pl.DataFrame:
         """``time_days`` and ``status`` of every patient; null where the patient is excluded."""

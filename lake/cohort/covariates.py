@@ -42,13 +42,16 @@ Transform: TypeAlias = Literal["none", "log", "log2", "per"]
 
 @dataclass(frozen=True, slots=True)
 class Levelled:
-    """A categorical attribute (``source="attribute"``) or a risk score's categories."""
+    """A categorical attribute (``source="attribute"``), a risk score's categories, or the
+    request's user-defined groups (``source="groups"``, column ``group``, levels ``names``)."""
 
-    source: Literal["attribute", "score"]
-    #: the attribute's code or the score's version id
+    source: Literal["attribute", "score", "groups"]
+    #: the attribute's code, the score's version id, or ``group``
     name: str
     reference: str | None = None
     trend: bool = False
+    #: the user-defined groups' names in the order given (``source="groups"`` only)
+    names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.trend and self.reference is not None:
@@ -178,6 +181,8 @@ def stages(column: str) -> pl.Expr:
 
 
 def _levels(c: Levelled) -> Levels:
+    if c.source == "groups":  # nominal, in the order given: the first is the reference
+        return Levels(codes=c.names, ranked=None, by_risk=None)
     return attribute_levels(c.name) if c.source == "attribute" else score_levels(c.name)
 
 
@@ -185,7 +190,7 @@ def _value(c: Covariate) -> pl.Expr:
     """The covariate's raw value per patient (null: missing)."""
     if isinstance(c, Numeric):
         return pl.col(c.name).cast(pl.Float64)
-    value = pl.col(c.name).cast(pl.String) if c.source == "attribute" else stages(c.name)
+    value = pl.col(c.name).cast(pl.String) if c.source != "score" else stages(c.name)
     if not c.trend:
         return value.cast(pl.String)
     ranked = _levels(c).ranked

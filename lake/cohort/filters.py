@@ -30,6 +30,7 @@ from lake.cohort.frame import (
     attribute_codes,
 )
 from lake.cohort.risk import NON_RESULTS, category, score
+from lake.endpoints.origins import Occurrence
 from lake.errors import AnalysisError
 from lake.model import COMORBIDITIES, GENETICS, IMWG_RESPONSES, MARKER_CODES
 
@@ -176,6 +177,37 @@ class RiskGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class OccursAfter:
+    """Patients whose ``event`` date lies ``min_days`` to ``max_days`` days after ``after``.
+
+    With dates a (of ``event``) and b (of ``after``) the patient matches when both are known and
+    ``min_days <= (a - b) in days <= max_days`` (no upper bound when ``max_days`` is None). The
+    default ``min_days=1`` means strictly later; 0 admits the same day. E.g. relapse within 730
+    days after the first autologous transplant: ``OccursAfter(first relapse, first autologous
+    transplant, max_days=730)``. A missing date never matches (and ``Not`` of it does).
+    """
+
+    event: Occurrence
+    after: Occurrence
+    min_days: int = 1
+    max_days: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.min_days < 0:
+            raise AnalysisError(
+                f"temporal criterion: minimum days must be >= 0 (got {self.min_days}); to ask "
+                "for an event before another, swap event and after"
+            )
+        if self.max_days is not None and self.max_days < self.min_days:
+            raise AnalysisError(
+                f"temporal criterion: maximum days {self.max_days} is below the minimum "
+                f"{self.min_days}"
+            )
+        if self.event == self.after:
+            raise AnalysisError(f"temporal criterion: {self.event.label} cannot come after itself")
+
+
+@dataclass(frozen=True, slots=True)
 class And:
     """All of ``filters`` (an empty ``And`` is every patient)."""
 
@@ -203,6 +235,7 @@ CohortFilter: TypeAlias = (
     | DiagnosisDateRange
     | BestResponse
     | RiskGroup
+    | OccursAfter
     | And
     | Or
     | Not
@@ -246,6 +279,9 @@ def _compile(f: CohortFilter) -> pl.Expr:
             return _between(rank, low_rank, high_rank)
         case RiskGroup(score=version, categories=categories):
             return category(version).is_in(categories)
+        case OccursAfter(event=event, after=after, min_days=low, max_days=high):
+            gap = (pl.col(event.column) - pl.col(after.column)).dt.total_days()
+            return _between(gap, low, high)
         case And(filters=filters):
             return pl.all_horizontal([_compile(g) for g in filters] or [pl.lit(value=True)])
         case Or(filters=filters):
@@ -279,7 +315,7 @@ def required_columns(f: CohortFilter) -> frozenset[str]:
             return frozenset({"diagnosis_date"})
         case BestResponse():
             return frozenset({"best_response"})
-        case RiskGroup():
+        case RiskGroup() | OccursAfter():
             return frozenset()
         case And(filters=filters) | Or(filters=filters):
             return frozenset().union(*(required_columns(g) for g in filters))
@@ -300,6 +336,19 @@ def required_scores(f: CohortFilter) -> frozenset[str]:
     return frozenset()
 
 
+def required_occurrences(f: CohortFilter) -> frozenset[Occurrence]:
+    """The dated occurrences :func:`compile_filter` reads for ``f`` (one date column each,
+    named :attr:`Occurrence.column`, from :func:`lake.endpoints.origins.occurrence_dates`)."""
+    match f:
+        case OccursAfter(event=event, after=after):
+            return frozenset({event, after})
+        case And(filters=filters) | Or(filters=filters):
+            return frozenset().union(*(required_occurrences(g) for g in filters))
+        case Not(filter=inner):
+            return required_occurrences(inner)
+    return frozenset()
+
+
 __all__ = [
     "EVERYONE",
     "MARKER_COLUMNS",
@@ -311,9 +360,11 @@ __all__ = [
     "ListMembership",
     "Not",
     "NumericRange",
+    "OccursAfter",
     "Or",
     "RiskGroup",
     "compile_filter",
     "required_columns",
+    "required_occurrences",
     "required_scores",
 ]

@@ -13,14 +13,16 @@ NOT_APPLICABLE) count as missing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from lake.cohort.covariates import ModelTerms, build_design, stages
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.entry import entered_rows
+from lake.cohort.groups import UserGroup, check_groups
 from lake.errors import AnalysisError, EmptyCohortError
+from lake.query.release import OMITTED_AT_DEFAULT
 from lake.survival import (
     CoxCoefficient,
     CoxPHFitter,
@@ -45,6 +47,14 @@ class CoxRequest:
     ties: Ties = "efron"
     #: also test proportional hazards (R ``cox.zph``), per term and globally
     proportional_hazards: bool = False
+    #: user-defined groups (:mod:`lake.cohort.groups`) as one categorical covariate ``group``
+    #: (the schema puts its term first in ``terms``), the first group the reference; patients
+    #: in none are excluded
+    groups: tuple[UserGroup, ...] = field(default=(), metadata=OMITTED_AT_DEFAULT)
+
+    def __post_init__(self) -> None:
+        if self.groups:
+            check_groups(self.groups)
 
 
 @dataclass(frozen=True, slots=True)

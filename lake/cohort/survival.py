@@ -32,6 +32,8 @@ import polars as pl
 from lake.cohort.cuts import Cuts
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.entry import entered_rows
+from lake.cohort.filters import required_scores
+from lake.cohort.groups import UserGroup, check_groups
 from lake.cohort.order import Levels, attribute_levels, score_levels
 from lake.cohort.survival_options import (
     NO_OPTIONS,
@@ -69,17 +71,36 @@ DAYS_PER: Final[dict[TimeUnit, float]] = {
 @dataclass(frozen=True, slots=True)
 class Grouping:
     """What to group patients by: a categorical attribute, a risk score version, a numeric
-    attribute cut at given points (:class:`~lake.cohort.cuts.Cuts`), or nothing."""
+    attribute cut at given points (:class:`~lake.cohort.cuts.Cuts`), named filters
+    (:mod:`lake.cohort.groups`: first match, in the order given), or nothing."""
 
     attribute: str | None = None
     score: str | None = None
     cuts: Cuts | None = field(default=None, metadata=OMITTED_AT_DEFAULT)
+    groups: tuple[UserGroup, ...] = field(default=(), metadata=OMITTED_AT_DEFAULT)
+
+    def __post_init__(self) -> None:
+        if self.groups:
+            check_groups(self.groups)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The user-defined groups' names in the order given (empty for other groupings)."""
+        return tuple(g.name for g in self.groups)
+
+    def score_versions(self) -> list[str]:
+        """The risk score versions the grouping reads (for provenance)."""
+        read = {v for g in self.groups for v in required_scores(g.filter)}
+        return sorted(read | ({self.score} if self.score is not None else set()))
 
     def levels(self) -> Levels:
-        """The declared order of the groups (:mod:`lake.cohort.order`)."""
+        """The declared order of the groups (:mod:`lake.cohort.order`); cut groups ascend,
+        user-defined groups are in the order given, the first the reference."""
         if self.cuts is not None:
             labels = self.cuts.labels()
             return Levels(codes=labels, ranked=labels, by_risk=labels)
+        if self.groups:
+            return Levels(codes=self.names, ranked=self.names, by_risk=self.names)
         if self.score is not None:
             return score_levels(self.score)
         if self.attribute is not None:

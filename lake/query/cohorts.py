@@ -20,7 +20,14 @@ from lake.cohort.attribute_sources import TableSource
 from lake.cohort.attributes import LIST_ATTRIBUTES
 from lake.cohort.columns import CohortColumns
 from lake.cohort.endpoints import EndpointKey
-from lake.cohort.filters import CohortFilter, compile_filter, required_columns, required_scores
+from lake.cohort.filters import (
+    CohortFilter,
+    compile_filter,
+    required_columns,
+    required_occurrences,
+    required_scores,
+)
+from lake.cohort.groups import first_match
 from lake.cohort.order import attribute_levels, ordered
 from lake.cohort.survival import Grouping
 from lake.errors import AnalysisError, EmptyCohortError, HemalakeError
@@ -157,7 +164,9 @@ class CohortSnapshots:
         tell the cohort is empty.
 
         A ``group`` column is in its declared order (:mod:`lake.cohort.order`): the score's
-        category Enum, or the attribute's codes as an Enum.
+        category Enum, the attribute's codes as an Enum, or the user-defined groups' names in
+        the order given (:mod:`lake.cohort.groups`: first match). A patient in no user-defined
+        group has no endpoint time here, so every analysis excludes and counts them.
         """
         if grouping is not None and grouping.attribute is not None:
             require_single_valued([grouping.attribute], use="groupBy")
@@ -188,17 +197,28 @@ class CohortSnapshots:
         elif grouping is not None and grouping.cuts is not None:
             cuts = grouping.cuts
             parts.append(columns.attributes([cuts.attribute]).select(cuts.group().alias("group")))
+        elif grouping is not None and grouping.groups:
+            parts.append(self._user_groups(columns, grouping).to_frame())
         if strata is not None:
             parts.append(columns.attributes([strata]).rename({strata: "stratum"}))
         frame = columns.frame(cohort.mask, *parts)
-        if grouping is not None and grouping.cuts is not None and "time_days" in frame.columns:
-            # an unknown value is in no cut group: the patient is excluded like one without
-            # the endpoint
-            unknown = pl.col("group").is_null()
-            frame = frame.with_columns(
-                time_days=pl.when(unknown).then(None).otherwise(pl.col("time_days"))
-            )
+        partial_groups = grouping is not None and (grouping.cuts is not None or grouping.groups)
+        if partial_groups and "time_days" in frame.columns:
+            # a patient in no group (an unknown value of a cut attribute, or no user-defined
+            # group matching) is excluded like one without the endpoint
+            grouped = pl.col("group").is_not_null()
+            frame = frame.with_columns(pl.when(grouped).then(pl.col("time_days")).name.keep())
         return frame
+
+    def _user_groups(self, columns: CohortColumns, grouping: Grouping) -> pl.Series:
+        """Each patient's user-defined group (first match; null: none), patient-aligned."""
+        masks = [
+            self._cohorts.get_or_compute(
+                (columns.version, group.filter), partial(_mask, columns, group.filter)
+            )
+            for group in grouping.groups
+        ]
+        return first_match(masks, grouping.names)
 
 
 def _mask(columns: CohortColumns, cohort_filter: CohortFilter) -> pl.Series:
@@ -206,6 +226,7 @@ def _mask(columns: CohortColumns, cohort_filter: CohortFilter) -> pl.Series:
         columns.ids(),
         columns.attributes(sorted(required_columns(cohort_filter))),
         columns.scores(sorted(required_scores(cohort_filter))),
+        columns.occurrences(sorted(required_occurrences(cohort_filter), key=lambda o: o.column)),
     )
     frame = pl.concat([p for p in parts if p.width], how="horizontal")
     return frame.with_columns(compile_filter(cohort_filter).alias("in_cohort"))["in_cohort"]

@@ -553,7 +553,7 @@ class LakeGateway(CohortSnapshots):
                     cohort.filter, request.endpoint, grouping, request.strata, kinds=1
                 ),
             ),
-            scores=[grouping.score] if grouping.score else [],
+            scores=grouping.score_versions(),
             unprotected_reason=DELAYED_ENTRY_REASON,
         )
 
@@ -584,7 +584,7 @@ class LakeGateway(CohortSnapshots):
                     cohort.filter, request.endpoint, grouping, strata=None, kinds=2
                 ),
             ),
-            scores=[grouping.score] if grouping.score else [],
+            scores=grouping.score_versions(),
         )
 
     @property
@@ -593,7 +593,10 @@ class LakeGateway(CohortSnapshots):
         return Grid.of(settings.interval_days, settings.horizon_days)
 
     def _group_levels(self, cohort: Cohort, grouping: Grouping) -> tuple[str | None, ...]:
-        """The public groups of a protected survival or incidence answer."""
+        """The public groups of a protected survival or incidence answer (user-defined
+        groups: their names, from the request; patients in none are counted as excluded)."""
+        if grouping.groups:
+            return grouping.names
         if grouping.attribute is not None:
             require_single_valued([grouping.attribute], use="groupBy")
             return self._levels(grouping.attribute, cohort.lake_version)
@@ -614,6 +617,7 @@ class LakeGateway(CohortSnapshots):
                 request.endpoint,
                 use="coxModel",
                 strata=strata,
+                grouping=Grouping(groups=request.groups) if request.groups else None,
                 delayed_entry=request.delayed_entry,
             )
             return cox_summary(frame, request, min_cell=self.policy.min_cell_size)
@@ -625,7 +629,12 @@ class LakeGateway(CohortSnapshots):
             compute,
             disclose=disclose_model,
             protect=None,
-            scores=request.terms.of_source("score"),
+            scores=sorted(
+                {
+                    *request.terms.of_source("score"),
+                    *Grouping(groups=request.groups).score_versions(),
+                }
+            ),
         )
 
     def fine_gray(
@@ -654,6 +663,7 @@ class LakeGateway(CohortSnapshots):
         *,
         use: str,
         strata: Sequence[str] = (),
+        grouping: Grouping | None = None,
         delayed_entry: bool = False,
     ) -> pl.DataFrame:
         """The endpoint and every column a regression model reads, one row per patient."""
@@ -664,6 +674,7 @@ class LakeGateway(CohortSnapshots):
             attributes=[*terms.numeric(), *categorical],
             scores=terms.of_source("score"),
             endpoint=endpoint,
+            grouping=grouping,
             delayed_entry=delayed_entry,
         )
 

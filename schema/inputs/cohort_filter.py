@@ -15,6 +15,7 @@ from lake.cohort import filters as lc
 from lake.errors import AnalysisError
 
 from schema.errors import BadRequestError
+from schema.inputs.occurrence import TemporalInput
 from schema.scores import score_version
 from schema.types.enums import (
     Agent,
@@ -260,6 +261,11 @@ class CohortFilterInput:
     lists: list[ListFilterInput] | None = strawberry.field(
         default=None, description="List attribute memberships (any / all); each must hold."
     )
+    temporal: list[TemporalInput] | None = strawberry.field(
+        default=None,
+        description="Temporal criteria between dated facts (e.g. relapse within 730 days after "
+        "the first autologous transplant); each must hold.",
+    )
     all_of: list[CohortFilterInput] | None = strawberry.field(
         default=None, description="Sub-filters that must all hold."
     )
@@ -314,6 +320,7 @@ class CohortFilterInput:
         parts.extend(c.to_filter() for c in self.categorical or [])
         parts.extend(m.to_filter() for m in self.lists or [])
         parts.extend(r.to_filter() for r in self.risk_groups or [])
+        parts.extend(t.to_filter(i) for i, t in enumerate(self.temporal or []))
         if self.all_of is not None:
             parts.append(lc.And(tuple(f.to_filter() for f in self.all_of)))
         if self.any_of is not None:

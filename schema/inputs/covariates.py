@@ -127,14 +127,24 @@ class InteractionInput:
 
 
 def model_terms(
-    covariates: Sequence[CovariateInput], interactions: Sequence[InteractionInput] | None
+    covariates: Sequence[CovariateInput],
+    interactions: Sequence[InteractionInput] | None,
+    *,
+    groups: tuple[str, ...] = (),
 ) -> ModelTerms:
-    """The lake's model terms; a covariate or interaction the lake refuses is a bad request."""
+    """The lake's model terms; a covariate or interaction the lake refuses is a bad request.
+
+    User-defined ``groups`` (their names, in order) come first, as the categorical covariate
+    ``group`` against the first group.
+    """
     try:
-        built = [c.to_covariate() for c in covariates]
+        built: list[Covariate] = [c.to_covariate() for c in covariates]
         names: dict[str, str] = {}
         for given, lake in zip(covariates, built, strict=True):
             names.update(dict.fromkeys(given.aliases(), lake.name))
+        if groups:
+            built.insert(0, Levelled(source="groups", name="group", names=groups))
+            names["group"] = "group"
 
         def named(side: str) -> str:
             if side not in names:

@@ -22,7 +22,8 @@ from schema.distinct import require_distinct
 from schema.errors import BadRequestError
 from schema.fields import resolver
 from schema.inputs.covariates import CovariateInput, InteractionInput, Ties, model_terms
-from schema.inputs.grouping import GroupingInput, grouping
+from schema.inputs.endpoint import EndpointDefinitionInput, chosen_endpoint
+from schema.inputs.grouping import GroupingInput, grouping, user_groups
 from schema.inputs.survival_options import SurvivalOptionsInput
 from schema.inputs.time_zero import TimeZeroInput, endpoint_key
 from schema.lake_calls import call_lake
@@ -62,6 +63,9 @@ COVARIATES = (
     "modelled."
 )
 INTERACTIONS = "Product terms between two covariates of the list (answered as a:b, like R)."
+DEFINED_ENDPOINT = (
+    "A user-defined endpoint instead of the catalogue's `endpoint` (give exactly one)."
+)
 DELAYED_ENTRY = (
     "Delayed entry (left truncation): count each patient at risk only from their registry "
     "entry (days after the origin; 0 when registered at or before it or without an entry "
@@ -214,8 +218,12 @@ class Cohort:
         info: Info[Context, None],
         *,
         endpoint: Annotated[
-            KaplanMeierEndpoint, strawberry.argument(description="The Kaplan-Meier endpoint.")
-        ],
+            KaplanMeierEndpoint | None,
+            strawberry.argument(description="The Kaplan-Meier endpoint of the catalogue."),
+        ] = None,
+        defined_endpoint: Annotated[
+            EndpointDefinitionInput | None, strawberry.argument(description=DEFINED_ENDPOINT)
+        ] = None,
         time_zero: Annotated[
             TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
         ] = None,
@@ -250,7 +258,7 @@ class Cohort:
     ) -> SurvivalSummary | None:
         asked = checked_times(times)
         request = SurvivalRequest(
-            endpoint=endpoint_key(endpoint.name, time_zero),
+            endpoint=chosen_endpoint(endpoint, defined_endpoint, time_zero, competing=False),
             grouping=grouping(group_by),
             times=lake_times(asked),
             time_unit=time_unit.value,
@@ -269,9 +277,12 @@ class Cohort:
         info: Info[Context, None],
         *,
         endpoint: Annotated[
-            CompetingEndpoint,
-            strawberry.argument(description="The endpoint with a competing event."),
-        ],
+            CompetingEndpoint | None,
+            strawberry.argument(description="The catalogue endpoint with a competing event."),
+        ] = None,
+        defined_endpoint: Annotated[
+            EndpointDefinitionInput | None, strawberry.argument(description=DEFINED_ENDPOINT)
+        ] = None,
         time_zero: Annotated[
             TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
         ] = None,
@@ -283,7 +294,7 @@ class Cohort:
     ) -> CumulativeIncidence | None:
         asked = checked_times(times)
         request = IncidenceRequest(
-            endpoint=endpoint_key(endpoint.name, time_zero),
+            endpoint=chosen_endpoint(endpoint, defined_endpoint, time_zero, competing=True),
             grouping=grouping(group_by),
             times=lake_times(asked),
             time_unit=time_unit.value,
@@ -300,9 +311,15 @@ class Cohort:
         info: Info[Context, None],
         *,
         endpoint: Annotated[
-            KaplanMeierEndpoint, strawberry.argument(description="The endpoint modelled.")
-        ],
-        covariates: Annotated[list[CovariateInput], strawberry.argument(description=COVARIATES)],
+            KaplanMeierEndpoint | None,
+            strawberry.argument(description="The catalogue endpoint modelled."),
+        ] = None,
+        defined_endpoint: Annotated[
+            EndpointDefinitionInput | None, strawberry.argument(description=DEFINED_ENDPOINT)
+        ] = None,
+        covariates: Annotated[
+            list[CovariateInput] | None, strawberry.argument(description=COVARIATES)
+        ] = None,
         interactions: Annotated[
             list[InteractionInput] | None, strawberry.argument(description=INTERACTIONS)
         ] = None,
@@ -317,15 +334,25 @@ class Cohort:
             Ties, strawberry.argument(description="How tied event times are handled.")
         ] = Ties.EFRON,
         delayed_entry: Annotated[bool, strawberry.argument(description=DELAYED_ENTRY)] = False,
+        group_by: Annotated[
+            GroupingInput | None,
+            strawberry.argument(
+                description="User-defined groups (groupBy.groups only) as one categorical "
+                "covariate `group`, dummy-coded against the first group; patients in no group "
+                "are excluded. Attributes and scores enter as categorical / scores."
+            ),
+        ] = None,
     ) -> CoxModel | None:
-        terms = model_terms(covariates, interactions)
+        groups = user_groups(group_by, field="coxModel.groupBy")
+        terms = model_terms(covariates or [], interactions, groups=tuple(g.name for g in groups))
         request = CoxRequest(
-            endpoint=endpoint_key(endpoint.name, time_zero),
+            endpoint=chosen_endpoint(endpoint, defined_endpoint, time_zero, competing=False),
             terms=terms,
             strata=None if strata is None else strata.value,
             delayed_entry=delayed_entry,
             ties=ties.value,
             proportional_hazards=selects(info, "proportionalHazards"),
+            groups=groups,
         )
         require_distinct(
             "coxModel covariates and strata", (*terms.of_source("attribute"), request.strata)

@@ -437,10 +437,10 @@ async def test_treatment_line_origin(execute: Execute) -> None:
         ("timeZero: {origin: DIAGNOSIS, line: 1}", "line is required with origin TREATMENT_LINE"),
         ("timeZero: {origin: TREATMENT_LINE, line: 0}", "line must be 1 or more (got 0)"),
         ("timeZero: {landmarkDays: -1}", "timeZero.landmarkDays must be 0 or more (got -1)"),
-        ("groupBy: {}", "groupBy: give exactly one of attribute, score, cuts (got none)"),
+        ("groupBy: {}", "groupBy: give exactly one of attribute, score, cuts, groups (got none)"),
         (
             'groupBy: {attribute: SEX, score: "iss"}',
-            "groupBy: give exactly one of attribute, score, cuts (got attribute, score)",
+            "groupBy: give exactly one of attribute, score, cuts, groups (got attribute, score)",
         ),
     ],
 )
