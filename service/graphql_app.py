@@ -13,6 +13,7 @@
   ``extensions.code``) in the negotiated media type, never plain text; so do 401, 405 and 406.
 - Refusals before any query runs (401, 406; 413 in :mod:`service.middleware`) are audited.
 - Browsers asking for HTML get GraphiQL, served from vendored assets with the study examples.
+- Responses are encoded by orjson (compact UTF-8 JSON, several times faster than ``json``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 from importlib.resources import files
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -111,6 +113,10 @@ class HemalakeGraphQL(GraphQL[Context, None]):
             code = HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
             response = error_response(error.status_code, error.reason, code, media_type)
         await response(scope, receive, send)
+
+    def encode_json(self, data: object) -> bytes:
+        """The response body, by orjson."""
+        return orjson.dumps(data)
 
     def parse_json(self, data: str | bytes) -> dict[str, object] | list[object]:
         """The request's JSON (body, ``variables``, ``extensions``), decoded strictly: anything
