@@ -32,6 +32,7 @@ from service.middleware import (
     MetricsMiddleware,
     RequestIdMiddleware,
 )
+from service.persisted import PersistedQueries
 from service.routes import export, health, metrics
 from service.settings import Settings
 
@@ -108,7 +109,10 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
             audit.close()
 
     graphql = HemalakeGraphQL(
-        schema=schema, authenticator=authenticator, static_prefix="/static/graphiql"
+        schema=schema,
+        authenticator=authenticator,
+        static_prefix="/static/graphiql",
+        persisted=PersistedQueries(settings.query_cache_bytes),
     )
     return Starlette(
         routes=[
