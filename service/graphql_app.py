@@ -11,12 +11,13 @@
   not UTF-8, nested too deeply, with a lone surrogate or a number too long:
   :mod:`service.request_json`) answer ``400`` with a GraphQL error body (``errors`` with
   ``extensions.code``) in the negotiated media type, never plain text; so do 401, 405 and 406.
-- Refusals before any query runs (401, 406; 413 in :mod:`service.middleware`) are audited.
+- Refusals before any query runs (401, 406, an unknown persisted query; 413 in
+  :mod:`service.middleware`) are audited.
 - Browsers asking for HTML get GraphiQL, served from vendored assets with the study examples.
 - Automatic persisted queries (:mod:`service.persisted`): a hash instead of the query text; an
   unknown hash is answered ``PERSISTED_QUERY_NOT_FOUND`` (a request error: ``200`` in
   ``application/json``, ``400`` in ``application/graphql-response+json``) and audited.
-- Responses are encoded by orjson (compact UTF-8 JSON, several times faster than ``json``).
+- Responses are encoded by orjson (compact UTF-8 JSON).
 """
 
 from __future__ import annotations
