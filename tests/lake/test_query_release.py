@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -93,3 +94,11 @@ def test_footprint_counts_buffers_and_each_object_once() -> None:
     assert footprint(shared) < 2 * footprint(series)
     assert footprint(np.zeros(1_000)) >= 8_000
     assert footprint(["x" * 1_000]) > footprint(["x"]) + 900
+
+
+def test_footprint_of_a_long_list_is_estimated_from_a_sample() -> None:
+    items = [("x" * (100 + i % 7), float(i)) for i in range(10_000)]
+    exact = sys.getsizeof(items) + sum(
+        sys.getsizeof(t) + sys.getsizeof(t[0]) + sys.getsizeof(t[1]) for t in items
+    )
+    assert abs(footprint(items) - exact) < 0.05 * exact
