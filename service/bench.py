@@ -232,7 +232,8 @@ def wrk_requests_per_second(
             + "".join(f"wrk.headers['{k}'] = '{v}'\n" for k, v in HEADERS.items())
         )
     try:
-        command = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "-s", script.name, url]
+        command = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s"]
+        command += ["-s", script.name, url]
         out = subprocess.run(
             command, capture_output=True, text=True, timeout=seconds + 60, check=True
         ).stdout
