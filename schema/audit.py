@@ -13,6 +13,7 @@ from lake.query.release import query_hash
 from strawberry.extensions import SchemaExtension
 
 from schema.context import Context
+from schema.documents import DocumentCache
 from schema.errors import error_code
 
 
@@ -21,11 +22,16 @@ def normalised_query_hash(
     query: str | None,
     variables: dict[str, object] | None,
     operation_name: str | None,
+    normalised: str | None = None,
 ) -> str:
     """SHA-256 of the printed document (whitespace and comments removed; the text as sent when
-    it did not parse), variables and operation."""
-    text = print_ast(document) if document is not None else query or ""
-    return query_hash({"query": text, "variables": variables or {}, "operation": operation_name})
+    it did not parse), variables and operation. ``normalised`` is the printed document when
+    already known (:class:`schema.documents.DocumentCache`): it is not printed again."""
+    if normalised is None:
+        normalised = print_ast(document) if document is not None else query or ""
+    return query_hash(
+        {"query": normalised, "variables": variables or {}, "operation": operation_name}
+    )
 
 
 #: Documents up to this long are printed (hashed) on the event loop: under a millisecond on a
@@ -36,16 +42,25 @@ PRINT_ON_LOOP_CHARS: Final = 500
 class AuditRequests(SchemaExtension):
     """Record who ran which operation, on which lake version, and how it ended.
 
-    Printing the operation to hash it takes time linear in its text: a document longer than
-    :data:`PRINT_ON_LOOP_CHARS` is printed in a worker thread, a shorter one on the loop (a
+    The operation's normalised text is taken from ``documents`` (printed once, when the document
+    was first validated). Otherwise printing it takes time linear in its text: a document longer
+    than :data:`PRINT_ON_LOOP_CHARS` is printed in a worker thread, a shorter one on the loop (a
     thread hop would cost more).
     """
+
+    def __init__(self, *, documents: DocumentCache | None = None) -> None:
+        self.documents = documents
 
     async def _operation_hash(self) -> str:
         ctx = self.execution_context
         arguments = (ctx.graphql_document, ctx.query, ctx.variables, ctx.operation_name)
-        if len(ctx.query or "") <= PRINT_ON_LOOP_CHARS:
-            return normalised_query_hash(*arguments)
+        kept = (
+            None
+            if self.documents is None or not ctx.query
+            else self.documents.normalised(ctx.query)
+        )
+        if kept is not None or len(ctx.query or "") <= PRINT_ON_LOOP_CHARS:
+            return normalised_query_hash(*arguments, kept)
         return await to_thread.run_sync(normalised_query_hash, *arguments)
 
     async def on_execute(self) -> AsyncIterator[None]:

@@ -10,6 +10,7 @@ from strawberry.extensions import MaxTokensLimiter
 from strawberry.types import ExecutionContext
 
 from schema.audit import AuditRequests
+from schema.documents import DocumentCache
 from schema.errors import CodedMaskErrors, log_error
 from schema.grouping import ExplainListAttributes
 from schema.limits import DEFAULT_LIMITS, Limits
@@ -28,17 +29,21 @@ class Schema(strawberry.Schema):
             log_error(error)
 
 
-def build_schema(*, limits: Limits = DEFAULT_LIMITS) -> Schema:
+def build_schema(
+    *, limits: Limits = DEFAULT_LIMITS, documents: DocumentCache | None = None
+) -> Schema:
     """The hemalake schema: token, depth, field, alias and cost limits on (each linear in the
-    document), parsing and validation off the event loop, internal errors masked."""
+    document), parsing and validation off the event loop and once per document (``documents``:
+    default a new :class:`schema.documents.DocumentCache`), internal errors masked."""
+    documents = DocumentCache() if documents is None else documents
     return Schema(
         query=Query,
         # factories, not instances: extensions keep per-operation state
         extensions=[
             partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
             ExplainListAttributes,
-            partial(ParseAndValidateOffLoop, limits=limits),
+            partial(ParseAndValidateOffLoop, limits=limits, documents=documents),
             CodedMaskErrors,
-            AuditRequests,
+            partial(AuditRequests, documents=documents),
         ],
     )

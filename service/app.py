@@ -20,6 +20,7 @@ from lake.disclosure import DisclosurePolicy
 from lake.privacy.ledger import PrivacyLedger
 from lake.query.gateway import LakeGateway, OpenSnapshot
 from lake.storage import LakeOpener
+from schema.documents import DocumentCache
 from schema.limits import Limits
 from schema.schema import build_schema
 from service.audit import JsonLinesAuditSink
@@ -31,6 +32,7 @@ from service.middleware import (
     MetricsMiddleware,
     RequestIdMiddleware,
 )
+from service.persisted import PersistedQueries
 from service.routes import export, health, metrics
 from service.settings import Settings
 from service.warmup import LakeWarmer
@@ -68,7 +70,8 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
             max_aliases=settings.max_aliases,
             max_tokens=settings.max_tokens,
             max_cost=settings.max_cost,
-        )
+        ),
+        documents=DocumentCache(settings.query_cache_bytes),
     )
     authenticator = Authenticator(
         api_keys=settings.api_keys, allow_anonymous=settings.allow_anonymous
@@ -86,6 +89,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
             audit=audit,
             software_version=software_version,
             cache_size=settings.cache_size,
+            cache_bytes=settings.cache_bytes,
             ledger=PrivacyLedger(settings.ledger_path, settings.privacy),
         )
         logger.info(
@@ -114,7 +118,10 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
             audit.close()
 
     graphql = HemalakeGraphQL(
-        schema=schema, authenticator=authenticator, static_prefix="/static/graphiql"
+        schema=schema,
+        authenticator=authenticator,
+        static_prefix="/static/graphiql",
+        persisted=PersistedQueries(settings.query_cache_bytes),
     )
     return Starlette(
         routes=[

@@ -1,7 +1,8 @@
 """The ``hemalake serve`` subcommand: the GraphQL service on uvicorn.
 
 Registered by ``service/cli.py`` through :func:`add_subcommands`; uvicorn and the app are only
-imported when the command runs.
+imported when the command runs. uvicorn runs on uvloop's event loop and parses HTTP with
+httptools (:data:`UVICORN_LOOP`, :data:`UVICORN_HTTP`), not asyncio's loop and h11.
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ import argparse
 import dataclasses
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
+
+#: uvicorn's event loop and HTTP parser: uvloop and httptools (``--loop``, ``--http``)
+UVICORN_LOOP: Final = "uvloop"
+UVICORN_HTTP: Final = "httptools"
 
 if TYPE_CHECKING:
     from lake.privacy.budget import PrivacySettings
@@ -24,6 +29,8 @@ def serve(
     port: int = 8000,
     anonymous: bool = False,
     privacy: PrivacySettings | None = None,
+    loop: str = UVICORN_LOOP,
+    http: str = UVICORN_HTTP,
 ) -> int:
     """Serve the lake with uvicorn until interrupted; returns the exit status."""
     # imported only when the command runs: the console command starts fast
@@ -48,7 +55,14 @@ def serve(
         settings = dataclasses.replace(settings, privacy=privacy)
     configure_logging(logging.INFO)
     # log_config=None: uvicorn's loggers keep the JSON handler instead of its own format
-    uvicorn.run(create_app(settings=settings), host=host, port=port, log_config=None)
+    uvicorn.run(
+        create_app(settings=settings),
+        host=host,
+        port=port,
+        log_config=None,
+        loop=loop,
+        http=http,
+    )
     return 0
 
 
@@ -59,6 +73,8 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         anonymous=args.anonymous,
+        loop=args.loop,
+        http=args.http,
     )
 
 
@@ -73,5 +89,17 @@ def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
         "--anonymous",
         action="store_true",
         help="let callers without an API key in as analysts (local demo only)",
+    )
+    serve.add_argument(
+        "--loop",
+        choices=["uvloop", "asyncio"],
+        default=UVICORN_LOOP,
+        help=f"event loop (default {UVICORN_LOOP})",
+    )
+    serve.add_argument(
+        "--http",
+        choices=["httptools", "h11"],
+        default=UVICORN_HTTP,
+        help=f"HTTP parser (default {UVICORN_HTTP})",
     )
     serve.set_defaults(run=_serve)

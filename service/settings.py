@@ -11,7 +11,9 @@ Example ``hemalake.toml``::
     max_aliases = 20
     max_tokens = 2000
     max_cost = 60
-    cache_size = 256
+    cache_size = 256              # results kept (each cache), and
+    cache_bytes = 536870912       # bytes the result caches hold together at most (512 MiB)
+    query_cache_bytes = 16777216  # validated documents and persisted queries (16 MiB each)
     max_body_bytes = 65536
     warm_interval_seconds = 5    # look for a new lake version this often and warm it (0: off)
     privacy_ledger = "privacy.sqlite"   # default: beside the lake, <lake_root>-privacy.sqlite
@@ -47,6 +49,7 @@ from lake.access import ROLES, Caller, Role
 from lake.disclosure import DEFAULT_MIN_CELL_SIZE
 from lake.errors import ConfigError
 from lake.privacy.budget import PrivacySettings
+from lake.query.gateway import DEFAULT_CACHE_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,8 @@ class Settings:
     max_tokens: int = 2000
     max_cost: int = 60
     cache_size: int = 256
+    cache_bytes: int = DEFAULT_CACHE_BYTES
+    query_cache_bytes: int = 16 * 1024 * 1024
     max_body_bytes: int = 65536
     warm_interval_seconds: int = 5
     api_keys: Mapping[str, Caller] = field(default_factory=dict)
@@ -85,6 +90,8 @@ class Settings:
             "max_aliases",
             "max_tokens",
             "max_cost",
+            "cache_bytes",
+            "query_cache_bytes",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be at least 1 (got {getattr(self, name)})")
@@ -103,6 +110,8 @@ _CASTS: dict[str, type] = {
     "max_tokens": int,
     "max_cost": int,
     "cache_size": int,
+    "cache_bytes": int,
+    "query_cache_bytes": int,
     "max_body_bytes": int,
     "warm_interval_seconds": int,
     "allow_anonymous": bool,

@@ -88,18 +88,25 @@ class CohortSnapshots:
         Opens the lake at a version (``None``: newest), e.g. ``partial(open_lake, root)``.
     cohort_cache_size
         Number of resolved cohort masks kept in memory.
+    cohort_cache_bytes
+        Bytes those masks may hold together (``None``: no bound but their number).
     versions_kept
         Number of lake versions whose columns are kept in memory.
     """
 
     def __init__(
-        self, *, open_snapshot: OpenSnapshot, cohort_cache_size: int, versions_kept: int
+        self,
+        *,
+        open_snapshot: OpenSnapshot,
+        cohort_cache_size: int,
+        versions_kept: int,
+        cohort_cache_bytes: int | None = None,
     ) -> None:
         self._open_snapshot = open_snapshot
         self._columns: OrderedDict[int, CohortColumns] = OrderedDict()
         self._versions_kept = versions_kept
         self._snapshot_lock = threading.Lock()
-        self._cohorts = LRUCache(cohort_cache_size)
+        self._cohorts = LRUCache(cohort_cache_size, max_bytes=cohort_cache_bytes)
 
     def columns(self, lake_version: int | None) -> CohortColumns:
         """The column cache of the lake at ``lake_version`` (``None``: newest).

@@ -12,10 +12,15 @@ gateway only picks the snapshot, caches and releases. Lake versions and cohort r
 
 Caching is keyed by ``(lake version, normalised request)``: a lake version never changes, so a
 cached value is never stale; concurrent misses of one key compute it once (single flight, see
-:class:`lake.query.release.LRUCache`). Values are cached *before* disclosure, which is applied
-on every release. The operational logs (:meth:`LakeGateway.sites`) are not cached: failed and
-unchanged loads and stage changes append to them without making a lake version. Every method
-blocks (Polars collects): call it from a worker thread in async code.
+:class:`lake.query.release.LRUCache`). A governed value is cached *after* disclosure, with its
+provenance: the policy is the gateway's and the provenance is the request's, so a cache hit
+returns the released value as it was first released, without disclosing it again. A protected
+value is cached per stored noisy draw (:meth:`LakeGateway._protected`), so a hit re-serves the
+same release, never new noise. The result caches hold at most ``cache_bytes`` together (values
+weighed by :func:`lake.query.footprint.footprint`). The operational logs
+(:meth:`LakeGateway.sites`) are not cached: failed and unchanged loads and stage changes append
+to them without making a lake version. Every method blocks (Polars collects): call it from a
+worker thread in async code.
 """
 
 from __future__ import annotations
@@ -101,6 +106,8 @@ from lake.risk.reclassification import NotClassified
 from lake.storage import LakeSnapshot, read_latest
 
 T = TypeVar("T")
+#: Default of ``cache_bytes``: what the result caches may hold together.
+DEFAULT_CACHE_BYTES: Final = 512 * 1024 * 1024
 #: Why a result without a protected form is refused to protected roles.
 MODEL_REASON: Final = (
     "their coefficients and standard errors rest on small groups and cannot be made "
@@ -130,6 +137,9 @@ class LakeGateway(CohortSnapshots):
         Version of hemalake reported in provenance.
     cache_size
         Number of results (and, separately, of cohorts) kept in memory.
+    cache_bytes
+        Bytes the cached results, protected releases and cohort masks hold together at most
+        (a half, a quarter and a quarter of it).
     """
 
     def __init__(
@@ -140,20 +150,22 @@ class LakeGateway(CohortSnapshots):
         audit: AuditSink,
         software_version: str,
         cache_size: int = 256,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
         versions_kept: int = 4,
         ledger: PrivacyLedger | None = None,
     ) -> None:
         super().__init__(
             open_snapshot=open_snapshot,
             cohort_cache_size=max(4, cache_size // 8),
+            cohort_cache_bytes=cache_bytes // 4,
             versions_kept=versions_kept,
         )
         self.policy = policy
         self.ledger = ledger or PrivacyLedger(None, PrivacySettings())
         self._audit = audit
         self._software_version = software_version
-        self.results = LRUCache(cache_size)
-        self.releases = LRUCache(cache_size)
+        self.results = LRUCache(cache_size, max_bytes=cache_bytes // 2)
+        self.releases = LRUCache(cache_size, max_bytes=cache_bytes // 4)
         self._site_lists = LRUCache(versions_kept)
 
     # -- releases
@@ -171,6 +183,12 @@ class LakeGateway(CohortSnapshots):
         scores: Sequence[str] = (),
         cached: bool = True,
     ) -> Released[T]:
+        """Release ``compute()`` through ``disclose`` to a governed caller, or a metadata read.
+
+        When ``cached``, the released value is kept: ``disclose`` must then depend on the
+        request alone, never on the caller (a caller-dependent one, as :meth:`sites`, is
+        uncached).
+        """
         digest = query_hash(request)
         audit = self._auditor(caller, request, digest, lake_version, access="governed")
         try:
@@ -178,20 +196,24 @@ class LakeGateway(CohortSnapshots):
         except AccessDeniedError:
             audit("denied", "FORBIDDEN")
             raise
+
+        def release() -> Released[T]:
+            return Released(
+                value=disclose(compute()),
+                provenance=self._provenance(lake_version, digest, request, scores),
+            )
+
         try:
-            value = (
-                self.results.get_or_compute((lake_version, digest), compute)
+            released = (
+                self.results.get_or_compute((lake_version, digest), release)
                 if cached
-                else compute()
+                else release()
             )
         except HemalakeError as error:
             audit("error", type(error).__name__)
             raise
         audit("ok")
-        return Released(
-            value=disclose(value),
-            provenance=self._provenance(lake_version, digest, request, scores),
-        )
+        return released
 
     def _auditor(
         self,

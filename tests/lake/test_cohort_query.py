@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+import lake.query.gateway as boundary
 from lake.access import AuditRecord, Caller
 from lake.cohort.filters import EVERYONE, And, CategoryIn, NumericRange
 from lake.disclosure import DisclosurePolicy
@@ -94,6 +95,42 @@ def test_every_release_is_audited_with_the_query_hash(gateway: LakeGateway, sink
     )
     assert entry.action == "SizeRequest"
     assert len(entry.query_hash) == 64
+
+
+def test_the_result_cache_holds_at_most_its_bytes(
+    frames: dict[str, pl.DataFrame], sink: ListSink
+) -> None:
+    bound = 64 * 1024
+    lake = FrameLake(FrameSource(frames, version=1))
+    gateway = LakeGateway(
+        open_snapshot=lake.open,
+        policy=DisclosurePolicy(min_cell_size=5),
+        audit=sink,
+        software_version="test",
+        cache_bytes=bound,
+    )
+    asked = 0
+    for minimum in range(30, 80, 2):
+        cohort = _cohort(gateway, f=NumericRange("age_at_diagnosis", minimum=float(minimum)))
+        for attribute in ("site", "sex", "disease"):
+            gateway.breakdown(STATISTICIAN, cohort, attribute=attribute)
+            asked += 1
+            assert gateway.results.bytes <= bound // 2
+    assert 0 < len(gateway.results) < asked  # the oldest were evicted to stay within bytes
+    assert gateway.results.misses == asked
+
+
+def test_a_cache_hit_is_the_released_value_without_disclosing_again(
+    gateway: LakeGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cohort = _cohort(gateway)
+    first = gateway.breakdown(STATISTICIAN, cohort, attribute="site")
+
+    def fail(*_: object) -> object:
+        raise AssertionError("disclosed again on a cache hit")
+
+    monkeypatch.setattr(boundary, "disclose_breakdown", fail)
+    assert gateway.breakdown(STATISTICIAN, cohort, attribute="site") == first
 
 
 def test_results_are_cached_per_lake_version(gateway: LakeGateway) -> None:

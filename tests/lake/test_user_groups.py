@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from lake.access import AuditRecord, Caller
 from lake.cohort.endpoints import EndpointKey
-from lake.cohort.filters import EVERYONE, AgeRange, And, CodeIn, CohortFilter, Not
+from lake.cohort.filters import EVERYONE, And, CategoryIn, CohortFilter, Not, NumericRange
 from lake.cohort.groups import MAX_GROUPS, UserGroup, first_match
 from lake.cohort.models import CoxRequest
 from lake.cohort.survival import Grouping, SurvivalRequest
@@ -22,8 +22,8 @@ from tests.schema.demo_frames import FrameLake, FrameSource, demo_frames
 ANALYST = Caller(user="ana", role="analyst")
 STATISTICIAN = Caller(user="stat", role="statistician")
 OS = EndpointKey(endpoint="OS", origin="diagnosis")
-MEN = CodeIn(column="sex", values=("M",))
-OLDER = AgeRange(minimum=60.0)
+MEN = CategoryIn("sex", ("M",))
+OLDER = NumericRange("age_at_diagnosis", minimum=60.0)
 
 
 class ListSink:
@@ -125,7 +125,7 @@ def test_protected_groups_are_the_names_asked_even_when_empty(gateway: LakeGatew
 
 def test_the_definitions_are_in_the_cache_key_and_old_requests_keep_their_hash() -> None:
     a = Grouping(groups=(UserGroup("a", MEN), UserGroup("b", OLDER)))
-    b = Grouping(groups=(UserGroup("a", MEN), UserGroup("b", AgeRange(minimum=61.0))))
+    b = Grouping(groups=(UserGroup("a", MEN), UserGroup("b", NumericRange("age_at_diagnosis", minimum=61.0))))
     assert query_hash(_survival(a)) != query_hash(_survival(b))
     assert "groups" not in canonical_json(Grouping(score="riss_palumbo2015"))
 
