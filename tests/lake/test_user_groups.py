@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lake.access import AuditRecord, Caller
+from lake.cohort.covariates import Levelled, ModelTerms
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.filters import EVERYONE, And, CategoryIn, CohortFilter, Not, NumericRange
 from lake.cohort.groups import MAX_GROUPS, UserGroup, first_match
@@ -125,7 +126,9 @@ def test_protected_groups_are_the_names_asked_even_when_empty(gateway: LakeGatew
 
 def test_the_definitions_are_in_the_cache_key_and_old_requests_keep_their_hash() -> None:
     a = Grouping(groups=(UserGroup("a", MEN), UserGroup("b", OLDER)))
-    b = Grouping(groups=(UserGroup("a", MEN), UserGroup("b", NumericRange("age_at_diagnosis", minimum=61.0))))
+    b = Grouping(
+        groups=(UserGroup("a", MEN), UserGroup("b", NumericRange("age_at_diagnosis", minimum=61.0)))
+    )
     assert query_hash(_survival(a)) != query_hash(_survival(b))
     assert "groups" not in canonical_json(Grouping(score="riss_palumbo2015"))
 
@@ -134,7 +137,9 @@ def test_cox_reference_is_the_first_group(gateway: LakeGateway) -> None:
     men, women = UserGroup("men", MEN), UserGroup("women", Not(MEN))
 
     def fit(groups: tuple[UserGroup, ...]) -> float:
-        request = CoxRequest(OS, numeric=(), categorical=(), scores=(), groups=groups)
+        names = tuple(g.name for g in groups)
+        terms = ModelTerms((Levelled(source="groups", name="group", names=names),))
+        request = CoxRequest(OS, terms=terms, groups=groups)
         (coefficient,) = gateway.cox(
             STATISTICIAN, _cohort(gateway), request=request
         ).value.coefficients
