@@ -43,11 +43,15 @@ import polars as pl
 from lake.model import (
     AGENTS,
     AGVHD_GRADES,
+    AGVHD_ORGANS,
     CGVHD_SEVERITIES,
     CONDITIONING,
+    DISEASE_STATUSES,
     DONOR_TYPES,
     EVENT_TYPES,
+    GVHD_ORGANS,
     RESPONSE_CODES,
+    STEM_CELL_SOURCES,
     THERAPY_STRATEGIES,
     TKIS,
     Column,
@@ -134,6 +138,12 @@ def _gvhd(event_type: str, codes: tuple[str, ...]) -> pl.Expr:
     had = (pl.col("event_type") == event_type).any()
     worst = _worst("grade", codes, event_type).cast(pl.String)
     return pl.when(had).then(worst).otherwise(pl.lit("none"))
+
+
+def _organs(event_type: str) -> pl.Expr:
+    """The sorted distinct organs of the patient's ``event_type`` events (empty: none)."""
+    organs = pl.col("gvhd_organs").filter(pl.col("event_type") == event_type).explode()
+    return organs.drop_nulls().unique().sort()
 
 
 _RESPONSE_SCALE: Final = RESPONSE_CODES[:-1]
@@ -292,6 +302,22 @@ DERIVED: Final[tuple[Derived, ...]] = (
         codes=CONDITIONING,
     ),
     Derived(
+        "allo_stem_cell_source",
+        "Stem-cell source of the first allogeneic transplant.",
+        "categorical",
+        "transplants",
+        _first_allo("stem_cell_source"),
+        codes=STEM_CELL_SOURCES,
+    ),
+    Derived(
+        "allo_disease_status",
+        "Disease status at the first allogeneic transplant (EBMT; CR1 is first remission).",
+        "categorical",
+        "transplants",
+        _first_allo("disease_status"),
+        codes=DISEASE_STATUSES,
+    ),
+    Derived(
         "allo_in_cr1",
         "First allogeneic transplant given in first complete remission (CR1).",
         "flag",
@@ -327,6 +353,25 @@ DERIVED: Final[tuple[Derived, ...]] = (
         "allo_gvhd",
         _gvhd("agvhd", AGVHD_GRADES),
         codes=("none", *AGVHD_GRADES),
+    ),
+    Derived(
+        "agvhd_organs",
+        "Organs involved by acute GVHD (MAGIC) after an allogeneic transplant (list; empty "
+        "without acute GVHD, null without an allogeneic transplant). They occur after the "
+        "transplant: as groups from day 0 they carry immortal-time bias.",
+        "list",
+        "allo_gvhd",
+        _organs("agvhd"),
+        codes=AGVHD_ORGANS,
+    ),
+    Derived(
+        "cgvhd_organs",
+        "Organs involved by chronic GVHD (NIH 2014) after an allogeneic transplant (list; empty "
+        "without chronic GVHD, null without an allogeneic transplant).",
+        "list",
+        "allo_gvhd",
+        _organs("cgvhd"),
+        codes=GVHD_ORGANS,
     ),
     Derived(
         "worst_cgvhd_severity",

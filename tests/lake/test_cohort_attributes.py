@@ -29,9 +29,12 @@ from lake.model import (
     AGVHD_GRADES,
     CGVHD_SEVERITIES,
     CONDITIONING,
+    DISEASE_STATUSES,
     DONOR_TYPES,
     EVENT_TYPES,
+    GVHD_ORGANS,
     RESPONSE_CODES,
+    STEM_CELL_SOURCES,
     THERAPY_STRATEGIES,
     TKIS,
     table,
@@ -95,12 +98,17 @@ def lakes(draw: st.DrawFn) -> dict[str, list[Row]]:
                     "conditioning": draw(st.none() | st.sampled_from(CONDITIONING)),
                     "donor_type": draw(st.none() | st.sampled_from(DONOR_TYPES)),
                     "in_first_remission": draw(st.none() | st.booleans()),
+                    "stem_cell_source": draw(st.none() | st.sampled_from(STEM_CELL_SOURCES)),
+                    "disease_status": draw(st.none() | st.sampled_from(DISEASE_STATUSES)),
                 }
             )
         kinds = st.sampled_from(EVENT_TYPES)
         for kind, offset in draw(st.sets(st.tuples(kinds, days), max_size=6)):
             grades = {"agvhd": AGVHD_GRADES, "cgvhd": CGVHD_SEVERITIES}.get(kind)
             grade = None if grades is None else draw(st.none() | st.sampled_from(grades))
+            organs = None
+            if grades is not None:
+                organs = draw(st.none() | st.lists(st.sampled_from(GVHD_ORGANS), max_size=3))
             tables["events"].append(
                 {
                     "patient_id": pid,
@@ -108,6 +116,7 @@ def lakes(draw: st.DrawFn) -> dict[str, list[Row]]:
                     "event_type": kind,
                     "event_date": diagnosis + dt.timedelta(days=offset),
                     "grade": grade,
+                    "gvhd_organs": organs,
                 }
             )
         for term, grade in enumerate(draw(st.lists(st.integers(1, 5), max_size=3))):
@@ -168,6 +177,12 @@ def _naive(tables: dict[str, list[Row]], patient: Row) -> dict[str, object]:
         grades = [e["grade"] for e in events if e["event_type"] == kind]
         return "none" if not grades else _worst(grades, scale)
 
+    def organs(kind: str) -> list[str] | None:
+        if not allo:
+            return None
+        lists = [e["gvhd_organs"] or [] for e in events if e["event_type"] == kind]
+        return sorted({o for organs in lists for o in organs})
+
     def reported(event_sites: set[str], value: object) -> object:
         return value if site in event_sites else None
 
@@ -187,6 +202,10 @@ def _naive(tables: dict[str, list[Row]], patient: Row) -> dict[str, object]:
         "allo_donor_type": allo[0]["donor_type"] if allo else None,
         "allo_conditioning": allo[0]["conditioning"] if allo else None,
         "allo_in_cr1": allo[0]["in_first_remission"] if allo else None,
+        "allo_stem_cell_source": allo[0]["stem_cell_source"] if allo else None,
+        "allo_disease_status": allo[0]["disease_status"] if allo else None,
+        "agvhd_organs": organs("agvhd"),
+        "cgvhd_organs": organs("cgvhd"),
         "days_to_allo": (allo[0]["transplant_date"] - diagnosis).days if allo else None,
         "days_to_auto": (auto[0]["transplant_date"] - diagnosis).days if auto else None,
         "worst_agvhd_grade": gvhd("agvhd", AGVHD_GRADES),
