@@ -6,7 +6,8 @@ from functools import partial
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxTokensLimiter
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.types import ExecutionContext
 
 from schema.audit import AuditRequests
@@ -28,14 +29,21 @@ class Schema(strawberry.Schema):
             log_error(error)
 
 
-def build_schema(*, limits: Limits = DEFAULT_LIMITS) -> Schema:
+def build_schema(*, limits: Limits = DEFAULT_LIMITS, introspection: bool = True) -> Schema:
     """The hemalake schema: token, depth, field, alias and cost limits on (each linear in the
-    document), parsing and validation off the event loop, internal errors masked."""
+    document), parsing and validation off the event loop, internal errors masked; with
+    ``introspection=False``, documents asking ``__schema`` or ``__type`` fail validation."""
+    closed = (
+        [partial(AddValidationRules, [NoSchemaIntrospectionCustomRule])]
+        if not introspection
+        else []
+    )
     return Schema(
         query=Query,
         # factories, not instances: extensions keep per-operation state
         extensions=[
             partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
+            *closed,
             ExplainListAttributes,
             partial(ParseAndValidateOffLoop, limits=limits),
             CodedMaskErrors,

@@ -12,7 +12,9 @@
   :mod:`service.request_json`) answer ``400`` with a GraphQL error body (``errors`` with
   ``extensions.code``) in the negotiated media type, never plain text; so do 401, 405 and 406.
 - Refusals before any query runs (401, 406; 413 in :mod:`service.middleware`) are audited.
-- Browsers asking for HTML get GraphiQL, served from vendored assets with the study examples.
+- Browsers asking for HTML get GraphiQL (when the ``graphiql`` setting is on), served from
+  vendored assets with the study examples, under a strict CSP
+  (:data:`service.security_headers.GRAPHIQL_CSP`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from service.auth import Authenticator, Unauthenticated
 from service.examples import EXAMPLES
 from service.negotiation import GRAPHQL_RESPONSE, LEGACY_JSON, negotiate
 from service.request_json import MalformedJSON, decode_request_json
+from service.security_headers import GRAPHIQL_CSP
 
 
 def graphiql_page(static_prefix: str) -> str:
@@ -80,10 +83,17 @@ def audit_refusal(request: Request, *, status: int, code: str) -> None:
 class HemalakeGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with hemalake's context, negotiation, status codes and IDE."""
 
-    def __init__(self, *, authenticator: Authenticator, static_prefix: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        authenticator: Authenticator,
+        static_prefix: str,
+        graphiql: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(graphql_ide=None, **kwargs)
         self._authenticator = authenticator
-        self._ide_html = graphiql_page(static_prefix)
+        self._ide_html = graphiql_page(static_prefix) if graphiql else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse unacceptable media types, missing credentials and malformed requests with
@@ -95,7 +105,14 @@ class HemalakeGraphQL(GraphQL[Context, None]):
         media_type = negotiate(request.headers.get("accept"))
         wants_html = "text/html" in request.headers.get("accept", "")
         if request.method == "GET" and wants_html and "query" not in request.query_params:
-            await HTMLResponse(self._ide_html)(scope, receive, send)
+            page: Response
+            if self._ide_html is not None:
+                page = HTMLResponse(
+                    self._ide_html, headers={"content-security-policy": GRAPHIQL_CSP}
+                )
+            else:
+                page = error_response(404, "GraphiQL is switched off here", "NOT_FOUND")
+            await page(scope, receive, send)
             return
         if media_type is None:
             audit_refusal(request, status=406, code="NOT_ACCEPTABLE")
@@ -124,7 +141,7 @@ class HemalakeGraphQL(GraphQL[Context, None]):
         """Build the request context from the caller's credentials and the lifespan state."""
         gateway: LakeGateway = request.state.gateway
         return Context.for_request(
-            caller=self._authenticator.caller(request.headers),
+            caller=await self._authenticator.authenticate(request.headers),
             gateway=gateway,
             audit=request.state.audit,
         )

@@ -1,4 +1,5 @@
-"""Plain routes outside GraphQL: health, metrics and aggregate-table downloads."""
+"""Plain routes outside GraphQL: the front door, liveness, readiness, metrics and aggregate-table
+downloads."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Final
 import polars as pl
 from anyio import to_thread
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
+from lake.access import Role
 from lake.errors import HemalakeError
 from lake.query.gateway import LakeGateway
 from schema.context import Context
@@ -19,9 +21,30 @@ from service.auth import Authenticator, Unauthenticated
 from service.graphql_app import audit_refusal, error_response
 from service.middleware import Metrics
 
+#: What ``GET /`` lists for a client that does not ask for HTML.
+ROUTES: Final = {
+    "graphql": "/graphql (POST or GET; GraphiQL for browsers where it is on)",
+    "export": "/export.csv or /export.arrow ?query=&variables=&path= (aggregate tables)",
+    "live": "/livez (the process answers)",
+    "ready": "/readyz (the lake opens; also /health)",
+    "metrics": "/metrics (Prometheus text; for the roles of the metrics_roles setting)",
+}
+
+
+async def front_door(request: Request) -> Response:
+    """``GET /``: browsers go to GraphiQL (``/graphql``); other clients get the route list."""
+    if "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse("/graphql", status_code=303)
+    return JSONResponse({"service": "hemalake", "routes": ROUTES})
+
+
+async def live(_: Request) -> JSONResponse:
+    """Liveness: ``200`` whenever the process serves requests (the lake is not read)."""
+    return JSONResponse({"status": "ok"})
+
 
 async def health(request: Request) -> JSONResponse:
-    """``200`` with the newest lake version when the lake opens, else ``503``.
+    """Readiness: ``200`` with the newest lake version when the lake opens, else ``503``.
 
     Opening the newest snapshot reads the manifest (blocking I/O): it runs in a worker thread.
     """
@@ -33,8 +56,19 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "lake_version": version})
 
 
-async def metrics(request: Request) -> PlainTextResponse:
-    """Prometheus text format: requests by status, latency total, result cache hits/misses."""
+async def metrics(request: Request, *, roles: tuple[Role, ...]) -> Response:
+    """Prometheus text format: requests by status, latency total, result cache hits/misses;
+    only for callers whose role is one of ``roles`` (``401`` without credentials, ``403``
+    for other roles)."""
+    authenticator: Authenticator = request.state.authenticator
+    try:
+        caller = await authenticator.authenticate(request.headers)
+    except Unauthenticated as error:
+        audit_refusal(request, status=401, code="UNAUTHENTICATED")
+        return error_response(401, str(error), "UNAUTHENTICATED")
+    if caller.role not in roles:
+        audit_refusal(request, status=403, code="FORBIDDEN")
+        return error_response(403, f"/metrics is for the roles {', '.join(roles)}", "FORBIDDEN")
     counters: Metrics = request.state.metrics
     gateway: LakeGateway = request.state.gateway
     lines = ["# TYPE hemalake_http_requests_total counter"]
@@ -93,7 +127,7 @@ async def export(request: Request) -> Response:
     params = request.query_params
     authenticator: Authenticator = request.state.authenticator
     try:
-        caller = authenticator.caller(request.headers)
+        caller = await authenticator.authenticate(request.headers)
     except Unauthenticated as error:
         audit_refusal(request, status=401, code="UNAUTHENTICATED")
         return error_response(401, str(error), "UNAUTHENTICATED")

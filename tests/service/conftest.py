@@ -29,6 +29,7 @@ from tests.schema.demo_frames import FrameLake, FrameSource, demo_frames
 ANALYST_KEY = "analyst-key"
 STATISTICIAN_KEY = "statistician-key"
 MANAGER_KEY = "manager-key"
+ADMIN_KEY = "admin-key"
 
 
 def digest(key: str) -> str:
@@ -49,6 +50,7 @@ def settings(tmp_path: Path) -> Settings:
             digest(ANALYST_KEY): Caller(user="ana", role="analyst"),
             digest(STATISTICIAN_KEY): Caller(user="stat", role="statistician"),
             digest(MANAGER_KEY): Caller(user="dm", role="data_manager", site="AMS"),
+            digest(ADMIN_KEY): Caller(user="root", role="admin"),
         },
     )
 

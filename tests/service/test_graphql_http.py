@@ -15,6 +15,7 @@ from service.app import create_app
 from service.settings import Settings, settings_from_mapping
 from tests.schema.demo_frames import FrameLake, FrameSource
 from tests.service.conftest import (
+    ADMIN_KEY,
     ANALYST_KEY,
     MANAGER_KEY,
     AppFactory,
@@ -126,7 +127,7 @@ async def test_health_metrics_and_csv_export(client: httpx.AsyncClient) -> None:
     header, *rows = csv.text.strip().splitlines()
     assert header == "category,n,suppressed"
     assert sum(int(r.split(",")[1]) for r in rows) == 200
-    text = (await client.get("/metrics")).text
+    text = (await client.get("/metrics", headers={"authorization": f"Bearer {ADMIN_KEY}"})).text
     assert 'hemalake_http_requests_total{status="200"}' in text
 
 
