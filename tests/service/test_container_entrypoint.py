@@ -7,7 +7,7 @@ exactly what the builder COPYs; that copy is then deleted, since the final stage
 its paths mapped: ``/opt/venv`` to that venv, the state volume and the lake mount to temporary
 directories (the demo lake for the lake), the port to a free one and the host to loopback.
 Differences from a real build, for speed: uv links from its cache instead of copying and
-and runs offline (everything is in the cache after ``make setup``).
+runs offline (everything is in the cache after ``make setup``).
 """
 
 from __future__ import annotations
