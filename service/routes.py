@@ -87,14 +87,46 @@ async def metrics(request: Request, *, roles: tuple[Role, ...]) -> Response:
     return PlainTextResponse("\n".join(lines) + "\n")
 
 
+def _columns(row: dict[str, object], prefix: str = "") -> dict[str, object]:
+    """A row's scalar fields, nested objects as dotted columns; lists are left out."""
+    columns: dict[str, object] = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            columns |= _columns(value, f"{prefix}{key}.")
+        elif not isinstance(value, list):
+            columns[f"{prefix}{key}"] = value
+    return columns
+
+
 def _rows_at(data: object, path: str) -> list[dict[str, object]]:
-    for part in path.split("."):
-        if not isinstance(data, dict) or part not in data:
-            raise KeyError(f"path {path!r}: no field {part!r} in the result")
-        data = data[part]
-    if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
-        raise KeyError(f"path {path!r} does not lead to a list of objects")
-    return [{k: v for k, v in row.items() if not isinstance(v, dict | list)} for row in data]
+    """The rows of the list of objects at ``path`` (dot-separated fields from ``data``).
+
+    A list met on the way is expanded: each of its objects continues the path, and its own
+    columns (prefixed with the list's field name) are repeated on every row below it, so
+    ``cohort.survival.groups.steps`` gives the steps of every group beside ``groups.group``.
+    """
+    parts = path.split(".")
+    level: list[tuple[dict[str, object], object]] = [({}, data)]
+    for depth, part in enumerate(parts):
+        below: list[tuple[dict[str, object], object]] = []
+        for inherited, node in level:
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(f"path {path!r}: no field {part!r} in the result")
+            value = node[part]
+            if isinstance(value, list) and depth < len(parts) - 1:
+                for item in value:
+                    if not isinstance(item, dict):
+                        raise KeyError(f"path {path!r}: {part!r} is not a list of objects")
+                    below.append(({**inherited, **_columns(item, f"{part}.")}, item))
+            else:
+                below.append((inherited, value))
+        level = below
+    rows: list[dict[str, object]] = []
+    for inherited, node in level:
+        if not isinstance(node, list) or not all(isinstance(row, dict) for row in node):
+            raise KeyError(f"path {path!r} does not lead to a list of objects")
+        rows += [{**inherited, **_columns(row)} for row in node]
+    return rows
 
 
 def _csv(frame: pl.DataFrame, buffer: io.BytesIO) -> None:
@@ -116,9 +148,10 @@ async def export(request: Request) -> Response:
     """An aggregate table of a GraphQL result as CSV (``/export.csv``) or Arrow IPC
     (``/export.arrow``); any other extension is ``404``.
 
-    ``GET /export.csv?query=...&variables=...&path=cohort.breakdown.categories`` runs the query
-    exactly like ``/graphql`` (same caller, limits, disclosure and audit), then writes the list
-    of objects at ``path`` (scalar fields only) as a table.
+    ``GET /export.csv?query=...&variables=...&operationName=...&path=cohort.breakdown.categories``
+    runs the query exactly like ``/graphql`` (same caller, limits, disclosure and audit), then
+    writes the list of objects at ``path`` as a table (:func:`_rows_at`). The parameters are
+    documented in README.md ("Downloading a table").
     """
     fmt = request.path_params["fmt"]
     if fmt not in FORMATS:
@@ -132,7 +165,11 @@ async def export(request: Request) -> Response:
         audit_refusal(request, status=401, code="UNAUTHENTICATED")
         return error_response(401, str(error), "UNAUTHENTICATED")
     if "query" not in params or "path" not in params:
-        return error_response(400, "give query and path", "BAD_REQUEST")
+        message = (
+            "give query (the GraphQL document) and path (dot-separated fields to a list, e.g. "
+            "cohort.breakdown.categories); optional: variables (JSON), operationName"
+        )
+        return error_response(400, message, "BAD_REQUEST")
     try:
         variables = json.loads(params.get("variables") or "{}")
     except json.JSONDecodeError:
@@ -141,7 +178,10 @@ async def export(request: Request) -> Response:
         caller=caller, gateway=request.state.gateway, audit=request.state.audit
     )
     result = await request.state.schema.execute(
-        params["query"], variable_values=variables, context_value=context
+        params["query"],
+        variable_values=variables,
+        context_value=context,
+        operation_name=params.get("operationName"),
     )
     if result.errors:
         errors = [e.formatted for e in result.errors]
