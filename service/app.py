@@ -34,7 +34,7 @@ from service.middleware import (
     MetricsMiddleware,
     RequestIdMiddleware,
 )
-from service.oidc import OidcVerifier
+from service.oidc import OidcVerifier, TokenRejected
 from service.routes import export, front_door, health, live, metrics
 from service.security_headers import SecurityHeadersMiddleware
 from service.settings import Settings
@@ -87,7 +87,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
         if oidc is not None:
             try:
                 await to_thread.run_sync(oidc.refresh)
-            except (OSError, ValueError, KeyError) as error:
+            except (OSError, ValueError, KeyError, TokenRejected) as error:
                 # not fatal: the keys are fetched again when a token names one
                 logger.warning("cannot fetch the OIDC issuer's keys yet: %s", error)
         audit = JsonLinesAuditSink(settings.audit_log)

@@ -122,8 +122,16 @@ class OidcVerifier:
         with self._lock:
             self._fetched_at = time.monotonic()
             if self._jwks_url is None:
-                discovery = self.settings.issuer.rstrip("/") + "/.well-known/openid-configuration"
-                self._jwks_url = str(_fetch_json(discovery)["jwks_uri"])
+                discovery_url = (
+                    self.settings.issuer.rstrip("/") + "/.well-known/openid-configuration"
+                )
+                discovery = _fetch_json(discovery_url)
+                if discovery.get("issuer") != self.settings.issuer:  # OIDC Discovery 1.0, 4.3
+                    raise TokenRejected(
+                        f"{discovery_url} names issuer {discovery.get('issuer')!r}, "
+                        f"not {self.settings.issuer!r}: check oidc.issuer"
+                    )
+                self._jwks_url = str(discovery["jwks_uri"])
             document = _fetch_json(self._jwks_url)
             keys: dict[str, jwt.PyJWK] = {}
             for entry in document.get("keys", []):

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lake.access import Caller
 from lake.errors import ConfigError
 from service.auth import Authenticator, Unauthenticated
-from service.oidc import OidcSettings, OidcVerifier
+from service.oidc import OidcSettings, OidcVerifier, TokenRejected
 from tests.service.conftest import STATISTICIAN_KEY, AppFactory, serving
 
 pytestmark = pytest.mark.e2e
@@ -260,3 +260,12 @@ def test_a_rotated_key_is_fetched_when_a_token_names_it(
         del issuer.published["rsa-1"]
         assert ask(url, issuer.token(kid="retired", algorithm="RS256")).status_code == 401
         assert ask(url, issuer.token("rsa-1")).status_code == 401
+
+
+def test_discovery_must_name_the_configured_issuer(issuer: Issuer) -> None:
+    """The same server reached by another name: its discovery document names another issuer,
+    so no keys are taken from it (OIDC Discovery 1.0, section 4.3)."""
+    other = issuer.url.replace("127.0.0.1", "localhost")
+    verifier = OidcVerifier(OidcSettings(issuer=other, audience=AUDIENCE))
+    with pytest.raises(TokenRejected, match=r"check oidc\.issuer"):
+        verifier.refresh()
