@@ -60,6 +60,7 @@ from lake.disclosure import DEFAULT_MIN_CELL_SIZE
 from lake.errors import ConfigError
 from lake.privacy.budget import PrivacySettings
 from service.oidc import OidcSettings
+from service.production import production_problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +121,6 @@ class Settings:
         if bad_roles:
             raise ConfigError(f"metrics_roles: {bad_roles} are not roles ({', '.join(ROLES)})")
         if self.production:
-            # imported here: production.py reads Settings
-            from service.production import production_problems  # noqa: PLC0415
-
             problems = production_problems(self)
             if problems:
                 raise ConfigError("production mode refuses to start:\n- " + "\n- ".join(problems))
