@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import importlib.metadata
 import logging
@@ -11,8 +12,10 @@ from pathlib import Path
 from typing import TypedDict
 
 import strawberry
+from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -32,8 +35,10 @@ from service.middleware import (
     MetricsMiddleware,
     RequestIdMiddleware,
 )
+from service.oidc import OidcVerifier, TokenRejected
 from service.persisted import PersistedQueries
-from service.routes import export, health, metrics
+from service.routes import export, front_door, health, live, metrics
+from service.security_headers import SecurityHeadersMiddleware
 from service.settings import Settings
 from service.warmup import LakeWarmer
 
@@ -72,9 +77,11 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
             max_cost=settings.max_cost,
         ),
         documents=DocumentCache(settings.query_cache_bytes),
+        introspection=settings.introspection_enabled,
     )
+    oidc = OidcVerifier(settings.oidc) if settings.oidc is not None else None
     authenticator = Authenticator(
-        api_keys=settings.api_keys, allow_anonymous=settings.allow_anonymous
+        api_keys=settings.api_keys, allow_anonymous=settings.allow_anonymous, oidc=oidc
     )
     opener = open_snapshot or LakeOpener(settings.lake_root)
     counters = Metrics()
@@ -82,6 +89,12 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[State]:
+        if oidc is not None:
+            try:
+                await to_thread.run_sync(oidc.refresh)
+            except (OSError, ValueError, KeyError, TokenRejected) as error:
+                # not fatal: the keys are fetched again when a token names one
+                logger.warning("cannot fetch the OIDC issuer's keys yet: %s", error)
         audit = JsonLinesAuditSink(settings.audit_log)
         gateway = LakeGateway(
             open_snapshot=opener,
@@ -122,16 +135,36 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
         authenticator=authenticator,
         static_prefix="/static/graphiql",
         persisted=PersistedQueries(settings.query_cache_bytes),
+        graphiql=settings.graphiql_enabled,
+    )
+    cors = (
+        [
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "x-api-key", "x-request-id"],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            )
+        ]
+        if settings.cors_origins
+        else []
     )
     return Starlette(
         routes=[
+            Route("/", front_door),
             Route("/graphql", graphql),  # every method: the view answers 405 with a code
+            Route("/livez", live),
+            Route("/readyz", health),
             Route("/health", health),
-            Route("/metrics", metrics),
+            Route("/metrics", functools.partial(metrics, roles=settings.metrics_roles)),
             Route("/export.{fmt:str}", export),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
+            *cors,
+            Middleware(SecurityHeadersMiddleware),
             Middleware(RequestIdMiddleware),
             Middleware(MetricsMiddleware, metrics=counters),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),

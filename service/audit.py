@@ -79,6 +79,7 @@ class JsonLinesAuditSink:
                     "user": entry.user,
                     "role": entry.role,
                     "action": entry.action,
+                    "operation_name": entry.operation_name,
                     "query_hash": entry.query_hash,
                     "lake_version": entry.lake_version,
                     "outcome": entry.outcome,

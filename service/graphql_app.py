@@ -13,7 +13,9 @@
   ``extensions.code``) in the negotiated media type, never plain text; so do 401, 405 and 406.
 - Refusals before any query runs (401, 406, an unknown persisted query; 413 in
   :mod:`service.middleware`) are audited.
-- Browsers asking for HTML get GraphiQL, served from vendored assets with the study examples.
+- Browsers asking for HTML get GraphiQL (when the ``graphiql`` setting is on), served from
+  vendored assets with the study examples, under a strict CSP
+  (:data:`service.security_headers.GRAPHIQL_CSP`).
 - Automatic persisted queries (:mod:`service.persisted`): a hash instead of the query text; an
   unknown hash is answered ``PERSISTED_QUERY_NOT_FOUND`` (a request error: ``200`` in
   ``application/json``, ``400`` in ``application/graphql-response+json``) and audited.
@@ -50,6 +52,7 @@ from service.persisted import (
     PersistedQueryNotFoundError,
 )
 from service.request_json import MalformedJSON, decode_request_json
+from service.security_headers import GRAPHIQL_CSP
 
 
 def graphiql_page(static_prefix: str) -> str:
@@ -99,12 +102,13 @@ class HemalakeGraphQL(GraphQL[Context, None]):
         authenticator: Authenticator,
         static_prefix: str,
         persisted: PersistedQueries | None = None,
+        graphiql: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(graphql_ide=None, **kwargs)
         self._authenticator = authenticator
         self._persisted = PersistedQueries() if persisted is None else persisted
-        self._ide_html = graphiql_page(static_prefix)
+        self._ide_html = graphiql_page(static_prefix) if graphiql else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse unacceptable media types, missing credentials and malformed requests with
@@ -116,7 +120,14 @@ class HemalakeGraphQL(GraphQL[Context, None]):
         media_type = negotiate(request.headers.get("accept"))
         wants_html = "text/html" in request.headers.get("accept", "")
         if request.method == "GET" and wants_html and "query" not in request.query_params:
-            await HTMLResponse(self._ide_html)(scope, receive, send)
+            page: Response
+            if self._ide_html is not None:
+                page = HTMLResponse(
+                    self._ide_html, headers={"content-security-policy": GRAPHIQL_CSP}
+                )
+            else:
+                page = error_response(404, "GraphiQL is switched off here", "NOT_FOUND")
+            await page(scope, receive, send)
             return
         if media_type is None:
             audit_refusal(request, status=406, code="NOT_ACCEPTABLE")
@@ -170,7 +181,7 @@ class HemalakeGraphQL(GraphQL[Context, None]):
         """Build the request context from the caller's credentials and the lifespan state."""
         gateway: LakeGateway = request.state.gateway
         return Context.for_request(
-            caller=self._authenticator.caller(request.headers),
+            caller=await self._authenticator.authenticate(request.headers),
             gateway=gateway,
             audit=request.state.audit,
         )

@@ -130,7 +130,7 @@ async def test_one_request_resolves_a_cohort_once(execute: Execute, audit: ListS
         "BreakdownRequest",
         "BreakdownRequest",
         "SizeRequest",
-        "graphql:Many",
+        "graphql:query cohort",
     ]
     assert audit.records[-1].lake_version == 3
     assert audit.records[-1].outcome == "ok"
@@ -396,7 +396,7 @@ async def test_provenance_names_the_lake_request_and_the_operation(
         answers.append(next(iter(cohort.values()))["provenance"])
     size, graphql = (
         [r for r in audit.records if r.action == "SizeRequest"],
-        [r for r in audit.records if r.action == "graphql:Size"],
+        [r for r in audit.records if r.action == "graphql:query cohort"],
     )
     # queryHash: the normalised lake request, as audited for the release
     assert [a["queryHash"] for a in answers] == [r.query_hash for r in size]

@@ -30,6 +30,7 @@ from tests.schema.demo_frames import FrameLake, FrameSource, demo_frames
 ANALYST_KEY = "analyst-key"
 STATISTICIAN_KEY = "statistician-key"
 MANAGER_KEY = "manager-key"
+ADMIN_KEY = "admin-key"
 
 
 def digest(key: str) -> str:
@@ -50,6 +51,7 @@ def settings(tmp_path: Path) -> Settings:
             digest(ANALYST_KEY): Caller(user="ana", role="analyst"),
             digest(STATISTICIAN_KEY): Caller(user="stat", role="statistician"),
             digest(MANAGER_KEY): Caller(user="dm", role="data_manager", site="AMS"),
+            digest(ADMIN_KEY): Caller(user="root", role="admin"),
         },
     )
 
@@ -159,6 +161,7 @@ def lake_settings(demo_lake: DemoLake, audit_log: Path) -> Settings:
             digest(ANALYST_KEY): Caller(user="ana", role="analyst"),
             digest(STATISTICIAN_KEY): Caller(user="stat", role="statistician"),
             digest(MANAGER_KEY): Caller(user="dm", role="data_manager", site="DE-MMRW"),
+            digest(ADMIN_KEY): Caller(user="root", role="admin"),
         },
     )
 

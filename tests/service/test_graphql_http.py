@@ -14,6 +14,7 @@ from service.app import create_app
 from service.settings import Settings, settings_from_mapping
 from tests.schema.demo_frames import FrameLake, FrameSource
 from tests.service.conftest import (
+    ADMIN_KEY,
     ANALYST_KEY,
     MANAGER_KEY,
     AppFactory,
@@ -130,7 +131,7 @@ async def test_health_metrics_and_csv_export(client: httpx.AsyncClient) -> None:
     header, *rows = csv.text.strip().splitlines()
     assert header == "category,n,suppressed"
     assert sum(int(r.split(",")[1]) for r in rows) == 200
-    text = (await client.get("/metrics")).text
+    text = (await client.get("/metrics", headers={"authorization": f"Bearer {ADMIN_KEY}"})).text
     assert 'hemalake_http_requests_total{status="200"}' in text
 
 
@@ -254,3 +255,23 @@ async def test_other_methods_are_a_coded_405(client: httpx.AsyncClient) -> None:
         response = await client.request(method, "/graphql", json={"query": SIZE})
         assert response.status_code == 405
         assert response.json()["errors"][0]["extensions"] == {"code": "METHOD_NOT_ALLOWED"}
+
+
+async def test_audit_action_is_read_from_the_document_not_the_operation_name(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """A client names its operation freely: ``lakeVersions`` here, while it reads cohorts. The
+    action says what ran (type and root fields, through fragments); the name is kept apart."""
+    document = """query lakeVersions { ...Root ... on Query { modelVersion } }
+        fragment Root on Query { cohort { size { value } } c2: cohort { size { value } } }"""
+    await client.post("/graphql", json={"query": document, "operationName": "lakeVersions"})
+    await client.post("/graphql", json={"query": "{ cohort { size { value } } }"})
+    await client.post("/graphql", json={"query": "{ nope"})
+    assert settings.audit_log is not None
+    lines = [json.loads(line) for line in settings.audit_log.read_text().splitlines()]
+    requests = [(r["action"], r["operation_name"]) for r in lines if "operation_name" in r]
+    assert [r for r in requests if r[0].startswith("graphql:")] == [
+        ("graphql:query cohort,modelVersion", "lakeVersions"),
+        ("graphql:query cohort", None),
+        ("graphql:unparsed", None),
+    ]

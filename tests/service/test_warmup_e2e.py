@@ -23,13 +23,13 @@ from lake.storage import LakeOpener
 from loaders.load import load_site
 from service.app import create_app
 from tests.conftest import SITES_DIR, DemoLake
-from tests.service.conftest import lake_settings, serving
+from tests.service.conftest import ADMIN_KEY, lake_settings, serving
 
 pytestmark = [pytest.mark.e2e]
 
 
 def _warmed_version(url: str) -> int | None:
-    text = httpx.get(f"{url}/metrics", timeout=10).text
+    text = httpx.get(f"{url}/metrics", headers={"x-api-key": ADMIN_KEY}, timeout=10).text
     for line in text.splitlines():
         if line.startswith("hemalake_warm_lake_version "):
             return int(line.split()[1])
