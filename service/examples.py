@@ -156,10 +156,10 @@ query RegistryDelayedEntry {
 }""",
     ),
     Example(
-        query="""# Myeloma: a Cox model of OS with R-ISS against stage II (a chosen reference), age per
-# 10 years, log beta-2 microglobulin, sex and an age-by-sex interaction, Breslow ties, and the
-# proportional-hazards check (R cox.zph, computed only because it is selected). Governed access
-# only (a statistician's key); the anonymous demo user gets FORBIDDEN naming the roles.
+        query="""# Myeloma: a Cox model of OS with R-ISS against stage II (a chosen reference),
+# age per 10 years, log beta-2 microglobulin, sex and an age-by-sex interaction, Breslow ties,
+# and the proportional-hazards check (R cox.zph, computed only because it is selected).
+# Governed access only (a statistician's key); the anonymous demo user gets FORBIDDEN.
 query MyelomaCox {
   cohort(filter: {diseases: [MM]}) {
     coxModel(endpoint: OS, ties: BRESLOW,
