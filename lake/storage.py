@@ -23,14 +23,15 @@ import fcntl
 import json
 import logging
 import os
+import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Final
+from typing import IO, Final
 
 import polars as pl
 from deltalake import (
@@ -218,16 +219,73 @@ def read_latest(root: Path | str, table_name: str) -> pl.DataFrame | None:
 
 
 @contextmanager
-def lake_lock(root: Path | str) -> Iterator[None]:
-    """Exclusive per-lake lock (``fcntl.flock``) held for a load's write phase."""
+def lake_lock(
+    root: Path | str,
+    *,
+    timeout: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Exclusive per-lake lock (``fcntl.flock``) held for a load's write phase.
+
+    The holder writes who it is (host, pid, since when) into the lock file. A caller that
+    finds the lock taken is told so once through ``on_wait`` (naming the holder) and waits;
+    after ``timeout`` seconds (``None``: forever) it gives up with a ``LoadError`` naming the
+    holder. The kernel releases the lock of a killed holder, so only a live one blocks.
+    """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    with (root / LOCK_FILE).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    path = root / LOCK_FILE
+    with path.open("a+") as handle:
+        _acquire(handle, path, timeout=timeout, on_wait=on_wait)
+        try:
+            handle.truncate(0)
+            since = datetime.now(UTC).isoformat(timespec="seconds")
+            handle.write(f"host {socket.gethostname()}, pid {os.getpid()}, since {since}\n")
+            handle.flush()
+        except OSError:  # a full disk must not stop the holder; waiters see no identity
+            logger.warning("could not write the lock holder's identity to %s", path)
         try:
             yield
         finally:
+            with suppress(OSError):
+                handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def lock_holder(root: Path | str) -> str:
+    """Who holds the lake lock, as its holder wrote it (``unknown`` if it wrote nothing)."""
+    try:
+        return (Path(root) / LOCK_FILE).read_text().strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def _acquire(
+    handle: IO[str],
+    path: Path,
+    *,
+    timeout: float | None,
+    on_wait: Callable[[str], None] | None,
+) -> None:
+    deadline = None if timeout is None else time.monotonic() + timeout
+    told = False
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        holder = lock_holder(path.parent)
+        if not told and on_wait is not None:
+            limit = "no time limit" if timeout is None else f"up to {timeout:g} s"
+            on_wait(f"waiting for the lake lock ({path}), held by {holder}; waiting {limit}")
+            told = True
+        if deadline is not None and time.monotonic() >= deadline:
+            raise LoadError(
+                f"the lake lock ({path}) is still held by {holder} after {timeout:g} s; "
+                "nothing was written. If that process is frozen, stop it, then retry the load"
+            )
+        time.sleep(0.2)
 
 
 def commit_site_load(
