@@ -19,6 +19,7 @@ the table schema rather than sent as Arrow nulls), and carry the load's metadata
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
@@ -26,7 +27,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -52,6 +53,9 @@ LOCK_FILE: Final = ".hemalake.lock"
 #: Test-only fault injection: seconds to sleep after each table write of a commit, so a test
 #: can kill a load between two table writes. Never set in production.
 FAULT_PAUSE_ENV: Final = "HEMALAKE_FAULT_PAUSE_AFTER_TABLE"
+#: Test-only fault injection: comma-separated write points (``table``, ``manifest``, ``log``)
+#: that fail as on a full disk (ENOSPC), so a test can reach every order of failure.
+FAULT_FULL_ENV: Final = "HEMALAKE_FAULT_DISK_FULL_AT"
 MANIFEST_SCHEMA: Final = pl.Schema(
     {
         "lake_version": pl.Int64(),
@@ -327,6 +331,7 @@ def commit_site_load(
             if table is not None and pinned is not None:
                 _reconcile(table, pinned, properties)
             # a table no lake version knows yet holds only a dead load's rows: replace all
+            _inject_full("table")
             versions[name] = _write_site_rows(
                 table or path,
                 frame,
@@ -347,6 +352,22 @@ def commit_site_load(
             },
             schema=MANIFEST_SCHEMA,
         )
+        _write_manifest_row(root, row, properties, load_id=load_id)
+    except (OSError, DeltaError, _SchemaMismatchError) as exc:
+        raise LoadError(
+            f"writing the {site} load to {root} failed ({exc}); lake version {version - 1} is "
+            "intact, retry the load"
+        ) from exc
+    return version
+
+
+def _write_manifest_row(
+    root: Path, row: pl.DataFrame, properties: CommitProperties, *, load_id: str
+) -> None:
+    """Append the manifest row; an error raised after the row's Delta commit landed (a
+    post-commit checkpoint on a full disk) is logged, not raised: the version exists."""
+    try:
+        _inject_full("manifest")
         write_deltalake(
             str(root / MANIFEST),
             row.to_arrow(),
@@ -354,12 +375,16 @@ def commit_site_load(
             schema_mode="merge",  # a manifest written before ``load_metadata`` existed
             commit_properties=properties,
         )
-    except (OSError, DeltaError, _SchemaMismatchError) as exc:
-        raise LoadError(
-            f"writing the {site} load to {root} failed ({exc}); lake version {version - 1} is "
-            "intact, retry the load"
-        ) from exc
-    return version
+    except (OSError, DeltaError) as exc:
+        if load_id not in _manifest(root).get_column("load_id").to_list():
+            raise
+        logger.warning("the manifest row of load %s landed, then: %s", load_id, exc)
+
+
+def _inject_full(point: str) -> None:
+    """Fail like a full disk at ``point`` when the test-only :data:`FAULT_FULL_ENV` asks."""
+    if point in os.environ.get(FAULT_FULL_ENV, "").split(","):
+        raise OSError(errno.ENOSPC, f"No space left on device (injected at {point})")
 
 
 class _SchemaMismatchError(Exception):
@@ -460,6 +485,7 @@ def append_rows(root: Path | str, table_name: str, frame: pl.DataFrame) -> None:
     New columns are merged into the table's schema, so a log written by an older loader
     version keeps working (its rows read the new column as null).
     """
+    _inject_full("log")
     write_deltalake(
         str(Path(root) / table_name), frame.to_arrow(), mode="append", schema_mode="merge"
     )
@@ -500,3 +526,68 @@ def _manifest(root: Path) -> pl.DataFrame:
     if "load_metadata" not in frame.columns:  # written before the column existed
         frame = frame.with_columns(pl.lit(None, pl.String).alias("load_metadata"))
     return frame.sort("lake_version")
+
+
+def vacuum_lake(root: Path | str, *, keep: Collection[int], dry_run: bool = False) -> list[Path]:
+    """Delete the data files that none of the lake versions ``keep`` (and never the newest)
+    references; returns them (only lists them if ``dry_run``). Call it under :func:`lake_lock`.
+
+    A lake-versioned table keeps the files of every Delta version a kept manifest row pins; a
+    log table (``_load_log``, ``_site_status``, ``_manifest``: append-only, outside lake
+    versioning) keeps the files of its newest Delta version. Everything else under a table is
+    a failed or killed load's, or belongs to a version no longer kept: a lake version not in
+    ``keep`` cannot be read after a vacuum.
+    """
+    root = Path(root)
+    manifest = _manifest(root)
+    if manifest.is_empty():
+        return []
+    rows = manifest.filter(
+        pl.col("lake_version").is_in(list(keep))
+        | (pl.col("lake_version") == manifest.item(-1, "lake_version"))
+    )
+    pinned: dict[str, set[int]] = {}
+    for versions in rows.get_column("table_versions").to_list():
+        for name, version in json.loads(versions).items():
+            pinned.setdefault(name, set()).add(int(version))
+    return _remove_unreferenced(root, pinned, newer_than=None, dry_run=dry_run)
+
+
+def remove_failed_load_files(root: Path | str) -> list[Path]:
+    """Delete the files a failed or killed load left (written after the newest lake version
+    and referenced by none); returns them. Call it under :func:`lake_lock`, before a commit.
+
+    Cheap enough for every load: one snapshot per table and a listing of its directory.
+    """
+    root = Path(root)
+    manifest = _manifest(root)
+    if manifest.is_empty():
+        return []
+    newest = {k: {int(v)} for k, v in json.loads(manifest.item(-1, "table_versions")).items()}
+    committed_at: datetime = manifest.item(-1, "committed_at")
+    return _remove_unreferenced(root, newest, newer_than=committed_at.timestamp(), dry_run=False)
+
+
+def _remove_unreferenced(
+    root: Path, pinned: Mapping[str, set[int]], *, newer_than: float | None, dry_run: bool
+) -> list[Path]:
+    removed: list[Path] = []
+    for path in sorted(p for p in root.iterdir() if DeltaTable.is_deltatable(str(p))):
+        versions = pinned.get(path.name)
+        if versions is None:  # a log table: its newest version holds every row
+            references = set(DeltaTable(str(path)).file_uris())
+        else:
+            references = {
+                uri for v in versions for uri in DeltaTable(str(path), version=v).file_uris()
+            }
+        for data_file in path.rglob("*.parquet"):
+            if "_delta_log" in data_file.parts or str(data_file) in references:
+                continue
+            if newer_than is not None and data_file.stat().st_mtime < newer_than:
+                continue
+            removed.append(data_file)
+            if not dry_run:
+                data_file.unlink(missing_ok=True)
+    if removed:
+        logger.info("%s unreferenced data file(s) under %s", len(removed), root)
+    return removed

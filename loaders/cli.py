@@ -1,4 +1,5 @@
-"""Command-line subcommands of the loader: ``load``, ``status``, ``queries``, ``quarantine``.
+"""Command-line subcommands of the loader: ``load``, ``vacuum``, ``status``, ``queries``,
+``quarantine``.
 
 The ``hemalake`` console command (``service/cli.py``) owns the top-level parser and registers
 these with :func:`add_subcommands`; ``python -m loaders.cli`` runs them standalone. Every
@@ -11,11 +12,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
-from lake.errors import HemalakeError, LakeError
-from lake.storage import open_lake, read_log
+from lake.errors import HemalakeError, LakeError, UnknownVersionError
+from lake.storage import lake_lock, open_lake, read_log, vacuum_lake
 from rich.console import Console
 from rich.table import Table
 
@@ -59,6 +61,27 @@ def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
         help="seconds to wait for another load's lake lock (default: wait as long as it takes)",
     )
     load.set_defaults(handler=_load)
+
+    vacuum = subparsers.add_parser(
+        "vacuum", help="delete data files no retained lake version references"
+    )
+    vacuum.add_argument("--lake", type=Path, required=True, help="lake root directory")
+    vacuum.add_argument(
+        "--retain-days",
+        type=float,
+        default=7.0,
+        help="keep every lake version committed within this many days (default 7)",
+    )
+    vacuum.add_argument(
+        "--pin",
+        type=int,
+        action="append",
+        default=[],
+        help="also keep this lake version (repeatable)",
+    )
+    vacuum.add_argument("--dry-run", action="store_true", help="list, delete nothing")
+    vacuum.add_argument("--lock-timeout", type=float, default=None, help="seconds to wait")
+    vacuum.set_defaults(handler=_vacuum)
 
     status = subparsers.add_parser("status", help="onboarding status and last load per site")
     _lake_argument(status)
@@ -122,6 +145,36 @@ def _load(args: argparse.Namespace, console: Console) -> int:
         load_site(
             path, lake_root=args.lake, key_file=args.key_file, reporter=reporter, options=options
         )
+    return 0
+
+
+def _vacuum(args: argparse.Namespace, console: Console) -> int:
+    stderr = Console(stderr=True)
+    with lake_lock(
+        args.lake,
+        timeout=args.lock_timeout,
+        on_wait=lambda m: stderr.print(f"[yellow]warning:[/] {m}", highlight=False),
+    ):
+        try:
+            history = open_lake(args.lake).history()
+        except LakeError:
+            console.print(f"no lake version at {args.lake}: nothing to vacuum")
+            return 0
+        cutoff = datetime.now(UTC) - timedelta(days=args.retain_days)
+        recent = history.filter(pl.col("committed_at") >= cutoff).get_column("lake_version")
+        unknown = sorted(set(args.pin) - set(history.get_column("lake_version").to_list()))
+        if unknown:
+            raise UnknownVersionError(f"--pin names lake version(s) that do not exist: {unknown}")
+        keep = {*recent.to_list(), *args.pin}
+        removed = vacuum_lake(args.lake, keep=keep, dry_run=args.dry_run)
+    size = sum(path.stat().st_size for path in removed) if args.dry_run else None
+    verb = "would delete" if args.dry_run else "deleted"
+    extra = f" ({size:,} bytes)" if size is not None else ""
+    kept = ", ".join(str(v) for v in sorted(keep)) or "the newest only"
+    console.print(
+        f"{verb} {len(removed)} unreferenced data file(s){extra}; lake versions kept: {kept} "
+        "(and the newest); older versions can no longer be read"
+    )
     return 0
 
 

@@ -38,6 +38,7 @@ from lake.storage import (
     lake_lock,
     last_site_metadata,
     open_lake,
+    remove_failed_load_files,
 )
 
 from loaders.data_queries import run_data_queries
@@ -285,6 +286,7 @@ def _commit(
         if not options.allow_shrink:
             _refuse_shrink(recorded, validated.tables["patients"].height, spec.site, options)
         warnings = [w for w in (inputs.spec_drift(recorded),) if w is not None]
+        _remove_failed_load_files(lake_root)
         version = commit_site_load(
             lake_root, site=spec.site, load_id=stages.load_id, tables=tables, metadata=metadata
         )
@@ -305,6 +307,17 @@ def _commit(
         data_queries=queries.height,
         warnings=tuple(warnings),
     )
+
+
+def _remove_failed_load_files(lake_root: Path) -> None:
+    """Delete what failed or killed loads left behind; a failure here never stops a load."""
+    try:
+        removed = remove_failed_load_files(lake_root)
+    except _LOG_ERRORS as exc:
+        logger.warning("could not remove a failed load's files: %s", exc)
+        return
+    if removed:
+        logger.info("removed %d file(s) of failed loads", len(removed))
 
 
 def _refuse_shrink(
