@@ -572,7 +572,9 @@ def _remove_unreferenced(
     root: Path, pinned: Mapping[str, set[int]], *, newer_than: float | None, dry_run: bool
 ) -> list[Path]:
     removed: list[Path] = []
-    for path in sorted(p for p in root.iterdir() if DeltaTable.is_deltatable(str(p))):
+    for path in sorted(
+        p for p in root.iterdir() if p.is_dir() and DeltaTable.is_deltatable(str(p))
+    ):
         versions = pinned.get(path.name)
         if versions is None:  # a log table: its newest version holds every row
             references = set(DeltaTable(str(path)).file_uris())

@@ -214,33 +214,39 @@ def _guarded(spec: FileSpec, read: Callable[[], pl.DataFrame]) -> pl.DataFrame:
 
 
 def _read_csv(path: Path, *, separator: str, encoding: str) -> pl.DataFrame:
-    """The CSV as text columns plus :data:`SHORT`; empty fields read as null.
-
-    Empty fields are first read as ``""`` so that a field the record lacks (null) tells a
-    short record from one whose trailing fields are empty.
-    """
+    """The CSV as text columns plus :data:`SHORT` (see :func:`_short_records`)."""
     try:
         source: Path | io.BytesIO = path
         if encoding == "latin-1":
             source = io.BytesIO(path.read_bytes().decode("latin-1").encode("utf-8"))
-        frame = pl.read_csv(
-            source,
-            separator=separator,
-            infer_schema=False,
-            encoding="utf8",
-            empty_string_is_null=False,
-        )
+        frame = pl.read_csv(source, separator=separator, infer_schema=False, encoding="utf8")
+        short = _short_records(path, separator=separator, encoding=encoding, width=frame.width)
     except OSError as exc:
         raise SourceError(f"{path}: cannot read the file ({exc.strerror})") from exc
-    except _READ_ERRORS as exc:
+    except (*_READ_ERRORS, csv.Error) as exc:
         raise SourceError(f"{path}: {csv_problem(path, separator, encoding)}") from exc
-    if frame.width == 0:
-        return frame.with_columns(pl.lit(None, pl.Int64).alias(SHORT))
-    present = pl.sum_horizontal(pl.col(c).is_not_null().cast(pl.Int64) for c in frame.columns)
-    return frame.select(
-        pl.all().replace("", None),
-        pl.when(pl.col(frame.columns[-1]).is_null()).then(present).alias(SHORT),
-    )
+    fields = pl.Series(SHORT, [None] * frame.height, dtype=pl.Int64)
+    if short:
+        fields = fields.scatter(list(short), list(short.values()))
+    return frame.with_columns(fields)
+
+
+def _short_records(path: Path, *, separator: str, encoding: str, width: int) -> dict[int, int]:
+    """Record index -> field count of every record with fewer fields than the header.
+
+    Polars pads a short record with nulls and reads an empty field as null too, so the
+    field counts come from a second, streaming parse (the standard ``csv`` module: quoted
+    separators and line breaks count as Polars counts them; memory stays one record).
+    """
+    short: dict[int, int] = {}
+    text_encoding = "utf-8-sig" if encoding == "utf-8" else "latin-1"
+    with path.open(encoding=text_encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=separator)
+        next(reader, None)
+        for index, record in enumerate(reader):
+            if len(record) < width:
+                short[index] = len(record)
+    return short
 
 
 def csv_problem(path: Path, separator: str, encoding: str) -> str:

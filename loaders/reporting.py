@@ -49,7 +49,9 @@ class SilentReporter:
         """Ignore the stage."""
 
     def finish(self, result: LoadResult) -> None:
-        """Ignore the result."""
+        """Print only the result's warnings (if a console was given)."""
+        for warning in result.warnings:
+            self.warn(warning)
 
 
 class RichReporter:
