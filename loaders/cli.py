@@ -28,6 +28,7 @@ from loaders.load import (
     LoadOptions,
     load_site,
 )
+from loaders.panic_filter import rust_panics_filtered
 from loaders.reporting import Reporter, RichReporter, SilentReporter
 
 
@@ -134,17 +135,23 @@ def _load(args: argparse.Namespace, console: Console) -> int:
     if not paths:
         console.print(f"no mapping specs under {args.specs}")
         return 2
-    stderr = Console(stderr=True)
-    reporter: Reporter = (
-        SilentReporter(warnings_to=stderr) if args.quiet else RichReporter(console=console)
-    )
     options = LoadOptions(
         allow_shrink=args.allow_shrink, max_shrink=args.max_shrink, lock_timeout=args.lock_timeout
     )
-    for path in paths:
-        load_site(
-            path, lake_root=args.lake, key_file=args.key_file, reporter=reporter, options=options
+    with rust_panics_filtered() as stderr:
+        reporter: Reporter = (
+            SilentReporter(warnings_to=Console(file=stderr))
+            if args.quiet
+            else RichReporter(console=console)
         )
+        for path in paths:
+            load_site(
+                path,
+                lake_root=args.lake,
+                key_file=args.key_file,
+                reporter=reporter,
+                options=options,
+            )
     return 0
 
 
