@@ -47,11 +47,27 @@ def _hemalake(
 
 
 def _load(
-    spec: Path, lake: Path, key_file: Path, *extra: str, **kwargs: object
+    spec: Path,
+    lake: Path,
+    key_file: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    preexec: Callable[[], None] | None = None,
+    timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
     return _hemalake(
-        "load", spec, "--lake", lake, "--key-file", key_file, "--quiet", *extra, **kwargs
-    )  # type: ignore[arg-type]
+        "load",
+        spec,
+        "--lake",
+        lake,
+        "--key-file",
+        key_file,
+        "--quiet",
+        *extra,
+        env=env,
+        preexec=preexec,
+        timeout=timeout,
+    )
 
 
 def _clean(run: subprocess.CompletedProcess[str]) -> str:
