@@ -239,19 +239,24 @@ def _parse_or_log(spec_path: Path | str, *, lock: _Lock, load_id: str) -> SiteSp
             ) from exc
         site, spec_version = declared
         now = datetime.now(UTC)
-        with lock():
-            append_rows(
-                lock.root,
-                LOAD_LOG_TABLE,
-                _log_row(
-                    site=site,
-                    load_id=load_id,
-                    status="failed",
-                    started_at=now,
-                    spec_version=spec_version,
-                    message=f"invalid mapping spec: {exc}",
-                ),
-            )
+        try:
+            with lock():
+                append_rows(
+                    lock.root,
+                    LOAD_LOG_TABLE,
+                    _log_row(
+                        site=site,
+                        load_id=load_id,
+                        status="failed",
+                        started_at=now,
+                        spec_version=spec_version,
+                        message=f"invalid mapping spec: {exc}",
+                    ),
+                )
+        except (*_LOG_ERRORS, LoadError) as log_exc:
+            raise ConfigError(
+                f"{exc} (not recorded in the lake's _load_log: {_short(log_exc)})"
+            ) from exc
         raise
 
 
