@@ -104,12 +104,12 @@ def load_site(
     spec = _parse_or_log(spec_path, lock=lock, load_id=load_id)
     stages = _Stages(spec.site, load_id, reporter)
     reporter.start(spec.site, stages=len(SITE_STAGES))
-    inputs = _Inputs(spec, {}, None)
+    inputs = _Inputs(spec, {}, None, hashlib.sha256(spec.path.read_bytes()).hexdigest())
     try:
         key = load_key(key_file, lake_root=lake_root)
-        inputs = _Inputs(spec, {}, key_fingerprint(key))
+        inputs = replace(inputs, fingerprint=key_fingerprint(key))
         stages.reach("registered", f"spec {spec.path.name} version {spec.spec_version}")
-        inputs = _Inputs(spec, {f.name: source_digest(f) for f in spec.files}, inputs.fingerprint)
+        inputs = replace(inputs, digests={f.name: source_digest(f) for f in spec.files})
         if inputs.same_as(last_site_metadata(lake_root, spec.site)):
             with lock():
                 result = _unchanged(lake_root, inputs, stages)
@@ -152,11 +152,7 @@ class _Inputs:
     spec: SiteSpec
     digests: dict[str, str]
     fingerprint: str | None
-
-    @property
-    def spec_digest(self) -> str:
-        """SHA-256 of the spec file's bytes."""
-        return hashlib.sha256(self.spec.path.read_bytes()).hexdigest()
+    spec_digest: str  # SHA-256 of the spec file's bytes
 
     def same_as(self, recorded: Mapping[str, str] | None) -> bool:
         """Whether the site's last committed load (its manifest metadata) had these inputs."""
