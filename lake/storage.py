@@ -19,18 +19,20 @@ the table schema rather than sent as Arrow nulls), and carry the load's metadata
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
 import os
+import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Final
+from typing import IO, Final
 
 import polars as pl
 from deltalake import (
@@ -52,6 +54,9 @@ LOCK_FILE: Final = ".hemalake.lock"
 #: Test-only fault injection: seconds to sleep after each table write of a commit, so a test
 #: can kill a load between two table writes. Never set in production.
 FAULT_PAUSE_ENV: Final = "HEMALAKE_FAULT_PAUSE_AFTER_TABLE"
+#: Test-only fault injection: comma-separated write points (``table``, ``manifest``, ``log``)
+#: that fail as on a full disk (ENOSPC), so a test can reach every order of failure.
+FAULT_FULL_ENV: Final = "HEMALAKE_FAULT_DISK_FULL_AT"
 MANIFEST_SCHEMA: Final = pl.Schema(
     {
         "lake_version": pl.Int64(),
@@ -223,16 +228,73 @@ def read_latest(root: Path | str, table_name: str) -> pl.DataFrame | None:
 
 
 @contextmanager
-def lake_lock(root: Path | str) -> Iterator[None]:
-    """Exclusive per-lake lock (``fcntl.flock``) held for a load's write phase."""
+def lake_lock(
+    root: Path | str,
+    *,
+    timeout: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Exclusive per-lake lock (``fcntl.flock``) held for a load's write phase.
+
+    The holder writes who it is (host, pid, since when) into the lock file. A caller that
+    finds the lock taken is told so once through ``on_wait`` (naming the holder) and waits;
+    after ``timeout`` seconds (``None``: forever) it gives up with a ``LoadError`` naming the
+    holder. The kernel releases the lock of a killed holder, so only a live one blocks.
+    """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    with (root / LOCK_FILE).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    path = root / LOCK_FILE
+    with path.open("a+") as handle:
+        _acquire(handle, path, timeout=timeout, on_wait=on_wait)
+        try:
+            handle.truncate(0)
+            since = datetime.now(UTC).isoformat(timespec="seconds")
+            handle.write(f"host {socket.gethostname()}, pid {os.getpid()}, since {since}\n")
+            handle.flush()
+        except OSError:  # a full disk must not stop the holder; waiters see no identity
+            logger.warning("could not write the lock holder's identity to %s", path)
         try:
             yield
         finally:
+            with suppress(OSError):
+                handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def lock_holder(root: Path | str) -> str:
+    """Who holds the lake lock, as its holder wrote it (``unknown`` if it wrote nothing)."""
+    try:
+        return (Path(root) / LOCK_FILE).read_text().strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def _acquire(
+    handle: IO[str],
+    path: Path,
+    *,
+    timeout: float | None,
+    on_wait: Callable[[str], None] | None,
+) -> None:
+    deadline = None if timeout is None else time.monotonic() + timeout
+    told = False
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        holder = lock_holder(path.parent)
+        if not told and on_wait is not None:
+            limit = "no time limit" if timeout is None else f"up to {timeout:g} s"
+            on_wait(f"waiting for the lake lock ({path}), held by {holder}; waiting {limit}")
+            told = True
+        if deadline is not None and time.monotonic() >= deadline:
+            raise LoadError(
+                f"the lake lock ({path}) is still held by {holder} after {timeout:g} s; "
+                "nothing was written. If that process is frozen, stop it, then retry the load"
+            )
+        time.sleep(0.2)
 
 
 def commit_site_load(
@@ -286,6 +348,7 @@ def commit_site_load(
             pinned = previous.get(name)
             table = stored.get(name)
             # a table no lake version knows yet holds only a dead load's rows: replace all
+            _inject_full("table")
             versions[name] = _write_site_rows(
                 table or root / name,
                 frame,
@@ -307,6 +370,22 @@ def commit_site_load(
             },
             schema=MANIFEST_SCHEMA,
         )
+        _write_manifest_row(root, row, properties, load_id=load_id)
+    except (OSError, DeltaError) as exc:
+        raise LoadError(
+            f"writing the {site} load to {root} failed ({exc}); lake version {version - 1} is "
+            "intact, retry the load"
+        ) from exc
+    return version
+
+
+def _write_manifest_row(
+    root: Path, row: pl.DataFrame, properties: CommitProperties, *, load_id: str
+) -> None:
+    """Append the manifest row; an error raised after the row's Delta commit landed (a
+    post-commit checkpoint on a full disk) is logged, not raised: the version exists."""
+    try:
+        _inject_full("manifest")
         write_deltalake(
             str(root / MANIFEST),
             row.to_arrow(),
@@ -315,11 +394,15 @@ def commit_site_load(
             commit_properties=properties,
         )
     except (OSError, DeltaError) as exc:
-        raise LoadError(
-            f"writing the {site} load to {root} failed ({exc}); lake version {version - 1} is "
-            "intact, retry the load"
-        ) from exc
-    return version
+        if load_id not in _manifest(root).get_column("load_id").to_list():
+            raise
+        logger.warning("the manifest row of load %s landed, then: %s", load_id, exc)
+
+
+def _inject_full(point: str) -> None:
+    """Fail like a full disk at ``point`` when the test-only :data:`FAULT_FULL_ENV` asks."""
+    if point in os.environ.get(FAULT_FULL_ENV, "").split(","):
+        raise OSError(errno.ENOSPC, f"No space left on device (injected at {point})")
 
 
 def _migrations(
@@ -431,6 +514,7 @@ def append_rows(root: Path | str, table_name: str, frame: pl.DataFrame) -> None:
     New columns are merged into the table's schema, so a log written by an older loader
     version keeps working (its rows read the new column as null).
     """
+    _inject_full("log")
     write_deltalake(
         str(Path(root) / table_name), frame.to_arrow(), mode="append", schema_mode="merge"
     )
@@ -471,3 +555,70 @@ def _manifest(root: Path) -> pl.DataFrame:
     if "load_metadata" not in frame.columns:  # written before the column existed
         frame = frame.with_columns(pl.lit(None, pl.String).alias("load_metadata"))
     return frame.sort("lake_version")
+
+
+def vacuum_lake(root: Path | str, *, keep: Collection[int], dry_run: bool = False) -> list[Path]:
+    """Delete the data files that none of the lake versions ``keep`` (and never the newest)
+    references; returns them (only lists them if ``dry_run``). Call it under :func:`lake_lock`.
+
+    A lake-versioned table keeps the files of every Delta version a kept manifest row pins; a
+    log table (``_load_log``, ``_site_status``, ``_manifest``: append-only, outside lake
+    versioning) keeps the files of its newest Delta version. Everything else under a table is
+    a failed or killed load's, or belongs to a version no longer kept: a lake version not in
+    ``keep`` cannot be read after a vacuum.
+    """
+    root = Path(root)
+    manifest = _manifest(root)
+    if manifest.is_empty():
+        return []
+    rows = manifest.filter(
+        pl.col("lake_version").is_in(list(keep))
+        | (pl.col("lake_version") == manifest.item(-1, "lake_version"))
+    )
+    pinned: dict[str, set[int]] = {}
+    for versions in rows.get_column("table_versions").to_list():
+        for name, version in json.loads(versions).items():
+            pinned.setdefault(name, set()).add(int(version))
+    return _remove_unreferenced(root, pinned, newer_than=None, dry_run=dry_run)
+
+
+def remove_failed_load_files(root: Path | str) -> list[Path]:
+    """Delete the files a failed or killed load left (written after the newest lake version
+    and referenced by none); returns them. Call it under :func:`lake_lock`, before a commit.
+
+    Cheap enough for every load: one snapshot per table and a listing of its directory.
+    """
+    root = Path(root)
+    manifest = _manifest(root)
+    if manifest.is_empty():
+        return []
+    newest = {k: {int(v)} for k, v in json.loads(manifest.item(-1, "table_versions")).items()}
+    committed_at: datetime = manifest.item(-1, "committed_at")
+    return _remove_unreferenced(root, newest, newer_than=committed_at.timestamp(), dry_run=False)
+
+
+def _remove_unreferenced(
+    root: Path, pinned: Mapping[str, set[int]], *, newer_than: float | None, dry_run: bool
+) -> list[Path]:
+    removed: list[Path] = []
+    for path in sorted(
+        p for p in root.iterdir() if p.is_dir() and DeltaTable.is_deltatable(str(p))
+    ):
+        versions = pinned.get(path.name)
+        if versions is None:  # a log table: its newest version holds every row
+            references = set(DeltaTable(str(path)).file_uris())
+        else:
+            references = {
+                uri for v in versions for uri in DeltaTable(str(path), version=v).file_uris()
+            }
+        for data_file in path.rglob("*.parquet"):
+            if "_delta_log" in data_file.parts or str(data_file) in references:
+                continue
+            if newer_than is not None and data_file.stat().st_mtime < newer_than:
+                continue
+            removed.append(data_file)
+            if not dry_run:
+                data_file.unlink(missing_ok=True)
+    if removed:
+        logger.info("%s unreferenced data file(s) under %s", len(removed), root)
+    return removed
