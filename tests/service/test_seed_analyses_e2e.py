@@ -115,6 +115,31 @@ def mm_13(data: Data) -> None:
     assert real_world["lower"] > 1
 
 
+def mm_08(data: Data) -> None:
+    survival = data["cohort"]["survival"]
+    groups = _groups(survival)
+    assert list(groups) == ["bortezomib", "lenalidomide", "thalidomide"]  # the order given
+    assert survival["logrank"]["df"] == len(groups) - 1
+
+
+def mm_10(data: Data) -> None:
+    cohort = data["cohort"]
+    assert {g["group"] for g in cohort["pfs"]["groups"]} >= {"fixed_duration", "continuous"}
+    units = {c["name"]: c["unit"] for c in cohort["coxModel"]["coefficients"]}
+    assert units["line1_strategy=continuous"] == "vs fixed_duration"
+
+
+def mm_12(data: Data) -> None:
+    cox = data["cohort"]["coxModel"]
+    _harmful(cox, ("II", "III"))
+    _planted_within(cox, ("II",), MM_OS.hazard_ratios[1:2])
+    terms = [t["term"] for t in cox["proportionalHazards"]["terms"]]
+    assert len(terms) == 3  # one test per term: R-ISS (2 levels together), age, sex
+    assert next(c for c in cox["coefficients"] if c["name"] == "age_at_diagnosis")["unit"] == (
+        "per 10 years"
+    )
+
+
 def aml_01(data: Data) -> None:
     risk = data["cohort"]["risk"]
     assert risk["total"] == data["cohort"]["size"]["value"]
@@ -142,6 +167,16 @@ def aml_04(data: Data) -> None:
         assert groups["FAVORABLE"]["median"]["estimate"] > groups["ADVERSE"]["median"]["estimate"]
 
 
+def aml_06(data: Data) -> None:
+    coefs = {c["name"]: c for c in data["cohort"]["coxModel"]["coefficients"]}
+    # planted: FLT3-ITD and DNMT3A raise the hazard, IDH and TET2 protect (favourable group)
+    assert coefs["flt3_itd=present"]["lower"] > 1
+    assert coefs["dnmt3a=present"]["lower"] > 1
+    assert coefs["idh1=present"]["upper"] < 1
+    assert coefs["tet2=present"]["upper"] < 1
+    assert "flt3_itd=present:dnmt3a=present" in coefs
+
+
 def aml_07(data: Data) -> None:
     efs = _groups(data["cohort"]["survival"])
     assert _at(efs["FAVORABLE"], 24) > _at(efs["ADVERSE"], 24)
@@ -166,6 +201,13 @@ def cml_02(data: Data) -> None:
     assert _coefficients(cohort["coxModel"])["HIGH"]["lower"] > 1
 
 
+def cml_03(data: Data) -> None:
+    cox = data["cohort"]["coxModel"]
+    names = {c["name"] for c in cox["coefficients"]}
+    assert {"tki_years_at_stop", "mr4_years_at_stop"} <= names
+    _planted_within(cox, ("HIGH",), CML_MOLECULAR_RELAPSE.hazard_ratios[2:])
+
+
 def cml_04(data: Data) -> None:
     incidence = data["cohort"]["cumulativeIncidence"]
     relapse = {
@@ -173,6 +215,13 @@ def cml_04(data: Data) -> None:
         for g in incidence["groups"]
     }
     assert _at(relapse["HIGH"], 24) > _at(relapse["LOW"], 24)
+
+
+def cml_05(data: Data) -> None:
+    survival = data["cohort"]["survival"]
+    groups = _groups(survival)
+    assert list(groups) == ["second-generation TKI", "imatinib only"]
+    assert survival["excluded"] + sum(g["n"] for g in groups.values()) > 0
 
 
 def cml_06(data: Data) -> None:
@@ -201,6 +250,41 @@ def allo_04(data: Data) -> None:
     assert _at(nrm["HIGH"], 24) > _at(nrm["LOW"], 24)  # planted HCT-CI hazards 1 / 1.6 / 2.6
 
 
+def allo_05(data: Data) -> None:
+    cohort = data["cohort"]
+    shr = {c["name"].split("=")[1]: c["hazardRatio"] for c in cohort["fineGray"]["coefficients"]}
+    assert shr["RIC"] > 1  # planted cause-specific relapse hazards 1 / 1.3 / 1.6
+    assert shr["NMA"] > 1
+    assert {g["group"] for g in cohort["cumulativeIncidence"]["groups"]} == {"MAC", "RIC", "NMA"}
+
+
+def allo_07(data: Data) -> None:
+    early = data["early"]
+    assert early["size"]["value"] == sum(c["n"] for c in early["allo"]["categories"])
+
+
+def allo_08(data: Data) -> None:
+    incidence = data["cohort"]["cumulativeIncidence"]
+    chronic = {
+        g["group"]: next(c for c in g["causes"] if c["cause"] == "event")
+        for g in incidence["groups"]
+    }
+    # planted: chronic GVHD 50 % after a peripheral-blood graft against 28 % after marrow
+    assert _at(chronic["peripheral_blood"], 24) > _at(chronic["bone_marrow"], 24)
+    event_test = next(t for t in incidence["grayTests"] if t["cause"] == "event")
+    assert event_test["test"]["pValue"] < 0.01
+
+
+def allo_09(data: Data) -> None:
+    incidence = data["cohort"]["cumulativeIncidence"]
+    nrm = {
+        g["group"]: next(c for c in g["causes"] if c["cause"] == "event")
+        for g in incidence["groups"]
+    }
+    assert list(nrm) == ["<3", ">=3"]
+    assert _at(nrm[">=3"], 24) > _at(nrm["<3"], 24)  # planted: NRM hazard x 2 after grade >= 3
+
+
 def allo_06(data: Data) -> None:
     cohort = data["cohort"]
     grades = cohort["worstGrade"]
@@ -225,20 +309,30 @@ CHECKS: dict[str, Callable[[Data], None]] = {
     "mm-04": mm_04,
     "mm-05": mm_05,
     "mm-06": mm_06,
+    "mm-08": mm_08,
+    "mm-10": mm_10,
+    "mm-12": mm_12,
     "mm-13": mm_13,
     "aml-01": aml_01,
     "aml-02": aml_02,
     "aml-03": aml_03,
     "aml-04": aml_04,
+    "aml-06": aml_06,
     "aml-07": aml_07,
     "cml-01": cml_01,
     "cml-02": cml_02,
+    "cml-03": cml_03,
     "cml-04": cml_04,
+    "cml-05": cml_05,
     "cml-06": cml_06,
     "allo-01": allo_01,
     "allo-03": allo_03,
     "allo-04": allo_04,
+    "allo-05": allo_05,
     "allo-06": allo_06,
+    "allo-07": allo_07,
+    "allo-08": allo_08,
+    "allo-09": allo_09,
     "value-01": value_01,
 }
 FILES = sorted(CATALOGUE.glob("*.graphql"))
