@@ -13,6 +13,7 @@ NOT_APPLICABLE) count as missing.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -28,6 +29,7 @@ from lake.survival import (
     CoxPHFitter,
     ProportionalHazardsTest,
     StatisticalResult,
+    SurvivalWarning,
     compare_staging_systems,
     proportional_hazards_test,
 )
@@ -183,9 +185,13 @@ def staging_summary(frame: pl.DataFrame, request: StagingRequest) -> StagingSumm
         raise AnalysisError("staging comparison: give at least two scores")
     rows = _survival_rows(frame)
     data = rows.select("time_days", "status", *(stages(s) for s in request.scores))
-    systems, dropped = compare_staging_systems(
-        data, duration_col="time_days", event_col="status", systems=request.scores
-    )
+    with warnings.catch_warnings():
+        # a stage without events makes its hazard ratio infinite (monotone likelihood); the
+        # comparison releases no per-stage ratio, and C-index, LR and AIC stay well defined
+        warnings.simplefilter("ignore", SurvivalWarning)
+        systems, dropped = compare_staging_systems(
+            data, duration_col="time_days", event_col="status", systems=request.scores
+        )
     key = request.endpoint
     return StagingSummary(
         endpoint=key.definition().name,
