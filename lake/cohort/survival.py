@@ -23,6 +23,7 @@ Results are exact; :func:`lake.disclosure.disclose_survival` decides what of the
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
@@ -51,6 +52,7 @@ from lake.survival import (
     QuantileEstimate,
     StatisticalResult,
     SurvivalAt,
+    SurvivalWarning,
     logrank_test,
     median_follow_up,
     trend_test,
@@ -263,31 +265,35 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
     bounds = np.searchsorted(code, np.arange(len(labels) + 1))
     options = request.options
     groups = []
-    for g, label in enumerate(labels):
-        t, e = time[bounds[g] : bounds[g + 1]], status[bounds[g] : bounds[g + 1]]
-        en = None if entry is None else entry[bounds[g] : bounds[g + 1]]
-        fitter = KaplanMeierFitter(conf_type=request.conf_type).fit(
-            t, e, entry=en, time_scale=scale
-        )
-        hazards = (
-            fitter.cumulative_hazard_at(list(request.times))
-            if options.cumulative_hazard
-            else [None] * len(request.times)
-        )
-        points = zip(fitter.survival_at(list(request.times)), hazards, strict=True)
-        groups.append(
-            GroupSurvival(
-                group=label,
-                n=int(t.size),
-                events=int(e.sum()),
-                median=fitter.median_,
-                median_follow_up=median_follow_up(
-                    t, e, conf_type=request.conf_type, entry=en, time_scale=scale
-                ),
-                at_times=tuple(TimePoint.of(p, h) for p, h in points),
-                steps=km_steps(fitter),
-            ).with_options(group_options(fitter, options))
-        )
+    with warnings.catch_warnings():
+        # a group without events (or, for the reverse Kaplan-Meier follow-up, without
+        # censorings) is an answer, S = 1 and the median not reached, not dubious input
+        warnings.simplefilter("ignore", SurvivalWarning)
+        for g, label in enumerate(labels):
+            t, e = time[bounds[g] : bounds[g + 1]], status[bounds[g] : bounds[g + 1]]
+            en = None if entry is None else entry[bounds[g] : bounds[g + 1]]
+            fitter = KaplanMeierFitter(conf_type=request.conf_type).fit(
+                t, e, entry=en, time_scale=scale
+            )
+            hazards = (
+                fitter.cumulative_hazard_at(list(request.times))
+                if options.cumulative_hazard
+                else [None] * len(request.times)
+            )
+            points = zip(fitter.survival_at(list(request.times)), hazards, strict=True)
+            groups.append(
+                GroupSurvival(
+                    group=label,
+                    n=int(t.size),
+                    events=int(e.sum()),
+                    median=fitter.median_,
+                    median_follow_up=median_follow_up(
+                        t, e, conf_type=request.conf_type, entry=en, time_scale=scale
+                    ),
+                    at_times=tuple(TimePoint.of(p, h) for p, h in points),
+                    steps=km_steps(fitter),
+                ).with_options(group_options(fitter, options))
+            )
     logrank = trend = weighted = None
     if len(groups) > 1:
         strata = None

@@ -157,3 +157,41 @@ def test_a_definition_is_defined_from_every_origin_and_keys_apart_from_the_catal
     assert not key.competing
     assert EndpointKey(endpoint=NRM, origin="diagnosis").competing
     assert key != EndpointKey(endpoint="OS", origin="tki_stop")
+
+
+def test_an_endpoint_without_events_is_an_answer_not_an_error() -> None:
+    """Found by the fuzz suite: a defined endpoint nobody reaches (no aGVHD in this lake) gives
+    S = 1 and no median, with the engine's "no events" warning kept out of the answer path."""
+    from lake.access import Caller
+    from lake.cohort.filters import EVERYONE
+    from lake.cohort.survival import Grouping, SurvivalRequest
+    from lake.disclosure import DisclosurePolicy
+    from lake.query.gateway import LakeGateway
+    from tests.schema.demo_frames import FrameLake, demo_frames
+
+    class Sink:
+        def record(self, entry: object) -> None:
+            """Audit records are not under test."""
+
+    gateway = LakeGateway(
+        open_snapshot=FrameLake(FrameSource(demo_frames(200), version=1)).open,
+        policy=DisclosurePolicy(min_cell_size=5),
+        audit=Sink(),  # type: ignore[arg-type]
+        software_version="test",
+    )
+    (cohort,) = gateway.cohorts([(None, EVERYONE)])
+    never = DefinedEndpoint("aGVHD any grade", events=("agvhd",))
+    request = SurvivalRequest(
+        endpoint=EndpointKey(endpoint=never, origin="diagnosis"),
+        grouping=Grouping(),
+        times=(1.0,),
+        time_unit="years",
+        conf_type="log",
+    )
+    (group,) = gateway.survival(
+        Caller(user="s", role="statistician"), cohort, request=request
+    ).value.groups  # type: ignore[arg-type]
+    assert group.events == 0
+    assert group.median is not None
+    assert group.median.estimate is None
+    assert [p.survival for p in group.at_times] == [1.0]
