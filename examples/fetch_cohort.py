@@ -1,14 +1,22 @@
 """Fetch cohort summaries from hemalake into Polars frames with the standard GraphQL client, gql.
 
 Install the client next to Polars (``pip install 'gql[httpx]>=4' polars``; hemalake's dev
-environment has both), run a server (``make demo``, or ``hemalake serve --lake demo-lake``), then::
+environment has both), start the demo (``make demo``: the demo lake in ``.demo/lake`` served on
+http://127.0.0.1:8000, anonymous visitors admitted as analysts, so no key is needed), then::
 
-    HEMALAKE_URL=http://127.0.0.1:8000/graphql HEMALAKE_API_KEY=... python examples/fetch_cohort.py
+    .venv/bin/python examples/fetch_cohort.py
 
 An optional argument is the cohort filter as JSON (a ``CohortFilterInput``; default
-``{"diseases": ["MM"]}``)::
+``{"diseases": ["MM"]}``; the demo's sites are the folders of ``loaders/sites``)::
 
-    python examples/fetch_cohort.py '{"diseases": ["MM"], "sites": ["AMS"]}'
+    .venv/bin/python examples/fetch_cohort.py '{"diseases": ["MM"], "sites": ["DE-MMRW"]}'
+
+A server that asks for credentials (``uv run hemalake serve --lake .demo/lake --settings
+hemalake.toml``, or a deployment) takes its URL and your API key from the environment::
+
+    export HEMALAKE_URL=https://hemalake.hospital.example/graphql
+    export HEMALAKE_API_KEY="$(cat ~/.config/hemalake/key)"   # never in the command line
+    .venv/bin/python examples/fetch_cohort.py
 
 What it does: one named operation (``CohortSummary``) with the filter as a variable, sent by gql's
 httpx transport with the API key as an ``Authorization: Bearer`` header. The same request in
@@ -84,8 +92,8 @@ def fetch_cohort(
     url
         The GraphQL endpoint, e.g. ``http://127.0.0.1:8000/graphql``.
     api_key
-        Sent as ``Authorization: Bearer <key>``; ``None`` sends none (the server answers
-        ``UNAUTHENTICATED``).
+        Sent as ``Authorization: Bearer <key>``; ``None`` sends none (the demo answers as for
+        an anonymous analyst; a server that asks for credentials answers ``UNAUTHENTICATED``).
     cohort_filter
         A ``CohortFilterInput`` as a dict (``None``: every patient the key may see).
 

@@ -94,8 +94,11 @@ class AuditRecord:
     """One audited query: who asked what, when, on which lake version, and how it ended.
 
     ``query_hash`` is the SHA-256 of the normalised query, never the query's values.
-    ``access`` says how it was released; ``epsilon`` is the privacy loss charged to the caller
-    for a protected release (0 when the caller had received the same release before).
+    ``action`` says what was run (for a GraphQL request: the operation type and root fields,
+    read from the document); ``operation_name`` is the client's own label for it, kept apart
+    because the client chooses it freely. ``access`` says how it was released; ``epsilon`` is
+    the privacy loss charged to the caller for a protected release (0 when the caller had
+    received the same release before).
     """
 
     at: dt.datetime
@@ -108,6 +111,7 @@ class AuditRecord:
     code: str | None = None
     access: Access | None = None
     epsilon: float | None = None
+    operation_name: str | None = None
 
 
 class AuditSink(Protocol):

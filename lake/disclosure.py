@@ -47,8 +47,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from lake.cohort.exposure_effect import ExposureEffectSummary
+from lake.cohort.fine_gray import FineGraySummary
 from lake.cohort.incidence import GroupIncidence, IncidencePoint, IncidenceSummary
 from lake.cohort.models import CoxSummary, StagingSummary
 from lake.cohort.risk import CrossTab, RiskDistribution
@@ -57,6 +59,9 @@ from lake.cohort.survival import GroupSurvival, SurvivalStep, SurvivalSummary, T
 from lake.cohort.survival_options import IntervalCounts, RestrictedMean
 from lake.errors import ConfigError, EmptyCohortError
 from lake.survival import QuantileEstimate, StatisticalResult
+
+#: a fitted regression model whose counts are n, events, dropped and excluded
+Model = TypeVar("Model", CoxSummary, FineGraySummary)
 
 DEFAULT_MIN_CELL_SIZE = 5
 
@@ -550,8 +555,9 @@ def require_model_counts(n: int, events: int, policy: DisclosurePolicy) -> int |
     return event_cells(n, events, policy)
 
 
-def disclose_model(value: CoxSummary, policy: DisclosurePolicy) -> CoxSummary:
-    """A Cox model's counts disclosed; refused on fewer than ``k`` patients or events.
+def disclose_model(value: Model, policy: DisclosurePolicy) -> Model:
+    """A Cox or Fine-Gray model's counts disclosed; refused on fewer than ``k`` patients or
+    events (a Fine-Gray model's: of the modelled cause).
 
     Refusal and events as :func:`require_model_counts`, the rule a staging comparison follows
     (:func:`disclose_staging`). The complete cases, the dropped and the excluded patients are

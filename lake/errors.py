@@ -9,6 +9,8 @@ and what to do about it. Programming errors stay ordinary Python exceptions.
     ├── ConfigError        a mapping spec, setting or option is invalid (names file and line)
     ├── SourceError        a site export cannot be read at all (names file, and row if known)
     ├── LoadError          a load could not be committed; the lake is unchanged
+    │   └── SchemaMigrationError  a stored table cannot take the model's schema (type change,
+    │                             removed or new required column)
     ├── LakeError          a lake table or version is missing or unreadable
     │   └── UnknownVersionError  the lake version asked for does not exist
     ├── AccessDeniedError  the caller's role does not allow this result (lake/query/gateway.py)
@@ -34,6 +36,11 @@ class SourceError(HemalakeError):
 
 class LoadError(HemalakeError):
     """A load was refused or interrupted; the previous lake version is intact."""
+
+
+class SchemaMigrationError(LoadError):
+    """A stored table's schema cannot be migrated to the model's: only new nullable columns are
+    added automatically; a changed type or a removed column needs the lake rebuilt."""
 
 
 class LakeError(HemalakeError):

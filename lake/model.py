@@ -41,20 +41,24 @@ from lake.model_omop import (
     COMORBIDITY_HOMES,
     DATA_ORIGIN_HOMES,
     DISEASE_HOMES,
+    DISEASE_STATUS_HOMES,
     EVENT_HOMES,
+    GVHD_ORGAN_HOMES,
     MARKER_HOMES,
     SEX_HOMES,
+    STEM_CELL_SOURCE_HOMES,
     TRANSPLANT_TYPE_HOMES,
     CodeHome,
     agent_homes,
 )
 
-MODEL_VERSION: Final = "1.1.0"
+MODEL_VERSION: Final = "1.2.0"
 #: :func:`structure_fingerprint` of every released :data:`MODEL_VERSION`, oldest first. When the
 #: structure changes, bump the version and append its new fingerprint; never edit a released one.
 STRUCTURE_FINGERPRINTS: Final = {
     "1.0.0": "d534cd751e9ff8bf88bdb4646baf4e192d57dd62149b1700c2e7256d0f3b522f",
     "1.1.0": "be94897cadad5a80ca863462d2358ad928ab5659e0e5ecb9592786a40031dbb8",
+    "1.2.0": "12843f0fde6d49597bfbd27c9ebb7b5425a804b0683328466bbc952d0867755e",
 }
 
 DISEASES: Final = ("MM", "AML", "CML")
@@ -77,6 +81,27 @@ DONOR_TYPES: Final = (
     "haploidentical",
     "cord_blood",
 )
+#: Graft source of a haematopoietic cell transplant (EBMT registry "stem cell source").
+STEM_CELL_SOURCES: Final = ("bone_marrow", "peripheral_blood", "cord_blood")
+#: Disease status at transplant, best first (EBMT registry convention): complete remission by
+#: number (CR1, CR2, third or later), then the myeloma response levels short of CR (IMWG 2016
+#: VGPR and PR, Kumar 2016), stable disease, untreated relapse or progression, refractory
+#: disease (primary induction failure, or relapse not responding to its last therapy) and
+#: ``untreated`` (transplanted without prior therapy). Rule: ``in_first_remission`` is true
+#: exactly when the status is ``CR1`` (the loader derives it where only the status is given and
+#: quarantines a row where the two disagree).
+DISEASE_STATUSES: Final = (
+    "CR1",
+    "CR2",
+    "CR3_plus",
+    "VGPR",
+    "PR",
+    "stable_disease",
+    "relapse",
+    "refractory",
+    "untreated",
+)
+FIRST_REMISSION_STATUS: Final = "CR1"
 EVENT_TYPES: Final = (
     "progression",
     "relapse",
@@ -91,6 +116,20 @@ EVENT_TYPES: Final = (
 )
 AGVHD_GRADES: Final = ("I", "II", "III", "IV")
 CGVHD_SEVERITIES: Final = ("mild", "moderate", "severe")
+#: Organs GVHD involves. Acute GVHD stages skin, liver, upper and lower GI (MAGIC: Harris 2016,
+#: doi:10.1016/j.bbmt.2015.09.001); chronic GVHD scores skin, mouth, eyes, GI tract (oesophagus,
+#: upper and lower GI), liver, lungs, joints and fascia, and the genital tract (NIH 2014:
+#: Jagasia 2015, doi:10.1016/j.bbmt.2014.12.001).
+AGVHD_ORGANS: Final = ("skin", "liver", "upper_gi", "lower_gi")
+GVHD_ORGANS: Final = (
+    *AGVHD_ORGANS,
+    "esophagus",
+    "mouth",
+    "eye",
+    "lung",
+    "joints_fascia",
+    "genital_tract",
+)
 #: What an adverse event is attributed to; the related row is named by ``line_number`` or
 #: ``transplant_date`` (CTCAE v5.0 "attribution" reduced to the treatment the registry records).
 AE_RELATIONS: Final = ("treatment_line", "transplant", "unrelated")
@@ -635,11 +674,38 @@ TRANSPLANTS = Table(
         Column(
             "in_first_remission",
             pl.Boolean(),
-            "Transplanted in first complete remission.",
+            "Transplanted in first complete remission: true exactly when disease_status is CR1.",
             omop=(
                 "measurement.value_as_concept_id (cancer modifier: disease status at transplant; "
                 "measurement_event_id -> the procedure_occurrence)"
             ),
+        ),
+        Column(
+            "stem_cell_source",
+            pl.String(),
+            "Graft source: bone marrow, mobilised peripheral blood or umbilical cord blood.",
+            codes=STEM_CELL_SOURCES,
+            omop=(
+                "observation.value_as_concept_id (observation_event_id -> the transplant "
+                "procedure_occurrence)"
+            ),
+            omop_codes=STEM_CELL_SOURCE_HOMES,
+        ),
+        Column(
+            "disease_status",
+            pl.String(),
+            (
+                "Disease status at transplant (EBMT convention): CR1, CR2, CR3 or later, VGPR or "
+                "PR (myeloma, IMWG 2016), stable disease, untreated relapse, refractory, or "
+                "untreated. CR1 is the status of in_first_remission = true."
+            ),
+            codes=DISEASE_STATUSES,
+            omop=(
+                "measurement.value_as_concept_id (cancer modifier: disease status at transplant; "
+                "measurement_event_id -> the procedure_occurrence), the same row as "
+                "in_first_remission"
+            ),
+            omop_codes=DISEASE_STATUS_HOMES,
         ),
     ),
 )
@@ -649,8 +715,9 @@ EVENTS = Table(
     description=(
         "Dated clinical events; endpoints (OS, PFS, NRM, GRFS, MRFS ...) are derived from these. "
         "Death carries its cause; acute GVHD its grade; chronic GVHD its NIH severity and whether "
-        "it needed systemic immunosuppression. A donor lymphocyte infusion (dli) is dated by its "
-        "infusion. Every patient has one last_follow_up (last contact)."
+        "it needed systemic immunosuppression; either GVHD the organs involved. A donor "
+        "lymphocyte infusion (dli) is dated by its infusion. Every patient has one "
+        "last_follow_up (last contact)."
     ),
     key=("patient_id", "event_type", "event_date"),
     omop=(
@@ -701,6 +768,21 @@ EVENTS = Table(
             "Cause of death.",
             codes=DEATH_CAUSES,
             omop="death.cause_concept_id",
+        ),
+        Column(
+            "gvhd_organs",
+            pl.List(pl.String()),
+            (
+                "Organs involved by acute (MAGIC: skin, liver, upper and lower GI) or chronic "
+                "GVHD (NIH 2014: also oesophagus, mouth, eyes, lungs, joints and fascia, genital "
+                "tract); GVHD events only, null where not collected."
+            ),
+            codes=GVHD_ORGANS,
+            omop=(
+                "condition_occurrence.condition_concept_id of one row per organ (the organ-"
+                "specific GVHD concept), same start date as the GVHD event"
+            ),
+            omop_codes=GVHD_ORGAN_HOMES,
         ),
     ),
 )

@@ -131,6 +131,66 @@ TRANSPLANT_TYPE_HOMES: Final = (
     ),
 )
 
+#: The graft source is an observation of the transplant procedure (no procedure concept
+#: distinguishes it reliably across vocabularies; look the values up in SNOMED).
+STEM_CELL_SOURCE_HOMES: Final = (
+    CodeHome(
+        "bone_marrow",
+        "observation.value_as_concept_id",
+        _look_up("SNOMED", "Bone marrow stem cell"),
+    ),
+    CodeHome(
+        "peripheral_blood",
+        "observation.value_as_concept_id",
+        _look_up("SNOMED", "Peripheral blood stem cell"),
+    ),
+    CodeHome(
+        "cord_blood",
+        "observation.value_as_concept_id",
+        _look_up("SNOMED", "Umbilical cord blood stem cell"),
+    ),
+)
+
+#: Disease status at transplant is a cancer modifier (Oncology extension) of the transplant
+#: procedure: a measurement whose value is the status (07-omop.md §7.1: disease-state modifiers
+#: in ``measurement``). No concept IDs are recorded; look the status up by name.
+DISEASE_STATUS_HOMES: Final = tuple(
+    CodeHome(code, "measurement.value_as_concept_id", _look_up(vocabulary, name))
+    for code, vocabulary, name in (
+        ("CR1", "SNOMED", "First complete remission"),
+        ("CR2", "SNOMED", "Second complete remission"),
+        ("CR3_plus", "SNOMED", "Complete remission (third or later)"),
+        ("VGPR", "SNOMED", "Very good partial response"),
+        ("PR", "SNOMED", "Partial response"),
+        ("stable_disease", "SNOMED", "Stable disease"),
+        ("relapse", "SNOMED", "Relapse"),
+        ("refractory", "SNOMED", "Refractory"),
+        ("untreated", "SNOMED", "Untreated"),
+    )
+)
+
+#: Each organ GVHD involves is its own condition row with the organ-specific GVHD concept
+#: (e.g. "Acute graft-versus-host disease of skin"), dated like the GVHD event.
+GVHD_ORGAN_HOMES: Final = tuple(
+    CodeHome(
+        code,
+        "condition_occurrence.condition_concept_id",
+        _look_up("SNOMED", f"Graft-versus-host disease of {name}"),
+    )
+    for code, name in (
+        ("skin", "skin"),
+        ("liver", "liver"),
+        ("upper_gi", "upper gastrointestinal tract"),
+        ("lower_gi", "lower gastrointestinal tract"),
+        ("esophagus", "oesophagus"),
+        ("mouth", "mouth"),
+        ("eye", "eye"),
+        ("lung", "lung"),
+        ("joints_fascia", "joints and fascia"),
+        ("genital_tract", "genital tract"),
+    )
+)
+
 #: Each event type has its own table; ``events.event_date`` is that table's date field.
 #: Disease episodes carry ``episode_object_concept_id`` = the disease's condition concept; the
 #: Episode concept IDs other than 32531 are UNCONFIRMED in 07-omop.md (look up by name).

@@ -19,18 +19,20 @@ the table schema rather than sent as Arrow nulls), and carry the load's metadata
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
 import os
+import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Final
+from typing import IO, Final
 
 import polars as pl
 from deltalake import (
@@ -42,7 +44,8 @@ from deltalake import (
 )
 from deltalake.exceptions import DeltaError
 
-from lake.errors import LakeError, LoadError, UnknownVersionError
+from lake.errors import LakeError, LoadError, SchemaMigrationError, UnknownVersionError
+from lake.migration import added_columns, with_model_columns
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +54,9 @@ LOCK_FILE: Final = ".hemalake.lock"
 #: Test-only fault injection: seconds to sleep after each table write of a commit, so a test
 #: can kill a load between two table writes. Never set in production.
 FAULT_PAUSE_ENV: Final = "HEMALAKE_FAULT_PAUSE_AFTER_TABLE"
+#: Test-only fault injection: comma-separated write points (``table``, ``manifest``, ``log``)
+#: that fail as on a full disk (ENOSPC), so a test can reach every order of failure.
+FAULT_FULL_ENV: Final = "HEMALAKE_FAULT_DISK_FULL_AT"
 MANIFEST_SCHEMA: Final = pl.Schema(
     {
         "lake_version": pl.Int64(),
@@ -108,7 +114,10 @@ class LakeSnapshot:
     table_versions: Mapping[str, int] = field(repr=False)
 
     def scan(self, table_name: str) -> pl.LazyFrame:
-        """The table as of this lake version; ``LakeError`` lists the tables if unknown."""
+        """The table as of this lake version; ``LakeError`` lists the tables if unknown.
+
+        A harmonised table has every column of the current model: one a version predates
+        reads as null (:func:`lake.migration.with_model_columns`)."""
         if table_name not in self.table_versions:
             valid = ", ".join(sorted(self.table_versions))
             logger.warning(
@@ -117,7 +126,8 @@ class LakeSnapshot:
             raise LakeError(
                 f"lake version {self.version} has no table {table_name!r}; tables: {valid}"
             )
-        return pl.scan_delta(str(self.root / table_name), version=self.table_versions[table_name])
+        frame = pl.scan_delta(str(self.root / table_name), version=self.table_versions[table_name])
+        return with_model_columns(frame, table_name)
 
     def history(self) -> pl.DataFrame:
         """Every manifest row up to and including this version, oldest first."""
@@ -218,16 +228,73 @@ def read_latest(root: Path | str, table_name: str) -> pl.DataFrame | None:
 
 
 @contextmanager
-def lake_lock(root: Path | str) -> Iterator[None]:
-    """Exclusive per-lake lock (``fcntl.flock``) held for a load's write phase."""
+def lake_lock(
+    root: Path | str,
+    *,
+    timeout: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Exclusive per-lake lock (``fcntl.flock``) held for a load's write phase.
+
+    The holder writes who it is (host, pid, since when) into the lock file. A caller that
+    finds the lock taken is told so once through ``on_wait`` (naming the holder) and waits;
+    after ``timeout`` seconds (``None``: forever) it gives up with a ``LoadError`` naming the
+    holder. The kernel releases the lock of a killed holder, so only a live one blocks.
+    """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    with (root / LOCK_FILE).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    path = root / LOCK_FILE
+    with path.open("a+") as handle:
+        _acquire(handle, path, timeout=timeout, on_wait=on_wait)
+        try:
+            handle.truncate(0)
+            since = datetime.now(UTC).isoformat(timespec="seconds")
+            handle.write(f"host {socket.gethostname()}, pid {os.getpid()}, since {since}\n")
+            handle.flush()
+        except OSError:  # a full disk must not stop the holder; waiters see no identity
+            logger.warning("could not write the lock holder's identity to %s", path)
         try:
             yield
         finally:
+            with suppress(OSError):
+                handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def lock_holder(root: Path | str) -> str:
+    """Who holds the lake lock, as its holder wrote it (``unknown`` if it wrote nothing)."""
+    try:
+        return (Path(root) / LOCK_FILE).read_text().strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def _acquire(
+    handle: IO[str],
+    path: Path,
+    *,
+    timeout: float | None,
+    on_wait: Callable[[str], None] | None,
+) -> None:
+    deadline = None if timeout is None else time.monotonic() + timeout
+    told = False
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        holder = lock_holder(path.parent)
+        if not told and on_wait is not None:
+            limit = "no time limit" if timeout is None else f"up to {timeout:g} s"
+            on_wait(f"waiting for the lake lock ({path}), held by {holder}; waiting {limit}")
+            told = True
+        if deadline is not None and time.monotonic() >= deadline:
+            raise LoadError(
+                f"the lake lock ({path}) is still held by {holder} after {timeout:g} s; "
+                "nothing was written. If that process is frozen, stop it, then retry the load"
+            )
+        time.sleep(0.2)
 
 
 def commit_site_load(
@@ -246,8 +313,14 @@ def commit_site_load(
     (:func:`_reconcile`). ``metadata`` is stored on every Delta commit and in the manifest row
     (:func:`last_site_metadata`). Returns the new lake version.
 
+    A stored table that lacks columns of the frame (written under an older model) gains them
+    in the same Delta commit as the rows (:mod:`lake.migration`).
+
     Raises
     ------
+    SchemaMigrationError
+        A stored table's schema cannot be migrated to the frame's (a type change, a removed or
+        a new required column); nothing of the load is visible (the manifest was not written).
     LoadError
         A Delta write failed; the lake version is unchanged (the manifest was not written).
     """
@@ -262,18 +335,26 @@ def commit_site_load(
     versions = dict(previous)
     predicate = equals_predicate("site", site)
     try:
+        stored = {
+            name: DeltaTable(str(root / name))
+            for name in tables
+            if DeltaTable.is_deltatable(str(root / name))
+        }
+        for name, existing in stored.items():
+            if name in previous:
+                _reconcile(existing, previous[name], properties)
+        added = _migrations(stored, tables, intact=version - 1)
         for name, frame in tables.items():
-            path = root / name
             pinned = previous.get(name)
-            table = DeltaTable(str(path)) if DeltaTable.is_deltatable(str(path)) else None
-            if table is not None and pinned is not None:
-                _reconcile(table, pinned, properties)
+            table = stored.get(name)
             # a table no lake version knows yet holds only a dead load's rows: replace all
+            _inject_full("table")
             versions[name] = _write_site_rows(
-                table or path,
+                table or root / name,
                 frame,
                 predicate=None if pinned is None else predicate,
                 properties=properties,
+                added=added.get(name, ()),
             )
             logger.debug("wrote %s rows of %s for %s", frame.height, name, site)
             if pause:
@@ -289,14 +370,8 @@ def commit_site_load(
             },
             schema=MANIFEST_SCHEMA,
         )
-        write_deltalake(
-            str(root / MANIFEST),
-            row.to_arrow(),
-            mode="append",
-            schema_mode="merge",  # a manifest written before ``load_metadata`` existed
-            commit_properties=properties,
-        )
-    except (OSError, DeltaError, _SchemaMismatchError) as exc:
+        _write_manifest_row(root, row, properties, load_id=load_id)
+    except (OSError, DeltaError) as exc:
         raise LoadError(
             f"writing the {site} load to {root} failed ({exc}); lake version {version - 1} is "
             "intact, retry the load"
@@ -304,8 +379,50 @@ def commit_site_load(
     return version
 
 
-class _SchemaMismatchError(Exception):
-    """A frame's columns differ from its Delta table's (a programming error upstream)."""
+def _write_manifest_row(
+    root: Path, row: pl.DataFrame, properties: CommitProperties, *, load_id: str
+) -> None:
+    """Append the manifest row; an error raised after the row's Delta commit landed (a
+    post-commit checkpoint on a full disk) is logged, not raised: the version exists."""
+    try:
+        _inject_full("manifest")
+        write_deltalake(
+            str(root / MANIFEST),
+            row.to_arrow(),
+            mode="append",
+            schema_mode="merge",  # a manifest written before ``load_metadata`` existed
+            commit_properties=properties,
+        )
+    except (OSError, DeltaError) as exc:
+        if load_id not in _manifest(root).get_column("load_id").to_list():
+            raise
+        logger.warning("the manifest row of load %s landed, then: %s", load_id, exc)
+
+
+def _inject_full(point: str) -> None:
+    """Fail like a full disk at ``point`` when the test-only :data:`FAULT_FULL_ENV` asks."""
+    if point in os.environ.get(FAULT_FULL_ENV, "").split(","):
+        raise OSError(errno.ENOSPC, f"No space left on device (injected at {point})")
+
+
+def _migrations(
+    stored: Mapping[str, DeltaTable], tables: Mapping[str, pl.DataFrame], *, intact: int
+) -> dict[str, tuple[str, ...]]:
+    """The columns each frame adds to its stored table, every table checked before any write
+    (:func:`lake.migration.added_columns`); the refusal says the lake version is intact."""
+    added: dict[str, tuple[str, ...]] = {}
+    for name, table in stored.items():
+        try:
+            added[name] = added_columns(
+                name, pl.scan_delta(table).collect_schema(), tables[name].schema
+            )
+        except SchemaMigrationError as exc:
+            raise SchemaMigrationError(
+                f"{exc}. Nothing was written: lake version {intact} is intact"
+            ) from None
+        if added[name]:
+            logger.info("migrating %s: adding columns %s", name, ", ".join(added[name]))
+    return added
 
 
 def _write_site_rows(
@@ -314,6 +431,7 @@ def _write_site_rows(
     *,
     predicate: str | None,
     properties: CommitProperties,
+    added: tuple[str, ...],
 ) -> int:
     """Overwrite the rows ``predicate`` selects (all rows if ``None``) with ``frame`` in the
     open table or at the path of a table not created yet; returns the new Delta version.
@@ -322,14 +440,15 @@ def _write_site_rows(
     by delta-rs from the table schema (``schema_mode="merge"``): converting and encoding a
     million Python-side nulls per column is most of the cost of a sparsely fed table (genetics
     has 41 columns, a site feeds a few; 1e6 rows measured 1.2-1.6 s CPU written whole, 0.45-1.0
-    s without its null columns). The merge never evolves the schema: a missing table is first
-    created with the frame's full schema, and a frame whose schema differs from the table's is
-    refused.
+    s without its null columns). A missing table is first created with the frame's full
+    schema. The merge evolves a stored table's schema only by the ``added`` columns
+    (:func:`_migrations`: new nullable columns of the model), which are always sent, null or
+    not, so they join the schema in this commit.
     """
     fed = [
         name
         for name, column in zip(frame.columns, frame.get_columns(), strict=True)
-        if name == "site" or column.null_count() < frame.height
+        if name == "site" or name in added or column.null_count() < frame.height
     ]
     sparse = frame.height > 0 and len(fed) < frame.width
     if isinstance(target, Path) and sparse:
@@ -340,19 +459,12 @@ def _write_site_rows(
             commit_properties=properties,
         )
         target = DeltaTable(str(target))
-    elif isinstance(target, DeltaTable) and sparse:
-        stored = pl.scan_delta(target).collect_schema()
-        if stored != frame.schema:
-            raise _SchemaMismatchError(
-                f"{Path(target.table_uri).name} has columns {dict(stored)}, the load's frame "
-                f"{dict(frame.schema)}"
-            )
     write_deltalake(
         target if isinstance(target, DeltaTable) else str(target),
         (frame.select(fed) if sparse else frame).to_arrow(),
         mode="overwrite",
         predicate=predicate,
-        schema_mode="merge" if sparse else None,
+        schema_mode="merge" if sparse or added else None,
         partition_by=["site"],
         commit_properties=properties,
         writer_properties=SITE_WRITER_PROPERTIES,
@@ -402,6 +514,7 @@ def append_rows(root: Path | str, table_name: str, frame: pl.DataFrame) -> None:
     New columns are merged into the table's schema, so a log written by an older loader
     version keeps working (its rows read the new column as null).
     """
+    _inject_full("log")
     write_deltalake(
         str(Path(root) / table_name), frame.to_arrow(), mode="append", schema_mode="merge"
     )
@@ -442,3 +555,70 @@ def _manifest(root: Path) -> pl.DataFrame:
     if "load_metadata" not in frame.columns:  # written before the column existed
         frame = frame.with_columns(pl.lit(None, pl.String).alias("load_metadata"))
     return frame.sort("lake_version")
+
+
+def vacuum_lake(root: Path | str, *, keep: Collection[int], dry_run: bool = False) -> list[Path]:
+    """Delete the data files that none of the lake versions ``keep`` (and never the newest)
+    references; returns them (only lists them if ``dry_run``). Call it under :func:`lake_lock`.
+
+    A lake-versioned table keeps the files of every Delta version a kept manifest row pins; a
+    log table (``_load_log``, ``_site_status``, ``_manifest``: append-only, outside lake
+    versioning) keeps the files of its newest Delta version. Everything else under a table is
+    a failed or killed load's, or belongs to a version no longer kept: a lake version not in
+    ``keep`` cannot be read after a vacuum.
+    """
+    root = Path(root)
+    manifest = _manifest(root)
+    if manifest.is_empty():
+        return []
+    rows = manifest.filter(
+        pl.col("lake_version").is_in(list(keep))
+        | (pl.col("lake_version") == manifest.item(-1, "lake_version"))
+    )
+    pinned: dict[str, set[int]] = {}
+    for versions in rows.get_column("table_versions").to_list():
+        for name, version in json.loads(versions).items():
+            pinned.setdefault(name, set()).add(int(version))
+    return _remove_unreferenced(root, pinned, newer_than=None, dry_run=dry_run)
+
+
+def remove_failed_load_files(root: Path | str) -> list[Path]:
+    """Delete the files a failed or killed load left (written after the newest lake version
+    and referenced by none); returns them. Call it under :func:`lake_lock`, before a commit.
+
+    Cheap enough for every load: one snapshot per table and a listing of its directory.
+    """
+    root = Path(root)
+    manifest = _manifest(root)
+    if manifest.is_empty():
+        return []
+    newest = {k: {int(v)} for k, v in json.loads(manifest.item(-1, "table_versions")).items()}
+    committed_at: datetime = manifest.item(-1, "committed_at")
+    return _remove_unreferenced(root, newest, newer_than=committed_at.timestamp(), dry_run=False)
+
+
+def _remove_unreferenced(
+    root: Path, pinned: Mapping[str, set[int]], *, newer_than: float | None, dry_run: bool
+) -> list[Path]:
+    removed: list[Path] = []
+    for path in sorted(
+        p for p in root.iterdir() if p.is_dir() and DeltaTable.is_deltatable(str(p))
+    ):
+        versions = pinned.get(path.name)
+        if versions is None:  # a log table: its newest version holds every row
+            references = set(DeltaTable(str(path)).file_uris())
+        else:
+            references = {
+                uri for v in versions for uri in DeltaTable(str(path), version=v).file_uris()
+            }
+        for data_file in path.rglob("*.parquet"):
+            if "_delta_log" in data_file.parts or str(data_file) in references:
+                continue
+            if newer_than is not None and data_file.stat().st_mtime < newer_than:
+                continue
+            removed.append(data_file)
+            if not dry_run:
+                data_file.unlink(missing_ok=True)
+    if removed:
+        logger.info("%s unreferenced data file(s) under %s", len(removed), root)
+    return removed

@@ -24,10 +24,13 @@ from loaders.checks_pairs import (
     end_before_start,
     entry_before_birth,
     entry_before_diagnosis,
+    gvhd_organ_mismatch,
     relation_mismatch,
+    remission_status_mismatch,
 )
 from loaders.issues import concat_issues, issues, where
 from loaders.mapping import MappedColumn, MappedPart, raw_name
+from loaders.readers import SHORT
 from loaders.spec_targets import allowed_codes
 from loaders.units import normalise_unit
 
@@ -218,6 +221,20 @@ def _out_of_range(part: MappedPart) -> pl.DataFrame:
     return concat_issues(found)
 
 
+def _short_record(part: MappedPart) -> pl.DataFrame:
+    if SHORT not in part.frame.columns:
+        return concat_issues([])
+    message = pl.format(
+        "{}: the record has {} field(s), fewer than the header's: the line ends early (an "
+        "export cut short, or a ragged row); its values cannot be trusted, re-export the file",
+        where(),
+        pl.col(SHORT),
+    )
+    return issues(
+        part.frame, pl.col(SHORT).is_not_null(), check="short_record", column=None, message=message
+    )
+
+
 def _required_missing(part: MappedPart) -> pl.DataFrame:
     table = TABLES_BY_NAME[part.table]
     return _per_column(
@@ -237,6 +254,11 @@ def _required_missing(part: MappedPart) -> pl.DataFrame:
 
 ROW_CHECKS: Final[tuple[RowCheck, ...]] = (
     RowCheck("missing_patient_id", "The row has no patient id.", _missing_id),
+    RowCheck(
+        "short_record",
+        "A CSV record with fewer fields than the header (an export cut short, a ragged row).",
+        _short_record,
+    ),
     RowCheck("required_missing", "A required harmonised column is empty.", _required_missing),
     RowCheck(
         "unparseable_number",
@@ -279,6 +301,16 @@ ROW_CHECKS: Final[tuple[RowCheck, ...]] = (
         "relation_mismatch",
         "An adverse event's related_to disagrees with the line_number / transplant_date given.",
         relation_mismatch,
+    ),
+    RowCheck(
+        "remission_status_mismatch",
+        "A transplant's in_first_remission disagrees with its disease_status (true only for CR1).",
+        remission_status_mismatch,
+    ),
+    RowCheck(
+        "gvhd_organ_mismatch",
+        "Organs on an event that is not GVHD, or an acute GVHD organ MAGIC does not stage.",
+        gvhd_organ_mismatch,
     ),
 )
 

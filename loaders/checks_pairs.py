@@ -14,6 +14,10 @@ whose columns the part does not map returns no issues: the pair cannot be compar
   (``treatment_line`` needs ``line_number``, ``transplant`` needs ``transplant_date``, and a line
   or transplant named under another attribution is ambiguous). Whether the named line or
   transplant exists is a cross-table check (:func:`loaders.checks_cross.related_rows`).
+- ``remission_status_mismatch``: a transplant's ``in_first_remission`` disagrees with its
+  ``disease_status`` (the model's rule: in first remission exactly when the status is CR1).
+- ``gvhd_organ_mismatch``: organs given on an event that is not GVHD, or an acute GVHD organ
+  that MAGIC does not stage (only skin, liver, upper and lower GI; Harris 2016).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 from typing import Final
 
 import polars as pl
+from lake.model import AGVHD_ORGANS, FIRST_REMISSION_STATUS
 
 from loaders.issues import concat_issues, issues, where
 from loaders.mapping import MappedPart
@@ -142,3 +147,52 @@ def relation_mismatch(part: MappedPart) -> pl.DataFrame:
             )
         )
     return concat_issues(found)
+
+
+def remission_status_mismatch(part: MappedPart) -> pl.DataFrame:
+    """A transplant whose ``in_first_remission`` contradicts its ``disease_status``."""
+    if part.table != "transplants" or not _maps(part, "disease_status", "in_first_remission"):
+        return concat_issues([])
+    is_cr1 = pl.col("disease_status") == FIRST_REMISSION_STATUS
+    message = pl.format(
+        "{}: in_first_remission is {} but disease_status is {}; in first remission means "
+        "disease status {}, correct one of them",
+        where(),
+        pl.col("in_first_remission"),
+        pl.col("disease_status"),
+        pl.lit(FIRST_REMISSION_STATUS),
+    )
+    return issues(
+        part.frame,
+        is_cr1 != pl.col("in_first_remission"),
+        check="remission_status_mismatch",
+        column="in_first_remission",
+        message=message,
+    )
+
+
+def gvhd_organ_mismatch(part: MappedPart) -> pl.DataFrame:
+    """Organs on a non-GVHD event, or acute GVHD organs outside the MAGIC staging."""
+    if part.table != "events" or not _maps(part, "gvhd_organs", "event_type"):
+        return concat_issues([])
+    organs = pl.col("gvhd_organs")
+    given = organs.list.len() > 0
+    not_gvhd = given & ~pl.col("event_type").is_in(["agvhd", "cgvhd"])
+    unstaged = (pl.col("event_type") == "agvhd") & organs.list.eval(
+        pl.element().is_not_null() & ~pl.element().is_in(list(AGVHD_ORGANS))
+    ).list.any()
+    message = pl.format(
+        "{}: gvhd_organs {} on a {} event; organs belong to GVHD events, and acute GVHD "
+        "involves only the organs MAGIC stages ({}); correct the organs or the event type",
+        where(),
+        organs.list.join(", "),
+        pl.col("event_type"),
+        pl.lit(", ".join(AGVHD_ORGANS)),
+    )
+    return issues(
+        part.frame,
+        (not_gvhd | unstaged).fill_null(value=False),
+        check="gvhd_organ_mismatch",
+        column="gvhd_organs",
+        message=message,
+    )

@@ -1,4 +1,5 @@
-"""Command-line subcommands of the loader: ``load``, ``status``, ``queries``, ``quarantine``.
+"""Command-line subcommands of the loader: ``load``, ``vacuum``, ``status``, ``queries``,
+``quarantine``.
 
 The ``hemalake`` console command (``service/cli.py``) owns the top-level parser and registers
 these with :func:`add_subcommands`; ``python -m loaders.cli`` runs them standalone. Every
@@ -11,15 +12,23 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
-from lake.errors import HemalakeError
-from lake.storage import open_lake, read_log
+from lake.errors import HemalakeError, LakeError, UnknownVersionError
+from lake.storage import lake_lock, open_lake, read_log, vacuum_lake
 from rich.console import Console
 from rich.table import Table
 
-from loaders.load import LOAD_LOG_TABLE, SITE_STATUS_TABLE, load_site
+from loaders.load import (
+    DEFAULT_MAX_SHRINK,
+    LOAD_LOG_TABLE,
+    SITE_STATUS_TABLE,
+    LoadOptions,
+    load_site,
+)
+from loaders.panic_filter import rust_panics_filtered
 from loaders.reporting import Reporter, RichReporter, SilentReporter
 
 
@@ -35,7 +44,45 @@ def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
         help="pseudonym key file (default: $HEMALAKE_PSEUDONYM_KEY_FILE)",
     )
     load.add_argument("--quiet", action="store_true", help="no progress or summary")
+    load.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="confirm a load that removes more than --max-shrink of a site's patients",
+    )
+    load.add_argument(
+        "--max-shrink",
+        type=_share,
+        default=DEFAULT_MAX_SHRINK,
+        help=f"share of a site's patients a load may remove (default {DEFAULT_MAX_SHRINK})",
+    )
+    load.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=None,
+        help="seconds to wait for another load's lake lock (default: wait as long as it takes)",
+    )
     load.set_defaults(handler=_load)
+
+    vacuum = subparsers.add_parser(
+        "vacuum", help="delete data files no retained lake version references"
+    )
+    vacuum.add_argument("--lake", type=Path, required=True, help="lake root directory")
+    vacuum.add_argument(
+        "--retain-days",
+        type=float,
+        default=7.0,
+        help="keep every lake version committed within this many days (default 7)",
+    )
+    vacuum.add_argument(
+        "--pin",
+        type=int,
+        action="append",
+        default=[],
+        help="also keep this lake version (repeatable)",
+    )
+    vacuum.add_argument("--dry-run", action="store_true", help="list, delete nothing")
+    vacuum.add_argument("--lock-timeout", type=float, default=None, help="seconds to wait")
+    vacuum.set_defaults(handler=_vacuum)
 
     status = subparsers.add_parser("status", help="onboarding status and last load per site")
     _lake_argument(status)
@@ -88,10 +135,61 @@ def _load(args: argparse.Namespace, console: Console) -> int:
     if not paths:
         console.print(f"no mapping specs under {args.specs}")
         return 2
-    reporter: Reporter = SilentReporter() if args.quiet else RichReporter(console=console)
-    for path in paths:
-        load_site(path, lake_root=args.lake, key_file=args.key_file, reporter=reporter)
+    options = LoadOptions(
+        allow_shrink=args.allow_shrink, max_shrink=args.max_shrink, lock_timeout=args.lock_timeout
+    )
+    with rust_panics_filtered() as stderr:
+        reporter: Reporter = (
+            SilentReporter(warnings_to=Console(file=stderr))
+            if args.quiet
+            else RichReporter(console=console)
+        )
+        for path in paths:
+            load_site(
+                path,
+                lake_root=args.lake,
+                key_file=args.key_file,
+                reporter=reporter,
+                options=options,
+            )
     return 0
+
+
+def _vacuum(args: argparse.Namespace, console: Console) -> int:
+    stderr = Console(stderr=True)
+    with lake_lock(
+        args.lake,
+        timeout=args.lock_timeout,
+        on_wait=lambda m: stderr.print(f"[yellow]warning:[/] {m}", highlight=False),
+    ):
+        try:
+            history = open_lake(args.lake).history()
+        except LakeError:
+            console.print(f"no lake version at {args.lake}: nothing to vacuum")
+            return 0
+        cutoff = datetime.now(UTC) - timedelta(days=args.retain_days)
+        recent = history.filter(pl.col("committed_at") >= cutoff).get_column("lake_version")
+        unknown = sorted(set(args.pin) - set(history.get_column("lake_version").to_list()))
+        if unknown:
+            raise UnknownVersionError(f"--pin names lake version(s) that do not exist: {unknown}")
+        keep = {*recent.to_list(), *args.pin}
+        removed = vacuum_lake(args.lake, keep=keep, dry_run=args.dry_run)
+    size = sum(path.stat().st_size for path in removed) if args.dry_run else None
+    verb = "would delete" if args.dry_run else "deleted"
+    extra = f" ({size:,} bytes)" if size is not None else ""
+    kept = ", ".join(str(v) for v in sorted(keep)) or "the newest only"
+    console.print(
+        f"{verb} {len(removed)} unreferenced data file(s){extra}; lake versions kept: {kept} "
+        "(and the newest); older versions can no longer be read"
+    )
+    return 0
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 1")
+    return value
 
 
 def _status(args: argparse.Namespace, console: Console) -> int:
@@ -101,18 +199,50 @@ def _status(args: argparse.Namespace, console: Console) -> int:
     log = read_log(
         args.lake, LOAD_LOG_TABLE, time_column="finished_at", lake_version=args.lake_version
     )
-    if status is None or log is None:
+    if log is None:
         console.print(f"no load has run against {args.lake}")
         return 0
-    stage = status.sort("reached_at").group_by("site").last().select("site", "stage", "reached_at")
     last = (
         log.sort("finished_at")
         .group_by("site")
         .last()
-        .select("site", "status", "lake_version", "rows_in", "rows_quarantined", "message")
+        .select(
+            "site",
+            pl.col("status").alias("last load"),
+            pl.col("finished_at").alias("at"),
+            "rows_in",
+            "rows_quarantined",
+            "message",
+        )
     )
-    _print(console, "site status", stage.join(last, on="site", how="left").sort("site"))
+    frame = last.join(_committed(args.lake, args.lake_version), on="site", how="left")
+    if status is not None:
+        stage = status.sort("reached_at").group_by("site").last().select("site", "stage")
+        frame = stage.join(frame, on="site", how="right")
+    _print(console, "site status", frame.sort("site"))
     return 0
+
+
+def _committed(lake: Path, lake_version: int | None) -> pl.DataFrame:
+    """Per site, the newest lake version its committed load made and when (from the manifest,
+    which is the record of what was committed even when ``_load_log`` is behind)."""
+    empty = pl.DataFrame(
+        schema={"site": pl.String, "committed version": pl.Int64, "committed at": pl.Datetime}
+    )
+    try:
+        history = open_lake(lake, lake_version).history()
+    except LakeError:
+        return empty
+    return (
+        history.sort("lake_version")
+        .group_by("site")
+        .last()
+        .select(
+            "site",
+            pl.col("lake_version").alias("committed version"),
+            pl.col("committed_at").alias("committed at"),
+        )
+    )
 
 
 def _show_table(args: argparse.Namespace, console: Console) -> int:

@@ -20,7 +20,7 @@ import polars as pl
 from lake.model import EVENTS, TABLES_BY_NAME, Column
 
 from loaders.convert import clean, convert
-from loaders.readers import ROW
+from loaders.readers import ROW, SHORT
 from loaders.spec_types import ColumnMapping, FileSpec
 from loaders.units import conversion_factor
 
@@ -104,6 +104,8 @@ def map_file(spec: FileSpec, raw: pl.DataFrame, *, ids: RowIds) -> list[MappedPa
     (:func:`loaders.prepare.read_and_map`); the site's own id is not mapped.
     """
     base = [pl.col(ROW), pl.col("patient_id"), pl.col(PKEY)]
+    if SHORT in raw.columns:
+        base.append(pl.col(SHORT))
     parts: list[MappedPart] = []
     for table_name in spec.tables:
         if table_name == "events" and any(m.event for m in spec.columns):

@@ -27,9 +27,20 @@ class Reporter(Protocol):
     def finish(self, result: LoadResult) -> None:
         """The load ended (committed or unchanged)."""
 
+    def warn(self, message: str) -> None:
+        """Something the data manager must see now (a wait for the lake lock, a warning)."""
+
 
 class SilentReporter:
-    """Reports nothing (tests, library use, the API)."""
+    """Reports no progress (tests, library use, the API); warnings only to ``warnings_to``."""
+
+    def __init__(self, *, warnings_to: Console | None = None) -> None:
+        self._warnings_to = warnings_to
+
+    def warn(self, message: str) -> None:
+        """Print the warning if a console was given."""
+        if self._warnings_to is not None:
+            self._warnings_to.print(f"[yellow]warning:[/] {message}", highlight=False)
 
     def start(self, site: str, *, stages: int) -> None:
         """Ignore the start."""
@@ -38,7 +49,9 @@ class SilentReporter:
         """Ignore the stage."""
 
     def finish(self, result: LoadResult) -> None:
-        """Ignore the result."""
+        """Print only the result's warnings (if a console was given)."""
+        for warning in result.warnings:
+            self.warn(warning)
 
 
 class RichReporter:
@@ -61,6 +74,10 @@ class RichReporter:
         )
         self._progress.start()
         self._task = self._progress.add_task(f"load {site}", total=stages, stage="")
+
+    def warn(self, message: str) -> None:
+        """Print the warning above the bar."""
+        self._console.print(f"[yellow]warning:[/] {message}", highlight=False)
 
     def stage(self, name: str) -> None:
         """Advance the bar."""
@@ -88,6 +105,8 @@ class RichReporter:
                 str(row["rows_quarantined"]),
             )
         self._console.print(table)
+        for warning in result.warnings:
+            self._console.print(f"[yellow]warning:[/] {warning}", highlight=False)
         for check, issues in sorted(result.issues_by_check.items()):
             self._console.print(f"  quarantine: {issues} issue(s) of check [bold]{check}[/]")
         if result.data_queries:

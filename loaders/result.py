@@ -17,7 +17,8 @@ class LoadResult:
     ``status`` is ``committed`` (a new lake version) or ``unchanged`` (same sources and spec
     version as the site's last committed load: nothing written). ``counts`` has one row per
     (file, table) with rows in, accepted and quarantined; ``issues_by_check`` counts quarantine
-    issues per check name.
+    issues per check name. ``warnings`` are what the data manager must know although the load
+    ended as it did (a spec changed without a new ``spec_version``, a log row not written).
     """
 
     site: str
@@ -28,6 +29,7 @@ class LoadResult:
     counts: pl.DataFrame = field(default_factory=COUNTS_SCHEMA.to_frame)
     issues_by_check: dict[str, int] = field(default_factory=dict)
     data_queries: int = 0
+    warnings: tuple[str, ...] = ()
 
     @property
     def rows_in(self) -> int:

@@ -136,9 +136,18 @@ def _parse_file(path: Path, node: yaml.Node) -> FileSpec:
         else "%Y-%m-%d"
     )
     constants = _parse_constants(path, entries.get("constants"), date_format)
+    target = (path.parent / name).resolve()
+    if not target.is_relative_to(path.parent):
+        raise yn.fail(
+            path,
+            entries["path"],
+            f"path {name!r} leads outside the site folder {path.parent} (through '..', an "
+            "absolute path or a symbolic link); put the export inside the site folder and "
+            "name it relative to the spec",
+        )
     spec = FileSpec(
         name=name,
-        path=(path.parent / name).resolve(),
+        path=target,
         line=yn.line_of(node),
         format=fmt,
         separator=(

@@ -17,7 +17,7 @@ from loaders import yaml_nodes as yn
 from loaders.units import accepted_units, conversion_factor
 
 #: Event columns a wide-layout ``attribute:`` may attach to an event.
-EVENT_ATTRIBUTES: Final = ("grade", "systemic_ist", "death_cause")
+EVENT_ATTRIBUTES: Final = ("grade", "systemic_ist", "death_cause", "gvhd_organs")
 #: Columns the loader fills itself; a spec may not map onto them.
 DERIVED_COLUMNS: Final = ("patient_id", "site")
 BOOLEAN_CODES: Final = ("true", "false")

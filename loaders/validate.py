@@ -15,6 +15,7 @@ from lake.model import CLINICAL_TABLES, TABLES_BY_NAME
 
 from loaders.checks import run_row_checks
 from loaders.checks_cross import ID_COLUMN, date_order, duplicate_keys, orphan_rows, related_rows
+from loaders.derived import derive_columns
 from loaders.issues import concat_issues
 from loaders.mapping import FILE, PKEY, RID, MappedPart
 from loaders.readers import ROW
@@ -90,7 +91,9 @@ def validate(parts: list[MappedPart], *, site: str, load_id: str) -> Validated:
     )
     kept = {name: _without(frame, all_issues) for name, frame in rows.items()}
     keyed = {
-        name: _to_model(name, frame, site).with_columns(frame.get_column(PKEY))
+        name: _to_model(name, derive_columns(name, frame), site).with_columns(
+            frame.get_column(PKEY)
+        )
         for name, frame in kept.items()
     }
     return Validated(

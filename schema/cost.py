@@ -26,6 +26,7 @@ FIELD_COSTS: Final[Mapping[tuple[str, str], int]] = {
     ("SurvivalGroup", "steps"): 5,
     ("Cohort", "cumulativeIncidence"): 10,
     ("Cohort", "coxModel"): 10,
+    ("Cohort", "fineGray"): 10,
     ("Cohort", "exposureEffect"): 10,
     ("Cohort", "stagingComparison"): 15,
 }

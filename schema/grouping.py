@@ -18,7 +18,7 @@ from graphql import (
     ValidationRule,
     get_named_type,
 )
-from lake.cohort.summary import LIST_ATTRIBUTES
+from lake.cohort.attributes import LIST_ATTRIBUTES
 from lake.query.cohorts import several_values_message
 from strawberry.extensions import AddValidationRules
 

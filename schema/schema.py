@@ -6,10 +6,12 @@ from functools import partial
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxTokensLimiter
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.types import ExecutionContext
 
 from schema.audit import AuditRequests
+from schema.documents import DocumentCache
 from schema.errors import CodedMaskErrors, log_error
 from schema.grouping import ExplainListAttributes
 from schema.limits import DEFAULT_LIMITS, Limits
@@ -28,17 +30,31 @@ class Schema(strawberry.Schema):
             log_error(error)
 
 
-def build_schema(*, limits: Limits = DEFAULT_LIMITS) -> Schema:
+def build_schema(
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    documents: DocumentCache | None = None,
+    introspection: bool = True,
+) -> Schema:
     """The hemalake schema: token, depth, field, alias and cost limits on (each linear in the
-    document), parsing and validation off the event loop, internal errors masked."""
+    document), parsing and validation off the event loop and once per document (``documents``:
+    default a new :class:`schema.documents.DocumentCache`), internal errors masked; with
+    ``introspection=False``, documents asking ``__schema`` or ``__type`` fail validation."""
+    documents = DocumentCache() if documents is None else documents
+    closed = (
+        [partial(AddValidationRules, [NoSchemaIntrospectionCustomRule])]
+        if not introspection
+        else []
+    )
     return Schema(
         query=Query,
         # factories, not instances: extensions keep per-operation state
         extensions=[
             partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
+            *closed,
             ExplainListAttributes,
-            partial(ParseAndValidateOffLoop, limits=limits),
+            partial(ParseAndValidateOffLoop, limits=limits, documents=documents),
             CodedMaskErrors,
-            AuditRequests,
+            partial(AuditRequests, documents=documents),
         ],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import importlib.metadata
 import logging
@@ -11,8 +12,10 @@ from pathlib import Path
 from typing import TypedDict
 
 import strawberry
+from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -20,6 +23,7 @@ from lake.disclosure import DisclosurePolicy
 from lake.privacy.ledger import PrivacyLedger
 from lake.query.gateway import LakeGateway, OpenSnapshot
 from lake.storage import LakeOpener
+from schema.documents import DocumentCache
 from schema.limits import Limits
 from schema.schema import build_schema
 from service.audit import JsonLinesAuditSink
@@ -31,8 +35,12 @@ from service.middleware import (
     MetricsMiddleware,
     RequestIdMiddleware,
 )
-from service.routes import export, health, metrics
+from service.oidc import OidcVerifier, TokenRejected
+from service.persisted import PersistedQueries
+from service.routes import export, front_door, health, live, metrics
+from service.security_headers import SecurityHeadersMiddleware
 from service.settings import Settings
+from service.warmup import LakeWarmer
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).with_name("static")
@@ -46,6 +54,7 @@ class State(TypedDict):
     authenticator: Authenticator
     schema: strawberry.Schema
     metrics: Metrics
+    warmer: LakeWarmer | None
 
 
 def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None) -> Starlette:
@@ -66,10 +75,13 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
             max_aliases=settings.max_aliases,
             max_tokens=settings.max_tokens,
             max_cost=settings.max_cost,
-        )
+        ),
+        documents=DocumentCache(settings.query_cache_bytes),
+        introspection=settings.introspection_enabled,
     )
+    oidc = OidcVerifier(settings.oidc) if settings.oidc is not None else None
     authenticator = Authenticator(
-        api_keys=settings.api_keys, allow_anonymous=settings.allow_anonymous
+        api_keys=settings.api_keys, allow_anonymous=settings.allow_anonymous, oidc=oidc
     )
     opener = open_snapshot or LakeOpener(settings.lake_root)
     counters = Metrics()
@@ -77,6 +89,12 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[State]:
+        if oidc is not None:
+            try:
+                await to_thread.run_sync(oidc.refresh)
+            except (OSError, ValueError, KeyError, TokenRejected) as error:
+                # not fatal: the keys are fetched again when a token names one
+                logger.warning("cannot fetch the OIDC issuer's keys yet: %s", error)
         audit = JsonLinesAuditSink(settings.audit_log)
         gateway = LakeGateway(
             open_snapshot=opener,
@@ -84,6 +102,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
             audit=audit,
             software_version=software_version,
             cache_size=settings.cache_size,
+            cache_bytes=settings.cache_bytes,
             ledger=PrivacyLedger(settings.ledger_path, settings.privacy),
         )
         logger.info(
@@ -93,6 +112,10 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
         # full collection, which the allocations of one large document can trigger, then walks
         # only what requests made, and holds the event loop for a fraction of the time
         gc.freeze()
+        warmer = None
+        if settings.warm_interval_seconds:
+            warmer = LakeWarmer(gateway, interval=settings.warm_interval_seconds)
+            warmer.start()
         try:
             yield State(
                 gateway=gateway,
@@ -100,22 +123,48 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
                 authenticator=authenticator,
                 schema=schema,
                 metrics=counters,
+                warmer=warmer,
             )
         finally:
+            if warmer is not None:
+                warmer.stop()
             audit.close()
 
     graphql = HemalakeGraphQL(
-        schema=schema, authenticator=authenticator, static_prefix="/static/graphiql"
+        schema=schema,
+        authenticator=authenticator,
+        static_prefix="/static/graphiql",
+        persisted=PersistedQueries(settings.query_cache_bytes),
+        graphiql=settings.graphiql_enabled,
+    )
+    cors = (
+        [
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "x-api-key", "x-request-id"],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            )
+        ]
+        if settings.cors_origins
+        else []
     )
     return Starlette(
         routes=[
+            Route("/", front_door),
             Route("/graphql", graphql),  # every method: the view answers 405 with a code
+            Route("/livez", live),
+            Route("/readyz", health),
             Route("/health", health),
-            Route("/metrics", metrics),
+            Route("/metrics", functools.partial(metrics, roles=settings.metrics_roles)),
             Route("/export.{fmt:str}", export),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
+            *cors,
+            Middleware(SecurityHeadersMiddleware),
             Middleware(RequestIdMiddleware),
             Middleware(MetricsMiddleware, metrics=counters),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),

@@ -1,52 +1,92 @@
-"""The audit sink: one JSON line per query or refused HTTP request, on its own logger and file."""
+"""The audit sink: one JSON line per query or refused HTTP request, written off the request path.
+
+A request hands its record to a bounded queue and goes on; one writer thread takes what has
+queued, writes it as one batch of JSON lines, flushes and ``fsync``\\s the file (durable: a batch
+acknowledged by the writer survives a crash of the process), then takes the next batch. Under
+load a batch holds many records, so the ``fsync`` is shared. No record is dropped:
+
+- when the queue is full, :meth:`JsonLinesAuditSink.record` blocks until the writer has room
+  (back-pressure on requests, never a silent loss);
+- when the writer failed (the disk is full, the file is gone), every later
+  :meth:`JsonLinesAuditSink.record` raises :class:`AuditWriteError` (an operator's problem, not
+  the caller's: the client sees an internal error), so requests fail loudly rather than run
+  unaudited;
+- :meth:`JsonLinesAuditSink.close` (at shutdown) writes everything queued before it returns.
+
+Without a file the lines go to the ``hemalake.audit`` logger only (which does not propagate, so
+audit lines never mix with the application log).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
+import os
+import queue
+import threading
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Final, TextIO
+
+import orjson
 
 from lake.access import AuditRecord
 from service.auth import Authenticator, Unauthenticated
 
 AUDIT_LOGGER = "hemalake.audit"
+#: Records queued at most before :meth:`JsonLinesAuditSink.record` blocks.
+DEFAULT_QUEUE_SIZE: Final = 10_000
+#: Records written at most per batch (one write, one flush, one fsync).
+BATCH_SIZE: Final = 1_000
+#: Tells the writer to stop once everything before it is written.
+_STOP: Final = object()
+
+
+class AuditWriteError(RuntimeError):
+    """The audit log cannot be written: queries are refused until it can."""
+
+
+def _line(fields: Mapping[str, object]) -> str:
+    return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS).decode()
 
 
 class JsonLinesAuditSink:
-    """Writes audit records as JSON lines to ``path`` (or only to the ``hemalake.audit`` logger).
+    """Queues audit records for a writer thread that appends them as JSON lines to ``path``
+    (fsynced per batch), or only to the ``hemalake.audit`` logger when ``path`` is ``None``.
 
-    The logger does not propagate, so audit lines never mix with the application log.
+    ``record`` and ``refusal`` are thread-safe and return once the line is queued; ``flush``
+    waits until everything queued so far is written; ``close`` flushes and stops the writer.
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
         self._logger = logging.getLogger(AUDIT_LOGGER)
         self._logger.propagate = False
         self._logger.setLevel(logging.INFO)
-        self._handler: logging.Handler | None = None
-        if path is not None:
-            self._handler = logging.FileHandler(path, encoding="utf-8")
-            self._handler.setFormatter(logging.Formatter("%(message)s"))
-            self._logger.addHandler(self._handler)
+        self._path = path
+        self._file: TextIO | None = None if path is None else path.open("a", encoding="utf-8")
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
+        self._failure: BaseException | None = None
+        self._closed = False
+        self._writer = threading.Thread(target=self._write, name="hemalake-audit", daemon=True)
+        self._writer.start()
 
     def record(self, entry: AuditRecord) -> None:
-        """Write one record (thread-safe: logging handlers lock)."""
-        self._logger.info(
-            json.dumps(
+        """Queue one record (blocks while the queue is full)."""
+        self._put(
+            _line(
                 {
                     "at": entry.at.isoformat(),
                     "user": entry.user,
                     "role": entry.role,
                     "action": entry.action,
+                    "operation_name": entry.operation_name,
                     "query_hash": entry.query_hash,
                     "lake_version": entry.lake_version,
                     "outcome": entry.outcome,
                     "code": entry.code,
                     "access": entry.access,
                     "epsilon": entry.epsilon,
-                },
-                sort_keys=True,
+                }
             )
         )
 
@@ -60,7 +100,8 @@ class JsonLinesAuditSink:
         headers: Mapping[str, str],
         authenticator: Authenticator,
     ) -> None:
-        """Record an HTTP request refused before any query ran (401, 406, 413).
+        """Record an HTTP request refused before any query ran (401, 406, 413, an unknown
+        persisted query).
 
         The caller is named when the request carried a valid API key (``null`` otherwise); the
         key itself, the query and the body are never written.
@@ -71,8 +112,8 @@ class JsonLinesAuditSink:
             user, role = None, None
         else:
             user, role = caller.user, caller.role
-        self._logger.info(
-            json.dumps(
+        self._put(
+            _line(
                 {
                     "at": dt.datetime.now(dt.UTC).isoformat(),
                     "user": user,
@@ -83,14 +124,71 @@ class JsonLinesAuditSink:
                     "outcome": "denied",
                     "code": code,
                     "status": status,
-                },
-                sort_keys=True,
+                }
             )
         )
 
+    def _put(self, line: str) -> None:
+        """Queue ``line``; refuse loudly when the writer can no longer write."""
+        self._raise_on_failure()
+        if self._closed:
+            raise AuditWriteError(f"the audit log {self._where} is closed: the request is refused")
+        self._queue.put(line)
+
+    @property
+    def _where(self) -> str:
+        return str(self._path) if self._path is not None else f"logger {AUDIT_LOGGER}"
+
+    def _raise_on_failure(self) -> None:
+        if self._failure is not None:
+            raise AuditWriteError(
+                f"the audit log {self._where} cannot be written ({self._failure}); queries are "
+                "refused until it can: check the disk and the file's permissions, then restart"
+            ) from self._failure
+
+    def _write(self) -> None:
+        """The writer thread: batches of lines, each written, flushed and fsynced."""
+        while True:
+            items = [self._queue.get()]
+            while len(items) < BATCH_SIZE:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            lines = [item for item in items if isinstance(item, str)]
+            try:
+                if self._failure is None and lines:
+                    self._emit(lines)
+            except OSError as error:
+                self._failure = error
+            finally:
+                for _ in items:
+                    self._queue.task_done()
+            if any(item is _STOP for item in items):
+                return
+
+    def _emit(self, lines: list[str]) -> None:
+        if self._file is None:
+            for line in lines:
+                self._logger.info(line)
+            return
+        self._file.write("\n".join(lines) + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def flush(self) -> None:
+        """Wait until every record queued so far is written; raises if it could not be."""
+        self._queue.join()
+        self._raise_on_failure()
+
     def close(self) -> None:
-        """Detach and close the file handler."""
-        if self._handler is not None:
-            self._logger.removeHandler(self._handler)
-            self._handler.close()
-            self._handler = None
+        """Write everything queued, stop the writer and close the file (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._writer.join()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._raise_on_failure()

@@ -14,6 +14,11 @@ requests/s is the server's throughput, not one client's inverse latency. The per
 cache stays warm throughout (it is part of the product: a new query on an unchanged lake version
 never rereads Delta); only the result cache is defeated by the uncached row.
 
+*Cached (wrk)* is the server's cached throughput under ``wrk`` (``--connections`` connections for
+``--wrk-seconds`` seconds; skipped when ``wrk`` is not installed), beside *plain JSON (wrk)*: a
+bare Starlette route answering the very same response bytes, served the same way (uvicorn on
+uvloop and httptools, like ``hemalake serve``); its ratio column is cached / plain requests/s.
+
 Baseline: the same question answered in-process by the libraries alone, without HTTP, GraphQL,
 disclosure control or audit: Polars filters the cohort and derives OS, lifelines fits one
 ``KaplanMeierFitter`` per sex and ``multivariate_logrank_test`` (median of ``--baseline-runs``
@@ -26,7 +31,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
+import json
+import re
+import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -42,11 +52,21 @@ import uvicorn
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from lake.access import Caller
 from lake.model import table
 from lake.storage import commit_site_load
 from service.app import create_app
+from service.cli_serve import UVICORN_HTTP, UVICORN_LOOP
 from service.settings import Settings
+
+#: The benchmark's caller: a statistician (governed access, exact answers). Anonymous callers are
+#: analysts, whose protected releases would exhaust their privacy budget within a run.
+API_KEY = "bench-statistician"
+HEADERS = {"x-api-key": API_KEY, "content-type": "application/json"}
 
 QUERY = """query Bench($f: CohortFilterInput) { cohort(filter: $f) {
   size { value }
@@ -126,7 +146,7 @@ def _loop(
 
     def client() -> list[float]:
         latencies: list[float] = []
-        with httpx.Client(timeout=600) as http:
+        with httpx.Client(timeout=600, headers=HEADERS) as http:
             while time.perf_counter() < deadline:
                 with lock:
                     i = next(counter, None)
@@ -183,7 +203,10 @@ def serve_in_thread(
     app: Starlette, port: int, *, timeout: float = 120.0
 ) -> tuple[uvicorn.Server, threading.Thread]:
     """Serve ``app`` on 127.0.0.1:``port`` from a daemon thread; returns once it listens."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="error", loop=UVICORN_LOOP, http=UVICORN_HTTP
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.perf_counter() + timeout
@@ -194,17 +217,96 @@ def serve_in_thread(
     return server, thread
 
 
+def wrk_requests_per_second(
+    url: str, body: bytes, *, connections: int, seconds: int
+) -> tuple[int, float] | None:
+    """Requests and requests/s of ``wrk`` POSTing ``body`` to ``url`` (one thread, bounded by
+    ``seconds``); ``None`` when ``wrk`` is not installed. Any non-2xx answer is an error."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return None
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        # a JSON string of ASCII text is a valid Lua string literal
+        script.write(
+            f"wrk.method = 'POST'\nwrk.body = {json.dumps(body.decode('ascii'))}\n"
+            + "".join(f"wrk.headers['{k}'] = '{v}'\n" for k, v in HEADERS.items())
+        )
+    try:
+        command = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s"]
+        command += ["-s", script.name, url]
+        out = subprocess.run(
+            command, capture_output=True, text=True, timeout=seconds + 60, check=True
+        ).stdout
+    finally:
+        Path(script.name).unlink()
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise RuntimeError(f"wrk saw failed requests:\n{out}")
+    total = re.search(r"(\d+) requests in", out)
+    rate = re.search(r"Requests/sec:\s*([\d.]+)", out)
+    if total is None or rate is None:  # pragma: no cover - wrk's output format
+        raise RuntimeError(f"cannot read wrk's output:\n{out}")
+    return int(total.group(1)), float(rate.group(1))
+
+
+def plain_json_app(content: bytes) -> Starlette:
+    """A bare Starlette app answering ``content`` as JSON to POST /graphql (the ceiling)."""
+
+    async def answer(_: Request) -> Response:
+        return Response(content, media_type="application/json")
+
+    return Starlette(routes=[Route("/graphql", answer, methods=["POST"])])
+
+
+def wrk_rows(n: int, url: str, *, connections: int, seconds: int) -> list[tuple[object, ...]]:
+    """The cached query's requests/s under wrk and plain Starlette JSON of the same bytes."""
+    body = json.dumps({"query": QUERY, "variables": {"f": {"age": {"min": _age(True, 0)}}}})
+    content = httpx.post(url, content=body, headers=HEADERS).content
+    cached = wrk_requests_per_second(url, body.encode(), connections=connections, seconds=seconds)
+    if cached is None:
+        sys.stderr.write("wrk is not installed: the wrk rows are skipped\n")
+        return []
+    server, thread = serve_in_thread(plain_json_app(content), free_port())
+    try:
+        plain_url = f"http://127.0.0.1:{server.config.port}/graphql"
+        plain = wrk_requests_per_second(
+            plain_url, body.encode(), connections=connections, seconds=seconds
+        )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+    assert plain is not None  # wrk ran a moment ago
+    nan = float("nan")
+    return [
+        (n, "cached wrk", cached[0], nan, nan, cached[1], cached[1] / plain[1]),
+        (n, "plain wrk", plain[0], nan, nan, plain[1], 1.0),
+    ]
+
+
 def run(
-    sizes: Sequence[int], *, requests: int, seconds: float, clients: int, baseline_runs: int
+    sizes: Sequence[int],
+    *,
+    requests: int,
+    seconds: float,
+    clients: int,
+    baseline_runs: int,
+    connections: int = 16,
+    wrk_seconds: int = 0,
 ) -> list[tuple[object, ...]]:
-    """Rows of (patients, kind, requests, p50 ms, p99 ms, requests/s, baseline ms / p50 ms)."""
+    """Rows of (patients, kind, requests, p50 ms, p99 ms, requests/s, ratio): the ratio is
+    baseline ms / p50 ms, or for the wrk rows cached / plain JSON requests/s (``wrk_seconds``
+    0: no wrk rows)."""
     rows: list[tuple[object, ...]] = []
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             frames = generate(n)
             write_lake(Path(tmp) / "lake", frames)
             base = baseline_ms(frames, runs=baseline_runs)
-            settings = Settings(lake_root=Path(tmp) / "lake", allow_anonymous=True, cache_size=1024)
+            digest = hashlib.sha256(API_KEY.encode()).hexdigest()
+            settings = Settings(
+                lake_root=Path(tmp) / "lake",
+                api_keys={digest: Caller(user="bench", role="statistician")},
+                cache_size=1024,
+            )
             server, thread = serve_in_thread(create_app(settings=settings), free_port())
             url = f"http://127.0.0.1:{server.config.port}/graphql"
             started = time.perf_counter()
@@ -220,6 +322,8 @@ def run(
                 rows.append(
                     (n, kind, len(lat), p50, np.percentile(ms, 99), len(lat) / elapsed, base / p50)
                 )
+            if wrk_seconds:
+                rows += wrk_rows(n, url, connections=connections, seconds=wrk_seconds)
             rows.append((n, "lifelines", baseline_runs, base, base, 1000 / base, 1.0))
             server.should_exit = True
             thread.join(timeout=30)
@@ -234,6 +338,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="max seconds per row")
     parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
     parser.add_argument("--baseline-runs", type=int, default=5, help="lifelines baseline runs")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument(
+        "--wrk-seconds", type=int, default=10, help="seconds of each wrk row (0: no wrk rows)"
+    )
     args = parser.parse_args(argv)
     rows = run(
         args.sizes,
@@ -241,13 +349,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         seconds=args.seconds,
         clients=args.clients,
         baseline_runs=args.baseline_runs,
+        connections=args.connections,
+        wrk_seconds=args.wrk_seconds,
     )
     out = [
-        f"{'patients':>10} {'query':>9} {'requests':>8} {'p50 ms':>9} {'p99 ms':>9} {'req/s':>8}"
-        f" {'lifelines/p50':>13}"
+        f"{'patients':>10} {'query':>10} {'requests':>8} {'p50 ms':>9} {'p99 ms':>9} {'req/s':>8}"
+        f" {'ratio':>8}"
     ]
     out += [
-        f"{n:>10} {k:>9} {c:>8} {p50:>9.1f} {p99:>9.1f} {rps:>8.1f} {ratio:>12.1f}x"
+        f"{n:>10} {k:>10} {c:>8} {p50:>9.1f} {p99:>9.1f} {rps:>8.1f} {ratio:>7.2f}x"
         for n, k, c, p50, p99, rps, ratio in rows
     ]
     sys.stdout.write("\n".join(out) + "\n")

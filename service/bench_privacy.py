@@ -68,7 +68,7 @@ from rich.console import Console
 
 from lake.access import Caller
 from lake.cohort.endpoints import EndpointKey, EndpointName
-from lake.cohort.filters import AgeRange, And, CodeIn, CohortFilter, MarkerStatus, Transplanted
+from lake.cohort.filters import And, CategoryIn, CohortFilter, NumericRange
 from lake.cohort.risk import score
 from lake.cohort.survival import Grouping, GroupSurvival, SurvivalRequest, SurvivalSummary
 from lake.disclosure import DisclosurePolicy
@@ -129,7 +129,7 @@ def gateway_asker(gateway: LakeGateway) -> Ask:
     """The benchmark question asked of ``gateway`` in-process (size, then survival)."""
 
     def ask(caller: Caller, age: float) -> None:
-        cohort = _cohort(gateway, AgeRange(minimum=age))
+        cohort = _cohort(gateway, NumericRange("age_at_diagnosis", minimum=age))
         gateway.cohort_size(caller, cohort)
         gateway.survival(caller, cohort, request=BENCH_SURVIVAL)
 
@@ -302,7 +302,7 @@ def _by_score(name: str) -> Grouping:
     return Grouping(score=score(name).version)
 
 
-MM: Final = CodeIn(column="disease", values=("MM",))
+MM: Final = CategoryIn(attribute="disease", values=("MM",))
 STUDIES: Final[tuple[Study, ...]] = (
     Study("MM OS by R-ISS", MM, "OS", "diagnosis", _by_score("riss")),
     Study("MM OS by ISS", MM, "OS", "diagnosis", _by_score("iss")),
@@ -310,9 +310,9 @@ STUDIES: Final[tuple[Study, ...]] = (
         "AML NPM1 OS by ELN22",  # study 3: NPM1-mutated AML on the validation sites
         And(
             (
-                CodeIn(column="disease", values=("AML",)),
-                CodeIn(column="site", values=("FR-AMLRW", "UK-AMLX")),
-                MarkerStatus(marker="npm1", statuses=("present",)),
+                CategoryIn(attribute="disease", values=("AML",)),
+                CategoryIn(attribute="site", values=("FR-AMLRW", "UK-AMLX")),
+                CategoryIn(attribute="npm1", values=("present",)),
             )
         ),
         "OS",
@@ -321,14 +321,14 @@ STUDIES: Final[tuple[Study, ...]] = (
     ),
     Study(
         "CML MRFS by Sokal",
-        CodeIn(column="disease", values=("CML",)),
+        CategoryIn(attribute="disease", values=("CML",)),
         "MRFS",
         "tki_stop",
         _by_score("sokal"),
     ),
     Study(
         "allo-HSCT OS",
-        Transplanted(transplant_type="allogeneic"),
+        CategoryIn(attribute="had_allogeneic", values=("true",)),
         "OS",
         "allo_transplant",
         Grouping(),

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 
 from lake.dictionary.entries import render_markdown
 from lake.errors import HemalakeError
@@ -49,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.handler(args, Console()))
         return int(args.run(args))
     except HemalakeError as exc:
-        Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False)
+        # escaped: a message naming a TOML table ([oidc]) is not markup
+        Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         return 2
 
 

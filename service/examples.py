@@ -156,6 +156,125 @@ query RegistryDelayedEntry {
 }""",
     ),
     Example(
+        query="""# Any attribute: generic filters and groups cut at your own points.
+# Myeloma patients given bortezomib in line 1 and transplanted (autologous) within a year of
+# diagnosis: OS by age band (<65, 65-<75, >=75; unknown ages excluded) with the trend test.
+# The attributes and their codes, units and ranges are in the data dictionary.
+query AnyAttribute {
+  cohort(filter: {diseases: [MM], numeric: [{attribute: DAYS_TO_AUTO, max: 365}],
+                  lists: [{attribute: LINE1_AGENTS, any: ["bortezomib"]}]}) {
+    size { value }
+    survival(endpoint: OS, groupBy: {cuts: {attribute: AGE_AT_DIAGNOSIS, at: [65, 75]}},
+             trend: true, times: [60]) {
+      excluded
+      groups { group n events median { estimate lower upper } }
+      trend { statistic pValue }
+    }
+  }
+  ric: cohort(filter: {categorical: [{attribute: ALLO_CONDITIONING, values: ["RIC"]}]}) {
+    cumulativeIncidence(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT},
+                        groupBy: {attribute: ALLO_DONOR_TYPE}, times: [24]) {
+      groups { group n causes { cause events atTimes { estimate lower upper } } }
+    }
+  }
+}""",
+    ),
+    Example(
+        query="""# Temporal criteria: the allo-transplant-in-myeloma population, patients whose
+# first progression came within 24 months (730 days) of their first autologous transplant;
+# and those whose second line started after a transplant. A missing date never matches.
+query EarlyRelapseAfterAutologous {
+  early: cohort(filter: {diseases: [MM], temporal: [{event: {event: PROGRESSION},
+      after: {transplant: AUTOLOGOUS}, withinDays: 730}]}) {
+    size { value }
+    survival(endpoint: OS, times: [24]) { groups { n events median { estimate } } }
+  }
+  lineTwoAfterTransplant: cohort(filter: {temporal: [{event: {line: 2},
+      after: {anyTransplant: true}}]}) {
+    size { value }
+  }
+}""",
+    ),
+    Example(
+        query="""# User-defined groups: imatinib only vs a second-generation TKI in CML, compared by
+# Kaplan-Meier and log-rank (coxModel takes the same groupBy: governed roles). Each patient is
+# in the FIRST group whose filter matches; patients in none count in `excluded`. The first
+# group is the reference (Cox) and scores 1 in a trend test.
+query ImatinibVsSecondGeneration {
+  cohort(filter: {diseases: [CML]}) {
+    survival(endpoint: OS, times: [60, 120], groupBy: {groups: [
+        {name: "imatinib only", filter: {treatment: {agentsAny: [IMATINIB]},
+                                         not: {treatment: {agentsAny: [NILOTINIB, DASATINIB,
+                                                                       BOSUTINIB]}}}},
+        {name: "second-generation TKI",
+         filter: {treatment: {agentsAny: [NILOTINIB, DASATINIB, BOSUTINIB]}}}]}) {
+      excluded
+      groups { group n events atTimes { time survival lower upper } }
+      logrank { statistic df pValue }
+    }
+  }
+}""",
+    ),
+    Example(
+        query="""# Myeloma: a Cox model of OS with R-ISS against stage II (a chosen reference),
+# age per 10 years, log beta-2 microglobulin, sex and an age-by-sex interaction, Breslow ties,
+# and the proportional-hazards check (R cox.zph, computed only because it is selected). Governed
+# access only (a statistician's key); the anonymous demo user gets FORBIDDEN naming the roles.
+query MyelomaCox {
+  cohort(filter: {diseases: [MM]}) {
+    coxModel(endpoint: OS, ties: BRESLOW,
+             covariates: [{score: "riss", reference: "II"},
+                          {numeric: AGE_AT_DIAGNOSIS, transform: PER_UNITS, per: 10},
+                          {numeric: BETA2M_MG_L, transform: LOG},
+                          {attribute: SEX}],
+             interactions: [{a: "AGE_AT_DIAGNOSIS", b: "SEX"}]) {
+      n events dropped ties
+      coefficients { name unit hazardRatio lower upper pValue }
+      likelihoodRatio { statistic df pValue }
+      concordance { cIndex lower upper }
+      proportionalHazards { terms { term test { statistic df pValue } }
+                            globalTest { statistic df pValue } }
+    }
+  }
+}""",
+    ),
+    Example(
+        query="""# Allogeneic HSCT: Fine-Gray model of non-relapse mortality (relapse competing;
+# R cmprsk::crr): subdistribution hazard ratios of myeloma against AML and per 10 years of age.
+# Governed access only.
+query AlloFineGray {
+  cohort(filter: {treatment: {transplant: ALLOGENEIC}}) {
+    fineGray(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT}, cause: EVENT,
+             covariates: [{attribute: DISEASE, reference: "AML"},
+                          {numeric: AGE_AT_DIAGNOSIS, transform: PER_UNITS, per: 10}]) {
+      cause n events dropped converged
+      coefficients { name unit hazardRatio lower upper pValue }
+      likelihoodRatio { statistic df pValue }
+    }
+  }
+}""",
+    ),
+    Example(
+        query="""# A user-defined endpoint: myeloma PFS censored at allogeneic transplant,
+# measured from the start of line 2, beside the catalogue's PFS. Defined from event types,
+# derived exactly like the catalogue (the catalogue's PFS spelt this way gives identical
+# numbers).
+query DefinedEndpoint {
+  cohort(filter: {diseases: [MM]}) {
+    catalogue: survival(endpoint: PFS, timeZero: {origin: TREATMENT_LINE, line: 2},
+                        times: [12, 24]) {
+      endpoint groups { n events atTimes { time survival } }
+    }
+    defined: survival(definedEndpoint: {name: "PFS censored at allo-HSCT",
+                                        events: [RELAPSE, PROGRESSION, DEATH],
+                                        censorAtTransplant: [ALLOGENEIC]},
+                      timeZero: {origin: TREATMENT_LINE, line: 2}, times: [12, 24]) {
+      endpoint groups { n events atTimes { time survival } }
+    }
+  }
+}""",
+    ),
+    Example(
         query="""# AML: allogeneic transplant without immortal-time bias (effect: governed roles).
 # A 180-day landmark grouped by transplant status at the landmark (not "ever transplanted"),
 # and the transplant as a time-varying covariate: Cox hazard ratio, Mantel-Byar test and

@@ -11,8 +11,15 @@
   not UTF-8, nested too deeply, with a lone surrogate or a number too long:
   :mod:`service.request_json`) answer ``400`` with a GraphQL error body (``errors`` with
   ``extensions.code``) in the negotiated media type, never plain text; so do 401, 405 and 406.
-- Refusals before any query runs (401, 406; 413 in :mod:`service.middleware`) are audited.
-- Browsers asking for HTML get GraphiQL, served from vendored assets with the study examples.
+- Refusals before any query runs (401, 406, an unknown persisted query; 413 in
+  :mod:`service.middleware`) are audited.
+- Browsers asking for HTML get GraphiQL (when the ``graphiql`` setting is on), served from
+  vendored assets with the study examples, under a strict CSP
+  (:data:`service.security_headers.GRAPHIQL_CSP`).
+- Automatic persisted queries (:mod:`service.persisted`): a hash instead of the query text; an
+  unknown hash is answered ``PERSISTED_QUERY_NOT_FOUND`` (a request error: ``200`` in
+  ``application/json``, ``400`` in ``application/graphql-response+json``) and audited.
+- Responses are encoded by orjson (compact UTF-8 JSON).
 """
 
 from __future__ import annotations
@@ -21,13 +28,15 @@ import json
 from importlib.resources import files
 from typing import Any
 
-from cross_web import HTTPException
+import orjson
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from lake.query.gateway import LakeGateway
@@ -36,7 +45,14 @@ from service.audit import JsonLinesAuditSink
 from service.auth import Authenticator, Unauthenticated
 from service.examples import EXAMPLES
 from service.negotiation import GRAPHQL_RESPONSE, LEGACY_JSON, negotiate
+from service.persisted import (
+    NOT_FOUND_CODE,
+    NOT_FOUND_MESSAGE,
+    PersistedQueries,
+    PersistedQueryNotFoundError,
+)
 from service.request_json import MalformedJSON, decode_request_json
+from service.security_headers import GRAPHIQL_CSP
 
 
 def graphiql_page(static_prefix: str) -> str:
@@ -80,10 +96,19 @@ def audit_refusal(request: Request, *, status: int, code: str) -> None:
 class HemalakeGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with hemalake's context, negotiation, status codes and IDE."""
 
-    def __init__(self, *, authenticator: Authenticator, static_prefix: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        authenticator: Authenticator,
+        static_prefix: str,
+        persisted: PersistedQueries | None = None,
+        graphiql: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(graphql_ide=None, **kwargs)
         self._authenticator = authenticator
-        self._ide_html = graphiql_page(static_prefix)
+        self._persisted = PersistedQueries() if persisted is None else persisted
+        self._ide_html = graphiql_page(static_prefix) if graphiql else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse unacceptable media types, missing credentials and malformed requests with
@@ -95,7 +120,14 @@ class HemalakeGraphQL(GraphQL[Context, None]):
         media_type = negotiate(request.headers.get("accept"))
         wants_html = "text/html" in request.headers.get("accept", "")
         if request.method == "GET" and wants_html and "query" not in request.query_params:
-            await HTMLResponse(self._ide_html)(scope, receive, send)
+            page: Response
+            if self._ide_html is not None:
+                page = HTMLResponse(
+                    self._ide_html, headers={"content-security-policy": GRAPHIQL_CSP}
+                )
+            else:
+                page = error_response(404, "GraphiQL is switched off here", "NOT_FOUND")
+            await page(scope, receive, send)
             return
         if media_type is None:
             audit_refusal(request, status=406, code="NOT_ACCEPTABLE")
@@ -107,10 +139,35 @@ class HemalakeGraphQL(GraphQL[Context, None]):
         except Unauthenticated as error:
             audit_refusal(request, status=401, code="UNAUTHENTICATED")
             response = error_response(401, str(error), "UNAUTHENTICATED", media_type)
+        except PersistedQueryNotFoundError:
+            status = 400 if media_type == GRAPHQL_RESPONSE else 200
+            audit_refusal(request, status=status, code=NOT_FOUND_CODE)
+            response = error_response(status, NOT_FOUND_MESSAGE, NOT_FOUND_CODE, media_type)
         except HTTPException as error:
             code = HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
             response = error_response(error.status_code, error.reason, code, media_type)
         await response(scope, receive, send)
+
+    def encode_json(self, data: object) -> bytes:
+        """The response body, by orjson."""
+        return orjson.dumps(data)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Strawberry's rule (a GET without ``query``), except for a persisted query's GET,
+        which has ``extensions`` instead."""
+        return super().should_render_graphql_ide(request) and (
+            "extensions" not in request.query_params
+        )
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The request's operation(s), a persisted query's hash replaced by its registered
+        text (:class:`service.persisted.PersistedQueries`)."""
+        data = await super().parse_http_body(request)
+        if isinstance(data, list):
+            return [self._persisted.resolve(item) for item in data]
+        return self._persisted.resolve(data)
 
     def parse_json(self, data: str | bytes) -> dict[str, object] | list[object]:
         """The request's JSON (body, ``variables``, ``extensions``), decoded strictly: anything
@@ -124,7 +181,7 @@ class HemalakeGraphQL(GraphQL[Context, None]):
         """Build the request context from the caller's credentials and the lifespan state."""
         gateway: LakeGateway = request.state.gateway
         return Context.for_request(
-            caller=self._authenticator.caller(request.headers),
+            caller=await self._authenticator.authenticate(request.headers),
             gateway=gateway,
             audit=request.state.audit,
         )

@@ -1,4 +1,5 @@
-"""Plain routes outside GraphQL: health, metrics and aggregate-table downloads."""
+"""Plain routes outside GraphQL: the front door, liveness, readiness, metrics and aggregate-table
+downloads."""
 
 from __future__ import annotations
 
@@ -10,18 +11,41 @@ from typing import Final
 import polars as pl
 from anyio import to_thread
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
+from lake.access import Role
 from lake.errors import HemalakeError
 from lake.query.gateway import LakeGateway
 from schema.context import Context
 from service.auth import Authenticator, Unauthenticated
 from service.graphql_app import audit_refusal, error_response
 from service.middleware import Metrics
+from service.warmup import LakeWarmer
+
+#: What ``GET /`` lists for a client that does not ask for HTML.
+ROUTES: Final = {
+    "graphql": "/graphql (POST or GET; GraphiQL for browsers where it is on)",
+    "export": "/export.csv or /export.arrow ?query=&variables=&path= (aggregate tables)",
+    "live": "/livez (the process answers)",
+    "ready": "/readyz (the lake opens; also /health)",
+    "metrics": "/metrics (Prometheus text; for the roles of the metrics_roles setting)",
+}
+
+
+async def front_door(request: Request) -> Response:
+    """``GET /``: browsers go to GraphiQL (``/graphql``); other clients get the route list."""
+    if "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse("/graphql", status_code=303)
+    return JSONResponse({"service": "hemalake", "routes": ROUTES})
+
+
+async def live(_: Request) -> JSONResponse:
+    """Liveness: ``200`` whenever the process serves requests (the lake is not read)."""
+    return JSONResponse({"status": "ok"})
 
 
 async def health(request: Request) -> JSONResponse:
-    """``200`` with the newest lake version when the lake opens, else ``503``.
+    """Readiness: ``200`` with the newest lake version when the lake opens, else ``503``.
 
     Opening the newest snapshot reads the manifest (blocking I/O): it runs in a worker thread.
     """
@@ -33,8 +57,19 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "lake_version": version})
 
 
-async def metrics(request: Request) -> PlainTextResponse:
-    """Prometheus text format: requests by status, latency total, result cache hits/misses."""
+async def metrics(request: Request, *, roles: tuple[Role, ...]) -> Response:
+    """Prometheus text format: requests by status, latency total, result cache hits/misses,
+    and the lake version warmed last with how long it took; only for callers whose role is one
+    of ``roles`` (``401`` without credentials, ``403`` for other roles)."""
+    authenticator: Authenticator = request.state.authenticator
+    try:
+        caller = await authenticator.authenticate(request.headers)
+    except Unauthenticated as error:
+        audit_refusal(request, status=401, code="UNAUTHENTICATED")
+        return error_response(401, str(error), "UNAUTHENTICATED")
+    if caller.role not in roles:
+        audit_refusal(request, status=403, code="FORBIDDEN")
+        return error_response(403, f"/metrics is for the roles {', '.join(roles)}", "FORBIDDEN")
     counters: Metrics = request.state.metrics
     gateway: LakeGateway = request.state.gateway
     lines = ["# TYPE hemalake_http_requests_total counter"]
@@ -50,17 +85,57 @@ async def metrics(request: Request) -> PlainTextResponse:
         "# TYPE hemalake_result_cache_misses_total counter",
         f"hemalake_result_cache_misses_total {gateway.results.misses}",
     ]
+    warmer: LakeWarmer | None = request.state.warmer
+    if warmer is not None and warmer.last is not None:
+        lines += [
+            "# TYPE hemalake_warm_lake_version gauge",
+            f"hemalake_warm_lake_version {warmer.last.lake_version}",
+            "# TYPE hemalake_warm_seconds gauge",
+            f"hemalake_warm_seconds {warmer.last.seconds:.6f}",
+        ]
     return PlainTextResponse("\n".join(lines) + "\n")
 
 
+def _columns(row: dict[str, object], prefix: str = "") -> dict[str, object]:
+    """A row's scalar fields, nested objects as dotted columns; lists are left out."""
+    columns: dict[str, object] = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            columns |= _columns(value, f"{prefix}{key}.")
+        elif not isinstance(value, list):
+            columns[f"{prefix}{key}"] = value
+    return columns
+
+
 def _rows_at(data: object, path: str) -> list[dict[str, object]]:
-    for part in path.split("."):
-        if not isinstance(data, dict) or part not in data:
-            raise KeyError(f"path {path!r}: no field {part!r} in the result")
-        data = data[part]
-    if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
-        raise KeyError(f"path {path!r} does not lead to a list of objects")
-    return [{k: v for k, v in row.items() if not isinstance(v, dict | list)} for row in data]
+    """The rows of the list of objects at ``path`` (dot-separated fields from ``data``).
+
+    A list met on the way is expanded: each of its objects continues the path, and its own
+    columns (prefixed with the list's field name) are repeated on every row below it, so
+    ``cohort.survival.groups.steps`` gives the steps of every group beside ``groups.group``.
+    """
+    parts = path.split(".")
+    level: list[tuple[dict[str, object], object]] = [({}, data)]
+    for depth, part in enumerate(parts):
+        below: list[tuple[dict[str, object], object]] = []
+        for inherited, node in level:
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(f"path {path!r}: no field {part!r} in the result")
+            value = node[part]
+            if isinstance(value, list) and depth < len(parts) - 1:
+                for item in value:
+                    if not isinstance(item, dict):
+                        raise KeyError(f"path {path!r}: {part!r} is not a list of objects")
+                    below.append(({**inherited, **_columns(item, f"{part}.")}, item))
+            else:
+                below.append((inherited, value))
+        level = below
+    rows: list[dict[str, object]] = []
+    for inherited, node in level:
+        if not isinstance(node, list) or not all(isinstance(row, dict) for row in node):
+            raise KeyError(f"path {path!r} does not lead to a list of objects")
+        rows += [{**inherited, **_columns(row)} for row in node]
+    return rows
 
 
 def _csv(frame: pl.DataFrame, buffer: io.BytesIO) -> None:
@@ -82,9 +157,10 @@ async def export(request: Request) -> Response:
     """An aggregate table of a GraphQL result as CSV (``/export.csv``) or Arrow IPC
     (``/export.arrow``); any other extension is ``404``.
 
-    ``GET /export.csv?query=...&variables=...&path=cohort.breakdown.categories`` runs the query
-    exactly like ``/graphql`` (same caller, limits, disclosure and audit), then writes the list
-    of objects at ``path`` (scalar fields only) as a table.
+    ``GET /export.csv?query=...&variables=...&operationName=...&path=cohort.breakdown.categories``
+    runs the query exactly like ``/graphql`` (same caller, limits, disclosure and audit), then
+    writes the list of objects at ``path`` as a table (:func:`_rows_at`). The parameters are
+    documented in README.md ("Downloading a table").
     """
     fmt = request.path_params["fmt"]
     if fmt not in FORMATS:
@@ -93,12 +169,16 @@ async def export(request: Request) -> Response:
     params = request.query_params
     authenticator: Authenticator = request.state.authenticator
     try:
-        caller = authenticator.caller(request.headers)
+        caller = await authenticator.authenticate(request.headers)
     except Unauthenticated as error:
         audit_refusal(request, status=401, code="UNAUTHENTICATED")
         return error_response(401, str(error), "UNAUTHENTICATED")
     if "query" not in params or "path" not in params:
-        return error_response(400, "give query and path", "BAD_REQUEST")
+        message = (
+            "give query (the GraphQL document) and path (dot-separated fields to a list, e.g. "
+            "cohort.breakdown.categories); optional: variables (JSON), operationName"
+        )
+        return error_response(400, message, "BAD_REQUEST")
     try:
         variables = json.loads(params.get("variables") or "{}")
     except json.JSONDecodeError:
@@ -107,7 +187,10 @@ async def export(request: Request) -> Response:
         caller=caller, gateway=request.state.gateway, audit=request.state.audit
     )
     result = await request.state.schema.execute(
-        params["query"], variable_values=variables, context_value=context
+        params["query"],
+        variable_values=variables,
+        context_value=context,
+        operation_name=params.get("operationName"),
     )
     if result.errors:
         errors = [e.formatted for e in result.errors]

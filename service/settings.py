@@ -11,9 +11,17 @@ Example ``hemalake.toml``::
     max_aliases = 20
     max_tokens = 2000
     max_cost = 60
-    cache_size = 256
+    cache_size = 256              # results kept (each cache), and
+    cache_bytes = 536870912       # bytes the result caches hold together at most (512 MiB)
+    query_cache_bytes = 16777216  # validated documents and persisted queries (16 MiB each)
     max_body_bytes = 65536
+    warm_interval_seconds = 5    # look for a new lake version this often and warm it (0: off)
     privacy_ledger = "privacy.sqlite"   # default: beside the lake, <lake_root>-privacy.sqlite
+    production = false           # true: refuse unsafe settings (service/production.py)
+    graphiql = true              # the GraphiQL page (default: on, off in production)
+    introspection = true         # schema introspection (default: on, off in production)
+    metrics_roles = ["admin"]    # roles that may read /metrics
+    cors_origins = []            # browser origins allowed to call the API (CORS off when empty)
 
     [privacy]                    # protected releases (lake/privacy): budgets in ε per period
     user_budget = 10.0
@@ -24,6 +32,14 @@ Example ``hemalake.toml``::
     floor = 0                    # publication floor on protected counts (0: none)
     [privacy.epsilon]            # ε per release kind (lake/privacy/budget.py for the defaults)
     survival = 1.0
+
+    [oidc]                       # single sign-on (service/oidc.py); API keys stay for scripts
+    issuer = "https://login.hospital.example/realms/research"
+    audience = "hemalake"
+    role_claim = "hemalake_role" # a role name, or a value mapped by [oidc.roles]
+    site_claim = "hemalake_site"
+    [oidc.roles]
+    "research-statisticians" = "statistician"
 
     # API keys are stored as SHA-256 hex digests, never in clear:
     #   python -c "import hashlib,sys; print(hashlib.sha256(sys.argv[1].encode()).hexdigest())" KEY
@@ -46,6 +62,9 @@ from lake.access import ROLES, Caller, Role
 from lake.disclosure import DEFAULT_MIN_CELL_SIZE
 from lake.errors import ConfigError
 from lake.privacy.budget import PrivacySettings
+from lake.query.gateway import DEFAULT_CACHE_BYTES
+from service.oidc import OidcSettings
+from service.production import production_problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +81,29 @@ class Settings:
     max_tokens: int = 2000
     max_cost: int = 60
     cache_size: int = 256
+    cache_bytes: int = DEFAULT_CACHE_BYTES
+    query_cache_bytes: int = 16 * 1024 * 1024
     max_body_bytes: int = 65536
+    warm_interval_seconds: int = 5
     api_keys: Mapping[str, Caller] = field(default_factory=dict)
     privacy_ledger: Path | None = None
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    production: bool = False
+    graphiql: bool | None = None  # None: on, except in production
+    introspection: bool | None = None  # None: on, except in production
+    metrics_roles: tuple[Role, ...] = ("admin",)
+    cors_origins: tuple[str, ...] = ()
+    oidc: OidcSettings | None = None
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        """Whether ``GET /graphql`` from a browser serves GraphiQL."""
+        return not self.production if self.graphiql is None else self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        """Whether ``__schema``/``__type`` queries are allowed."""
+        return not self.production if self.introspection is None else self.introspection
 
     @property
     def ledger_path(self) -> Path:
@@ -83,9 +121,23 @@ class Settings:
             "max_aliases",
             "max_tokens",
             "max_cost",
+            "cache_bytes",
+            "query_cache_bytes",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be at least 1 (got {getattr(self, name)})")
+        if not 0 <= self.warm_interval_seconds <= 3600:
+            raise ConfigError(
+                "setting warm_interval_seconds must lie in [0, 3600] (0 turns warming off; got "
+                f"{self.warm_interval_seconds})"
+            )
+        bad_roles = [r for r in self.metrics_roles if r not in ROLES]
+        if bad_roles:
+            raise ConfigError(f"metrics_roles: {bad_roles} are not roles ({', '.join(ROLES)})")
+        if self.production:
+            problems = production_problems(self)
+            if problems:
+                raise ConfigError("production mode refuses to start:\n- " + "\n- ".join(problems))
 
 
 _CASTS: dict[str, type] = {
@@ -96,8 +148,14 @@ _CASTS: dict[str, type] = {
     "max_tokens": int,
     "max_cost": int,
     "cache_size": int,
+    "cache_bytes": int,
+    "query_cache_bytes": int,
     "max_body_bytes": int,
+    "warm_interval_seconds": int,
     "allow_anonymous": bool,
+    "production": bool,
+    "graphiql": bool,
+    "introspection": bool,
 }
 
 
@@ -152,6 +210,49 @@ def _privacy(data: object, source: str) -> PrivacySettings:
     )
 
 
+_OIDC_CASTS: dict[str, type] = {
+    "issuer": str,
+    "audience": str,
+    "jwks_url": str,
+    "user_claim": str,
+    "role_claim": str,
+    "site_claim": str,
+    "roles": dict,
+    "algorithms": list,
+    "leeway_seconds": int,
+    "jwks_min_refresh_seconds": int,
+}
+
+
+def _oidc(data: object, source: str) -> OidcSettings:
+    """The ``[oidc]`` table: unknown keys and wrong types fail naming the key."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: oidc must be a table")
+    unknown = sorted(set(data) - set(_OIDC_CASTS))
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown oidc setting(s) {unknown}; valid: {', '.join(_OIDC_CASTS)}"
+        )
+    for name, kind in _OIDC_CASTS.items():
+        if name in data and (not isinstance(data[name], kind) or isinstance(data[name], bool)):
+            raise ConfigError(f"{source}: oidc.{name} must be {kind.__name__} ({data[name]!r})")
+    values = dict(data)
+    if "algorithms" in values:
+        values["algorithms"] = tuple(str(a) for a in values["algorithms"])
+    if "roles" in values:
+        values["roles"] = {str(k): cast("Role", v) for k, v in values["roles"].items()}
+    if "issuer" not in values or "audience" not in values:
+        raise ConfigError(f"{source}: oidc needs issuer and audience")
+    return OidcSettings(**values)
+
+
+def _strings(data: Mapping[str, Any], name: str, source: str) -> tuple[str, ...]:
+    value = data[name]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{source}: {name} must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
 def settings_from_mapping(data: Mapping[str, Any], *, source: str = "settings") -> Settings:
     """Validate a settings mapping; unknown keys and wrong types fail naming the key."""
     known = {f.name for f in fields(Settings)}
@@ -174,15 +275,25 @@ def settings_from_mapping(data: Mapping[str, Any], *, source: str = "settings") 
         values["privacy_ledger"] = Path(data["privacy_ledger"])
     if "privacy" in data:
         values["privacy"] = _privacy(data["privacy"], source)
+    if "oidc" in data:
+        values["oidc"] = _oidc(data["oidc"], source)
+    if "cors_origins" in data:
+        values["cors_origins"] = _strings(data, "cors_origins", source)
+    if "metrics_roles" in data:
+        values["metrics_roles"] = _strings(data, "metrics_roles", source)
     keys = data.get("api_keys", {})
     values["api_keys"] = {d: _caller(d, e, source) for d, e in keys.items()}
     return Settings(**values)
 
 
-def load_settings(path: Path) -> Settings:
-    """Read and validate the TOML settings file at ``path``."""
+def load_mapping(path: Path) -> dict[str, Any]:
+    """The TOML settings file at ``path`` as read, not yet validated."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"cannot read settings {path}: {error}") from error
-    return settings_from_mapping(data, source=str(path))
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate the TOML settings file at ``path``."""
+    return settings_from_mapping(load_mapping(path), source=str(path))

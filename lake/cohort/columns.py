@@ -17,12 +17,14 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
+from lake.cohort.attribute_sources import TableSource, scan_or_empty
 from lake.cohort.endpoints import EndpointKey, endpoint_frame
 from lake.cohort.entry import entry_frame
 from lake.cohort.exposure import exposure_frame
-from lake.cohort.frame import TableSource, attribute_frame
+from lake.cohort.frame import attribute_frame
 from lake.cohort.risk import scored_frame
 from lake.endpoints.exposures import Exposure
+from lake.endpoints.origins import Occurrence, occurrence_dates
 
 logger = logging.getLogger(__name__)
 _ROW = "__row"
@@ -92,6 +94,26 @@ class CohortColumns:
             lambda missing: self._aligned(scored_frame(self.source, (), missing), missing),
         )
 
+    def occurrences(self, wanted: Iterable[Occurrence]) -> pl.DataFrame:
+        """One date column per occurrence (named :attr:`Occurrence.column`); null where the
+        patient has none (:func:`lake.endpoints.origins.occurrence_dates`)."""
+        by_column = {o.column: o for o in wanted}
+
+        def build(missing: list[str]) -> dict[str, pl.Series]:
+            built: dict[str, pl.Series] = {}
+            for name in missing:
+                dates = occurrence_dates(
+                    by_column[name],
+                    events=scan_or_empty(self.source, "events"),
+                    patients=scan_or_empty(self.source, "patients"),
+                    treatment_lines=scan_or_empty(self.source, "treatment_lines"),
+                    transplants=scan_or_empty(self.source, "transplants"),
+                )
+                built.update(self._aligned(dates.rename({"date": name}), [name]))
+            return built
+
+        return self._ensure(list(by_column), build)
+
     def endpoint(self, key: EndpointKey) -> pl.DataFrame:
         """``time_days`` and ``status`` of every patient; null where the patient is excluded."""
         prefix = f"{key.endpoint}|{key.origin}|{key.landmark_days}|{key.line_number}|"
@@ -114,10 +136,7 @@ class CohortColumns:
 
     def exposure(self, key: EndpointKey, exposure: Exposure) -> pl.DataFrame:
         """``exposure_days`` of every patient on ``key``'s time axis (lake.cohort.exposure)."""
-        name = (
-            f"exposure|{exposure.transplant_type}|{exposure.line_number}|{exposure.event_type}|"
-            f"{key.origin}|{key.line_number}|{key.landmark_days}"
-        )
+        name = f"exposure|{exposure.label}|{key.origin}|{key.line_number}|{key.landmark_days}"
         frame = exposure_frame(self.source, key, exposure).rename({"exposure_days": name})
         return self._ensure([name], lambda _: self._aligned(frame, [name])).rename(
             {name: "exposure_days"}

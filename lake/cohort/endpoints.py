@@ -15,7 +15,7 @@ from typing import Final, Literal
 
 import polars as pl
 
-from lake.cohort.frame import TableSource, scan_or_empty
+from lake.cohort.attribute_sources import TableSource, scan_or_empty
 from lake.endpoints import (
     EndpointDefinition,
     Origin,
@@ -33,6 +33,7 @@ from lake.endpoints import (
     relapse_free_survival,
     relapse_incidence,
 )
+from lake.endpoints.defined import DefinedEndpoint, transplant_rows
 from lake.endpoints.origins import OriginKind, origin_dates
 from lake.errors import AnalysisError
 
@@ -73,6 +74,8 @@ CATALOGUE: Final[dict[EndpointName, Callable[[], EndpointDefinition]]] = {
 class EndpointKey:
     """An endpoint measured from an origin (``landmark_days`` > 0: a landmark analysis).
 
+    ``endpoint`` is a catalogue name or a user's
+    :class:`~lake.endpoints.defined.DefinedEndpoint` (defined from every origin).
     ``line_number`` names the treatment line of a ``treatment_line`` origin (and only of it).
 
     Raises
@@ -84,13 +87,13 @@ class EndpointKey:
         origins.
     """
 
-    endpoint: EndpointName
+    endpoint: EndpointName | DefinedEndpoint
     origin: OriginKind
     landmark_days: int = 0
     line_number: int | None = None
 
     def __post_init__(self) -> None:
-        if self.endpoint not in CATALOGUE:
+        if not isinstance(self.endpoint, DefinedEndpoint) and self.endpoint not in CATALOGUE:
             raise AnalysisError(
                 f"endpoint {self.endpoint!r} unknown; valid: {', '.join(CATALOGUE)}"
             )
@@ -104,6 +107,8 @@ class EndpointKey:
 
     def definition(self) -> EndpointDefinition:
         """The endpoint's definition."""
+        if isinstance(self.endpoint, DefinedEndpoint):
+            return self.endpoint.definition()
         return CATALOGUE[self.endpoint]()
 
     def as_origin(self) -> Origin:
@@ -133,10 +138,14 @@ def endpoint_frame(source: TableSource, key: EndpointKey) -> pl.DataFrame:
     """
     definition = key.definition()
     molecular = definition.follow_up == "last_sample"
+    events = scan_or_empty(source, "events")
+    if isinstance(key.endpoint, DefinedEndpoint) and key.endpoint.censor_at_transplant:
+        rows = transplant_rows(key.endpoint, scan_or_empty(source, "transplants"))
+        events = pl.concat([events, rows], how="diagonal_relaxed")
     result = derive_endpoint(
         definition,
         key.as_origin(),
-        events=scan_or_empty(source, "events"),
+        events=events,
         patients=scan_or_empty(source, "patients"),
         treatment_lines=scan_or_empty(source, "treatment_lines"),
         transplants=scan_or_empty(source, "transplants"),

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from lake.cohort.attribute_sources import TableSource, scan_or_empty
 from lake.cohort.endpoints import EndpointKey, origin_frame
-from lake.cohort.frame import TableSource, scan_or_empty
 
 
 def entry_frame(source: TableSource, key: EndpointKey) -> pl.LazyFrame:

@@ -5,7 +5,8 @@ from time zero (the origin plus the landmark, if any)::
 
     exposure_days = exposure_date - origin_date - landmark_days
 
-null when the patient was never exposed (:func:`lake.endpoints.exposures.exposure_dates`).
+null when the patient was never exposed (the exposure's occurrence,
+:func:`lake.endpoints.origins.occurrence_dates`).
 
 Grouping a landmark analysis by exposure (:class:`lake.cohort.survival.Grouping`) uses the
 status *at time zero*: ``exposed`` when ``exposure_days <= 0`` (exposed on or before the
@@ -22,10 +23,11 @@ from typing import Final
 
 import polars as pl
 
+from lake.cohort.attribute_sources import TableSource, scan_or_empty
 from lake.cohort.endpoints import EndpointKey, origin_frame
-from lake.cohort.frame import TableSource, scan_or_empty
 from lake.cohort.order import Levels
-from lake.endpoints.exposures import Exposure, exposure_dates
+from lake.endpoints.exposures import Exposure
+from lake.endpoints.origins import occurrence_dates
 
 #: The two groups of a grouping by exposure status, reference (unexposed) first.
 EXPOSURE_GROUPS: Final = ("unexposed", "exposed")
@@ -34,12 +36,13 @@ EXPOSURE_LEVELS: Final = Levels(codes=EXPOSURE_GROUPS, ranked=None, by_risk=EXPO
 
 def exposure_frame(source: TableSource, key: EndpointKey, exposure: Exposure) -> pl.LazyFrame:
     """``patient_id, exposure_days`` of every patient with ``key``'s origin (see module docs)."""
-    dates = exposure_dates(
-        exposure,
+    dates = occurrence_dates(
+        exposure.occurrence(),
         events=scan_or_empty(source, "events"),
+        patients=scan_or_empty(source, "patients"),
         treatment_lines=scan_or_empty(source, "treatment_lines"),
         transplants=scan_or_empty(source, "transplants"),
-    )
+    ).rename({"date": "exposure_date"})
     days = (pl.col("exposure_date") - pl.col("origin_date")).dt.total_days() - key.landmark_days
     return (
         origin_frame(source, key)

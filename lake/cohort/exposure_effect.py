@@ -32,6 +32,7 @@ as R refuses ``Surv(0, 0, status)``; so are patients without the endpoint.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +48,7 @@ from lake.survival import (
     CoxPHFitter,
     KaplanMeierFitter,
     StatisticalResult,
+    SurvivalWarning,
     logrank_test,
 )
 from lake.survival._typing import ConfType
@@ -114,11 +116,12 @@ def exposure_effect(frame: pl.DataFrame, request: ExposureEffectRequest) -> Expo
             "exposure effects are offered for Kaplan-Meier endpoints (OS, PFS, ...), not for "
             "an endpoint with a competing event"
         )
-    days = DAYS_PER[request.time_unit]
+    # split on whole days: the Cox model and the tests depend only on the order of the times,
+    # the Simon-Makuch curves are counted on days and reported in the request's unit
     rows = split_at_exposure(
-        (followed.get_column("time_days") / days).to_numpy(),
+        followed.get_column("time_days").to_numpy(),
         followed.get_column("status").to_numpy(),
-        (followed.get_column("exposure_days").cast(pl.Float64) / days).fill_null(np.nan).to_numpy(),
+        followed.get_column("exposure_days").cast(pl.Float64).fill_null(np.nan).to_numpy(),
     )
     exposed_patients = np.unique(rows.patient[rows.exposed == 1]).size
     if exposed_patients == 0 or np.all(rows.exposed == 1):
@@ -174,9 +177,15 @@ def _simon_makuch(
 ) -> GroupSurvival:
     """Kaplan-Meier of one exposure level over its rows (module docs)."""
     mine = rows.exposed == level
-    fitter = KaplanMeierFitter(conf_type=request.conf_type).fit(
-        rows.stop[mine], rows.status[mine], entry=rows.start[mine]
-    )
+    with warnings.catch_warnings():
+        # a curve without events is an answer (S = 1, median not reached), as in survival
+        warnings.simplefilter("ignore", SurvivalWarning)
+        fitter = KaplanMeierFitter(conf_type=request.conf_type).fit(
+            rows.stop[mine],
+            rows.status[mine],
+            entry=rows.start[mine],
+            time_scale=DAYS_PER[request.time_unit],
+        )
     return GroupSurvival(
         group=EXPOSURE_GROUPS[level],
         n=int(mine.sum()),

@@ -6,8 +6,11 @@ they are hashable (cache keys) and printable (provenance); :func:`compile_filter
 place that turns them into a :class:`polars.Expr`, and :func:`required_columns` tells the frame
 builder which attributes to join.
 
-An unknown value never matches a condition: a patient with an unknown age is not in
-``AgeRange(minimum=60)``. Each leaf condition treats null as false *before* ``Not`` negates it, so
+Filters are generic over the attributes (:mod:`lake.cohort.attributes`): a numeric range, a set of
+codes of a categorical attribute, membership (any / all) in a list attribute; plus the diagnosis
+date, the ordered best response and risk groups. An unknown value never matches a condition: a
+patient with an unknown age is not in ``NumericRange("age_at_diagnosis", minimum=60)``. Each leaf
+condition treats null as false *before* ``Not`` negates it, so
 ``f`` and ``Not(f)`` always partition the patients (SQL's ``coalesce(cond, false)``).
 """
 
@@ -15,26 +18,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import TypeAlias
 
 import polars as pl
 
-from lake.cohort.frame import RESPONSE_RANK
-from lake.cohort.risk import NON_RESULTS, category, score
-from lake.errors import AnalysisError
-from lake.model import (
-    AGENTS,
-    COMORBIDITIES,
-    DATA_ORIGINS,
-    DISEASES,
-    EVENT_TYPES,
-    GENETICS,
-    IMWG_RESPONSES,
-    MARKER_CODES,
-    SEXES,
-    THERAPY_STRATEGIES,
-    TRANSPLANT_TYPES,
+from lake.cohort.attributes import LIST_ATTRIBUTES
+from lake.cohort.frame import (
+    GROUPING_ATTRIBUTES,
+    NUMERIC_ATTRIBUTES,
+    RESPONSE_RANK,
+    attribute_codes,
 )
+from lake.cohort.risk import NON_RESULTS, category, score
+from lake.endpoints.origins import Occurrence
+from lake.errors import AnalysisError
+from lake.model import COMORBIDITIES, GENETICS, IMWG_RESPONSES, MARKER_CODES
 
 MARKER_COLUMNS: tuple[str, ...] = tuple(
     c.name for t in (GENETICS, COMORBIDITIES) for c in t.columns if c.codes == MARKER_CODES
@@ -61,34 +59,69 @@ def _check_range(field_name: str, low: Bound, high: Bound) -> None:
         raise AnalysisError(f"cohort filter {field_name}: lower bound {low} exceeds {high}")
 
 
-@dataclass(frozen=True, slots=True)
-class CodeIn:
-    """Patients whose coded patient attribute is one of ``values``.
+def _check_attribute(kind: str, attribute: str, valid: tuple[str, ...]) -> None:
+    if attribute not in valid:
+        raise AnalysisError(
+            f"cohort filter {kind}: {attribute!r} is not a {kind} attribute; valid: "
+            f"{', '.join(valid)}"
+        )
 
-    ``column`` is one of ``disease``, ``sex``, ``data_origin``, ``site``, ``source_study`` or
-    ``study_arm``; the first three are checked against the model's code lists.
+
+@dataclass(frozen=True, slots=True)
+class NumericRange:
+    """Patients whose numeric ``attribute`` lies in ``[minimum, maximum]`` (either optional).
+
+    A cut-point such as age >= 65 is ``NumericRange("age_at_diagnosis", minimum=65)``; an
+    unknown value is in no range.
     """
 
-    column: Literal["disease", "sex", "data_origin", "site", "source_study", "study_arm"]
-    values: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        valid = {"disease": DISEASES, "sex": SEXES, "data_origin": DATA_ORIGINS}.get(self.column)
-        if valid is not None:
-            _check_codes(self.column, self.values, valid)
-        elif not self.values:
-            raise AnalysisError(f"cohort filter {self.column}: give at least one value")
-
-
-@dataclass(frozen=True, slots=True)
-class AgeRange:
-    """Patients aged ``minimum <= age_at_diagnosis <= maximum`` (years, either bound optional)."""
-
+    attribute: str
     minimum: float | None = None
     maximum: float | None = None
 
     def __post_init__(self) -> None:
-        _check_range("age", self.minimum, self.maximum)
+        _check_attribute("numeric", self.attribute, NUMERIC_ATTRIBUTES)
+        _check_range(self.attribute, self.minimum, self.maximum)
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryIn:
+    """Patients whose single-valued categorical ``attribute`` is one of ``values``.
+
+    Values are checked against the attribute's codes (``false``/``true`` for a flag; any text
+    for free-text attributes such as ``site``). A tri-state marker without a row counts as
+    ``not_tested`` (domain convention C1: unknown, never absent).
+    """
+
+    attribute: str
+    values: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        _check_attribute("categorical", self.attribute, GROUPING_ATTRIBUTES)
+        codes = attribute_codes(self.attribute)
+        if codes is None:
+            if not self.values:
+                raise AnalysisError(f"cohort filter {self.attribute}: give at least one value")
+        else:
+            _check_codes(self.attribute, self.values, codes)
+
+
+@dataclass(frozen=True, slots=True)
+class ListMembership:
+    """Patients whose list ``attribute`` holds any of ``any_of`` and all of ``all_of``."""
+
+    attribute: str
+    any_of: tuple[str, ...] = ()
+    all_of: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_attribute("list", self.attribute, LIST_ATTRIBUTES)
+        if not self.any_of and not self.all_of:
+            raise AnalysisError(f"cohort filter {self.attribute}: give any, all or both")
+        codes = attribute_codes(self.attribute) or ()
+        for given in (self.any_of, self.all_of):
+            if given:
+                _check_codes(self.attribute, given, codes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,63 +133,6 @@ class DiagnosisDateRange:
 
     def __post_init__(self) -> None:
         _check_range("diagnosis date", self.start, self.end)
-
-
-@dataclass(frozen=True, slots=True)
-class MarkerStatus:
-    """Patients whose tri-state marker (genetic or comorbidity) has one of ``statuses``.
-
-    A missing row counts as ``not_tested`` (domain convention C1: unknown, never absent).
-    """
-
-    marker: str
-    statuses: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        _check_codes("marker", (self.marker,), MARKER_COLUMNS)
-        _check_codes(f"marker {self.marker}", self.statuses, MARKER_CODES)
-
-
-@dataclass(frozen=True, slots=True)
-class ReceivedAgents:
-    """Patients who received ``any`` / ``all`` of ``agents`` in any line of therapy."""
-
-    agents: tuple[str, ...]
-    mode: Literal["any", "all"] = "any"
-
-    def __post_init__(self) -> None:
-        _check_codes("agents", self.agents, AGENTS)
-
-
-@dataclass(frozen=True, slots=True)
-class LineCount:
-    """Patients with between ``minimum`` and ``maximum`` lines of therapy (inclusive)."""
-
-    minimum: int | None = None
-    maximum: int | None = None
-
-    def __post_init__(self) -> None:
-        _check_range("number of lines", self.minimum, self.maximum)
-
-
-@dataclass(frozen=True, slots=True)
-class Transplanted:
-    """Patients who received at least one transplant of ``transplant_type``."""
-
-    transplant_type: Literal["autologous", "allogeneic"]
-
-    def __post_init__(self) -> None:
-        _check_codes("transplant type", (self.transplant_type,), TRANSPLANT_TYPES)
-
-
-@dataclass(frozen=True, slots=True)
-class Strategy:
-    """Patients with at least one line given with ``strategy`` (fixed-duration / continuous)."""
-
-    strategy: Literal["fixed_duration", "continuous"]
-
-    def __post_init__(self) -> None:
-        _check_codes("strategy", (self.strategy,), THERAPY_STRATEGIES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,16 +152,6 @@ class BestResponse:
         low = None if self.at_least is None else RESPONSE_RANK[self.at_least]
         high = None if self.at_most is None else RESPONSE_RANK[self.at_most]
         _check_range("best response", low, high)
-
-
-@dataclass(frozen=True, slots=True)
-class HadEvent:
-    """Patients with at least one dated event of ``event_type``."""
-
-    event_type: str
-
-    def __post_init__(self) -> None:
-        _check_codes("event", (self.event_type,), EVENT_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +177,37 @@ class RiskGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class OccursAfter:
+    """Patients whose ``event`` date lies ``min_days`` to ``max_days`` days after ``after``.
+
+    With dates a (of ``event``) and b (of ``after``) the patient matches when both are known and
+    ``min_days <= (a - b) in days <= max_days`` (no upper bound when ``max_days`` is None). The
+    default ``min_days=1`` means strictly later; 0 admits the same day. E.g. relapse within 730
+    days after the first autologous transplant: ``OccursAfter(first relapse, first autologous
+    transplant, max_days=730)``. A missing date never matches (and ``Not`` of it does).
+    """
+
+    event: Occurrence
+    after: Occurrence
+    min_days: int = 1
+    max_days: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.min_days < 0:
+            raise AnalysisError(
+                f"temporal criterion: minimum days must be >= 0 (got {self.min_days}); to ask "
+                "for an event before another, swap event and after"
+            )
+        if self.max_days is not None and self.max_days < self.min_days:
+            raise AnalysisError(
+                f"temporal criterion: maximum days {self.max_days} is below the minimum "
+                f"{self.min_days}"
+            )
+        if self.event == self.after:
+            raise AnalysisError(f"temporal criterion: {self.event.label} cannot come after itself")
+
+
+@dataclass(frozen=True, slots=True)
 class And:
     """All of ``filters`` (an empty ``And`` is every patient)."""
 
@@ -232,17 +229,13 @@ class Not:
 
 
 CohortFilter: TypeAlias = (
-    CodeIn
-    | AgeRange
+    NumericRange
+    | CategoryIn
+    | ListMembership
     | DiagnosisDateRange
-    | MarkerStatus
-    | ReceivedAgents
-    | LineCount
-    | Transplanted
-    | Strategy
     | BestResponse
-    | HadEvent
     | RiskGroup
+    | OccursAfter
     | And
     | Or
     | Not
@@ -262,23 +255,21 @@ def _between(value: pl.Expr, low: Bound, high: Bound) -> pl.Expr:
 
 def _compile(f: CohortFilter) -> pl.Expr:
     match f:
-        case CodeIn(column=column, values=values):
-            return pl.col(column).is_in(values)
-        case AgeRange(minimum=low, maximum=high):
-            return _between(pl.col("age_at_diagnosis"), low, high)
+        case NumericRange(attribute=attribute, minimum=low, maximum=high):
+            return _between(pl.col(attribute), low, high)
+        case CategoryIn(attribute=attribute, values=values):
+            value = pl.col(attribute).cast(pl.String)
+            if attribute in MARKER_COLUMNS:
+                value = value.fill_null("not_tested")
+            return value.is_in(values)
+        case ListMembership(attribute=attribute, any_of=any_of, all_of=all_of):
+            held = pl.col(attribute)
+            conditions = [held.list.contains(code) for code in all_of]
+            if any_of:
+                conditions.append(pl.any_horizontal(held.list.contains(c) for c in any_of))
+            return pl.all_horizontal(conditions)
         case DiagnosisDateRange(start=low, end=high):
             return _between(pl.col("diagnosis_date"), low, high)
-        case MarkerStatus(marker=marker, statuses=statuses):
-            return pl.col(marker).fill_null("not_tested").is_in(statuses)
-        case ReceivedAgents(agents=agents, mode=mode):
-            hits = [pl.col("agents_received").list.contains(a) for a in agents]
-            return pl.any_horizontal(hits) if mode == "any" else pl.all_horizontal(hits)
-        case LineCount(minimum=low, maximum=high):
-            return _between(pl.col("n_lines"), low, high)
-        case Transplanted(transplant_type=kind):
-            return pl.col(f"had_{kind}")
-        case Strategy(strategy=strategy):
-            return pl.col("strategies").list.contains(strategy)
         case BestResponse(at_least=low, at_most=high):
             rank = pl.col("best_response").replace_strict(
                 RESPONSE_RANK, default=None, return_dtype=pl.Int8
@@ -286,10 +277,11 @@ def _compile(f: CohortFilter) -> pl.Expr:
             low_rank = None if low is None else RESPONSE_RANK[low]
             high_rank = None if high is None else RESPONSE_RANK[high]
             return _between(rank, low_rank, high_rank)
-        case HadEvent(event_type=event_type):
-            return pl.col("event_types").list.contains(event_type)
         case RiskGroup(score=version, categories=categories):
             return category(version).is_in(categories)
+        case OccursAfter(event=event, after=after, min_days=low, max_days=high):
+            gap = (pl.col(event.column) - pl.col(after.column)).dt.total_days()
+            return _between(gap, low, high)
         case And(filters=filters):
             return pl.all_horizontal([_compile(g) for g in filters] or [pl.lit(value=True)])
         case Or(filters=filters):
@@ -305,7 +297,7 @@ def compile_filter(f: CohortFilter) -> pl.Expr:
     Examples
     --------
     >>> frame = pl.DataFrame({"disease": ["MM", "AML", None], "age_at_diagnosis": [70.0, 50, 65]})
-    >>> f = And((CodeIn(column="disease", values=("MM",)), Not(AgeRange(maximum=60.0))))
+    >>> f = And((CategoryIn("disease", ("MM",)), Not(NumericRange("age_at_diagnosis", maximum=60))))
     >>> frame.filter(compile_filter(f)).height
     1
     """
@@ -315,27 +307,15 @@ def compile_filter(f: CohortFilter) -> pl.Expr:
 def required_columns(f: CohortFilter) -> frozenset[str]:
     """The attribute columns :func:`compile_filter` reads for ``f``."""
     match f:
-        case CodeIn(column=column):
-            return frozenset({column})
-        case AgeRange():
-            return frozenset({"age_at_diagnosis"})
+        case NumericRange(attribute=attribute) | CategoryIn(attribute=attribute):
+            return frozenset({attribute})
+        case ListMembership(attribute=attribute):
+            return frozenset({attribute})
         case DiagnosisDateRange():
             return frozenset({"diagnosis_date"})
-        case MarkerStatus(marker=marker):
-            return frozenset({marker})
-        case ReceivedAgents():
-            return frozenset({"agents_received"})
-        case LineCount():
-            return frozenset({"n_lines"})
-        case Transplanted(transplant_type=kind):
-            return frozenset({f"had_{kind}"})
-        case Strategy():
-            return frozenset({"strategies"})
         case BestResponse():
             return frozenset({"best_response"})
-        case HadEvent():
-            return frozenset({"event_types"})
-        case RiskGroup():
+        case RiskGroup() | OccursAfter():
             return frozenset()
         case And(filters=filters) | Or(filters=filters):
             return frozenset().union(*(required_columns(g) for g in filters))
@@ -356,25 +336,35 @@ def required_scores(f: CohortFilter) -> frozenset[str]:
     return frozenset()
 
 
+def required_occurrences(f: CohortFilter) -> frozenset[Occurrence]:
+    """The dated occurrences :func:`compile_filter` reads for ``f`` (one date column each,
+    named :attr:`Occurrence.column`, from :func:`lake.endpoints.origins.occurrence_dates`)."""
+    match f:
+        case OccursAfter(event=event, after=after):
+            return frozenset({event, after})
+        case And(filters=filters) | Or(filters=filters):
+            return frozenset().union(*(required_occurrences(g) for g in filters))
+        case Not(filter=inner):
+            return required_occurrences(inner)
+    return frozenset()
+
+
 __all__ = [
     "EVERYONE",
     "MARKER_COLUMNS",
-    "AgeRange",
     "And",
     "BestResponse",
-    "CodeIn",
+    "CategoryIn",
     "CohortFilter",
     "DiagnosisDateRange",
-    "HadEvent",
-    "LineCount",
-    "MarkerStatus",
+    "ListMembership",
     "Not",
+    "NumericRange",
+    "OccursAfter",
     "Or",
-    "ReceivedAgents",
     "RiskGroup",
-    "Strategy",
-    "Transplanted",
     "compile_filter",
     "required_columns",
+    "required_occurrences",
     "required_scores",
 ]

@@ -106,7 +106,8 @@ def incidence_summary(frame: pl.DataFrame, request: IncidenceRequest) -> Inciden
     key = request.endpoint
     if not key.competing:
         raise AnalysisError(
-            f"{key.endpoint} has no competing event; ask for survival (Kaplan-Meier) instead"
+            f"{key.definition().name} has no competing event; ask for survival (Kaplan-Meier) "
+            "instead"
         )
     rows, excluded = endpoint_rows(frame, time_unit=request.time_unit)
     labels = group_labels(rows)

@@ -1,33 +1,39 @@
 """Regression over a cohort: Cox models with chosen covariates, and staging-system comparison.
 
-Glue only: :class:`lake.survival.CoxPHFitter` (R ``coxph``, Efron ties) and
+Glue only: :class:`lake.survival.CoxPHFitter` (R ``coxph``, Efron or Breslow ties), with the
+proportional-hazards test of :func:`lake.survival.proportional_hazards_test` (R ``cox.zph``,
+transform ``"km"``, one test per term) when asked, and
 :func:`lake.survival.compare_staging_systems` (C-index with IJ CI, LR chi-square, AIC on the
-complete-case set). This module builds the design: numeric attributes enter as they are,
-categorical attributes and risk-score categories as indicator columns against a reference level,
-in their declared order (:mod:`lake.cohort.order`; an R ``factor`` with those ``levels``): a
-score's reference is its lowest-risk category, an attribute's its first declared code (text order
-for free text). Staging systems keep their score's category Enum, so their stages come in declared
-order. Only complete cases are used; how many were dropped is reported. Risk-score non-results
-(NOT_CLASSIFIABLE, NOT_APPLICABLE) count as missing.
+complete-case set). The design (levels against a reference, trends, transformed numerics,
+interactions, complete cases) is built by :mod:`lake.cohort.covariates`, shared with the
+Fine-Gray model (:mod:`lake.cohort.fine_gray`). Staging systems keep their score's category
+Enum, so their stages come in declared order. Risk-score non-results (NOT_CLASSIFIABLE,
+NOT_APPLICABLE) count as missing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 
 import polars as pl
 
+from lake.cohort.covariates import ModelTerms, build_design, stages
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.entry import entered_rows
-from lake.cohort.order import Levels, attribute_levels, score_levels
-from lake.cohort.risk import NON_RESULTS
+from lake.cohort.groups import UserGroup, check_groups
 from lake.errors import AnalysisError, EmptyCohortError
+from lake.query.release import OMITTED_AT_DEFAULT
 from lake.survival import (
     CoxCoefficient,
     CoxPHFitter,
+    ProportionalHazardsTest,
     StatisticalResult,
+    SurvivalWarning,
     compare_staging_systems,
+    proportional_hazards_test,
 )
+from lake.survival._typing import Ties
 from lake.survival.concordance import ConcordanceResult
 
 
@@ -36,34 +42,47 @@ class CoxRequest:
     """Normalised request: a Cox model of an endpoint on attributes and risk scores."""
 
     endpoint: EndpointKey
-    numeric: tuple[str, ...]
-    categorical: tuple[str, ...]
-    scores: tuple[str, ...]
+    terms: ModelTerms
     strata: str | None = None
     #: risk sets (entry, stop] from each patient's registry entry (:mod:`lake.cohort.entry`)
     delayed_entry: bool = False
+    ties: Ties = "efron"
+    #: also test proportional hazards (R ``cox.zph``), per term and globally
+    proportional_hazards: bool = False
+    #: user-defined groups (:mod:`lake.cohort.groups`) as one categorical covariate ``group``
+    #: (the schema puts its term first in ``terms``), the first group the reference; patients
+    #: in none are excluded
+    groups: tuple[UserGroup, ...] = field(default=(), metadata=OMITTED_AT_DEFAULT)
+
+    def __post_init__(self) -> None:
+        if self.groups:
+            check_groups(self.groups)
 
 
 @dataclass(frozen=True, slots=True)
 class CoxSummary:
-    """A fitted Cox model: coefficients, global tests and concordance.
+    """A fitted Cox model: coefficients, global tests, concordance and, when asked, cox.zph.
 
     The cohort splits into ``n`` (complete cases), ``n_dropped`` (a covariate missing) and
     ``n_excluded`` (no endpoint); counts are ``None`` only when disclosure control withholds them.
+    ``units`` says what one unit of each coefficient's column is (``None``: an interaction).
     """
 
     endpoint: str
     origin: str
+    ties: Ties
     n: int | None
     n_events: int | None
     n_dropped: int | None
     n_excluded: int | None
     coefficients: tuple[CoxCoefficient, ...]
+    units: tuple[str | None, ...]
     likelihood_ratio: StatisticalResult
     wald: StatisticalResult
     score: StatisticalResult
     concordance: ConcordanceResult | None
     aic: float
+    proportional_hazards: ProportionalHazardsTest | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,27 +127,6 @@ class StagingSummary:
     systems: tuple[StagingSystem, ...]
 
 
-def _stages(column: str) -> pl.Expr:
-    """A score's categories (its Enum), non-results missing."""
-    stage = pl.col(column).struct.field("category")
-    return pl.when(stage.is_in(NON_RESULTS)).then(None).otherwise(stage).alias(column)
-
-
-def _indicators(data: pl.DataFrame, name: str, levels: Levels) -> list[pl.Expr]:
-    """One indicator per level but the reference (lowest risk), the others in declared order."""
-    present = levels.present(data.get_column(name).cast(pl.String).unique().drop_nulls())
-    if len(present) < 2:
-        raise AnalysisError(
-            f"covariate {name} has a single level {list(present)} on the complete cases"
-        )
-    reference = levels.reference(present)
-    return [
-        (pl.col(name).cast(pl.String) == lv).cast(pl.Float64).alias(f"{name}={lv}")
-        for lv in present
-        if lv != reference
-    ]
-
-
 def _survival_rows(frame: pl.DataFrame) -> pl.DataFrame:
     rows = frame.filter(pl.col("time_days").is_not_null())
     if rows.height == 0:
@@ -138,41 +136,22 @@ def _survival_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return rows
 
 
-def cox_summary(frame: pl.DataFrame, request: CoxRequest) -> CoxSummary:
-    """Fit the Cox model of ``request`` on the cohort ``frame`` (complete cases)."""
-    if not (request.numeric or request.categorical or request.scores):
-        raise AnalysisError("cox model: give at least one covariate")
+def cox_summary(frame: pl.DataFrame, request: CoxRequest, *, min_cell: int = 1) -> CoxSummary:
+    """Fit the Cox model of ``request`` on the cohort ``frame`` (complete cases); errors name
+    counts from ``min_cell`` up (:func:`lake.cohort.covariates.build_design`)."""
     rows = _survival_rows(frame)
     entry = ["entry_days"] if request.delayed_entry else []
     if request.delayed_entry:
         rows = entered_rows(rows)[0]  # the others are never at risk: excluded, not dropped
         if rows.height == 0:
             raise EmptyCohortError("no patient is followed beyond their registry entry")
-    factors = [
-        *(pl.col(c).cast(pl.String) for c in request.categorical),
-        *(_stages(s) for s in request.scores),
-    ]
-    levels = [
-        *((c, attribute_levels(c)) for c in request.categorical),
-        *((s, score_levels(s)) for s in request.scores),
-    ]
-    strata = [] if request.strata is None else [pl.col(request.strata).cast(pl.String)]
-    data = rows.select(
-        "time_days", "status", *entry, *request.numeric, *factors, *strata
-    ).drop_nulls()
-    if data.height == 0:
-        raise EmptyCohortError("no patient has every covariate of the model; drop one")
-    indicators = [x for name, lv in levels for x in _indicators(data, name, lv)]
-    design = data.select(
-        "time_days",
-        "status",
-        *entry,
-        *(pl.col(c).cast(pl.Float64) for c in request.numeric),
-        *indicators,
-        *strata,
+    strata = [] if request.strata is None else [request.strata]
+    rows = rows.with_columns(pl.col(s).cast(pl.String) for s in strata)
+    design = build_design(
+        rows, request.terms, keep=["time_days", "status", *entry, *strata], min_cell=min_cell
     )
-    fit = CoxPHFitter().fit(
-        design,
+    fit = CoxPHFitter(ties=request.ties).fit(
+        design.data,
         duration_col="time_days",
         event_col="status",
         strata_col=request.strata,
@@ -182,16 +161,21 @@ def cox_summary(frame: pl.DataFrame, request: CoxRequest) -> CoxSummary:
     return CoxSummary(
         endpoint=key.definition().name,
         origin=key.as_origin().label,
+        ties=request.ties,
         n=fit.n_,
         n_events=fit.n_events_,
-        n_dropped=rows.height - data.height,
+        n_dropped=design.n_dropped,
         n_excluded=frame.height - rows.height,
         coefficients=fit.coefficients_,
+        units=design.units,
         likelihood_ratio=fit.likelihood_ratio_test_,
         wald=fit.wald_test_,
         score=fit.score_test_,
         concordance=fit.concordance_,
         aic=fit.aic_,
+        proportional_hazards=proportional_hazards_test(fit, terms=design.term_indices())
+        if request.proportional_hazards
+        else None,
     )
 
 
@@ -200,10 +184,14 @@ def staging_summary(frame: pl.DataFrame, request: StagingRequest) -> StagingSumm
     if len(request.scores) < 2:
         raise AnalysisError("staging comparison: give at least two scores")
     rows = _survival_rows(frame)
-    data = rows.select("time_days", "status", *(_stages(s) for s in request.scores))
-    systems, dropped = compare_staging_systems(
-        data, duration_col="time_days", event_col="status", systems=request.scores
-    )
+    data = rows.select("time_days", "status", *(stages(s) for s in request.scores))
+    with warnings.catch_warnings():
+        # a stage without events makes its hazard ratio infinite (monotone likelihood); the
+        # comparison releases no per-stage ratio, and C-index, LR and AIC stay well defined
+        warnings.simplefilter("ignore", SurvivalWarning)
+        systems, dropped = compare_staging_systems(
+            data, duration_col="time_days", event_col="status", systems=request.scores
+        )
     key = request.endpoint
     return StagingSummary(
         endpoint=key.definition().name,

@@ -20,7 +20,8 @@ from typing import Final
 
 import polars as pl
 
-from lake.cohort.frame import ATTRIBUTES, TableSource, attribute_frame, scan_or_empty
+from lake.cohort.attribute_sources import TableSource, scan_or_empty
+from lake.cohort.frame import ATTRIBUTES, attribute_frame
 from lake.errors import AnalysisError, EmptyCohortError
 from lake.risk.per_patient import PER_PATIENT, NoPatientInputs, PatientInputs
 from lake.risk.reclassification import NotClassified, reclassification

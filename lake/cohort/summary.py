@@ -8,14 +8,12 @@ afterwards by :mod:`lake.query.gateway`, which is why count fields are typed ``i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, cast
+from typing import cast
 
 import polars as pl
 
+from lake.cohort.attributes import LIST_ATTRIBUTES
 from lake.errors import AnalysisError, EmptyCohortError
-
-#: Categorical attributes that hold a list per patient (a patient counts in every category).
-LIST_ATTRIBUTES: Final = ("agents_received", "strategies", "event_types")
 
 
 @dataclass(frozen=True, slots=True)

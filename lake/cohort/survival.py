@@ -23,15 +23,19 @@ Results are exact; :func:`lake.disclosure.disclose_survival` decides what of the
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 import numpy as np
 import polars as pl
 
+from lake.cohort.cuts import Cuts
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.entry import entered_rows
 from lake.cohort.exposure import EXPOSURE_LEVELS
+from lake.cohort.filters import required_scores
+from lake.cohort.groups import UserGroup, check_groups
 from lake.cohort.order import Levels, attribute_levels, score_levels
 from lake.cohort.survival_options import (
     NO_OPTIONS,
@@ -50,6 +54,7 @@ from lake.survival import (
     QuantileEstimate,
     StatisticalResult,
     SurvivalAt,
+    SurvivalWarning,
     logrank_test,
     median_follow_up,
     trend_test,
@@ -69,15 +74,39 @@ DAYS_PER: Final[dict[TimeUnit, float]] = {
 
 @dataclass(frozen=True, slots=True)
 class Grouping:
-    """What to group patients by: a categorical attribute, a risk score version, the status of
-    an exposure at time zero (:mod:`lake.cohort.exposure`), or nothing."""
+    """What to group patients by: a categorical attribute, a risk score version, a numeric
+    attribute cut at given points (:class:`~lake.cohort.cuts.Cuts`), named filters
+    (:mod:`lake.cohort.groups`: first match, in the order given), the status of an exposure at
+    time zero (:mod:`lake.cohort.exposure`), or nothing."""
 
     attribute: str | None = None
     score: str | None = None
+    cuts: Cuts | None = field(default=None, metadata=OMITTED_AT_DEFAULT)
+    groups: tuple[UserGroup, ...] = field(default=(), metadata=OMITTED_AT_DEFAULT)
     exposure: Exposure | None = field(default=None, metadata=OMITTED_AT_DEFAULT)
 
+    def __post_init__(self) -> None:
+        if self.groups:
+            check_groups(self.groups)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The user-defined groups' names in the order given (empty for other groupings)."""
+        return tuple(g.name for g in self.groups)
+
+    def score_versions(self) -> list[str]:
+        """The risk score versions the grouping reads (for provenance)."""
+        read = {v for g in self.groups for v in required_scores(g.filter)}
+        return sorted(read | ({self.score} if self.score is not None else set()))
+
     def levels(self) -> Levels:
-        """The declared order of the groups (:mod:`lake.cohort.order`)."""
+        """The declared order of the groups (:mod:`lake.cohort.order`); cut groups ascend,
+        user-defined groups are in the order given, the first the reference."""
+        if self.cuts is not None:
+            labels = self.cuts.labels()
+            return Levels(codes=labels, ranked=labels, by_risk=labels)
+        if self.groups:
+            return Levels(codes=self.names, ranked=self.names, by_risk=self.names)
         if self.exposure is not None:
             return EXPOSURE_LEVELS
         if self.score is not None:
@@ -232,35 +261,45 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
                 "no patient of the cohort is followed beyond their registry entry; ask "
                 "without delayedEntry or widen the filter"
             )
-        entry = (rows.get_column("entry_days") / DAYS_PER[request.time_unit]).to_numpy()
-    time = rows.get_column("time").to_numpy()
+        entry = rows.get_column("entry_days").to_numpy()
+    # counted on whole days (tabulated without a sort), reported in the request's unit
+    scale = DAYS_PER[request.time_unit]
+    time = rows.get_column("time_days").to_numpy()
     status = rows.get_column("status").to_numpy()
     code = rows.get_column("group_code").to_numpy()
     labels = group_labels(rows)
     bounds = np.searchsorted(code, np.arange(len(labels) + 1))
     options = request.options
     groups = []
-    for g, label in enumerate(labels):
-        t, e = time[bounds[g] : bounds[g + 1]], status[bounds[g] : bounds[g + 1]]
-        en = None if entry is None else entry[bounds[g] : bounds[g + 1]]
-        fitter = KaplanMeierFitter(conf_type=request.conf_type).fit(t, e, entry=en)
-        hazards = (
-            fitter.cumulative_hazard_at(list(request.times))
-            if options.cumulative_hazard
-            else [None] * len(request.times)
-        )
-        points = zip(fitter.survival_at(list(request.times)), hazards, strict=True)
-        groups.append(
-            GroupSurvival(
-                group=label,
-                n=int(t.size),
-                events=int(e.sum()),
-                median=fitter.median_,
-                median_follow_up=median_follow_up(t, e, conf_type=request.conf_type, entry=en),
-                at_times=tuple(TimePoint.of(p, h) for p, h in points),
-                steps=km_steps(fitter),
-            ).with_options(group_options(fitter, options))
-        )
+    with warnings.catch_warnings():
+        # a group without events (or, for the reverse Kaplan-Meier follow-up, without
+        # censorings) is an answer, S = 1 and the median not reached, not dubious input
+        warnings.simplefilter("ignore", SurvivalWarning)
+        for g, label in enumerate(labels):
+            t, e = time[bounds[g] : bounds[g + 1]], status[bounds[g] : bounds[g + 1]]
+            en = None if entry is None else entry[bounds[g] : bounds[g + 1]]
+            fitter = KaplanMeierFitter(conf_type=request.conf_type).fit(
+                t, e, entry=en, time_scale=scale
+            )
+            hazards = (
+                fitter.cumulative_hazard_at(list(request.times))
+                if options.cumulative_hazard
+                else [None] * len(request.times)
+            )
+            points = zip(fitter.survival_at(list(request.times)), hazards, strict=True)
+            groups.append(
+                GroupSurvival(
+                    group=label,
+                    n=int(t.size),
+                    events=int(e.sum()),
+                    median=fitter.median_,
+                    median_follow_up=median_follow_up(
+                        t, e, conf_type=request.conf_type, entry=en, time_scale=scale
+                    ),
+                    at_times=tuple(TimePoint.of(p, h) for p, h in points),
+                    steps=km_steps(fitter),
+                ).with_options(group_options(fitter, options))
+            )
     logrank = trend = weighted = None
     if len(groups) > 1:
         strata = None

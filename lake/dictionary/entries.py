@@ -5,6 +5,7 @@ stale) and ``entries()`` gives the columns as plain records for the API. Sources
 
 - the tables, their columns and OMOP homes: :mod:`lake.model`, per-code OMOP concepts and unit
   concepts: :mod:`lake.model_omop`;
+- the derived patient attributes: :data:`lake.cohort.attributes.DERIVED`;
 - the derived endpoints analysts can ask for: :mod:`lake.dictionary.endpoints` (from the endpoint
   catalogue of :mod:`lake.cohort.endpoints`);
 - the risk scores, with every UNCONFIRMED rule: the registry (:mod:`lake.risk.registry`), and
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from lake.cohort.attributes import DERIVED
 from lake.cohort.risk import cohort_use
 from lake.dictionary.endpoints import derived_kinds, endpoint_entries
 from lake.model import (
@@ -209,6 +211,37 @@ def _unit_section() -> list[str]:
     )
 
 
+def _attribute_section() -> list[str]:
+    lines = [
+        "## Derived patient attributes",
+        "",
+        "Per-patient attributes derived at query time from the long tables, declared once in "
+        "`lake/cohort/attributes.py` (with the stored columns of `patients`, `baseline`, "
+        "`genetics` and `comorbidities`, they are the attributes a cohort can be filtered, "
+        "grouped, stratified or modelled by). Kinds: `categorical` and `ordinal` (one code; "
+        "ordinal codes form a scale, lowest first, apart from the unranked codes listed last), "
+        "`flag` (true/false), `numeric` (filter by range, group by cut points: the range is "
+        "the public range of protected histograms), `list` (several codes: filter by any/all "
+        "membership, count). Unknown (null) values never match a filter.",
+        "",
+    ]
+    return lines + _table(
+        ("attribute", "kind", "description", "codes", "unit", "range", "from"),
+        (
+            (
+                f"`{a.name}`",
+                a.kind,
+                a.description,
+                _codes(a.codes or ()),
+                a.unit,
+                _range(a.valid_range),
+                f"`{a.source}`",
+            )
+            for a in DERIVED
+        ),
+    )
+
+
 def _endpoint_section() -> list[str]:
     lines = [
         "## Derived endpoints",
@@ -337,6 +370,7 @@ def render_markdown(registry: Registry = REGISTRY) -> str:
     for tbl in CLINICAL_TABLES:
         lines += _table_section(tbl)
     lines += _unit_section()
+    lines += _attribute_section()
     lines += _endpoint_section()
     lines += _score_section(registry)
     return "\n".join(lines).rstrip("\n")

@@ -13,6 +13,10 @@ An origin is one of (``04-transplant.md`` §4.1, ``03-cml.md`` §3.8, ``05-survi
 optionally shifted by ``landmark_days`` (landmark analysis, Anderson 1983): the analysis then
 starts at base origin + L and only patients still event-free and under follow-up at L count.
 Patients without the origin event are excluded by the caller and counted.
+
+Each origin is the first date of an :class:`Occurrence` (a dated fact per patient: diagnosis,
+an event type, a transplant type, the start of treatment line N; first or last), derived in one
+place, :func:`occurrence_dates`; temporal cohort criteria read the same dates.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Literal, TypeAlias
 import polars as pl
 
 from lake.errors import AnalysisError
+from lake.model import EVENT_TYPES, TRANSPLANT_TYPES
 
 OriginKind: TypeAlias = Literal[
     "diagnosis", "treatment_line", "allo_transplant", "tki_stop", "complete_remission"
@@ -56,10 +61,18 @@ class Origin:
         )
         return f"{base} + {self.landmark_days} d" if self.landmark_days else base
 
+    def occurrence(self) -> Occurrence:
+        """The dated fact whose first date is this origin (before the landmark)."""
+        if self.kind in ("diagnosis", "treatment_line"):
+            return Occurrence(self.kind, line_number=self.line_number)
+        if self.kind == "allo_transplant":
+            return Occurrence("transplant", transplant_type="allogeneic")
+        return Occurrence("event", event_type=self.kind)
 
-def _need(frame: pl.LazyFrame | None, table: str, origin: Origin) -> pl.LazyFrame:
+
+def _need(frame: pl.LazyFrame | None, table: str, what: str) -> pl.LazyFrame:
     if frame is None:
-        raise AnalysisError(f"origin {origin.label!r} needs the {table!r} table; pass it in")
+        raise AnalysisError(f"{what!r} needs the {table!r} table; pass it in")
     return frame
 
 
@@ -72,44 +85,112 @@ def origin_dates(
     transplants: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """One row per patient having the origin event: ``patient_id``, ``origin_date``."""
-    if origin.kind == "diagnosis":
-        frame = _need(patients, "patients", origin).select(
+    return occurrence_dates(
+        origin.occurrence(),
+        events=events,
+        patients=patients,
+        treatment_lines=treatment_lines,
+        transplants=transplants,
+    ).rename({"date": "origin_date"})
+
+
+# -- dated occurrences: the one derivation of "the date of X" per patient ------------------------
+
+OccurrenceKind: TypeAlias = Literal["diagnosis", "event", "transplant", "treatment_line"]
+Which: TypeAlias = Literal["first", "last"]
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """A dated fact per patient: its ``first`` or ``last`` date (``which``).
+
+    - ``diagnosis``: ``patients.diagnosis_date`` (one per patient; ``which`` is moot);
+    - ``event``: an ``events`` row of ``event_type``;
+    - ``transplant``: a ``transplants`` row of ``transplant_type`` (``None``: any type);
+    - ``treatment_line``: the ``start_date`` of line ``line_number``.
+
+    Every :class:`Origin` is the first date of one occurrence (:meth:`Origin.occurrence`), so
+    origins and temporal cohort criteria (:class:`lake.cohort.filters.OccursAfter`) read dates
+    from one derivation, :func:`occurrence_dates`. A patient without the fact has no row.
+    """
+
+    kind: OccurrenceKind
+    which: Which = "first"
+    event_type: str | None = None
+    transplant_type: str | None = None
+    line_number: int | None = None
+
+    def __post_init__(self) -> None:
+        needs = {
+            "event_type": self.kind == "event",
+            "line_number": self.kind == "treatment_line",
+        }
+        for name, required in needs.items():
+            if required != (getattr(self, name) is not None):
+                raise AnalysisError(
+                    f"occurrence {self.kind}: {name} is "
+                    f"{'required' if required else 'not allowed'} "
+                    f"(got {name}={getattr(self, name)!r})"
+                )
+        if self.transplant_type is not None and self.kind != "transplant":
+            raise AnalysisError(f"occurrence {self.kind}: transplant_type is not allowed")
+        if self.line_number is not None and self.line_number < 1:
+            raise AnalysisError(f"occurrence line_number must be >= 1, got {self.line_number}")
+        for name, value, valid in (
+            ("event_type", self.event_type, EVENT_TYPES),
+            ("transplant_type", self.transplant_type, TRANSPLANT_TYPES),
+        ):
+            if value is not None and value not in valid:
+                raise AnalysisError(
+                    f"occurrence {name} {value!r} unknown; valid: {', '.join(valid)}"
+                )
+        if self.kind == "diagnosis":  # one date per patient: first and last are the same fact
+            object.__setattr__(self, "which", "first")
+
+    @property
+    def label(self) -> str:
+        """Human-readable and unique, e.g. ``first allogeneic transplant``, ``last relapse``."""
+        what = {
+            "diagnosis": "diagnosis",
+            "event": f"{self.event_type} event",
+            "transplant": f"{self.transplant_type or 'any'} transplant",
+            "treatment_line": f"start of treatment line {self.line_number}",
+        }[self.kind]
+        return what if self.kind == "diagnosis" else f"{self.which} {what}"
+
+    @property
+    def column(self) -> str:
+        """The name of this occurrence's date column in a patient-aligned frame."""
+        return f"date of {self.label}"
+
+
+def occurrence_dates(
+    occurrence: Occurrence,
+    *,
+    events: pl.LazyFrame,
+    patients: pl.LazyFrame | None = None,
+    treatment_lines: pl.LazyFrame | None = None,
+    transplants: pl.LazyFrame | None = None,
+) -> pl.LazyFrame:
+    """One row per patient having ``occurrence`` with a known date: ``patient_id``, ``date``."""
+    pick = pl.col("date").min() if occurrence.which == "first" else pl.col("date").max()
+    if occurrence.kind == "diagnosis":
+        rows = _need(patients, "patients", occurrence.label).select(
             "patient_id", date=pl.col("diagnosis_date")
         )
-    elif origin.kind == "treatment_line":
-        assert origin.line_number is not None  # checked by Origin
-        frame = line_start(_need(treatment_lines, "treatment_lines", origin), origin.line_number)
-    elif origin.kind == "allo_transplant":
-        frame = first_transplant(_need(transplants, "transplants", origin), "allogeneic")
-    else:  # tki_stop, complete_remission: the first event of that type
-        frame = first_event(events, origin.kind)
-    return frame.select("patient_id", origin_date="date").filter(
-        pl.col("origin_date").is_not_null()
-    )
-
-
-def line_start(treatment_lines: pl.LazyFrame, line_number: int) -> pl.LazyFrame:
-    """``patient_id, date``: the start of treatment line ``line_number`` (1 = first line)."""
-    return (
-        treatment_lines.filter(pl.col("line_number") == line_number)
-        .group_by("patient_id")
-        .agg(date=pl.col("start_date").min())
-    )
-
-
-def first_transplant(transplants: pl.LazyFrame, transplant_type: str) -> pl.LazyFrame:
-    """``patient_id, date``: the first transplant of ``transplant_type`` (day 0)."""
-    return (
-        transplants.filter(pl.col("transplant_type") == transplant_type)
-        .group_by("patient_id")
-        .agg(date=pl.col("transplant_date").min())
-    )
-
-
-def first_event(events: pl.LazyFrame, event_type: str) -> pl.LazyFrame:
-    """``patient_id, date``: the first event of ``event_type``."""
-    return (
-        events.filter(pl.col("event_type") == event_type)
-        .group_by("patient_id")
-        .agg(date=pl.col("event_date").min())
-    )
+    elif occurrence.kind == "treatment_line":
+        rows = (
+            _need(treatment_lines, "treatment_lines", occurrence.label)
+            .filter(pl.col("line_number") == occurrence.line_number)
+            .select("patient_id", date=pl.col("start_date"))
+        )
+    elif occurrence.kind == "transplant":
+        rows = _need(transplants, "transplants", occurrence.label)
+        if occurrence.transplant_type is not None:
+            rows = rows.filter(pl.col("transplant_type") == occurrence.transplant_type)
+        rows = rows.select("patient_id", date=pl.col("transplant_date"))
+    else:
+        rows = events.filter(pl.col("event_type") == occurrence.event_type).select(
+            "patient_id", date=pl.col("event_date")
+        )
+    return rows.group_by("patient_id").agg(pick).filter(pl.col("date").is_not_null())

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import polars as pl
 
+from lake.cohort.attributes import LIST_ATTRIBUTES
 from lake.cohort.risk import (
     CrossCell,
     CrossTab,
@@ -37,7 +38,6 @@ from lake.cohort.risk import (
     category,
 )
 from lake.cohort.summary import (
-    LIST_ATTRIBUTES,
     Breakdown,
     CategoryCount,
     FieldCompleteness,

@@ -13,30 +13,16 @@ value; empty cells are released, noised like the rest. An attribute without a de
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
 
 import polars as pl
 
 from lake.access import GOVERNED_ROLES
-from lake.cohort.frame import STORED_HOME
+from lake.cohort.frame import attribute_codes, attribute_column
 from lake.errors import AccessDeniedError
-from lake.model import AGENTS, EVENT_TYPES, RESPONSE_CODES, THERAPY_STRATEGIES
-from lake.model import table as model_table
 from lake.risk.spec import RiskScore
 from lake.risk.tristate import NOT_APPLICABLE, NOT_CLASSIFIABLE
 
 Level = str | None
-FLAGS: Final = ("false", "true")
-#: Derived attributes (lake/cohort/frame.py) and the model codes they take.
-_DERIVED: Final[dict[str, tuple[str, ...]]] = {
-    "agents_received": AGENTS,
-    "strategies": THERAPY_STRATEGIES,
-    "best_response": RESPONSE_CODES,
-    "had_autologous": FLAGS,
-    "had_allogeneic": FLAGS,
-    "event_types": EVENT_TYPES,
-    "had_dli": FLAGS,
-}
 
 
 def attribute_levels(attribute: str, *, sites: Sequence[str]) -> tuple[Level, ...]:
@@ -49,15 +35,9 @@ def attribute_levels(attribute: str, *, sites: Sequence[str]) -> tuple[Level, ..
     """
     if attribute == "site":
         return (*sorted(sites), None)
-    if attribute in _DERIVED:
-        return (*_DERIVED[attribute], None)
-    home = STORED_HOME.get(attribute)
-    if home is not None:
-        column = next(c for c in model_table(home).columns if c.name == attribute)
-        if column.dtype == pl.Boolean():
-            return (*FLAGS, None)
-        if column.codes is not None:
-            return (*column.codes, None)
+    codes = attribute_codes(attribute)
+    if codes is not None:
+        return (*codes, None)
     raise AccessDeniedError(
         f"attribute {attribute!r} has no public list of values (it is free text), so a "
         "protected release cannot be broken down by it; a governed role "
@@ -93,14 +73,6 @@ def level_index(values: pl.Series, levels: Sequence[Level], *, what: str) -> pl.
     return index.fill_null(missing)
 
 
-#: Public range of derived numeric attributes (stored ones use the model's ``valid_range``).
-_DERIVED_RANGES: Final[dict[str, tuple[float, float]]] = {
-    "n_lines": (0.0, 20.0),
-    "max_ae_grade": (0.0, 5.0),  # 0: no adverse event, 1-5: CTCAE grades
-    "registry_entry_days": (0.0, 3652.5),  # ten years, the survival grid's horizon
-}
-
-
 def numeric_range(attribute: str) -> tuple[float, float]:
     """The public range of a numeric attribute: default histogram edges for every role.
 
@@ -108,14 +80,7 @@ def numeric_range(attribute: str) -> tuple[float, float]:
     values, so a histogram's edges are the model's physiological range unless the caller gives
     their own (public, being in the request).
     """
-    if attribute in _DERIVED_RANGES:
-        return _DERIVED_RANGES[attribute]
-    home = STORED_HOME.get(attribute)
-    column = (
-        None
-        if home is None
-        else next((c for c in model_table(home).columns if c.name == attribute), None)
-    )
+    column = attribute_column(attribute)
     if column is None or column.valid_range is None:
         raise AccessDeniedError(
             f"attribute {attribute!r} has no public range; give the histogram's lower and upper"

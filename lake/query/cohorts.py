@@ -13,28 +13,29 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Final
 
 import polars as pl
 
+from lake.cohort.attribute_sources import TableSource
+from lake.cohort.attributes import LIST_ATTRIBUTES
 from lake.cohort.columns import CohortColumns
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.exposure import status_at_zero
-from lake.cohort.filters import CohortFilter, compile_filter, required_columns, required_scores
-from lake.cohort.frame import CATEGORICAL_ATTRIBUTES, TableSource
+from lake.cohort.filters import (
+    CohortFilter,
+    compile_filter,
+    required_columns,
+    required_occurrences,
+    required_scores,
+)
+from lake.cohort.groups import first_match
 from lake.cohort.order import attribute_levels, ordered
-from lake.cohort.summary import LIST_ATTRIBUTES
 from lake.cohort.survival import Grouping
 from lake.endpoints.exposures import Exposure
 from lake.errors import AnalysisError, EmptyCohortError, HemalakeError
 from lake.query.release import LRUCache
 
 OpenSnapshot = Callable[[int | None], TableSource]
-
-#: Categorical attributes with one value per patient: what an analysis can group, stratify or
-#: model by. The list attributes (a patient may hold several values) can only be counted
-#: (breakdown) or filtered on.
-GROUPING_ATTRIBUTES: Final = tuple(a for a in CATEGORICAL_ATTRIBUTES if a not in LIST_ATTRIBUTES)
 
 
 def require_single_valued(attributes: Sequence[str], *, use: str) -> None:
@@ -57,8 +58,8 @@ def several_values_message(use: str, attribute: str) -> str:
     """Why ``attribute`` cannot serve as ``use`` (groupBy, strata, ...) and what to do instead."""
     return (
         f"{use}: {attribute} can hold several values per patient, so a patient would fall in "
-        "several groups; filter the cohort by it instead (e.g. treatment.agentsAny, "
-        "treatment.strategy, hadEvents) and compare the cohorts"
+        "several groups; filter the cohort by it instead (lists: [{attribute, any, all}]) "
+        "and compare the cohorts"
     )
 
 
@@ -89,18 +90,25 @@ class CohortSnapshots:
         Opens the lake at a version (``None``: newest), e.g. ``partial(open_lake, root)``.
     cohort_cache_size
         Number of resolved cohort masks kept in memory.
+    cohort_cache_bytes
+        Bytes those masks may hold together (``None``: no bound but their number).
     versions_kept
         Number of lake versions whose columns are kept in memory.
     """
 
     def __init__(
-        self, *, open_snapshot: OpenSnapshot, cohort_cache_size: int, versions_kept: int
+        self,
+        *,
+        open_snapshot: OpenSnapshot,
+        cohort_cache_size: int,
+        versions_kept: int,
+        cohort_cache_bytes: int | None = None,
     ) -> None:
         self._open_snapshot = open_snapshot
         self._columns: OrderedDict[int, CohortColumns] = OrderedDict()
         self._versions_kept = versions_kept
         self._snapshot_lock = threading.Lock()
-        self._cohorts = LRUCache(cohort_cache_size)
+        self._cohorts = LRUCache(cohort_cache_size, max_bytes=cohort_cache_bytes)
 
     def columns(self, lake_version: int | None) -> CohortColumns:
         """The column cache of the lake at ``lake_version`` (``None``: newest).
@@ -167,7 +175,9 @@ class CohortSnapshots:
         tell the cohort is empty.
 
         A ``group`` column is in its declared order (:mod:`lake.cohort.order`): the score's
-        category Enum, or the attribute's codes as an Enum.
+        category Enum, the attribute's codes as an Enum, or the user-defined groups' names in
+        the order given (:mod:`lake.cohort.groups`: first match). A patient in no user-defined
+        group has no endpoint time here, so every analysis excludes and counts them.
         """
         if grouping is not None and grouping.attribute is not None:
             require_single_valued([grouping.attribute], use="groupBy")
@@ -205,9 +215,31 @@ class CohortSnapshots:
                     pl.col(grouping.score).struct.field("category").alias("group")
                 )
             )
+        elif grouping is not None and grouping.cuts is not None:
+            cuts = grouping.cuts
+            parts.append(columns.attributes([cuts.attribute]).select(cuts.group().alias("group")))
+        elif grouping is not None and grouping.groups:
+            parts.append(self._user_groups(columns, grouping).to_frame())
         if strata is not None:
             parts.append(columns.attributes([strata]).rename({strata: "stratum"}))
-        return columns.frame(cohort.mask, *parts)
+        frame = columns.frame(cohort.mask, *parts)
+        partial_groups = grouping is not None and (grouping.cuts is not None or grouping.groups)
+        if partial_groups and "time_days" in frame.columns:
+            # a patient in no group (an unknown value of a cut attribute, or no user-defined
+            # group matching) is excluded like one without the endpoint
+            grouped = pl.col("group").is_not_null()
+            frame = frame.with_columns(pl.when(grouped).then(pl.col("time_days")).name.keep())
+        return frame
+
+    def _user_groups(self, columns: CohortColumns, grouping: Grouping) -> pl.Series:
+        """Each patient's user-defined group (first match; null: none), patient-aligned."""
+        masks = [
+            self._cohorts.get_or_compute(
+                (columns.version, group.filter), partial(_mask, columns, group.filter)
+            )
+            for group in grouping.groups
+        ]
+        return first_match(masks, grouping.names)
 
 
 def _mask(columns: CohortColumns, cohort_filter: CohortFilter) -> pl.Series:
@@ -215,6 +247,7 @@ def _mask(columns: CohortColumns, cohort_filter: CohortFilter) -> pl.Series:
         columns.ids(),
         columns.attributes(sorted(required_columns(cohort_filter))),
         columns.scores(sorted(required_scores(cohort_filter))),
+        columns.occurrences(sorted(required_occurrences(cohort_filter), key=lambda o: o.column)),
     )
     frame = pl.concat([p for p in parts if p.width], how="horizontal")
     return frame.with_columns(compile_filter(cohort_filter).alias("in_cohort"))["in_cohort"]

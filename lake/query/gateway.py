@@ -12,10 +12,15 @@ gateway only picks the snapshot, caches and releases. Lake versions and cohort r
 
 Caching is keyed by ``(lake version, normalised request)``: a lake version never changes, so a
 cached value is never stale; concurrent misses of one key compute it once (single flight, see
-:class:`lake.query.release.LRUCache`). Values are cached *before* disclosure, which is applied
-on every release. The operational logs (:meth:`LakeGateway.sites`) are not cached: failed and
-unchanged loads and stage changes append to them without making a lake version. Every method
-blocks (Polars collects): call it from a worker thread in async code.
+:class:`lake.query.release.LRUCache`). A governed value is cached *after* disclosure, with its
+provenance: the policy is the gateway's and the provenance is the request's, so a cache hit
+returns the released value as it was first released, without disclosing it again. A protected
+value is cached per stored noisy draw (:meth:`LakeGateway._protected`), so a hit re-serves the
+same release, never new noise. The result caches hold at most ``cache_bytes`` together (values
+weighed by :func:`lake.query.footprint.footprint`). The operational logs
+(:meth:`LakeGateway.sites`) are not cached: failed and unchanged loads and stage changes append
+to them without making a lake version. Every method blocks (Polars collects): call it from a
+worker thread in async code.
 """
 
 from __future__ import annotations
@@ -25,8 +30,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, TypeVar
 
+import polars as pl
+
 from lake.access import GOVERNED_ROLES, Action, AuditRecord, AuditSink, Caller, check_access
 from lake.cohort import summary as summaries
+from lake.cohort.attribute_sources import scan_or_empty
+from lake.cohort.covariates import ModelTerms
+from lake.cohort.endpoints import EndpointKey
 from lake.cohort.exposure import EXPOSURE_GROUPS
 from lake.cohort.exposure_effect import (
     ExposureEffectRequest,
@@ -34,7 +44,7 @@ from lake.cohort.exposure_effect import (
     exposure_effect,
 )
 from lake.cohort.filters import required_scores
-from lake.cohort.frame import scan_or_empty
+from lake.cohort.fine_gray import FineGrayRequest, FineGraySummary, fine_gray_summary
 from lake.cohort.incidence import IncidenceRequest, IncidenceSummary, incidence_summary
 from lake.cohort.models import (
     CoxRequest,
@@ -89,6 +99,7 @@ from lake.query.requests import (
     BreakdownRequest,
     CohortCoxRequest,
     CohortExposureEffectRequest,
+    CohortFineGrayRequest,
     CohortIncidenceRequest,
     CohortStagingRequest,
     CohortSurvivalRequest,
@@ -103,6 +114,8 @@ from lake.risk.reclassification import NotClassified
 from lake.storage import LakeSnapshot, read_latest
 
 T = TypeVar("T")
+#: Default of ``cache_bytes``: what the result caches may hold together.
+DEFAULT_CACHE_BYTES: Final = 512 * 1024 * 1024
 #: Why a result without a protected form is refused to protected roles.
 MODEL_REASON: Final = (
     "their coefficients and standard errors rest on small groups and cannot be made "
@@ -138,6 +151,9 @@ class LakeGateway(CohortSnapshots):
         Version of hemalake reported in provenance.
     cache_size
         Number of results (and, separately, of cohorts) kept in memory.
+    cache_bytes
+        Bytes the cached results, protected releases and cohort masks hold together at most
+        (a half, a quarter and a quarter of it).
     """
 
     def __init__(
@@ -148,20 +164,22 @@ class LakeGateway(CohortSnapshots):
         audit: AuditSink,
         software_version: str,
         cache_size: int = 256,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
         versions_kept: int = 4,
         ledger: PrivacyLedger | None = None,
     ) -> None:
         super().__init__(
             open_snapshot=open_snapshot,
             cohort_cache_size=max(4, cache_size // 8),
+            cohort_cache_bytes=cache_bytes // 4,
             versions_kept=versions_kept,
         )
         self.policy = policy
         self.ledger = ledger or PrivacyLedger(None, PrivacySettings())
         self._audit = audit
         self._software_version = software_version
-        self.results = LRUCache(cache_size)
-        self.releases = LRUCache(cache_size)
+        self.results = LRUCache(cache_size, max_bytes=cache_bytes // 2)
+        self.releases = LRUCache(cache_size, max_bytes=cache_bytes // 4)
         self._site_lists = LRUCache(versions_kept)
 
     # -- releases
@@ -179,6 +197,12 @@ class LakeGateway(CohortSnapshots):
         scores: Sequence[str] = (),
         cached: bool = True,
     ) -> Released[T]:
+        """Release ``compute()`` through ``disclose`` to a governed caller, or a metadata read.
+
+        When ``cached``, the released value is kept: ``disclose`` must then depend on the
+        request alone, never on the caller (a caller-dependent one, as :meth:`sites`, is
+        uncached).
+        """
         digest = query_hash(request)
         audit = self._auditor(caller, request, digest, lake_version, access="governed")
         try:
@@ -186,20 +210,24 @@ class LakeGateway(CohortSnapshots):
         except AccessDeniedError:
             audit("denied", "FORBIDDEN")
             raise
+
+        def release() -> Released[T]:
+            return Released(
+                value=disclose(compute()),
+                provenance=self._provenance(lake_version, digest, request, scores),
+            )
+
         try:
-            value = (
-                self.results.get_or_compute((lake_version, digest), compute)
+            released = (
+                self.results.get_or_compute((lake_version, digest), release)
                 if cached
-                else compute()
+                else release()
             )
         except HemalakeError as error:
             audit("error", type(error).__name__)
             raise
         audit("ok")
-        return Released(
-            value=disclose(value),
-            provenance=self._provenance(lake_version, digest, request, scores),
-        )
+        return released
 
     def _auditor(
         self,
@@ -561,7 +589,7 @@ class LakeGateway(CohortSnapshots):
                     cohort.filter, request.endpoint, grouping, request.strata, kinds=1
                 ),
             ),
-            scores=[grouping.score] if grouping.score else [],
+            scores=grouping.score_versions(),
             unprotected_reason=DELAYED_ENTRY_REASON,
         )
 
@@ -592,7 +620,7 @@ class LakeGateway(CohortSnapshots):
                     cohort.filter, request.endpoint, grouping, strata=None, kinds=2
                 ),
             ),
-            scores=[grouping.score] if grouping.score else [],
+            scores=grouping.score_versions(),
         )
 
     @property
@@ -601,7 +629,10 @@ class LakeGateway(CohortSnapshots):
         return Grid.of(settings.interval_days, settings.horizon_days)
 
     def _group_levels(self, cohort: Cohort, grouping: Grouping) -> tuple[str | None, ...]:
-        """The public groups of a protected survival or incidence answer."""
+        """The public groups of a protected survival or incidence answer (user-defined
+        groups: their names, from the request; patients in none are counted as excluded)."""
+        if grouping.groups:
+            return grouping.names
         if grouping.attribute is not None:
             require_single_valued([grouping.attribute], use="groupBy")
             return self._levels(grouping.attribute, cohort.lake_version)
@@ -609,6 +640,8 @@ class LakeGateway(CohortSnapshots):
             return score_levels(score(grouping.score))
         if grouping.exposure is not None:
             return EXPOSURE_GROUPS
+        if grouping.cuts is not None:
+            return grouping.cuts.labels()  # from the request: public; unknown values excluded
         return (None,)
 
     def cox(self, caller: Caller, cohort: Cohort, *, request: CoxRequest) -> Released[CoxSummary]:
@@ -616,15 +649,16 @@ class LakeGateway(CohortSnapshots):
         strata = [] if request.strata is None else [request.strata]
 
         def compute() -> CoxSummary:
-            require_single_valued([*request.categorical, *strata], use="coxModel")
-            frame = self._frame(
+            frame = self._model_frame(
                 cohort,
-                attributes=[*request.numeric, *request.categorical, *strata],
-                scores=request.scores,
-                endpoint=request.endpoint,
+                request.terms,
+                request.endpoint,
+                use="coxModel",
+                strata=strata,
+                grouping=Grouping(groups=request.groups) if request.groups else None,
                 delayed_entry=request.delayed_entry,
             )
-            return cox_summary(frame, request)
+            return cox_summary(frame, request, min_cell=self.policy.min_cell_size)
 
         return self._aggregate(
             caller,
@@ -633,7 +667,53 @@ class LakeGateway(CohortSnapshots):
             compute,
             disclose=disclose_model,
             protect=None,
-            scores=request.scores,
+            scores=sorted(
+                {
+                    *request.terms.of_source("score"),
+                    *Grouping(groups=request.groups).score_versions(),
+                }
+            ),
+        )
+
+    def fine_gray(
+        self, caller: Caller, cohort: Cohort, *, request: FineGrayRequest
+    ) -> Released[FineGraySummary]:
+        """A Fine-Gray subdistribution hazards model of one cause over ``cohort``."""
+        return self._aggregate(
+            caller,
+            cohort,
+            CohortFineGrayRequest(cohort.filter, request),
+            lambda: fine_gray_summary(
+                self._model_frame(cohort, request.terms, request.endpoint, use="fineGray"),
+                request,
+                min_cell=self.policy.min_cell_size,
+            ),
+            disclose=disclose_model,
+            protect=None,
+            scores=request.terms.of_source("score"),
+        )
+
+    def _model_frame(
+        self,
+        cohort: Cohort,
+        terms: ModelTerms,
+        endpoint: EndpointKey,
+        *,
+        use: str,
+        strata: Sequence[str] = (),
+        grouping: Grouping | None = None,
+        delayed_entry: bool = False,
+    ) -> pl.DataFrame:
+        """The endpoint and every column a regression model reads, one row per patient."""
+        categorical = [*terms.of_source("attribute"), *strata]
+        require_single_valued(categorical, use=use)
+        return self._frame(
+            cohort,
+            attributes=[*terms.numeric(), *categorical],
+            scores=terms.of_source("score"),
+            endpoint=endpoint,
+            grouping=grouping,
+            delayed_entry=delayed_entry,
         )
 
     def exposure_effect(

@@ -17,6 +17,8 @@ from dataclasses import dataclass, fields, is_dataclass
 from types import MappingProxyType
 from typing import Final, Generic, TypeVar
 
+from lake.query.footprint import footprint
+
 T = TypeVar("T")
 
 #: Field metadata of a request field added after requests were first hashed: at its default the
@@ -111,29 +113,78 @@ class Released(Generic[T]):
 
 
 class LRUCache:
-    """A small thread-safe least-recently-used map that computes each missing key once.
+    """A thread-safe least-recently-used map that computes each missing key once, bounded by
+    entries and, when ``max_bytes`` is given, by the bytes its values hold.
 
     Single flight: when several threads miss the same key at once, the first computes it and
     the others wait for that computation (and receive its value, or its exception) instead of
     computing it again. ``misses`` counts computations; ``hits`` counts answers served without
     computing (cached, or shared from a computation in flight). Failures are not cached.
     ``compute`` must not ask the same cache for the same key (it would wait for itself).
+
+    Each value is weighed once, when stored (``weigh``, default :func:`footprint`); the least
+    recently used values are evicted until both bounds hold, and a value larger than
+    ``max_bytes`` on its own is returned but not kept. ``bytes`` is what the kept values hold.
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(
+        self,
+        capacity: int,
+        *,
+        max_bytes: int | None = None,
+        weigh: Callable[[object], int] = footprint,
+    ) -> None:
         self._capacity = capacity
-        self._items: OrderedDict[Hashable, object] = OrderedDict()
+        self._max_bytes = max_bytes
+        self._weigh = weigh
+        self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
         self._in_flight: dict[Hashable, Future[object]] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: Hashable) -> object | None:
+        """The value kept for ``key`` (a hit), or ``None`` (nothing counted): for callers that
+        compute elsewhere and :meth:`put` the value."""
+        with self._lock:
+            kept = self._items.get(key)
+            if kept is None:
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return kept[0]
+
+    def put(self, key: Hashable, value: object) -> None:
+        """Keep ``value`` for ``key`` (a miss), evicting what the bounds require."""
+        size = self._weigh(value) if self._max_bytes is not None else 0
+        with self._lock:
+            self.misses += 1
+            self._keep(key, value, size)
+
+    def _keep(self, key: Hashable, value: object, size: int) -> None:
+        """Store under the lock held by the caller."""
+        if self._max_bytes is not None and size > self._max_bytes:
+            return
+        if (previous := self._items.pop(key, None)) is not None:
+            self.bytes -= previous[1]
+        self._items[key] = (value, size)
+        self.bytes += size
+        while len(self._items) > self._capacity or (
+            self._max_bytes is not None and self.bytes > self._max_bytes
+        ):
+            _, (_, evicted) = self._items.popitem(last=False)
+            self.bytes -= evicted
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 self.hits += 1
-                return self._items[key]  # type: ignore[return-value]  # stored by this key
+                return self._items[key][0]  # type: ignore[return-value]  # stored by this key
             flight = self._in_flight.get(key)
             if flight is None:
                 flight = self._in_flight[key] = Future()
@@ -146,15 +197,14 @@ class LRUCache:
             return flight.result()  # type: ignore[return-value]  # computed for this key
         try:
             value = compute()
+            size = self._weigh(value) if self._max_bytes is not None else 0
         except BaseException as error:
             with self._lock:
                 del self._in_flight[key]
             flight.set_exception(error)
             raise
         with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._capacity:
-                self._items.popitem(last=False)
+            self._keep(key, value, size)
             del self._in_flight[key]
         flight.set_result(value)
         return value

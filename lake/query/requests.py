@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.exposure_effect import ExposureEffectRequest
 from lake.cohort.filters import CohortFilter
+from lake.cohort.fine_gray import FineGrayRequest
 from lake.cohort.incidence import IncidenceRequest
 from lake.cohort.models import CoxRequest, StagingRequest
 from lake.cohort.survival import Grouping, SurvivalRequest
@@ -99,6 +100,14 @@ class CohortExposureEffectRequest:
 
     cohort: CohortFilter
     effect: ExposureEffectRequest
+
+
+@dataclass(frozen=True, slots=True)
+class CohortFineGrayRequest:
+    """A Fine-Gray model over a cohort."""
+
+    cohort: CohortFilter
+    fine_gray: FineGrayRequest
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,14 @@ distinct times; best of 5): its S and log-log band equal this module's ``conf_ty
 to 4e-15, but its band differs from R's default ``log`` band by up to 2.0e-3 in the lower
 limit; its median is the same there (916). lifelines took 12.7 ms to fit, this module 0.5 ms.
 
+Time scale: :meth:`~KaplanMeierFitter.fit` counts the durations in their own unit and may
+report every time in a larger one (``time_scale`` of them, e.g. 30.4375 days a month). Registry
+durations are whole days, which the risk table tabulates by counting
+(:mod:`lake.survival._tabulate`) where durations already divided into months would have to be
+sorted; the estimates are the same because S, its se and bands depend only on the order of the
+times, and each reported time is the counted one divided by the scale, as dividing before
+fitting would have given.
+
 References: Kaplan EL, Meier P. *JASA* 1958;53:457–481. Greenwood M. *Reports on Public Health
 and Medical Subjects* 1926;33. Reverse KM for follow-up: Schemper M, Smith TL. *Control Clin
 Trials* 1996;17:343–346.
@@ -36,6 +44,7 @@ Trials* 1996;17:343–346.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import Self
 
 import numpy as np
@@ -99,8 +108,15 @@ class KaplanMeierFitter:
         events: npt.ArrayLike | None = None,
         *,
         entry: npt.ArrayLike | None = None,
+        time_scale: float = 1.0,
     ) -> Self:
-        """Estimate S(t) from ``durations`` and ``events`` (1 = event, 0 = censored)."""
+        """Estimate S(t) from ``durations`` and ``events`` (1 = event, 0 = censored).
+
+        ``time_scale``: the durations (and ``entry``) are in units of which ``time_scale`` make
+        one unit of every time the fitter reports or is asked (see the module docstring).
+        """
+        if not (np.isfinite(time_scale) and time_scale > 0):
+            raise AnalysisError(f"time_scale must be a positive number, got {time_scale}")
         data = survival_arrays(durations, events, entry=entry)
         if not data.event.any():
             warnings.warn(
@@ -109,11 +125,12 @@ class KaplanMeierFitter:
                 stacklevel=2,
             )
         self._data = data
+        self._scale = time_scale
         table = risk_table(data)
         with np.errstate(divide="ignore", invalid="ignore"):
             hazard_step = 1.0 - table.n_event / table.n_risk
             greenwood = table.n_event / (table.n_risk * (table.n_risk - table.n_event))
-        self.timeline_ = table.time
+        self.timeline_ = table.time / time_scale if time_scale != 1.0 else table.time
         self.n_at_risk_ = table.n_risk
         self.n_events_ = table.n_event
         self.n_censored_ = table.n_censor
@@ -173,7 +190,7 @@ class KaplanMeierFitter:
         """
         query = np.atleast_1d(np.asarray(times, dtype=np.float64))
         idx = np.searchsorted(self.timeline_, query, side="right") - 1
-        n_risk = at_risk(self._data, query)
+        n_risk = self._at_risk(query)
         last = float(self.timeline_[-1])
         unknown_after_last = bool(self.survival_[-1] > 0)
         out: list[SurvivalAt] = []
@@ -195,6 +212,18 @@ class KaplanMeierFitter:
                     )
                 )
         return out
+
+    def _at_risk(self, query: FloatArray) -> FloatArray:
+        """Number at risk just before each of ``query`` (#{entry < t <= stop}).
+
+        Without delayed entry it is read from the fitted table (at risk at the first distinct
+        time at or after t; none after the last), so no per-row work; with entry, counted.
+        """
+        if self._data.entry is not None:
+            return at_risk(self._data, query * self._scale)
+        first_at_or_after = np.searchsorted(self.timeline_, query, side="left")
+        padded = np.append(self.n_at_risk_, 0.0)
+        return padded[first_at_or_after]
 
     def cumulative_hazard(self) -> tuple[FloatArray, FloatArray]:
         """Nelson–Aalen H and its standard error at ``timeline_`` (R ``cumhaz``, ``std.chaz``)."""
@@ -228,7 +257,8 @@ class KaplanMeierFitter:
         query = np.atleast_1d(np.asarray(times, dtype=np.float64))
         if np.any(np.diff(query) < 0):
             raise AnalysisError("interval ends must be in increasing order")
-        return counts_between(self._data, query)
+        counted = counts_between(self._data, query * self._scale)
+        return [replace(c, time=float(t)) for c, t in zip(counted, query.tolist(), strict=True)]
 
 
 def median_follow_up(
@@ -238,6 +268,7 @@ def median_follow_up(
     conf_type: ConfType = "log",
     alpha: float = 0.05,
     entry: npt.ArrayLike | None = None,
+    time_scale: float = 1.0,
 ) -> QuantileEstimate:
     """Median follow-up by the reverse Kaplan–Meier method (Schemper & Smith 1996).
 
@@ -249,6 +280,6 @@ def median_follow_up(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SurvivalWarning)
         fitter = KaplanMeierFitter(conf_type=conf_type, alpha=alpha).fit(
-            durations, flipped, entry=entry
+            durations, flipped, entry=entry, time_scale=time_scale
         )
     return fitter.median_

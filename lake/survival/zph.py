@@ -7,8 +7,10 @@ per-event-time score U_g and information I_g of the fitted model (Efron or Bresl
 
     u = (0, Σ_g h_g U_g),   I = [[Σ I_g, Σ h_g I_g], [Σ h_g I_g, Σ h_g² I_g]]
 
-so U_g summed with weights h_g is the h-weighted sum of Schoenfeld residuals. Per covariate:
-χ² = uₖᵀ I_kk⁻¹ uₖ on the rows/columns (all β, x_j·g), 1 df; global: all 2p, p df.
+so U_g summed with weights h_g is the h-weighted sum of Schoenfeld residuals. Per term T (a
+set of columns, R's ``assign``: a factor's indicators together): χ² = uₖᵀ I_kk⁻¹ uₖ on the
+rows/columns k = (all β, x_j·g for j in T), |T| df (R ``cox.zph(terms = TRUE)``); one term per
+column is R's ``terms = FALSE``; global: all 2p, p df.
 
 ``transform``: ``"km"`` (default) g(t) = 1 − Ŝ(t−) of the pooled Kaplan–Meier (with delayed
 entry if fitted so), ``"identity"`` t, ``"rank"`` the average rank of t among all rows,
@@ -25,6 +27,7 @@ Measured on the golden ``mm_os`` Efron fit (3,000 rows, ISS2, ISS3, age/10, sex;
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +46,7 @@ class ProportionalHazardsTest:
     """Per-covariate and global score tests of proportional hazards."""
 
     transform: ZphTransform
+    #: one test per term (per column unless terms were given), in model order
     covariates: dict[str, StatisticalResult]
     global_test: StatisticalResult
 
@@ -66,9 +70,15 @@ def _time_transform(fit: CoxPHFitter, transform: ZphTransform) -> tuple[FloatArr
 
 
 def proportional_hazards_test(
-    fit: CoxPHFitter, *, transform: ZphTransform = "km"
+    fit: CoxPHFitter,
+    *,
+    transform: ZphTransform = "km",
+    terms: Sequence[tuple[str, Sequence[int]]] | None = None,
 ) -> ProportionalHazardsTest:
-    """R ``cox.zph(fit, transform=transform)``: per covariate and GLOBAL χ², df and p."""
+    """R ``cox.zph(fit, transform=transform)``: per term and GLOBAL χ², df and p.
+
+    ``terms`` names groups of column positions (each column once); ``None``: one per column.
+    """
     times, g_all = _time_transform(fit, transform)
     lookup_times, idx = np.unique(times, return_index=True)
     g_at = g_all[idx]
@@ -84,10 +94,13 @@ def proportional_hazards_test(
         i22 += stratum_terms(design, fit.params_, h * h)[2]
     info = np.block([[i11, i12], [i12.T, i22]])
     u = np.concatenate((np.zeros(p), score2))
+    groups = terms if terms is not None else [(n, (j,)) for j, n in enumerate(fit.names_)]
+    if sorted(j for _, cols in groups for j in cols) != list(range(p)):
+        raise ValueError(f"terms must cover the {p} columns once each, got {groups}")
     covariates = {}
-    for j, name in enumerate(fit.names_):
-        kk = [*range(p), p + j]
-        covariates[name] = _score_test(name, u[kk], info[np.ix_(kk, kk)], 1)
+    for name, columns in groups:
+        kk = [*range(p), *(p + j for j in columns)]
+        covariates[name] = _score_test(name, u[kk], info[np.ix_(kk, kk)], len(columns))
     return ProportionalHazardsTest(transform, covariates, _score_test("GLOBAL", u, info, p))
 
 

@@ -22,12 +22,13 @@ from lake.model import MODEL_VERSION
 from loaders.synthetic.corrupt import BadRow, inject_bad_rows
 from loaders.synthetic.file_corruptions import file_corruptions, fresh_patient_id
 from loaders.synthetic.generate import generate_truth, stream
-from loaders.synthetic.hazards import PLANTED_HAZARDS
+from loaders.synthetic.hazards import PLANTED_HAZARDS, PLANTED_INCIDENCES
 from loaders.synthetic.omop import omop_corruptions, omop_tables
 from loaders.synthetic.profile import FileProfile, SiteProfile
 from loaders.synthetic.render import PER_PATIENT_TABLES, render_frame
 from loaders.synthetic.spec_writer import write_spec
 from loaders.synthetic.truth import Truth
+from loaders.synthetic.truth_allo import AlloCohort
 from loaders.synthetic.truth_mm import MyelomaCohort
 from loaders.synthetic.writers import (
     require_sheet_fits,
@@ -226,6 +227,7 @@ def _expected(
         kinds.update(record["bad_rows"])
     rows_total = sum(r["rows"] for r in files)
     bad_total = sum(kinds.values())
+    disease = truth.tables["patients"]["disease"][0]
     group_columns = [
         c
         for c, t in truth.groups.schema.items()
@@ -251,10 +253,11 @@ def _expected(
             c: {str(k): v for k, v in sorted(Counter(truth.groups[c].to_list()).items())}
             for c in group_columns
         },
-        "planted_hazards": [
-            h.as_json()
-            for h in PLANTED_HAZARDS
-            if h.disease == truth.tables["patients"]["disease"][0]
+        "planted_hazards": [h.as_json() for h in PLANTED_HAZARDS if h.disease == disease],
+        "planted_incidences": [
+            p.as_json()
+            for p in PLANTED_INCIDENCES
+            if p.disease == disease and isinstance(site.cohort, AlloCohort)
         ],
         "registry_entry": _registry_entry(site),
     }

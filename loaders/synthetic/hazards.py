@@ -114,6 +114,41 @@ CML_MOLECULAR_RELAPSE: Final = PlantedHazard(
     note="Observed at the first scheduled sample after the latent relapse time.",
 )
 
+
+@dataclass(frozen=True, slots=True)
+class PlantedIncidence:
+    """One planted effect on whether an event occurs: its probability per group, among
+    patients still alive and followed at the (group-independent) onset day."""
+
+    disease: str
+    endpoint: str
+    grouping: str
+    groups: tuple[str, ...]
+    probabilities: tuple[float, ...]
+    note: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        """Plain JSON-able form for ``expected.json``."""
+        return asdict(self)
+
+
+ALLO_CGVHD_SOURCE: Final = PlantedIncidence(
+    disease="MM",
+    endpoint="chronic GVHD after allo-HSCT (onset uniform on days 100-499, death competing)",
+    grouping="stem-cell source of the allogeneic graft",
+    groups=("bone_marrow", "peripheral_blood", "cord_blood"),
+    probabilities=(0.28, 0.50, 0.28),
+    note=(
+        "Peripheral-blood grafts raise chronic GVHD (direction as in the BMT CTN 0201 trial, "
+        "Anasetti 2012, N Engl J Med; citation UNCONFIRMED, not in the domain notes). The "
+        "onset day does not depend on the source, so the cumulative incidence of chronic GVHD "
+        "is higher with peripheral blood at every time after day 100. Cord blood follows the "
+        "donor type cord_blood."
+    ),
+)
+
+PLANTED_INCIDENCES: Final = (ALLO_CGVHD_SOURCE,)
+
 PLANTED_HAZARDS: Final = (
     MM_OS,
     ALLO_RELAPSE,

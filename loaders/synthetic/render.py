@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 from lake.model import PATIENTS, TABLES_BY_NAME, Column
 
+from loaders.spec_targets import EVENT_ATTRIBUTES
 from loaders.synthetic.profile import Col, FileProfile
 from loaders.synthetic.truth import Truth
 
@@ -72,10 +73,7 @@ def harmonised_source(truth: Truth, file: FileProfile) -> pl.DataFrame:
         rows = truth.tables["events"].filter(pl.col("event_type") == event)
         picked = rows.select(
             "patient_id",
-            *(
-                pl.col(a).alias(f"{event}:{a}")
-                for a in ("event_date", "grade", "systemic_ist", "death_cause")
-            ),
+            *(pl.col(a).alias(f"{event}:{a}") for a in ("event_date", *EVENT_ATTRIBUTES)),
         )
         frame = frame.join(picked, on="patient_id", how="left", maintain_order="left")
     return frame

@@ -25,6 +25,20 @@ REGISTRY_DONORS: Final = {
     "HAPLO": "haploidentical",
     "CB": "cord_blood",
 }
+#: EBMT-style registry stem-cell source codes.
+REGISTRY_SOURCES: Final = {"BM": "bone_marrow", "PB": "peripheral_blood", "CB": "cord_blood"}
+#: EBMT-style registry disease status at transplant.
+REGISTRY_STATUSES: Final = {
+    "CR1": "CR1",
+    "CR2": "CR2",
+    "CR3+": "CR3_plus",
+    "VGPR": "VGPR",
+    "PR": "PR",
+    "SD": "stable_disease",
+    "REL": "relapse",
+    "REF": "refractory",
+    "UNTR": "untreated",
+}
 
 
 def markers(present: str, absent: str, not_tested: str) -> dict[str, str]:
@@ -63,8 +77,13 @@ def transplant_columns(
     donor_codes: Mapping[str, str] = REGISTRY_DONORS,
     in_first_remission: str | None = None,
     remission_codes: Mapping[str, bool] | None = None,
+    stem_cell_source: str | None = None,
+    source_codes: Mapping[str, str] = REGISTRY_SOURCES,
+    disease_status: str | None = None,
+    status_codes: Mapping[str, str] = REGISTRY_STATUSES,
 ) -> tuple[Col, ...]:
-    """Columns of a transplants file: type, date, conditioning, then donor and CR1 if exported."""
+    """Columns of a transplants file: type, date, conditioning, then donor, CR1, stem-cell
+    source and disease status at transplant where the site exports them."""
     columns = [
         Col(transplant_type, to="transplants.transplant_type", codes=type_codes),
         Col(date, to="transplants.transplant_date"),
@@ -76,6 +95,10 @@ def transplant_columns(
         columns.append(
             Col(in_first_remission, to="transplants.in_first_remission", codes=remission_codes)
         )
+    if stem_cell_source is not None:
+        columns.append(Col(stem_cell_source, to="transplants.stem_cell_source", codes=source_codes))
+    if disease_status is not None:
+        columns.append(Col(disease_status, to="transplants.disease_status", codes=status_codes))
     return tuple(columns)
 
 

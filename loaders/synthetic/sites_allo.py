@@ -26,6 +26,19 @@ _ALLO = FileProfile(
     columns=(),
 )
 _YN = markers("Y", "N", "ND")
+#: EBMT-style organ spellings (MAGIC acute, NIH 2014 chronic GVHD organs).
+GVHD_ORGAN_CODES = {
+    "SKIN": "skin",
+    "LIVER": "liver",
+    "GI_UPPER": "upper_gi",
+    "GI_LOWER": "lower_gi",
+    "OESOPHAGUS": "esophagus",
+    "MOUTH": "mouth",
+    "EYES": "eye",
+    "LUNG": "lung",
+    "JOINTS_FASCIA": "joints_fascia",
+    "GENITAL": "genital_tract",
+}
 _HCTCI = (
     "arrhythmia",
     "cardiac",
@@ -111,8 +124,10 @@ EU_ALLOMM = SiteProfile(
                     "HAPLO": "haploidentical",
                     "CB": "cord_blood",
                 },
-                in_first_remission="tandem_cr1",
+                in_first_remission="cr1",
                 remission_codes=yes_no("Y", "N"),
+                stem_cell_source="source",
+                disease_status="status_at_hct",
             ),
         ),
         replace(
@@ -137,6 +152,7 @@ EU_ALLOMM = SiteProfile(
                     },
                 ),
                 Col("systemic_ist", to="events.systemic_ist", codes={"Y": True, "N": False}),
+                Col("organs", to="events.gvhd_organs", split="|", codes=GVHD_ORGAN_CODES),
             ),
         ),
         replace(

@@ -7,7 +7,10 @@ toxicity (:data:`~loaders.synthetic.hazards.ALLO_NRM_TOXICITY`, adverse events a
 infusions in :mod:`loaders.synthetic.toxicity`); death after relapse follows
 at relapse + Exp(median 0.6 years). Two-year OS comes out near 55-60%. Acute GVHD (grade I-IV,
 day 14-100) and chronic GVHD (NIH severity, systemic IST, day 100-500) are drawn among patients
-alive at onset. Every transplant date leaves at least 24 months of potential follow-up.
+alive at onset, with the organs involved; chronic GVHD is more likely after a peripheral-blood
+graft (:data:`~loaders.synthetic.hazards.ALLO_CGVHD_SOURCE`; donor, graft source and disease status
+at transplant in :mod:`loaders.synthetic.graft`). Every transplant date leaves at least 24 months
+of potential follow-up.
 """
 
 from __future__ import annotations
@@ -18,10 +21,22 @@ from typing import Final
 
 import numpy as np
 import polars as pl
-from lake.model import AGVHD_GRADES, CGVHD_SEVERITIES, COMORBIDITIES, CONDITIONING, DONOR_TYPES
+from lake.model import (
+    AGVHD_GRADES,
+    CGVHD_SEVERITIES,
+    COMORBIDITIES,
+    CONDITIONING,
+    FIRST_REMISSION_STATUS,
+)
 
 from loaders.synthetic import scores
-from loaders.synthetic.hazards import ALLO_NRM, ALLO_NRM_TOXICITY, ALLO_RELAPSE
+from loaders.synthetic.graft import Graft, draw_graft, gvhd_organs, myeloma_status
+from loaders.synthetic.hazards import (
+    ALLO_CGVHD_SOURCE,
+    ALLO_NRM,
+    ALLO_NRM_TOXICITY,
+    ALLO_RELAPSE,
+)
 from loaders.synthetic.mm_labs import myeloma_baseline
 from loaders.synthetic.sampling import (
     DAYS_PER_YEAR,
@@ -100,6 +115,8 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
     hct_score, hct_group = scores.hctci(weights)
     conditioning = categorical(rng, (0.30, 0.60, 0.10), n)
     later = rng.spawn(1)[0]  # toxicity and DLI: a child stream, the cohort's draws unchanged
+    graft_rng = rng.spawn(1)[0]  # donor, graft source, status, GVHD organs: a second child
+    graft = draw_graft(graft_rng, n)
     severe = severe_toxicity(later, n)
     t_relapse = weibull_ph_days(
         rng,
@@ -127,7 +144,8 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
     agvhd_day = day0 + rng.integers(14, 100, n)
     has_agvhd = (rng.random(n) < 0.40) & (agvhd_day < last_day)
     cgvhd_day = day0 + rng.integers(100, 500, n)
-    has_cgvhd = (rng.random(n) < 0.40) & (cgvhd_day < last_day)
+    cgvhd_risk = np.asarray(ALLO_CGVHD_SOURCE.probabilities)[graft.source]
+    has_cgvhd = (rng.random(n) < cgvhd_risk) & (cgvhd_day < last_day)
     severity = categorical(rng, (0.4, 0.4, 0.2), n)
     ist = np.where(severity == 0, rng.random(n) < 0.2, rng.random(n) < 0.9)
     nrm_cause = (
@@ -151,6 +169,7 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
                 agvhd_day,
                 has_agvhd,
                 grade=labels(categorical(rng, (0.35, 0.35, 0.2, 0.1), n), AGVHD_GRADES),
+                gvhd_organs=gvhd_organs(graft_rng, n, acute=True),
             ),
             event_rows(
                 ids,
@@ -160,6 +179,7 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
                 has_cgvhd,
                 grade=labels(severity, CGVHD_SEVERITIES),
                 systemic_ist=pl.Series(ist),
+                gvhd_organs=gvhd_organs(graft_rng, n, acute=False),
             ),
             event_rows(ids, site, "relapse", relapse_day, relapsed),
             event_rows(ids, site, "dli", dli_day, has_dli),
@@ -207,6 +227,8 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
             "nrm_event": dead & ~relapse_first,
             "os_event": dead,
             "severe_toxicity": severe,
+            "stem_cell_source": graft.source,
+            "cgvhd_event": has_cgvhd,
         }
     )
     return Truth(
@@ -216,7 +238,14 @@ def generate_allo(cohort: AlloCohort, ids: pl.Series, rng: np.random.Generator) 
             "genetics": conform(labs.genetics, "genetics"),
             "comorbidities": conform(comorbidities, "comorbidities"),
             "transplants": _transplants(
-                rng, ids, site, day0=day0, diagnosis=diagnosis, conditioning=conditioning
+                rng,
+                ids,
+                site,
+                day0=day0,
+                diagnosis=diagnosis,
+                conditioning=conditioning,
+                graft=graft,
+                status_rng=graft_rng,
             ),
             "events": events,
             "adverse_events": adverse_events(
@@ -246,12 +275,21 @@ def _transplants(
     day0: np.ndarray,
     diagnosis: np.ndarray,
     conditioning: np.ndarray,
+    graft: Graft,
+    status_rng: np.random.Generator,
 ) -> pl.DataFrame:
-    """Allo row per patient, preceded by an autologous transplant for 80% of them."""
+    """Allo row per patient, preceded by an autologous transplant for 80% of them.
+
+    A tandem allograft (within 200 days of the autograft) is first-line consolidation; its
+    disease status is CR1, VGPR or PR, any other allograft's a later status
+    (:func:`~loaders.synthetic.graft.myeloma_status`). ``in_first_remission`` follows the
+    model's rule (status CR1). Autografts are peripheral blood, their status not collected.
+    """
     n = ids.len()
     auto_day = np.maximum(diagnosis + rng.integers(150, 260, n), diagnosis + 1)
     has_auto = (rng.random(n) < 0.8) & (auto_day < day0 - 60)
     tandem = has_auto & (day0 - auto_day < 200)
+    status = myeloma_status(status_rng, tandem)
     index = np.flatnonzero(has_auto)
     auto = pl.DataFrame(
         {
@@ -261,6 +299,8 @@ def _transplants(
             "conditioning": "MAC",
             "donor_type": pl.Series([None] * index.size, dtype=pl.String),
             "in_first_remission": pl.Series([None] * index.size, dtype=pl.Boolean),
+            "stem_cell_source": "peripheral_blood",
+            "disease_status": pl.Series([None] * index.size, dtype=pl.String),
             "_order": 2 * index,
         }
     )
@@ -270,8 +310,10 @@ def _transplants(
             "transplant_type": "allogeneic",
             "transplant_date": date_series(day0),
             "conditioning": labels(conditioning, CONDITIONING),
-            "donor_type": labels(categorical(rng, (0.35, 0.33, 0.1, 0.17, 0.05), n), DONOR_TYPES),
-            "in_first_remission": tandem,
+            "donor_type": graft.donor_labels(),
+            "in_first_remission": status == FIRST_REMISSION_STATUS,
+            "stem_cell_source": graft.source_labels(),
+            "disease_status": status,
             "_order": 2 * np.arange(n) + 1,
         }
     )

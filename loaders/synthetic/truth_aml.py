@@ -4,7 +4,8 @@ Overall survival is Weibull (shape 0.8) with the planted co-mutation group hazar
 adverse hazard (:data:`~loaders.synthetic.hazards.AML_OS_COMUTATION`,
 :data:`~loaders.synthetic.hazards.AML_OS_ELN_ADVERSE`). Complete remission follows induction for
 most patients; relapse precedes most deaths of remitters; allo-HSCT in first CR is given more often
-in worse groups.
+in worse groups; its disease status is CR1, its graft peripheral blood (75 %) or bone marrow,
+cord blood for a cord-blood donor (drawn last, so the cohort's other draws are unchanged).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Final
 
 import numpy as np
 import polars as pl
-from lake.model import CONDITIONING, DONOR_TYPES
+from lake.model import CONDITIONING, DONOR_TYPES, FIRST_REMISSION_STATUS, STEM_CELL_SOURCES
 
 from loaders.synthetic import scores
 from loaders.synthetic.hazards import AML_OS_COMUTATION, AML_OS_ELN_ADVERSE
@@ -288,6 +289,12 @@ def _allo(
             "conditioning": labels(categorical(rng, (0.7, 0.3, 0.0), m), CONDITIONING),
             "donor_type": labels(categorical(rng, (0.3, 0.4, 0.1, 0.15, 0.05), m), DONOR_TYPES),
             "in_first_remission": pl.Series([True] * m),
+            "disease_status": constant(FIRST_REMISSION_STATUS, m),
         }
+    )
+    cord = pl.col("donor_type") == "cord_blood"
+    adult = labels(categorical(rng, (0.25, 0.75), m), STEM_CELL_SOURCES[:2])
+    frame = frame.with_columns(
+        stem_cell_source=pl.when(cord).then(pl.lit("cord_blood")).otherwise(adult)
     )
     return conform(frame, "transplants")

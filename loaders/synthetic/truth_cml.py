@@ -45,7 +45,13 @@ SCHEDULE_MONTHS: Final = np.array(
     [1, 2, 3, 4, 5, 6, 8, 10, 12, *range(15, 121, 3)], dtype=np.float64
 )
 _DAYS_PER_MONTH: Final = DAYS_PER_YEAR / 12
-_PRE_STOP_SAMPLES: Final = 8
+#: Quarterly samples before the stop (5 years), none in the first year of TKI therapy.
+_PRE_STOP_SAMPLES: Final = 20
+#: log10 of BCR::ABL1 IS % before the deep response (MMR, not MR4: 0.011-0.089 %) and in it
+#: (MR4 or deeper: at most 0.0089 %), after the stop (below MMR, any depth).
+_MMR_ONLY_LOG10: Final = (-1.95, -1.05)
+_DEEP_LOG10: Final = (-4.0, -2.05)
+_AFTER_STOP_LOG10: Final = (-4.0, -1.05)
 FIRST_LINE_TKIS: Final = ("imatinib", "nilotinib", "dasatinib")
 SECOND_LINE_TKIS: Final = ("nilotinib", "dasatinib", "bosutinib")
 
@@ -158,6 +164,7 @@ def generate_cml(cohort: CmlCohort, ids: pl.Series, rng: np.random.Generator) ->
         ids,
         site,
         stop=stop,
+        first_day=diagnosis + 365,
         offsets=sample_offsets,
         follow=follow,
         relapse_offset=relapse_offset,
@@ -268,26 +275,40 @@ def _samples(
     site: str,
     *,
     stop: np.ndarray,
+    first_day: np.ndarray,
     offsets: np.ndarray,
     follow: np.ndarray,
     relapse_offset: np.ndarray,
     relapsed: np.ndarray,
 ) -> pl.DataFrame:
-    """Pre-stop deep-response samples, post-stop samples up to relapse or follow-up end."""
+    """Pre-stop samples, post-stop samples up to relapse or follow-up end.
+
+    Before the stop, each patient reaches a deep molecular response (MR4 or deeper) at a random
+    quarter up to five years before it and stays there (ELN 2020 asks for MR4 at least two
+    years, so some patients stop eligible and some not); earlier samples are in MMR only. After
+    the stop, samples are below MMR until the relapse sample, which is above it.
+    """
     n = ids.len()
     pre = -np.arange(_PRE_STOP_SAMPLES, 0, -1) * 91
     grid = np.concatenate([pre, offsets]).astype(np.int64)
     patient = np.repeat(np.arange(n), grid.size)
     offset = np.tile(grid, n)
     limit = np.where(relapsed, relapse_offset, follow)[patient]
-    keep = offset <= limit
+    keep = (offset <= limit) & (offset >= (first_day - stop)[patient])
     patient, offset = patient[keep], offset[keep]
+    deep_from = -91 * rng.integers(1, _PRE_STOP_SAMPLES + 1, n)
+    in_mmr_only = offset < deep_from[patient]
     at_relapse = relapsed[patient] & (offset == relapse_offset[patient])
     m = patient.size
-    detectable = at_relapse | (rng.random(m) < 0.35)
-    deep = rounded(10 ** rng.uniform(-4, -1.05, m), 5)
+    detectable = at_relapse | in_mmr_only | (rng.random(m) < 0.35)
+    low, high = np.select(
+        [in_mmr_only, offset < 0],
+        [np.array(_MMR_ONLY_LOG10)[:, None], np.array(_DEEP_LOG10)[:, None]],
+        np.array(_AFTER_STOP_LOG10)[:, None],
+    )
+    below = rounded(10 ** rng.uniform(low, high), 5)
     lost = rounded(10 ** rng.uniform(-0.95, 0.7, m), 3)
-    is_pct = np.where(at_relapse, lost, np.where(detectable, deep, np.nan))
+    is_pct = np.where(at_relapse, lost, np.where(detectable, below, np.nan))
     return conform(
         pl.DataFrame(
             {

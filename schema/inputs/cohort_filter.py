@@ -7,25 +7,33 @@ field) and converts to the typed filters of :mod:`lake.cohort.filters` with ``to
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from collections.abc import Callable
+from typing import Literal, TypeVar
 
 import strawberry
 from lake.cohort import filters as lc
+from lake.errors import AnalysisError
 
 from schema.errors import BadRequestError
+from schema.inputs.occurrence import TemporalInput
 from schema.scores import score_version
 from schema.types.enums import (
     Agent,
     DataOrigin,
     Disease,
     EventType,
+    GroupingAttribute,
     ImwgResponse,
+    ListAttribute,
     Marker,
     MarkerStatus,
+    NumericAttribute,
     Sex,
     TherapyStrategy,
     TransplantType,
 )
+
+T = TypeVar("T")
 
 
 def _check_bounds(field: str, low: object, high: object) -> None:
@@ -95,14 +103,19 @@ class TreatmentFilterInput:
                     raise BadRequestError(
                         f"treatment.agents{mode.title()}: give at least one agent"
                     )
-                out.append(lc.ReceivedAgents(tuple(a.value for a in agents), mode=mode))  # type: ignore[arg-type]
+                codes = tuple(a.value for a in agents)
+                out.append(
+                    lc.ListMembership("agents_received", any_of=codes)
+                    if mode == "any"
+                    else lc.ListMembership("agents_received", all_of=codes)
+                )
         if self.lines is not None:
             _check_bounds("treatment.lines", self.lines.min, self.lines.max)
-            out.append(lc.LineCount(minimum=self.lines.min, maximum=self.lines.max))
+            out.append(lc.NumericRange("n_lines", self.lines.min, self.lines.max))
         if self.transplant is not None:
-            out.append(lc.Transplanted(self.transplant.value))
+            out.append(lc.CategoryIn(f"had_{self.transplant.value}", ("true",)))
         if self.strategy is not None:
-            out.append(lc.Strategy(self.strategy.value))
+            out.append(lc.ListMembership("strategies", any_of=(self.strategy.value,)))
         return out
 
 
@@ -132,6 +145,65 @@ class RiskGroupInput:
     def to_filter(self) -> lc.RiskGroup:
         """The lake filter (the score normalised to its version id)."""
         return lc.RiskGroup(score=score_version(self.score), categories=tuple(self.categories))
+
+
+@strawberry.input(
+    description="Patients whose numeric attribute lies in [min, max] (either bound may be "
+    "omitted: min: 65 is age >= 65). A patient with an unknown value never matches."
+)
+class NumericFilterInput:
+    attribute: NumericAttribute = strawberry.field(description="The numeric attribute.")
+    min: float | None = strawberry.field(default=None, description="Lower bound (inclusive).")
+    max: float | None = strawberry.field(default=None, description="Upper bound (inclusive).")
+
+    def to_filter(self) -> lc.NumericRange:
+        """The lake filter; no bound, or min above max, is a bad request."""
+        name = self.attribute.value
+        _check_bounds(f"numeric {name}", self.min, self.max)
+        return lc.NumericRange(name, self.min, self.max)
+
+
+@strawberry.input(
+    description="Patients whose single-valued categorical attribute takes one of the values "
+    "(the attribute's codes as in the data dictionary; true / false for a flag)."
+)
+class CategoricalFilterInput:
+    attribute: GroupingAttribute = strawberry.field(description="The categorical attribute.")
+    values: list[str] = strawberry.field(description="Accepted values (at least one).")
+
+    def to_filter(self) -> lc.CategoryIn:
+        """The lake filter; values outside the attribute's codes are a bad request naming them."""
+        return _public(lambda: lc.CategoryIn(self.attribute.value, tuple(sorted(self.values))))
+
+
+@strawberry.input(
+    description="Patients whose list attribute holds any of `any` and all of `all` (give one "
+    "or both)."
+)
+class ListFilterInput:
+    attribute: ListAttribute = strawberry.field(description="The list attribute.")
+    any: list[str] | None = strawberry.field(
+        default=None, description="At least one of these codes."
+    )
+    all: list[str] | None = strawberry.field(default=None, description="Every one of these codes.")
+
+    def to_filter(self) -> lc.ListMembership:
+        """The lake filter; unknown codes or neither any nor all are a bad request."""
+        return _public(
+            lambda: lc.ListMembership(
+                self.attribute.value,
+                any_of=tuple(sorted(self.any or ())),
+                all_of=tuple(sorted(self.all or ())),
+            )
+        )
+
+
+def _public(build: Callable[[], T]) -> T:
+    """The lake filter ``build`` makes; its validation error as a bad request."""
+    try:
+        return build()
+    except AnalysisError as error:
+        raise BadRequestError(str(error)) from error
 
 
 Column = Literal["disease", "sex", "data_origin", "site", "source_study", "study_arm"]
@@ -178,6 +250,22 @@ class CohortFilterInput:
     had_events: list[EventType] | None = strawberry.field(
         default=None, description="Patients with at least one event of each of these types."
     )
+    numeric: list[NumericFilterInput] | None = strawberry.field(
+        default=None,
+        description="Numeric attribute ranges (cut-points such as age >= 65); each must hold. "
+        "A patient with an unknown value never matches.",
+    )
+    categorical: list[CategoricalFilterInput] | None = strawberry.field(
+        default=None, description="Categorical attribute conditions; each must hold."
+    )
+    lists: list[ListFilterInput] | None = strawberry.field(
+        default=None, description="List attribute memberships (any / all); each must hold."
+    )
+    temporal: list[TemporalInput] | None = strawberry.field(
+        default=None,
+        description="Temporal criteria between dated facts (e.g. relapse within 730 days after "
+        "the first autologous transplant); each must hold.",
+    )
     all_of: list[CohortFilterInput] | None = strawberry.field(
         default=None, description="Sub-filters that must all hold."
     )
@@ -206,15 +294,15 @@ class CohortFilterInput:
             if values is not None:
                 if not values:
                     raise BadRequestError(f"{column}: give at least one value or omit the field")
-                parts.append(lc.CodeIn(column=column, values=tuple(sorted(values))))
+                parts.append(lc.CategoryIn(column, tuple(sorted(values))))
         if self.age is not None:
             _check_bounds("age", self.age.min, self.age.max)
-            parts.append(lc.AgeRange(minimum=self.age.min, maximum=self.age.max))
+            parts.append(lc.NumericRange("age_at_diagnosis", self.age.min, self.age.max))
         if self.diagnosis_date is not None:
             parts.append(lc.DiagnosisDateRange(self.diagnosis_date.start, self.diagnosis_date.end))
         for m in self.markers or []:
             statuses = tuple(sorted(s.value for s in m.statuses))
-            parts.append(lc.MarkerStatus(marker=m.marker.value, statuses=statuses))
+            parts.append(lc.CategoryIn(m.marker.value, statuses))
         if self.treatment is not None:
             parts.extend(self.treatment.to_filters())
         if self.best_response is not None:
@@ -225,8 +313,14 @@ class CohortFilterInput:
                     at_most=None if high is None else high.value,
                 )
             )
-        parts.extend(lc.HadEvent(e.value) for e in self.had_events or [])
+        parts.extend(
+            lc.ListMembership("event_types", any_of=(e.value,)) for e in self.had_events or []
+        )
+        parts.extend(n.to_filter() for n in self.numeric or [])
+        parts.extend(c.to_filter() for c in self.categorical or [])
+        parts.extend(m.to_filter() for m in self.lists or [])
         parts.extend(r.to_filter() for r in self.risk_groups or [])
+        parts.extend(t.to_filter(i) for i, t in enumerate(self.temporal or []))
         if self.all_of is not None:
             parts.append(lc.And(tuple(f.to_filter() for f in self.all_of)))
         if self.any_of is not None:

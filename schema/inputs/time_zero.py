@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import strawberry
 from lake.cohort.endpoints import EndpointKey
+from lake.endpoints.defined import DefinedEndpoint
 from lake.errors import HemalakeError
 
 from schema.errors import BadRequestError, public_error
@@ -39,7 +40,7 @@ class TimeZeroInput:
     )
 
 
-def endpoint_key(endpoint: str, time_zero: TimeZeroInput | None) -> EndpointKey:
+def endpoint_key(endpoint: str | DefinedEndpoint, time_zero: TimeZeroInput | None) -> EndpointKey:
     """The lake's endpoint key; a negative landmark, an origin the endpoint is not defined
     from, or a line number without (or missing for) origin TREATMENT_LINE is a bad request."""
     zero = time_zero or TimeZeroInput()

@@ -9,6 +9,7 @@ from typing import Annotated, Concatenate, ParamSpec, TypeVar
 import strawberry
 from lake.access import Caller
 from lake.cohort.exposure_effect import ExposureEffectRequest
+from lake.cohort.fine_gray import FineGrayRequest
 from lake.cohort.incidence import IncidenceRequest
 from lake.cohort.models import CoxRequest, StagingRequest
 from lake.cohort.survival import SurvivalRequest
@@ -21,19 +22,24 @@ from schema.dataloaders.cohorts import Key
 from schema.distinct import require_distinct
 from schema.errors import BadRequestError
 from schema.fields import resolver
+from schema.inputs.covariates import CovariateInput, InteractionInput, Ties, model_terms
+from schema.inputs.endpoint import EndpointDefinitionInput, chosen_endpoint
 from schema.inputs.exposure import ExposureInput
-from schema.inputs.grouping import GroupingInput, grouping
+from schema.inputs.grouping import GroupingInput, grouping, user_groups
 from schema.inputs.survival_options import SurvivalOptionsInput
 from schema.inputs.time_zero import TimeZeroInput, endpoint_key
 from schema.lake_calls import call_lake
 from schema.scores import score_version
+from schema.selection import selects
 from schema.times import checked_times, lake_times
 from schema.types.enums import CategoricalAttribute, GroupingAttribute, NumericAttribute
 from schema.types.exposure import ExposureEffect
-from schema.types.models import CoxModel, CumulativeIncidence, StagingComparison
+from schema.types.models import CumulativeIncidence, StagingComparison
+from schema.types.regression import CoxModel, FineGrayModel
 from schema.types.risk import NotClassifiedPolicy, Reclassification, RiskDistribution
 from schema.types.summaries import Breakdown, Completeness, Count, Histogram
 from schema.types.survival import (
+    CompetingCause,
     CompetingEndpoint,
     ConfType,
     KaplanMeierEndpoint,
@@ -54,6 +60,15 @@ TIMES = (
     "in the order given, one point per time asked (a repeated time is answered again)."
 )
 TIME_UNIT = "Unit of every time, requested and answered."
+COVARIATES = (
+    "The covariates, each once: a categorical attribute or a score (levels against a reference, "
+    "or asTrend), or a numeric attribute (optionally transformed). Only complete cases are "
+    "modelled."
+)
+INTERACTIONS = "Product terms between two covariates of the list (answered as a:b, like R)."
+DEFINED_ENDPOINT = (
+    "A user-defined endpoint instead of the catalogue's `endpoint` (give exactly one)."
+)
 DELAYED_ENTRY = (
     "Delayed entry (left truncation): count each patient at risk only from their registry "
     "entry (days after the origin; 0 when registered at or before it or without an entry "
@@ -206,8 +221,12 @@ class Cohort:
         info: Info[Context, None],
         *,
         endpoint: Annotated[
-            KaplanMeierEndpoint, strawberry.argument(description="The Kaplan-Meier endpoint.")
-        ],
+            KaplanMeierEndpoint | None,
+            strawberry.argument(description="The Kaplan-Meier endpoint of the catalogue."),
+        ] = None,
+        defined_endpoint: Annotated[
+            EndpointDefinitionInput | None, strawberry.argument(description=DEFINED_ENDPOINT)
+        ] = None,
         time_zero: Annotated[
             TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
         ] = None,
@@ -242,7 +261,7 @@ class Cohort:
     ) -> SurvivalSummary | None:
         asked = checked_times(times)
         request = SurvivalRequest(
-            endpoint=endpoint_key(endpoint.name, time_zero),
+            endpoint=chosen_endpoint(endpoint, defined_endpoint, time_zero, competing=False),
             grouping=grouping(group_by),
             times=lake_times(asked),
             time_unit=time_unit.value,
@@ -261,9 +280,12 @@ class Cohort:
         info: Info[Context, None],
         *,
         endpoint: Annotated[
-            CompetingEndpoint,
-            strawberry.argument(description="The endpoint with a competing event."),
-        ],
+            CompetingEndpoint | None,
+            strawberry.argument(description="The catalogue endpoint with a competing event."),
+        ] = None,
+        defined_endpoint: Annotated[
+            EndpointDefinitionInput | None, strawberry.argument(description=DEFINED_ENDPOINT)
+        ] = None,
         time_zero: Annotated[
             TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
         ] = None,
@@ -275,7 +297,7 @@ class Cohort:
     ) -> CumulativeIncidence | None:
         asked = checked_times(times)
         request = IncidenceRequest(
-            endpoint=endpoint_key(endpoint.name, time_zero),
+            endpoint=chosen_endpoint(endpoint, defined_endpoint, time_zero, competing=True),
             grouping=grouping(group_by),
             times=lake_times(asked),
             time_unit=time_unit.value,
@@ -283,54 +305,99 @@ class Cohort:
         released = await self._ask(info, info.context.gateway.incidence, request=request)
         return CumulativeIncidence.of(released, asked=asked)
 
-    @resolver(description="A Cox model with the chosen covariates (complete cases, cost 10).")
+    @resolver(
+        description="A Cox model with the chosen covariates (complete cases, cost 10). "
+        "Governed roles only (exact); protected roles are refused (FORBIDDEN)."
+    )
     async def cox_model(
         self,
         info: Info[Context, None],
         *,
         endpoint: Annotated[
-            KaplanMeierEndpoint, strawberry.argument(description="The endpoint modelled.")
-        ],
+            KaplanMeierEndpoint | None,
+            strawberry.argument(description="The catalogue endpoint modelled."),
+        ] = None,
+        defined_endpoint: Annotated[
+            EndpointDefinitionInput | None, strawberry.argument(description=DEFINED_ENDPOINT)
+        ] = None,
+        covariates: Annotated[
+            list[CovariateInput] | None, strawberry.argument(description=COVARIATES)
+        ] = None,
+        interactions: Annotated[
+            list[InteractionInput] | None, strawberry.argument(description=INTERACTIONS)
+        ] = None,
         time_zero: Annotated[
             TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
-        ] = None,
-        numeric: Annotated[
-            list[NumericAttribute] | None,
-            strawberry.argument(description="Numeric covariates (linear terms)."),
-        ] = None,
-        categorical: Annotated[
-            list[GroupingAttribute] | None,
-            strawberry.argument(
-                description="Categorical covariates (dummy-coded against the first declared "
-                "code; levels in the model's code order)."
-            ),
-        ] = None,
-        scores: Annotated[
-            list[str] | None,
-            strawberry.argument(
-                description="Risk-score covariates (categories, dummy-coded against the "
-                "lowest-risk category). " + SCORES
-            ),
         ] = None,
         strata: Annotated[
             GroupingAttribute | None,
             strawberry.argument(description="Stratify the baseline hazard by this attribute."),
         ] = None,
+        ties: Annotated[
+            Ties, strawberry.argument(description="How tied event times are handled.")
+        ] = Ties.EFRON,
         delayed_entry: Annotated[bool, strawberry.argument(description=DELAYED_ENTRY)] = False,
+        group_by: Annotated[
+            GroupingInput | None,
+            strawberry.argument(
+                description="User-defined groups (groupBy.groups only) as one categorical "
+                "covariate `group`, dummy-coded against the first group; patients in no group "
+                "are excluded. Attributes and scores enter as categorical / scores."
+            ),
+        ] = None,
     ) -> CoxModel | None:
+        groups = user_groups(group_by, field="coxModel.groupBy")
+        terms = model_terms(covariates or [], interactions, groups=tuple(g.name for g in groups))
         request = CoxRequest(
-            endpoint=endpoint_key(endpoint.name, time_zero),
-            numeric=tuple(a.value for a in numeric or []),
-            categorical=tuple(a.value for a in categorical or []),
-            scores=tuple(score_version(s) for s in scores or []),
+            endpoint=chosen_endpoint(endpoint, defined_endpoint, time_zero, competing=False),
+            terms=terms,
             strata=None if strata is None else strata.value,
             delayed_entry=delayed_entry,
+            ties=ties.value,
+            proportional_hazards=selects(info, "proportionalHazards"),
+            groups=groups,
         )
-        require_distinct("coxModel numeric", request.numeric)
-        require_distinct("coxModel categorical and strata", (*request.categorical, request.strata))
-        require_distinct("coxModel scores", request.scores)
+        require_distinct(
+            "coxModel covariates and strata", (*terms.of_source("attribute"), request.strata)
+        )
         released = await self._ask(info, info.context.gateway.cox, request=request)
         return CoxModel.of(released)
+
+    @resolver(
+        description="A Fine-Gray subdistribution hazards model of one cause of a competing "
+        "endpoint (R cmprsk::crr; complete cases, cost 10). Governed roles only (exact); "
+        "protected roles are refused (FORBIDDEN)."
+    )
+    async def fine_gray(
+        self,
+        info: Info[Context, None],
+        *,
+        endpoint: Annotated[
+            CompetingEndpoint,
+            strawberry.argument(description="The endpoint with a competing event."),
+        ],
+        covariates: Annotated[list[CovariateInput], strawberry.argument(description=COVARIATES)],
+        interactions: Annotated[
+            list[InteractionInput] | None, strawberry.argument(description=INTERACTIONS)
+        ] = None,
+        time_zero: Annotated[
+            TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
+        ] = None,
+        cause: Annotated[
+            CompetingCause,
+            strawberry.argument(
+                description="The cause whose subdistribution hazard is modelled (the other "
+                "competes)."
+            ),
+        ] = CompetingCause.EVENT,
+    ) -> FineGrayModel | None:
+        request = FineGrayRequest(
+            endpoint=endpoint_key(endpoint.name, time_zero),
+            terms=model_terms(covariates, interactions),
+            cause=cause.value,
+        )
+        released = await self._ask(info, info.context.gateway.fine_gray, request=request)
+        return FineGrayModel.of(released)
 
     @resolver(
         description="The effect of a dated exposure (a transplant, a treatment line, an event) "
@@ -343,8 +410,12 @@ class Cohort:
         info: Info[Context, None],
         *,
         endpoint: Annotated[
-            KaplanMeierEndpoint, strawberry.argument(description="The endpoint analysed.")
-        ],
+            KaplanMeierEndpoint | None,
+            strawberry.argument(description="The Kaplan-Meier endpoint of the catalogue."),
+        ] = None,
+        defined_endpoint: Annotated[
+            EndpointDefinitionInput | None, strawberry.argument(description=DEFINED_ENDPOINT)
+        ] = None,
         exposure: Annotated[
             ExposureInput,
             strawberry.argument(description="The exposure whose status changes in follow-up."),
@@ -363,7 +434,7 @@ class Cohort:
     ) -> ExposureEffect | None:
         asked = checked_times(times)
         request = ExposureEffectRequest(
-            endpoint=endpoint_key(endpoint.name, time_zero),
+            endpoint=chosen_endpoint(endpoint, defined_endpoint, time_zero, competing=False),
             exposure=exposure.to_exposure(argument="exposure"),
             times=lake_times(asked),
             time_unit=time_unit.value,

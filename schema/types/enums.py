@@ -10,8 +10,9 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 import strawberry
+from lake.cohort.attributes import LIST_ATTRIBUTES
 from lake.cohort.filters import MARKER_COLUMNS
-from lake.cohort.frame import CATEGORICAL_ATTRIBUTES, NUMERIC_ATTRIBUTES
+from lake.cohort.frame import CATEGORICAL_ATTRIBUTES, GROUPING_ATTRIBUTES, NUMERIC_ATTRIBUTES
 from lake.model import (
     AGENTS,
     DATA_ORIGINS,
@@ -23,7 +24,6 @@ from lake.model import (
     THERAPY_STRATEGIES,
     TRANSPLANT_TYPES,
 )
-from lake.query.cohorts import GROUPING_ATTRIBUTES
 
 
 def code_enum(name: str, codes: tuple[str, ...], description: str) -> type[Enum]:
@@ -61,6 +61,8 @@ if TYPE_CHECKING:
 
     class NumericAttribute(Enum): ...
 
+    class ListAttribute(Enum): ...
+
 else:
     Disease = code_enum("Disease", DISEASES, "Haematological malignancy.")
     Sex = code_enum("Sex", SEXES, "Sex at birth.")
@@ -94,5 +96,12 @@ else:
         "only be counted or filtered on).",
     )
     NumericAttribute = code_enum(
-        "NumericAttribute", NUMERIC_ATTRIBUTES, "A numeric patient attribute."
+        "NumericAttribute",
+        NUMERIC_ATTRIBUTES,
+        "A numeric patient attribute (unit and range in the data dictionary).",
+    )
+    ListAttribute = code_enum(
+        "ListAttribute",
+        LIST_ATTRIBUTES,
+        "An attribute holding several codes per patient (e.g. the agents received).",
     )

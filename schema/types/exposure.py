@@ -6,9 +6,12 @@ import strawberry
 from lake.cohort import exposure_effect as ee
 from lake.query.release import Released
 
-from schema.types.models import CoxCoefficient
 from schema.types.provenance import Provenance
+from schema.types.regression import ModelCoefficient
 from schema.types.survival import ChiSquareTest, SurvivalGroup, TimeUnit
+
+#: The exposure's column is an indicator: exposed against the reference, unexposed.
+EXPOSED_UNIT = "vs unexposed"
 
 
 @strawberry.type(
@@ -30,7 +33,7 @@ class ExposureEffect:
         description="Cohort patients without the endpoint or followed for no time after time "
         "zero (null when withheld)."
     )
-    hazard_ratio: CoxCoefficient = strawberry.field(
+    hazard_ratio: ModelCoefficient = strawberry.field(
         description="Exposed vs unexposed, Cox model with the exposure as a time-varying "
         "covariate: R coxph(Surv(tstart, tstop, status) ~ exposed), Efron ties."
     )
@@ -68,7 +71,7 @@ class ExposureEffect:
             events=v.n_events,
             exposed=v.n_exposed,
             excluded=v.n_excluded,
-            hazard_ratio=CoxCoefficient.of(v.hazard_ratio),
+            hazard_ratio=ModelCoefficient.all_of([v.hazard_ratio], [EXPOSED_UNIT])[0],
             likelihood_ratio=ChiSquareTest.of(v.likelihood_ratio),
             wald=ChiSquareTest.of(v.wald),
             score=ChiSquareTest.of(v.score),

@@ -1,4 +1,5 @@
-"""Cumulative incidence, Cox models and staging comparisons as GraphQL types."""
+"""Cumulative incidence and staging comparisons as GraphQL types (Cox and Fine-Gray models:
+:mod:`schema.types.regression`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import strawberry
 from lake.cohort import incidence as ci
 from lake.cohort import models as cm
 from lake.query.release import Released
-from lake.survival import ConcordanceResult, cox
+from lake.survival import ConcordanceResult
 
 from schema.times import as_asked
 from schema.types.provenance import Provenance
@@ -113,73 +114,6 @@ class Concordance:
     def of(cls, c: ConcordanceResult) -> Concordance:
         """The GraphQL view of a concordance result."""
         return cls(c_index=c.c_index, std_err=c.std_err, lower=c.lower, upper=c.upper)
-
-
-@strawberry.type(description="One covariate of a Cox model.")
-class CoxCoefficient:
-    name: str = strawberry.field(description="Covariate (indicators read attribute=level).")
-    coef: float = strawberry.field(description="Log hazard ratio.")
-    hazard_ratio: float = strawberry.field(description="exp(coef).")
-    se: float = strawberry.field(description="Standard error of coef.")
-    p_value: float = strawberry.field(description="Wald p-value.")
-    lower: float = strawberry.field(description="Lower 95 % limit of the hazard ratio.")
-    upper: float = strawberry.field(description="Upper 95 % limit of the hazard ratio.")
-
-    @classmethod
-    def of(cls, c: cox.CoxCoefficient) -> CoxCoefficient:
-        """The GraphQL view of a fitted coefficient."""
-        return cls(
-            name=c.name,
-            coef=c.coef,
-            hazard_ratio=c.hazard_ratio,
-            se=c.se,
-            p_value=c.p_value,
-            lower=c.lower,
-            upper=c.upper,
-        )
-
-
-@strawberry.type(description="A Cox proportional-hazards model (Efron ties, R coxph).")
-class CoxModel:
-    endpoint: str = strawberry.field(description="Endpoint name.")
-    origin: str = strawberry.field(description="Time origin.")
-    n: int | None = strawberry.field(
-        description="Patients with every covariate (complete cases; null when withheld)."
-    )
-    events: int | None = strawberry.field(description="Events among them (null when withheld).")
-    dropped: int | None = strawberry.field(
-        description="Patients dropped for a missing covariate (null when withheld)."
-    )
-    excluded: int | None = strawberry.field(
-        description="Cohort patients without the endpoint (null when withheld)."
-    )
-    coefficients: list[CoxCoefficient] = strawberry.field(description="One per model column.")
-    likelihood_ratio: ChiSquareTest = strawberry.field(description="Likelihood-ratio test.")
-    wald: ChiSquareTest = strawberry.field(description="Wald test.")
-    score: ChiSquareTest = strawberry.field(description="Score (log-rank) test.")
-    concordance: Concordance | None = strawberry.field(description="Harrell's C.")
-    aic: float = strawberry.field(description="AIC = -2 log L + 2k.")
-    provenance: Provenance = strawberry.field(description="Where the numbers come from.")
-
-    @classmethod
-    def of(cls, released: Released[cm.CoxSummary]) -> CoxModel:
-        """The GraphQL view of a released Cox model."""
-        v = released.value
-        return cls(
-            endpoint=v.endpoint,
-            origin=v.origin,
-            n=v.n,
-            events=v.n_events,
-            dropped=v.n_dropped,
-            excluded=v.n_excluded,
-            coefficients=[CoxCoefficient.of(c) for c in v.coefficients],
-            likelihood_ratio=ChiSquareTest.of(v.likelihood_ratio),
-            wald=ChiSquareTest.of(v.wald),
-            score=ChiSquareTest.of(v.score),
-            concordance=None if v.concordance is None else Concordance.of(v.concordance),
-            aic=v.aic,
-            provenance=Provenance.of(released.provenance),
-        )
 
 
 @strawberry.type(description="One staging system's discrimination and fit.")

@@ -36,6 +36,15 @@ class KaplanMeierEndpoint(Enum):
     )
 
 
+@strawberry.enum(
+    description="A cause of a competing-risk endpoint: EVENT, the endpoint's event (NRM: death "
+    "without relapse), or COMPETING, its competing event (NRM: relapse)."
+)
+class CompetingCause(Enum):
+    EVENT = "event"
+    COMPETING = "competing"
+
+
 @strawberry.enum(description="Endpoints with a competing event (cumulative incidence).")
 class CompetingEndpoint(Enum):
     NRM = strawberry.enum_value("NRM", description="Non-relapse mortality; relapse competes.")

@@ -11,20 +11,15 @@ from hypothesis import strategies as st
 
 from lake.cohort.filters import (
     EVERYONE,
-    AgeRange,
     And,
     BestResponse,
-    CodeIn,
+    CategoryIn,
     CohortFilter,
     DiagnosisDateRange,
-    HadEvent,
-    LineCount,
-    MarkerStatus,
+    ListMembership,
     Not,
+    NumericRange,
     Or,
-    ReceivedAgents,
-    Strategy,
-    Transplanted,
     compile_filter,
     required_columns,
 )
@@ -92,6 +87,8 @@ def _source() -> FrameSource:
             "conditioning": [None, "MAC"],
             "donor_type": [None, "matched_unrelated"],
             "in_first_remission": [None, True],
+            "stem_cell_source": ["peripheral_blood", "bone_marrow"],
+            "disease_status": [None, "CR1"],
         },
         schema=TRANSPLANTS.schema,
     )
@@ -104,6 +101,7 @@ def _source() -> FrameSource:
             "grade": [None] * 3,
             "systemic_ist": [None] * 3,
             "death_cause": [None, "disease", None],
+            "gvhd_organs": [None] * 3,
         },
         schema=EVENTS.schema,
     )
@@ -133,32 +131,37 @@ def _select(f: CohortFilter) -> list[str]:
     ("cohort_filter", "expected"),
     [
         (EVERYONE, ["p1", "p2", "p3", "p4"]),
-        (CodeIn(column="disease", values=("MM",)), ["p1", "p2"]),
-        (CodeIn(column="site", values=("B",)), ["p3", "p4"]),
-        (CodeIn(column="study_arm", values=("VTD",)), ["p2"]),
-        (CodeIn(column="data_origin", values=("real_world",)), ["p3", "p4"]),
-        (CodeIn(column="sex", values=("F",)), ["p2", "p4"]),
+        (CategoryIn(attribute="disease", values=("MM",)), ["p1", "p2"]),
+        (CategoryIn(attribute="site", values=("B",)), ["p3", "p4"]),
+        (CategoryIn(attribute="study_arm", values=("VTD",)), ["p2"]),
+        (CategoryIn(attribute="data_origin", values=("real_world",)), ["p3", "p4"]),
+        (CategoryIn(attribute="sex", values=("F",)), ["p2", "p4"]),
         # bounds are inclusive; p3's unknown age matches no range
-        (AgeRange(minimum=55.0, maximum=64.5), ["p2", "p4"]),
+        (NumericRange("age_at_diagnosis", minimum=55.0, maximum=64.5), ["p2", "p4"]),
         (DiagnosisDateRange(start=dt.date(2020, 6, 1)), ["p2", "p3", "p4"]),
         # a missing genetics row (p4) and a null (p3) both count as not tested
-        (MarkerStatus(marker="del17p", statuses=("not_tested",)), ["p3", "p4"]),
-        (MarkerStatus(marker="del17p", statuses=("present",)), ["p1"]),
-        (ReceivedAgents(agents=("bortezomib", "daratumumab")), ["p1", "p2"]),
-        (ReceivedAgents(agents=("bortezomib", "daratumumab"), mode="all"), ["p1"]),
-        (LineCount(minimum=2), ["p1"]),
-        (LineCount(maximum=0), ["p4"]),
-        (Transplanted(transplant_type="allogeneic"), ["p3"]),
-        (Strategy(strategy="fixed_duration"), ["p2"]),
+        (CategoryIn(attribute="del17p", values=("not_tested",)), ["p3", "p4"]),
+        (CategoryIn(attribute="del17p", values=("present",)), ["p1"]),
+        (ListMembership("agents_received", any_of=("bortezomib", "daratumumab")), ["p1", "p2"]),
+        (ListMembership("agents_received", all_of=("bortezomib", "daratumumab")), ["p1"]),
+        (NumericRange("n_lines", minimum=2), ["p1"]),
+        (NumericRange("n_lines", maximum=0), ["p4"]),
+        (CategoryIn(attribute="had_allogeneic", values=("true",)), ["p3"]),
+        (ListMembership("strategies", any_of=("fixed_duration",)), ["p2"]),
         # p1's best over VGPR and PR is VGPR; p2 only NE is outside the scale
         (BestResponse(at_least="VGPR"), ["p1"]),
         (BestResponse(at_most="PR"), []),
-        (HadEvent(event_type="death"), ["p1"]),
+        (ListMembership("event_types", any_of=("death",)), ["p1"]),
         (
-            Or((HadEvent(event_type="relapse"), CodeIn(column="disease", values=("CML",)))),
+            Or(
+                (
+                    ListMembership("event_types", any_of=("relapse",)),
+                    CategoryIn(attribute="disease", values=("CML",)),
+                )
+            ),
             ["p3", "p4"],
         ),
-        (Not(AgeRange(minimum=60.0)), ["p2", "p3"]),
+        (Not(NumericRange("age_at_diagnosis", minimum=60.0)), ["p2", "p3"]),
     ],
 )
 def test_filter_selects_expected_patients(cohort_filter: CohortFilter, expected: list[str]) -> None:
@@ -167,19 +170,19 @@ def test_filter_selects_expected_patients(cohort_filter: CohortFilter, expected:
 
 def test_invalid_codes_are_rejected_with_the_valid_list() -> None:
     with pytest.raises(AnalysisError, match="valid: MM, AML, CML"):
-        CodeIn(column="disease", values=("MDS",))
+        CategoryIn(attribute="disease", values=("MDS",))
     with pytest.raises(AnalysisError, match="lower bound"):
-        AgeRange(minimum=80.0, maximum=20.0)
+        NumericRange("age_at_diagnosis", minimum=80.0, maximum=20.0)
     with pytest.raises(AnalysisError, match="unknown code"):
         BestResponse(at_least="CRR")
 
 
 _LEAVES: list[CohortFilter] = [
-    CodeIn(column="disease", values=("MM",)),
-    AgeRange(minimum=60.0),
-    MarkerStatus(marker="del17p", statuses=("present", "absent")),
-    HadEvent(event_type="death"),
-    Transplanted(transplant_type="autologous"),
+    CategoryIn(attribute="disease", values=("MM",)),
+    NumericRange("age_at_diagnosis", minimum=60.0),
+    CategoryIn(attribute="del17p", values=("present", "absent")),
+    ListMembership("event_types", any_of=("death",)),
+    CategoryIn(attribute="had_autologous", values=("true",)),
 ]
 _filters = st.recursive(
     st.sampled_from(_LEAVES),

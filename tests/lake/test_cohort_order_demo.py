@@ -16,15 +16,9 @@ import polars as pl
 import pytest
 
 from lake.access import AuditRecord, Caller
+from lake.cohort.covariates import Levelled, ModelTerms
 from lake.cohort.endpoints import EndpointKey, endpoint_frame
-from lake.cohort.filters import (
-    And,
-    CodeIn,
-    CohortFilter,
-    MarkerStatus,
-    Transplanted,
-    compile_filter,
-)
+from lake.cohort.filters import And, CategoryIn, CohortFilter, compile_filter
 from lake.cohort.filters import required_columns as filter_columns
 from lake.cohort.models import CoxRequest, StagingRequest
 from lake.cohort.risk import NON_RESULTS, category, scored_frame
@@ -38,13 +32,13 @@ from tests.conftest import DemoLake
 
 pytestmark = pytest.mark.slow
 STATISTICIAN = Caller(user="stat", role="statistician")  # governed: exact results
-AML: CohortFilter = CodeIn(column="disease", values=("AML",))
+AML: CohortFilter = CategoryIn(attribute="disease", values=("AML",))
 #: the NPM1 study's validation sites (tests/lake/survival/demo_cohorts.py)
 AML_NPM1: CohortFilter = And(
     (
         AML,
-        CodeIn(column="site", values=("FR-AMLRW", "UK-AMLX")),
-        MarkerStatus(marker="npm1", statuses=("present",)),
+        CategoryIn(attribute="site", values=("FR-AMLRW", "UK-AMLX")),
+        CategoryIn(attribute="npm1", values=("present",)),
     )
 )
 OS = EndpointKey(endpoint="OS", origin="diagnosis")
@@ -143,9 +137,9 @@ def test_harmony_npm1_trend_agrees_with_the_logrank_test(
 @pytest.mark.parametrize(
     ("name", "cohort", "origin"),
     [
-        ("elts", CodeIn(column="disease", values=("CML",)), "diagnosis"),
-        ("hctci", Transplanted(transplant_type="allogeneic"), "allo_transplant"),
-        ("ldh", CodeIn(column="disease", values=("MM",)), "diagnosis"),
+        ("elts", CategoryIn(attribute="disease", values=("CML",)), "diagnosis"),
+        ("hctci", CategoryIn(attribute="had_allogeneic", values=("true",)), "allo_transplant"),
+        ("ldh", CategoryIn(attribute="disease", values=("MM",)), "diagnosis"),
     ],
 )
 def test_cox_reference_is_the_lowest_risk_category(
@@ -155,9 +149,7 @@ def test_cox_reference_is_the_lowest_risk_category(
     declared = REGISTRY.get(name)
     request = CoxRequest(
         endpoint=EndpointKey(endpoint="OS", origin=origin),  # type: ignore[arg-type]
-        numeric=(),
-        categorical=(),
-        scores=(declared.version,),
+        terms=ModelTerms((Levelled("score", declared.version),)),
     )
     fit = gateway.cox(STATISTICIAN, _cohort(gateway, cohort), request=request).value
     assert [c.name for c in fit.coefficients] == [
@@ -166,7 +158,7 @@ def test_cox_reference_is_the_lowest_risk_category(
 
 
 def test_staging_stages_and_cross_tabs_follow_the_declared_order(gateway: LakeGateway) -> None:
-    mm = _cohort(gateway, CodeIn(column="disease", values=("MM",)))
+    mm = _cohort(gateway, CategoryIn(attribute="disease", values=("MM",)))
     versions = ("riss_palumbo2015", "mm_cytogenetic_palumbo2015", "ldh_uln")
     staging = gateway.staging(
         STATISTICIAN, mm, request=StagingRequest(endpoint=OS, scores=versions)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+import lake.query.gateway as boundary
 from lake.access import AuditRecord, Caller
-from lake.cohort.filters import EVERYONE, AgeRange, And, CodeIn, MarkerStatus
+from lake.cohort.filters import EVERYONE, And, CategoryIn, NumericRange
 from lake.disclosure import DisclosurePolicy
 from lake.errors import AccessDeniedError, EmptyCohortError, UnknownVersionError
 from lake.query.gateway import Cohort, LakeGateway, query_hash
@@ -54,7 +55,12 @@ def _cohort(gateway: LakeGateway, *, version: int | None = 1, f: object = EVERYO
 def test_breakdown_matches_an_independent_count(
     gateway: LakeGateway, frames: dict[str, pl.DataFrame]
 ) -> None:
-    f = And((AgeRange(minimum=60.0), CodeIn(column="site", values=("AMS",))))
+    f = And(
+        (
+            NumericRange("age_at_diagnosis", minimum=60.0),
+            CategoryIn(attribute="site", values=("AMS",)),
+        )
+    )
     released = gateway.breakdown(STATISTICIAN, _cohort(gateway, f=f), attribute="sex")
     patients = frames["patients"]
     oracle = (
@@ -70,8 +76,8 @@ def test_breakdown_matches_an_independent_count(
 
 
 def test_marker_breakdown_below_the_cell_size_is_withheld(gateway: LakeGateway) -> None:
-    f = MarkerStatus(marker="del17p", statuses=("present",))
-    cohort = _cohort(gateway, f=And((f, AgeRange(minimum=84.0))))
+    f = CategoryIn(attribute="del17p", values=("present",))
+    cohort = _cohort(gateway, f=And((f, NumericRange("age_at_diagnosis", minimum=84.0))))
     size = gateway.cohort_size(STATISTICIAN, cohort)
     exact = cohort.size
     assert 0 < exact < 5  # the seeded data has a few old del(17p) patients
@@ -89,6 +95,42 @@ def test_every_release_is_audited_with_the_query_hash(gateway: LakeGateway, sink
     )
     assert entry.action == "SizeRequest"
     assert len(entry.query_hash) == 64
+
+
+def test_the_result_cache_holds_at_most_its_bytes(
+    frames: dict[str, pl.DataFrame], sink: ListSink
+) -> None:
+    bound = 64 * 1024
+    lake = FrameLake(FrameSource(frames, version=1))
+    gateway = LakeGateway(
+        open_snapshot=lake.open,
+        policy=DisclosurePolicy(min_cell_size=5),
+        audit=sink,
+        software_version="test",
+        cache_bytes=bound,
+    )
+    asked = 0
+    for minimum in range(30, 80, 2):
+        cohort = _cohort(gateway, f=NumericRange("age_at_diagnosis", minimum=float(minimum)))
+        for attribute in ("site", "sex", "disease"):
+            gateway.breakdown(STATISTICIAN, cohort, attribute=attribute)
+            asked += 1
+            assert gateway.results.bytes <= bound // 2
+    assert 0 < len(gateway.results) < asked  # the oldest were evicted to stay within bytes
+    assert gateway.results.misses == asked
+
+
+def test_a_cache_hit_is_the_released_value_without_disclosing_again(
+    gateway: LakeGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cohort = _cohort(gateway)
+    first = gateway.breakdown(STATISTICIAN, cohort, attribute="site")
+
+    def fail(*_: object) -> object:
+        raise AssertionError("disclosed again on a cache hit")
+
+    monkeypatch.setattr(boundary, "disclose_breakdown", fail)
+    assert gateway.breakdown(STATISTICIAN, cohort, attribute="site") == first
 
 
 def test_results_are_cached_per_lake_version(gateway: LakeGateway) -> None:
@@ -129,8 +171,8 @@ def test_a_protected_empty_cohort_answers_noise_not_an_error(gateway: LakeGatewa
 
 
 def test_query_hash_is_stable_and_distinguishes_filters() -> None:
-    a = CodeIn(column="sex", values=("M",))
-    assert query_hash(a) == query_hash(CodeIn(column="sex", values=("M",)))
+    a = CategoryIn(attribute="sex", values=("M",))
+    assert query_hash(a) == query_hash(CategoryIn(attribute="sex", values=("M",)))
     assert query_hash(And((a,))) != query_hash(a)
 
 

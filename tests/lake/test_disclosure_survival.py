@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lake.cohort.covariates import ModelTerms, Numeric
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.incidence import IncidenceRequest, incidence_summary
 from lake.cohort.models import CoxRequest, cox_summary
@@ -378,7 +379,7 @@ def cox_frame(seed: int, n: int, missing: int, no_endpoint: int, event_rate: flo
     ).with_columns(pl.col("time_days", "age").fill_nan(None))
 
 
-COX = CoxRequest(endpoint=OS.endpoint, numeric=("age",), categorical=(), scores=())
+COX = CoxRequest(endpoint=OS.endpoint, terms=ModelTerms((Numeric("age"),)))
 
 
 @settings(max_examples=30, derandomize=True, deadline=None)

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lake.cohort.attribute_sources import scan_or_empty
 from lake.cohort.endpoints import EndpointKey, EndpointName, endpoint_frame
-from lake.cohort.frame import scan_or_empty
 from lake.endpoints import (
     Origin,
     cumulative_incidence_of_relapse,

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+import polars as pl
 import pytest
 
 from lake.errors import AnalysisError
+from lake.query.footprint import footprint
 from lake.query.release import LRUCache
 
 
@@ -68,3 +72,33 @@ def test_a_failed_computation_reaches_its_waiters_and_is_not_cached() -> None:
                 future.result(timeout=5)
     assert cache.get_or_compute("k", lambda: "retried") == "retried"
     assert cache.misses == 2
+
+
+def test_values_are_evicted_by_the_bytes_they_hold() -> None:
+    cache = LRUCache(1_000, max_bytes=10, weigh=lambda v: len(str(v)))
+    for key in ("a", "b", "c"):
+        cache.get_or_compute(key, lambda k=key: k * 4)  # type: ignore[misc]
+    assert cache.bytes == 8  # "bbbb" and "cccc": "aaaa" would pass the bound
+    assert len(cache) == 2
+    assert cache.get("a") is None
+    assert cache.get("c") == "cccc"
+    assert cache.get_or_compute("big", lambda: "x" * 11) == "x" * 11  # answered, not kept
+    assert cache.get("big") is None
+    assert cache.bytes <= 10
+
+
+def test_footprint_counts_buffers_and_each_object_once() -> None:
+    series = pl.Series(np.arange(1_000_000, dtype=np.float64))
+    assert footprint(series) >= 8_000_000
+    shared = (series, series, {"again": series})
+    assert footprint(shared) < 2 * footprint(series)
+    assert footprint(np.zeros(1_000)) >= 8_000
+    assert footprint(["x" * 1_000]) > footprint(["x"]) + 900
+
+
+def test_footprint_of_a_long_list_is_estimated_from_a_sample() -> None:
+    items = [("x" * (100 + i % 7), float(i)) for i in range(10_000)]
+    exact = sys.getsizeof(items) + sum(
+        sys.getsizeof(t) + sys.getsizeof(t[0]) + sys.getsizeof(t[1]) for t in items
+    )
+    assert abs(footprint(items) - exact) < 0.05 * exact

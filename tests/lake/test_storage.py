@@ -186,11 +186,15 @@ def test_columns_a_load_leaves_null_keep_the_tables_schema(tmp_path: Path) -> No
 
 
 def test_a_frame_of_another_schema_is_refused_not_merged(tmp_path: Path) -> None:
-    from lake.errors import LoadError
+    from lake.errors import SchemaMigrationError
 
     _commit(tmp_path, "A", 2)
     retyped = _patients("B", 1).with_columns(pl.col("birth_year").cast(pl.Int64))
-    with lake_lock(tmp_path), pytest.raises(LoadError, match="patients has columns"):
+    refusal = (
+        "table 'patients': column 'birth_year' is stored as Int32, model .* has Int64; .*"
+        "lake version 1 is intact"
+    )
+    with lake_lock(tmp_path), pytest.raises(SchemaMigrationError, match=refusal):
         commit_site_load(tmp_path, site="B", load_id="x", tables={"patients": retyped}, metadata={})
     assert open_lake(tmp_path).scan("patients").collect_schema() == PATIENTS.schema
 

@@ -43,7 +43,7 @@ def test_load_commits_one_lake_version_with_metadata(
     ]
 
 
-def test_reload_of_unchanged_sources_writes_nothing(
+def test_reload_of_unchanged_sources_writes_no_table_but_is_logged(
     make_site: SiteFactory, key_file: Path, tmp_path: Path
 ) -> None:
     lake = tmp_path / "lake"
@@ -56,7 +56,10 @@ def test_reload_of_unchanged_sources_writes_nothing(
     assert DeltaTable(str(lake / "patients")).version() == delta_version
     log = read_latest(lake, "_load_log")
     assert log is not None
-    assert log.height == 1
+    assert log.sort("finished_at").select("status", "lake_version").rows() == [
+        ("committed", 1),
+        ("unchanged", 1),
+    ]
 
 
 def test_new_spec_version_reloads(make_site: SiteFactory, key_file: Path, tmp_path: Path) -> None:

@@ -26,9 +26,22 @@ CLIENT_ERRORS = [
         "stagingComparison scores: iss_greipp2005 is given twice; give each once",
     ),
     (
-        "{ cohort { coxModel(endpoint: OS, categorical: [SEX], strata: SEX) { endpoint } } }",
+        "{ cohort { coxModel(endpoint: OS, covariates: [{attribute: SEX}], strata: SEX) "
+        "{ endpoint } } }",
         "BAD_REQUEST",
-        "coxModel categorical and strata: sex is given twice; give each once",
+        "coxModel covariates and strata: sex is given twice; give each once",
+    ),
+    (
+        "{ cohort { fineGray(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT}, covariates: "
+        '[{score: "iss"}, {score: "iss_greipp2005"}]) { n } } }',
+        "BAD_REQUEST",
+        "covariate iss_greipp2005 is given twice; give each once",
+    ),
+    (
+        "{ cohort { coxModel(endpoint: OS, covariates: [{attribute: SEX}], "
+        'interactions: [{a: "sex", b: "SEX"}]) { n } } }',
+        "BAD_REQUEST",
+        "interaction sex:sex: name two different covariates",
     ),
     (
         "{ cohort { histogram(attribute: AGE_AT_DIAGNOSIS, lower: -1e308, upper: 1e308) "

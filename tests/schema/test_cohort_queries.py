@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from lake.access import Caller
+from lake.cohort.covariates import Levelled, ModelTerms
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.filters import EVERYONE
 from lake.cohort.models import CoxRequest
@@ -19,6 +20,8 @@ from tests.schema.conftest import Execute, ListSink
 from tests.schema.demo_frames import demo_frames
 
 PATIENTS = demo_frames(200)["patients"]
+#: The ways of forming groups, in the order groupBy's messages list them.
+WAYS = "attribute, score, cuts, groups, exposure"
 
 pytestmark = pytest.mark.anyio
 
@@ -129,7 +132,7 @@ async def test_one_request_resolves_a_cohort_once(execute: Execute, audit: ListS
         "BreakdownRequest",
         "BreakdownRequest",
         "SizeRequest",
-        "graphql:Many",
+        "graphql:query cohort",
     ]
     assert audit.records[-1].lake_version == 3
     assert audit.records[-1].outcome == "ok"
@@ -246,14 +249,16 @@ async def test_fragment_cycles_are_refused_not_recursed(execute: Execute) -> Non
         ("cumulativeIncidence", "NRM", "DIAGNOSIS", "ALLO_TRANSPLANT"),
         ("survival", "GRFS", "TKI_STOP", "ALLO_TRANSPLANT"),
         ("coxModel", "MRECTFS", "ALLO_TRANSPLANT", "TKI_STOP"),
+        ("fineGray", "NRM", "DIAGNOSIS", "ALLO_TRANSPLANT"),
     ],
 )
 async def test_an_endpoint_answers_only_from_its_origins(
     execute: Execute, field: str, endpoint: str, origin: str, valid: str
 ) -> None:
+    covariates = ", covariates: [{attribute: SEX}]" if field in ("coxModel", "fineGray") else ""
     result = await execute(
-        f"{{ cohort {{ {field}(endpoint: {endpoint}, timeZero: {{origin: {origin}}}) "
-        "{ endpoint } } }"
+        f"{{ cohort {{ {field}(endpoint: {endpoint}, timeZero: {{origin: {origin}}}"
+        f"{covariates}) {{ endpoint }} }} }}"
     )
     assert result.errors is not None
     (error,) = result.errors
@@ -276,8 +281,9 @@ LIST_ATTRIBUTES = ("AGENTS_RECEIVED", "STRATEGIES", "EVENT_TYPES")
         "cumulativeIncidence(endpoint: RELAPSE, timeZero: {{origin: ALLO_TRANSPLANT}}, "
         "groupBy: {{attribute: {a}}}) "
         "{{ endpoint }}",
-        "coxModel(endpoint: OS, categorical: [{a}]) {{ endpoint }}",
-        "coxModel(endpoint: OS, strata: {a}) {{ endpoint }}",
+        "coxModel(endpoint: OS, covariates: [{{attribute: {a}}}]) {{ endpoint }}",
+        "coxModel(endpoint: OS, covariates: [{{numeric: AGE_AT_DIAGNOSIS}}], strata: {a}) "
+        "{{ endpoint }}",
     ],
 )
 async def test_list_attributes_cannot_group_an_analysis(
@@ -288,7 +294,7 @@ async def test_list_attributes_cannot_group_an_analysis(
     typed, explained = result.errors
     assert f"Value '{attribute}' does not exist in 'GroupingAttribute' enum" in typed.message
     assert explained.extensions == {"code": "BAD_REQUEST"}
-    found = re.search(r"(\w+): (?:\{\{(\w+): )?\[?\{a\}", field)
+    found = re.search(r"(\w+): (?:\[?\{\{(\w+): )?\[?\{a\}", field)
     assert found is not None
     argument = ".".join(filter(None, found.groups()))
     assert explained.message.startswith(
@@ -318,7 +324,10 @@ def test_the_lake_refuses_to_group_by_a_list_attribute(gateway: LakeGateway) -> 
     )
     with pytest.raises(AnalysisError, match="groupBy: agents_received can hold several values"):
         gateway.survival(caller, cohort, request=survival)
-    cox = CoxRequest(endpoint=os, numeric=(), categorical=("sex", "event_types"), scores=())
+    cox = CoxRequest(
+        endpoint=os,
+        terms=ModelTerms((Levelled("attribute", "sex"), Levelled("attribute", "event_types"))),
+    )
     with pytest.raises(AnalysisError, match=r"coxModel: event_types .* filter the cohort by it"):
         gateway.cox(caller, cohort, request=cox)
 
@@ -389,7 +398,7 @@ async def test_provenance_names_the_lake_request_and_the_operation(
         answers.append(next(iter(cohort.values()))["provenance"])
     size, graphql = (
         [r for r in audit.records if r.action == "SizeRequest"],
-        [r for r in audit.records if r.action == "graphql:Size"],
+        [r for r in audit.records if r.action == "graphql:query cohort"],
     )
     # queryHash: the normalised lake request, as audited for the release
     assert [a["queryHash"] for a in answers] == [r.query_hash for r in size]
@@ -430,10 +439,13 @@ async def test_treatment_line_origin(execute: Execute) -> None:
         ("timeZero: {origin: DIAGNOSIS, line: 1}", "line is required with origin TREATMENT_LINE"),
         ("timeZero: {origin: TREATMENT_LINE, line: 0}", "line must be 1 or more (got 0)"),
         ("timeZero: {landmarkDays: -1}", "timeZero.landmarkDays must be 0 or more (got -1)"),
-        ("groupBy: {}", "groupBy: give exactly one of attribute, score, exposure (got none)"),
+        (
+            "groupBy: {}",
+            f"groupBy: give exactly one of {WAYS} (got none)",
+        ),
         (
             'groupBy: {attribute: SEX, score: "iss"}',
-            "groupBy: give exactly one of attribute, score, exposure (got attribute, score)",
+            f"groupBy: give exactly one of {WAYS} (got attribute, score)",
         ),
     ],
 )
@@ -441,6 +453,44 @@ async def test_treatment_line_origin_bad_requests(
     execute: Execute, arguments: str, message: str
 ) -> None:
     result = await execute(f"{{ cohort {{ survival(endpoint: OS, {arguments}) {{ origin }} }} }}")
+    assert result.errors is not None
+    (error,) = result.errors
+    assert error.extensions == {"code": "BAD_REQUEST"}
+    assert message in error.message
+
+
+@pytest.mark.parametrize(
+    ("cohort_filter", "message"),
+    [
+        ("{numeric: [{attribute: AGE_AT_DIAGNOSIS}]}", "numeric age_at_diagnosis: give min"),
+        ("{numeric: [{attribute: AGE_AT_DIAGNOSIS, min: 70, max: 60}]}", "min (70.0) is greater"),
+        ('{categorical: [{attribute: SEX, values: ["X"]}]}', "valid: M, F"),
+        ("{categorical: [{attribute: SEX, values: []}]}", "give at least one value"),
+        ("{lists: [{attribute: LINE1_AGENTS}]}", "give any, all or both"),
+        ('{lists: [{attribute: LINE1_AGENTS, all: ["aspirin"]}]}', "unknown code(s) ['aspirin']"),
+    ],
+)
+async def test_generic_filters_refuse_bad_conditions(
+    execute: Execute, cohort_filter: str, message: str
+) -> None:
+    result = await execute(f"{{ cohort(filter: {cohort_filter}) {{ size {{ value }} }} }}")
+    assert result.errors is not None
+    (error,) = result.errors
+    assert error.extensions == {"code": "BAD_REQUEST"}
+    assert message in error.message
+
+
+@pytest.mark.parametrize(
+    ("cuts", "message"),
+    [
+        ("{attribute: AGE_AT_DIAGNOSIS, at: []}", "groupBy.cuts.at: give at least one cut point"),
+        ("{attribute: AGE_AT_DIAGNOSIS, at: [70, 60]}", "strictly ascending"),
+    ],
+)
+async def test_cuts_refuse_bad_points(execute: Execute, cuts: str, message: str) -> None:
+    result = await execute(
+        f"{{ cohort {{ survival(endpoint: OS, groupBy: {{cuts: {cuts}}}) {{ origin }} }} }}"
+    )
     assert result.errors is not None
     (error,) = result.errors
     assert error.extensions == {"code": "BAD_REQUEST"}

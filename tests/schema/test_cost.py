@@ -20,7 +20,12 @@ SELECTIONS = (
     ("histogram(attribute: AGE_AT_DIAGNOSIS) { missing }", 2),
     ('risk(score: "iss") { total }', 3),
     ("survival(endpoint: OS) { excluded }", 10),
-    ("coxModel(endpoint: OS, numeric: [AGE_AT_DIAGNOSIS]) { endpoint }", 10),
+    ("coxModel(endpoint: OS, covariates: [{numeric: AGE_AT_DIAGNOSIS}]) { endpoint }", 10),
+    (
+        "fineGray(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT}, "
+        "covariates: [{attribute: SEX}]) { n }",
+        10,
+    ),
     ('stagingComparison(scores: ["iss"]) { dropped }', 15),
 )
 # every cost is reported: the limit is below any cost

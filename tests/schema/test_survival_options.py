@@ -9,7 +9,7 @@ import pytest
 
 from lake.access import Caller
 from lake.cohort.endpoints import EndpointKey
-from lake.cohort.filters import CodeIn
+from lake.cohort.filters import CategoryIn
 from lake.cohort.survival import Grouping, SurvivalRequest
 from lake.cohort.survival_options import SurvivalOptions, Weights
 from lake.query.gateway import Cohort, LakeGateway
@@ -63,7 +63,7 @@ async def test_governed_options_are_the_lake_answers(
     execute: Execute, gateway: LakeGateway
 ) -> None:
     summary = await _survival(execute, OPTIONS)
-    (cohort,) = gateway.cohorts([(None, CodeIn(column="site", values=("AMS",)))])
+    (cohort,) = gateway.cohorts([(None, CategoryIn(attribute="site", values=("AMS",)))])
     assert isinstance(cohort, Cohort)
     lake = gateway.survival(
         Caller(user="tester", role="statistician", site="AMS"),

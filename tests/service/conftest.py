@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -29,6 +30,7 @@ from tests.schema.demo_frames import FrameLake, FrameSource, demo_frames
 ANALYST_KEY = "analyst-key"
 STATISTICIAN_KEY = "statistician-key"
 MANAGER_KEY = "manager-key"
+ADMIN_KEY = "admin-key"
 
 
 def digest(key: str) -> str:
@@ -49,6 +51,7 @@ def settings(tmp_path: Path) -> Settings:
             digest(ANALYST_KEY): Caller(user="ana", role="analyst"),
             digest(STATISTICIAN_KEY): Caller(user="stat", role="statistician"),
             digest(MANAGER_KEY): Caller(user="dm", role="data_manager", site="AMS"),
+            digest(ADMIN_KEY): Caller(user="root", role="admin"),
         },
     )
 
@@ -103,6 +106,16 @@ async def client(app_factory: AppFactory) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+def ask(url: str, query: str, key: str = STATISTICIAN_KEY) -> dict[str, Any]:
+    """POST one GraphQL document to a real server with an API key; the JSON body (status 200)."""
+    response = httpx.post(
+        f"{url}/graphql", json={"query": query}, headers={"x-api-key": key}, timeout=120
+    )
+    assert response.status_code == 200, response.text
+    payload: dict[str, Any] = response.json()
+    return payload
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -148,6 +161,7 @@ def lake_settings(demo_lake: DemoLake, audit_log: Path) -> Settings:
             digest(ANALYST_KEY): Caller(user="ana", role="analyst"),
             digest(STATISTICIAN_KEY): Caller(user="stat", role="statistician"),
             digest(MANAGER_KEY): Caller(user="dm", role="data_manager", site="DE-MMRW"),
+            digest(ADMIN_KEY): Caller(user="root", role="admin"),
         },
     )
 

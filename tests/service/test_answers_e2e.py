@@ -58,7 +58,8 @@ def test_a_failing_field_is_null_beside_answered_ones(live_server: str) -> None:
     payload = _post(
         live_server,
         """{ cohort { size { value } survival(endpoint: OS) { groups { n } }
-             coxModel(endpoint: MRECTFS, timeZero: {origin: TKI_STOP}) { n } } }""",
+             coxModel(endpoint: MRECTFS, timeZero: {origin: TKI_STOP},
+                      covariates: [{attribute: SEX}]) { n } } }""",
     )
     assert payload["data"] == {
         "cohort": {"size": {"value": 200}, "survival": {"groups": [{"n": 200}]}, "coxModel": None}

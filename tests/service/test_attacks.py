@@ -757,7 +757,10 @@ def test_versions_get_no_fresh_budget(tight_server: str, demo_lake: DemoLake) ->
 
 # -- Cox standard errors ----------------------------------------------------------------------
 
-COX = "coxModel(endpoint: OS, categorical: [DEL17P]) { n events coefficients { name se } }"
+COX = (
+    "coxModel(endpoint: OS, covariates: [{attribute: DEL17P}]) "
+    "{ n events coefficients { name se } }"
+)
 STAGING = 'stagingComparison(scores: ["riss", "iss"]) { systems { system n } }'
 
 
@@ -1066,6 +1069,20 @@ COHORT_FIELDS: dict[str, tuple[JSON, str, str | None]] = {
         f"{{ groups {{ n events }} {PROVENANCE} }}",
         "survival",
     ),
+    "survivalByAge": (
+        MYELOMA,
+        "survivalByAge: survival(endpoint: OS, "
+        "groupBy: {cuts: {attribute: AGE_AT_DIAGNOSIS, at: [65, 75]}}) "
+        f"{{ groups {{ group n events }} {PROVENANCE} }}",
+        "survival",
+    ),
+    "incidenceByAge": (
+        ALLO,
+        "incidenceByAge: cumulativeIncidence(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT}, "
+        "groupBy: {cuts: {attribute: AGE_AT_DIAGNOSIS, at: [55]}}) { groups { group n causes { "
+        f"events }} }} {PROVENANCE} }}",
+        "incidence",
+    ),
     "cumulativeIncidence": (
         ALLO,
         "cumulativeIncidence(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT}) "
@@ -1075,7 +1092,13 @@ COHORT_FIELDS: dict[str, tuple[JSON, str, str | None]] = {
     ),
     "coxModel": (
         MYELOMA,
-        f"coxModel(endpoint: OS, numeric: [AGE_AT_DIAGNOSIS]) {{ n {PROVENANCE} }}",
+        f"coxModel(endpoint: OS, covariates: [{{numeric: AGE_AT_DIAGNOSIS}}]) {{ n {PROVENANCE} }}",
+        None,
+    ),
+    "fineGray": (
+        ALLO,
+        "fineGray(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT}, covariates: "
+        f"[{{attribute: DISEASE}}]) {{ n events {PROVENANCE} }}",
         None,
     ),
     "stagingComparison": (

@@ -93,12 +93,12 @@ async def test_mr_level_groups_filters_and_models_tfr_from_the_stop(
     lake_client: httpx.AsyncClient, demo_lake: DemoLake
 ) -> None:
     expected = mr_levels_at_evaluation(str(demo_lake.root))
-    tfr = "endpoint: MRFS, origin: TKI_STOP"
+    tfr = "endpoint: MRFS, timeZero: {origin: TKI_STOP}"
     payload = await ask(
         lake_client,
         f"""{{ cohort(filter: {{{CML}}}) {{
           survival({tfr}, groupBy: {{score: "mr_level"}}) {{ groups {{ group n }} }}
-          coxModel({tfr}, scores: ["mr_level"]) {{ n coefficients {{ name }} }}
+          coxModel({tfr}, covariates: [{{score: "mr_level"}}]) {{ n coefficients {{ name }} }}
           stagingComparison({tfr}, scores: ["sokal", "mr_level"]) {{ systems {{ system n }} }}
           reclassification(before: "sokal", after: "mr_level") {{ total }} }}
         deep: cohort(filter: {{{CML}, riskGroups: [{{score: "mr_level",

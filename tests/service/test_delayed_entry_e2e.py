@@ -18,12 +18,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import polars as pl
 import pytest
 
-from tests.service.conftest import ANALYST_KEY, STATISTICIAN_KEY
+from tests.service.conftest import ANALYST_KEY, ask
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 MONTH = 30.4375
@@ -34,15 +33,6 @@ REGISTRY = '{diseases: [MM], sites: ["DE-MMRW"]}'
 def _golden(case: str) -> dict[str, Any]:
     cases: dict[str, dict[str, Any]] = json.loads((GOLDEN / "demo.json").read_text())
     return cases[case]
-
-
-def _ask(url: str, query: str, key: str = STATISTICIAN_KEY) -> dict[str, Any]:
-    response = httpx.post(
-        f"{url}/graphql", json={"query": query}, headers={"x-api-key": key}, timeout=120
-    )
-    assert response.status_code == 200, response.text
-    payload: dict[str, Any] = response.json()
-    return payload
 
 
 def _close(got: float | None, expected: float | None) -> None:
@@ -66,7 +56,7 @@ logrank { statistic df pValue } trend { statistic df pValue }"""
 
 
 def test_survival_with_delayed_entry_equals_r(lake_server: str) -> None:
-    data = _ask(
+    data = ask(
         lake_server,
         f"""{{ cohort(filter: {REGISTRY}) {{ survival(endpoint: OS, groupBy: {{score: "riss"}},
         trend: true, times: [24, 60], delayedEntry: true) {{ {SURVIVAL} }} }} }}""",
@@ -110,7 +100,7 @@ def test_ignoring_entry_overstates_survival(lake_server: str) -> None:
     answers = [
         {
             g["group"]: g["atTimes"][0]["survival"]
-            for g in _ask(lake_server, query.format(f=REGISTRY, d=d))["data"]["cohort"]["survival"][
+            for g in ask(lake_server, query.format(f=REGISTRY, d=d))["data"]["cohort"]["survival"][
                 "groups"
             ]
         }
@@ -122,9 +112,9 @@ def test_ignoring_entry_overstates_survival(lake_server: str) -> None:
 
 
 def test_cox_model_with_delayed_entry_equals_r(lake_server: str) -> None:
-    data = _ask(
+    data = ask(
         lake_server,
-        f"""{{ cohort(filter: {REGISTRY}) {{ coxModel(endpoint: OS, scores: ["riss"],
+        f"""{{ cohort(filter: {REGISTRY}) {{ coxModel(endpoint: OS, covariates: [{{score: "riss"}}],
         delayedEntry: true) {{ n events coefficients {{ name coef se }}
         likelihoodRatio {{ statistic }} wald {{ statistic }} score {{ statistic }}
         concordance {{ cIndex }} }} }} }}""",
@@ -144,7 +134,7 @@ def test_cox_model_with_delayed_entry_equals_r(lake_server: str) -> None:
 
 
 def test_protected_roles_are_refused_naming_the_governed_roles(lake_server: str) -> None:
-    data = _ask(
+    data = ask(
         lake_server,
         f"""{{ cohort(filter: {REGISTRY}) {{ survival(endpoint: OS, delayedEntry: true) {{
         groups {{ n }} }} }} }}""",

@@ -36,9 +36,14 @@ def test_example_runs(lake_server: str, example: object) -> None:
 
 #: What the anonymous demo user (protected access) may not ask: model statistics.
 PROTECTED_REFUSALS = {
-    "StagingComparison": {"FORBIDDEN"},
-    "RegistryDelayedEntry": {"FORBIDDEN"},
-    "TransplantEffect": {"FORBIDDEN"},
+    name: {"FORBIDDEN"}
+    for name in (
+        "StagingComparison",
+        "RegistryDelayedEntry",
+        "MyelomaCox",
+        "AlloFineGray",
+        "TransplantEffect",
+    )
 }
 
 

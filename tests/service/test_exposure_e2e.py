@@ -17,14 +17,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import httpx
 import polars as pl
 import pytest
 
 from lake.access import GOVERNED_ROLES
 from lake.storage import open_lake
 from tests.conftest import DemoLake
-from tests.service.conftest import ANALYST_KEY, STATISTICIAN_KEY
+from tests.service.conftest import ANALYST_KEY, ask
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 GOLDEN = Path(__file__).parents[1] / "lake" / "survival" / "golden" / "exposure.json"
@@ -34,15 +33,6 @@ GOLDEN = Path(__file__).parents[1] / "lake" / "survival" / "golden" / "exposure.
 def _golden(case: str) -> dict[str, Any]:
     cases: dict[str, dict[str, Any]] = json.loads(GOLDEN.read_text())
     return cases[case]
-
-
-def _ask(url: str, query: str, key: str = STATISTICIAN_KEY) -> dict[str, Any]:
-    response = httpx.post(
-        f"{url}/graphql", json={"query": query}, headers={"x-api-key": key}, timeout=120
-    )
-    assert response.status_code == 200, response.text
-    payload: dict[str, Any] = response.json()
-    return payload
 
 
 def _close(got: float | None, expected: float | None) -> None:
@@ -96,7 +86,7 @@ def test_landmark_groups_by_status_at_the_landmark(
 ) -> None:
     n, exposed, ever = _landmark_oracle(demo_lake, disease, transplant.lower(), landmark)
     flag = "HAD_ALLOGENEIC" if transplant == "ALLOGENEIC" else "HAD_AUTOLOGOUS"
-    data = _ask(
+    data = ask(
         lake_server,
         f"""{{ cohort(filter: {{diseases: [{disease}]}}) {{
         atLandmark: survival(endpoint: OS, timeZero: {{landmarkDays: {landmark}}},
@@ -116,7 +106,7 @@ def test_landmark_groups_by_status_at_the_landmark(
 
 def test_landmark_by_status_equals_r(lake_server: str) -> None:
     """AML OS 180 days after diagnosis by allo transplant status at day 180 (R survdiff)."""
-    data = _ask(
+    data = ask(
         lake_server,
         """{ cohort(filter: {diseases: [AML]}) { survival(endpoint: OS,
         timeZero: {landmarkDays: 180}, groupBy: {exposure: {transplant: ALLOGENEIC}},
@@ -153,7 +143,7 @@ curves { group n events median { estimate lower upper }
 def test_exposure_effect_equals_r(
     lake_server: str, case: str, disease: str, endpoint: str, transplant: str
 ) -> None:
-    data = _ask(
+    data = ask(
         lake_server,
         f"""{{ cohort(filter: {{diseases: [{disease}]}}) {{ exposureEffect(endpoint: {endpoint},
         exposure: {{transplant: {transplant}}}, times: [6, 12, 24, 60]) {{ {EFFECT} }} }} }}""",
@@ -209,7 +199,7 @@ def test_exposure_effect_equals_r(
 
 
 def test_protected_roles_are_refused_naming_the_governed_roles(lake_server: str) -> None:
-    data = _ask(
+    data = ask(
         lake_server,
         """{ cohort(filter: {diseases: [AML]}) { exposureEffect(endpoint: OS,
         exposure: {transplant: ALLOGENEIC}) { n } } }""",
@@ -222,7 +212,7 @@ def test_protected_roles_are_refused_naming_the_governed_roles(lake_server: str)
 
 def test_protected_landmark_by_status_has_the_two_public_groups(lake_server: str) -> None:
     """The noisy life table of protected roles lays out both groups, whatever the cohort."""
-    data = _ask(
+    data = ask(
         lake_server,
         """{ cohort(filter: {diseases: [MM]}) { survival(endpoint: OS,
         timeZero: {landmarkDays: 180}, groupBy: {exposure: {transplant: ALLOGENEIC}}) {
@@ -239,7 +229,7 @@ def test_protected_landmark_by_status_has_the_two_public_groups(lake_server: str
     "exposure", ["{}", "{transplant: ALLOGENEIC, treatmentLine: 2}", "{treatmentLine: 0}"]
 )
 def test_an_exposure_is_exactly_one_valid_field(lake_server: str, exposure: str) -> None:
-    data = _ask(
+    data = ask(
         lake_server,
         f"""{{ cohort(filter: {{diseases: [MM]}}) {{ exposureEffect(endpoint: OS,
         exposure: {exposure}) {{ n }} }} }}""",

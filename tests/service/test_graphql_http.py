@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
 
 import httpx
 import polars as pl
@@ -15,6 +14,7 @@ from service.app import create_app
 from service.settings import Settings, settings_from_mapping
 from tests.schema.demo_frames import FrameLake, FrameSource
 from tests.service.conftest import (
+    ADMIN_KEY,
     ANALYST_KEY,
     MANAGER_KEY,
     AppFactory,
@@ -93,13 +93,18 @@ async def test_anonymous_demo_access_must_be_enabled(app_factory: AppFactory) ->
 
 
 async def test_every_query_is_audited_as_json_lines(
-    client: httpx.AsyncClient, settings: object
+    app_factory: AppFactory, settings: Settings
 ) -> None:
-    await client.post("/graphql", json={"query": SIZE, "operationName": "Size"})
-    await client.post(
-        "/graphql", json={"query": "{ nope }"}, headers={"authorization": f"Bearer {MANAGER_KEY}"}
-    )
-    path: Path = settings.audit_log  # type: ignore[attr-defined]
+    async with asgi_client(app_factory()) as client:
+        await client.post("/graphql", json={"query": SIZE, "operationName": "Size"})
+        await client.post(
+            "/graphql",
+            json={"query": "{ nope }"},
+            headers={"authorization": f"Bearer {MANAGER_KEY}"},
+        )
+    # the audit is written off the request path; the lifespan's end writes what is queued
+    path = settings.audit_log
+    assert path is not None
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     requests = [line for line in lines if line["action"].startswith("graphql:")]
     assert [(r["user"], r["outcome"]) for r in requests] == [("stat", "ok"), ("dm", "error")]
@@ -126,7 +131,7 @@ async def test_health_metrics_and_csv_export(client: httpx.AsyncClient) -> None:
     header, *rows = csv.text.strip().splitlines()
     assert header == "category,n,suppressed"
     assert sum(int(r.split(",")[1]) for r in rows) == 200
-    text = (await client.get("/metrics")).text
+    text = (await client.get("/metrics", headers={"authorization": f"Bearer {ADMIN_KEY}"})).text
     assert 'hemalake_http_requests_total{status="200"}' in text
 
 
@@ -139,6 +144,12 @@ def test_settings_reject_unknown_keys_and_bad_roles() -> None:
         )
     with pytest.raises(ConfigError, match="min_cell_size must be int"):
         settings_from_mapping({"lake_root": "x", "min_cell_size": "5"})
+    with pytest.raises(ConfigError, match=r"warm_interval_seconds must lie in \[0, 3600\]"):
+        settings_from_mapping({"lake_root": "x", "warm_interval_seconds": -1})
+    assert (
+        settings_from_mapping({"lake_root": "x", "warm_interval_seconds": 0}).warm_interval_seconds
+        == 0
+    )
 
 
 async def test_dictionary_gives_each_column_an_omop_home_or_the_reason_for_none(
@@ -244,3 +255,23 @@ async def test_other_methods_are_a_coded_405(client: httpx.AsyncClient) -> None:
         response = await client.request(method, "/graphql", json={"query": SIZE})
         assert response.status_code == 405
         assert response.json()["errors"][0]["extensions"] == {"code": "METHOD_NOT_ALLOWED"}
+
+
+async def test_audit_action_is_read_from_the_document_not_the_operation_name(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """A client names its operation freely: ``lakeVersions`` here, while it reads cohorts. The
+    action says what ran (type and root fields, through fragments); the name is kept apart."""
+    document = """query lakeVersions { ...Root ... on Query { modelVersion } }
+        fragment Root on Query { cohort { size { value } } c2: cohort { size { value } } }"""
+    await client.post("/graphql", json={"query": document, "operationName": "lakeVersions"})
+    await client.post("/graphql", json={"query": "{ cohort { size { value } } }"})
+    await client.post("/graphql", json={"query": "{ nope"})
+    assert settings.audit_log is not None
+    lines = [json.loads(line) for line in settings.audit_log.read_text().splitlines()]
+    requests = [(r["action"], r["operation_name"]) for r in lines if "operation_name" in r]
+    assert [r for r in requests if r[0].startswith("graphql:")] == [
+        ("graphql:query cohort,modelVersion", "lakeVersions"),
+        ("graphql:query cohort", None),
+        ("graphql:unparsed", None),
+    ]

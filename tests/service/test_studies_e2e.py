@@ -19,7 +19,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import polars as pl
 import pytest
@@ -42,7 +41,7 @@ from lake.survival import (
     logrank_test,
 )
 from tests.conftest import DemoLake
-from tests.service.conftest import STATISTICIAN_KEY
+from tests.service.conftest import ask
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 MONTH = 30.4375
@@ -121,18 +120,6 @@ KM_FIELDS = """groups { group n events median { estimate lower upper }
         logrank { statistic df pValue }"""
 
 
-def _ask(url: str, query: str) -> dict[str, Any]:
-    response = httpx.post(
-        f"{url}/graphql",
-        json={"query": query},
-        headers={"x-api-key": STATISTICIAN_KEY},
-        timeout=120,
-    )
-    assert response.status_code == 200, response.text
-    payload: dict[str, Any] = response.json()
-    return payload
-
-
 def _scored(snap: LakeSnapshot, columns: list[str], scores: list[str]) -> pl.DataFrame:
     inputs = {"disease"}
     for name in scores:
@@ -152,7 +139,7 @@ def _endpoint(snap: LakeSnapshot, definition: Any, origin: str) -> pl.DataFrame:
 
 
 def test_os_by_riss_with_logrank(lake_server: str, demo_lake: DemoLake) -> None:
-    data = _ask(
+    data = ask(
         lake_server,
         f"""{{ cohort(filter: {{diseases: [MM]}}) {{ survival(endpoint: OS,
             groupBy: {{score: "riss"}},
@@ -189,7 +176,7 @@ def test_os_by_riss_with_logrank(lake_server: str, demo_lake: DemoLake) -> None:
 
 def test_os_by_riss_trend_on_staged_patients(lake_server: str) -> None:
     """The trend test across I < II < III (NOT_CLASSIFIABLE has no place on the scale)."""
-    data = _ask(
+    data = ask(
         lake_server,
         f"""{{ cohort(filter: {{diseases: [MM], riskGroups: [{{score: "riss",
         categories: ["I", "II", "III"]}}]}}) {{ survival(endpoint: OS, groupBy: {{score: "riss"}},
@@ -204,7 +191,7 @@ def test_os_by_riss_trend_on_staged_patients(lake_server: str) -> None:
 
 def test_trend_leaves_out_unclassifiable_patients(lake_server: str) -> None:
     """Unfiltered, the trend test is still the staged one: NOT_CLASSIFIABLE is not a stage IV."""
-    data = _ask(
+    data = ask(
         lake_server,
         """{ cohort(filter: {diseases: [MM]}) { survival(endpoint: OS, groupBy: {score: "riss"},
         trend: true) { groups { group } trend { statistic df pValue groups } } } }""",
@@ -217,7 +204,7 @@ def test_trend_leaves_out_unclassifiable_patients(lake_server: str) -> None:
 
 def test_staging_comparison(lake_server: str, demo_lake: DemoLake) -> None:
     scores = ["riss", "iss", "mm_cytogenetic_risk", "ldh"]
-    data = _ask(
+    data = ask(
         lake_server,
         """{ cohort(filter: {diseases: [MM]}) { stagingComparison(scores: ["riss", "iss",
         "mm_cytogenetic_risk", "ldh"]) { dropped systems { system stages n events lrStatistic
@@ -271,7 +258,7 @@ AML_NPM1 = """diseases: [AML], sites: ["FR-AMLRW", "UK-AMLX"],
 
 def test_eln2022_vs_npm1_reclassification(lake_server: str, demo_lake: DemoLake) -> None:
     """ELN 2022 vs the NPM1 table derived on EU-AMLT, on the validation sites (the study's flow)."""
-    data = _ask(
+    data = ask(
         lake_server,
         f"""{{ cohort(filter: {{{AML_NPM1}}}) {{
         reclassification(before: "eln2022", after: "harmony_npm1_derived_demo_v1") {{
@@ -306,7 +293,7 @@ def test_npm1_aml_os_by_eln2022_and_derived_table(lake_server: str, score: str, 
     Groups come in the declared order FAVORABLE < INTERMEDIATE < ADVERSE (not as text), and the
     trend test scores them so: R's trend on the staged patients with those levels.
     """
-    data = _ask(
+    data = ask(
         lake_server,
         f"""{{ cohort(filter: {{{AML_NPM1}}}) {{ survival(endpoint: OS,
             groupBy: {{score: "{score}"}},
@@ -348,7 +335,7 @@ def _check_incidence(
 def test_aml_efs_and_cir_by_eln2022(lake_server: str) -> None:
     """ELN 2022 Table 9 outcome measures by ELN 2022 risk, against R: EFS from diagnosis
     (induction failures are events at time 0) and CIR from the first complete remission."""
-    data = _ask(
+    data = ask(
         lake_server,
         f"""{{ cohort(filter: {{diseases: [AML]}}) {{
         survival(endpoint: EFS, groupBy: {{score: "eln2022"}}, times: [12, 24,
@@ -377,7 +364,7 @@ def test_aml_efs_and_cir_by_eln2022(lake_server: str) -> None:
 
 
 def test_nrm_with_relapse_competing_and_two_year_os(lake_server: str, demo_lake: DemoLake) -> None:
-    data = _ask(
+    data = ask(
         lake_server,
         """{ cohort(filter: {treatment: {transplant: ALLOGENEIC}}) {
         cumulativeIncidence(endpoint: NRM, timeZero: {origin: ALLO_TRANSPLANT}, times: [12, 24]) {
@@ -422,7 +409,7 @@ def test_nrm_with_relapse_competing_and_two_year_os(lake_server: str, demo_lake:
 
 def test_nrm_and_os_after_allo_by_disease(lake_server: str) -> None:
     """Myeloma vs AML after allogeneic HSCT: Gray's test per cause, OS log-rank."""
-    data = _ask(
+    data = ask(
         lake_server,
         f"""{{ cohort(filter: {{treatment: {{transplant: ALLOGENEIC}}}}) {{
         cumulativeIncidence(endpoint: NRM, timeZero: {{origin: ALLO_TRANSPLANT}},
@@ -453,7 +440,7 @@ def test_nrm_and_os_after_allo_by_disease(lake_server: str) -> None:
 
 
 def test_mrfs_after_tki_stop_by_sokal(lake_server: str, demo_lake: DemoLake) -> None:
-    data = _ask(
+    data = ask(
         lake_server,
         f"""{{ cohort(filter: {{diseases: [CML]}}) {{ survival(endpoint: MRFS,
             timeZero: {{origin: TKI_STOP}},
@@ -487,7 +474,7 @@ def test_mrfs_after_tki_stop_by_sokal(lake_server: str, demo_lake: DemoLake) -> 
 
 def test_mrfs_after_tki_stop_trend_across_sokal(lake_server: str) -> None:
     """The trend test across LOW < INTERMEDIATE < HIGH, on the patients Sokal classifies."""
-    data = _ask(
+    data = ask(
         lake_server,
         f"""{{ cohort(filter: {{diseases: [CML], riskGroups: [{{score: "sokal",
         categories: ["LOW", "INTERMEDIATE", "HIGH"]}}]}}) {{ survival(endpoint: MRFS,

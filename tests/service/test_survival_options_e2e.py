@@ -17,10 +17,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.service.conftest import ANALYST_KEY, STATISTICIAN_KEY
+from tests.service.conftest import ANALYST_KEY, STATISTICIAN_KEY, ask
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 GOLDEN = Path(__file__).parents[1] / "lake" / "survival" / "golden" / "km_options.json"
@@ -43,11 +42,7 @@ QUERY = """{ cohort(filter: {diseases: [MM]}) {
 
 
 def _ask(url: str, key: str) -> dict[str, Any]:
-    response = httpx.post(
-        f"{url}/graphql", json={"query": QUERY}, headers={"x-api-key": key}, timeout=120
-    )
-    assert response.status_code == 200, response.text
-    payload: dict[str, Any] = response.json()
+    payload = ask(url, QUERY, key)
     assert "errors" not in payload, payload["errors"]
     cohort: dict[str, Any] = payload["data"]["cohort"]
     return cohort

@@ -10,8 +10,9 @@ built demo lake and requires the committed files to be identical.
 
 Rows carry no patient id: time in whole days from the origin, the status (0 censored, 1 event;
 for competing endpoints 2 = competing event), for a delayed-entry cohort the entry (whole days
-from the origin to registry entry) and the group labels the API reports (score categories,
-NOT_CLASSIFIABLE included; disease codes). Patient ids are keyed pseudonyms that
+from the origin to registry entry), the group labels the API reports (score categories,
+NOT_CLASSIFIABLE included; disease codes) and, for the model cohorts, numeric covariates as
+stored (empty when missing). Patient ids are keyed pseudonyms that
 change with the pseudonymisation key, so rows are sorted by every column instead.
 """
 
@@ -21,36 +22,30 @@ from typing import Final
 
 import polars as pl
 
+from lake.cohort.attribute_sources import TableSource
 from lake.cohort.endpoints import EndpointKey, EndpointName, endpoint_frame
 from lake.cohort.entry import entry_frame
 from lake.cohort.exposure import exposure_frame
-from lake.cohort.filters import (
-    And,
-    CodeIn,
-    CohortFilter,
-    MarkerStatus,
-    Transplanted,
-    compile_filter,
-)
+from lake.cohort.filters import And, CategoryIn, CohortFilter, compile_filter
 from lake.cohort.filters import required_columns as filter_columns
-from lake.cohort.frame import TableSource, attribute_frame
+from lake.cohort.frame import attribute_frame
 from lake.cohort.risk import category, scored_frame
 from lake.endpoints.exposures import Exposure
 from lake.endpoints.origins import OriginKind
 
-MM: Final[CohortFilter] = CodeIn(column="disease", values=("MM",))
+MM: Final[CohortFilter] = CategoryIn(attribute="disease", values=("MM",))
 #: the NPM1 study's validation sites (the derived table was fitted on EU-AMLT)
 AML_NPM1: Final[CohortFilter] = And(
     (
-        CodeIn(column="disease", values=("AML",)),
-        CodeIn(column="site", values=("FR-AMLRW", "UK-AMLX")),
-        MarkerStatus(marker="npm1", statuses=("present",)),
+        CategoryIn(attribute="disease", values=("AML",)),
+        CategoryIn(attribute="site", values=("FR-AMLRW", "UK-AMLX")),
+        CategoryIn(attribute="npm1", values=("present",)),
     )
 )
-AML: Final[CohortFilter] = CodeIn(column="disease", values=("AML",))
-ALLO: Final[CohortFilter] = Transplanted(transplant_type="allogeneic")
-CML: Final[CohortFilter] = CodeIn(column="disease", values=("CML",))
-MM_REGISTRY: Final[CohortFilter] = And((MM, CodeIn(column="site", values=("DE-MMRW",))))
+AML: Final[CohortFilter] = CategoryIn(attribute="disease", values=("AML",))
+ALLO: Final[CohortFilter] = CategoryIn(attribute="had_allogeneic", values=("true",))
+CML: Final[CohortFilter] = CategoryIn(attribute="disease", values=("CML",))
+MM_REGISTRY: Final[CohortFilter] = And((MM, CategoryIn(attribute="site", values=("DE-MMRW",))))
 
 #: input file -> (cohort, endpoint, origin, group columns: output name -> score version or
 #: attribute)
@@ -93,9 +88,28 @@ COHORTS: Final[
     "demo_allo_os": (ALLO, "OS", "allo_transplant", {"disease": ("disease", False)}),
     # study 5: CML molecular relapse-free survival after TKI stop by Sokal
     "demo_cml_mrfs": (CML, "MRFS", "tki_stop", {"sokal": ("sokal1984", True)}),
+    # Cox models of myeloma OS on covariates (reference levels, trend, transforms, interaction,
+    # Breslow ties, cox.zph) and a Fine-Gray model of NRM after allogeneic HSCT
+    "demo_mm_os_cov": (
+        MM,
+        "OS",
+        "diagnosis",
+        {
+            "riss": ("riss_palumbo2015", True),
+            "iss": ("iss_greipp2005", True),
+            "sex": ("sex", False),
+        },
+    ),
+    "demo_allo_nrm_cov": (ALLO, "NRM", "allo_transplant", {"disease": ("disease", False)}),
     # the German real-world registry registers patients after diagnosis: OS from diagnosis by
     # R-ISS with delayed entry (left truncation), rows carry each patient's entry
     "demo_mm_rw_os_entry": (MM_REGISTRY, "OS", "diagnosis", {"riss": ("riss_palumbo2015", True)}),
+}
+#: Numeric covariate columns (output name -> numeric attribute, kept as numbers) of the cohorts
+#: the Cox and Fine-Gray goldens model; their group columns above are the categorical ones.
+COVARIATES: Final[dict[str, dict[str, str]]] = {
+    "demo_mm_os_cov": {"age": "age_at_diagnosis", "b2m": "beta2m_mg_l"},
+    "demo_allo_nrm_cov": {"age": "age_at_diagnosis"},
 }
 #: Cohorts analysed with delayed entry: rows carry ``entry`` (days from the origin to registry
 #: entry, :func:`lake.cohort.entry.entry_frame`) after the status.
@@ -110,6 +124,8 @@ def demo_cohort(source: TableSource, name: str) -> pl.DataFrame:
     cohort, endpoint, origin, groups = COHORTS[name]
     scores = [ref for ref, is_score in groups.values() if is_score]
     attributes = [ref for ref, is_score in groups.values() if not is_score]
+    numeric = COVARIATES.get(name, {})
+    attributes += list(numeric.values())
     patients = (
         scored_frame(source, sorted(filter_columns(cohort) | set(attributes)), scores)
         .filter(compile_filter(cohort))
@@ -119,6 +135,7 @@ def demo_cohort(source: TableSource, name: str) -> pl.DataFrame:
                 (category(ref) if is_score else pl.col(ref).cast(pl.String)).alias(out)
                 for out, (ref, is_score) in groups.items()
             ),
+            *(pl.col(ref).alias(out) for out, ref in numeric.items()),
         )
         .collect()
     )
@@ -135,6 +152,7 @@ def demo_cohort(source: TableSource, name: str) -> pl.DataFrame:
         pl.col("status").cast(pl.Int64).alias(status),
         *entry,
         *groups,
+        *numeric,
     )
     return rows.sort(rows.columns)
 

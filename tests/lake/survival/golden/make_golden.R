@@ -4,7 +4,8 @@
 # km, logrank, cox, prognostic, competing, landmark, edge (hand-made edge cases through every
 # applicable test), demo (the demo lake's study cohorts, inputs/demo_*.csv) and km_options
 # (Nelson-Aalen, quartiles, restricted mean, counts between times, Fleming-Harrington weights;
-# the last from survMisc::comp, Debian package r-cran-survmisc, as survdiff has rho only).
+# the last from survMisc::comp, Debian package r-cran-survmisc, as survdiff has rho only) and
+# models (Cox models with covariates and cox.zph, survival::coxph; Fine-Gray, cmprsk::crr).
 # Every number is written at full precision (digits = NA); R's NA becomes JSON null.
 suppressPackageStartupMessages({
   library(survival)
@@ -443,6 +444,55 @@ ko[["demo_mm_os/riss"]] <- list(
   fh_1_1 = fh_case(d, "riss", 1, 1))
 out(ko, "km_options")
 
+# ---- regression models on the demo lake (models.json) ---------------------------------------
+# The API's coxModel and fineGray on covariates (inputs/demo_mm_os_cov.csv, demo_allo_nrm_cov.csv,
+# derived by make_inputs.py): risk-score non-results (NOT_CLASSIFIABLE, NOT_APPLICABLE) are
+# missing and only complete cases are fitted (R's na.omit does the same); times stay in days, as
+# the API fits them (coefficients, tests, concordance and cox.zph do not depend on the unit).
+# Cox: survival::coxph, with survival::cox.zph(fit, transform = "km", terms = TRUE) (one test per
+# term, a factor's columns together). Fine-Gray: cmprsk::crr, with the SHR, its interval and p
+# as summary.crr computes them (exp(coef), exp(coef -+ z se), 2 pnorm(-|coef / se|)) at full
+# precision: summary.crr's table rounds them to its digits.
+model_case <- function(fit) {
+  z <- cox.zph(fit, transform = "km", terms = TRUE)
+  c(cox_case(fit), list(r_function = "survival::coxph, survival::cox.zph(transform = \"km\")",
+                        ties = fit$method, names = names(coef(fit)), n = fit$n,
+                        events = fit$nevent, zph_terms = rownames(z$table)))
+}
+ranked <- function(x, levels) match(x, levels)  # the declared order, NA off the scale
+d <- inp("demo_mm_os_cov")
+d$riss[startsWith(d$riss, "NOT_")] <- NA
+d$iss_trend <- ranked(d$iss, c("I", "II", "III"))
+d$sex <- factor(d$sex, levels = c("M", "F"))  # the model's declared order: M first
+md <- list(versions = versions)
+# an ordinal score as one linear trend, a categorical attribute, a numeric as measured; Breslow
+md[["mm_os/breslow_trend"]] <- model_case(
+  coxph(Surv(time, status) ~ iss_trend + sex + age, data = d, ties = "breslow"))
+# a chosen reference level (R-ISS II), per 10 years, a natural log, an interaction; Efron
+d$riss_ref2 <- relevel(factor(d$riss, levels = c("I", "II", "III")), ref = "II")
+md[["mm_os/reference_log_per10_interaction"]] <- model_case(
+  coxph(Surv(time, status) ~ riss_ref2 + I(age / 10) + log(b2m) + sex + I(age / 10):sex,
+        data = d))
+# log base 2 and the default reference (R-ISS I), stratified by sex. Age, not beta-2
+# microglobulin: b2m converted from other units holds values such as 0.99 and
+# 0.9899999999999999, whose linear predictors tie or not by the rounding order of the sums,
+# and concordance() counts such pairs as ties or not (two coxph codings of this very model
+# differ by 6e-7 in C), so a C-index on it is not reproducible at 1e-6 even within R.
+d$riss_f <- factor(d$riss, levels = c("I", "II", "III"))
+md[["mm_os/log2_strata"]] <- model_case(
+  coxph(Surv(time, status) ~ log2(age) + riss_f + strata(sex), data = d))
+d <- inp("demo_allo_nrm_cov")
+cov <- cbind(disease_mm = as.numeric(d$disease == "MM"), age10 = d$age / 10)
+for (failcode in 1:2) {
+  fg <- crr(d$time, d$cause, cov, failcode = failcode, cencode = 0)
+  b <- unname(fg$coef); se <- unname(sqrt(diag(fg$var))); z <- qnorm(0.975)
+  md[[paste0("allo_nrm/crr", failcode)]] <- list(
+    r_function = "cmprsk::crr", failcode = failcode, names = colnames(cov), coef = b, se = se,
+    shr = exp(b), lower = exp(b - z * se), upper = exp(b + z * se), p = 2 * pnorm(-abs(b / se)),
+    loglik = fg$loglik, loglik_null = fg$loglik.null, converged = fg$converged,
+    n = nrow(d), events = sum(d$cause == failcode))
+}
+out(md, "models")
 # ---- time-dependent exposures (exposure.json) ------------------------------------------------
 # The demo lake's cohorts with a dated exposure (inputs/demo_*_allo*.csv, demo_mm_pfs_auto.csv:
 # time, status, exposure = days from time zero to the exposure, NA never exposed), in months.
