@@ -100,5 +100,5 @@ def test_audit_rows_equal_requests_through_a_real_server(
             assert set(pool.map(ask, range(requests))) == {200}
     # the server stopped without a kill: its lifespan wrote every queued record
     rows = lines(audit_log)
-    assert len([r for r in rows if r["action"] == "graphql:Size"]) == requests
+    assert len([r for r in rows if r["action"] == "graphql:query cohort"]) == requests
     assert len([r for r in rows if r["action"] == "SizeRequest"]) == requests

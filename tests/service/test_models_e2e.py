@@ -241,7 +241,7 @@ def test_protected_roles_are_refused_naming_the_governed_roles(
     [
         ("MM", '{score: "riss", reference: "IV"}', "reference 'IV' is not one of its levels"),
         ("MM", "{attribute: SEX, asTrend: true}", "sex is not ordinal"),
-        ("CML", "{numeric: SPLEEN_CM, transform: LOG}", "206 complete case(s) have spleen_cm <= 0"),
+        ("CML", "{numeric: SPLEEN_CM, transform: LOG}", "complete case(s) have spleen_cm <= 0"),
         ("MM", "{numeric: AGE_AT_DIAGNOSIS, per: 10}", "give per exactly with transform PER_UNITS"),
         ("MM", '{attribute: SEX, score: "riss"}', "give exactly one of attribute, score, numeric"),
     ],

@@ -80,7 +80,7 @@ def test_every_persisted_request_is_audited(app_factory: AppFactory, tmp_path: P
             http.post("/graphql", json={"extensions": PERSISTED})
     rows = [json.loads(line) for line in audit_log.read_text().splitlines()]
     refused = [r for r in rows if r["action"] == "http:POST /graphql"]
-    ran = [r for r in rows if r["action"] == "graphql:Sex"]
+    ran = [r for r in rows if r.get("operation_name") == "Sex"]
     assert [(r["code"], r["status"]) for r in refused] == [("PERSISTED_QUERY_NOT_FOUND", 200)]
     assert len(ran) == 2
     assert ran[0]["query_hash"] == ran[1]["query_hash"]

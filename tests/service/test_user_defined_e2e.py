@@ -184,7 +184,7 @@ def test_a_user_defined_endpoint_answers_the_catalogues_numbers(lake_server: str
     pairs = {
         "survival": ('endpoint: PFS, groupBy: {score: "riss"}, times: [12, 36]', KM),
         "cumulativeIncidence": (f"endpoint: NRM, {allo}, times: [12, 24]", incidence),
-        "coxModel": ("endpoint: PFS, numeric: [AGE_AT_DIAGNOSIS]", cox),
+        "coxModel": ("endpoint: PFS, covariates: [{numeric: AGE_AT_DIAGNOSIS}]", cox),
     }
     defined = {"PFS": pfs, "NRM": nrm}
     for field, (arguments, fields) in pairs.items():
