@@ -173,12 +173,13 @@ def test_unchanged_loads_are_logged_and_status_tells_the_last_committed_version(
 # --- resource exhaustion -----------------------------------------------------------------
 
 
-#: Runs the CLI and reports the process's own peak RSS at exit (RUSAGE_CHILDREN of the test
-#: process would hold the largest child of the whole session).
+#: Runs the CLI and reports its own peak RSS at exit: VmHWM, the high-water mark of the process's
+#: memory since its exec (ru_maxrss would keep the forking test process's size, and
+#: RUSAGE_CHILDREN of the test process the largest child of the whole session).
 _MEASURED = (
-    "import atexit, resource, runpy, sys; "
-    "atexit.register(lambda: print('peak_rss_kib', "
-    "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)); "
+    "import atexit, re, runpy, sys; "
+    "atexit.register(lambda: print('peak_rss_kib', re.search(r'VmHWM:\\s+(\\d+)', "
+    "open('/proc/self/status').read()).group(1), file=sys.stderr)); "
     "runpy.run_module('service.cli', run_name='__main__', alter_sys=True)"
 )
 
