@@ -34,5 +34,5 @@ lint: setup
 	$(VENV)/mypy
 	$(VENV)/python -m schema.export_sdl --check
 
-test: lint browser image
+test: lint browser
 	$(VENV)/pytest -q -p no:cacheprovider
