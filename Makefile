@@ -21,9 +21,11 @@ browser:
 # The container image, where a Docker daemon answers (CI runs this from `make test`); elsewhere a
 # printed reason. tests/service/test_container_entrypoint.py runs its entry point either way.
 image:
-	@if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then \
-	  docker build -t hemalake . ; \
-	else echo "docker build skipped: no Docker daemon answers here (the entry point is tested without it)"; fi
+	@if ! { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }; then \
+	  echo "docker build skipped: no Docker daemon answers here (the entry point is tested without it)"; \
+	elif ! docker pull -q python:3.11-slim >/dev/null 2>&1; then \
+	  echo "docker build skipped: the base image python:3.11-slim cannot be pulled here"; \
+	else docker build -t hemalake . ; fi
 
 demo: setup
 	$(VENV)/hemalake demo
@@ -34,5 +36,5 @@ lint: setup
 	$(VENV)/mypy
 	$(VENV)/python -m schema.export_sdl --check
 
-test: lint browser
+test: lint browser image
 	$(VENV)/pytest -q -p no:cacheprovider
