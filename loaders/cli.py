@@ -31,6 +31,13 @@ from loaders.load import (
 from loaders.panic_filter import rust_panics_filtered
 from loaders.reporting import Reporter, RichReporter, SilentReporter
 
+#: The ``--lake`` argument: storage options (endpoint, region, credentials) are never taken from
+#: the command line, only from the ``AWS_*`` environment (:mod:`lake.location`).
+LAKE_HELP = (
+    "lake root: a directory, file:///path or s3://bucket/prefix (S3 endpoint, region and "
+    "credentials from the AWS_* environment variables)"
+)
+
 
 def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``load``, ``status``, ``queries`` and ``quarantine`` on ``subparsers``."""
@@ -66,7 +73,7 @@ def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     vacuum = subparsers.add_parser(
         "vacuum", help="delete data files no retained lake version references"
     )
-    vacuum.add_argument("--lake", type=Path, required=True, help="lake root directory")
+    vacuum.add_argument("--lake", required=True, help=LAKE_HELP)
     vacuum.add_argument(
         "--retain-days",
         type=float,
@@ -121,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _lake_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lake", type=Path, required=True, help="lake root directory")
+    parser.add_argument("--lake", required=True, help=LAKE_HELP)
     parser.add_argument(
         "--lake-version",
         type=int,
@@ -174,7 +181,7 @@ def _vacuum(args: argparse.Namespace, console: Console) -> int:
             raise UnknownVersionError(f"--pin names lake version(s) that do not exist: {unknown}")
         keep = {*recent.to_list(), *args.pin}
         removed = vacuum_lake(args.lake, keep=keep, dry_run=args.dry_run)
-    size = sum(path.stat().st_size for path in removed) if args.dry_run else None
+    size = sum(stored.size for stored in removed) if args.dry_run else None
     verb = "would delete" if args.dry_run else "deleted"
     extra = f" ({size:,} bytes)" if size is not None else ""
     kept = ", ".join(str(v) for v in sorted(keep)) or "the newest only"
@@ -223,7 +230,7 @@ def _status(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def _committed(lake: Path, lake_version: int | None) -> pl.DataFrame:
+def _committed(lake: str, lake_version: int | None) -> pl.DataFrame:
     """Per site, the newest lake version its committed load made and when (from the manifest,
     which is the record of what was committed even when ``_load_log`` is behind)."""
     empty = pl.DataFrame(

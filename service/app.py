@@ -83,7 +83,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
     authenticator = Authenticator(
         api_keys=settings.api_keys, allow_anonymous=settings.allow_anonymous, oidc=oidc
     )
-    opener = open_snapshot or LakeOpener(settings.lake_root)
+    opener = open_snapshot or LakeOpener(settings.lake)
     counters = Metrics()
     software_version = importlib.metadata.version("hemalake")
 

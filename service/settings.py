@@ -17,11 +17,17 @@ Example ``hemalake.toml``::
     max_body_bytes = 65536
     warm_interval_seconds = 5    # look for a new lake version this often and warm it (0: off)
     privacy_ledger = "privacy.sqlite"   # default: beside the lake, <lake_root>-privacy.sqlite
+                                 # (required when lake_root is s3://bucket/prefix)
     production = false           # true: refuse unsafe settings (service/production.py)
     graphiql = true              # the GraphiQL page (default: on, off in production)
     introspection = true         # schema introspection (default: on, off in production)
     metrics_roles = ["admin"]    # roles that may read /metrics
     cors_origins = []            # browser origins allowed to call the API (CORS off when empty)
+
+    [storage]                    # an s3:// lake_root (lake/location.py); each key falls back to
+    endpoint = "https://s3.eu-central-1.amazonaws.com"   # its AWS_* variable (AWS_ENDPOINT_URL,
+    region = "eu-central-1"      # AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+    allow_http = false           # AWS_SESSION_TOKEN, AWS_ALLOW_HTTP)
 
     [privacy]                    # protected releases (lake/privacy): budgets in ε per period
     user_budget = 10.0
@@ -61,6 +67,7 @@ from typing import Any, cast
 from lake.access import ROLES, Caller, Role
 from lake.disclosure import DEFAULT_MIN_CELL_SIZE
 from lake.errors import ConfigError
+from lake.location import LakeLocation, locate, storage_options
 from lake.privacy.budget import PrivacySettings
 from lake.query.gateway import DEFAULT_CACHE_BYTES
 from service.oidc import OidcSettings
@@ -71,7 +78,7 @@ from service.production import production_problems
 class Settings:
     """Every setting of the service, validated."""
 
-    lake_root: Path
+    lake_root: Path | str  # a directory, or a URL (file://, s3://bucket/prefix)
     min_cell_size: int = DEFAULT_MIN_CELL_SIZE
     allow_anonymous: bool = False
     audit_log: Path | None = None
@@ -94,6 +101,12 @@ class Settings:
     metrics_roles: tuple[Role, ...] = ("admin",)
     cors_origins: tuple[str, ...] = ()
     oidc: OidcSettings | None = None
+    storage: Mapping[str, str] = field(default_factory=dict, repr=False)  # object_store keys
+
+    @property
+    def lake(self) -> LakeLocation:
+        """The lake with its storage options (``[storage]`` over the ``AWS_*`` environment)."""
+        return locate(self.lake_root, self.storage or None)
 
     @property
     def graphiql_enabled(self) -> bool:
@@ -110,7 +123,10 @@ class Settings:
         """The privacy ledger's file: as set, else beside the lake (never inside it)."""
         if self.privacy_ledger is not None:
             return self.privacy_ledger
-        root = self.lake_root.resolve()
+        local = self.lake.local
+        if local is None:
+            raise ConfigError("an object-storage lake needs privacy_ledger (a local SQLite file)")
+        root = local.resolve()
         return root.parent / f"{root.name}-privacy.sqlite"
 
     def __post_init__(self) -> None:
@@ -130,6 +146,11 @@ class Settings:
             raise ConfigError(
                 "setting warm_interval_seconds must lie in [0, 3600] (0 turns warming off; got "
                 f"{self.warm_interval_seconds})"
+            )
+        if self.privacy_ledger is None and self.lake.local is None:
+            raise ConfigError(
+                f"lake_root {self.lake_root} is object storage: set privacy_ledger to a local "
+                "file (the privacy ledger is SQLite and cannot live in a bucket)"
             )
         bad_roles = [r for r in self.metrics_roles if r not in ROLES]
         if bad_roles:
@@ -210,6 +231,16 @@ def _privacy(data: object, source: str) -> PrivacySettings:
     )
 
 
+def _storage(data: object, source: str) -> dict[str, str]:
+    """The ``[storage]`` table over the ``AWS_*`` environment (:mod:`lake.location`)."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: storage must be a table")
+    try:
+        return storage_options(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
 _OIDC_CASTS: dict[str, type] = {
     "issuer": str,
     "audience": str,
@@ -263,7 +294,9 @@ def settings_from_mapping(data: Mapping[str, Any], *, source: str = "settings") 
         )
     if "lake_root" not in data:
         raise ConfigError(f"{source}: lake_root is required")
-    values: dict[str, Any] = {"lake_root": Path(data["lake_root"])}
+    root = str(data["lake_root"])
+    values: dict[str, Any] = {"lake_root": root if "://" in root else Path(root)}
+    values["storage"] = _storage(data.get("storage", {}), source)
     for name, kind in _CASTS.items():
         if name in data:
             if not isinstance(data[name], kind) or isinstance(data[name], bool) != (kind is bool):
