@@ -239,9 +239,18 @@ def read_latest(root: LakeRoot, table_name: str) -> pl.DataFrame | None:
     """
     lake = locate(root)
     uri = lake.uri(table_name)
-    if not DeltaTable.is_deltatable(uri, storage_options=lake.delta_options):
-        return None
-    return pl.read_delta(uri, storage_options=lake.delta_options)
+    try:
+        if not DeltaTable.is_deltatable(uri, storage_options=lake.delta_options):
+            return None
+        return pl.read_delta(uri, storage_options=lake.delta_options)
+    except (OSError, DeltaError) as exc:
+        if lake.local is not None:
+            raise
+        raise LakeError(
+            f"cannot read {uri}: {str(exc).splitlines()[0]}. Check the storage settings "
+            "(AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, or the "
+            "[storage] table of the settings file)"
+        ) from exc
 
 
 @contextmanager
