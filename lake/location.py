@@ -25,7 +25,7 @@ import obstore
 from obstore.exceptions import BaseError
 from obstore.store import S3Store
 
-from lake.errors import ConfigError
+from lake.errors import ConfigError, StorageError
 
 if TYPE_CHECKING:
     from obstore.store import S3Config
@@ -227,9 +227,14 @@ def delete_files(lake: LakeLocation, uris: list[str]) -> None:
 
 @contextmanager
 def store_errors(lake: LakeLocation) -> Iterator[None]:
-    """Raise an object store's errors as ``OSError`` naming the lake, as a disk's would be:
-    callers handle storage failures once, whichever kind the lake is."""
+    """Raise an object store's errors as :class:`~lake.errors.StorageError` (an ``OSError``
+    too, as a disk's would be) naming the lake and where its settings come from."""
     try:
         yield
     except BaseError as exc:
-        raise OSError(f"object storage of the lake {lake}: {exc}") from exc
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StorageError(
+            f"object storage of the lake {lake}: {first}. Check the storage settings "
+            f"({', '.join(variable for variable, _ in STORAGE_KEYS.values())}, or the "
+            "[storage] table of the settings file)"
+        ) from exc

@@ -48,7 +48,13 @@ from deltalake import (
 )
 from deltalake.exceptions import DeltaError
 
-from lake.errors import LakeError, LoadError, SchemaMigrationError, UnknownVersionError
+from lake.errors import (
+    LakeError,
+    LoadError,
+    SchemaMigrationError,
+    StorageError,
+    UnknownVersionError,
+)
 from lake.location import (
     LakeLocation,
     StoredFile,
@@ -246,7 +252,7 @@ def read_latest(root: LakeRoot, table_name: str) -> pl.DataFrame | None:
     except (OSError, DeltaError) as exc:
         if lake.local is not None:
             raise
-        raise LakeError(
+        raise StorageError(
             f"cannot read {uri}: {str(exc).splitlines()[0]}. Check the storage settings "
             "(AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, or the "
             "[storage] table of the settings file)"
@@ -397,17 +403,7 @@ def commit_site_load(
             logger.debug("wrote %s rows of %s for %s", frame.height, name, site)
             if pause:
                 time.sleep(pause)
-        row = pl.DataFrame(
-            {
-                "lake_version": [version],
-                "committed_at": [datetime.now(UTC)],
-                "load_id": [load_id],
-                "site": [site],
-                "table_versions": [json.dumps(versions, sort_keys=True)],
-                "load_metadata": [json.dumps(dict(metadata), sort_keys=True)],
-            },
-            schema=MANIFEST_SCHEMA,
-        )
+        row = _manifest_row(version, site, load_id, versions, metadata)
         _write_manifest_row(root, row, properties, load_id=load_id)
     except (OSError, DeltaError) as exc:
         raise LoadError(
@@ -415,6 +411,59 @@ def commit_site_load(
             "intact, retry the load"
         ) from exc
     return version
+
+
+def record_lake_version(
+    root: LakeRoot,
+    *,
+    site: str,
+    load_id: str,
+    table_versions: Mapping[str, int],
+    metadata: Mapping[str, str],
+) -> int:
+    """Append a lake version pinning ``table_versions`` (the other tables stay as the newest
+    version pinned them), for writes made outside :func:`commit_site_load` that change files
+    but not rows (compaction, Z-order: :mod:`lake.upkeep`). Call it under :func:`lake_lock`;
+    returns the new lake version.
+    """
+    lake = locate(root)
+    manifest = _manifest(lake)
+    if manifest.is_empty():
+        raise LakeError("the lake is empty: no load has been committed yet")
+    versions = {**json.loads(manifest.item(-1, "table_versions")), **table_versions}
+    version = int(manifest.item(-1, "lake_version")) + 1
+    properties = CommitProperties(
+        custom_metadata={**metadata, "site": site, "load_id": load_id, "lake_version": str(version)}
+    )
+    row = _manifest_row(version, site, load_id, versions, metadata)
+    _write_manifest_row(lake, row, properties, load_id=load_id)
+    return version
+
+
+def reconcile_table(table: DeltaTable, pinned: int) -> None:
+    """Restore ``table`` to the Delta version the newest lake version ``pinned`` (see
+    :func:`_reconcile`), so that a rewrite applies to committed rows only."""
+    _reconcile(table, pinned, CommitProperties())
+
+
+def _manifest_row(
+    version: int,
+    site: str,
+    load_id: str,
+    versions: Mapping[str, int],
+    metadata: Mapping[str, str],
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "lake_version": [version],
+            "committed_at": [datetime.now(UTC)],
+            "load_id": [load_id],
+            "site": [site],
+            "table_versions": [json.dumps(dict(versions), sort_keys=True)],
+            "load_metadata": [json.dumps(dict(metadata), sort_keys=True)],
+        },
+        schema=MANIFEST_SCHEMA,
+    )
 
 
 def _write_manifest_row(
