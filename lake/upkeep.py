@@ -93,7 +93,7 @@ def optimize_lake(
     for site in sites or tuple(known):
         changed: dict[str, int] = {}
         for name, table in tables.items():
-            columns = Z_ORDER_COLUMNS.get(name, ()) if operation == "z_order" else ()
+            columns = _z_columns(table, name) if operation == "z_order" else ()
             outcome = _rewrite(table, name, site, columns, target_size)
             if outcome is not None:
                 done.append(outcome)
@@ -167,9 +167,16 @@ def _compact_logs(
     return done
 
 
+def _z_columns(table: DeltaTable, name: str) -> tuple[str, ...]:
+    """The table's :data:`Z_ORDER_COLUMNS` that its schema has (a table written under an older
+    model may lack one; delta-rs refuses an unknown column)."""
+    present = {field.name for field in table.schema().fields}
+    return tuple(c for c in Z_ORDER_COLUMNS.get(name, ()) if c in present)
+
+
 def _files(table: DeltaTable, site: str) -> int:
     """Data files of ``site``'s partition in the table's current version."""
-    return len(table.file_uris(partition_filters=[("site", "=", site)]))
+    return len(table.file_uris(file_pruning_predicate=[("site", "=", site)]))
 
 
 def describe(report: UpkeepReport) -> str:
