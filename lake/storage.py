@@ -77,6 +77,8 @@ FAULT_PAUSE_ENV: Final = "HEMALAKE_FAULT_PAUSE_AFTER_TABLE"
 #: Test-only fault injection: comma-separated write points (``table``, ``manifest``, ``log``)
 #: that fail as on a full disk (ENOSPC), so a test can reach every order of failure.
 FAULT_FULL_ENV: Final = "HEMALAKE_FAULT_DISK_FULL_AT"
+#: Seconds an object store's clock may run ahead of ours (:func:`remove_failed_load_files`).
+CLOCK_SKEW_MARGIN: Final = 300.0
 MANIFEST_SCHEMA: Final = pl.Schema(
     {
         "lake_version": pl.Int64(),
@@ -692,7 +694,10 @@ def remove_failed_load_files(root: LakeRoot) -> list[StoredFile]:
     """Delete the files a failed or killed load left (written after the newest lake version
     and referenced by none); returns them. Call it under :func:`lake_lock`, before a commit.
 
-    Cheap enough for every load: one snapshot per table and a listing of its directory.
+    Cheap enough for every load: one snapshot per table and a listing of its directory. On
+    object storage a file's time is the server's clock, the commit's is ours: only files newer
+    than the commit by :data:`CLOCK_SKEW_MARGIN` count, so a server clock ahead of ours never
+    makes an older version's file look like a dead load's (later ones wait for the vacuum).
     """
     root = locate(root)
     manifest = _manifest(root)
@@ -700,7 +705,10 @@ def remove_failed_load_files(root: LakeRoot) -> list[StoredFile]:
         return []
     newest = {k: {int(v)} for k, v in json.loads(manifest.item(-1, "table_versions")).items()}
     committed_at: datetime = manifest.item(-1, "committed_at")
-    return _remove_unreferenced(root, newest, newer_than=committed_at.timestamp(), dry_run=False)
+    margin = 0.0 if root.local is not None else CLOCK_SKEW_MARGIN
+    return _remove_unreferenced(
+        root, newest, newer_than=committed_at.timestamp() + margin, dry_run=False
+    )
 
 
 def _remove_unreferenced(
