@@ -9,6 +9,10 @@ the bucket: no DynamoDB table, no lock server. The holder names itself in the ob
 renews it every :data:`HEARTBEAT_SHARE` of the lease (a conditional update on the object's
 ETag, so a holder that lost the lock notices instead of overwriting the new holder).
 
+Before its commit point (the manifest row) a holder renews the lock once more
+(:func:`confirm_held`): if it stalled past a lease and was taken over, it refuses to commit,
+and otherwise it holds the lock a full lease longer than the commit takes.
+
 A killed holder cannot release it. A waiter that sees the same ETag for a whole lease, timed
 on its own monotonic clock (no clock agreement needed between machines), takes the lock over
 with a conditional update on that ETag: of several waiters exactly one wins.
@@ -30,7 +34,7 @@ import obstore
 from obstore.exceptions import AlreadyExistsError, BaseError, NotFoundError, PreconditionError
 from obstore.store import S3Store
 
-from lake.errors import LoadError
+from lake.errors import LoadError, StorageError
 from lake.location import LakeLocation, store_errors
 
 logger = logging.getLogger(__name__)
@@ -57,6 +61,31 @@ def holder_of(lake: LakeLocation) -> str:
     return text.split("\n", 1)[0].strip() or "unknown"
 
 
+class _Held:
+    """A lock object this process holds: the ETag it wrote last, renewed under ``guard``."""
+
+    def __init__(self, store: S3Store, identity: str, etag: str) -> None:
+        self.store = store
+        self.identity = identity
+        self.etag = etag
+        self.guard = threading.Lock()
+
+    def renew(self) -> None:
+        """Rewrite the object conditioned on our last ETag: a full lease from now.
+
+        Raises ``PreconditionError`` (or not-found) if another process took the lock over."""
+        with self.guard:
+            etag = obstore.put(
+                self.store, LOCK_OBJECT, _body(self.identity), mode={"e_tag": self.etag}
+            )["e_tag"]
+            if etag is not None:
+                self.etag = etag
+
+
+#: The lock objects this process holds, by lake URL (:func:`confirm_held`).
+_HELD: dict[str, _Held] = {}
+
+
 @contextmanager
 def object_lock(
     lake: LakeLocation,
@@ -79,21 +108,45 @@ def object_lock(
     )
     with store_errors(lake):
         etag = _acquire(store, lake, identity, lease=lease, timeout=timeout, on_wait=on_wait)
+    held = _HELD[lake.url] = _Held(store, identity, etag)
     stop = threading.Event()
-    current = [etag]
-    beat = threading.Thread(
-        target=_renew, args=(store, identity, current, stop, lease), daemon=True
-    )
+    beat = threading.Thread(target=_renew, args=(held, stop, lease), daemon=True)
     beat.start()
     try:
         yield
     finally:
         stop.set()
         beat.join()
+        _HELD.pop(lake.url, None)
         with suppress(FileNotFoundError, BaseError):
             head = obstore.head(store, LOCK_OBJECT)
-            if head["e_tag"] == current[0]:
+            if head["e_tag"] == held.etag:
                 obstore.delete(store, LOCK_OBJECT)
+
+
+def confirm_held(lake: LakeLocation) -> None:
+    """Before a commit point (the manifest row): renew the lock this process holds on
+    ``lake``, so it is ours for a full lease from now; nothing to do if it holds none.
+
+    Raises
+    ------
+    LoadError
+        The lock was taken over (this process stalled longer than a lease without renewing):
+        another writer may be at work, so this one must not commit.
+    """
+    held = _HELD.get(lake.url)
+    if held is None:
+        return
+    try:
+        with store_errors(lake):
+            held.renew()
+    except StorageError as exc:
+        if isinstance(exc.__cause__, PreconditionError | NotFoundError):
+            raise LoadError(
+                f"the lake lock ({lake.uri(LOCK_OBJECT)}) was taken over while this load held "
+                f"it (no renewal for {lease_seconds():g} s); nothing was committed, retry the load"
+            ) from exc
+        raise
 
 
 def _acquire(
@@ -154,24 +207,17 @@ def _acquire(
         time.sleep(min(0.5, lease * HEARTBEAT_SHARE))
 
 
-def _renew(
-    store: S3Store, identity: str, current: list[str], stop: threading.Event, lease: float
-) -> None:
-    """Rewrite the lock object every ``HEARTBEAT_SHARE`` of the lease, conditioned on the ETag
-    we wrote last; stops (logging an error) if another process took the lock over."""
+def _renew(held: _Held, stop: threading.Event, lease: float) -> None:
+    """Renew the lock every ``HEARTBEAT_SHARE`` of the lease; stops (logging an error) if
+    another process took it over, which :func:`confirm_held` then refuses to commit under."""
     while not stop.wait(lease * HEARTBEAT_SHARE):
         try:
-            etag = obstore.put(store, LOCK_OBJECT, _body(identity), mode={"e_tag": current[0]})[
-                "e_tag"
-            ]
+            held.renew()
         except (PreconditionError, FileNotFoundError, NotFoundError):
             logger.error("the lake lock was taken over while this load held it: renewal stopped")
             return
         except BaseError as exc:  # a transient network error: try again at the next beat
             logger.warning("could not renew the lake lock: %s", exc)
-            continue
-        if etag is not None:
-            current[0] = etag
 
 
 def _body(identity: str) -> bytes:

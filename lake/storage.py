@@ -65,7 +65,7 @@ from lake.location import (
     table_names,
 )
 from lake.migration import added_columns, with_model_columns
-from lake.object_lock import holder_of, object_lock
+from lake.object_lock import confirm_held, holder_of, object_lock
 
 logger = logging.getLogger(__name__)
 
@@ -472,7 +472,10 @@ def _write_manifest_row(
     root: LakeLocation, row: pl.DataFrame, properties: CommitProperties, *, load_id: str
 ) -> None:
     """Append the manifest row; an error raised after the row's Delta commit landed (a
-    post-commit checkpoint on a full disk) is logged, not raised: the version exists."""
+    post-commit checkpoint on a full disk) is logged, not raised: the version exists. On object
+    storage the lake lock is first renewed, refusing if it was taken over meanwhile."""
+    if root.local is None:
+        confirm_held(root)
     try:
         _inject_full("manifest")
         write_deltalake(

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import obstore
 import polars as pl
 import pytest
 from hypothesis import given
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 from lake.errors import ConfigError, LakeError, LoadError
 from lake.location import LakeLocation, locate, storage_options
-from lake.object_lock import LEASE_ENV
+from lake.object_lock import LEASE_ENV, LOCK_OBJECT
 from lake.storage import (
     commit_site_load,
     lake_lock,
@@ -157,6 +158,22 @@ def test_the_s3_lock_blocks_a_live_holder_and_is_taken_over_from_a_killed_one(
         assert f"pid {os.getpid()}" in lock_holder(lake)
     assert 5 <= waited < 20  # one lease without renewal, then the takeover
     assert lock_holder(lake) == "unknown"  # released
+
+
+@pytest.mark.slow
+def test_a_load_whose_s3_lock_was_taken_over_does_not_commit(s3_server: S3Server) -> None:
+    lake = s3_server.lake("unit-fence")
+    with lake_lock(lake, timeout=30):
+        commit_site_load(lake, site="A", load_id="1", tables=_site("A", [1]), metadata={})
+    with lake_lock(lake, timeout=30):
+        # another process decided this holder was gone and took the lock object over
+        obstore.put(lake.store(), LOCK_OBJECT, b"host elsewhere, pid 1\n0\n")
+        with pytest.raises(LoadError, match="taken over"):
+            commit_site_load(lake, site="A", load_id="2", tables=_site("A", [7]), metadata={})
+    assert lock_holder(lake) == "host elsewhere, pid 1"  # the new holder's lock is left alone
+    obstore.delete(lake.store(), LOCK_OBJECT)
+    assert open_lake(lake).version == 1
+    assert open_lake(lake).scan("readings").collect()["value"].to_list() == [1]
 
 
 _READ = (
