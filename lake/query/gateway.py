@@ -112,6 +112,14 @@ from lake.query.requests import (
 )
 from lake.risk.reclassification import NotClassified
 from lake.storage import LakeSnapshot, read_latest
+from lake.value import (
+    Comparison,
+    EsmoRules,
+    Grade,
+    SingleArmStudy,
+    grade_comparison,
+    grade_single_arm,
+)
 
 T = TypeVar("T")
 #: Default of ``cache_bytes``: what the result caches may hold together.
@@ -154,6 +162,8 @@ class LakeGateway(CohortSnapshots):
     cache_bytes
         Bytes the cached results, protected releases and cohort masks hold together at most
         (a half, a quarter and a quarter of it).
+    value_rules
+        The UNCONFIRMED ESMO-MCBS rules as set (:mod:`lake.value.rules`; default all disabled).
     """
 
     def __init__(
@@ -167,6 +177,7 @@ class LakeGateway(CohortSnapshots):
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         versions_kept: int = 4,
         ledger: PrivacyLedger | None = None,
+        value_rules: EsmoRules | None = None,
     ) -> None:
         super().__init__(
             open_snapshot=open_snapshot,
@@ -181,6 +192,7 @@ class LakeGateway(CohortSnapshots):
         self.results = LRUCache(cache_size, max_bytes=cache_bytes // 2)
         self.releases = LRUCache(cache_size, max_bytes=cache_bytes // 4)
         self._site_lists = LRUCache(versions_kept)
+        self.value_rules = value_rules or EsmoRules()
 
     # -- releases
 
@@ -876,6 +888,30 @@ class LakeGateway(CohortSnapshots):
             action="site_operations",
             site=site,
         )
+
+    # -- value grading ------------------------------------------------------------------------
+
+    def value_grade(self, caller: Caller, study: Comparison | SingleArmStudy) -> Grade:
+        """The ESMO-MCBS v1.1 grade of published summary statistics typed by the caller.
+
+        No lake data is read, so any role may ask; the request is audited like every query.
+        """
+        request = ValueGradeRequest(study)
+        audit = self._auditor(caller, request, query_hash(request), None, access=caller.access)
+        grade = (
+            grade_comparison(study, self.value_rules)
+            if isinstance(study, Comparison)
+            else grade_single_arm(study, self.value_rules)
+        )
+        audit("ok")
+        return grade
+
+
+@dataclass(frozen=True, slots=True)
+class ValueGradeRequest:
+    """Normalised request: summary statistics to grade (audited by its hash)."""
+
+    study: Comparison | SingleArmStudy
 
 
 @dataclass(frozen=True, slots=True)

@@ -236,14 +236,14 @@ def test_settings_table_is_validated() -> None:
     assert rules.form2b_grade2_long == Threshold(0.65, 1.0)
     assert rules.form3_max_grade == 4
     assert rules.form2b_plateau_upgrade
-    bad: dict[str, object]
-    for bad in (
+    bad_tables: list[dict[str, object]] = [
         {"form2b_grade3_long": {}},
         {"form2b_grade2_long": {"hr_lower_max": 0.65}},
         {"form3_max_grade": 2},
         {"form2b_plateau_upgrade": 1},
         {"form2a_landmark_grade3_points": "5"},
-    ):
+    ]
+    for bad in bad_tables:
         with pytest.raises(ConfigError, match="esmo_mcbs"):
             rules_from_mapping(bad, source="hemalake.toml")
 
