@@ -541,3 +541,26 @@ d$ever <- ifelse(is.na(d$exposure), "unexposed", "exposed")
 ex[["aml_os_allo_lm180/at_landmark"]] <- km_by(d, "status_at_landmark", c(12, 24))
 ex[["aml_os_allo_lm180/ever"]] <- list(n_exposed = sum(d$ever == "exposed"))
 out(ex, "exposure")
+
+# ---- Case weights: survfit(weights=) (robust IJ variance, R's default for non-integer weights)
+# and coxph(weights=, robust=TRUE) with Efron and Breslow ties ---------------------------------
+d <- inp("weighted")
+weighted_km <- function(g) {
+  f <- survfit(Surv(time, status) ~ 1, data = g, weights = w)
+  q <- quantile(f, probs = 0.5)
+  s <- summary(f, times = c(365, 730, 1095))
+  list(time = f$time, surv = f$surv, n_risk = f$n.risk, n_event = f$n.event,
+       std_err = f$std.err, lower = f$lower, upper = f$upper,
+       median = unname(q$quantile), median_lower = unname(q$lower),
+       median_upper = unname(q$upper),
+       at = list(time = s$time, surv = s$surv, lower = s$lower, upper = s$upper))
+}
+weighted_cox <- function(ties) {
+  f <- coxph(Surv(time, status) ~ arm + age, data = d, weights = w, robust = TRUE, ties = ties)
+  list(coef = unname(coef(f)), robust_se = unname(sqrt(diag(f$var))),
+       naive_se = unname(sqrt(diag(f$naive.var))), loglik = f$loglik)
+}
+out(list(versions = versions,
+         km = lapply(c(arm0 = 0, arm1 = 1), function(a) weighted_km(d[d$arm == a, ])),
+         cox = list(efron = weighted_cox("efron"), breslow = weighted_cox("breslow"))),
+    "weighted")
