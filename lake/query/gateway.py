@@ -103,6 +103,7 @@ from lake.query.requests import (
     CohortIncidenceRequest,
     CohortStagingRequest,
     CohortSurvivalRequest,
+    CohortValueRequest,
     CompletenessRequest,
     HistogramRequest,
     LifeTableRequest,
@@ -120,6 +121,12 @@ from lake.value import (
     grade_comparison,
     grade_single_arm,
 )
+from lake.value.real_world import (
+    RealWorldComparison,
+    RealWorldRequest,
+    compare_groups,
+    disclose_real_world,
+)
 
 T = TypeVar("T")
 #: Default of ``cache_bytes``: what the result caches may hold together.
@@ -134,6 +141,12 @@ EXPOSURE_EFFECT_REASON: Final = (
     "Makuch risk sets change at each exposure, which the noisy life table of protected answers "
     "does not count; ask survival grouped by the exposure status at a landmark "
     "(groupBy: {exposure: ...}, timeZero.landmarkDays) for a protected answer"
+)
+VALUE_REASON: Final = (
+    "it weighs each patient by a propensity score fitted on their own covariates, and the "
+    "weighted hazard ratio, medians and balance rest on those patient-level weights, which the "
+    "noisy life table of protected answers does not hold; ask survival grouped by the two "
+    "cohorts (groupBy.groups) for a protected, unweighted comparison"
 )
 DELAYED_ENTRY_REASON: Final = (
     "with delayedEntry the risk sets change at each patient's registry entry, and the noisy "
@@ -905,6 +918,33 @@ class LakeGateway(CohortSnapshots):
         )
         audit("ok")
         return grade
+
+    def value_from_lake(
+        self, caller: Caller, cohort: Cohort, *, request: RealWorldRequest
+    ) -> Released[RealWorldComparison]:
+        """An ESMO-MCBS grade of two groups of ``cohort`` compared by the engine, the control
+        propensity weighted (:mod:`lake.value.real_world`); governed roles only."""
+        grouping = request.grouping
+        require_single_valued(request.categorical, use="balanceCategorical")
+        return self._aggregate(
+            caller,
+            cohort,
+            CohortValueRequest(cohort.filter, request),
+            lambda: compare_groups(
+                self._frame(
+                    cohort,
+                    attributes=[*request.numeric, *request.categorical],
+                    endpoint=request.endpoint,
+                    grouping=grouping,
+                ),
+                request,
+                self.value_rules,
+            ),
+            disclose=disclose_real_world,
+            protect=None,
+            scores=grouping.score_versions(),
+            unprotected_reason=VALUE_REASON,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -560,7 +560,29 @@ weighted_cox <- function(ties) {
   list(coef = unname(coef(f)), robust_se = unname(sqrt(diag(f$var))),
        naive_se = unname(sqrt(diag(f$naive.var))), loglik = f$loglik)
 }
+# The propensity-weighted comparison of lake/value/real_world.py: glm propensity of arm on age,
+# ATT weights (1 for arm 1, e / (1 - e) for arm 0), weighted coxph (robust) and survfit in months
+ps <- fitted(glm(arm ~ age, family = binomial, data = d))
+d$att <- ifelse(d$arm == 1, 1, ps / (1 - ps))
+att_cox <- coxph(Surv(time, status) ~ arm, data = d, weights = att, robust = TRUE)
+att_km <- function(a) {
+  f <- survfit(Surv(time / 30.4375, status) ~ 1, data = d[d$arm == a, ], weights = att)
+  q <- quantile(f, probs = 0.5)
+  s <- summary(f, times = c(24, 36, 60), extend = TRUE)
+  list(median = unname(q$quantile), median_lower = unname(q$lower),
+       median_upper = unname(q$upper), landmark_surv = s$surv)
+}
+smd <- function(x, a, w) {
+  (weighted.mean(x[a == 1], w[a == 1]) - weighted.mean(x[a == 0], w[a == 0])) /
+    sqrt((var(x[a == 1]) + var(x[a == 0])) / 2)
+}
+att <- list(scores = unname(ps), hazard_ratio = unname(exp(coef(att_cox))),
+            lower = unname(summary(att_cox)$conf.int[, "lower .95"]),
+            upper = unname(summary(att_cox)$conf.int[, "upper .95"]),
+            arm1 = att_km(1), arm0 = att_km(0),
+            smd_before = smd(d$age, d$arm, rep(1, nrow(d))), smd_after = smd(d$age, d$arm, d$att))
 out(list(versions = versions,
          km = lapply(c(arm0 = 0, arm1 = 1), function(a) weighted_km(d[d$arm == a, ])),
-         cox = list(efron = weighted_cox("efron"), breslow = weighted_cox("breslow"))),
+         cox = list(efron = weighted_cox("efron"), breslow = weighted_cox("breslow")),
+         att = att),
     "weighted")
