@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
+from lake.query.release import Released
 from lake.value import Grade, RuleFlag
+from lake.value.real_world import ArmSummary, RealWorldComparison
 
 from schema.inputs.value import EvidenceLevel
+from schema.types.provenance import Provenance
 
 
 @strawberry.type(
@@ -56,4 +61,108 @@ class EsmoGrade:
             adjustments=list(grade.adjustments),
             unconfirmed_rules=[UnconfirmedRule.of(f) for f in grade.flags],
             reason=grade.reason,
+        )
+
+
+@strawberry.enum(
+    description="How the two lake cohorts relate, which sets the evidence level: ARMS, two arms "
+    "of routine care (REAL_WORLD); EXTERNAL_CONTROL, a single-arm cohort against a real-world "
+    "external control (SINGLE_ARM)."
+)
+class ComparisonDesign(Enum):
+    ARMS = "arms"
+    EXTERNAL_CONTROL = "external_control"
+
+
+@strawberry.type(description="A hazard ratio (experimental vs control) with its 95% CI.")
+class HazardRatioEstimate:
+    estimate: float
+    lower: float
+    upper: float
+
+
+@strawberry.type(description="One group after propensity weighting (medians in months).")
+class WeightedArm:
+    n: int
+    events: int | None = strawberry.field(description="Null when below the minimum cell size.")
+    median: float | None = strawberry.field(description="Weighted median; null: not reached.")
+    median_lower: float | None
+    median_upper: float | None
+
+    @classmethod
+    def of(cls, arm: ArmSummary) -> WeightedArm:
+        return cls(
+            n=arm.n,
+            events=arm.events,
+            median=arm.median,
+            median_lower=arm.median_lower,
+            median_upper=arm.median_upper,
+        )
+
+
+@strawberry.type(description="Weighted survival at a landmark in both groups, in percent.")
+class LandmarkSurvival:
+    years: float
+    control_percent: float
+    experimental_percent: float
+
+
+@strawberry.type(
+    description="A covariate's standardised mean difference (experimental - control) before "
+    "and after weighting; |SMD| < 0.1 is usually called balanced."
+)
+class CovariateBalanceRow:
+    covariate: str
+    smd_before: float
+    smd_after: float
+
+
+@strawberry.type(
+    description="An ESMO-MCBS grade of two lake cohorts compared by the engine, the control "
+    "propensity weighted (ATT): weighted Cox HR with robust CI, weighted Kaplan-Meier medians "
+    "and landmarks, balance diagnostics."
+)
+class LakeEsmoGrade:
+    grade: EsmoGrade
+    design: ComparisonDesign
+    hazard_ratio: HazardRatioEstimate
+    experimental: WeightedArm
+    control: WeightedArm
+    landmarks: list[LandmarkSurvival]
+    balance: list[CovariateBalanceRow]
+    effective_control_size: float = strawberry.field(
+        description="Kish effective size of the weighted control group, (sum w)^2 / sum w^2."
+    )
+    excluded: int | None = strawberry.field(
+        description="Patients in no group, without the endpoint or with a missing covariate."
+    )
+    provenance: Provenance
+
+    @classmethod
+    def of(cls, released: Released[RealWorldComparison]) -> LakeEsmoGrade:
+        value = released.value
+        hr = value.hazard_ratio
+        return cls(
+            grade=EsmoGrade.of(value.grade),
+            design=ComparisonDesign(value.design),
+            hazard_ratio=HazardRatioEstimate(estimate=hr.estimate, lower=hr.lower, upper=hr.upper),
+            experimental=WeightedArm.of(value.experimental),
+            control=WeightedArm.of(value.control),
+            landmarks=[
+                LandmarkSurvival(
+                    years=m.years,
+                    control_percent=m.control_percent,
+                    experimental_percent=m.experimental_percent,
+                )
+                for m in value.landmarks
+            ],
+            balance=[
+                CovariateBalanceRow(
+                    covariate=b.covariate, smd_before=b.smd_before, smd_after=b.smd_after
+                )
+                for b in value.balance
+            ],
+            effective_control_size=value.effective_control_size,
+            excluded=value.excluded,
+            provenance=Provenance.of(released.provenance),
         )

@@ -16,7 +16,7 @@ import pytest
 from lake.errors import ConfigError
 from lake.value import EsmoRules, Threshold
 from service.settings import settings_from_mapping
-from tests.service.conftest import ANALYST_KEY, AppFactory, ask, serving
+from tests.service.conftest import ANALYST_KEY, STATISTICIAN_KEY, AppFactory, ask, serving
 
 pytestmark = [pytest.mark.e2e]
 FIELDS = """framework form sheet preliminaryGrade grade substantialBenefit evidence label
@@ -114,3 +114,45 @@ def test_the_settings_file_fills_the_unconfirmed_rules() -> None:
     assert settings.esmo_mcbs == EsmoRules(form2b_grade1_long=Threshold(0.8, 0.0))
     with pytest.raises(ConfigError, match="unknown esmo_mcbs setting"):
         settings_from_mapping({"lake_root": "lake", "esmo_mcbs": {"form2c": 1}})
+
+
+LAKE_GRADE = """{ cohort(filter: {diseases: [MM]}) { esmoMcbs(
+    experimental: {sites: ["AMS"]}, control: {sites: ["ROT"]}, design: EXTERNAL_CONTROL,
+    endpoint: OS, balanceNumeric: [AGE_AT_DIAGNOSIS], balanceCategorical: [SEX]) {
+  grade { form grade evidence label reason unconfirmedRules { setting enabled } }
+  design hazardRatio { estimate lower upper }
+  experimental { n events median } control { n events median medianLower }
+  landmarks { years controlPercent experimentalPercent }
+  balance { covariate smdBefore smdAfter } effectiveControlSize excluded
+  provenance { lakeVersion queryHash access } } } }"""
+
+
+def test_lake_comparison_for_a_statistician(live_server: str) -> None:
+    """Two sites of the in-memory lake as a single arm against an external control: the answer
+    carries the weighted HR, medians, balance before/after and the single-arm label."""
+    payload = ask(live_server, LAKE_GRADE, STATISTICIAN_KEY)
+    assert "errors" not in payload, payload
+    graded = payload["data"]["cohort"]["esmoMcbs"]
+    assert graded["design"] == "EXTERNAL_CONTROL"
+    assert graded["grade"]["evidence"] == "SINGLE_ARM"
+    assert graded["grade"]["label"].endswith("(single-arm evidence)")
+    assert graded["grade"]["form"] == "2a"
+    hr = graded["hazardRatio"]
+    assert hr["lower"] < hr["estimate"] < hr["upper"]
+    assert graded["experimental"]["n"] + graded["control"]["n"] == 200
+    assert [b["covariate"] for b in graded["balance"]] == ["age_at_diagnosis", "sex=M"]
+    for row in graded["balance"]:  # balanced after weighting (|SMD| < 0.1, Austin & Stuart)
+        assert abs(row["smdAfter"]) < 0.1
+        assert row["smdBefore"] != row["smdAfter"]
+    assert 0 < graded["effectiveControlSize"] <= graded["control"]["n"]
+    assert graded["provenance"]["access"] == "GOVERNED"
+    again = ask(live_server, LAKE_GRADE, STATISTICIAN_KEY)["data"]["cohort"]["esmoMcbs"]
+    assert again == graded
+
+
+def test_lake_comparison_is_refused_to_protected_roles(live_server: str) -> None:
+    payload = ask(live_server, LAKE_GRADE, ANALYST_KEY)
+    (error,) = payload["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert "propensity score" in error["message"]
+    assert payload["data"]["cohort"]["esmoMcbs"] is None
