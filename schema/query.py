@@ -60,7 +60,13 @@ class Query:
         description="ESMO-MCBS v1.1 grade of published summary statistics (no lake data: any "
         "role). Forms 2a/2b from the HR and its CI, medians and landmarks; Form 3 for a single arm."
     )
-    async def esmo_mcbs(self, info: Info[Context, None], study: EsmoStudyInput) -> EsmoGrade:
+    async def esmo_mcbs(
+        self,
+        info: Info[Context, None],
+        study: Annotated[
+            EsmoStudyInput, strawberry.argument(description="The summary statistics to grade.")
+        ],
+    ) -> EsmoGrade:
         try:
             typed = study.to_study()
         except HemalakeError as error:

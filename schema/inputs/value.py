@@ -46,23 +46,29 @@ class QualityOfLifeDifference(Enum):
 
 @strawberry.input(description="A hazard ratio (experimental vs control) and its 95% CI.")
 class HazardRatioInput:
-    estimate: float
+    estimate: float = strawberry.field(description="Point estimate.")
     lower: float = strawberry.field(description="Lower 95% limit (HR_L, what ESMO-MCBS reads).")
     upper: float = strawberry.field(description="Upper 95% limit (below 1: significant).")
 
 
 @strawberry.input(description="Survival at a landmark in both arms, in percent.")
 class LandmarkInput:
-    years: float
-    control_percent: float
-    experimental_percent: float
+    years: float = strawberry.field(description="Years after randomisation or start.")
+    control_percent: float = strawberry.field(description="Survival in the control arm, %.")
+    experimental_percent: float = strawberry.field(
+        description="Survival in the experimental arm, %."
+    )
 
 
 @strawberry.input(description="A two-arm comparison: Form 2a (OS) or Form 2b (PFS).")
 class ComparisonInput:
-    endpoint: ValueEndpoint
-    hazard_ratio: HazardRatioInput
-    control_median_months: float
+    endpoint: ValueEndpoint = strawberry.field(description="OS: Form 2a; PFS: Form 2b.")
+    hazard_ratio: HazardRatioInput = strawberry.field(
+        description="Experimental vs control, with its 95% CI."
+    )
+    control_median_months: float = strawberry.field(
+        description="Control median (chooses the sheet)."
+    )
     experimental_median_months: float | None = strawberry.field(
         description="Null when the median was not reached (graded only if the gain cannot "
         "change the grade)."
@@ -71,8 +77,12 @@ class ComparisonInput:
         default_factory=list,
         description="Landmark survival (the sheet's 2-, 3- or 5-year OS gain counts on Form 2a).",
     )
-    toxicity: ToxicityDifference = ToxicityDifference.NOT_REPORTED
-    quality_of_life: QualityOfLifeDifference = QualityOfLifeDifference.NOT_REPORTED
+    toxicity: ToxicityDifference = strawberry.field(
+        default=ToxicityDifference.NOT_REPORTED, description="Grade 3-4 toxicity difference."
+    )
+    quality_of_life: QualityOfLifeDifference = strawberry.field(
+        default=QualityOfLifeDifference.NOT_REPORTED, description="Quality-of-life difference."
+    )
     overall_survival_benefit: bool | None = strawberry.field(
         default=None,
         description="Form 2b: OS (secondary) also improved significantly; null: not reported.",
@@ -81,7 +91,9 @@ class ComparisonInput:
         default=False,
         description="Form 2b: a long-term plateau of the PFS curve (UNCONFIRMED rule).",
     )
-    evidence: EvidenceLevel = EvidenceLevel.RANDOMISED
+    evidence: EvidenceLevel = strawberry.field(
+        default=EvidenceLevel.RANDOMISED, description="How the arms were formed (label)."
+    )
 
     def to_study(self) -> Comparison:
         """The lake's comparison (validated there: an invalid value names its field)."""
@@ -105,7 +117,7 @@ class ComparisonInput:
 
 @strawberry.input(description="A single-arm study (orphan disease, high unmet need): Form 3.")
 class SingleArmInput:
-    pfs_months: float | None = None
+    pfs_months: float | None = strawberry.field(default=None, description="Median PFS.")
     orr_percent: float | None = strawberry.field(default=None, description="ORR (CR + PR), %.")
     dor_months: float | None = strawberry.field(
         default=None, description="Median duration of response."
@@ -114,11 +126,15 @@ class SingleArmInput:
         default=None,
         description="Patients with grade 3-4 toxicities affecting daily well-being, %.",
     )
-    quality_of_life: QualityOfLifeDifference = QualityOfLifeDifference.NOT_REPORTED
+    quality_of_life: QualityOfLifeDifference = strawberry.field(
+        default=QualityOfLifeDifference.NOT_REPORTED, description="Quality of life vs baseline."
+    )
     phase4_confirmed: bool = strawberry.field(
         default=False, description="Confirmatory, adequately sized phase 4 experience."
     )
-    evidence: EvidenceLevel = EvidenceLevel.SINGLE_ARM
+    evidence: EvidenceLevel = strawberry.field(
+        default=EvidenceLevel.SINGLE_ARM, description="How the study was formed (label)."
+    )
 
     def to_study(self) -> SingleArmStudy:
         """The lake's single-arm study (validated there)."""
@@ -137,8 +153,12 @@ class SingleArmInput:
     one_of=True, description="Exactly one study to grade: a two-arm comparison or a single arm."
 )
 class EsmoStudyInput:
-    comparison: ComparisonInput | None = strawberry.UNSET
-    single_arm: SingleArmInput | None = strawberry.UNSET
+    comparison: ComparisonInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Two arms: Form 2a (OS) or 2b (PFS)."
+    )
+    single_arm: SingleArmInput | None = strawberry.field(
+        default=strawberry.UNSET, description="A single arm: Form 3."
+    )
 
     def to_study(self) -> Comparison | SingleArmStudy:
         """The one study given (GraphQL's oneOf rule guarantees exactly one)."""

@@ -386,7 +386,10 @@ class Cohort:
         control: Annotated[
             CohortFilterInput, strawberry.argument(description="The control group.")
         ],
-        design: ComparisonDesign = ComparisonDesign.ARMS,
+        design: Annotated[
+            ComparisonDesign,
+            strawberry.argument(description="Two arms, or a single arm vs an external control."),
+        ] = ComparisonDesign.ARMS,
         endpoint: Annotated[
             ValueEndpoint, strawberry.argument(description="OS (Form 2a) or PFS (Form 2b).")
         ] = ValueEndpoint.OS,
@@ -401,8 +404,14 @@ class Cohort:
             list[GroupingAttribute] | None,
             strawberry.argument(description="Categorical covariates (one indicator per level)."),
         ] = None,
-        toxicity: ToxicityDifference = ToxicityDifference.NOT_REPORTED,
-        quality_of_life: QualityOfLifeDifference = QualityOfLifeDifference.NOT_REPORTED,
+        toxicity: Annotated[
+            ToxicityDifference,
+            strawberry.argument(description="Grade 3-4 toxicity difference (not in the lake)."),
+        ] = ToxicityDifference.NOT_REPORTED,
+        quality_of_life: Annotated[
+            QualityOfLifeDifference,
+            strawberry.argument(description="Quality-of-life difference (not in the lake)."),
+        ] = QualityOfLifeDifference.NOT_REPORTED,
     ) -> LakeEsmoGrade | None:
         try:
             request = RealWorldRequest(

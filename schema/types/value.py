@@ -19,7 +19,9 @@ from schema.types.provenance import Provenance
 )
 class UnconfirmedRule:
     setting: str = strawberry.field(description="Its key in the [esmo_mcbs] settings table.")
-    enabled: bool
+    enabled: bool = strawberry.field(
+        description="Whether the setting is filled (else the rule is off)."
+    )
     effect: str = strawberry.field(description="What it did (or would do) to this grade.")
 
     @classmethod
@@ -32,18 +34,20 @@ class EsmoGrade:
     framework: str = strawberry.field(description="Framework and version (esmo_mcbs_v1.1).")
     form: str = strawberry.field(description="2a (OS), 2b (PFS) or 3 (single arm).")
     sheet: str = strawberry.field(description="The form's sheet (by control median).")
-    preliminary_grade: int | None
+    preliminary_grade: int | None = strawberry.field(description="Before adjustments.")
     grade: int | None = strawberry.field(description="Final grade; null: not graded (reason).")
     substantial_benefit: bool | None = strawberry.field(
         description="Grade 4 or 5 on Forms 2a/2b; null when not graded or on Form 3."
     )
-    evidence: EvidenceLevel
+    evidence: EvidenceLevel = strawberry.field(description="Randomised, single-arm or real-world.")
     label: str = strawberry.field(
         description="E.g. 'ESMO-MCBS v1.1 Form 2a grade 4 (randomised evidence)'."
     )
     criteria: list[str] = strawberry.field(description="The criteria of the grade met.")
     adjustments: list[str] = strawberry.field(description="Upgrades and downgrades applied.")
-    unconfirmed_rules: list[UnconfirmedRule]
+    unconfirmed_rules: list[UnconfirmedRule] = strawberry.field(
+        description="The UNCONFIRMED rules bearing on this grade, filled or not."
+    )
     reason: str | None = strawberry.field(description="Why there is no grade.")
 
     @classmethod
@@ -76,18 +80,18 @@ class ComparisonDesign(Enum):
 
 @strawberry.type(description="A hazard ratio (experimental vs control) with its 95% CI.")
 class HazardRatioEstimate:
-    estimate: float
-    lower: float
-    upper: float
+    estimate: float = strawberry.field(description="Point estimate.")
+    lower: float = strawberry.field(description="Lower 95% limit (robust).")
+    upper: float = strawberry.field(description="Upper 95% limit (robust).")
 
 
 @strawberry.type(description="One group after propensity weighting (medians in months).")
 class WeightedArm:
-    n: int
+    n: int = strawberry.field(description="Patients analysed.")
     events: int | None = strawberry.field(description="Null when below the minimum cell size.")
     median: float | None = strawberry.field(description="Weighted median; null: not reached.")
-    median_lower: float | None
-    median_upper: float | None
+    median_lower: float | None = strawberry.field(description="Lower 95% limit of the median.")
+    median_upper: float | None = strawberry.field(description="Upper 95% limit of the median.")
 
     @classmethod
     def of(cls, arm: ArmSummary) -> WeightedArm:
@@ -102,9 +106,13 @@ class WeightedArm:
 
 @strawberry.type(description="Weighted survival at a landmark in both groups, in percent.")
 class LandmarkSurvival:
-    years: float
-    control_percent: float
-    experimental_percent: float
+    years: float = strawberry.field(description="Years after time zero.")
+    control_percent: float = strawberry.field(
+        description="Weighted survival of the control group, %."
+    )
+    experimental_percent: float = strawberry.field(
+        description="Survival of the experimental group, %."
+    )
 
 
 @strawberry.type(
@@ -112,9 +120,11 @@ class LandmarkSurvival:
     "and after weighting; |SMD| < 0.1 is usually called balanced."
 )
 class CovariateBalanceRow:
-    covariate: str
-    smd_before: float
-    smd_after: float
+    covariate: str = strawberry.field(
+        description="Attribute, or attribute=level for a categorical one."
+    )
+    smd_before: float = strawberry.field(description="Before weighting.")
+    smd_after: float = strawberry.field(description="After weighting.")
 
 
 @strawberry.type(
@@ -123,20 +133,26 @@ class CovariateBalanceRow:
     "and landmarks, balance diagnostics."
 )
 class LakeEsmoGrade:
-    grade: EsmoGrade
-    design: ComparisonDesign
-    hazard_ratio: HazardRatioEstimate
-    experimental: WeightedArm
-    control: WeightedArm
-    landmarks: list[LandmarkSurvival]
-    balance: list[CovariateBalanceRow]
+    grade: EsmoGrade = strawberry.field(description="The grade of the weighted estimates.")
+    design: ComparisonDesign = strawberry.field(description="As asked.")
+    hazard_ratio: HazardRatioEstimate = strawberry.field(
+        description="Weighted Cox HR of the experimental group."
+    )
+    experimental: WeightedArm = strawberry.field(description="The experimental group (weights 1).")
+    control: WeightedArm = strawberry.field(description="The control group, propensity weighted.")
+    landmarks: list[LandmarkSurvival] = strawberry.field(
+        description="2-, 3- and 5-year survival where estimable."
+    )
+    balance: list[CovariateBalanceRow] = strawberry.field(
+        description="Covariate balance before and after."
+    )
     effective_control_size: float = strawberry.field(
         description="Kish effective size of the weighted control group, (sum w)^2 / sum w^2."
     )
     excluded: int | None = strawberry.field(
         description="Patients in no group, without the endpoint or with a missing covariate."
     )
-    provenance: Provenance
+    provenance: Provenance = strawberry.field(description="Where the result comes from.")
 
     @classmethod
     def of(cls, released: Released[RealWorldComparison]) -> LakeEsmoGrade:
