@@ -156,3 +156,28 @@ def test_lake_comparison_is_refused_to_protected_roles(live_server: str) -> None
     assert error["extensions"]["code"] == "FORBIDDEN"
     assert "propensity score" in error["message"]
     assert payload["data"]["cohort"]["esmoMcbs"] is None
+
+
+README_LAKE_EXAMPLE = """{ cohort(filter: {diseases: [MM]}) {
+    esmoMcbs(experimental: {dataOrigins: [TRIAL]}, control: {dataOrigins: [REAL_WORLD]},
+             design: EXTERNAL_CONTROL, endpoint: OS,
+             balanceNumeric: [AGE_AT_DIAGNOSIS], balanceCategorical: [SEX]) {
+      grade { grade label reason unconfirmedRules { setting enabled } }
+      hazardRatio { estimate lower upper }
+      experimental { n median } control { n median }
+      balance { covariate smdBefore smdAfter } effectiveControlSize
+      provenance { lakeVersion queryHash access } } } }"""
+
+
+@pytest.mark.slow
+def test_readme_lake_example_on_the_demo_lake(lake_server: str) -> None:
+    """The README's example: myeloma trial patients against a real-world external control."""
+    payload = ask(lake_server, README_LAKE_EXAMPLE, STATISTICIAN_KEY)
+    assert "errors" not in payload, payload
+    graded = payload["data"]["cohort"]["esmoMcbs"]
+    assert graded["grade"]["label"].startswith("ESMO-MCBS v1.1 Form 2a")
+    assert graded["grade"]["label"].endswith("(single-arm evidence)")
+    assert graded["experimental"]["n"] >= 5
+    assert graded["control"]["n"] >= 5
+    for row in graded["balance"]:
+        assert abs(row["smdAfter"]) < 0.1
