@@ -19,7 +19,13 @@ Every answer is an :class:`Answer`: a Polars frame, the :class:`Provenance` of t
 version gives the same numbers) and the tests or totals beside the frame. Withheld counts stay
 null (typed ``Int64``/``Float64``), never 0. Errors raise :class:`HemalakeQueryError` carrying
 each error's ``extensions.code`` (``FORBIDDEN``, ``EMPTY_COHORT``, ``BAD_REQUEST``...; see
-schema/README.md). Questions without a function go through :meth:`HemalakeClient.query`.
+schema/README.md). Questions without a function go through :meth:`HemalakeClient.query`,
+e.g. a study analysis's report (the ``analysis`` field, issue 13, where the server has it)::
+
+    report = hl.query(
+        "query($n: String!) { analysis(name: $n) { lakeVersion files { name encoding content } } }",
+        {"n": "myeloma-staging"},
+    )["analysis"]
 """
 
 from __future__ import annotations
