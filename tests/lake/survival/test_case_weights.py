@@ -84,3 +84,32 @@ def test_invalid_weights_are_refused() -> None:
         KaplanMeierFitter().fit([1, 2, 3], [1, 0, 1], weights=[1.0, 1.0])
     with pytest.raises(AnalysisError, match="delayed entry"):
         KaplanMeierFitter().fit([2, 3], [1, 1], entry=[0, 1], weights=[1.0, 2.0])
+
+
+@pytest.mark.parametrize("case", ["strata", "entry"])
+def test_weighted_robust_cox_with_strata_or_delayed_entry(case: str) -> None:
+    """R: coxph(Surv(time, status) ~ age + strata(arm), weights = w, robust = TRUE) and
+    coxph(Surv(entry, time, status) ~ arm + age, ...) with entry = floor(time / 10)."""
+    golden = R[case]
+    frame = DATA.with_columns((pl.col("time") // 10).alias("entry"))
+    if case == "strata":
+        fit = CoxPHFitter().fit(
+            frame.select("time", "status", "age", "arm", "w"),
+            duration_col="time",
+            event_col="status",
+            strata_col="arm",
+            weights_col="w",
+            robust=True,
+        )
+    else:
+        fit = CoxPHFitter().fit(
+            frame.select("time", "status", "entry", "arm", "age", "w"),
+            duration_col="time",
+            event_col="status",
+            entry_col="entry",
+            weights_col="w",
+            robust=True,
+        )
+    close(fit.params_, golden["coef"])
+    close(fit.standard_errors_, golden["robust_se"])
+    close([fit.log_likelihood_null_, fit.log_likelihood_], golden["loglik"])

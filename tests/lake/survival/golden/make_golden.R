@@ -581,8 +581,17 @@ att <- list(scores = unname(ps), hazard_ratio = unname(exp(coef(att_cox))),
             upper = unname(summary(att_cox)$conf.int[, "upper .95"]),
             arm1 = att_km(1), arm0 = att_km(0),
             smd_before = smd(d$age, d$arm, rep(1, nrow(d))), smd_after = smd(d$age, d$arm, d$att))
+# Strata and delayed entry (entry = a tenth of each time, floored) with weights, robust
+d$entry <- floor(d$time / 10)
+weighted_fit <- function(f) {
+  list(coef = unname(coef(f)), robust_se = unname(sqrt(diag(f$var))), loglik = f$loglik)
+}
 out(list(versions = versions,
          km = lapply(c(arm0 = 0, arm1 = 1), function(a) weighted_km(d[d$arm == a, ])),
          cox = list(efron = weighted_cox("efron"), breslow = weighted_cox("breslow")),
+         strata = weighted_fit(coxph(Surv(time, status) ~ age + strata(arm), data = d,
+                                     weights = w, robust = TRUE)),
+         entry = weighted_fit(coxph(Surv(entry, time, status) ~ arm + age, data = d,
+                                    weights = w, robust = TRUE, id = seq_len(nrow(d)))),
          att = att),
     "weighted")
