@@ -29,4 +29,5 @@ FIELD_COSTS: Final[Mapping[tuple[str, str], int]] = {
     ("Cohort", "fineGray"): 10,
     ("Cohort", "exposureEffect"): 10,
     ("Cohort", "stagingComparison"): 15,
+    ("Cohort", "esmoMcbs"): 10,
 }

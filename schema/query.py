@@ -15,9 +15,12 @@ from schema.context import Context
 from schema.errors import BadRequestError, public_error
 from schema.fields import resolver
 from schema.inputs.cohort_filter import CohortFilterInput
+from schema.inputs.value import EsmoStudyInput
+from schema.lake_calls import call_lake
 from schema.types.cohort import Cohort
 from schema.types.dictionary import DictionaryEntry
 from schema.types.lake import LAKE_VERSION, Lake
+from schema.types.value import EsmoGrade
 
 
 @strawberry.type(description="Everything hemalake answers: cohorts and the lake itself.")
@@ -52,6 +55,25 @@ class Query:
     @resolver(description="The lake itself: sites, versions, scores, endpoints, data quality.")
     def lake(self) -> Lake:
         return Lake()
+
+    @resolver(
+        description="ESMO-MCBS v1.1 grade of published summary statistics (no lake data: any "
+        "role). Forms 2a/2b from the HR and its CI, medians and landmarks; Form 3 for a single arm."
+    )
+    async def esmo_mcbs(
+        self,
+        info: Info[Context, None],
+        study: Annotated[
+            EsmoStudyInput, strawberry.argument(description="The summary statistics to grade.")
+        ],
+    ) -> EsmoGrade:
+        try:
+            typed = study.to_study()
+        except HemalakeError as error:
+            raise public_error(error) from error
+        return EsmoGrade.of(
+            await call_lake(info.context.gateway.value_grade, info.context.caller, typed)
+        )
 
     @resolver(description="Version of the harmonised model the lake follows.")
     def model_version(self) -> str:

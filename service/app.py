@@ -104,6 +104,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
             cache_size=settings.cache_size,
             cache_bytes=settings.cache_bytes,
             ledger=PrivacyLedger(settings.ledger_path, settings.privacy),
+            value_rules=settings.esmo_mcbs,
         )
         logger.info(
             "serving lake %s (min cell size %d)", settings.lake_root, settings.min_cell_size

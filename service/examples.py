@@ -296,6 +296,29 @@ query TransplantEffect {
 }""",
     ),
     Example(
+        query="""# ESMO-MCBS v1.1: a grade from published numbers (VIALE-A, any role), and one
+# from the lake: myeloma trial patients against a real-world external control, propensity
+# weighted on age and sex (governed roles), with balance before/after and evidence level.
+query ValueGrade {
+  esmoMcbs(study: {comparison: {endpoint: OS, controlMedianMonths: 9.6,
+      experimentalMedianMonths: 14.7, hazardRatio: {estimate: 0.66, lower: 0.52, upper: 0.85}}}) {
+    grade label criteria adjustments unconfirmedRules { setting enabled effect }
+  }
+  cohort(filter: {diseases: [MM]}) {
+    esmoMcbs(experimental: {dataOrigins: [TRIAL]}, control: {dataOrigins: [REAL_WORLD]},
+             design: EXTERNAL_CONTROL, endpoint: OS,
+             balanceNumeric: [AGE_AT_DIAGNOSIS], balanceCategorical: [SEX]) {
+      grade { grade label reason }
+      hazardRatio { estimate lower upper }
+      experimental { n events median } control { n events median }
+      landmarks { years controlPercent experimentalPercent }
+      balance { covariate smdBefore smdAfter } effectiveControlSize excluded
+      provenance { lakeVersion queryHash access }
+    }
+  }
+}""",
+    ),
+    Example(
         query="""# The lake itself: sites, versions, data quality, registered scores and endpoints.
 query LakeStatus {
   lake {

@@ -39,6 +39,10 @@ Example ``hemalake.toml``::
     [privacy.epsilon]            # ε per release kind (lake/privacy/budget.py for the defaults)
     survival = 1.0
 
+    [esmo_mcbs]                  # ESMO-MCBS v1.1 rules left UNCONFIRMED (lake/value/rules.py):
+    # form3_max_grade = ...      # each off until filled from the published form, e.g.
+    # form2b_grade2_short = { hr_lower_max = ..., gain_months = ... }
+
     [oidc]                       # single sign-on (service/oidc.py); API keys stay for scripts
     issuer = "https://login.hospital.example/realms/research"
     audience = "hemalake"
@@ -70,6 +74,7 @@ from lake.errors import ConfigError
 from lake.location import LakeLocation, locate, storage_options
 from lake.privacy.budget import PrivacySettings
 from lake.query.gateway import DEFAULT_CACHE_BYTES
+from lake.value.rules import EsmoRules, rules_from_mapping
 from service.oidc import OidcSettings
 from service.production import production_problems
 
@@ -102,6 +107,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     oidc: OidcSettings | None = None
     storage: Mapping[str, str] = field(default_factory=dict, repr=False)  # object_store keys
+    esmo_mcbs: EsmoRules = field(default_factory=EsmoRules)
 
     @property
     def lake(self) -> LakeLocation:
@@ -310,6 +316,8 @@ def settings_from_mapping(data: Mapping[str, Any], *, source: str = "settings") 
         values["privacy"] = _privacy(data["privacy"], source)
     if "oidc" in data:
         values["oidc"] = _oidc(data["oidc"], source)
+    if "esmo_mcbs" in data:
+        values["esmo_mcbs"] = rules_from_mapping(data["esmo_mcbs"], source=source)
     if "cors_origins" in data:
         values["cors_origins"] = _strings(data, "cors_origins", source)
     if "metrics_roles" in data:

@@ -1,9 +1,9 @@
 """Settings from the environment (containers): a mounted TOML file, then variables over it.
 
 ``HEMALAKE_SETTINGS`` names the TOML file (:mod:`service.settings`); each variable of
-:data:`ENVIRONMENT` then sets one setting over the file's value. API keys and the ``[privacy]``
-and ``[oidc.roles]`` tables come from the file only. docs/deployment.md lists the variables
-(a test keeps that table equal to this one).
+:data:`ENVIRONMENT` then sets one setting over the file's value. API keys and the ``[privacy]``,
+``[esmo_mcbs]`` and ``[oidc.roles]`` tables come from the file only. docs/deployment.md lists the
+variables (a test keeps that table equal to this one).
 """
 
 from __future__ import annotations

@@ -103,6 +103,7 @@ from lake.query.requests import (
     CohortIncidenceRequest,
     CohortStagingRequest,
     CohortSurvivalRequest,
+    CohortValueRequest,
     CompletenessRequest,
     HistogramRequest,
     LifeTableRequest,
@@ -112,6 +113,20 @@ from lake.query.requests import (
 )
 from lake.risk.reclassification import NotClassified
 from lake.storage import LakeSnapshot, read_latest
+from lake.value import (
+    Comparison,
+    EsmoRules,
+    Grade,
+    SingleArmStudy,
+    grade_comparison,
+    grade_single_arm,
+)
+from lake.value.real_world import (
+    RealWorldComparison,
+    RealWorldRequest,
+    compare_groups,
+    disclose_real_world,
+)
 
 T = TypeVar("T")
 #: Default of ``cache_bytes``: what the result caches may hold together.
@@ -126,6 +141,12 @@ EXPOSURE_EFFECT_REASON: Final = (
     "Makuch risk sets change at each exposure, which the noisy life table of protected answers "
     "does not count; ask survival grouped by the exposure status at a landmark "
     "(groupBy: {exposure: ...}, timeZero.landmarkDays) for a protected answer"
+)
+VALUE_REASON: Final = (
+    "it weighs each patient by a propensity score fitted on their own covariates, and the "
+    "weighted hazard ratio, medians and balance rest on those patient-level weights, which the "
+    "noisy life table of protected answers does not hold; ask survival grouped by the two "
+    "cohorts (groupBy.groups) for a protected, unweighted comparison"
 )
 DELAYED_ENTRY_REASON: Final = (
     "with delayedEntry the risk sets change at each patient's registry entry, and the noisy "
@@ -154,6 +175,8 @@ class LakeGateway(CohortSnapshots):
     cache_bytes
         Bytes the cached results, protected releases and cohort masks hold together at most
         (a half, a quarter and a quarter of it).
+    value_rules
+        The UNCONFIRMED ESMO-MCBS rules as set (:mod:`lake.value.rules`; default all disabled).
     """
 
     def __init__(
@@ -167,6 +190,7 @@ class LakeGateway(CohortSnapshots):
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         versions_kept: int = 4,
         ledger: PrivacyLedger | None = None,
+        value_rules: EsmoRules | None = None,
     ) -> None:
         super().__init__(
             open_snapshot=open_snapshot,
@@ -181,6 +205,7 @@ class LakeGateway(CohortSnapshots):
         self.results = LRUCache(cache_size, max_bytes=cache_bytes // 2)
         self.releases = LRUCache(cache_size, max_bytes=cache_bytes // 4)
         self._site_lists = LRUCache(versions_kept)
+        self.value_rules = value_rules or EsmoRules()
 
     # -- releases
 
@@ -876,6 +901,57 @@ class LakeGateway(CohortSnapshots):
             action="site_operations",
             site=site,
         )
+
+    # -- value grading ------------------------------------------------------------------------
+
+    def value_grade(self, caller: Caller, study: Comparison | SingleArmStudy) -> Grade:
+        """The ESMO-MCBS v1.1 grade of published summary statistics typed by the caller.
+
+        No lake data is read, so any role may ask; the request is audited like every query.
+        """
+        request = ValueGradeRequest(study)
+        audit = self._auditor(caller, request, query_hash(request), None, access=caller.access)
+        grade = (
+            grade_comparison(study, self.value_rules)
+            if isinstance(study, Comparison)
+            else grade_single_arm(study, self.value_rules)
+        )
+        audit("ok")
+        return grade
+
+    def value_from_lake(
+        self, caller: Caller, cohort: Cohort, *, request: RealWorldRequest
+    ) -> Released[RealWorldComparison]:
+        """An ESMO-MCBS grade of two groups of ``cohort`` compared by the engine, the control
+        propensity weighted (:mod:`lake.value.real_world`); governed roles only."""
+        grouping = request.grouping
+        require_single_valued(request.categorical, use="balanceCategorical")
+        return self._aggregate(
+            caller,
+            cohort,
+            CohortValueRequest(cohort.filter, request),
+            lambda: compare_groups(
+                self._frame(
+                    cohort,
+                    attributes=[*request.numeric, *request.categorical],
+                    endpoint=request.endpoint,
+                    grouping=grouping,
+                ),
+                request,
+                self.value_rules,
+            ),
+            disclose=disclose_real_world,
+            protect=None,
+            scores=grouping.score_versions(),
+            unprotected_reason=VALUE_REASON,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ValueGradeRequest:
+    """Normalised request: summary statistics to grade (audited by its hash)."""
+
+    study: Comparison | SingleArmStudy
 
 
 @dataclass(frozen=True, slots=True)

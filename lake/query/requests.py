@@ -16,6 +16,7 @@ from lake.cohort.incidence import IncidenceRequest
 from lake.cohort.models import CoxRequest, StagingRequest
 from lake.cohort.survival import Grouping, SurvivalRequest
 from lake.risk.reclassification import NotClassified
+from lake.value.real_world import RealWorldRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,14 @@ class CohortCoxRequest:
 
     cohort: CohortFilter
     cox: CoxRequest
+
+
+@dataclass(frozen=True, slots=True)
+class CohortValueRequest:
+    """An ESMO-MCBS grade of two groups of a cohort, propensity weighted."""
+
+    cohort: CohortFilter
+    value: RealWorldRequest
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,10 @@ den_gl = S0_g − (l/d_g) D0_g; Breslow (1974) keeps S0_g:
     U(β) = Σ_events x_i − Σ_g Σ_l a_gl,   a_gl = (S1_g − (l/d_g) D1_g) / den_gl
     I(β) = Σ_g Σ_l [(S2_g − (l/d_g) D2_g)/den_gl − a_gl a_glᵀ]
 
+Case weights c_i (R ``coxph(weights=)``): every risk-set sum weighs row i by c_i w_i, each
+event enters ℓ and U with its c_i, and the tied events of t_g share their mean weight c̄_g:
+ℓ = Σ_events c_i x_iᵀβ − Σ_g Σ_l c̄_g log den_gl, U and I likewise (R ``coxfit6``'s ``meanwt``).
+
 Nothing loops over rows: one row per tied event (g, l) is expanded, risk-set sums are reverse
 cumulative sums over the event-time index (a row belongs to the contiguous index range
 [first_i, last_i) of event times it is at risk for), and the S2 terms collapse into
@@ -44,6 +48,9 @@ class StratumDesign:
     group_of_event: IntArray  # event-time index of each event row (non-decreasing)
     efron_fraction: FloatArray  # l / d_g for each expanded tied-event row (Breslow: 0)
     event_times: FloatArray  # the distinct event times, index = event-time index
+    case_weight: FloatArray | None = None  # c_i of each row (None: all 1)
+    event_weight: FloatArray | None = None  # c_i of each event row
+    tied_weight: FloatArray | None = None  # c̄_g of each expanded tied-event row
 
     @property
     def n_times(self) -> int:
@@ -57,6 +64,8 @@ def stratum_design(
     event: BoolArray,
     entry: FloatArray | None,
     ties: Ties,
+    *,
+    case_weight: FloatArray | None = None,
 ) -> StratumDesign:
     """Index the risk sets of one stratum once, before the Newton iterations."""
     event_times = np.unique(stop[event])
@@ -74,6 +83,11 @@ def stratum_design(
     rank = np.arange(sorted_group.size) - starts[sorted_group]
     fraction = rank / counts[sorted_group] if ties == "efron" else np.zeros(sorted_group.size)
     event_rows = rows[order].astype(np.int64)
+    event_weight = tied = None
+    if case_weight is not None:
+        event_weight = case_weight[event_rows]
+        mean = np.bincount(sorted_group, weights=event_weight, minlength=event_times.size)
+        tied = (mean / np.maximum(counts, 1))[sorted_group]
     return StratumDesign(
         xt=np.ascontiguousarray(x.T),
         first=None if first is None else first.astype(np.int64),
@@ -83,6 +97,9 @@ def stratum_design(
         group_of_event=sorted_group.astype(np.int64),
         efron_fraction=fraction.astype(np.float64),
         event_times=event_times.astype(np.float64),
+        case_weight=case_weight,
+        event_weight=event_weight,
+        tied_weight=tied,
     )
 
 
@@ -118,8 +135,13 @@ def stratum_terms(
         return 0.0, np.zeros(p), np.zeros((p, p))
     eta = beta @ xt
     eta_max = float(eta.max())
-    eta_events = float(eta[design.event_rows].sum())
+    c_events = design.event_weight
+    eta_events = float(
+        eta[design.event_rows].sum() if c_events is None else eta[design.event_rows] @ c_events
+    )
     w = np.exp(np.subtract(eta, eta_max, out=eta), out=eta)
+    if design.case_weight is not None:
+        w *= design.case_weight
     buffer = np.empty_like(w)
     s0 = _risk_sum(design, w)
     s1 = np.stack([_risk_sum(design, np.multiply(w, xt[j], out=buffer)) for j in range(p)])
@@ -129,9 +151,11 @@ def stratum_terms(
     f = design.efron_fraction
     den = s0[g] - f * d0[g]
     a = (s1[:, g] - f * d1[:, g]) / den  # (p, m): Efron-weighted risk-set means
-    loglik = eta_events - float(np.log(den).sum()) - eta_max * den.size
-    hr = np.ones(g.size) if time_weight is None else time_weight[g]
-    score = xe @ hr - a @ hr
+    tied = np.ones(g.size) if design.tied_weight is None else design.tied_weight
+    loglik = eta_events - float((np.log(den) + eta_max) @ tied)
+    hr = tied if time_weight is None else time_weight[g] * tied
+    own = hr if c_events is None else (hr / tied) * c_events
+    score = xe @ own - a @ hr
     inv_den = np.bincount(g, weights=hr / den, minlength=n_times)
     frac_den = np.bincount(g, weights=f / den, minlength=n_times)
     cum = np.concatenate(([0.0], np.cumsum(inv_den)))
@@ -141,3 +165,62 @@ def stratum_terms(
     info -= (xe * (w_events * frac_den[g] * hr)) @ xe.T
     info -= (a * hr) @ a.T
     return loglik, score, info
+
+
+def stratum_score_residuals(design: StratumDesign, beta: FloatArray) -> FloatArray:
+    """Score residuals r_i (n, p) of one stratum at ``beta``, R ``residuals(fit, "score")``.
+
+    With h_gl = c̄_g / den_gl (the hazard increment of tied event l at t_g) and a_gl as above,
+
+        r_i = δ_i (x_i − ā_g(i)) − e^{η_i} Σ_{g ∈ R_i} Σ_l (1 − δ_ig l/d_g) h_gl (x_i − a_gl),
+
+    ā_g = (1/d_g) Σ_l a_gl (Efron: a death at t_g is in the l-th denominator with share
+    1 − l/d_g; Breslow: shares 1, ā_g = a_g). Unweighted by c_i, as R's; the robust
+    variance weighs them (:meth:`lake.survival.cox.CoxPHFitter.fit`).
+    """
+    xt, g = design.xt, design.group_of_event
+    p, n_times, n = xt.shape[0], design.n_times, xt.shape[1]
+    if n_times == 0:
+        return np.zeros((n, p))
+    eta = beta @ xt
+    risk = np.exp(eta - eta.max())
+    w = risk if design.case_weight is None else risk * design.case_weight
+    s0 = _risk_sum(design, w)
+    s1 = np.stack([_risk_sum(design, w * xt[j]) for j in range(p)])
+    w_events = w[design.event_rows]
+    d0 = np.bincount(g, weights=w_events, minlength=n_times)
+    d1 = np.stack(
+        [
+            np.bincount(g, weights=w_events * design.xt_events[j], minlength=n_times)
+            for j in range(p)
+        ]
+    )
+    f = design.efron_fraction
+    den = s0[g] - f * d0[g]
+    a = (s1[:, g] - f * d1[:, g]) / den
+    tied = np.ones(g.size) if design.tied_weight is None else design.tied_weight
+    h = tied / den
+    counts = np.bincount(g, minlength=n_times)
+
+    def per_time(values: FloatArray) -> FloatArray:
+        return np.asarray(np.bincount(g, weights=values, minlength=n_times), dtype=np.float64)
+
+    hazard = per_time(h)  # Σ_l h_gl
+    hazard_mean = np.stack([per_time(h * a[j]) for j in range(p)])  # Σ_l h_gl a_gl
+    share = per_time(f * h)  # Σ_l (l/d) h_gl: what a death at t_g is not exposed to
+    share_mean = np.stack([per_time(f * h * a[j]) for j in range(p)])
+    mean_a = np.stack([per_time(a[j]) for j in range(p)]) / np.maximum(counts, 1)
+
+    def over_risk_set(per_g: FloatArray) -> FloatArray:
+        cum = np.concatenate(([0.0], np.cumsum(per_g)))
+        total = cum[design.last]
+        return total if design.first is None else total - cum[design.first]
+
+    cum_h = over_risk_set(hazard)
+    residuals = np.empty((n, p))
+    rows, own = design.event_rows, g
+    for j in range(p):
+        residuals[:, j] = -risk * (xt[j] * cum_h - over_risk_set(hazard_mean[j]))
+        correction = risk[rows] * (xt[j, rows] * share[own] - share_mean[j, own])
+        residuals[rows, j] += xt[j, rows] - mean_a[j, own] + correction
+    return residuals

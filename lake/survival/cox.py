@@ -47,14 +47,20 @@ import polars as pl
 from scipy.stats import chi2, norm
 
 from lake.errors import AnalysisError
-from lake.survival._cox_likelihood import StratumDesign, stratum_design, stratum_terms
+from lake.survival._cox_likelihood import (
+    StratumDesign,
+    stratum_design,
+    stratum_score_residuals,
+    stratum_terms,
+)
 from lake.survival._input import (
     SurvivalArrays,
     SurvivalWarning,
     as_float_array,
     survival_arrays,
 )
-from lake.survival._typing import FloatArray, Ties
+from lake.survival._typing import FloatArray, IntArray, Ties
+from lake.survival.case_weights import case_weights
 from lake.survival.concordance import ConcordanceResult, concordance_index
 from lake.survival.confidence import z_value
 from lake.survival.results import StatisticalResult
@@ -149,8 +155,19 @@ class CoxPHFitter:
         event_col: str,
         entry_col: str | None = None,
         strata_col: str | None = None,
+        weights_col: str | None = None,
+        robust: bool = False,
     ) -> Self:
-        """Fit on ``frame``; every column not named as time, event, entry or strata is a covariate.
+        """Fit on ``frame``; every column not named as time, event, entry, strata or weights is
+        a covariate.
+
+        ``weights_col``: case weights (e.g. inverse-probability weights), R ``coxph(...,
+        weights = w)``. ``robust``: the coefficients' se, z, p and CI from the robust sandwich
+        variance V = I⁻¹ (Σ_i c_i² r_i r_iᵀ) I⁻¹ over the score residuals r_i
+        (:func:`lake.survival._cox_likelihood.stratum_score_residuals`), R ``robust = TRUE``
+        (Lin DY, Wei LJ. *JASA* 1989;84:1074–1078), which treats the weights as sampling weights;
+        ``variance_matrix_`` is then V. The likelihood-ratio, Wald and score tests stay
+        model-based, as R's ``logtest``, ``waldtest`` and ``sctest``.
 
         Raises
         ------
@@ -158,7 +175,7 @@ class CoxPHFitter:
             No covariates, no events, a non-numeric covariate or a singular information matrix
             (collinear covariates).
         """
-        reserved = {duration_col, event_col, entry_col, strata_col} - {None}
+        reserved = {duration_col, event_col, entry_col, strata_col, weights_col} - {None}
         names = tuple(c for c in frame.columns if c not in reserved)
         if not names:
             raise AnalysisError("no covariate columns left besides time/event/entry/strata")
@@ -171,6 +188,7 @@ class CoxPHFitter:
             raise AnalysisError("no events: a Cox model needs at least one event")
         x = np.column_stack([as_float_array(frame[c].to_numpy(), name=c) for c in names])
         x = x - x.mean(axis=0)
+        weights = None if weights_col is None else case_weights(frame[weights_col], data.n)
         strata = (
             np.zeros(data.n, dtype=np.int64)
             if strata_col is None
@@ -186,6 +204,7 @@ class CoxPHFitter:
                     data.event[rows],
                     None if data.entry is None else data.entry[rows],
                     self.ties,
+                    case_weight=None if weights is None else weights[rows],
                 )
             )
         self.names_ = names
@@ -194,6 +213,8 @@ class CoxPHFitter:
         self.n_ = data.n
         self.n_events_ = int(data.event.sum())
         self._newton(designs, len(names))
+        if robust:
+            self._robust(designs, strata, weights)
         self._strata = strata
         self._linear_predictor = x @ self.params_
         self._concordance: ConcordanceResult | None = None
@@ -266,6 +287,22 @@ class CoxPHFitter:
             )
         self.iterations_ = iteration
         self._summarise(beta, loglik, info, score_stat)
+
+    def _robust(
+        self, designs: list[StratumDesign], strata: IntArray, weights: FloatArray | None
+    ) -> None:
+        """Replace the model-based variance of the coefficients by the robust sandwich."""
+        residuals = np.empty((strata.size, self.params_.size))
+        for s, design in zip(np.unique(strata), designs, strict=True):
+            residuals[strata == s] = stratum_score_residuals(design, self.params_)
+        if weights is not None:
+            residuals *= weights[:, None]
+        dfbeta = residuals @ self.variance_matrix_
+        self.variance_matrix_ = dfbeta.T @ dfbeta
+        self.standard_errors_ = np.sqrt(np.diag(self.variance_matrix_))
+        self.coefficients_ = wald_coefficients(
+            self.names_, self.params_, self.standard_errors_, self.alpha
+        )
 
     def _summarise(self, beta: FloatArray, loglik: float, info: FloatArray, score: float) -> None:
         p = beta.size

@@ -55,6 +55,7 @@ from lake.errors import AnalysisError
 from lake.survival._input import SurvivalWarning, survival_arrays
 from lake.survival._risksets import at_risk, counts_between, risk_table
 from lake.survival._typing import ConfType, FloatArray
+from lake.survival.case_weights import WeightedRiskTable, case_weights, weighted_risk_table
 from lake.survival.confidence import survival_bands
 from lake.survival.quantiles import step_quantile
 from lake.survival.restricted_mean import restricted_mean
@@ -109,8 +110,13 @@ class KaplanMeierFitter:
         *,
         entry: npt.ArrayLike | None = None,
         time_scale: float = 1.0,
+        weights: npt.ArrayLike | None = None,
     ) -> Self:
         """Estimate S(t) from ``durations`` and ``events`` (1 = event, 0 = censored).
+
+        ``weights``: case weights (e.g. inverse-probability weights), R ``survfit(...,
+        weights = w)``: weighted counts and the infinitesimal-jackknife se
+        (:mod:`lake.survival.case_weights`); numbers at risk are then weighted sums.
 
         ``time_scale``: the durations (and ``entry``) are in units of which ``time_scale`` make
         one unit of every time the fitter reports or is asked (see the module docstring).
@@ -126,7 +132,11 @@ class KaplanMeierFitter:
             )
         self._data = data
         self._scale = time_scale
-        table = risk_table(data)
+        table = (
+            risk_table(data)
+            if weights is None
+            else weighted_risk_table(data, case_weights(weights, data.n))
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             hazard_step = 1.0 - table.n_event / table.n_risk
             greenwood = table.n_event / (table.n_risk * (table.n_risk - table.n_event))
@@ -135,7 +145,9 @@ class KaplanMeierFitter:
         self.n_events_ = table.n_event
         self.n_censored_ = table.n_censor
         self.survival_ = np.cumprod(hazard_step, dtype=np.float64)
-        self.std_err_ = np.sqrt(np.cumsum(greenwood))
+        self.std_err_ = (
+            table.std_err if isinstance(table, WeightedRiskTable) else np.sqrt(np.cumsum(greenwood))
+        )
         self.lower_, self.upper_ = survival_bands(
             self.survival_, self.std_err_, conf_type=self.conf_type, alpha=self.alpha
         )

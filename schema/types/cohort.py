@@ -14,20 +14,24 @@ from lake.cohort.incidence import IncidenceRequest
 from lake.cohort.models import CoxRequest, StagingRequest
 from lake.cohort.survival import SurvivalRequest
 from lake.cohort.survival_options import NO_OPTIONS
+from lake.errors import HemalakeError
 from lake.query.gateway import Cohort as LakeCohort
+from lake.value.real_world import RealWorldRequest
 from strawberry.types import Info
 
 from schema.context import Context
 from schema.dataloaders.cohorts import Key
 from schema.distinct import require_distinct
-from schema.errors import BadRequestError
+from schema.errors import BadRequestError, public_error
 from schema.fields import resolver
+from schema.inputs.cohort_filter import CohortFilterInput
 from schema.inputs.covariates import CovariateInput, InteractionInput, Ties, model_terms
 from schema.inputs.endpoint import EndpointDefinitionInput, chosen_endpoint
 from schema.inputs.exposure import ExposureInput
 from schema.inputs.grouping import GroupingInput, grouping, user_groups
 from schema.inputs.survival_options import SurvivalOptionsInput
 from schema.inputs.time_zero import TimeZeroInput, endpoint_key
+from schema.inputs.value import QualityOfLifeDifference, ToxicityDifference, ValueEndpoint
 from schema.lake_calls import call_lake
 from schema.scores import score_version
 from schema.selection import selects
@@ -46,6 +50,7 @@ from schema.types.survival import (
     SurvivalSummary,
     TimeUnit,
 )
+from schema.types.value import ComparisonDesign, LakeEsmoGrade
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -362,6 +367,67 @@ class Cohort:
         )
         released = await self._ask(info, info.context.gateway.cox, request=request)
         return CoxModel.of(released)
+
+    @resolver(
+        description="ESMO-MCBS v1.1 grade of two groups of this cohort compared by the engine: "
+        "the control balanced on the experimental group by propensity weighting (ATT), weighted "
+        "Cox HR (robust CI), weighted Kaplan-Meier medians and 2/3/5-year landmarks, balance "
+        "diagnostics, the evidence level in the label (cost 10). Governed roles only (exact, "
+        "patient-level weights); protected roles are refused (FORBIDDEN)."
+    )
+    async def esmo_mcbs(
+        self,
+        info: Info[Context, None],
+        *,
+        experimental: Annotated[
+            CohortFilterInput,
+            strawberry.argument(description="The experimental group (first match)."),
+        ],
+        control: Annotated[
+            CohortFilterInput, strawberry.argument(description="The control group.")
+        ],
+        design: Annotated[
+            ComparisonDesign,
+            strawberry.argument(description="Two arms, or a single arm vs an external control."),
+        ] = ComparisonDesign.ARMS,
+        endpoint: Annotated[
+            ValueEndpoint, strawberry.argument(description="OS (Form 2a) or PFS (Form 2b).")
+        ] = ValueEndpoint.OS,
+        time_zero: Annotated[
+            TimeZeroInput | None, strawberry.argument(description=TIME_ZERO)
+        ] = None,
+        balance_numeric: Annotated[
+            list[NumericAttribute] | None,
+            strawberry.argument(description="Numeric covariates of the propensity model."),
+        ] = None,
+        balance_categorical: Annotated[
+            list[GroupingAttribute] | None,
+            strawberry.argument(description="Categorical covariates (one indicator per level)."),
+        ] = None,
+        toxicity: Annotated[
+            ToxicityDifference,
+            strawberry.argument(description="Grade 3-4 toxicity difference (not in the lake)."),
+        ] = ToxicityDifference.NOT_REPORTED,
+        quality_of_life: Annotated[
+            QualityOfLifeDifference,
+            strawberry.argument(description="Quality-of-life difference (not in the lake)."),
+        ] = QualityOfLifeDifference.NOT_REPORTED,
+    ) -> LakeEsmoGrade | None:
+        try:
+            request = RealWorldRequest(
+                endpoint=endpoint_key(endpoint.value.upper(), time_zero),
+                experimental=experimental.to_filter(),
+                control=control.to_filter(),
+                design=design.value,
+                numeric=tuple(a.value for a in balance_numeric or ()),
+                categorical=tuple(a.value for a in balance_categorical or ()),
+                toxicity=toxicity.value,
+                quality_of_life=quality_of_life.value,
+            )
+        except HemalakeError as error:
+            raise public_error(error) from error
+        released = await self._ask(info, info.context.gateway.value_from_lake, request=request)
+        return LakeEsmoGrade.of(released)
 
     @resolver(
         description="A Fine-Gray subdistribution hazards model of one cause of a competing "

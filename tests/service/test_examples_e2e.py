@@ -43,6 +43,7 @@ PROTECTED_REFUSALS = {
         "MyelomaCox",
         "AlloFineGray",
         "TransplantEffect",
+        "ValueGrade",
     )
 }
 

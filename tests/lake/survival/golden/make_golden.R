@@ -541,3 +541,57 @@ d$ever <- ifelse(is.na(d$exposure), "unexposed", "exposed")
 ex[["aml_os_allo_lm180/at_landmark"]] <- km_by(d, "status_at_landmark", c(12, 24))
 ex[["aml_os_allo_lm180/ever"]] <- list(n_exposed = sum(d$ever == "exposed"))
 out(ex, "exposure")
+
+# ---- Case weights: survfit(weights=) (robust IJ variance, R's default for non-integer weights)
+# and coxph(weights=, robust=TRUE) with Efron and Breslow ties ---------------------------------
+d <- inp("weighted")
+weighted_km <- function(g) {
+  f <- survfit(Surv(time, status) ~ 1, data = g, weights = w)
+  q <- quantile(f, probs = 0.5)
+  s <- summary(f, times = c(365, 730, 1095))
+  list(time = f$time, surv = f$surv, n_risk = f$n.risk, n_event = f$n.event,
+       std_err = f$std.err, lower = f$lower, upper = f$upper,
+       median = unname(q$quantile), median_lower = unname(q$lower),
+       median_upper = unname(q$upper),
+       at = list(time = s$time, surv = s$surv, lower = s$lower, upper = s$upper))
+}
+weighted_cox <- function(ties) {
+  f <- coxph(Surv(time, status) ~ arm + age, data = d, weights = w, robust = TRUE, ties = ties)
+  list(coef = unname(coef(f)), robust_se = unname(sqrt(diag(f$var))),
+       naive_se = unname(sqrt(diag(f$naive.var))), loglik = f$loglik)
+}
+# The propensity-weighted comparison of lake/value/real_world.py: glm propensity of arm on age,
+# ATT weights (1 for arm 1, e / (1 - e) for arm 0), weighted coxph (robust) and survfit in months
+ps <- fitted(glm(arm ~ age, family = binomial, data = d))
+d$att <- ifelse(d$arm == 1, 1, ps / (1 - ps))
+att_cox <- coxph(Surv(time, status) ~ arm, data = d, weights = att, robust = TRUE)
+att_km <- function(a) {
+  f <- survfit(Surv(time / 30.4375, status) ~ 1, data = d[d$arm == a, ], weights = att)
+  q <- quantile(f, probs = 0.5)
+  s <- summary(f, times = c(24, 36, 60), extend = TRUE)
+  list(median = unname(q$quantile), median_lower = unname(q$lower),
+       median_upper = unname(q$upper), landmark_surv = s$surv)
+}
+smd <- function(x, a, w) {
+  (weighted.mean(x[a == 1], w[a == 1]) - weighted.mean(x[a == 0], w[a == 0])) /
+    sqrt((var(x[a == 1]) + var(x[a == 0])) / 2)
+}
+att <- list(scores = unname(ps), hazard_ratio = unname(exp(coef(att_cox))),
+            lower = unname(summary(att_cox)$conf.int[, "lower .95"]),
+            upper = unname(summary(att_cox)$conf.int[, "upper .95"]),
+            arm1 = att_km(1), arm0 = att_km(0),
+            smd_before = smd(d$age, d$arm, rep(1, nrow(d))), smd_after = smd(d$age, d$arm, d$att))
+# Strata and delayed entry (entry = a tenth of each time, floored) with weights, robust
+d$entry <- floor(d$time / 10)
+weighted_fit <- function(f) {
+  list(coef = unname(coef(f)), robust_se = unname(sqrt(diag(f$var))), loglik = f$loglik)
+}
+out(list(versions = versions,
+         km = lapply(c(arm0 = 0, arm1 = 1), function(a) weighted_km(d[d$arm == a, ])),
+         cox = list(efron = weighted_cox("efron"), breslow = weighted_cox("breslow")),
+         strata = weighted_fit(coxph(Surv(time, status) ~ age + strata(arm), data = d,
+                                     weights = w, robust = TRUE)),
+         entry = weighted_fit(coxph(Surv(entry, time, status) ~ arm + age, data = d,
+                                    weights = w, robust = TRUE, id = seq_len(nrow(d)))),
+         att = att),
+    "weighted")

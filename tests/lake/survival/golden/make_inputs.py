@@ -164,6 +164,26 @@ def tdc(rng: np.random.Generator, n: int = 1500) -> None:
     )
 
 
+def weighted(rng: np.random.Generator, n: int = 400) -> None:
+    """Two arms with a confounder (age) and case weights (as propensity weights are): weighted
+    Kaplan-Meier and Cox with the robust variance; integer days with ties."""
+    age = rng.normal(62, 10, size=n)
+    arm = (rng.uniform(size=n) < 1 / (1 + np.exp(-(age - 62) / 8))).astype(int)
+    event_time = np.ceil(rng.exponential(1 / (0.0015 * np.exp(-0.4 * arm + 0.03 * (age - 62)))))
+    censor = np.ceil(rng.uniform(200, 2500, size=n))
+    time = np.minimum(event_time, censor).astype(int)
+    status = (event_time <= censor).astype(int)
+    weight = np.round(rng.uniform(0.2, 4.0, size=n), 6)
+    write(
+        "weighted",
+        ["time", "status", "arm", "age", "w"],
+        [
+            [int(t), int(s), int(a), round(float(g), 6), float(w)]
+            for t, s, a, g, w in zip(time, status, arm, age, weight, strict=True)
+        ],
+    )
+
+
 def demo_lake() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         lake = Path(tmp) / "lake"
@@ -183,4 +203,5 @@ if __name__ == "__main__":
     mm_os(np.random.default_rng(20240501))
     allo(np.random.default_rng(20240502))
     tdc(np.random.default_rng(20240503))
+    weighted(np.random.default_rng(20240504))
     demo_lake()
