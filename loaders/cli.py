@@ -201,7 +201,7 @@ def _status(args: argparse.Namespace, console: Console) -> int:
     if log is None and onboarding is None:
         console.print(f"no load has run against {args.lake}")
         return 0
-    frame = pl.DataFrame(schema={"site": pl.String})
+    frame = pl.DataFrame(schema={"site": pl.String, "received": pl.Int64})
     if log is not None:
         last = (
             log.sort("finished_at")
