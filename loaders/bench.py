@@ -1,9 +1,10 @@
 """Benchmark: end-to-end site load throughput versus a bare ``write_deltalake`` of the rows.
 
-``python -m loaders.bench [--sizes 100000 1000000]`` generates a seeded wide-layout patient
-export (CSV: demographics, two labs in non-canonical units with decimal commas, a FISH marker,
-death and follow-up dates), loads it with :func:`loaders.load.load_site` (read + map +
-pseudonymise + validate + write + manifest) and compares with writing the same harmonised
+``python -m loaders.bench [--sizes 100000 1000000] [--only timing|memory]`` generates a seeded
+wide-layout patient export (CSV: demographics, two labs in non-canonical units with decimal
+commas, a FISH marker, death and follow-up dates), loads it with
+:func:`loaders.load.load_site` (read + map + pseudonymise + validate + write + manifest) and
+compares with writing the same harmonised
 tables straight to Delta. Stage times come from running the stages separately.
 
 Measured on the 2-core build machine (shared), 1e6 patients = 4.3 M lake rows: end to end
@@ -16,6 +17,16 @@ they read, counts without a pass over every row, data queries on the integer pat
 columns null in every row left to delta-rs to fill (:func:`lake.storage.commit_site_load`;
 measured 8.8 -> 8.1 s CPU per 1e6-patient load, mean of four interleaved runs each, the shared
 machine's wall times being too noisy to resolve it).
+
+Peak memory (``--only memory``): each load runs as its own ``python -m loaders.cli load``
+process and its peak RSS is the kernel's high-water mark for that child (``wait4``'s
+``ru_maxrss``). Measured 2026-12-07 on the shared machine (load average ~10, so the seconds are
+slow): 1e5 patients 330 MiB, 1e6 patients 1,123 MiB (target: under 2 GiB), of which ~200 MiB is
+an idle process with Polars and delta-rs loaded. The adversarial inputs of issue 14, which used
+1.0-4.9 GiB for 1,000-3,000 copies of one row and over 8 GiB for a 2.3 MB XLSX of identical
+rows: 3,000 copies 338 MiB, 30,000 copies 437 MiB, a 2.5 MB XLSX of 100,000 identical rows
+886 MiB (every copy quarantined as ``duplicate_key``); an XLSX declaring ``A1:XFD1048576``
+(which aborted asking for 512 GiB) is refused unread, exit 2, 392 MiB.
 """
 
 from __future__ import annotations

@@ -119,7 +119,14 @@ def _count(text: str) -> int:
 
 
 def _who(args: argparse.Namespace) -> str:
-    return str(args.by or getpass.getuser())
+    """``--by``, else the login name (``unknown`` where the system has none, as in some
+    containers)."""
+    if args.by:
+        return str(args.by)
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def _queries(lake: Path, site: str | None) -> pl.DataFrame:

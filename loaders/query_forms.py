@@ -45,10 +45,13 @@ _SHEET: Final = "data queries"
 
 def form_frame(queries: pl.DataFrame, states: pl.DataFrame) -> pl.DataFrame:
     """The form rows of ``queries`` (``_data_queries`` of one site) that are open or answered
-    in ``states`` (:func:`loaders.query_lifecycle.current_states`), with the latest reply."""
+    in ``states`` (:func:`loaders.query_lifecycle.current_states`), with the latest reply; a
+    query without any recorded transition (the load's could not be written) is open."""
     joined = queries.join(
-        states.select("query_id", "state", pl.col("note").alias("_note")), on="query_id"
-    )
+        states.select("query_id", "state", pl.col("note").alias("_note")),
+        on="query_id",
+        how="left",
+    ).with_columns(pl.col("state").fill_null("open"))  # its transitions were not recorded yet
     return (
         joined.filter(pl.col("state").is_in(["open", "answered"]))
         .select(
