@@ -1,9 +1,10 @@
 """Benchmark: end-to-end site load throughput versus a bare ``write_deltalake`` of the rows.
 
-``python -m loaders.bench [--sizes 100000 1000000]`` generates a seeded wide-layout patient
-export (CSV: demographics, two labs in non-canonical units with decimal commas, a FISH marker,
-death and follow-up dates), loads it with :func:`loaders.load.load_site` (read + map +
-pseudonymise + validate + write + manifest) and compares with writing the same harmonised
+``python -m loaders.bench [--sizes 100000 1000000] [--only timing|memory]`` generates a seeded
+wide-layout patient export (CSV: demographics, two labs in non-canonical units with decimal
+commas, a FISH marker, death and follow-up dates), loads it with
+:func:`loaders.load.load_site` (read + map + pseudonymise + validate + write + manifest) and
+compares with writing the same harmonised
 tables straight to Delta. Stage times come from running the stages separately.
 
 Measured on the 2-core build machine (shared), 1e6 patients = 4.3 M lake rows: end to end
@@ -16,16 +17,32 @@ they read, counts without a pass over every row, data queries on the integer pat
 columns null in every row left to delta-rs to fill (:func:`lake.storage.commit_site_load`;
 measured 8.8 -> 8.1 s CPU per 1e6-patient load, mean of four interleaved runs each, the shared
 machine's wall times being too noisy to resolve it).
+
+Peak memory (``--only memory``): each load runs as its own ``python -m loaders.cli load``
+process and its peak RSS is the kernel's high-water mark for that child (``wait4``'s
+``ru_maxrss``). Measured 2026-12-07 on the shared machine (load average ~10, so the seconds are
+slow): 1e5 patients 330 MiB, 1e6 patients 1,123 MiB (target: under 2 GiB), of which ~200 MiB is
+an idle process with Polars and delta-rs loaded. The adversarial inputs of issue 14, which used
+1.0-4.9 GiB for 1,000-3,000 copies of one row and over 8 GiB for a 2.3 MB XLSX of identical
+rows: 3,000 copies 338 MiB, 30,000 copies 437 MiB, a 2.5 MB XLSX of 100,000 identical rows
+886 MiB (every copy quarantined as ``duplicate_key``); an XLSX declaring ``A1:XFD1048576``
+(which aborted asking for 512 GiB) is refused unread, exit 2, 392 MiB.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import subprocess
+import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Final, TypeVar
 
 import numpy as np
 import polars as pl
@@ -131,11 +148,115 @@ def run(n: int, work: Path) -> dict[str, float]:
     }
 
 
+def _measured_load(spec: Path, lake: Path, key_file: Path) -> tuple[int, float, int]:
+    """Run ``hemalake load`` in a child process; its exit code, wall seconds and peak RSS in
+    bytes (``ru_maxrss`` from ``wait4``: the kernel's high-water mark, VmHWM, of that child
+    alone)."""
+    command = [sys.executable, "-m", "loaders.cli", "load", str(spec), "--lake", str(lake)]
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [*command, "--key-file", str(key_file), "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return child.returncode, time.perf_counter() - start, usage.ru_maxrss * 1024
+
+
+def _repeated_rows(directory: Path, copies: int, *, xlsx: bool) -> Path:
+    """One patient's row ``copies`` times (every copy but one is a duplicate to quarantine),
+    as CSV or as an XLSX of identical rows."""
+    spec = generate_export(directory, 1)
+    patients = pl.read_csv(directory / "patients.csv", separator=";", infer_schema=False)
+    repeated = pl.concat([patients] * copies)
+    if not xlsx:
+        repeated.write_csv(directory / "patients.csv", separator=";")
+        return spec
+    dotted = repeated.with_columns(pl.col("age", "b2m", "alb").str.replace(",", ".", literal=True))
+    dotted.write_excel(directory / "patients.xlsx", worksheet="patients")
+    spec.write_text(SPEC.replace(_CSV_ENTRY, _XLSX_ENTRY))
+    return spec
+
+
+def _whole_grid(directory: Path) -> Path:
+    """An XLSX of one row whose sheet declares ``A1:XFD1048576`` (refused before reading)."""
+    spec = _repeated_rows(directory, 1, xlsx=True)
+    path = directory / "patients.xlsx"
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = re.sub(
+        rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', parts[sheet]
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return spec
+
+
+_CSV_ENTRY = """\
+  - path: patients.csv
+    format: csv
+    separator: ";"
+    decimal_comma: true
+"""
+_XLSX_ENTRY = """\
+  - path: patients.xlsx
+    format: xlsx
+"""
+#: Adversarial memory cases of issue 14: name -> (source rows, writes the export and returns
+#: its spec).
+MEMORY_CASES: Final[dict[str, tuple[int, Callable[[Path], Path]]]] = {
+    "3,000 copies of one row (CSV)": (3_000, partial(_repeated_rows, copies=3_000, xlsx=False)),
+    "30,000 copies of one row (CSV)": (30_000, partial(_repeated_rows, copies=30_000, xlsx=False)),
+    "100,000 identical rows (XLSX)": (100_000, partial(_repeated_rows, copies=100_000, xlsx=True)),
+    "XLSX declaring A1:XFD1048576": (1, _whole_grid),
+}
+
+
+def memory_table(sizes: Sequence[int]) -> Table:
+    """Peak RSS of ``hemalake load`` processes: seeded exports of ``sizes`` patients and the
+    adversarial cases of :data:`MEMORY_CASES`, each into a fresh lake. An idle ``hemalake``
+    process (Python, Polars, delta-rs loaded) is ~200 MiB of it."""
+    table = Table(title="peak RSS of one `hemalake load` process (fresh lake each)")
+    for header in ("input", "source rows", "input bytes", "exit", "seconds", "peak RSS MiB"):
+        table.add_column(header, justify="left" if header == "input" else "right")
+    cases: list[tuple[str, int, Callable[[Path], Path]]] = [
+        (f"{n:,} patients (CSV)", n, partial(generate_export, n=n)) for n in sizes
+    ]
+    cases += [(name, rows, make) for name, (rows, make) in MEMORY_CASES.items()]
+    for name, rows, make in cases:
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            spec = make(work)
+            key_file = work / "key"
+            key_file.write_text("b" * 64)
+            size = sum(p.stat().st_size for p in work.glob("patients.*"))
+            code, seconds, peak = _measured_load(spec, work / "lake", key_file)
+        table.add_row(
+            name, f"{rows:,}", f"{size:,}", str(code), f"{seconds:.1f}", f"{peak / 2**20:,.0f}"
+        )
+    return table
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Print the benchmark table."""
+    """Print the benchmark tables (timing, then peak memory)."""
     parser = argparse.ArgumentParser(prog="python -m loaders.bench")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--only", choices=("timing", "memory"), default=None, help="run one of the two tables"
+    )
     args = parser.parse_args(argv)
+    console = Console(width=180)
+    if args.only != "memory":
+        console.print(timing_table(args.sizes))
+    if args.only != "timing":
+        console.print(memory_table(args.sizes))
+
+
+def timing_table(sizes: Sequence[int]) -> Table:
+    """Stage and end-to-end seconds per size, beside a bare ``write_deltalake``."""
     table = Table(title="hemalake site load vs bare write_deltalake (seconds; rates per second)")
     for header in (
         "patients",
@@ -150,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "e2e / raw",
     ):
         table.add_column(header, justify="right")
-    for n in args.sizes:
+    for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             t = run(n, Path(tmp))
         table.add_row(
@@ -165,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"{t['rows'] / t['raw write_deltalake']:,.0f}",
             f"{t['end-to-end load'] / t['raw write_deltalake']:.1f}x",
         )
-    Console(width=180).print(table)
+    return table
 
 
 if __name__ == "__main__":

@@ -21,8 +21,9 @@ from lake.errors import HemalakeError, LakeError, UnknownVersionError
 from lake.storage import lake_lock, open_lake, read_log, vacuum_lake
 from lake.upkeep import describe, optimize_lake
 from rich.console import Console
-from rich.table import Table
 
+from loaders.cli_queries import add_query_commands, onboarding_view
+from loaders.cli_table import print_frame
 from loaders.load import (
     DEFAULT_MAX_SHRINK,
     LOAD_LOG_TABLE,
@@ -112,15 +113,12 @@ def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     _lake_argument(status)
     status.set_defaults(handler=_status)
 
-    for name, table, help_text in (
-        ("queries", "_data_queries", "open data queries per site"),
-        ("quarantine", "_quarantine", "quarantined rows with the reason"),
-    ):
-        parser = subparsers.add_parser(name, help=help_text)
-        _lake_argument(parser)
-        parser.add_argument("--site", default=None, help="only this site")
-        parser.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
-        parser.set_defaults(handler=_show_table, table=table)
+    quarantine = subparsers.add_parser("quarantine", help="quarantined rows with the reason")
+    _lake_argument(quarantine)
+    quarantine.add_argument("--site", default=None, help="only this site")
+    quarantine.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
+    quarantine.set_defaults(handler=_show_table, table="_quarantine")
+    add_query_commands(subparsers)
 
 
 def spec_paths(target: Path) -> list[Path]:
@@ -242,40 +240,57 @@ def _status(args: argparse.Namespace, console: Console) -> int:
     log = read_log(
         args.lake, LOAD_LOG_TABLE, time_column="finished_at", lake_version=args.lake_version
     )
-    if log is None:
+    onboarding = onboarding_view(args.lake)
+    if log is None and onboarding is None:
         console.print(f"no load has run against {args.lake}")
         return 0
-    last = (
-        log.sort("finished_at")
-        .group_by("site")
-        .last()
-        .select(
-            "site",
-            pl.col("status").alias("last load"),
-            pl.col("finished_at").alias("at"),
-            "rows_in",
-            "rows_quarantined",
-            "message",
+    frame = pl.DataFrame(schema={"site": pl.String, "received": pl.Int64})
+    if log is not None:
+        last = (
+            log.sort("finished_at")
+            .group_by("site")
+            .last()
+            .select(
+                "site",
+                pl.col("status").alias("last load"),
+                pl.col("finished_at").alias("at"),
+                "rows_in",
+                "rows_quarantined",
+                "message",
+            )
         )
-    )
-    frame = last.join(_committed(args.lake, args.lake_version), on="site", how="left")
+        frame = last.join(_committed(args.lake, args.lake_version), on="site", how="left")
     if status is not None:
         stage = status.sort("reached_at").group_by("site").last().select("site", "stage")
         frame = stage.join(frame, on="site", how="right")
-    _print(console, "site status", frame.sort("site"))
+    if onboarding is not None:
+        frame = frame.join(onboarding, on="site", how="full", coalesce=True)
+        frame = frame.with_columns(
+            pl.format("{} / {}", pl.col("received").fill_null(0), pl.col("expected"))
+            .fill_null(pl.col("received").cast(pl.String))
+            .alias("received / expected")
+        ).drop("received", "expected")
+    print_frame(console, "site status", frame.sort("site"))
     return 0
 
 
 def _committed(lake: str, lake_version: int | None) -> pl.DataFrame:
-    """Per site, the newest lake version its committed load made and when (from the manifest,
-    which is the record of what was committed even when ``_load_log`` is behind)."""
+    """Per site, the newest lake version its committed load made, when, and the patients it
+    left in the lake (from the manifest, which is the record of what was committed even when
+    ``_load_log`` is behind)."""
     empty = pl.DataFrame(
-        schema={"site": pl.String, "committed version": pl.Int64, "committed at": pl.Datetime}
+        schema={
+            "site": pl.String,
+            "committed version": pl.Int64,
+            "committed at": pl.Datetime,
+            "received": pl.Int64,
+        }
     )
     try:
         history = open_lake(lake, lake_version).history()
     except LakeError:
         return empty
+    patients = pl.col("load_metadata").str.json_path_match("$.row_counts")
     return (
         history.sort("lake_version")
         .group_by("site")
@@ -284,6 +299,7 @@ def _committed(lake: str, lake_version: int | None) -> pl.DataFrame:
             "site",
             pl.col("lake_version").alias("committed version"),
             pl.col("committed_at").alias("committed at"),
+            patients.str.json_path_match("$.patients").cast(pl.Int64).alias("received"),
         )
     )
 
@@ -293,17 +309,8 @@ def _show_table(args: argparse.Namespace, console: Console) -> int:
     if args.site is not None:
         frame = frame.filter(pl.col("site") == args.site)
     shown = frame.drop("load_id").head(args.limit).collect()
-    _print(console, f"{args.table} (first {args.limit})", shown)
+    print_frame(console, f"{args.table} (first {args.limit})", shown)
     return 0
-
-
-def _print(console: Console, title: str, frame: pl.DataFrame) -> None:
-    table = Table(title=title)
-    for column in frame.columns:
-        table.add_column(column)
-    for row in frame.iter_rows():
-        table.add_row(*("" if v is None else str(v) for v in row))
-    console.print(table)
 
 
 if __name__ == "__main__":

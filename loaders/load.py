@@ -14,6 +14,9 @@ A load that would leave the site with fewer patients than ``1 - max_shrink`` of 
 A corrected file or spec replaces all of that site's rows in every clinical table (a table the
 spec no longer feeds is emptied for the site) in one new lake version; other sites'
 partitions are never touched.
+Each read also writes the site's re-identification list beside its spec
+(:mod:`loaders.reidentification`, never in the lake), and each commit records its data queries'
+transitions (found, reopened, resolved) in ``_query_events`` (:mod:`loaders.query_lifecycle`).
 """
 
 from __future__ import annotations
@@ -39,13 +42,16 @@ from lake.storage import (
     lake_lock,
     last_site_metadata,
     open_lake,
+    read_latest,
     remove_failed_load_files,
 )
 
-from loaders.data_queries import run_data_queries
+from loaders.data_queries import in_site_terms, run_data_queries
 from loaders.prepare import read_and_map
 from loaders.pseudonym import key_fingerprint, load_key
+from loaders.query_lifecycle import QUERY_EVENTS_TABLE, current_states, load_transitions
 from loaders.readers import source_digest
+from loaders.reidentification import write_list
 from loaders.reporting import Reporter, SilentReporter
 from loaders.result import LoadResult
 from loaders.spec import SiteSpec, declared_site, parse_spec
@@ -116,15 +122,21 @@ def load_site(
                 result = _unchanged(lake_root, inputs, stages)
             reporter.finish(result)
             return result
-        parts = read_and_map(spec, key)
+        lookups: list[pl.DataFrame] = []
+        parts = read_and_map(spec, key, on_lookup=lookups.append)
+        listed = _write_reidentification_list(spec, lookups[0], lake_root)
         stages.reach("uploaded", f"{len(spec.files)} file(s) read")
         stages.reach("mapped", f"{len(parts)} table part(s) mapped and pseudonymised")
         validated = validate(parts, site=spec.site, load_id=stages.load_id)
-        queries = run_data_queries(validated.keyed, site=spec.site, load_id=stages.load_id)
+        queries = in_site_terms(
+            run_data_queries(validated.keyed, site=spec.site, load_id=stages.load_id), spec
+        )
         stages.reach("validated", f"{validated.quarantine.height} quarantine issue(s)")
         result = _commit(
             lock, inputs, stages, validated=validated, queries=queries, options=options
         )
+        if listed is not None:
+            result = replace(result, warnings=(*result.warnings, listed))
     except HemalakeError as exc:
         unrecorded = _record_failure(lock, inputs, stages, exc=exc)
         if unrecorded:
@@ -296,7 +308,8 @@ def _commit(
         unrecorded = _try_log(
             lake_root, inputs, stages, status="committed", version=version, counts=counts
         )
-        warnings.extend(w for w in (unrecorded,) if w is not None)
+        untracked = _record_transitions(lake_root, queries, stages)
+        warnings.extend(w for w in (unrecorded, untracked) if w is not None)
     issues = validated.quarantine.group_by("check").len()
     return LoadResult(
         site=spec.site,
@@ -309,6 +322,39 @@ def _commit(
         data_queries=queries.height,
         warnings=tuple(warnings),
     )
+
+
+def _write_reidentification_list(
+    spec: SiteSpec, lookup: pl.DataFrame, lake: LakeLocation
+) -> str | None:
+    """Write the site's re-identification list beside its spec; a warning if it could not
+    be (the load goes on: the list only serves the site's query forms)."""
+    try:
+        write_list(spec, lookup, lake_root=lake.local)
+    except (ConfigError, OSError) as exc:
+        return f"the re-identification list was not written: {_short(exc)}"
+    return None
+
+
+def _record_transitions(
+    lake_root: LakeLocation, queries: pl.DataFrame, stages: _Stages
+) -> str | None:
+    """Append the load's data query transitions (call under the lake lock, after the commit);
+    a warning if they could not be written (the next load catches up)."""
+    try:
+        states = current_states(read_latest(lake_root, QUERY_EVENTS_TABLE))
+        transitions = load_transitions(
+            queries, states, site=stages.site, load_id=stages.load_id, at=datetime.now(UTC)
+        )
+        if not transitions.is_empty():
+            append_rows(lake_root, QUERY_EVENTS_TABLE, transitions)
+    except _LOG_ERRORS as exc:
+        logger.warning("could not record the data query transitions: %s", exc)
+        return (
+            f"the data queries' open/closed states were not recorded ({_short(exc)}); the "
+            "next load of the site records them"
+        )
+    return None
 
 
 def _remove_failed_load_files(lake_root: LakeLocation) -> None:

@@ -15,20 +15,24 @@ Rules (documented in ``loaders/SPEC.md``):
   exposure row, numbered by start date; unmapped drugs (supportive care) are not lines; with
   ``tki_stop``, TKI stop and restart events (:mod:`loaders.omop_tki`);
 - ``procedure_occurrence`` rows whose ``procedure_source_value`` is in ``procedures``: one
-  transplant each.
+  transplant each;
+- a record of any table with fewer fields than its header (an extract cut short, a ragged
+  line) is quarantined as ``short_record`` before mapping, as for a CSV file.
 """
 
 from __future__ import annotations
 
+from typing import Final
+
 import polars as pl
-from lake.model import EVENTS, PATIENTS, TRANSPLANTS, TREATMENT_LINES
+from lake.model import BASELINE, EVENTS, PATIENTS, TRANSPLANTS, TREATMENT_LINES
 
 from loaders.convert import clean, to_code, to_date, to_integer
 from loaders.mapping import RAW_ID, MappedColumn, MappedPart, RowIds, finish_part, raw_name
 from loaders.omop_common import OMOP_ID, person_id, typed
 from loaders.omop_measurements import map_measurements
 from loaders.omop_tki import map_tki_events
-from loaders.readers import ROW, require_columns
+from loaders.readers import ROW, SHORT, require_columns
 from loaders.spec_types import FileSpec, OmopCondition, OmopMaps
 
 
@@ -38,7 +42,8 @@ def map_omop(spec: FileSpec, tables: dict[str, pl.DataFrame], *, ids: RowIds) ->
         raise ValueError("map_omop needs a file spec of format omop")
     maps = spec.omop
     name = spec.name.rstrip("/")
-    parts = [_patients(spec, maps, tables, name, ids)]
+    tables, short = _without_short_records(spec, tables, name, ids)
+    parts = [*short, _patients(spec, maps, tables, name, ids)]
     if "measurement" in tables:
         parts.extend(map_measurements(spec, maps, tables, name, ids))
     for table, column, event, latest in (
@@ -69,6 +74,45 @@ def map_omop(spec: FileSpec, tables: dict[str, pl.DataFrame], *, ids: RowIds) ->
             )
         )
     return parts
+
+
+#: The harmonised table a short record of each OMOP table is counted and quarantined under.
+_SHORT_RECORD_HOMES: Final = {
+    "person": PATIENTS.name,
+    "condition_occurrence": PATIENTS.name,
+    "measurement": BASELINE.name,
+    "death": EVENTS.name,
+    "observation_period": EVENTS.name,
+    "drug_exposure": TREATMENT_LINES.name,
+    "procedure_occurrence": TRANSPLANTS.name,
+}
+
+
+def _without_short_records(
+    spec: FileSpec, tables: dict[str, pl.DataFrame], name: str, ids: RowIds
+) -> tuple[dict[str, pl.DataFrame], list[MappedPart]]:
+    """The tables without their short records (:data:`loaders.readers.SHORT`: a line cut off
+    before its last field), and one part per table holding those records.
+
+    They are taken out *before* mapping because OMOP rows are aggregated (the earliest
+    condition is the diagnosis, the latest observation period the last follow-up): a record
+    whose date was cut off must not win or lose such a choice. Each part maps no column, so
+    the only checks it meets are ``short_record`` (and ``missing_patient_id`` when even the
+    ``person_id`` is missing): every one of its rows is quarantined, counted under the table
+    the OMOP table feeds (:data:`_SHORT_RECORD_HOMES`).
+    """
+    kept: dict[str, pl.DataFrame] = {}
+    parts: list[MappedPart] = []
+    for table, frame in tables.items():
+        cut = pl.col(SHORT).is_not_null()
+        kept[table] = frame.filter(~cut)
+        if kept[table].height == frame.height:
+            continue
+        short = frame.filter(cut).select(pl.col(ROW), person_id(spec), pl.col(SHORT))
+        home = _SHORT_RECORD_HOMES[table]
+        file = f"{name}/{table}.csv"
+        parts.append(finish_part(file, home, short, [], ids=ids, id_column=OMOP_ID))
+    return kept, parts
 
 
 def _patients(

@@ -10,6 +10,8 @@ mapping and are pseudonymised through the same lookup.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from loaders.convert import clean
@@ -20,8 +22,13 @@ from loaders.readers import read_file, read_omop
 from loaders.spec_types import FileSpec, SiteSpec
 
 
-def read_and_map(spec: SiteSpec, key: bytes) -> list[MappedPart]:
-    """Every part of ``spec``'s files, with ``patient_id`` and ``_pkey`` and no raw site id."""
+def read_and_map(
+    spec: SiteSpec, key: bytes, *, on_lookup: Callable[[pl.DataFrame], None] | None = None
+) -> list[MappedPart]:
+    """Every part of ``spec``'s files, with ``patient_id`` and ``_pkey`` and no raw site id.
+
+    ``on_lookup`` receives the load's id -> pseudonym lookup
+    (:func:`loaders.pseudonym.pseudonym_lookup`), for the site's re-identification list."""
     ids = RowIds()
     raws: dict[int, tuple[pl.DataFrame, pl.Series]] = {}
     omop_parts: dict[int, list[MappedPart]] = {}
@@ -39,6 +46,8 @@ def read_and_map(spec: SiteSpec, key: bytes) -> list[MappedPart]:
         key=key,
         site=spec.site,
     )
+    if on_lookup is not None:
+        on_lookup(lookup)
     parts: list[MappedPart] = []
     for position, file_spec in enumerate(spec.files):
         if position in omop_parts:

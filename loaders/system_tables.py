@@ -1,5 +1,6 @@
 """Schemas of the lake's system tables written by the loader (``_quarantine``, ``_load_log``,
-``_site_status``, ``_data_queries``); ``_manifest`` belongs to :mod:`lake.storage`."""
+``_site_status``, ``_data_queries``, ``_query_events``, ``_site_onboarding``); ``_manifest``
+belongs to :mod:`lake.storage`."""
 
 from __future__ import annotations
 
@@ -68,5 +69,48 @@ DATA_QUERIES: Final = pl.Schema(
         "patient_id": pl.String(),
         "table": pl.String(),
         "message": pl.String(),
+        "query_id": pl.String(),
+        "field": pl.String(),
+        "value": pl.String(),
+        "expected": pl.String(),
+        "source_file": pl.String(),
+        "source_column": pl.String(),
+    }
+)
+
+#: States of a data query; ``closed`` has a reason (``resolved`` by a load or ``waived``).
+QueryState = Literal["open", "answered", "closed"]
+QUERY_EVENTS: Final = pl.Schema(
+    {
+        "query_id": pl.String(),
+        "site": pl.String(),
+        "query": pl.String(),
+        "patient_id": pl.String(),
+        "state": pl.String(),
+        "reason": pl.String(),
+        "note": pl.String(),
+        "by": pl.String(),
+        "at": pl.Datetime("us", "UTC"),
+        "load_id": pl.String(),
+    }
+)
+
+#: Manual onboarding states the data centre sets beside the automatic stages (``active``
+#: clears them).
+OnboardingState = Literal["on_hold", "transferring", "waiting", "active"]
+ONBOARDING_STATES: Final[tuple[OnboardingState, ...]] = (
+    "on_hold",
+    "transferring",
+    "waiting",
+    "active",
+)
+SITE_ONBOARDING: Final = pl.Schema(
+    {
+        "site": pl.String(),
+        "state": pl.String(),
+        "note": pl.String(),
+        "expected_cases": pl.Int64(),
+        "by": pl.String(),
+        "at": pl.Datetime("us", "UTC"),
     }
 )

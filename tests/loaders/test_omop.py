@@ -88,3 +88,32 @@ def test_omop_extract_maps_onto_the_model(omop_site: Path, key_file: Path, tmp_p
     ]
     lines = lake.scan("treatment_lines").sort("line_number").collect()
     assert lines.select("line_number", "agents").rows() == [(1, ["imatinib"]), (2, ["nilotinib"])]
+
+
+def test_records_cut_short_are_quarantined_before_any_aggregate(
+    omop_site: Path, key_file: Path, tmp_path: Path
+) -> None:
+    """A condition row cut off after its person_id must not become the earliest diagnosis,
+    nor a cut measurement a sample; every source row is accepted or quarantined."""
+    extract = omop_site.parent / "omop"
+    with (extract / "condition_occurrence.csv").open("a") as cut:
+        cut.write("2\n")  # the extract ends mid-record: person 2, no date
+    with (extract / "measurement.csv").open("a") as cut:
+        cut.write("1,2016-09-01,69380-4\n")
+    lake = tmp_path / "lake"
+    result = load_site(omop_site, lake_root=lake, key_file=key_file)
+    quarantine = open_lake(lake).scan("_quarantine").collect()
+    short = quarantine.filter(pl.col("check") == "short_record").sort("source_file")
+    assert short.select("source_file", "row", "table").rows() == [
+        ("omop/condition_occurrence.csv", 5, "patients"),
+        ("omop/measurement.csv", 8, "baseline"),
+    ]
+    assert "has 1 field(s), fewer than the header's" in short.item(0, "message")
+    patients = open_lake(lake).scan("patients").sort("birth_year").collect()
+    assert patients["diagnosis_date"].to_list() == [date(2015, 3, 1), date(2018, 6, 15)]
+    assert open_lake(lake).scan("bcr_abl1").collect().height == 4
+    assert result.rows_quarantined == 2
+    assert result.rows_in == result.rows_quarantined + sum(
+        open_lake(lake).scan(t).collect().height
+        for t in ("patients", "baseline", "bcr_abl1", "events", "treatment_lines")
+    )
