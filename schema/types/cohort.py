@@ -22,6 +22,7 @@ from schema.dataloaders.cohorts import Key
 from schema.distinct import require_distinct
 from schema.errors import BadRequestError
 from schema.fields import resolver
+from schema.figures import keep_figure
 from schema.inputs.covariates import CovariateInput, InteractionInput, Ties, model_terms
 from schema.inputs.endpoint import EndpointDefinitionInput, chosen_endpoint
 from schema.inputs.exposure import ExposureInput
@@ -272,6 +273,7 @@ class Cohort:
             delayed_entry=delayed_entry,
         )
         released = await self._ask(info, info.context.gateway.survival, request=request)
+        keep_figure(info, released)
         return SurvivalSummary.of(released, asked=asked)
 
     @resolver(description="Cumulative incidence with competing risks and Gray's test (cost 10).")
@@ -303,6 +305,7 @@ class Cohort:
             time_unit=time_unit.value,
         )
         released = await self._ask(info, info.context.gateway.incidence, request=request)
+        keep_figure(info, released)
         return CumulativeIncidence.of(released, asked=asked)
 
     @resolver(
@@ -361,6 +364,7 @@ class Cohort:
             "coxModel covariates and strata", (*terms.of_source("attribute"), request.strata)
         )
         released = await self._ask(info, info.context.gateway.cox, request=request)
+        keep_figure(info, released)
         return CoxModel.of(released)
 
     @resolver(
@@ -465,4 +469,5 @@ class Cohort:
         )
         require_distinct("stagingComparison scores", request.scores)
         released = await self._ask(info, info.context.gateway.staging, request=request)
+        keep_figure(info, released)
         return StagingComparison.of(released)
