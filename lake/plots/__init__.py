@@ -54,11 +54,11 @@ def figure(value: object, options: FigureOptions = DEFAULT_OPTIONS) -> bytes:
 def provenance_note(provenance: Provenance) -> str:
     """A one-line footnote naming the release a figure draws: lake version, access kind (with
     ε for a protected release), query hash prefix and software version."""
-    access = provenance.access
+    access = f"{provenance.access} release"
     if provenance.privacy is not None:
-        access += f", ε = {provenance.privacy.epsilon:g}"
+        access += f" (ε = {provenance.privacy.epsilon:g})"
     return (
-        f"Lake version {provenance.lake_version} · {access} release · query "
+        f"Lake version {provenance.lake_version} · {access} · query "
         f"{provenance.query_hash[:12]} · hemalake {provenance.software_version}"
     )
 

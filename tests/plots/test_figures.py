@@ -77,7 +77,7 @@ def test_km_svg_draws_one_curve_per_released_group_and_its_at_risk_row() -> None
     assert summary.logrank is not None
     assert "log-rank p" in legend
     assert all(f"g{i} (n = {g.n})" in legend for i, g in enumerate(drawn))
-    assert "Not drawn (withheld by disclosure control): g3" in svg.decode()
+    assert "Not drawn (no released curve): g3" in svg.decode()
 
 
 def test_km_options_leave_out_what_is_not_asked() -> None:
