@@ -109,6 +109,23 @@ def test_nrm_incidence_png(server: str) -> None:
     assert len(colours(image)) > 20
 
 
+def test_protected_incidence_steps_are_the_life_tables(server: str) -> None:
+    incidence = answer(server, NRM_AFTER_ALLO, ANALYST_KEY, "cumulativeIncidence")
+    (group,) = incidence["groups"]
+    event, competing = group["causes"]
+    times = [s["time"] for s in event["steps"]]
+    assert times, "the protected release has a curve"
+    assert times == [s["time"] for s in competing["steps"]]
+    widths = {round(b - a, 9) for a, b in zip([0.0, *times], times, strict=False)}
+    assert len(widths) == 1  # one step per interval end of the public grid
+    estimates = [s["estimate"] for s in event["steps"]]
+    assert estimates == sorted(estimates)
+    response = get(server, incidence["plotUrl"], ANALYST_KEY)
+    assert response.status_code == 200, response.text
+    assert response.headers["x-hemalake-access"] == "protected"
+    keep("nrm-after-allo-protected.png", response.content)
+
+
 def test_cox_forest_and_staging_plots_are_for_governed_roles(server: str) -> None:
     cox = answer(server, COX, STATISTICIAN_KEY, "coxModel")
     forest = get(server, cox["plotUrl"])
