@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from service.app import create_app
+from service.examples import EXAMPLES
 from tests.conftest import DemoLake
 from tests.plots.images import at_risk_rows, colours, decoded, ids, keep, texts
 from tests.service.conftest import ANALYST_KEY, STATISTICIAN_KEY, ask, lake_settings, serving
@@ -172,3 +173,21 @@ def test_the_route_authenticates_checks_and_audits(server: str, audit_log: Path)
     # the drawn figures' queries are audited as /graphql's are: the operation and the release
     assert any(r["user"] == "stat" and r["action"] == "CohortSurvivalRequest" for r in records)
     assert any(r["user"] == "ana" and r["access"] == "protected" for r in records)
+
+
+def test_the_graphiql_example_plot_url_carries_its_variables(server: str) -> None:
+    example = EXAMPLES[0]
+    response = httpx.post(
+        f"{server}/graphql",
+        json={"query": example.query, "variables": json.loads(example.variables)},
+        headers={"x-api-key": STATISTICIAN_KEY},
+        timeout=180,
+    )
+    survival = response.json()["data"]["cohort"]["survival"]
+    url = survival["plotUrl"]
+    assert "variables=" in url
+    assert "operationName=MyelomaOverall" in url
+    figure = get(server, url)
+    assert figure.status_code == 200, figure.text
+    drawn = [g for g in survival["groups"] if g["events"] is not None]  # steps only with events
+    assert len(ids(figure.content, r"curve-\d+")) == len(drawn) > 1
