@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from lake.access import AuditSink, Caller
 from lake.query.gateway import LakeGateway
+from lake.query.release import Released
 
 from schema.dataloaders import DataLoaders
 
@@ -25,6 +27,9 @@ class Context:
     audit: AuditSink
     lake_versions: set[int] = field(default_factory=set)
     operation_hash: str = ""
+    variables: dict[str, object] = field(default_factory=dict)
+    operation_name: str | None = None
+    figures: dict[str, Released[Any]] = field(default_factory=dict)
 
     @classmethod
     def for_request(cls, *, caller: Caller, gateway: LakeGateway, audit: AuditSink) -> Context:

@@ -24,6 +24,7 @@ from schema.dataloaders.cohorts import Key
 from schema.distinct import require_distinct
 from schema.errors import BadRequestError, public_error
 from schema.fields import resolver
+from schema.figures import keep_figure
 from schema.inputs.cohort_filter import CohortFilterInput
 from schema.inputs.covariates import CovariateInput, InteractionInput, Ties, model_terms
 from schema.inputs.endpoint import EndpointDefinitionInput, chosen_endpoint
@@ -277,6 +278,7 @@ class Cohort:
             delayed_entry=delayed_entry,
         )
         released = await self._ask(info, info.context.gateway.survival, request=request)
+        keep_figure(info, released)
         return SurvivalSummary.of(released, asked=asked)
 
     @resolver(description="Cumulative incidence with competing risks and Gray's test (cost 10).")
@@ -308,6 +310,7 @@ class Cohort:
             time_unit=time_unit.value,
         )
         released = await self._ask(info, info.context.gateway.incidence, request=request)
+        keep_figure(info, released)
         return CumulativeIncidence.of(released, asked=asked)
 
     @resolver(
@@ -366,6 +369,7 @@ class Cohort:
             "coxModel covariates and strata", (*terms.of_source("attribute"), request.strata)
         )
         released = await self._ask(info, info.context.gateway.cox, request=request)
+        keep_figure(info, released)
         return CoxModel.of(released)
 
     @resolver(
@@ -531,4 +535,5 @@ class Cohort:
         )
         require_distinct("stagingComparison scores", request.scores)
         released = await self._ask(info, info.context.gateway.staging, request=request)
+        keep_figure(info, released)
         return StagingComparison.of(released)
