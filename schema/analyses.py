@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, Final
 
 import strawberry
+from anyio import to_thread
 from lake.analyses.definition import AnalysisDefinition
 from lake.analyses.html import DrawPlot, render_html
 from lake.analyses.report import Answer, Report, RunStamp, cut_tables, score_versions
@@ -111,6 +113,13 @@ async def run_analysis(
         access=caller.access,
         score_versions=score_versions(answers),
     )
+    return await to_thread.run_sync(partial(_render, definition, stamp, answers, draw))
+
+
+def _render(
+    definition: AnalysisDefinition, stamp: RunStamp, answers: list[Answer], draw: DrawPlot | None
+) -> Report:
+    """Cut the tables and render the page (pure, CPU-bound: run off the event loop)."""
     tables = cut_tables(answers)
     return Report(
         definition=definition,
