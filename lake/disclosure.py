@@ -500,6 +500,7 @@ def _disclose_incidence_group(
             at_times=tuple(
                 _incidence_point(p, e, end, policy, whole=length == len(rows)) for p in c.at_times
             ),
+            steps=() if e is None else c.steps[:length],
         )
         for c, e in zip(group.causes, events, strict=True)
     )
@@ -516,8 +517,9 @@ def disclose_incidence(value: IncidenceSummary, policy: DisclosurePolicy) -> Inc
     on the group's released curve: its risk table cut as a Kaplan-Meier curve is
     (:func:`released_steps`, rules 1-2, over the events of every cause whose count is released
     and the censorings), so that requested times, however fine, give back neither a small risk
-    set nor the few events or censorings of a cut-off tail. The risk table itself is
-    never released; Gray's tests are.
+    set nor the few events or censorings of a cut-off tail. A cause's step function is released
+    up to that end, as Kaplan-Meier steps are, and only with its events. The risk table itself
+    is never released; Gray's tests are.
     """
     *sizes, excluded = policy.cells([*(g.n or 0 for g in value.groups), value.n_excluded or 0])
     groups = tuple(

@@ -39,12 +39,31 @@ class IncidencePoint:
 
 
 @dataclass(frozen=True, slots=True)
+class IncidenceStep:
+    """One step of a cause's cumulative incidence: F holds from ``time`` to the next step.
+
+    One step per distinct observed time of the group (events of any cause or censorings), as
+    :class:`lake.cohort.survival.SurvivalStep` for Kaplan-Meier; ``n_at_risk`` at that time
+    (time >= t), ``events`` of this cause there.
+    """
+
+    time: float
+    estimate: float
+    lower: float | None
+    upper: float | None
+    n_at_risk: int
+    events: int
+
+
+@dataclass(frozen=True, slots=True)
 class CauseIncidence:
-    """One cause's cumulative incidence in one group."""
+    """One cause's cumulative incidence in one group: at the requested times, and its step
+    function for plotting (empty when disclosure control withholds it)."""
 
     cause: str
     events: int | None
     at_times: tuple[IncidencePoint, ...]
+    steps: tuple[IncidenceStep, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +148,8 @@ def incidence_summary(frame: pl.DataFrame, request: IncidenceRequest) -> Inciden
         n_risk = [int(at_risk[i]) if i < times.size else 0 for i in first.tolist()]
         causes = []
         for cause, name in CAUSES.items():
-            points = fitter.curves_[(str(code), cause)].at(query)
+            curve = fitter.curves_[(str(code), cause)]
+            points = curve.at(query)
             causes.append(
                 CauseIncidence(
                     cause=name,
@@ -137,6 +157,12 @@ def incidence_summary(frame: pl.DataFrame, request: IncidenceRequest) -> Inciden
                     at_times=tuple(
                         IncidencePoint(p.time, p.estimate, p.lower, p.upper, n)
                         for p, n in zip(points, n_risk, strict=False)
+                    ),
+                    steps=tuple(
+                        IncidenceStep(p.time, p.estimate or 0.0, p.lower, p.upper, int(n), int(d))
+                        for p, n, d in zip(
+                            curve.at(times), at_risk, table.get_column(cause), strict=True
+                        )
                     ),
                 )
             )
@@ -165,4 +191,10 @@ def incidence_summary(frame: pl.DataFrame, request: IncidenceRequest) -> Inciden
     )
 
 
-__all__ = ["DAYS_PER", "IncidenceRequest", "IncidenceSummary", "incidence_summary"]
+__all__ = [
+    "DAYS_PER",
+    "IncidenceRequest",
+    "IncidenceStep",
+    "IncidenceSummary",
+    "incidence_summary",
+]

@@ -21,6 +21,7 @@ from lake.cohort.incidence import (
     GroupIncidence,
     IncidencePoint,
     IncidenceRequest,
+    IncidenceStep,
     IncidenceSummary,
 )
 from lake.cohort.survival import (
@@ -310,11 +311,8 @@ def survival_plan(
     )
 
 
-def _incidence_points(
-    table: NoisyTable, cause: int, grid: Grid, request: IncidenceRequest, floor: int
-) -> tuple[IncidencePoint, ...]:
-    """F_k at the requested times: Aalen-Johansen on the noisy table, cmprsk's log(−log) limits."""
-    unit = DAYS_PER[request.time_unit]
+def _incidence_curve(table: NoisyTable, cause: int) -> tuple[FloatArray, FloatArray]:
+    """F_k at each interval end and its variance: Aalen-Johansen on the noisy table."""
     n = table.at_risk
     d_all = table.events[:, 1:].sum(axis=1)
     d = table.events[:, cause]
@@ -326,7 +324,26 @@ def _incidence_points(
             n > 0, before**2 * (d * (n - d) / n**3 + table.cell_variance / n**2), 0.0
         )
         shared = np.cumsum(np.where(n > 0, jump / n, 0.0) * table.at_risk_sd) ** 2
-    incidence, variance = np.cumsum(jump), np.cumsum(var_jump) + shared
+    return np.cumsum(jump), np.cumsum(var_jump) + shared
+
+
+def _limits(f: float, v: float, z: float) -> tuple[float | None, float | None]:
+    """cmprsk's log(−log) confidence limits of F (none where F is 0 or 1)."""
+    if not 0.0 < f < 1.0:
+        return None, None
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        half = z * np.sqrt(v) / (f * np.log(f))
+        return _optional(f ** np.exp(-half)), _optional(f ** np.exp(half))
+
+
+def _incidence_cause(
+    table: NoisyTable, cause: int, grid: Grid, request: IncidenceRequest, floor: int
+) -> tuple[tuple[IncidencePoint, ...], tuple[IncidenceStep, ...]]:
+    """F_k at the requested times and its step function over the released curve (one step per
+    interval end, as the protected Kaplan-Meier steps)."""
+    unit = DAYS_PER[request.time_unit]
+    n = table.at_risk
+    incidence, variance = _incidence_curve(table, cause)
     length = table.released_length(floor)
     z = z_value(ALPHA)
     points = []
@@ -336,14 +353,21 @@ def _incidence_points(
             points.append(IncidencePoint(t, None, None, None, None, j))
             continue
         f, v = (float(incidence[j]), float(variance[j])) if j >= 0 else (0.0, 0.0)
-        lower = upper = None
-        if 0.0 < f < 1.0:
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                half = z * np.sqrt(v) / (f * np.log(f))
-                lower, upper = _optional(f ** np.exp(-half)), _optional(f ** np.exp(half))
+        lower, upper = _limits(f, v, z)
         risk = shown(n[j + 1], floor) if 0 <= j < n.size - 1 else shown(n[0], floor)
         points.append(IncidencePoint(t, f, lower, upper, risk if j >= 0 else shown(n[0], floor)))
-    return tuple(points)
+    ends = grid.ends() / unit
+    steps = tuple(
+        IncidenceStep(
+            float(ends[j]),
+            float(incidence[j]),
+            *_limits(float(incidence[j]), float(variance[j]), z),
+            round(n[j]),
+            round(table.events[j, cause]),
+        )
+        for j in range(length)
+    )
+    return tuple(points), steps
 
 
 def incidence_plan(
@@ -371,9 +395,9 @@ def incidence_plan(
                     n=shown(table.at_risk[0], floor),
                     causes=tuple(
                         CauseIncidence(
-                            cause=name,
-                            events=shown(table.events[:, k].sum(), floor),
-                            at_times=_incidence_points(table, k, grid, request, floor),
+                            name,
+                            shown(table.events[:, k].sum(), floor),
+                            *_incidence_cause(table, k, grid, request, floor),
                         )
                         for k, name in enumerate(CAUSES.values(), start=1)
                     ),
