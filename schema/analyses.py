@@ -22,7 +22,7 @@ from typing import Any, Final
 import strawberry
 from anyio import to_thread
 from lake.analyses.definition import AnalysisDefinition
-from lake.analyses.html import DrawPlot, render_html
+from lake.analyses.html import render_html
 from lake.analyses.report import Answer, Report, RunStamp, cut_tables, score_versions
 from lake.errors import ConfigError, UnknownVersionError
 from lake.model import MODEL_VERSION
@@ -79,7 +79,6 @@ async def run_analysis(
     definition: AnalysisDefinition,
     *,
     lake_version: int | None = None,
-    draw: DrawPlot | None = None,
 ) -> Report:
     """Ask every question of ``definition`` (each in a fresh context from ``new_context``, as
     one request is) on one lake version and render the report.
@@ -93,14 +92,18 @@ async def run_analysis(
     version, committed_at = await _lake_version(schema, context, lake_version)
     answers = []
     for question in definition.questions:
+        asking = new_context()
+        asking.released = {}
         data, errors = await _execute(
             schema,
-            new_context(),
+            asking,
             question.document,
             {**question.variables, "lakeVersion": version},
             f"analysis {definition.name}, question {question.name}",
         )
-        answers.append(Answer(question=question, data=data, errors=errors))
+        answers.append(
+            Answer(question=question, data=data, errors=errors, released=asking.released)
+        )
     caller = context.caller
     stamp = RunStamp(
         analysis=definition.name,
@@ -113,17 +116,15 @@ async def run_analysis(
         access=caller.access,
         score_versions=score_versions(answers),
     )
-    return await to_thread.run_sync(partial(_render, definition, stamp, answers, draw))
+    return await to_thread.run_sync(partial(_render, definition, stamp, answers))
 
 
-def _render(
-    definition: AnalysisDefinition, stamp: RunStamp, answers: list[Answer], draw: DrawPlot | None
-) -> Report:
-    """Cut the tables and render the page (pure, CPU-bound: run off the event loop)."""
+def _render(definition: AnalysisDefinition, stamp: RunStamp, answers: list[Answer]) -> Report:
+    """Cut the tables, draw the figures and render the page (pure, CPU-bound: off the loop)."""
     tables = cut_tables(answers)
     return Report(
         definition=definition,
         stamp=stamp,
-        html=render_html(definition, stamp, answers, tables, draw),
+        html=render_html(definition, stamp, answers, tables),
         tables=tables,
     )

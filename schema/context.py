@@ -17,6 +17,8 @@ class Context:
     ``lake_versions`` collects the lake versions the request read, for the request's audit entry;
     ``operation_hash`` is the hash of the normalised operation (set by
     :class:`schema.audit.AuditRequests` before execution; audited and shown in provenance).
+    ``released``, when a study analysis asks (:mod:`schema.analyses`), collects the released
+    value of each lake field by response path (``cohort.survival``), for its figures.
     """
 
     caller: Caller
@@ -25,6 +27,7 @@ class Context:
     audit: AuditSink
     lake_versions: set[int] = field(default_factory=set)
     operation_hash: str = ""
+    released: dict[str, object] | None = None
 
     @classmethod
     def for_request(cls, *, caller: Caller, gateway: LakeGateway, audit: AuditSink) -> Context:

@@ -19,7 +19,7 @@ A definition is a TOML file in :data:`DEFINITIONS_DIR`, named ``<name>.toml``::
       name = "os_by_riss_groups"
       path = "cohort.survival.groups"
 
-      [[questions.plots]]                # a plot slot, drawn from the object at path
+      [[questions.plots]]                # a figure of the field at path (lake.plots)
       kind = "kaplan_meier"
       path = "cohort.survival"
 
@@ -42,7 +42,7 @@ from lake.errors import ConfigError
 
 #: Where the repository's analysis definitions live.
 DEFINITIONS_DIR: Final = Path(__file__).with_name("definitions")
-#: Plot kinds a definition may declare (drawn by ``lake.plots`` where available).
+#: Plot kinds a definition may declare (drawn by :mod:`lake.analyses.figures`).
 PlotKind: TypeAlias = Literal[
     "kaplan_meier", "cumulative_incidence", "forest", "staging_comparison"
 ]
@@ -61,7 +61,8 @@ class TableSpec:
 
 @dataclass(frozen=True, slots=True)
 class PlotSpec:
-    """One plot slot: ``kind`` drawn from the object at ``path`` of the answer."""
+    """One figure: ``kind`` drawn from the released value of the field at ``path`` (response
+    keys, aliases included: ``cohort.survival``, ``cohort.sokal``)."""
 
     kind: PlotKind
     path: str

@@ -7,16 +7,14 @@ same answers give the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from html import escape
 
 import polars as pl
 
 from lake.analyses.definition import AnalysisDefinition, PlotSpec
+from lake.analyses.figures import figure_svg
 from lake.analyses.report import Answer, ReportTable, RunStamp
-
-#: Draws one declared plot from its answer: the SVG markup, or ``None`` with nothing to draw.
-DrawPlot = Callable[[PlotSpec, object], str | None]
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; color: #222 }
@@ -50,14 +48,14 @@ def _table(frame: pl.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _plot(spec: PlotSpec, data: object, draw: DrawPlot | None) -> str:
+def _plot(spec: PlotSpec, answer: Answer) -> str:
     caption = f"<figcaption>{escape(spec.title)}</figcaption>"
-    svg = None if draw is None or data is None else draw(spec, data)
+    svg = figure_svg(spec, answer.released.get(spec.path))
     if svg is None:
         return (
             f'<figure class="slot" data-kind="{spec.kind}" data-path="{escape(spec.path)}">'
-            f"{caption}<p>plot not drawn ({spec.kind} of {escape(spec.path)}): "
-            "no plot renderer in this build, or nothing released to draw</p></figure>"
+            f"{caption}<p>plot not drawn ({spec.kind} of {escape(spec.path)}): nothing was "
+            "released to draw (see the question's errors)</p></figure>"
         )
     return f'<figure data-kind="{spec.kind}">{svg}{caption}</figure>'
 
@@ -67,7 +65,6 @@ def render_html(
     stamp: RunStamp,
     answers: Sequence[Answer],
     tables: Sequence[ReportTable],
-    draw: DrawPlot | None = None,
 ) -> str:
     """The report page: title, provenance, then per question its errors, plots and tables."""
     provenance = "".join(
@@ -92,7 +89,7 @@ def render_html(
         if answer.errors:
             items = "".join(f"<li>{escape(c)}: {escape(m)}</li>" for c, m in answer.errors)
             parts.append(f'<ul class="errors">{items}</ul>')
-        parts += [_plot(spec, answer.data, draw) for spec in question.plots]
+        parts += [_plot(spec, answer) for spec in question.plots]
         for table in by_question.get(question.name, []):
             parts.append(f"<h3>{escape(table.name)}</h3>")
             parts.append(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -25,12 +25,15 @@ from lake.analyses.tables import columns, rows_at
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """One question's GraphQL answer: its data (``None`` when nothing was answered) and its
-    errors as ``(code, message)`` pairs (refused fields, e.g. models for a protected role)."""
+    """One question's GraphQL answer: its data (``None`` when nothing was answered), its
+    errors as ``(code, message)`` pairs (refused fields, e.g. models for a protected role), and
+    the released value of each lake field it asked, by response path (``cohort.survival``), which
+    the figures draw."""
 
     question: Question
     data: Mapping[str, object] | None
     errors: tuple[tuple[str, str], ...] = ()
+    released: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,7 +96,10 @@ class Cohort:
     ) -> T:
         """``query(caller, cohort, ...)`` on this cohort, off the event loop (see call_lake)."""
         cohort = await self._resolve(info)
-        return await call_lake(query, info.context.caller, cohort, *args, **kwargs)
+        released = await call_lake(query, info.context.caller, cohort, *args, **kwargs)
+        if info.context.released is not None:  # a study analysis draws it (schema.analyses)
+            info.context.released[".".join(str(k) for k in info.path.as_list())] = released
+        return released
 
     @resolver(description="Number of patients (null when below the minimum cell size).")
     async def size(self, info: Info[Context, None]) -> Count | None:
