@@ -492,6 +492,9 @@ def _disclose_incidence_group(
     if censored is None:  # a withheld count is not a released total to subtract from
         per_row, totals = [row[:-1] for row in per_row], totals[:-1]
     length = _curve_length([r.n_at_risk for r in rows], per_row, totals, policy)
+    # the steps' numbers at risk fall by the events of every cause and the censorings: with one
+    # of those counts withheld, the others and a whole curve would give it back by subtraction
+    every_count = censored is not None and None not in events
     end = rows[length - 1].time if length else -math.inf
     causes = tuple(
         replace(
@@ -500,7 +503,7 @@ def _disclose_incidence_group(
             at_times=tuple(
                 _incidence_point(p, e, end, policy, whole=length == len(rows)) for p in c.at_times
             ),
-            steps=() if e is None else c.steps[:length],
+            steps=c.steps[:length] if every_count else (),
         )
         for c, e in zip(group.causes, events, strict=True)
     )
@@ -517,9 +520,10 @@ def disclose_incidence(value: IncidenceSummary, policy: DisclosurePolicy) -> Inc
     on the group's released curve: its risk table cut as a Kaplan-Meier curve is
     (:func:`released_steps`, rules 1-2, over the events of every cause whose count is released
     and the censorings), so that requested times, however fine, give back neither a small risk
-    set nor the few events or censorings of a cut-off tail. A cause's step function is released
-    up to that end, as Kaplan-Meier steps are, and only with its events. The risk table itself
-    is never released; Gray's tests are.
+    set nor the few events or censorings of a cut-off tail. The causes' step functions are
+    released up to that end, as Kaplan-Meier steps are, and only when every cause's events and
+    the censored count are released (the steps' numbers at risk fall by all of them). The rest
+    of the risk table is never released; Gray's tests are.
     """
     *sizes, excluded = policy.cells([*(g.n or 0 for g in value.groups), value.n_excluded or 0])
     groups = tuple(

@@ -93,7 +93,6 @@ async def run_analysis(
     answers = []
     for question in definition.questions:
         asking = new_context()
-        asking.released = {}
         data, errors = await _execute(
             schema,
             asking,
@@ -101,9 +100,7 @@ async def run_analysis(
             {**question.variables, "lakeVersion": version},
             f"analysis {definition.name}, question {question.name}",
         )
-        answers.append(
-            Answer(question=question, data=data, errors=errors, released=asking.released)
-        )
+        answers.append(Answer(question=question, data=data, errors=errors, released=asking.figures))
     caller = context.caller
     stamp = RunStamp(
         analysis=definition.name,

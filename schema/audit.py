@@ -116,10 +116,13 @@ class AuditRequests(SchemaExtension):
         return await to_thread.run_sync(normalised_query_hash, *arguments)
 
     async def on_execute(self) -> AsyncIterator[None]:
-        """Hand the operation's hash to the resolvers (provenance) once the document parsed."""
+        """Hand the operation's hash (provenance), variables and name (``plotUrl``) to the
+        resolvers once the document parsed."""
         context = self.execution_context.context
         if isinstance(context, Context):
             context.operation_hash = await self._operation_hash()
+            context.variables = dict(self.execution_context.variables or {})
+            context.operation_name = self.execution_context.operation_name
         yield
 
     async def on_operation(self) -> AsyncIterator[None]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from lake.access import AuditSink, Caller
 from lake.query.gateway import LakeGateway
+from lake.query.release import Released
 
 from schema.dataloaders import DataLoaders
 
@@ -17,8 +19,6 @@ class Context:
     ``lake_versions`` collects the lake versions the request read, for the request's audit entry;
     ``operation_hash`` is the hash of the normalised operation (set by
     :class:`schema.audit.AuditRequests` before execution; audited and shown in provenance).
-    ``released``, when a study analysis asks (:mod:`schema.analyses`), collects the released
-    value of each lake field by response path (``cohort.survival``), for its figures.
     """
 
     caller: Caller
@@ -27,7 +27,9 @@ class Context:
     audit: AuditSink
     lake_versions: set[int] = field(default_factory=set)
     operation_hash: str = ""
-    released: dict[str, object] | None = None
+    variables: dict[str, object] = field(default_factory=dict)
+    operation_name: str | None = None
+    figures: dict[str, Released[Any]] = field(default_factory=dict)
 
     @classmethod
     def for_request(cls, *, caller: Caller, gateway: LakeGateway, audit: AuditSink) -> Context:

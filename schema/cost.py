@@ -26,6 +26,7 @@ FIELD_COSTS: Final[Mapping[tuple[str, str], int]] = {
     ("Cohort", "reclassification"): 4,
     ("Cohort", "survival"): 10,
     ("SurvivalGroup", "steps"): 5,
+    ("CauseIncidence", "steps"): 5,
     ("Cohort", "cumulativeIncidence"): 10,
     ("Cohort", "coxModel"): 10,
     ("Cohort", "fineGray"): 10,

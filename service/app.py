@@ -37,6 +37,7 @@ from service.middleware import (
 )
 from service.oidc import OidcVerifier, TokenRejected
 from service.persisted import PersistedQueries
+from service.plots import plot
 from service.routes import export, front_door, health, live, metrics
 from service.security_headers import SecurityHeadersMiddleware
 from service.settings import Settings
@@ -160,6 +161,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
             Route("/health", health),
             Route("/metrics", functools.partial(metrics, roles=settings.metrics_roles)),
             Route("/export.{fmt:str}", export),
+            Route("/plot.{fmt:str}", plot),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[

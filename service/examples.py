@@ -18,7 +18,7 @@ class Example:
 
 EXAMPLES: tuple[Example, ...] = (
     Example(
-        query="""# Myeloma: OS by R-ISS with the log-rank test (plain and for trend).
+        query="""# Myeloma: OS by R-ISS, log-rank tests (plain and for trend), and its figure.
 query MyelomaOverall($filter: CohortFilterInput) {
   cohort(filter: $filter) {
     size { value suppressed provenance { lakeVersion queryHash softwareVersion } }
@@ -33,6 +33,7 @@ query MyelomaOverall($filter: CohortFilterInput) {
       trend { statistic pValue }
       provenance { lakeVersion access scoreVersions { score version }
                    privacy { epsilon noiseScale margin95 charged budgetRemaining periodEnds } }
+      plotUrl(options: {medians: true})
     }
   }
 }""",
@@ -110,6 +111,7 @@ query AlloHsct {
                              times: [12, 24]) {
       groups { group n causes { cause events atTimes { time estimate lower upper } } }
       grayTests { cause test { statistic pValue } }
+      plotUrl(causes: [EVENT, COMPETING])
     }
     os: survival(endpoint: OS, timeZero: {origin: ALLO_TRANSPLANT}, times: [24]) {
       groups { n events atTimes { survival lower upper nAtRisk } medianFollowUp { estimate } }

@@ -27,6 +27,7 @@ from service.warmup import LakeWarmer
 ROUTES: Final = {
     "graphql": "/graphql (POST or GET; GraphiQL for browsers where it is on)",
     "export": "/export.csv or /export.arrow ?query=&variables=&path= (aggregate tables)",
+    "plot": "/plot.svg or /plot.png ?query=&variables=&path=&<figure options> (a plotUrl)",
     "live": "/livez (the process answers)",
     "ready": "/readyz (the lake opens; also /health)",
     "metrics": "/metrics (Prometheus text; for the roles of the metrics_roles setting)",

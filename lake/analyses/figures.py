@@ -2,9 +2,9 @@
 caller was released (after disclosure control or the privacy mechanism), as inline SVG.
 
 A plot's ``path`` names the answer's field (``cohort.survival``, an alias such as
-``cohort.sokal``); the runner records the released value of each field it asked
-(:class:`schema.context.Context`), and the figure draws that value, so a picture never shows more
-than the caller's numbers do.
+``cohort.sokal``); the resolvers keep the released value of each drawable field by that path
+(``Context.figures``, :func:`schema.figures.keep_figure`, as for ``plotUrl``), and the figure
+draws that value, so a picture never shows more than the caller's numbers do.
 """
 
 from __future__ import annotations

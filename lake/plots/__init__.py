@@ -8,6 +8,7 @@ Stable API (study reports embed these figures):
   Gray's p in the legend, number-at-risk table;
 - :func:`forest_figure` (``CoxSummary``) — hazard ratios with CIs per coefficient;
 - :func:`staging_figure` (``StagingSummary``) — C-index with CI per staging system;
+- :func:`figure` — whichever of these fits the value;
 - :class:`FigureOptions` — format (``svg``/``png``), size, what to draw; :func:`provenance_note`
   — the footnote that ties a figure to its release.
 
@@ -18,20 +19,46 @@ may see, after disclosure control) and draws nothing else. The same inputs give 
 
 from __future__ import annotations
 
+from lake.cohort.incidence import IncidenceSummary
+from lake.cohort.models import CoxSummary, StagingSummary
+from lake.cohort.survival import SurvivalSummary
+from lake.errors import AnalysisError
 from lake.plots.curves import incidence_figure, km_figure
 from lake.plots.intervals import forest_figure, staging_figure
 from lake.plots.options import DEFAULT_OPTIONS, FigureOptions, Format
 from lake.query.release import Provenance
 
 
+def figure(value: object, options: FigureOptions = DEFAULT_OPTIONS) -> bytes:
+    """The figure of a released value, whichever of the four kinds it is.
+
+    Raises
+    ------
+    AnalysisError
+        The value has no figure (only survival, incidence, Cox and staging results draw).
+    """
+    if isinstance(value, SurvivalSummary):
+        return km_figure(value, options)
+    if isinstance(value, IncidenceSummary):
+        return incidence_figure(value, options)
+    if isinstance(value, CoxSummary):
+        return forest_figure(value, options)
+    if isinstance(value, StagingSummary):
+        return staging_figure(value, options)
+    raise AnalysisError(
+        f"a {type(value).__name__} has no figure; survival, cumulativeIncidence, coxModel and "
+        "stagingComparison do"
+    )
+
+
 def provenance_note(provenance: Provenance) -> str:
     """A one-line footnote naming the release a figure draws: lake version, access kind (with
     ε for a protected release), query hash prefix and software version."""
-    access = provenance.access
+    access = f"{provenance.access} release"
     if provenance.privacy is not None:
-        access += f", ε = {provenance.privacy.epsilon:g}"
+        access += f" (ε = {provenance.privacy.epsilon:g})"
     return (
-        f"Lake version {provenance.lake_version} · {access} release · query "
+        f"Lake version {provenance.lake_version} · {access} · query "
         f"{provenance.query_hash[:12]} · hemalake {provenance.software_version}"
     )
 
@@ -40,6 +67,7 @@ __all__ = [
     "DEFAULT_OPTIONS",
     "FigureOptions",
     "Format",
+    "figure",
     "forest_figure",
     "incidence_figure",
     "km_figure",

@@ -11,7 +11,7 @@ ends before the number at risk falls below the cell size; a protected release's 
 life table's interval ends), its medians and its tests. The number at risk at a tick is that of
 the first released step at or after it (R ``survfit``: at risk at t means time >= t); past the
 end of a released curve it is left blank, never extrapolated. A group whose curve is withheld
-is named under the figure instead of drawn.
+(withheld, or without patients) is named under the figure instead of drawn.
 
 Every element has an SVG id (matplotlib ``gid``): ``curve-i``, ``band-i``, ``censor-i``,
 ``median-i`` for the i-th drawn curve, ``at-risk-row-r`` for the r-th row label of the risk
@@ -52,9 +52,12 @@ class Curve:
     dashed: bool = False
 
 
-def group_name(group: str | None) -> str:
-    """A group's label in a figure (``all patients`` without a grouping)."""
-    return "all patients" if group is None else group
+def group_name(group: str | None, *, alone: bool) -> str:
+    """A group's label in a figure: ``all patients`` without a grouping (the only group),
+    ``missing`` for patients without a value of the grouping (as the tests name them)."""
+    if group is None:
+        return "all patients" if alone else "missing"
+    return group
 
 
 def p_text(test: StatisticalResult | None) -> str | None:
@@ -78,7 +81,7 @@ def km_figure(summary: SurvivalSummary, options: FigureOptions = DEFAULT_OPTIONS
     rows: list[str] = []
     withheld: list[str] = []
     for g in summary.groups:
-        name = group_name(g.group)
+        name = group_name(g.group, alone=len(summary.groups) == 1)
         if not g.steps:
             withheld.append(name)
             continue
@@ -119,7 +122,7 @@ def incidence_figure(summary: IncidenceSummary, options: FigureOptions = DEFAULT
     rows: list[str] = []
     withheld: list[str] = []
     for g in summary.groups:
-        name = group_name(g.group)
+        name = group_name(g.group, alone=len(summary.groups) == 1)
         drawn = [c for c in g.causes if c.cause in options.causes and c.steps]
         if not drawn:
             withheld.append(name)
@@ -193,7 +196,7 @@ def _render(
         axes.spines[["top", "right"]].set_visible(False)
         if curves:
             legend = axes.legend(
-                loc="lower left" if start == 1.0 else "upper left",
+                loc="best",
                 title=test,
                 fontsize="small",
                 title_fontsize="small",
@@ -209,17 +212,25 @@ def _render(
         else:
             axes.set_xlabel(x_label)
         notes = [
-            *(
-                [f"Not drawn (withheld by disclosure control): {', '.join(withheld)}"]
-                if withheld
-                else []
-            ),
+            *([f"Not drawn (no released curve): {', '.join(withheld)}"] if withheld else []),
             *([options.footnote] if options.footnote else []),
         ]
         if notes:
             figure.text(0.01, 0.005, "\n".join(notes), fontsize="x-small", color="#555555")
-        figure.subplots_adjust(left=0.2, right=0.97, top=0.93, bottom=0.1 + 0.03 * len(notes))
+        figure.subplots_adjust(
+            left=_left_margin(rows if table_rows else [], options.width),
+            right=0.97,
+            top=0.93,
+            bottom=0.1 + 0.03 * len(notes),
+        )
         return to_bytes(figure, options)
+
+
+def _left_margin(labels: Sequence[str], width: float) -> float:
+    """Figure fraction left of the axes: room for the y label and the risk table's row labels
+    (about 0.085 inch a character at the table's font size)."""
+    inches = max(0.9, 0.65 + 0.085 * max((len(label) for label in labels), default=0))
+    return min(0.45, inches / width)
 
 
 def _draw(

@@ -3,9 +3,9 @@ ratio per covariate level, log axis, line of no effect at 1; Lewis & Clarke, BMJ
 2001;322:1479) and the staging comparison (Harrell's C-index per system, line of chance at 0.5).
 
 The numbers beside each row are the released ones, printed as the JSON answer gives them. An
-infinite limit (a diverging coefficient, as R reports it) is drawn to the axis edge with an
-arrow head. Every row has an SVG id: ``hr-i`` (forest) or ``system-i`` (staging), the i-th row
-from the top.
+infinite limit (a diverging coefficient, as R reports it) is drawn to the axis edge. Every row
+has SVG ids (matplotlib ``gid``): ``hr-i`` / ``system-i`` for the estimate of the i-th row from
+the top and ``hr-ci-i`` / ``system-ci-i`` for its interval.
 """
 
 from __future__ import annotations
@@ -146,15 +146,14 @@ def _render(
                 continue
             lo = low if row.lower is None or not math.isfinite(row.lower) else row.lower
             hi = high if row.upper is None or not math.isfinite(row.upper) else row.upper
-            axes.errorbar(
+            axes.plot([lo, hi], [i, i], color=colour(0), linewidth=1.4, gid=f"{kind}-ci-{i}")
+            axes.plot(
                 [row.estimate],
                 [i],
-                xerr=[[row.estimate - lo], [hi - row.estimate]],
-                fmt="s",
-                color=colour(0),
+                marker="s",
                 markersize=5,
-                capsize=0,
-                linewidth=1.4,
+                linestyle="none",
+                color=colour(0),
                 gid=f"{kind}-{i}",
             )
         axes.set_yticks(range(len(rows)), labels=[r.label for r in rows], fontsize="small")

@@ -22,6 +22,7 @@ from schema.dataloaders.cohorts import Key
 from schema.distinct import require_distinct
 from schema.errors import BadRequestError
 from schema.fields import resolver
+from schema.figures import keep_figure
 from schema.inputs.covariates import CovariateInput, InteractionInput, Ties, model_terms
 from schema.inputs.endpoint import EndpointDefinitionInput, chosen_endpoint
 from schema.inputs.exposure import ExposureInput
@@ -96,10 +97,7 @@ class Cohort:
     ) -> T:
         """``query(caller, cohort, ...)`` on this cohort, off the event loop (see call_lake)."""
         cohort = await self._resolve(info)
-        released = await call_lake(query, info.context.caller, cohort, *args, **kwargs)
-        if info.context.released is not None:  # a study analysis draws it (schema.analyses)
-            info.context.released[".".join(str(k) for k in info.path.as_list())] = released
-        return released
+        return await call_lake(query, info.context.caller, cohort, *args, **kwargs)
 
     @resolver(description="Number of patients (null when below the minimum cell size).")
     async def size(self, info: Info[Context, None]) -> Count | None:
@@ -275,6 +273,7 @@ class Cohort:
             delayed_entry=delayed_entry,
         )
         released = await self._ask(info, info.context.gateway.survival, request=request)
+        keep_figure(info, released)
         return SurvivalSummary.of(released, asked=asked)
 
     @resolver(description="Cumulative incidence with competing risks and Gray's test (cost 10).")
@@ -306,6 +305,7 @@ class Cohort:
             time_unit=time_unit.value,
         )
         released = await self._ask(info, info.context.gateway.incidence, request=request)
+        keep_figure(info, released)
         return CumulativeIncidence.of(released, asked=asked)
 
     @resolver(
@@ -364,6 +364,7 @@ class Cohort:
             "coxModel covariates and strata", (*terms.of_source("attribute"), request.strata)
         )
         released = await self._ask(info, info.context.gateway.cox, request=request)
+        keep_figure(info, released)
         return CoxModel.of(released)
 
     @resolver(
@@ -468,4 +469,5 @@ class Cohort:
         )
         require_distinct("stagingComparison scores", request.scores)
         released = await self._ask(info, info.context.gateway.staging, request=request)
+        keep_figure(info, released)
         return StagingComparison.of(released)

@@ -3,15 +3,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from lake.cohort import incidence as ci
 from lake.cohort import models as cm
 from lake.query.release import Released
 from lake.survival import ConcordanceResult
+from strawberry.types import Info
 
+from schema.context import Context
+from schema.fields import resolver
+from schema.figures import PLOT_URL, FigureOptionsInput, plot_url
 from schema.times import as_asked
 from schema.types.provenance import Provenance
-from schema.types.survival import ChiSquareTest, TimeUnit
+from schema.types.survival import ChiSquareTest, CompetingCause, TimeUnit
 
 
 @strawberry.type(description="F(t) of one cause at one requested time (95 % log(-log) limits).")
@@ -26,6 +32,31 @@ class IncidencePoint:
     reason: str | None = strawberry.field(description="Why values are null, if they are.")
 
 
+@strawberry.type(
+    description="One step of a cause's cumulative incidence: F(t) holds from this time to the "
+    "next step."
+)
+class IncidenceStep:
+    time: float = strawberry.field(description="Event or censoring time, in the requested unit.")
+    estimate: float = strawberry.field(description="Cumulative incidence F(t) (Aalen-Johansen).")
+    lower: float | None = strawberry.field(description="Lower 95 % limit (log(-log), cmprsk).")
+    upper: float | None = strawberry.field(description="Upper 95 % limit.")
+    n_at_risk: int = strawberry.field(description="At risk at this time (at least the cell size).")
+    events: int = strawberry.field(description="Events of this cause at this time.")
+
+    @classmethod
+    def of(cls, step: ci.IncidenceStep) -> IncidenceStep:
+        """The GraphQL view of a released step."""
+        return cls(
+            time=step.time,
+            estimate=step.estimate,
+            lower=step.lower,
+            upper=step.upper,
+            n_at_risk=step.n_at_risk,
+            events=step.events,
+        )
+
+
 @strawberry.type(description="One cause's cumulative incidence in one group.")
 class CauseIncidence:
     cause: str = strawberry.field(description="event (of interest) or competing.")
@@ -33,6 +64,18 @@ class CauseIncidence:
     at_times: list[IncidencePoint] = strawberry.field(
         description="F(t) at the requested times, in the order asked."
     )
+    released_steps: strawberry.Private[tuple[ci.IncidenceStep, ...]]
+
+    @resolver(
+        description="The cumulative-incidence step function for plotting, in the requested "
+        "time unit (one step per distinct time of the group; a protected release: one per "
+        "interval end of its life table). Disclosure as Kaplan-Meier steps: it ends before the "
+        "number at risk falls below the cell size (earlier if the patients left out would have "
+        "1 to cell size - 1 events or censorings), and is empty when this cause's events are "
+        "withheld."
+    )
+    def steps(self) -> list[IncidenceStep]:
+        return [IncidenceStep.of(step) for step in self.released_steps]
 
 
 @strawberry.type(description="Cumulative incidence of each cause in one group.")
@@ -92,6 +135,7 @@ class CumulativeIncidence:
                                 )
                                 for p in as_asked(c.at_times, asked)
                             ],
+                            released_steps=c.steps,
                         )
                         for c in g.causes
                     ],
@@ -101,6 +145,22 @@ class CumulativeIncidence:
             gray_tests=[CauseTest(cause=c, test=ChiSquareTest.of(t)) for c, t in value.gray_tests],
             provenance=Provenance.of(released.provenance),
         )
+
+    @resolver(description=PLOT_URL)
+    def plot_url(
+        self,
+        info: Info[Context, None],
+        options: Annotated[
+            FigureOptionsInput | None, strawberry.argument(description="How to draw it.")
+        ] = None,
+        causes: Annotated[
+            list[CompetingCause] | None,
+            strawberry.argument(
+                description="The causes drawn (default EVENT; the competing cause dashed)."
+            ),
+        ] = None,
+    ) -> str:
+        return plot_url(info, options, tuple(c.value for c in causes or ()))
 
 
 @strawberry.type(description="Harrell's C with its infinitesimal-jackknife 95 % interval.")
@@ -170,3 +230,13 @@ class StagingComparison:
             dropped=v.n_dropped,
             provenance=Provenance.of(released.provenance),
         )
+
+    @resolver(description=PLOT_URL)
+    def plot_url(
+        self,
+        info: Info[Context, None],
+        options: Annotated[
+            FigureOptionsInput | None, strawberry.argument(description="How to draw it.")
+        ] = None,
+    ) -> str:
+        return plot_url(info, options)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 import strawberry
 from lake.cohort import fine_gray as fg
 from lake.cohort import models as cm
 from lake.query.release import Released
 from lake.survival import CoxCoefficient, ProportionalHazardsTest
+from strawberry.types import Info
 
+from schema.context import Context
+from schema.fields import resolver
+from schema.figures import PLOT_URL, FigureOptionsInput, plot_url
 from schema.inputs.covariates import Ties
 from schema.types.models import Concordance
 from schema.types.provenance import Provenance
@@ -137,6 +142,16 @@ class CoxModel:
             proportional_hazards=None if zph is None else ProportionalHazardsCheck.of(zph),
             provenance=Provenance.of(released.provenance),
         )
+
+    @resolver(description=PLOT_URL)
+    def plot_url(
+        self,
+        info: Info[Context, None],
+        options: Annotated[
+            FigureOptionsInput | None, strawberry.argument(description="How to draw it.")
+        ] = None,
+    ) -> str:
+        return plot_url(info, options)
 
 
 @strawberry.type(

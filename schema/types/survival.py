@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from lake.cohort import survival as cs
 from lake.query.release import Released
 from lake.survival import QuantileEstimate, StatisticalResult
+from strawberry.types import Info
 
+from schema.context import Context
 from schema.fields import resolver
+from schema.figures import PLOT_URL, FigureOptionsInput, plot_url
 from schema.times import as_asked
 from schema.types.provenance import Provenance
 from schema.types.survival_options import IntervalCounts, ObservedExpected, RestrictedMean
@@ -295,3 +299,13 @@ class SurvivalSummary:
             weighted_logrank=None if value.weighted is None else ChiSquareTest.of(value.weighted),
             provenance=Provenance.of(released.provenance),
         )
+
+    @resolver(description=PLOT_URL)
+    def plot_url(
+        self,
+        info: Info[Context, None],
+        options: Annotated[
+            FigureOptionsInput | None, strawberry.argument(description="How to draw it.")
+        ] = None,
+    ) -> str:
+        return plot_url(info, options)
