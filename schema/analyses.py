@@ -60,7 +60,8 @@ async def _lake_version(
     """The version to read (``pinned``, else the newest) and its commit time (ISO, UTC)."""
     data, errors = await _execute(schema, context, VERSIONS, {}, "lake versions")
     if data is None or data["lake"]["versions"] is None:
-        raise ConfigError(f"cannot read the lake's versions: {errors}")
+        reasons = "; ".join(f"{code}: {message}" for code, message in errors)
+        raise ConfigError(f"cannot read the lake's versions ({reasons}); is it a Delta lake?")
     versions = {v["lakeVersion"]: v["committedAt"] for v in data["lake"]["versions"]}
     if not versions:
         raise UnknownVersionError("the lake has no version yet: load a site first")
