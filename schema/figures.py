@@ -47,7 +47,7 @@ class FigureFormat(Enum):
     "for a PNG); curve options apply to survival and incidence figures."
 )
 class FigureOptionsInput:
-    format: FigureFormat = FigureFormat.SVG
+    format: FigureFormat = strawberry.field(default=FigureFormat.SVG, description="SVG or PNG.")
     width: float = strawberry.field(default=7.0, description="Width, inches.")
     height: float = strawberry.field(default=5.5, description="Height, inches.")
     dpi: int = strawberry.field(default=150, description="Dots per inch of a PNG (50 to 300).")

@@ -8,6 +8,7 @@ at or after its tick (blank past the curve's end), recomputed here from the step
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
@@ -185,3 +186,12 @@ def test_options_survive_the_url(options: FigureOptions) -> None:
 def test_a_parameter_that_does_not_parse_is_named() -> None:
     with pytest.raises(AnalysisError, match="medians='yes'"):
         from_params({"medians": "yes"}, format="svg")
+
+
+def test_figures_drawn_in_threads_at_once_are_the_figures_drawn_alone() -> None:
+    summary = released_os([60, 80])
+    options = [FigureOptions(format=f, medians=m) for f in ("svg", "png") for m in (False, True)]
+    alone = [km_figure(summary, o) for o in options]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda o: km_figure(summary, o), options * 2))
+    assert together == alone * 2
