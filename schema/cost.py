@@ -16,6 +16,8 @@ from typing import Final
 #: Cost of each (type, field); fields not listed are free.
 FIELD_COSTS: Final[Mapping[tuple[str, str], int]] = {
     ("Query", "cohort"): 1,
+    # a study analysis asks its own questions, each within the limits: one per document
+    ("Query", "analysis"): 50,
     ("Cohort", "size"): 1,
     ("Cohort", "breakdown"): 2,
     ("Cohort", "histogram"): 2,

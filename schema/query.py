@@ -5,18 +5,21 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from lake.analyses.definition import definition_names, load_definition
 from lake.cohort.filters import EVERYONE
 from lake.dictionary.entries import entries
 from lake.errors import HemalakeError
 from lake.model import MODEL_VERSION
 from strawberry.types import Info
 
+from schema.analyses import run_analysis
 from schema.context import Context
 from schema.errors import BadRequestError, public_error
 from schema.fields import resolver
 from schema.inputs.cohort_filter import CohortFilterInput
 from schema.inputs.value import EsmoStudyInput
 from schema.lake_calls import call_lake
+from schema.types.analysis import AnalysisReport
 from schema.types.cohort import Cohort
 from schema.types.dictionary import DictionaryEntry
 from schema.types.lake import LAKE_VERSION, Lake
@@ -41,6 +44,33 @@ class Query:
         except HemalakeError as error:
             raise public_error(error) from error
         return Cohort(key=(lake_version, cohort_filter))
+
+    @resolver(
+        description="Run a named study analysis (a versioned definition in the repository: "
+        f"{', '.join(definition_names())}) and return its report. Each of its questions is "
+        "asked as you, through the same rules as any query (exact for governed roles, "
+        "protected for the others, every question audited), on one lake version."
+    )
+    async def analysis(
+        self,
+        info: Info[Context, None],
+        name: Annotated[str, strawberry.argument(description="The analysis.")],
+        lake_version: Annotated[int | None, strawberry.argument(description=LAKE_VERSION)] = None,
+    ) -> AnalysisReport:
+        definition = await call_lake(load_definition, name)
+        context = info.context
+        try:
+            report = await run_analysis(
+                info.schema,
+                lambda: Context.for_request(
+                    caller=context.caller, gateway=context.gateway, audit=context.audit
+                ),
+                definition,
+                lake_version=lake_version,
+            )
+        except HemalakeError as error:
+            raise public_error(error) from error
+        return AnalysisReport.of(report)
 
     @resolver(description="The data dictionary: every column of the harmonised model.")
     def dictionary(

@@ -17,6 +17,7 @@ from lake.dictionary.entries import render_markdown
 from lake.errors import HemalakeError
 from loaders.cli import add_subcommands as add_loader_commands
 from loaders.synthetic.cli import add_subcommands as add_generator_commands
+from service.cli_analyse import add_subcommands as add_analyse_commands
 from service.cli_serve import add_subcommands as add_serve_commands
 from service.demo import add_subcommands as add_demo_commands
 
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_loader_commands(sub)
     add_generator_commands(sub)
     add_serve_commands(sub)
+    add_analyse_commands(sub)
     return parser
 
 

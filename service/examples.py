@@ -321,6 +321,20 @@ query ValueGrade {
 }""",
     ),
     Example(
+        query="""# A study's report in one step: the CML treatment-free-remission analysis (its
+# questions, tables and figures: lake/analyses/definitions/cml-treatment-free-remission.toml),
+# asked as you: exact for governed roles; protected for the others, models refused and listed
+# in unanswered. Add html for the page (figures inline) and files { content } for the tables
+# as CSV and Arrow (base64). Command line: hemalake analyse cml-treatment-free-remission --lake
+query StudyReport {
+  analysis(name: "cml-treatment-free-remission") {
+    name version lakeVersion lakeCommittedAt access unanswered
+    scoreVersions { score version }
+    files { name mediaType encoding }
+  }
+}""",
+    ),
+    Example(
         query="""# The lake itself: sites, versions, data quality, registered scores and endpoints.
 query LakeStatus {
   lake {

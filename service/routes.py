@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from lake.access import Role
+from lake.analyses.tables import rows_at
 from lake.errors import HemalakeError
 from lake.query.gateway import LakeGateway
 from schema.context import Context
@@ -97,48 +98,6 @@ async def metrics(request: Request, *, roles: tuple[Role, ...]) -> Response:
     return PlainTextResponse("\n".join(lines) + "\n")
 
 
-def _columns(row: dict[str, object], prefix: str = "") -> dict[str, object]:
-    """A row's scalar fields, nested objects as dotted columns; lists are left out."""
-    columns: dict[str, object] = {}
-    for key, value in row.items():
-        if isinstance(value, dict):
-            columns |= _columns(value, f"{prefix}{key}.")
-        elif not isinstance(value, list):
-            columns[f"{prefix}{key}"] = value
-    return columns
-
-
-def _rows_at(data: object, path: str) -> list[dict[str, object]]:
-    """The rows of the list of objects at ``path`` (dot-separated fields from ``data``).
-
-    A list met on the way is expanded: each of its objects continues the path, and its own
-    columns (prefixed with the list's field name) are repeated on every row below it, so
-    ``cohort.survival.groups.steps`` gives the steps of every group beside ``groups.group``.
-    """
-    parts = path.split(".")
-    level: list[tuple[dict[str, object], object]] = [({}, data)]
-    for depth, part in enumerate(parts):
-        below: list[tuple[dict[str, object], object]] = []
-        for inherited, node in level:
-            if not isinstance(node, dict) or part not in node:
-                raise KeyError(f"path {path!r}: no field {part!r} in the result")
-            value = node[part]
-            if isinstance(value, list) and depth < len(parts) - 1:
-                for item in value:
-                    if not isinstance(item, dict):
-                        raise KeyError(f"path {path!r}: {part!r} is not a list of objects")
-                    below.append(({**inherited, **_columns(item, f"{part}.")}, item))
-            else:
-                below.append((inherited, value))
-        level = below
-    rows: list[dict[str, object]] = []
-    for inherited, node in level:
-        if not isinstance(node, list) or not all(isinstance(row, dict) for row in node):
-            raise KeyError(f"path {path!r} does not lead to a list of objects")
-        rows += [{**inherited, **_columns(row)} for row in node]
-    return rows
-
-
 def _csv(frame: pl.DataFrame, buffer: io.BytesIO) -> None:
     frame.write_csv(buffer)
 
@@ -160,8 +119,8 @@ async def export(request: Request) -> Response:
 
     ``GET /export.csv?query=...&variables=...&operationName=...&path=cohort.breakdown.categories``
     runs the query exactly like ``/graphql`` (same caller, limits, disclosure and audit), then
-    writes the list of objects at ``path`` as a table (:func:`_rows_at`). The parameters are
-    documented in README.md ("Downloading a table").
+    writes the list of objects at ``path`` as a table (:func:`lake.analyses.tables.rows_at`).
+    The parameters are documented in README.md ("Downloading a table").
     """
     fmt = request.path_params["fmt"]
     if fmt not in FORMATS:
@@ -197,7 +156,7 @@ async def export(request: Request) -> Response:
         errors = [e.formatted for e in result.errors]
         return JSONResponse({"errors": errors}, status_code=400)
     try:
-        frame = pl.DataFrame(_rows_at(result.data, params["path"]))
+        frame = pl.DataFrame(rows_at(result.data, params["path"]))
     except KeyError as error:
         return error_response(400, str(error.args[0]), "BAD_REQUEST")
     write, media_type = FORMATS[fmt]
