@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import json
 import socket
 import threading
 import time
@@ -114,6 +115,24 @@ def ask(url: str, query: str, key: str = STATISTICIAN_KEY) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     payload: dict[str, Any] = response.json()
     return payload
+
+
+def audit_records(
+    path: Path,
+    count: int,
+    matching: Callable[[dict[str, Any]], bool] = lambda record: True,
+    timeout: float = 20.0,
+) -> list[dict[str, Any]]:
+    """The audit's records once at least ``count`` of them are ``matching``: the audit writer
+    thread batches them off the request path, so a test reading right after its requests may be
+    ahead of it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = path.read_text() if path.exists() else ""
+        records = [json.loads(line) for line in text.splitlines()]
+        if sum(map(matching, records)) >= count or time.monotonic() > deadline:
+            return records
+        time.sleep(0.05)
 
 
 def free_port() -> int:
