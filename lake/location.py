@@ -151,7 +151,9 @@ def locate(
             f"lake {text!r}: unsupported storage; give a directory, file:///path or "
             "s3://bucket/prefix"
         )
-    return LakeLocation(str(Path(text)))
+    # Absolute: delta-rs and Polars resolve a table's relative file paths against different bases,
+    # so a relative lake (``hemalake demo --dir ../x``) wrote files that could not be read back.
+    return LakeLocation(os.path.abspath(text))
 
 
 def table_names(lake: LakeLocation) -> list[str]:

@@ -51,6 +51,17 @@ def test_a_path_or_file_url_is_a_local_lake(tmp_path: Path) -> None:
     assert locate(str(tmp_path)).delta_options is None
 
 
+def test_a_relative_lake_is_made_absolute_and_normal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """delta-rs and Polars resolve relative table paths differently: a demo built under
+    ``--dir ../x`` wrote a manifest it could not read back."""
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    assert locate("../lake").url == str(tmp_path / "lake")
+    assert locate("file://./lake").local == tmp_path / "work" / "lake"
+
+
 def test_an_unsupported_scheme_or_a_bucketless_url_is_refused_naming_the_forms() -> None:
     with pytest.raises(ConfigError, match=r"s3://bucket/prefix"):
         locate("gs://bucket/lake")
