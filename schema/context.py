@@ -16,7 +16,9 @@ class Context:
 
     ``lake_versions`` collects the lake versions the request read, for the request's audit entry;
     ``operation_hash`` is the hash of the normalised operation (set by
-    :class:`schema.audit.AuditRequests` before execution; audited and shown in provenance).
+    :class:`schema.audit.AuditRequests` before execution; audited and shown in provenance);
+    ``action`` what the operation did (:func:`schema.audit.operation_action`, set with its audit
+    record; read by the service's response cache).
     """
 
     caller: Caller
@@ -25,6 +27,7 @@ class Context:
     audit: AuditSink
     lake_versions: set[int] = field(default_factory=set)
     operation_hash: str = ""
+    action: str = ""
 
     @classmethod
     def for_request(cls, *, caller: Caller, gateway: LakeGateway, audit: AuditSink) -> Context:

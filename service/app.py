@@ -29,6 +29,7 @@ from schema.schema import build_schema
 from service.audit import JsonLinesAuditSink
 from service.auth import Authenticator
 from service.graphql_app import HemalakeGraphQL
+from service.manifest_watch import ManifestWatch
 from service.middleware import (
     BodySizeLimitMiddleware,
     Metrics,
@@ -37,6 +38,7 @@ from service.middleware import (
 )
 from service.oidc import OidcVerifier, TokenRejected
 from service.persisted import PersistedQueries
+from service.response_cache import ResponseCache
 from service.routes import export, front_door, health, live, metrics
 from service.security_headers import SecurityHeadersMiddleware
 from service.settings import Settings
@@ -55,6 +57,7 @@ class State(TypedDict):
     schema: strawberry.Schema
     metrics: Metrics
     warmer: LakeWarmer | None
+    responses: ResponseCache | None
 
 
 def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None) -> Starlette:
@@ -84,6 +87,16 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
         api_keys=settings.api_keys, allow_anonymous=settings.allow_anonymous, oidc=oidc
     )
     opener = open_snapshot or LakeOpener(settings.lake_root)
+    responses = (
+        ResponseCache(
+            max_bytes=settings.response_cache_bytes,
+            newest=ManifestWatch(settings.lake_root)
+            if open_snapshot is None
+            else lambda: open_snapshot(None).version,
+        )
+        if settings.response_cache_bytes
+        else None
+    )
     counters = Metrics()
     software_version = importlib.metadata.version("hemalake")
 
@@ -124,6 +137,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
                 schema=schema,
                 metrics=counters,
                 warmer=warmer,
+                responses=responses,
             )
         finally:
             if warmer is not None:
@@ -136,6 +150,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
         static_prefix="/static/graphiql",
         persisted=PersistedQueries(settings.query_cache_bytes),
         graphiql=settings.graphiql_enabled,
+        responses=responses,
     )
     cors = (
         [

@@ -13,6 +13,10 @@ load a batch holds many records, so the ``fsync`` is shared. No record is droppe
   unaudited;
 - :meth:`JsonLinesAuditSink.close` (at shutdown) writes everything queued before it returns.
 
+While :data:`CAPTURED` holds a list (the response cache's miss path,
+:mod:`service.response_cache`), every record queued in that context is also appended to it, so
+the records of a request's answer can be queued again when the answer is served again.
+
 Without a file the lines go to the ``hemalake.audit`` logger only (which does not propagate, so
 audit lines never mix with the application log).
 """
@@ -25,6 +29,7 @@ import os
 import queue
 import threading
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Final, TextIO
 
@@ -40,6 +45,9 @@ DEFAULT_QUEUE_SIZE: Final = 10_000
 BATCH_SIZE: Final = 1_000
 #: Tells the writer to stop once everything before it is written.
 _STOP: Final = object()
+#: The records queued by the current request, when it collects them (worker threads started by
+#: ``anyio.to_thread`` copy the context, so the gateway's records land here too).
+CAPTURED: ContextVar[list[AuditRecord] | None] = ContextVar("hemalake_audit_captured", default=None)
 
 
 class AuditWriteError(RuntimeError):
@@ -71,7 +79,11 @@ class JsonLinesAuditSink:
         self._writer.start()
 
     def record(self, entry: AuditRecord) -> None:
-        """Queue one record (blocks while the queue is full)."""
+        """Queue one record (blocks while the queue is full); also collect it in
+        :data:`CAPTURED` when the request collects its records."""
+        captured = CAPTURED.get()
+        if captured is not None:
+            captured.append(entry)
         self._put(
             _line(
                 {

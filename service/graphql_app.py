@@ -41,7 +41,7 @@ from strawberry.types import ExecutionResult
 
 from lake.query.gateway import LakeGateway
 from schema.context import Context
-from service.audit import JsonLinesAuditSink
+from service.audit import CAPTURED, JsonLinesAuditSink
 from service.auth import Authenticator, Unauthenticated
 from service.examples import EXAMPLES
 from service.negotiation import GRAPHQL_RESPONSE, LEGACY_JSON, negotiate
@@ -50,8 +50,18 @@ from service.persisted import (
     NOT_FOUND_MESSAGE,
     PersistedQueries,
     PersistedQueryNotFoundError,
+    persisted_hash_of,
 )
 from service.request_json import MalformedJSON, decode_request_json
+from service.response_cache import (
+    CAPTURE,
+    CachedResponse,
+    Capture,
+    ResponseCache,
+    ResponseKey,
+    replay_audit,
+    send_cached,
+)
 from service.security_headers import GRAPHIQL_CSP
 
 
@@ -103,10 +113,12 @@ class HemalakeGraphQL(GraphQL[Context, None]):
         static_prefix: str,
         persisted: PersistedQueries | None = None,
         graphiql: bool = True,
+        responses: ResponseCache | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(graphql_ide=None, **kwargs)
         self._authenticator = authenticator
+        self._responses = responses
         self._persisted = PersistedQueries() if persisted is None else persisted
         self._ide_html = graphiql_page(static_prefix) if graphiql else None
 
@@ -134,6 +146,16 @@ class HemalakeGraphQL(GraphQL[Context, None]):
             message = f"accept {GRAPHQL_RESPONSE} or {LEGACY_JSON}"
             await error_response(406, message, "NOT_ACCEPTABLE")(scope, receive, send)
             return
+        capture = None
+        if self._responses is not None and request.method in ("GET", "POST"):
+            key, entry = await self._find(self._responses, request)
+            if entry is not None:
+                replay_audit(entry, request.state.audit)
+                await send_cached(entry, send)
+                return
+            capture = None if key is None else Capture(key=key)
+        capturing = CAPTURE.set(capture)
+        auditing = CAPTURED.set(None if capture is None else capture.audit)
         try:
             response = await self.run(request)
         except Unauthenticated as error:
@@ -146,7 +168,45 @@ class HemalakeGraphQL(GraphQL[Context, None]):
         except HTTPException as error:
             code = HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
             response = error_response(error.status_code, error.reason, code, media_type)
+        finally:
+            CAPTURED.reset(auditing)
+            CAPTURE.reset(capturing)
+        body = getattr(response, "body", None)  # a streamed answer has none: never kept
+        if capture is not None and self._responses is not None and isinstance(body, bytes):
+            self._responses.keep(
+                capture, status=response.status_code, headers=response.raw_headers, body=body
+            )
         await response(scope, receive, send)
+
+    async def _find(
+        self, responses: ResponseCache, request: Request
+    ) -> tuple[ResponseKey | None, CachedResponse | None]:
+        """The response-cache key of ``request`` and its kept answer, if any.
+
+        No key (the request is answered as before, nothing kept) when the lake has no version
+        yet, the caller is not authenticated (the view refuses it) or not governed (their
+        answers carry their privacy receipt: :mod:`service.response_cache`).
+        """
+        version = responses.newest()
+        if version is None:
+            return None, None
+        try:
+            caller = await self._authenticator.authenticate(request.headers)
+        except Unauthenticated:
+            return None, None
+        if caller.access != "governed":
+            return None, None
+        headers = request.headers
+        key: ResponseKey = (
+            request.method,
+            request.scope["query_string"],
+            headers.get("content-type", ""),
+            headers.get("accept", ""),
+            await request.body() if request.method == "POST" else b"",
+            caller,
+            version,
+        )
+        return key, responses.find(key, registered=self._persisted.registered)
 
     def encode_json(self, data: object) -> bytes:
         """The response body, by orjson."""
@@ -165,6 +225,9 @@ class HemalakeGraphQL(GraphQL[Context, None]):
         """The request's operation(s), a persisted query's hash replaced by its registered
         text (:class:`service.persisted.PersistedQueries`)."""
         data = await super().parse_http_body(request)
+        capture = CAPTURE.get()
+        if capture is not None and not isinstance(data, list) and data.query is None:
+            capture.persisted_hash = persisted_hash_of(data)
         if isinstance(data, list):
             return [self._persisted.resolve(item) for item in data]
         return self._persisted.resolve(data)
@@ -180,11 +243,17 @@ class HemalakeGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         """Build the request context from the caller's credentials and the lifespan state."""
         gateway: LakeGateway = request.state.gateway
-        return Context.for_request(
-            caller=await self._authenticator.authenticate(request.headers),
+        capture = CAPTURE.get()
+        context = Context.for_request(
+            caller=await self._authenticator.authenticate(request.headers)
+            if capture is None
+            else capture.caller,
             gateway=gateway,
             audit=request.state.audit,
         )
+        if capture is not None:
+            capture.context = context
+        return context
 
     async def get_sub_response(self, request: Request) -> Response:  # type: ignore[override]
         """Carry the negotiated media type to :meth:`create_response`."""
@@ -203,6 +272,9 @@ class HemalakeGraphQL(GraphQL[Context, None]):
                 error if (error.extensions or {}).get("code") else masked(error)
                 for error in result.errors
             ]
+        capture = CAPTURE.get()
+        if capture is not None:
+            capture.saw(has_errors=bool(result.errors), has_data=result.data is not None)
         processed = await super().process_result(request, result)
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             processed.pop("data", None)

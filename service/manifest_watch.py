@@ -1,0 +1,35 @@
+"""The lake's newest manifest commit, looked up on every request for the price of one ``stat``.
+
+A load's last step is its manifest commit (:class:`lake.storage.LakeOpener`), and Delta names
+commits by consecutive numbers: ``<20 digits>.json`` in ``_manifest/_delta_log``. Once the newest
+commit ``c`` is known, the lake has a newer version exactly when ``c + 1`` exists. So the watch
+lists the log once (:func:`lake.storage.manifest_log_version`), then asks only whether the next
+commit's file exists: constant cost however long the log grows, and never stale (a commit made
+before the call is seen by it), which is what lets :mod:`service.response_cache` key answers by it
+on the event loop.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lake.storage import MANIFEST, manifest_log_version
+
+
+class ManifestWatch:
+    """The newest manifest commit of the lake at ``root`` (``None`` while it has none)."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._log = os.fspath(root / MANIFEST / "_delta_log")
+        self._newest: int | None = None
+
+    def __call__(self) -> int | None:
+        """The newest commit now: one ``stat`` when nothing was committed since the last call."""
+        if self._newest is None:
+            self._newest = manifest_log_version(self._root)
+            return self._newest
+        while os.path.exists(f"{self._log}/{self._newest + 1:020d}.json"):
+            self._newest += 1
+        return self._newest
