@@ -30,7 +30,8 @@ commit first; an answer computed while a load landed is kept under the commit ob
 ran, which the next request no longer observes.
 
 **Audit**: the records a request wrote when it ran (its operation's record and one per gateway
-release, :data:`service.audit.CAPTURED`) are kept with the answer and queued again, stamped with
+release, :data:`service.audit.CAPTURED`) are kept with the answer and queued again
+(:meth:`service.audit.JsonLinesAuditSink.record_again`: one item, no thread hop), stamped with
 the time of each hit, so the audit log reads as if the request had run.
 
 Entries are bounded by bytes (:class:`lake.query.release.LRUCache`, setting
@@ -39,16 +40,14 @@ Entries are bounded by bytes (:class:`lake.query.release.LRUCache`, setting
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Final
 
 from starlette.types import Send
 
-from lake.access import AuditRecord, AuditSink, Caller
+from lake.access import AuditRecord, Caller
 from lake.query.release import LRUCache
 from schema.context import Context
 
@@ -62,7 +61,8 @@ ResponseKey = tuple[str, bytes, str, str, bytes, Caller, int]
 
 @dataclass(frozen=True, slots=True)
 class CachedResponse:
-    """An answer as the GraphQL view sent it, and the audit records its request wrote.
+    """An answer as the GraphQL view sent it, and the audit records its request wrote (as a
+    :meth:`service.audit.JsonLinesAuditSink.template`).
 
     ``persisted_hash`` is the hash a persisted-query request sent without its text: the answer
     is served again only while the hash is registered (else the client is told to send it).
@@ -73,7 +73,7 @@ class CachedResponse:
     status: int
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
-    audit: tuple[AuditRecord, ...]
+    audit: tuple[str, ...]
     persisted_hash: str | None
 
 
@@ -138,7 +138,13 @@ class ResponseCache:
         return None
 
     def keep(
-        self, capture: Capture, *, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+        self,
+        capture: Capture,
+        *,
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        audit: Callable[[Sequence[AuditRecord]], tuple[str, ...]],
     ) -> None:
         """Keep the answer of a captured request when :meth:`Capture.cacheable`."""
         if capture.cacheable(status):
@@ -149,7 +155,7 @@ class ResponseCache:
                     status=status,
                     headers=tuple(headers),
                     body=body,
-                    audit=tuple(capture.audit),
+                    audit=audit(capture.audit),
                     persisted_hash=capture.persisted_hash,
                 ),
             )
@@ -161,13 +167,6 @@ class ResponseCache:
 
     def __len__(self) -> int:
         return len(self._entries)
-
-
-def replay_audit(entry: CachedResponse, sink: AuditSink) -> None:
-    """Queue the records of ``entry``'s request again, stamped now."""
-    now = dt.datetime.now(dt.UTC)
-    for record in entry.audit:
-        sink.record(dataclasses.replace(record, at=now))
 
 
 async def send_cached(entry: CachedResponse, send: Send) -> None:
