@@ -69,7 +69,10 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
         Validated settings (:func:`service.settings.load_settings`).
     open_snapshot
         Opens the lake at a version; defaults to a :class:`lake.storage.LakeOpener` on
-        ``settings.lake_root``.
+        ``settings.lake_root``. One given here is also asked for the newest version on every
+        GraphQL request, on the event loop (the response cache's key): it must answer that
+        cheaply, as in-memory lakes do; the default's newest version is read by
+        :class:`service.manifest_watch.ManifestWatch` instead.
     """
     schema = build_schema(
         limits=Limits(

@@ -6,7 +6,9 @@ commit ``c`` is known, the lake has a newer version exactly when ``c + 1`` exist
 lists the log once (:func:`lake.storage.manifest_log_version`), then asks only whether the next
 commit's file exists: constant cost however long the log grows, and never stale (a commit made
 before the call is seen by it), which is what lets :mod:`service.response_cache` key answers by it
-on the event loop.
+on the event loop. Like :class:`lake.storage.LakeOpener`, it assumes the lake at ``root`` grows
+by commits and is not replaced by another lake while served. Not thread-safe: called from the
+event loop only.
 """
 
 from __future__ import annotations
