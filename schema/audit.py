@@ -133,12 +133,13 @@ class AuditRequests(SchemaExtension):
             return
         errors = ctx.result.errors if ctx.result is not None else ctx.pre_execution_errors
         codes = [str((e.extensions or {}).get("code") or error_code(e)) for e in errors or []]
+        context.action = operation_action(ctx.graphql_document, ctx.operation_name)
         context.audit.record(
             AuditRecord(
                 at=dt.datetime.now(dt.UTC),
                 user=context.caller.user,
                 role=context.caller.role,
-                action=operation_action(ctx.graphql_document, ctx.operation_name),
+                action=context.action,
                 operation_name=(ctx.operation_name or "")[:MAX_OPERATION_NAME] or None,
                 query_hash=context.operation_hash or await self._operation_hash(),
                 lake_version=max(context.lake_versions, default=None),

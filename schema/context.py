@@ -18,7 +18,9 @@ class Context:
 
     ``lake_versions`` collects the lake versions the request read, for the request's audit entry;
     ``operation_hash`` is the hash of the normalised operation (set by
-    :class:`schema.audit.AuditRequests` before execution; audited and shown in provenance).
+    :class:`schema.audit.AuditRequests` before execution; audited and shown in provenance);
+    ``action`` what the operation did (:func:`schema.audit.operation_action`, set with its audit
+    record; read by the service's response cache).
     """
 
     caller: Caller
@@ -30,6 +32,7 @@ class Context:
     variables: dict[str, object] = field(default_factory=dict)
     operation_name: str | None = None
     figures: dict[str, Released[Any]] = field(default_factory=dict)
+    action: str = ""
 
     @classmethod
     def for_request(cls, *, caller: Caller, gateway: LakeGateway, audit: AuditSink) -> Context:

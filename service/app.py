@@ -29,6 +29,7 @@ from schema.schema import build_schema
 from service.audit import JsonLinesAuditSink
 from service.auth import Authenticator
 from service.graphql_app import HemalakeGraphQL
+from service.manifest_watch import ManifestWatch
 from service.middleware import (
     BodySizeLimitMiddleware,
     Metrics,
@@ -38,6 +39,7 @@ from service.middleware import (
 from service.oidc import OidcVerifier, TokenRejected
 from service.persisted import PersistedQueries
 from service.plots import plot
+from service.response_cache import ResponseCache
 from service.routes import export, front_door, health, live, metrics
 from service.security_headers import SecurityHeadersMiddleware
 from service.settings import Settings
@@ -56,6 +58,7 @@ class State(TypedDict):
     schema: strawberry.Schema
     metrics: Metrics
     warmer: LakeWarmer | None
+    responses: ResponseCache | None
 
 
 def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None) -> Starlette:
@@ -67,7 +70,10 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
         Validated settings (:func:`service.settings.load_settings`).
     open_snapshot
         Opens the lake at a version; defaults to a :class:`lake.storage.LakeOpener` on
-        ``settings.lake_root``.
+        ``settings.lake_root``. One given here is also asked for the newest version on every
+        GraphQL request, on the event loop (the response cache's key): it must answer that
+        cheaply, as in-memory lakes do; the default's newest version is read by
+        :class:`service.manifest_watch.ManifestWatch` instead.
     """
     schema = build_schema(
         limits=Limits(
@@ -85,6 +91,16 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
         api_keys=settings.api_keys, allow_anonymous=settings.allow_anonymous, oidc=oidc
     )
     opener = open_snapshot or LakeOpener(settings.lake)
+    responses = (
+        ResponseCache(
+            max_bytes=settings.response_cache_bytes,
+            newest=ManifestWatch(settings.lake)
+            if open_snapshot is None
+            else lambda: open_snapshot(None).version,
+        )
+        if settings.response_cache_bytes
+        else None
+    )
     counters = Metrics()
     software_version = importlib.metadata.version("hemalake")
 
@@ -126,6 +142,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
                 schema=schema,
                 metrics=counters,
                 warmer=warmer,
+                responses=responses,
             )
         finally:
             if warmer is not None:
@@ -138,6 +155,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
         static_prefix="/static/graphiql",
         persisted=PersistedQueries(settings.query_cache_bytes),
         graphiql=settings.graphiql_enabled,
+        responses=responses,
     )
     cors = (
         [

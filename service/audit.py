@@ -13,6 +13,10 @@ load a batch holds many records, so the ``fsync`` is shared. No record is droppe
   unaudited;
 - :meth:`JsonLinesAuditSink.close` (at shutdown) writes everything queued before it returns.
 
+While :data:`CAPTURED` holds a list (the response cache's miss path,
+:mod:`service.response_cache`), every record queued in that context is also appended to it, so
+the records of a request's answer can be queued again when the answer is served again.
+
 Without a file the lines go to the ``hemalake.audit`` logger only (which does not propagate, so
 audit lines never mix with the application log).
 """
@@ -24,7 +28,9 @@ import logging
 import os
 import queue
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Final, TextIO
 
@@ -38,8 +44,13 @@ AUDIT_LOGGER = "hemalake.audit"
 DEFAULT_QUEUE_SIZE: Final = 10_000
 #: Records written at most per batch (one write, one flush, one fsync).
 BATCH_SIZE: Final = 1_000
+#: How long the writer waits, once a record arrived, for more to batch with it.
+LINGER_SECONDS: Final = 0.005
 #: Tells the writer to stop once everything before it is written.
 _STOP: Final = object()
+#: The records queued by the current request, when it collects them (worker threads started by
+#: ``anyio.to_thread`` copy the context, so the gateway's records land here too).
+CAPTURED: ContextVar[list[AuditRecord] | None] = ContextVar("hemalake_audit_captured", default=None)
 
 
 class AuditWriteError(RuntimeError):
@@ -48,6 +59,23 @@ class AuditWriteError(RuntimeError):
 
 def _line(fields: Mapping[str, object]) -> str:
     return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _fields(entry: AuditRecord, at: str) -> dict[str, object]:
+    """The fields of ``entry``'s line, stamped ``at``."""
+    return {
+        "at": at,
+        "user": entry.user,
+        "role": entry.role,
+        "action": entry.action,
+        "operation_name": entry.operation_name,
+        "query_hash": entry.query_hash,
+        "lake_version": entry.lake_version,
+        "outcome": entry.outcome,
+        "code": entry.code,
+        "access": entry.access,
+        "epsilon": entry.epsilon,
+    }
 
 
 class JsonLinesAuditSink:
@@ -71,24 +99,26 @@ class JsonLinesAuditSink:
         self._writer.start()
 
     def record(self, entry: AuditRecord) -> None:
-        """Queue one record (blocks while the queue is full)."""
-        self._put(
-            _line(
-                {
-                    "at": entry.at.isoformat(),
-                    "user": entry.user,
-                    "role": entry.role,
-                    "action": entry.action,
-                    "operation_name": entry.operation_name,
-                    "query_hash": entry.query_hash,
-                    "lake_version": entry.lake_version,
-                    "outcome": entry.outcome,
-                    "code": entry.code,
-                    "access": entry.access,
-                    "epsilon": entry.epsilon,
-                }
-            )
-        )
+        """Queue one record (blocks while the queue is full); also collect it in
+        :data:`CAPTURED` when the request collects its records."""
+        captured = CAPTURED.get()
+        if captured is not None:
+            captured.append(entry)
+        self._put(_line(_fields(entry, entry.at.isoformat())))
+
+    def record_again(self, template: tuple[str, ...]) -> None:
+        """Queue the records of a :meth:`template` again, stamped now, as one item (an answer
+        served again: :mod:`service.response_cache`)."""
+        if len(template) > 1:
+            at = dt.datetime.now(dt.UTC).isoformat()
+            self._put(f'"at":"{at}"'.join(template))
+
+    @staticmethod
+    def template(entries: Sequence[AuditRecord]) -> tuple[str, ...]:
+        """The lines of ``entries`` split around their times, so :meth:`record_again` stamps
+        them with one ``join`` instead of encoding them again. Keys are sorted and string values
+        escaped, so the unescaped text ``"at":""`` occurs only as the time's key and value."""
+        return tuple("\n".join(_line(_fields(entry, "")) for entry in entries).split('"at":""'))
 
     def refusal(
         self,
@@ -150,6 +180,9 @@ class JsonLinesAuditSink:
         """The writer thread: batches of lines, each written, flushed and fsynced."""
         while True:
             items = [self._queue.get()]
+            # a burst of requests queues up meanwhile: one wake-up (and one fsync) for all of
+            # it, rather than a thread switch per request on a busy event loop
+            time.sleep(LINGER_SECONDS)
             while len(items) < BATCH_SIZE:
                 try:
                     items.append(self._queue.get_nowait())
@@ -169,7 +202,7 @@ class JsonLinesAuditSink:
 
     def _emit(self, lines: list[str]) -> None:
         if self._file is None:
-            for line in lines:
+            for line in "\n".join(lines).split("\n"):  # an item may hold several lines
                 self._logger.info(line)
             return
         self._file.write("\n".join(lines) + "\n")

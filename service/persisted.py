@@ -47,6 +47,10 @@ class PersistedQueries:
     def __len__(self) -> int:
         return len(self._queries)
 
+    def registered(self, digest: str) -> bool:
+        """Whether a query is registered under ``digest`` (used, as :meth:`resolve` uses it)."""
+        return self._queries.get(digest) is not None
+
     def resolve(self, data: GraphQLRequestData) -> GraphQLRequestData:
         """``data`` with the query a persisted-query request stands for (others unchanged).
 
@@ -58,10 +62,9 @@ class PersistedQueries:
             ``400``: the extension is malformed, of another version, or its hash is not the
             query's.
         """
-        extension = (data.extensions or {}).get("persistedQuery")
-        if extension is None:
+        digest = persisted_hash_of(data)
+        if digest is None:
             return data
-        digest = persisted_hash(extension)
         if data.query is None:
             query = self._queries.get(digest)
             if not isinstance(query, str):
@@ -72,6 +75,13 @@ class PersistedQueries:
         if self._queries.get(digest) is None:
             self._queries.put(digest, data.query)
         return data
+
+
+def persisted_hash_of(data: GraphQLRequestData) -> str | None:
+    """The hash of ``data``'s ``persistedQuery`` extension, ``None`` without one (``400`` when
+    malformed)."""
+    extension = (data.extensions or {}).get("persistedQuery")
+    return None if extension is None else persisted_hash(extension)
 
 
 def persisted_hash(extension: object) -> str:

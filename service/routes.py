@@ -21,6 +21,7 @@ from schema.context import Context
 from service.auth import Authenticator, Unauthenticated
 from service.graphql_app import audit_refusal, error_response
 from service.middleware import Metrics
+from service.response_cache import ResponseCache
 from service.warmup import LakeWarmer
 
 #: What ``GET /`` lists for a client that does not ask for HTML.
@@ -60,9 +61,9 @@ async def health(request: Request) -> JSONResponse:
 
 
 async def metrics(request: Request, *, roles: tuple[Role, ...]) -> Response:
-    """Prometheus text format: requests by status, latency total, result cache hits/misses,
-    and the lake version warmed last with how long it took; only for callers whose role is one
-    of ``roles`` (``401`` without credentials, ``403`` for other roles)."""
+    """Prometheus text format: requests by status, latency total, result and response cache
+    hits/misses, and the lake version warmed last with how long it took; only for callers whose
+    role is one of ``roles`` (``401`` without credentials, ``403`` for other roles)."""
     authenticator: Authenticator = request.state.authenticator
     try:
         caller = await authenticator.authenticate(request.headers)
@@ -87,6 +88,16 @@ async def metrics(request: Request, *, roles: tuple[Role, ...]) -> Response:
         "# TYPE hemalake_result_cache_misses_total counter",
         f"hemalake_result_cache_misses_total {gateway.results.misses}",
     ]
+    responses: ResponseCache | None = request.state.responses
+    if responses is not None:
+        lines += [
+            "# TYPE hemalake_response_cache_hits_total counter",
+            f"hemalake_response_cache_hits_total {responses.hits}",
+            "# TYPE hemalake_response_cache_misses_total counter",
+            f"hemalake_response_cache_misses_total {responses.misses}",
+            "# TYPE hemalake_response_cache_bytes gauge",
+            f"hemalake_response_cache_bytes {responses.bytes}",
+        ]
     warmer: LakeWarmer | None = request.state.warmer
     if warmer is not None and warmer.last is not None:
         lines += [

@@ -14,6 +14,7 @@ Example ``hemalake.toml``::
     cache_size = 256              # results kept (each cache), and
     cache_bytes = 536870912       # bytes the result caches hold together at most (512 MiB)
     query_cache_bytes = 16777216  # validated documents and persisted queries (16 MiB each)
+    response_cache_bytes = 67108864  # whole answers served again before GraphQL runs (0: off)
     max_body_bytes = 65536
     warm_interval_seconds = 5    # look for a new lake version this often and warm it (0: off)
     privacy_ledger = "privacy.sqlite"   # default: beside the lake, <lake_root>-privacy.sqlite
@@ -77,6 +78,7 @@ from lake.query.gateway import DEFAULT_CACHE_BYTES
 from lake.value.rules import EsmoRules, rules_from_mapping
 from service.oidc import OidcSettings
 from service.production import production_problems
+from service.response_cache import DEFAULT_RESPONSE_CACHE_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,7 @@ class Settings:
     cache_size: int = 256
     cache_bytes: int = DEFAULT_CACHE_BYTES
     query_cache_bytes: int = 16 * 1024 * 1024
+    response_cache_bytes: int = DEFAULT_RESPONSE_CACHE_BYTES
     max_body_bytes: int = 65536
     warm_interval_seconds: int = 5
     api_keys: Mapping[str, Caller] = field(default_factory=dict)
@@ -148,6 +151,11 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be at least 1 (got {getattr(self, name)})")
+        if self.response_cache_bytes < 0:
+            raise ConfigError(
+                "setting response_cache_bytes must be 0 (off) or more "
+                f"(got {self.response_cache_bytes})"
+            )
         if not 0 <= self.warm_interval_seconds <= 3600:
             raise ConfigError(
                 "setting warm_interval_seconds must lie in [0, 3600] (0 turns warming off; got "
@@ -177,6 +185,7 @@ _CASTS: dict[str, type] = {
     "cache_size": int,
     "cache_bytes": int,
     "query_cache_bytes": int,
+    "response_cache_bytes": int,
     "max_body_bytes": int,
     "warm_interval_seconds": int,
     "allow_anonymous": bool,
