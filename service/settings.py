@@ -22,6 +22,7 @@ Example ``hemalake.toml``::
     introspection = true         # schema introspection (default: on, off in production)
     metrics_roles = ["admin"]    # roles that may read /metrics
     cors_origins = []            # browser origins allowed to call the API (CORS off when empty)
+    engine = "local"             # or a Dask scheduler, "tcp://10.0.0.5:8786" (lake/distributed)
 
     [privacy]                    # protected releases (lake/privacy): budgets in ε per period
     user_budget = 10.0
@@ -60,6 +61,7 @@ from typing import Any, cast
 
 from lake.access import ROLES, Caller, Role
 from lake.disclosure import DEFAULT_MIN_CELL_SIZE
+from lake.distributed.engine import LOCAL
 from lake.errors import ConfigError
 from lake.privacy.budget import PrivacySettings
 from lake.query.gateway import DEFAULT_CACHE_BYTES
@@ -94,6 +96,7 @@ class Settings:
     metrics_roles: tuple[Role, ...] = ("admin",)
     cors_origins: tuple[str, ...] = ()
     oidc: OidcSettings | None = None
+    engine: str = LOCAL
 
     @property
     def graphiql_enabled(self) -> bool:
@@ -131,6 +134,11 @@ class Settings:
                 "setting warm_interval_seconds must lie in [0, 3600] (0 turns warming off; got "
                 f"{self.warm_interval_seconds})"
             )
+        if self.engine != LOCAL and "://" not in self.engine:
+            raise ConfigError(
+                f'setting engine must be "{LOCAL}" or a Dask scheduler address such as '
+                f'"tcp://10.0.0.5:8786" (got {self.engine!r})'
+            )
         bad_roles = [r for r in self.metrics_roles if r not in ROLES]
         if bad_roles:
             raise ConfigError(f"metrics_roles: {bad_roles} are not roles ({', '.join(ROLES)})")
@@ -152,6 +160,7 @@ _CASTS: dict[str, type] = {
     "query_cache_bytes": int,
     "max_body_bytes": int,
     "warm_interval_seconds": int,
+    "engine": str,
     "allow_anonymous": bool,
     "production": bool,
     "graphiql": bool,
