@@ -47,6 +47,12 @@ class LakeError(HemalakeError):
     """A lake table or version is missing or unreadable."""
 
 
+class StorageError(LakeError, OSError):
+    """Object storage refused or failed an operation (credentials, endpoint, network).
+
+    Also an ``OSError``, so code that tolerates a failing disk tolerates a failing bucket."""
+
+
 class UnknownVersionError(LakeError):
     """The lake version asked for does not exist (the lake itself is readable)."""
 

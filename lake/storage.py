@@ -14,7 +14,11 @@ dead load's rows never reach a lake version, whichever site commits next.
 Writers replace one site's rows with ``write_deltalake(mode="overwrite", predicate="site =
 '<SITE>'")`` so other sites are untouched (columns null in every row are filled by delta-rs from
 the table schema rather than sent as Arrow nulls), and carry the load's metadata as Delta commit
-``custom_metadata``. A per-lake ``fcntl`` lock serialises the write phase of concurrent loads.
+``custom_metadata``. A per-lake lock serialises the write phase of concurrent loads: ``fcntl``
+on disk, a conditionally written lock object on S3 (:mod:`lake.object_lock`).
+
+The root is a :class:`~lake.location.LakeLocation` (or a path or URL: ``/path``,
+``file:///path``, ``s3://bucket/prefix``); every function here works the same on both.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Final, TypeAlias
 
 import polars as pl
 from deltalake import (
@@ -44,8 +48,24 @@ from deltalake import (
 )
 from deltalake.exceptions import DeltaError
 
-from lake.errors import LakeError, LoadError, SchemaMigrationError, UnknownVersionError
+from lake.errors import (
+    LakeError,
+    LoadError,
+    SchemaMigrationError,
+    StorageError,
+    UnknownVersionError,
+)
+from lake.location import (
+    LakeLocation,
+    StoredFile,
+    data_files,
+    delete_files,
+    locate,
+    log_commits,
+    table_names,
+)
 from lake.migration import added_columns, with_model_columns
+from lake.object_lock import holder_of, object_lock
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +77,8 @@ FAULT_PAUSE_ENV: Final = "HEMALAKE_FAULT_PAUSE_AFTER_TABLE"
 #: Test-only fault injection: comma-separated write points (``table``, ``manifest``, ``log``)
 #: that fail as on a full disk (ENOSPC), so a test can reach every order of failure.
 FAULT_FULL_ENV: Final = "HEMALAKE_FAULT_DISK_FULL_AT"
+#: Seconds an object store's clock may run ahead of ours (:func:`remove_failed_load_files`).
+CLOCK_SKEW_MARGIN: Final = 300.0
 MANIFEST_SCHEMA: Final = pl.Schema(
     {
         "lake_version": pl.Int64(),
@@ -69,6 +91,8 @@ MANIFEST_SCHEMA: Final = pl.Schema(
 )
 
 PredicateValue = str | int | float | date
+#: A lake root as callers name it (see :func:`lake.location.locate`).
+LakeRoot: TypeAlias = LakeLocation | Path | str
 #: Parquet options of the site writes: pseudonyms are unique 32-character strings, so a
 #: dictionary page only costs time before Parquet falls back to plain encoding (measured
 #: ~15-20 % of a 4.3 M-row site write). Statistics stay on for every column. Pages are LZ4_RAW
@@ -108,7 +132,7 @@ def equals_predicate(column: str, value: PredicateValue) -> str:
 class LakeSnapshot:
     """One lake version: every table pinned to the Delta version its manifest row recorded."""
 
-    root: Path
+    root: LakeLocation
     version: int
     committed_at: datetime
     table_versions: Mapping[str, int] = field(repr=False)
@@ -126,7 +150,11 @@ class LakeSnapshot:
             raise LakeError(
                 f"lake version {self.version} has no table {table_name!r}; tables: {valid}"
             )
-        frame = pl.scan_delta(str(self.root / table_name), version=self.table_versions[table_name])
+        frame = pl.scan_delta(
+            self.root.uri(table_name),
+            version=self.table_versions[table_name],
+            storage_options=self.root.delta_options,
+        )
         return with_model_columns(frame, table_name)
 
     def history(self) -> pl.DataFrame:
@@ -134,7 +162,7 @@ class LakeSnapshot:
         return _manifest(self.root).filter(pl.col("lake_version") <= self.version)
 
 
-def open_lake(root: Path | str, lake_version: int | None = None) -> LakeSnapshot:
+def open_lake(root: LakeRoot, lake_version: int | None = None) -> LakeSnapshot:
     """The newest lake version at ``root``, or the pinned ``lake_version``.
 
     Raises
@@ -144,7 +172,7 @@ def open_lake(root: Path | str, lake_version: int | None = None) -> LakeSnapshot
     UnknownVersionError
         ``lake_version`` does not exist; the message names the newest and lists the valid ones.
     """
-    root = Path(root)
+    root = locate(root)
     manifest = _manifest(root)
     if manifest.is_empty():
         logger.warning("lake %s is empty: no committed load", root)
@@ -172,18 +200,13 @@ def open_lake(root: Path | str, lake_version: int | None = None) -> LakeSnapshot
     )
 
 
-def manifest_log_version(root: Path | str) -> int | None:
+def manifest_log_version(root: LakeRoot) -> int | None:
     """The newest Delta commit of the lake manifest, from a listing of its ``_delta_log``.
 
-    A directory listing, not a table read: cheap enough to ask on every request. ``None`` when
-    the lake has no manifest yet.
+    A directory (or prefix) listing, not a table read: cheap enough to ask on every request.
+    ``None`` when the lake has no manifest yet.
     """
-    log = Path(root) / MANIFEST / "_delta_log"
-    try:
-        commits = [int(name[:-5]) for name in os.listdir(log) if name.endswith(".json")]
-    except FileNotFoundError:
-        return None
-    return max(commits, default=None)
+    return max(log_commits(locate(root), MANIFEST), default=None)
 
 
 class LakeOpener:
@@ -195,8 +218,8 @@ class LakeOpener:
     snapshot opened for it is still the newest. Pinned versions are opened as asked.
     """
 
-    def __init__(self, root: Path | str) -> None:
-        self.root = Path(root)
+    def __init__(self, root: LakeRoot) -> None:
+        self.root = locate(root)
         self._lock = threading.Lock()
         self._newest: tuple[int, LakeSnapshot] | None = None
 
@@ -215,33 +238,51 @@ class LakeOpener:
         return snapshot
 
 
-def read_latest(root: Path | str, table_name: str) -> pl.DataFrame | None:
+def read_latest(root: LakeRoot, table_name: str) -> pl.DataFrame | None:
     """The current state of a (system) table outside lake versioning, or ``None`` if absent.
 
     For the operational logs ``_load_log`` and ``_site_status``, which record failed and
-    unchanged loads too and are therefore not pinned by the manifest.
+    unchanged loads too and are therefore not pinned by the manifest. Read by Polars, never by
+    ``DeltaTable.to_pyarrow_table``, which on S3 can abort the interpreter at exit.
     """
-    path = Path(root) / table_name
-    if not DeltaTable.is_deltatable(str(path)):
-        return None
-    return pl.read_delta(str(path))
+    lake = locate(root)
+    uri = lake.uri(table_name)
+    try:
+        if not DeltaTable.is_deltatable(uri, storage_options=lake.delta_options):
+            return None
+        return pl.read_delta(uri, storage_options=lake.delta_options)
+    except (OSError, DeltaError) as exc:
+        if lake.local is not None:
+            raise
+        raise StorageError(
+            f"cannot read {uri}: {str(exc).splitlines()[0]}. Check the storage settings "
+            "(AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, or the "
+            "[storage] table of the settings file)"
+        ) from exc
 
 
 @contextmanager
 def lake_lock(
-    root: Path | str,
+    root: LakeRoot,
     *,
     timeout: float | None = None,
     on_wait: Callable[[str], None] | None = None,
 ) -> Iterator[None]:
-    """Exclusive per-lake lock (``fcntl.flock``) held for a load's write phase.
+    """Exclusive per-lake lock held for a load's write phase: ``fcntl.flock`` on disk, a lock
+    object on S3 (:func:`lake.object_lock.object_lock`, same contract).
 
     The holder writes who it is (host, pid, since when) into the lock file. A caller that
     finds the lock taken is told so once through ``on_wait`` (naming the holder) and waits;
     after ``timeout`` seconds (``None``: forever) it gives up with a ``LoadError`` naming the
-    holder. The kernel releases the lock of a killed holder, so only a live one blocks.
+    holder. The kernel releases the lock of a killed holder, so only a live one blocks (on S3,
+    a killed holder's lease runs out).
     """
-    root = Path(root)
+    lake = locate(root)
+    if lake.local is None:
+        with object_lock(lake, timeout=timeout, on_wait=on_wait):
+            yield
+        return
+    root = lake.local
     root.mkdir(parents=True, exist_ok=True)
     path = root / LOCK_FILE
     with path.open("a+") as handle:
@@ -261,10 +302,13 @@ def lake_lock(
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def lock_holder(root: Path | str) -> str:
+def lock_holder(root: LakeRoot) -> str:
     """Who holds the lake lock, as its holder wrote it (``unknown`` if it wrote nothing)."""
+    lake = locate(root)
+    if lake.local is None:
+        return holder_of(lake)
     try:
-        return (Path(root) / LOCK_FILE).read_text().strip() or "unknown"
+        return (lake.local / LOCK_FILE).read_text().strip() or "unknown"
     except OSError:
         return "unknown"
 
@@ -298,7 +342,7 @@ def _acquire(
 
 
 def commit_site_load(
-    root: Path | str,
+    root: LakeRoot,
     *,
     site: str,
     load_id: str,
@@ -324,7 +368,7 @@ def commit_site_load(
     LoadError
         A Delta write failed; the lake version is unchanged (the manifest was not written).
     """
-    root = Path(root)
+    root = locate(root)
     manifest = _manifest(root)
     previous = {} if manifest.is_empty() else json.loads(manifest.item(-1, "table_versions"))
     version = 1 if manifest.is_empty() else int(manifest.item(-1, "lake_version")) + 1
@@ -335,41 +379,33 @@ def commit_site_load(
     versions = dict(previous)
     predicate = equals_predicate("site", site)
     try:
+        options = root.delta_options
         stored = {
-            name: DeltaTable(str(root / name))
+            name: DeltaTable(root.uri(name), storage_options=options)
             for name in tables
-            if DeltaTable.is_deltatable(str(root / name))
+            if DeltaTable.is_deltatable(root.uri(name), storage_options=options)
         }
         for name, existing in stored.items():
             if name in previous:
                 _reconcile(existing, previous[name], properties)
-        added = _migrations(stored, tables, intact=version - 1)
+        added = _migrations(stored, tables, intact=version - 1, options=options)
         for name, frame in tables.items():
             pinned = previous.get(name)
             table = stored.get(name)
             # a table no lake version knows yet holds only a dead load's rows: replace all
             _inject_full("table")
             versions[name] = _write_site_rows(
-                table or root / name,
+                table or root.uri(name),
                 frame,
                 predicate=None if pinned is None else predicate,
                 properties=properties,
                 added=added.get(name, ()),
+                options=options,
             )
             logger.debug("wrote %s rows of %s for %s", frame.height, name, site)
             if pause:
                 time.sleep(pause)
-        row = pl.DataFrame(
-            {
-                "lake_version": [version],
-                "committed_at": [datetime.now(UTC)],
-                "load_id": [load_id],
-                "site": [site],
-                "table_versions": [json.dumps(versions, sort_keys=True)],
-                "load_metadata": [json.dumps(dict(metadata), sort_keys=True)],
-            },
-            schema=MANIFEST_SCHEMA,
-        )
+        row = _manifest_row(version, site, load_id, versions, metadata)
         _write_manifest_row(root, row, properties, load_id=load_id)
     except (OSError, DeltaError) as exc:
         raise LoadError(
@@ -379,19 +415,73 @@ def commit_site_load(
     return version
 
 
+def record_lake_version(
+    root: LakeRoot,
+    *,
+    site: str,
+    load_id: str,
+    table_versions: Mapping[str, int],
+    metadata: Mapping[str, str],
+) -> int:
+    """Append a lake version pinning ``table_versions`` (the other tables stay as the newest
+    version pinned them), for writes made outside :func:`commit_site_load` that change files
+    but not rows (compaction, Z-order: :mod:`lake.upkeep`). Call it under :func:`lake_lock`;
+    returns the new lake version.
+    """
+    lake = locate(root)
+    manifest = _manifest(lake)
+    if manifest.is_empty():
+        raise LakeError("the lake is empty: no load has been committed yet")
+    versions = {**json.loads(manifest.item(-1, "table_versions")), **table_versions}
+    version = int(manifest.item(-1, "lake_version")) + 1
+    properties = CommitProperties(
+        custom_metadata={**metadata, "site": site, "load_id": load_id, "lake_version": str(version)}
+    )
+    row = _manifest_row(version, site, load_id, versions, metadata)
+    _write_manifest_row(lake, row, properties, load_id=load_id)
+    return version
+
+
+def reconcile_table(table: DeltaTable, pinned: int) -> None:
+    """Restore ``table`` to the Delta version the newest lake version ``pinned`` (see
+    :func:`_reconcile`), so that a rewrite applies to committed rows only."""
+    _reconcile(table, pinned, CommitProperties())
+
+
+def _manifest_row(
+    version: int,
+    site: str,
+    load_id: str,
+    versions: Mapping[str, int],
+    metadata: Mapping[str, str],
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "lake_version": [version],
+            "committed_at": [datetime.now(UTC)],
+            "load_id": [load_id],
+            "site": [site],
+            "table_versions": [json.dumps(dict(versions), sort_keys=True)],
+            "load_metadata": [json.dumps(dict(metadata), sort_keys=True)],
+        },
+        schema=MANIFEST_SCHEMA,
+    )
+
+
 def _write_manifest_row(
-    root: Path, row: pl.DataFrame, properties: CommitProperties, *, load_id: str
+    root: LakeLocation, row: pl.DataFrame, properties: CommitProperties, *, load_id: str
 ) -> None:
     """Append the manifest row; an error raised after the row's Delta commit landed (a
     post-commit checkpoint on a full disk) is logged, not raised: the version exists."""
     try:
         _inject_full("manifest")
         write_deltalake(
-            str(root / MANIFEST),
+            root.uri(MANIFEST),
             row.to_arrow(),
             mode="append",
             schema_mode="merge",  # a manifest written before ``load_metadata`` existed
             commit_properties=properties,
+            storage_options=root.delta_options,
         )
     except (OSError, DeltaError) as exc:
         if load_id not in _manifest(root).get_column("load_id").to_list():
@@ -406,16 +496,21 @@ def _inject_full(point: str) -> None:
 
 
 def _migrations(
-    stored: Mapping[str, DeltaTable], tables: Mapping[str, pl.DataFrame], *, intact: int
+    stored: Mapping[str, DeltaTable],
+    tables: Mapping[str, pl.DataFrame],
+    *,
+    intact: int,
+    options: dict[str, str] | None,
 ) -> dict[str, tuple[str, ...]]:
     """The columns each frame adds to its stored table, every table checked before any write
     (:func:`lake.migration.added_columns`); the refusal says the lake version is intact."""
     added: dict[str, tuple[str, ...]] = {}
     for name, table in stored.items():
         try:
-            added[name] = added_columns(
-                name, pl.scan_delta(table).collect_schema(), tables[name].schema
-            )
+            schema = pl.scan_delta(
+                table.table_uri, version=table.version(), storage_options=options
+            ).collect_schema()
+            added[name] = added_columns(name, schema, tables[name].schema)
         except SchemaMigrationError as exc:
             raise SchemaMigrationError(
                 f"{exc}. Nothing was written: lake version {intact} is intact"
@@ -426,15 +521,16 @@ def _migrations(
 
 
 def _write_site_rows(
-    target: DeltaTable | Path,
+    target: DeltaTable | str,
     frame: pl.DataFrame,
     *,
     predicate: str | None,
     properties: CommitProperties,
     added: tuple[str, ...],
+    options: dict[str, str] | None,
 ) -> int:
     """Overwrite the rows ``predicate`` selects (all rows if ``None``) with ``frame`` in the
-    open table or at the path of a table not created yet; returns the new Delta version.
+    open table or at the URI of a table not created yet; returns the new Delta version.
 
     Columns null in every row of a non-empty frame are left out of the Arrow data and filled
     by delta-rs from the table schema (``schema_mode="merge"``): converting and encoding a
@@ -451,16 +547,17 @@ def _write_site_rows(
         if name == "site" or name in added or column.null_count() < frame.height
     ]
     sparse = frame.height > 0 and len(fed) < frame.width
-    if isinstance(target, Path) and sparse:
+    if isinstance(target, str) and sparse:
         write_deltalake(
-            str(target),
+            target,
             frame.clear().to_arrow(),
             partition_by=["site"],
             commit_properties=properties,
+            storage_options=options,
         )
-        target = DeltaTable(str(target))
+        target = DeltaTable(target, storage_options=options)
     write_deltalake(
-        target if isinstance(target, DeltaTable) else str(target),
+        target,
         (frame.select(fed) if sparse else frame).to_arrow(),
         mode="overwrite",
         predicate=predicate,
@@ -468,8 +565,11 @@ def _write_site_rows(
         partition_by=["site"],
         commit_properties=properties,
         writer_properties=SITE_WRITER_PROPERTIES,
+        storage_options=options,
     )
-    return (target if isinstance(target, DeltaTable) else DeltaTable(str(target))).version()
+    if isinstance(target, str):
+        target = DeltaTable(target, storage_options=options)
+    return target.version()
 
 
 def _reconcile(table: DeltaTable, pinned: int, properties: CommitProperties) -> None:
@@ -484,21 +584,21 @@ def _reconcile(table: DeltaTable, pinned: int, properties: CommitProperties) -> 
         logger.warning(
             "%s is at Delta version %s, ahead of the lake's %s (a load died before its "
             "manifest row): restoring it",
-            Path(table.table_uri).name,
+            table.table_uri.rstrip("/").rsplit("/", 1)[-1],
             table.version(),
             pinned,
         )
         table.restore(pinned, commit_properties=properties)
 
 
-def last_site_metadata(root: Path | str, site: str) -> Mapping[str, str] | None:
+def last_site_metadata(root: LakeRoot, site: str) -> Mapping[str, str] | None:
     """The metadata of ``site``'s newest committed load, from the manifest; ``None`` if the site
     has none (or it was committed before the manifest recorded metadata).
 
     The manifest, not the operational ``_load_log``, is the record of what a lake version
     holds: a load killed between its manifest row and its log row still counts.
     """
-    rows = _manifest(Path(root)).filter(pl.col("site") == site)
+    rows = _manifest(locate(root)).filter(pl.col("site") == site)
     if rows.is_empty():
         return None
     recorded = rows.item(-1, "load_metadata")
@@ -508,20 +608,25 @@ def last_site_metadata(root: Path | str, site: str) -> Mapping[str, str] | None:
     return metadata
 
 
-def append_rows(root: Path | str, table_name: str, frame: pl.DataFrame) -> None:
+def append_rows(root: LakeRoot, table_name: str, frame: pl.DataFrame) -> None:
     """Append ``frame`` to a log table (``_load_log``, ``_site_status``).
 
     New columns are merged into the table's schema, so a log written by an older loader
     version keeps working (its rows read the new column as null).
     """
     _inject_full("log")
+    lake = locate(root)
     write_deltalake(
-        str(Path(root) / table_name), frame.to_arrow(), mode="append", schema_mode="merge"
+        lake.uri(table_name),
+        frame.to_arrow(),
+        mode="append",
+        schema_mode="merge",
+        storage_options=lake.delta_options,
     )
 
 
 def read_log(
-    root: Path | str, table_name: str, *, time_column: str, lake_version: int | None = None
+    root: LakeRoot, table_name: str, *, time_column: str, lake_version: int | None = None
 ) -> pl.DataFrame | None:
     """A log table (``_load_log``, ``_site_status``) as it stood while ``lake_version`` was the
     newest version; the whole log when ``lake_version`` is ``None``. ``None`` if absent.
@@ -535,11 +640,12 @@ def read_log(
     LakeError
         ``lake_version`` does not exist (the message lists the valid versions).
     """
+    root = locate(root)
     frame = read_latest(root, table_name)
     if frame is None or lake_version is None:
         return frame
     open_lake(root, lake_version)  # validates the version
-    later = _manifest(Path(root)).filter(pl.col("lake_version") > lake_version)
+    later = _manifest(root).filter(pl.col("lake_version") > lake_version)
     if later.is_empty():
         return frame
     cutoff = later.get_column("committed_at").min()
@@ -548,7 +654,7 @@ def read_log(
     )
 
 
-def _manifest(root: Path) -> pl.DataFrame:
+def _manifest(root: LakeLocation) -> pl.DataFrame:
     frame = read_latest(root, MANIFEST)
     if frame is None:
         return MANIFEST_SCHEMA.to_frame()
@@ -557,7 +663,9 @@ def _manifest(root: Path) -> pl.DataFrame:
     return frame.sort("lake_version")
 
 
-def vacuum_lake(root: Path | str, *, keep: Collection[int], dry_run: bool = False) -> list[Path]:
+def vacuum_lake(
+    root: LakeRoot, *, keep: Collection[int], dry_run: bool = False
+) -> list[StoredFile]:
     """Delete the data files that none of the lake versions ``keep`` (and never the newest)
     references; returns them (only lists them if ``dry_run``). Call it under :func:`lake_lock`.
 
@@ -567,7 +675,7 @@ def vacuum_lake(root: Path | str, *, keep: Collection[int], dry_run: bool = Fals
     a failed or killed load's, or belongs to a version no longer kept: a lake version not in
     ``keep`` cannot be read after a vacuum.
     """
-    root = Path(root)
+    root = locate(root)
     manifest = _manifest(root)
     if manifest.is_empty():
         return []
@@ -582,43 +690,56 @@ def vacuum_lake(root: Path | str, *, keep: Collection[int], dry_run: bool = Fals
     return _remove_unreferenced(root, pinned, newer_than=None, dry_run=dry_run)
 
 
-def remove_failed_load_files(root: Path | str) -> list[Path]:
+def remove_failed_load_files(root: LakeRoot) -> list[StoredFile]:
     """Delete the files a failed or killed load left (written after the newest lake version
     and referenced by none); returns them. Call it under :func:`lake_lock`, before a commit.
 
-    Cheap enough for every load: one snapshot per table and a listing of its directory.
+    Cheap enough for every load: one snapshot per table and a listing of its directory. On
+    object storage a file's time is the server's clock, the commit's is ours: only files newer
+    than the commit by :data:`CLOCK_SKEW_MARGIN` count, so a server clock ahead of ours never
+    makes an older version's file look like a dead load's (later ones wait for the vacuum).
     """
-    root = Path(root)
+    root = locate(root)
     manifest = _manifest(root)
     if manifest.is_empty():
         return []
     newest = {k: {int(v)} for k, v in json.loads(manifest.item(-1, "table_versions")).items()}
     committed_at: datetime = manifest.item(-1, "committed_at")
-    return _remove_unreferenced(root, newest, newer_than=committed_at.timestamp(), dry_run=False)
+    margin = 0.0 if root.local is not None else CLOCK_SKEW_MARGIN
+    return _remove_unreferenced(
+        root, newest, newer_than=committed_at.timestamp() + margin, dry_run=False
+    )
 
 
 def _remove_unreferenced(
-    root: Path, pinned: Mapping[str, set[int]], *, newer_than: float | None, dry_run: bool
-) -> list[Path]:
-    removed: list[Path] = []
-    for path in sorted(
-        p for p in root.iterdir() if p.is_dir() and DeltaTable.is_deltatable(str(p))
-    ):
-        versions = pinned.get(path.name)
+    root: LakeLocation,
+    pinned: Mapping[str, set[int]],
+    *,
+    newer_than: float | None,
+    dry_run: bool,
+) -> list[StoredFile]:
+    removed: list[StoredFile] = []
+    options = root.delta_options
+    for name in table_names(root):
+        uri = root.uri(name)
+        versions = pinned.get(name)
         if versions is None:  # a log table: its newest version holds every row
-            references = set(DeltaTable(str(path)).file_uris())
+            references = set(DeltaTable(uri, storage_options=options).file_uris())
         else:
             references = {
-                uri for v in versions for uri in DeltaTable(str(path), version=v).file_uris()
+                file
+                for v in versions
+                for file in DeltaTable(uri, version=v, storage_options=options).file_uris()
             }
-        for data_file in path.rglob("*.parquet"):
-            if "_delta_log" in data_file.parts or str(data_file) in references:
-                continue
-            if newer_than is not None and data_file.stat().st_mtime < newer_than:
-                continue
-            removed.append(data_file)
-            if not dry_run:
-                data_file.unlink(missing_ok=True)
+        doomed = [
+            stored
+            for stored in data_files(root, name)
+            if stored.uri not in references
+            and (newer_than is None or stored.modified >= newer_than)
+        ]
+        removed.extend(doomed)
+        if doomed and not dry_run:
+            delete_files(root, [stored.uri for stored in doomed])
     if removed:
         logger.info("%s unreferenced data file(s) under %s", len(removed), root)
     return removed

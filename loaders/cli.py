@@ -1,5 +1,5 @@
-"""Command-line subcommands of the loader: ``load``, ``vacuum``, ``status``, ``queries``,
-``quarantine``.
+"""Command-line subcommands of the loader: ``load``, ``vacuum``, ``compact``, ``zorder``,
+``status``, ``queries``, ``quarantine``.
 
 The ``hemalake`` console command (``service/cli.py``) owns the top-level parser and registers
 these with :func:`add_subcommands`; ``python -m loaders.cli`` runs them standalone. Every
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import polars as pl
 from lake.errors import HemalakeError, LakeError, UnknownVersionError
 from lake.storage import lake_lock, open_lake, read_log, vacuum_lake
+from lake.upkeep import describe, optimize_lake
 from rich.console import Console
 from rich.table import Table
 
@@ -30,6 +32,13 @@ from loaders.load import (
 )
 from loaders.panic_filter import rust_panics_filtered
 from loaders.reporting import Reporter, RichReporter, SilentReporter
+
+#: The ``--lake`` argument: storage options (endpoint, region, credentials) are never taken from
+#: the command line, only from the ``AWS_*`` environment (:mod:`lake.location`).
+LAKE_HELP = (
+    "lake root: a directory, file:///path or s3://bucket/prefix (S3 endpoint, region and "
+    "credentials from the AWS_* environment variables)"
+)
 
 
 def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,7 +75,7 @@ def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     vacuum = subparsers.add_parser(
         "vacuum", help="delete data files no retained lake version references"
     )
-    vacuum.add_argument("--lake", type=Path, required=True, help="lake root directory")
+    vacuum.add_argument("--lake", required=True, help=LAKE_HELP)
     vacuum.add_argument(
         "--retain-days",
         type=float,
@@ -83,6 +92,21 @@ def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     vacuum.add_argument("--dry-run", action="store_true", help="list, delete nothing")
     vacuum.add_argument("--lock-timeout", type=float, default=None, help="seconds to wait")
     vacuum.set_defaults(handler=_vacuum)
+
+    for name, help_text in (
+        ("compact", "compact each site's small data files, and the log tables"),
+        ("zorder", "Z-order each site's files by the common filter columns"),
+    ):
+        upkeep = subparsers.add_parser(name, help=help_text)
+        upkeep.add_argument("--lake", required=True, help=LAKE_HELP)
+        upkeep.add_argument(
+            "--site", action="append", default=None, help="only this site (repeatable)"
+        )
+        upkeep.add_argument(
+            "--target-mb", type=int, default=None, help="target file size (delta-rs default)"
+        )
+        upkeep.add_argument("--lock-timeout", type=float, default=None, help="seconds to wait")
+        upkeep.set_defaults(handler=_upkeep, operation="z_order" if name == "zorder" else name)
 
     status = subparsers.add_parser("status", help="onboarding status and last load per site")
     _lake_argument(status)
@@ -121,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _lake_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lake", type=Path, required=True, help="lake root directory")
+    parser.add_argument("--lake", required=True, help=LAKE_HELP)
     parser.add_argument(
         "--lake-version",
         type=int,
@@ -174,7 +198,7 @@ def _vacuum(args: argparse.Namespace, console: Console) -> int:
             raise UnknownVersionError(f"--pin names lake version(s) that do not exist: {unknown}")
         keep = {*recent.to_list(), *args.pin}
         removed = vacuum_lake(args.lake, keep=keep, dry_run=args.dry_run)
-    size = sum(path.stat().st_size for path in removed) if args.dry_run else None
+    size = sum(stored.size for stored in removed) if args.dry_run else None
     verb = "would delete" if args.dry_run else "deleted"
     extra = f" ({size:,} bytes)" if size is not None else ""
     kept = ", ".join(str(v) for v in sorted(keep)) or "the newest only"
@@ -182,6 +206,25 @@ def _vacuum(args: argparse.Namespace, console: Console) -> int:
         f"{verb} {len(removed)} unreferenced data file(s){extra}; lake versions kept: {kept} "
         "(and the newest); older versions can no longer be read"
     )
+    return 0
+
+
+def _upkeep(args: argparse.Namespace, console: Console) -> int:
+    stderr = Console(stderr=True)
+    started = time.perf_counter()
+    with lake_lock(
+        args.lake,
+        timeout=args.lock_timeout,
+        on_wait=lambda m: stderr.print(f"[yellow]warning:[/] {m}", highlight=False),
+    ):
+        report = optimize_lake(
+            args.lake,
+            args.operation,
+            sites=None if args.site is None else tuple(args.site),
+            target_size=None if args.target_mb is None else args.target_mb * 1024 * 1024,
+        )
+    console.print(describe(report), highlight=False)
+    console.print(f"{args.operation} took {time.perf_counter() - started:.2f} s", highlight=False)
     return 0
 
 
@@ -223,7 +266,7 @@ def _status(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def _committed(lake: Path, lake_version: int | None) -> pl.DataFrame:
+def _committed(lake: str, lake_version: int | None) -> pl.DataFrame:
     """Per site, the newest lake version its committed load made and when (from the manifest,
     which is the record of what was committed even when ``_load_log`` is behind)."""
     empty = pl.DataFrame(

@@ -32,6 +32,7 @@ from typing import Final
 import polars as pl
 from deltalake.exceptions import DeltaError
 from lake.errors import ConfigError, HemalakeError, LoadError
+from lake.location import LakeLocation, locate
 from lake.storage import (
     append_rows,
     commit_site_load,
@@ -78,7 +79,7 @@ class LoadOptions:
 def load_site(
     spec_path: Path | str,
     *,
-    lake_root: Path | str,
+    lake_root: LakeLocation | Path | str,
     key_file: Path | str | None = None,
     reporter: Reporter | None = None,
     options: LoadOptions | None = None,
@@ -98,7 +99,7 @@ def load_site(
     """
     reporter = reporter or SilentReporter()
     options = options or LoadOptions()
-    lake_root = Path(lake_root)
+    lake_root = locate(lake_root)
     load_id = uuid.uuid4().hex
     lock = _Lock(lake_root, options.lock_timeout, reporter)
     spec = _parse_or_log(spec_path, lock=lock, load_id=load_id)
@@ -106,7 +107,7 @@ def load_site(
     reporter.start(spec.site, stages=len(SITE_STAGES))
     inputs = _Inputs(spec, {}, None, hashlib.sha256(spec.path.read_bytes()).hexdigest())
     try:
-        key = load_key(key_file, lake_root=lake_root)
+        key = load_key(key_file, lake_root=lake_root.local)
         inputs = replace(inputs, fingerprint=key_fingerprint(key))
         stages.reach("registered", f"spec {spec.path.name} version {spec.spec_version}")
         inputs = replace(inputs, digests={f.name: source_digest(f) for f in spec.files})
@@ -136,7 +137,7 @@ def load_site(
 class _Lock:
     """The lake lock as this load takes it: with its timeout, telling the reporter it waits."""
 
-    def __init__(self, root: Path, timeout: float | None, reporter: Reporter) -> None:
+    def __init__(self, root: LakeLocation, timeout: float | None, reporter: Reporter) -> None:
         self.root = root
         self._timeout = timeout
         self._reporter = reporter
@@ -180,7 +181,7 @@ class _Inputs:
         )
 
 
-def _unchanged(lake_root: Path, inputs: _Inputs, stages: _Stages) -> LoadResult:
+def _unchanged(lake_root: LakeLocation, inputs: _Inputs, stages: _Stages) -> LoadResult:
     """The unchanged outcome, recorded in ``_load_log`` (call under the lake lock)."""
     version = open_lake(lake_root).version
     result = LoadResult(
@@ -310,7 +311,7 @@ def _commit(
     )
 
 
-def _remove_failed_load_files(lake_root: Path) -> None:
+def _remove_failed_load_files(lake_root: LakeLocation) -> None:
     """Delete what failed or killed loads left behind; a failure here never stops a load."""
     try:
         removed = remove_failed_load_files(lake_root)
@@ -354,7 +355,7 @@ def _record_failure(lock: _Lock, inputs: _Inputs, stages: _Stages, *, exc: Excep
 
 
 def _try_log(
-    lake_root: Path,
+    lake_root: LakeLocation,
     inputs: _Inputs,
     stages: _Stages,
     *,
@@ -384,7 +385,7 @@ def _short(exc: BaseException) -> str:
 
 
 def _log(
-    lake_root: Path,
+    lake_root: LakeLocation,
     inputs: _Inputs,
     stages: _Stages,
     *,

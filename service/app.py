@@ -85,7 +85,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
     authenticator = Authenticator(
         api_keys=settings.api_keys, allow_anonymous=settings.allow_anonymous, oidc=oidc
     )
-    opener = open_snapshot or LakeOpener(settings.lake_root)
+    opener = open_snapshot or LakeOpener(settings.lake)
     counters = Metrics()
     software_version = importlib.metadata.version("hemalake")
 
@@ -112,7 +112,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
             gateway: LakeGateway = LakeGateway(**common)
         else:
             engine = await to_thread.run_sync(
-                functools.partial(DaskEngine.connect, settings.engine, settings.lake_root)
+                functools.partial(DaskEngine.connect, settings.engine, settings.lake)
             )
             gateway = DistributedGateway(engine=engine, **common)
         logger.info(

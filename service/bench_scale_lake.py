@@ -15,11 +15,11 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from lake.storage import LakeRoot, manifest_log_version
 from service.bench import generate, write_lake
 
 
@@ -38,10 +38,10 @@ def site_frames(n: int, sites: int, *, seed: int = 7) -> dict[str, pl.DataFrame]
     return {"patients": patients, "events": events}
 
 
-def build(root: Path, n: int, sites: int) -> float:
-    """Write the lake of ``n`` patients at ``root`` unless one exists; returns load seconds
-    (0.0 when the lake was already there)."""
-    if (root / "_manifest").exists():
+def build(root: LakeRoot, n: int, sites: int) -> float:
+    """Write the lake of ``n`` patients at ``root`` (a directory or URL) unless one exists;
+    returns load seconds (0.0 when the lake was already there)."""
+    if manifest_log_version(root) is not None:
         return 0.0
     frames = site_frames(n, sites)
     started = time.perf_counter()
@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m service.bench_scale_lake", description=__doc__)
     parser.add_argument("--patients", type=int, required=True)
     parser.add_argument("--sites", type=int, default=8)
-    parser.add_argument("--root", type=Path, required=True)
+    parser.add_argument("--root", required=True, help="a directory or s3://bucket/prefix")
     args = parser.parse_args(argv)
     seconds = build(args.root, args.patients, args.sites)
     print(f"{args.patients} patients, {args.sites} sites: load {seconds:.1f} s -> {args.root}")

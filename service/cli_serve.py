@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 def serve(
     *,
-    lake: Path | None,
+    lake: str | None,
     settings_file: Path | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -102,7 +102,12 @@ def _serve(args: argparse.Namespace) -> int:
 def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``serve`` on the ``hemalake`` command's subparsers."""
     serve = subparsers.add_parser("serve", help="serve the GraphQL API (GraphiQL at /graphql)")
-    serve.add_argument("--lake", type=Path, default=None, help="lake root directory")
+    serve.add_argument(
+        "--lake",
+        default=None,
+        help="lake root: a directory, file:///path or s3://bucket/prefix (S3 settings: the "
+        "[storage] table of --settings, or the AWS_* environment)",
+    )
     serve.add_argument("--settings", type=Path, default=None, help="TOML settings file")
     host = os.environ.get("HEMALAKE_HOST", "127.0.0.1")
     port = int(os.environ.get("HEMALAKE_PORT", "8000"))

@@ -17,12 +17,18 @@ Example ``hemalake.toml``::
     max_body_bytes = 65536
     warm_interval_seconds = 5    # look for a new lake version this often and warm it (0: off)
     privacy_ledger = "privacy.sqlite"   # default: beside the lake, <lake_root>-privacy.sqlite
+                                 # (required when lake_root is s3://bucket/prefix)
     production = false           # true: refuse unsafe settings (service/production.py)
     graphiql = true              # the GraphiQL page (default: on, off in production)
     introspection = true         # schema introspection (default: on, off in production)
     metrics_roles = ["admin"]    # roles that may read /metrics
     cors_origins = []            # browser origins allowed to call the API (CORS off when empty)
     engine = "local"             # or a Dask scheduler, "tcp://10.0.0.5:8786" (lake/distributed)
+
+    [storage]                    # an s3:// lake_root (lake/location.py); each key falls back to
+    endpoint = "https://s3.eu-central-1.amazonaws.com"   # its AWS_* variable (AWS_ENDPOINT_URL,
+    region = "eu-central-1"      # AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+    allow_http = false           # AWS_SESSION_TOKEN, AWS_ALLOW_HTTP)
 
     [privacy]                    # protected releases (lake/privacy): budgets in ε per period
     user_budget = 10.0
@@ -63,6 +69,7 @@ from lake.access import ROLES, Caller, Role
 from lake.disclosure import DEFAULT_MIN_CELL_SIZE
 from lake.distributed.engine import LOCAL
 from lake.errors import ConfigError
+from lake.location import LakeLocation, locate, storage_options
 from lake.privacy.budget import PrivacySettings
 from lake.query.gateway import DEFAULT_CACHE_BYTES
 from service.oidc import OidcSettings
@@ -73,7 +80,7 @@ from service.production import production_problems
 class Settings:
     """Every setting of the service, validated."""
 
-    lake_root: Path
+    lake_root: Path | str  # a directory, or a URL (file://, s3://bucket/prefix)
     min_cell_size: int = DEFAULT_MIN_CELL_SIZE
     allow_anonymous: bool = False
     audit_log: Path | None = None
@@ -97,6 +104,12 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     oidc: OidcSettings | None = None
     engine: str = LOCAL
+    storage: Mapping[str, str] = field(default_factory=dict, repr=False)  # object_store keys
+
+    @property
+    def lake(self) -> LakeLocation:
+        """The lake with its storage options (``[storage]`` over the ``AWS_*`` environment)."""
+        return locate(self.lake_root, self.storage or None)
 
     @property
     def graphiql_enabled(self) -> bool:
@@ -113,7 +126,10 @@ class Settings:
         """The privacy ledger's file: as set, else beside the lake (never inside it)."""
         if self.privacy_ledger is not None:
             return self.privacy_ledger
-        root = self.lake_root.resolve()
+        local = self.lake.local
+        if local is None:
+            raise ConfigError("an object-storage lake needs privacy_ledger (a local SQLite file)")
+        root = local.resolve()
         return root.parent / f"{root.name}-privacy.sqlite"
 
     def __post_init__(self) -> None:
@@ -138,6 +154,11 @@ class Settings:
             raise ConfigError(
                 f'setting engine must be "{LOCAL}" or a Dask scheduler address such as '
                 f'"tcp://10.0.0.5:8786" (got {self.engine!r})'
+            )
+        if self.privacy_ledger is None and self.lake.local is None:
+            raise ConfigError(
+                f"lake_root {self.lake_root} is object storage: set privacy_ledger to a local "
+                "file (the privacy ledger is SQLite and cannot live in a bucket)"
             )
         bad_roles = [r for r in self.metrics_roles if r not in ROLES]
         if bad_roles:
@@ -219,6 +240,16 @@ def _privacy(data: object, source: str) -> PrivacySettings:
     )
 
 
+def _storage(data: object, source: str) -> dict[str, str]:
+    """The ``[storage]`` table over the ``AWS_*`` environment (:mod:`lake.location`)."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: storage must be a table")
+    try:
+        return storage_options(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
 _OIDC_CASTS: dict[str, type] = {
     "issuer": str,
     "audience": str,
@@ -272,7 +303,9 @@ def settings_from_mapping(data: Mapping[str, Any], *, source: str = "settings") 
         )
     if "lake_root" not in data:
         raise ConfigError(f"{source}: lake_root is required")
-    values: dict[str, Any] = {"lake_root": Path(data["lake_root"])}
+    root = str(data["lake_root"])
+    values: dict[str, Any] = {"lake_root": root if "://" in root else Path(root)}
+    values["storage"] = _storage(data.get("storage", {}), source)
     for name, kind in _CASTS.items():
         if name in data:
             if not isinstance(data[name], kind) or isinstance(data[name], bool) != (kind is bool):

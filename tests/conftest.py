@@ -21,6 +21,8 @@ from loaders.cli import spec_paths
 from loaders.load import load_site
 
 logger = logging.getLogger(__name__)
+#: ``s3_server``: SeaweedFS on loopback for the tests of lakes in object storage
+pytest_plugins = ("tests.s3_server",)
 SITES_DIR = Path(__file__).parents[1] / "loaders" / "sites"
 
 

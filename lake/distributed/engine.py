@@ -9,7 +9,6 @@ reach the same lake URL as the service (a shared disk or object storage).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 from deltalake import DeltaTable
@@ -23,7 +22,8 @@ from lake.distributed.partition import (
     partition_size,
 )
 from lake.errors import ConfigError, EmptyCohortError
-from lake.storage import LakeSnapshot, open_lake
+from lake.location import LakeLocation, locate
+from lake.storage import LakeRoot, LakeSnapshot, open_lake
 
 #: The engine setting that keeps every query in process.
 LOCAL: str = "local"
@@ -34,20 +34,27 @@ def lake_sites(snapshot: LakeSnapshot) -> list[str]:
     values (no data file is read)."""
     sites: set[str] = set()
     for name, version in snapshot.table_versions.items():
-        table = DeltaTable(str(Path(snapshot.root) / name), version=version)
+        table = DeltaTable(
+            snapshot.root.uri(name), version=version, storage_options=snapshot.root.delta_options
+        )
         sites.update(str(p["site"]) for p in table.partitions() if p.get("site") is not None)
     return sorted(sites)
 
 
 @dataclass(frozen=True, slots=True)
 class DaskEngine:
-    """A Dask client and the lake its workers read (``root``: as the workers see it)."""
+    """A Dask client and the lake its workers read (``root``: as the workers see it).
+
+    The lake's storage options travel to the workers with each task: on object storage with
+    credentials from the settings file, secure the cluster's comms (Dask TLS) or give the
+    workers ``AWS_*`` variables and the service none in its settings.
+    """
 
     client: Client
-    root: str
+    root: LakeLocation
 
     @classmethod
-    def connect(cls, address: str, root: Path | str, *, timeout: float = 30.0) -> DaskEngine:
+    def connect(cls, address: str, root: LakeRoot, *, timeout: float = 30.0) -> DaskEngine:
         """A client of the scheduler at ``address`` (e.g. ``tcp://10.0.0.5:8786``).
 
         Raises
@@ -62,7 +69,7 @@ class DaskEngine:
                 f"engine: no Dask scheduler answers at {address} ({error}); start one "
                 '(`dask scheduler`, `dask worker ADDRESS`) or set engine = "local"'
             ) from error
-        return cls(client=client, root=str(root))
+        return cls(client=client, root=locate(root))
 
     def sites(self, lake_version: int) -> list[str]:
         """The site partitions of ``lake_version``."""

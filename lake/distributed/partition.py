@@ -35,8 +35,9 @@ from lake.cohort.filters import CohortFilter
 from lake.cohort.survival import Grouping
 from lake.endpoints.exposures import Exposure
 from lake.errors import EmptyCohortError
+from lake.location import LakeLocation, locate
 from lake.query.cohorts import Cohort, CohortSnapshots
-from lake.storage import LakeSnapshot, open_lake
+from lake.storage import LakeRoot, LakeSnapshot, open_lake
 
 #: Name of the count column of a count table.
 COUNT = "__patients"
@@ -78,13 +79,14 @@ _cache_lock = threading.Lock()
 _partitions: dict[tuple[str, int, str], CohortSnapshots] = {}
 
 
-def _open_partition(root: str, site: str, lake_version: int | None) -> SitePartition:
+def _open_partition(root: LakeLocation, site: str, lake_version: int | None) -> SitePartition:
     return SitePartition(open_lake(root, lake_version), site)
 
 
-def partition_snapshots(root: str, lake_version: int, site: str) -> CohortSnapshots:
+def partition_snapshots(root: LakeRoot, lake_version: int, site: str) -> CohortSnapshots:
     """The worker's column cache of one site of one lake version (kept for later queries)."""
-    key = (root, lake_version, site)
+    root = locate(root)
+    key = (root.url, lake_version, site)
     with _cache_lock:
         found = _partitions.get(key)
         if found is None:
@@ -105,13 +107,15 @@ def _cohort(snapshots: CohortSnapshots, lake_version: int, cohort_filter: Cohort
     return cohort
 
 
-def partition_size(root: str, lake_version: int, site: str, cohort_filter: CohortFilter) -> int:
+def partition_size(
+    root: LakeRoot, lake_version: int, site: str, cohort_filter: CohortFilter
+) -> int:
     """Patients of ``site`` in the cohort (a worker task)."""
     return _cohort(partition_snapshots(root, lake_version, site), lake_version, cohort_filter).size
 
 
 def partition_counts(
-    root: str, lake_version: int, site: str, cohort_filter: CohortFilter, spec: FrameSpec
+    root: LakeRoot, lake_version: int, site: str, cohort_filter: CohortFilter, spec: FrameSpec
 ) -> tuple[pl.DataFrame, EmptyCohortError | None]:
     """The count table of the cohort's analysis frame on ``site`` (a worker task).
 

@@ -29,7 +29,7 @@ def _generated_patients(n: int) -> str:
 
 
 def _start_load(
-    spec: Path, lake: Path, key_file: Path, *, pause: float = 0
+    spec: Path, lake: Path | str, key_file: Path, *, pause: float = 0
 ) -> subprocess.Popen[bytes]:
     code = (
         "import sys; from loaders.load import load_site; "
