@@ -232,14 +232,14 @@ def steps(n: int, root: LakeLocation, warm: int) -> list[tuple[object, ...]]:
     ).drop_nulls("time_days")
     t = frame.get_column("time_days").to_numpy()
     d = frame.get_column("status").to_numpy()
-    sex = frame.get_column("sex").to_numpy()
+    male = (frame.get_column("sex") == "M").cast(pl.Int8).to_numpy()  # group codes
 
     def km(_: int) -> None:
-        for group in ("F", "M"):
-            KaplanMeierFitter().fit(t[sex == group], d[sex == group]).survival_at([365.0, 730.0])
+        for group in (0, 1):
+            KaplanMeierFitter().fit(t[male == group], d[male == group]).survival_at([365, 730])
 
     step("kaplan-meier", km)
-    step("log-rank", lambda _: logrank_test(t, d, sex))
+    step("log-rank", lambda _: logrank_test(t, d, male))
     design = frame.select(
         "time_days",
         "status",
