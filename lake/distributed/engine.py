@@ -8,7 +8,7 @@ reach the same lake URL as the service (a shared disk or object storage).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 from deltalake import DeltaTable
@@ -52,6 +52,9 @@ class DaskEngine:
 
     client: Client
     root: LakeLocation
+    #: site partitions per lake version (a version never changes; listing them reads every
+    #: table's Delta log, several round trips on object storage)
+    _sites: dict[int, list[str]] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def connect(cls, address: str, root: LakeRoot, *, timeout: float = 30.0) -> DaskEngine:
@@ -73,7 +76,9 @@ class DaskEngine:
 
     def sites(self, lake_version: int) -> list[str]:
         """The site partitions of ``lake_version``."""
-        return lake_sites(open_lake(self.root, lake_version))
+        if lake_version not in self._sites:
+            self._sites[lake_version] = lake_sites(open_lake(self.root, lake_version))
+        return self._sites[lake_version]
 
     def sizes(self, lake_version: int, cohort_filter: CohortFilter) -> tuple[int, ...]:
         """The cohort's patients per site partition (in :meth:`sites` order)."""
