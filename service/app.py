@@ -9,7 +9,7 @@ import importlib.metadata
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import strawberry
 from anyio import to_thread
@@ -20,6 +20,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from lake.disclosure import DisclosurePolicy
+from lake.distributed.engine import LOCAL, DaskEngine
+from lake.distributed.gateway import DistributedGateway
 from lake.privacy.ledger import PrivacyLedger
 from lake.query.gateway import LakeGateway, OpenSnapshot
 from lake.storage import LakeOpener
@@ -113,16 +115,24 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
                 # not fatal: the keys are fetched again when a token names one
                 logger.warning("cannot fetch the OIDC issuer's keys yet: %s", error)
         audit = JsonLinesAuditSink(settings.audit_log)
-        gateway = LakeGateway(
-            open_snapshot=opener,
-            policy=DisclosurePolicy(min_cell_size=settings.min_cell_size),
-            audit=audit,
-            software_version=software_version,
-            cache_size=settings.cache_size,
-            cache_bytes=settings.cache_bytes,
-            ledger=PrivacyLedger(settings.ledger_path, settings.privacy),
-            value_rules=settings.esmo_mcbs,
-        )
+        common: dict[str, Any] = {
+            "open_snapshot": opener,
+            "policy": DisclosurePolicy(min_cell_size=settings.min_cell_size),
+            "audit": audit,
+            "software_version": software_version,
+            "cache_size": settings.cache_size,
+            "cache_bytes": settings.cache_bytes,
+            "ledger": PrivacyLedger(settings.ledger_path, settings.privacy),
+            "value_rules": settings.esmo_mcbs,
+        }
+        engine = None
+        if settings.engine == LOCAL:
+            gateway: LakeGateway = LakeGateway(**common)
+        else:
+            engine = await to_thread.run_sync(
+                functools.partial(DaskEngine.connect, settings.engine, settings.lake)
+            )
+            gateway = DistributedGateway(engine=engine, **common)
         logger.info(
             "serving lake %s (min cell size %d)", settings.lake_root, settings.min_cell_size
         )
@@ -131,7 +141,8 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
         # only what requests made, and holds the event loop for a fraction of the time
         gc.freeze()
         warmer = None
-        if settings.warm_interval_seconds:
+        # warming builds the columns in process; on Dask the workers build theirs on first use
+        if settings.warm_interval_seconds and engine is None:
             warmer = LakeWarmer(gateway, interval=settings.warm_interval_seconds)
             warmer.start()
         try:
@@ -148,6 +159,8 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
             if warmer is not None:
                 warmer.stop()
             audit.close()
+            if engine is not None:
+                engine.close()
 
     graphql = HemalakeGraphQL(
         schema=schema,

@@ -58,7 +58,7 @@ from starlette.routing import Route
 
 from lake.access import Caller
 from lake.model import table
-from lake.storage import commit_site_load
+from lake.storage import LakeRoot, commit_site_load
 from service.app import create_app
 from service.cli_serve import UVICORN_HTTP, UVICORN_LOOP
 from service.settings import Settings
@@ -113,7 +113,7 @@ def generate(n: int, *, seed: int = 7) -> dict[str, pl.DataFrame]:
     return {"patients": patients, "events": events}
 
 
-def write_lake(root: Path, frames: dict[str, pl.DataFrame]) -> int:
+def write_lake(root: LakeRoot, frames: dict[str, pl.DataFrame]) -> int:
     """Write ``frames`` as a Delta lake, one committed load per site; returns the lake version."""
     version = 0
     for site in frames["patients"].get_column("site").unique().sort():

@@ -24,6 +24,7 @@ Example ``hemalake.toml``::
     introspection = true         # schema introspection (default: on, off in production)
     metrics_roles = ["admin"]    # roles that may read /metrics
     cors_origins = []            # browser origins allowed to call the API (CORS off when empty)
+    engine = "local"             # or a Dask scheduler, "tcp://10.0.0.5:8786" (lake/distributed)
 
     [storage]                    # an s3:// lake_root (lake/location.py); each key falls back to
     endpoint = "https://s3.eu-central-1.amazonaws.com"   # its AWS_* variable (AWS_ENDPOINT_URL,
@@ -71,6 +72,7 @@ from typing import Any, cast
 
 from lake.access import ROLES, Caller, Role
 from lake.disclosure import DEFAULT_MIN_CELL_SIZE
+from lake.distributed.engine import LOCAL
 from lake.errors import ConfigError
 from lake.location import LakeLocation, locate, storage_options
 from lake.privacy.budget import PrivacySettings
@@ -109,6 +111,7 @@ class Settings:
     metrics_roles: tuple[Role, ...] = ("admin",)
     cors_origins: tuple[str, ...] = ()
     oidc: OidcSettings | None = None
+    engine: str = LOCAL
     storage: Mapping[str, str] = field(default_factory=dict, repr=False)  # object_store keys
     esmo_mcbs: EsmoRules = field(default_factory=EsmoRules)
 
@@ -161,6 +164,11 @@ class Settings:
                 "setting warm_interval_seconds must lie in [0, 3600] (0 turns warming off; got "
                 f"{self.warm_interval_seconds})"
             )
+        if self.engine != LOCAL and "://" not in self.engine:
+            raise ConfigError(
+                f'setting engine must be "{LOCAL}" or a Dask scheduler address such as '
+                f'"tcp://10.0.0.5:8786" (got {self.engine!r})'
+            )
         if self.privacy_ledger is None and self.lake.local is None:
             raise ConfigError(
                 f"lake_root {self.lake_root} is object storage: set privacy_ledger to a local "
@@ -188,6 +196,7 @@ _CASTS: dict[str, type] = {
     "response_cache_bytes": int,
     "max_body_bytes": int,
     "warm_interval_seconds": int,
+    "engine": str,
     "allow_anonymous": bool,
     "production": bool,
     "graphiql": bool,

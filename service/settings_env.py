@@ -43,6 +43,7 @@ ENVIRONMENT: Final[dict[str, tuple[str, Callable[[str], Any]]]] = {
     "HEMALAKE_INTROSPECTION": ("introspection", _bool),
     "HEMALAKE_METRICS_ROLES": ("metrics_roles", _list),
     "HEMALAKE_CORS_ORIGINS": ("cors_origins", _list),
+    "HEMALAKE_ENGINE": ("engine", str),
     "HEMALAKE_OIDC_ISSUER": ("oidc.issuer", str),
     "HEMALAKE_OIDC_AUDIENCE": ("oidc.audience", str),
     "HEMALAKE_OIDC_JWKS_URL": ("oidc.jwks_url", str),
