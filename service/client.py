@@ -19,17 +19,15 @@ Every answer is an :class:`Answer`: a Polars frame, the :class:`Provenance` of t
 version gives the same numbers) and the tests or totals beside the frame. Withheld counts stay
 null (typed ``Int64``/``Float64``), never 0. Errors raise :class:`HemalakeQueryError` carrying
 each error's ``extensions.code`` (``FORBIDDEN``, ``EMPTY_COHORT``, ``BAD_REQUEST``...; see
-schema/README.md). Questions without a function go through :meth:`HemalakeClient.query`,
-e.g. a study analysis's report (the ``analysis`` field, issue 13, where the server has it)::
-
-    report = hl.query(
-        "query($n: String!) { analysis(name: $n) { lakeVersion files { name encoding content } } }",
-        {"n": "myeloma-staging"},
-    )["analysis"]
+schema/README.md). A study analysis (:meth:`HemalakeClient.analysis`) gives its report: the
+tables as frames, the HTML page and every file's bytes. Questions without a function go through
+:meth:`HemalakeClient.query`.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -103,6 +101,26 @@ class Answer:
 def _frame(rows: Sequence[JSON], schema: Mapping[str, type[pl.DataType]]) -> pl.DataFrame:
     """Rows as a frame with a fixed schema, so nulls (withheld values) keep their type."""
     return pl.DataFrame(list(rows), schema=dict(schema), orient="row")
+
+
+@dataclass(frozen=True, slots=True)
+class StudyReport:
+    """A study analysis's report (``AnalysisReport``): its tables as frames (by file stem, read
+    from the Arrow files, which carry the provenance in their schema metadata), the page, every
+    file's bytes (write them to reproduce what ``hemalake analyse`` writes) and the provenance."""
+
+    name: str
+    version: int
+    lake_version: int
+    access: str
+    unanswered: tuple[str, ...]
+    tables: Mapping[str, pl.DataFrame]
+    files: Mapping[str, bytes]
+
+    @property
+    def html(self) -> str:
+        """The report page (figures inline as SVG)."""
+        return self.files["report.html"].decode("utf-8")
 
 
 INT, FLOAT, STR, BOOL = pl.Int64, pl.Float64, pl.String, pl.Boolean
@@ -450,6 +468,37 @@ class HemalakeClient:
             frame,
             Provenance.of(answer["provenance"]),
             {"gray_tests": answer["grayTests"], "excluded": answer["excluded"]},
+        )
+
+
+    def analysis(self, name: str, *, lake_version: int | None = None) -> StudyReport:
+        """Run the study analysis ``name`` (``lake/analyses/definitions/NAME.toml``) as this
+        caller, on ``lake_version`` (the newest when ``None``): a :class:`StudyReport`."""
+        report = self.query(
+            "query Analysis($name: String!, $lakeVersion: Int) { analysis(name: $name, "
+            "lakeVersion: $lakeVersion) { name version lakeVersion access unanswered "
+            "files { name encoding content } } }",
+            {"name": name, "lakeVersion": lake_version},
+        )["analysis"]
+        files = {
+            f["name"]: base64.b64decode(f["content"])
+            if f["encoding"] == "base64"
+            else f["content"].encode("utf-8")
+            for f in report["files"]
+        }
+        tables = {
+            file.removesuffix(".arrow"): pl.read_ipc(io.BytesIO(content))
+            for file, content in files.items()
+            if file.endswith(".arrow")
+        }
+        return StudyReport(
+            name=report["name"],
+            version=int(report["version"]),
+            lake_version=int(report["lakeVersion"]),
+            access=str(report["access"]),
+            unanswered=tuple(report["unanswered"]),
+            tables=tables,
+            files=files,
         )
 
 

@@ -71,6 +71,25 @@ def test_cumulative_incidence_on_the_demo_lake(lake_server: str) -> None:
     assert incidence.provenance.lake_version >= 0
 
 
+def test_a_study_analysis_gives_its_tables_page_and_files(lake_server: str) -> None:
+    """The CML treatment-free-remission report: every Arrow table is a frame equal to its CSV,
+    the page and files come with it, and an unknown analysis is a BAD_REQUEST."""
+    with HemalakeClient(f"{lake_server}/graphql", api_key=STATISTICIAN_KEY) as client:
+        report = client.analysis("cml-treatment-free-remission")
+        with pytest.raises(HemalakeQueryError) as unknown:
+            client.analysis("no-such-study")
+    assert unknown.value.code == "BAD_REQUEST"
+    assert (report.name, report.access, report.unanswered) == (
+        "cml-treatment-free-remission",
+        "GOVERNED",
+        (),
+    )
+    assert report.tables and report.html.lstrip().lower().startswith("<!doctype html")
+    for stem, table in report.tables.items():
+        assert table.height > 0, stem
+        assert pl.read_csv(report.files[f"{stem}.csv"]).height == table.height
+
+
 def test_generic_query_and_error_codes(live_server: str) -> None:
     with HemalakeClient(f"{live_server}/graphql", api_key=ANALYST_KEY) as analyst:
         assert analyst.query("{ modelVersion }")["modelVersion"]
