@@ -470,7 +470,6 @@ class HemalakeClient:
             {"gray_tests": answer["grayTests"], "excluded": answer["excluded"]},
         )
 
-
     def analysis(self, name: str, *, lake_version: int | None = None) -> StudyReport:
         """Run the study analysis ``name`` (``lake/analyses/definitions/NAME.toml``) as this
         caller, on ``lake_version`` (the newest when ``None``): a :class:`StudyReport`."""

@@ -84,7 +84,8 @@ def test_a_study_analysis_gives_its_tables_page_and_files(lake_server: str) -> N
         "GOVERNED",
         (),
     )
-    assert report.tables and report.html.lstrip().lower().startswith("<!doctype html")
+    assert report.tables
+    assert report.html.lstrip().lower().startswith("<!doctype html")
     for stem, table in report.tables.items():
         assert table.height > 0, stem
         assert pl.read_csv(report.files[f"{stem}.csv"]).height == table.height
