@@ -263,7 +263,7 @@ def group_codes(group: pl.Series) -> npt.NDArray[np.unsignedinteger[Any]]:
         physical = group.to_physical().fill_null(size).to_numpy()
     else:
         ranked = group.rank("dense") - 1
-        size = int(ranked.max() or 0) + 1
+        size = ranked.drop_nulls().n_unique()
         physical = ranked.fill_null(size).to_numpy()
     present = np.bincount(physical, minlength=size + 1) > 0
     narrow = np.uint16 if size < np.iinfo(np.uint16).max else np.uint32
