@@ -38,6 +38,7 @@ from lake.cohort.exposure import EXPOSURE_LEVELS
 from lake.cohort.filters import required_scores
 from lake.cohort.groups import UserGroup, check_groups
 from lake.cohort.order import Levels, attribute_levels, score_levels
+from lake.cohort.steps import StepFunction
 from lake.cohort.survival_options import (
     NO_OPTIONS,
     GroupOptions,
@@ -131,6 +132,9 @@ class SurvivalRequest:
     options: SurvivalOptions = field(default=NO_OPTIONS, metadata=OMITTED_AT_DEFAULT)
     #: count each patient at risk from their registry entry (:mod:`lake.cohort.entry`)
     delayed_entry: bool = field(default=False, metadata=OMITTED_AT_DEFAULT)
+    #: estimate each group's median follow-up (a second, reverse Kaplan-Meier fit per group);
+    #: the API asks only when the query selects it
+    follow_up: bool = field(default=True, metadata=OMITTED_AT_DEFAULT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,22 +172,6 @@ class TimePoint:
 
 
 @dataclass(frozen=True, slots=True)
-class SurvivalStep:
-    """One row of the Kaplan-Meier step function: S holds from ``time`` to the next row.
-
-    One row per distinct observed time (events or censorings), as R ``survfit``.
-    """
-
-    time: float
-    survival: float
-    lower: float | None
-    upper: float | None
-    n_at_risk: int
-    events: int
-    censored: int
-
-
-@dataclass(frozen=True, slots=True)
 class GroupSurvival:
     """One group's Kaplan-Meier summary; times in the request's unit."""
 
@@ -193,7 +181,7 @@ class GroupSurvival:
     median: QuantileEstimate | None
     median_follow_up: QuantileEstimate | None
     at_times: tuple[TimePoint, ...]
-    steps: tuple[SurvivalStep, ...]
+    steps: StepFunction
     quartiles: tuple[QuantileEstimate, ...] | None = None
     restricted_mean: RestrictedMean | None = None
     intervals: tuple[IntervalCounts, ...] | None = None
@@ -330,7 +318,9 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
                     median=fitter.median_,
                     median_follow_up=median_follow_up(
                         t, e, conf_type=request.conf_type, entry=en, time_scale=scale
-                    ),
+                    )
+                    if request.follow_up
+                    else None,
                     at_times=tuple(TimePoint.of(p, h) for p, h in points),
                     steps=km_steps(fitter),
                 ).with_options(group_options(fitter, options))
@@ -387,19 +377,16 @@ def trend_levels(request: SurvivalRequest) -> tuple[str, ...]:
     return ranked or ()
 
 
-def km_steps(fitter: KaplanMeierFitter) -> tuple[SurvivalStep, ...]:
-    """The fitted curve's step function (:meth:`KaplanMeierFitter.step_function`) as records."""
-    return tuple(
-        SurvivalStep(
-            time=row["time"],
-            survival=row["survival"],
-            lower=row["lower"],
-            upper=row["upper"],
-            n_at_risk=int(row["n_risk"]),
-            events=int(row["n_event"]),
-            censored=int(row["n_censor"]),
-        )
-        for row in fitter.step_function().iter_rows(named=True)
+def km_steps(fitter: KaplanMeierFitter) -> StepFunction:
+    """The fitted curve's step function (:meth:`KaplanMeierFitter.step_function`) as columns."""
+    return StepFunction.columns(
+        time=fitter.timeline_,
+        survival=fitter.survival_,
+        lower=fitter.lower_,
+        upper=fitter.upper_,
+        n_at_risk=fitter.n_at_risk_,
+        events=fitter.n_events_,
+        censored=fitter.n_censored_,
     )
 
 
