@@ -61,6 +61,7 @@ from lake.cohort.risk import (
     risk_distribution,
     score,
 )
+from lake.cohort.store_budget import DEFAULT_STORE_BYTES
 from lake.cohort.summary import Breakdown, FieldCompleteness, Histogram
 from lake.cohort.survival import (
     Grouping,
@@ -154,6 +155,9 @@ class LakeGateway(CohortSnapshots):
     cache_bytes
         Bytes the cached results, protected releases and cohort masks hold together at most
         (a half, a quarter and a quarter of it).
+    store_bytes
+        Bytes the patient-aligned columns of the kept lake versions hold together at most
+        (the analysis store, :mod:`lake.cohort.store_budget`).
     """
 
     def __init__(
@@ -167,12 +171,14 @@ class LakeGateway(CohortSnapshots):
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         versions_kept: int = 4,
         ledger: PrivacyLedger | None = None,
+        store_bytes: int = DEFAULT_STORE_BYTES,
     ) -> None:
         super().__init__(
             open_snapshot=open_snapshot,
             cohort_cache_size=max(4, cache_size // 8),
             cohort_cache_bytes=cache_bytes // 4,
             versions_kept=versions_kept,
+            store_bytes=store_bytes,
         )
         self.policy = policy
         self.ledger = ledger or PrivacyLedger(None, PrivacySettings())
