@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from lake.cohort.endpoints import EndpointKey
-from lake.cohort.survival import DAYS_PER, Grouping, TimeUnit, endpoint_rows, group_labels
+from lake.cohort.survival import DAYS_PER, Grouping, TimeUnit, endpoint_rows
 from lake.errors import AnalysisError
 from lake.survival import CumulativeIncidenceFitter, StatisticalResult
 
@@ -116,8 +116,8 @@ def incidence_summary(frame: pl.DataFrame, request: IncidenceRequest) -> Inciden
             f"{key.definition().name} has no competing event; ask for survival (Kaplan-Meier) "
             "instead"
         )
-    rows, excluded = endpoint_rows(frame, time_unit=request.time_unit)
-    labels = group_labels(rows)
+    endpoint = endpoint_rows(frame, time_unit=request.time_unit)
+    rows, labels, excluded = endpoint.rows, endpoint.labels, endpoint.excluded
     # counted on whole days, reported in the request's unit
     fitter = CumulativeIncidenceFitter().fit(
         rows.get_column("time_days").to_numpy(),

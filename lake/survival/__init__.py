@@ -10,7 +10,7 @@ from lake.survival.competing import CumulativeIncidence, CumulativeIncidenceFitt
 from lake.survival.concordance import ConcordanceResult, concordance_index
 from lake.survival.cox import CoxCoefficient, CoxPHFitter
 from lake.survival.finegray import FineGrayFitter
-from lake.survival.kaplan_meier import KaplanMeierFitter, median_follow_up
+from lake.survival.kaplan_meier import KaplanMeierFitter, median_follow_up, median_follow_ups
 from lake.survival.landmark import LandmarkData, counting_process, landmark_data
 from lake.survival.logrank import logrank_test, trend_test
 from lake.survival.prognostic import SystemComparison, compare_staging_systems
@@ -50,6 +50,7 @@ __all__ = [
     "landmark_data",
     "logrank_test",
     "median_follow_up",
+    "median_follow_ups",
     "proportional_hazards_test",
     "restricted_mean",
     "trend_test",

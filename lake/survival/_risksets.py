@@ -6,13 +6,14 @@ censored at t are still at risk at t (censoring after events, R ``survival`` con
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import numpy.typing as npt
 
 from lake.survival._input import SurvivalArrays
 from lake.survival._tabulate import crosstab, whole_span
-from lake.survival._typing import FloatArray
+from lake.survival._typing import FloatArray, IntArray
 from lake.survival.results import CountsBetween
 
 
@@ -39,18 +40,32 @@ def at_risk(data: SurvivalArrays, times: FloatArray) -> FloatArray:
 def risk_table(data: SurvivalArrays) -> RiskTable:
     """Tabulate ``data`` at its distinct stop times with one count over (time, event) cells."""
     table = crosstab([data.stop, data.event], spans=[whole_span(*data.stop_range), (0, 2)])
-    counts = table.counts  # (time slots, 2): censored, events
+    if data.entry is None:
+        return _table_of(table.levels[0], table.counts, data.n)
+    counted = _table_of(table.levels[0], table.counts, data.n)
+    return replace(counted, n_risk=at_risk(data, counted.time))
+
+
+def grouped_risk_tables(data: SurvivalArrays, groups: IntArray, n_groups: int) -> list[RiskTable]:
+    """The risk table of each group 0..``n_groups``-1 from one count over the (group, time,
+    event) cells of all rows, equal to :func:`risk_table` of the group's rows (no entry)."""
+    spans = [(0, n_groups), whole_span(*data.stop_range), (0, 2)]
+    table = crosstab([groups, data.stop, data.event], spans=spans)
+    sizes = table.counts.sum(axis=(1, 2))
+    return [
+        _table_of(table.levels[1], counts, int(size))
+        for counts, size in zip(table.counts, sizes, strict=True)
+    ]
+
+
+def _table_of(levels: npt.NDArray[np.generic], counts: IntArray, n: int) -> RiskTable:
+    """The risk table of (time slot, censored/event) ``counts`` of ``n`` rows without entry."""
     leaving = counts.sum(axis=1)
     present = np.flatnonzero(leaving)
-    times = table.levels[0][present].astype(np.float64)
     n_event = counts[present, 1].astype(np.float64)
-    if data.entry is None:
-        n_risk = (data.n - (np.cumsum(leaving) - leaving)[present]).astype(np.float64)
-    else:
-        n_risk = at_risk(data, times)
     return RiskTable(
-        time=times,
-        n_risk=n_risk,
+        time=levels[present].astype(np.float64),
+        n_risk=(n - (np.cumsum(leaving) - leaving)[present]).astype(np.float64),
         n_event=n_event,
         n_censor=leaving[present].astype(np.float64) - n_event,
     )

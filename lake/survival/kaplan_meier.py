@@ -44,17 +44,25 @@ Trials* 1996;17:343–346.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import replace
+from functools import cache, partial
 from typing import Self
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from lake.errors import AnalysisError
-from lake.survival._input import SurvivalWarning, survival_arrays
-from lake.survival._risksets import at_risk, counts_between, risk_table
-from lake.survival._typing import ConfType, FloatArray
+from lake.errors import AnalysisError, EmptyCohortError
+from lake.survival._input import SurvivalArrays, SurvivalWarning, survival_arrays
+from lake.survival._risksets import (
+    RiskTable,
+    at_risk,
+    counts_between,
+    grouped_risk_tables,
+    risk_table,
+)
+from lake.survival._typing import ConfType, FloatArray, IntArray
 from lake.survival.confidence import survival_bands
 from lake.survival.quantiles import step_quantile
 from lake.survival.restricted_mean import restricted_mean
@@ -115,18 +123,55 @@ class KaplanMeierFitter:
         ``time_scale``: the durations (and ``entry``) are in units of which ``time_scale`` make
         one unit of every time the fitter reports or is asked (see the module docstring).
         """
-        if not (np.isfinite(time_scale) and time_scale > 0):
-            raise AnalysisError(f"time_scale must be a positive number, got {time_scale}")
+        _check_scale(time_scale)
         data = survival_arrays(durations, events, entry=entry)
-        if not data.event.any():
+        return self._estimate(risk_table(data), lambda: data, time_scale)
+
+    def fit_groups(
+        self,
+        durations: npt.ArrayLike,
+        events: npt.ArrayLike,
+        groups: IntArray,
+        *,
+        n_groups: int,
+        time_scale: float = 1.0,
+    ) -> list[KaplanMeierFitter]:
+        """One fitted curve per group code 0..``n_groups``-1 (each group non-empty), configured
+        as this fitter, from one count over the (group, time, event) cells of all rows.
+
+        Each curve equals :meth:`fit` on its group's rows (the same estimator on the same risk
+        table, :func:`~lake.survival._risksets.grouped_risk_tables`), without a pass over the
+        rows per group or sorting them by group. No delayed entry.
+
+        Raises
+        ------
+        EmptyCohortError
+            A group code in 0..``n_groups``-1 has no rows.
+        """
+        _check_scale(time_scale)
+        data = survival_arrays(durations, events)
+        codes = np.asarray(groups)
+        fitted = []
+        for g, table in enumerate(grouped_risk_tables(data, codes, n_groups)):
+            if table.time.size == 0:
+                raise EmptyCohortError(f"group {g} of {n_groups} has no rows to fit")
+            fitter = KaplanMeierFitter(conf_type=self.conf_type, alpha=self.alpha)
+            fitted.append(fitter._estimate(table, partial(_rows_of, data, codes, g), time_scale))
+        return fitted
+
+    def _estimate(
+        self, table: RiskTable, rows: Callable[[], SurvivalArrays], time_scale: float
+    ) -> Self:
+        """Estimate S(t) from the risk ``table`` of the fitted ``rows`` (read only by the
+        methods that count rows: delayed-entry risk sets and :meth:`counts_between`)."""
+        if not table.n_event.any():
             warnings.warn(
                 "no events: the survival curve stays at 1 and the median is not reached",
                 SurvivalWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-        self._data = data
+        self._rows = cache(rows)
         self._scale = time_scale
-        table = risk_table(data)
         with np.errstate(divide="ignore", invalid="ignore"):
             hazard_step = 1.0 - table.n_event / table.n_risk
             greenwood = table.n_event / (table.n_risk * (table.n_risk - table.n_event))
@@ -219,8 +264,9 @@ class KaplanMeierFitter:
         Without delayed entry it is read from the fitted table (at risk at the first distinct
         time at or after t; none after the last), so no per-row work; with entry, counted.
         """
-        if self._data.entry is not None:
-            return at_risk(self._data, query * self._scale)
+        rows = self._rows()
+        if rows.entry is not None:
+            return at_risk(rows, query * self._scale)
         first_at_or_after = np.searchsorted(self.timeline_, query, side="left")
         padded = np.append(self.n_at_risk_, 0.0)
         return padded[first_at_or_after]
@@ -257,8 +303,47 @@ class KaplanMeierFitter:
         query = np.atleast_1d(np.asarray(times, dtype=np.float64))
         if np.any(np.diff(query) < 0):
             raise AnalysisError("interval ends must be in increasing order")
-        counted = counts_between(self._data, query * self._scale)
+        counted = counts_between(self._rows(), query * self._scale)
         return [replace(c, time=float(t)) for c, t in zip(counted, query.tolist(), strict=True)]
+
+
+def _check_scale(time_scale: float) -> None:
+    if not (np.isfinite(time_scale) and time_scale > 0):
+        raise AnalysisError(f"time_scale must be a positive number, got {time_scale}")
+
+
+def _rows_of(data: SurvivalArrays, groups: IntArray, group: int) -> SurvivalArrays:
+    """The rows of ``data`` in ``group`` (no entry)."""
+    chosen = groups == group
+    stop = data.stop[chosen]
+    return replace(
+        data,
+        stop=stop,
+        event=data.event[chosen],
+        event_weight=data.event_weight[chosen],
+        stop_range=(float(stop.min()), float(stop.max())),
+    )
+
+
+def median_follow_ups(
+    durations: npt.ArrayLike,
+    events: npt.ArrayLike,
+    groups: IntArray,
+    *,
+    n_groups: int,
+    conf_type: ConfType = "log",
+    alpha: float = 0.05,
+    time_scale: float = 1.0,
+) -> list[QuantileEstimate]:
+    """:func:`median_follow_up` of each group 0..``n_groups``-1 from one count of all rows
+    (:meth:`KaplanMeierFitter.fit_groups` of the reverse Kaplan-Meier)."""
+    flipped = 1.0 - np.asarray(events, dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurvivalWarning)
+        fitters = KaplanMeierFitter(conf_type=conf_type, alpha=alpha).fit_groups(
+            durations, flipped, groups, n_groups=n_groups, time_scale=time_scale
+        )
+    return [fitter.median_ for fitter in fitters]
 
 
 def median_follow_up(

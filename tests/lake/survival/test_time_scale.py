@@ -8,13 +8,20 @@ the divided fit gave (issue 11: "every answer stays identical"). Oracle: the sam
 
 from __future__ import annotations
 
+from random import Random
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lake.errors import AnalysisError
-from lake.survival import CumulativeIncidenceFitter, KaplanMeierFitter, median_follow_up
+from lake.survival import (
+    CumulativeIncidenceFitter,
+    KaplanMeierFitter,
+    median_follow_up,
+    median_follow_ups,
+)
 from lake.survival.results import QuantileEstimate
 
 SCALES = (1.0, 7.0, 30.4375, 365.25)
@@ -112,3 +119,32 @@ def test_cumulative_incidence_on_days_with_a_scale_equals_fitting_divided_times(
 def test_cumulative_incidence_time_scale_must_be_a_positive_number() -> None:
     with pytest.raises(AnalysisError, match="time_scale must be a positive number"):
         CumulativeIncidenceFitter().fit([1.0, 2.0], [1, 0], time_scale=0.0)
+
+
+@pytest.mark.filterwarnings("ignore::lake.survival.SurvivalWarning")
+@settings(max_examples=200, deadline=None)
+@given(cohorts(), st.integers(1, 4), st.randoms(use_true_random=False))
+def test_fitting_all_groups_from_one_count_equals_fitting_each_group(
+    cohort: tuple[np.ndarray, np.ndarray, np.ndarray | None, float],
+    n_groups: int,
+    random: Random,
+) -> None:
+    days, events, _, scale = cohort
+    codes = np.array([random.randrange(n_groups) for _ in days])
+    present = np.unique(codes)
+    codes = np.searchsorted(present, codes)  # codes 0..G-1, each group non-empty
+    fitted = KaplanMeierFitter(conf_type="log-log").fit_groups(
+        days, events, codes, n_groups=present.size, time_scale=scale
+    )
+    follow_ups = median_follow_ups(days, events, codes, n_groups=present.size, time_scale=scale)
+    for g, (curve, follow_up) in enumerate(zip(fitted, follow_ups, strict=True)):
+        rows = codes == g
+        alone = KaplanMeierFitter(conf_type="log-log").fit(
+            days[rows], events[rows], time_scale=scale
+        )
+        for name in ("timeline_", "survival_", "std_err_", "lower_", "upper_", "n_at_risk_"):
+            np.testing.assert_array_equal(getattr(curve, name), getattr(alone, name))
+        assert curve.median_ == alone.median_
+        ends = sorted({float(d) / scale for d in days})
+        assert curve.counts_between(ends) == alone.counts_between(ends)
+        assert follow_up == median_follow_up(days[rows], events[rows], time_scale=scale)
