@@ -25,6 +25,8 @@ class RiskTable:
     n_risk: FloatArray
     n_event: FloatArray
     n_censor: FloatArray
+    #: with delayed entry: ``n_risk`` counts #{entry < t <= stop}
+    delayed: bool = False
 
 
 def at_risk(data: SurvivalArrays, times: FloatArray) -> FloatArray:
@@ -43,7 +45,7 @@ def risk_table(data: SurvivalArrays) -> RiskTable:
     if data.entry is None:
         return _table_of(table.levels[0], table.counts, data.n)
     counted = _table_of(table.levels[0], table.counts, data.n)
-    return replace(counted, n_risk=at_risk(data, counted.time))
+    return replace(counted, n_risk=at_risk(data, counted.time), delayed=True)
 
 
 def grouped_risk_tables(data: SurvivalArrays, groups: IntArray, n_groups: int) -> list[RiskTable]:

@@ -171,6 +171,7 @@ class KaplanMeierFitter:
                 stacklevel=3,
             )
         self._rows = cache(rows)
+        self._delayed = table.delayed
         self._scale = time_scale
         with np.errstate(divide="ignore", invalid="ignore"):
             hazard_step = 1.0 - table.n_event / table.n_risk
@@ -264,9 +265,8 @@ class KaplanMeierFitter:
         Without delayed entry it is read from the fitted table (at risk at the first distinct
         time at or after t; none after the last), so no per-row work; with entry, counted.
         """
-        rows = self._rows()
-        if rows.entry is not None:
-            return at_risk(rows, query * self._scale)
+        if self._delayed:
+            return at_risk(self._rows(), query * self._scale)
         first_at_or_after = np.searchsorted(self.timeline_, query, side="left")
         padded = np.append(self.n_at_risk_, 0.0)
         return padded[first_at_or_after]
