@@ -57,6 +57,8 @@ from lake.survival import (
     StatisticalResult,
     SurvivalAt,
     SurvivalWarning,
+    grouped_counts,
+    logrank_counts,
     logrank_test,
     median_follow_up,
     median_follow_ups,
@@ -303,23 +305,14 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
         # a group without events (or, for the reverse Kaplan-Meier follow-up, without
         # censorings) is an answer, S = 1 and the median not reached, not dubious input
         warnings.simplefilter("ignore", SurvivalWarning)
+        counted = None
         if entry is None:
-            # every group's curve (and follow-up) from one count over the cohort's rows
-            fitters = KaplanMeierFitter(conf_type=conf_type).fit_groups(
-                time, status, code, n_groups=len(labels), time_scale=scale
-            )
+            # every group's curve, follow-up and the log-rank from one count over the rows
+            counted = grouped_counts(time, status, code, n_groups=len(labels))
+            fitters = KaplanMeierFitter(conf_type=conf_type).fit_groups(counted, time_scale=scale)
             follow_ups: list[QuantileEstimate | None] = [None] * len(labels)
             if request.follow_up:
-                follow_ups = list(
-                    median_follow_ups(
-                        time,
-                        status,
-                        code,
-                        n_groups=len(labels),
-                        conf_type=conf_type,
-                        time_scale=scale,
-                    )
-                )
+                follow_ups = list(median_follow_ups(counted, conf_type=conf_type, time_scale=scale))
         else:
             chosen = [code == g for g in range(len(labels))]
             fitters = [
@@ -360,7 +353,12 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
         strata = None
         if request.strata is not None:
             strata = rows.get_column("stratum").cast(pl.String).fill_null("missing").to_numpy()
-        logrank = _labelled(logrank_test(time, status, code, strata=strata, entry=entry), labels)
+        test = (
+            logrank_counts(counted)
+            if counted is not None and strata is None
+            else logrank_test(time, status, code, strata=strata, entry=entry)
+        )
+        logrank = _labelled(test, labels)
         if request.trend:
             trend = _ordered_trend(time, status, code, strata, labels, ranked=ranked, entry=entry)
         if options.weights is not None:

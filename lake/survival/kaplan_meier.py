@@ -53,13 +53,13 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from lake.errors import AnalysisError, EmptyCohortError
+from lake.errors import AnalysisError
 from lake.survival._input import SurvivalArrays, SurvivalWarning, survival_arrays
 from lake.survival._risksets import (
+    GroupedCounts,
     RiskTable,
     at_risk,
     counts_between,
-    grouped_risk_tables,
     risk_table,
 )
 from lake.survival._typing import ConfType, FloatArray, IntArray
@@ -127,37 +127,21 @@ class KaplanMeierFitter:
         data = survival_arrays(durations, events, entry=entry)
         return self._estimate(risk_table(data), lambda: data, time_scale)
 
-    def fit_groups(
-        self,
-        durations: npt.ArrayLike,
-        events: npt.ArrayLike,
-        groups: IntArray,
-        *,
-        n_groups: int,
-        time_scale: float = 1.0,
-    ) -> list[KaplanMeierFitter]:
-        """One fitted curve per group code 0..``n_groups``-1 (each group non-empty), configured
-        as this fitter, from one count over the (group, time, event) cells of all rows.
+    def fit_groups(self, counted: GroupedCounts, *, time_scale: float = 1.0) -> list[Self]:
+        """One fitted curve per group of ``counted`` (:func:`grouped_counts`: one count over
+        the (group, event, time) cells of all rows), configured as this fitter.
 
         Each curve equals :meth:`fit` on its group's rows (the same estimator on the same risk
-        table, :func:`~lake.survival._risksets.grouped_risk_tables`), without a pass over the
-        rows per group or sorting them by group. No delayed entry.
-
-        Raises
-        ------
-        EmptyCohortError
-            A group code in 0..``n_groups``-1 has no rows.
+        table), without a pass over the rows per group or sorting them by group. No delayed
+        entry.
         """
         _check_scale(time_scale)
-        data = survival_arrays(durations, events)
-        codes = np.asarray(groups)
-        fitted = []
-        for g, table in enumerate(grouped_risk_tables(data, codes, n_groups)):
-            if table.time.size == 0:
-                raise EmptyCohortError(f"group {g} of {n_groups} has no rows to fit")
-            fitter = KaplanMeierFitter(conf_type=self.conf_type, alpha=self.alpha)
-            fitted.append(fitter._estimate(table, partial(_rows_of, data, codes, g), time_scale))
-        return fitted
+        return [
+            type(self)(conf_type=self.conf_type, alpha=self.alpha)._estimate(
+                table, partial(_rows_of, counted.data, counted.codes, g), time_scale
+            )
+            for g, table in enumerate(counted.risk_tables())
+        ]
 
     def _estimate(
         self, table: RiskTable, rows: Callable[[], SurvivalArrays], time_scale: float
@@ -326,22 +310,25 @@ def _rows_of(data: SurvivalArrays, groups: IntArray, group: int) -> SurvivalArra
 
 
 def median_follow_ups(
-    durations: npt.ArrayLike,
-    events: npt.ArrayLike,
-    groups: IntArray,
+    counted: GroupedCounts,
     *,
-    n_groups: int,
     conf_type: ConfType = "log",
     alpha: float = 0.05,
     time_scale: float = 1.0,
 ) -> list[QuantileEstimate]:
-    """:func:`median_follow_up` of each group 0..``n_groups``-1 from one count of all rows
-    (:meth:`KaplanMeierFitter.fit_groups` of the reverse Kaplan-Meier)."""
-    flipped = 1.0 - np.asarray(events, dtype=np.float64)
+    """:func:`median_follow_up` of each group of ``counted``: the reverse Kaplan-Meier curve
+    is the same count with events and censorings swapped (no second pass over the rows)."""
+    data = counted.data
+    flipped = GroupedCounts(
+        data=replace(data, event=~data.event, event_weight=1.0 - data.event_weight),
+        codes=counted.codes,
+        times=counted.times,
+        counts=counted.counts[:, ::-1],
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SurvivalWarning)
         fitters = KaplanMeierFitter(conf_type=conf_type, alpha=alpha).fit_groups(
-            durations, flipped, groups, n_groups=n_groups, time_scale=time_scale
+            flipped, time_scale=time_scale
         )
     return [fitter.median_ for fitter in fitters]
 

@@ -19,6 +19,9 @@ from lake.errors import AnalysisError
 from lake.survival import (
     CumulativeIncidenceFitter,
     KaplanMeierFitter,
+    grouped_counts,
+    logrank_counts,
+    logrank_test,
     median_follow_up,
     median_follow_ups,
 )
@@ -124,7 +127,7 @@ def test_cumulative_incidence_time_scale_must_be_a_positive_number() -> None:
 @pytest.mark.filterwarnings("ignore::lake.survival.SurvivalWarning")
 @settings(max_examples=200, deadline=None)
 @given(cohorts(), st.integers(1, 4), st.randoms(use_true_random=False))
-def test_fitting_all_groups_from_one_count_equals_fitting_each_group(
+def test_all_groups_from_one_count_equal_each_group_fitted_and_the_logrank_test(
     cohort: tuple[np.ndarray, np.ndarray, np.ndarray | None, float],
     n_groups: int,
     random: Random,
@@ -133,10 +136,13 @@ def test_fitting_all_groups_from_one_count_equals_fitting_each_group(
     codes = np.array([random.randrange(n_groups) for _ in days])
     present = np.unique(codes)
     codes = np.searchsorted(present, codes)  # codes 0..G-1, each group non-empty
-    fitted = KaplanMeierFitter(conf_type="log-log").fit_groups(
-        days, events, codes, n_groups=present.size, time_scale=scale
-    )
-    follow_ups = median_follow_ups(days, events, codes, n_groups=present.size, time_scale=scale)
+    counted = grouped_counts(days, events, codes, n_groups=present.size)
+    fitted = KaplanMeierFitter(conf_type="log-log").fit_groups(counted, time_scale=scale)
+    follow_ups = median_follow_ups(counted, time_scale=scale)
+    for rho, gamma in ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0)) if present.size > 1 else ():
+        assert logrank_counts(counted, rho=rho, gamma=gamma) == logrank_test(
+            days, events, codes, rho=rho, gamma=gamma
+        )
     for g, (curve, follow_up) in enumerate(zip(fitted, follow_ups, strict=True)):
         rows = codes == g
         alone = KaplanMeierFitter(conf_type="log-log").fit(
