@@ -48,7 +48,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -360,7 +360,7 @@ def wrk_rows(n: int, url: str, *, connections: int, seconds: int) -> list[Row]:
     """The cached query's requests/s under wrk and plain Starlette JSON of the same bytes
     (rows of :func:`run`; ``wrk`` runs ``connections`` connections)."""
     body = json.dumps({"query": QUERY, "variables": {"f": {"age": {"min": _age(True, 0)}}}})
-    content = httpx.post(url, content=body, headers=HEADERS).content
+    content = httpx.post(url, content=body, headers=HEADERS, timeout=600).content
     cached = wrk_requests_per_second(url, body.encode(), connections=connections, seconds=seconds)
     if cached is None:
         sys.stderr.write("wrk is not installed: the wrk rows are skipped\n")
@@ -475,10 +475,12 @@ def run(
     wrk_seconds: int = 0,
     models_max: int = 1_000_000,
     after_load: bool = False,
+    report: Callable[[list[tuple[Row, float, float]]], None] | None = None,
 ) -> list[tuple[Row, float, float]]:
     """Rows of (patients, kind, clients, requests, p50 ms, p99 ms, requests/s), each with the
     same run's lifelines and floor ms (wrk rows: requests/s of plain Starlette JSON instead of
-    lifelines ms, the floor NaN; the *server* row's p50 is its peak RSS in MB)."""
+    lifelines ms, the floor NaN; the *server* row's p50 is its peak RSS in MB). ``report`` is
+    given each size's rows as soon as they are measured."""
     out: list[tuple[Row, float, float]] = []
     nan = float("nan")
     for n in sizes:
@@ -510,19 +512,24 @@ def run(
                             url, cached=False, requests=requests, seconds=seconds, query=query
                         )
                         rows.append(_timed(n, kind, 1, lat, time.perf_counter() - started))
+                done = [(row, base, floor) for row in rows]
+                if wrk_seconds:  # on the lake version the cached rows ran on
+                    wrk = wrk_rows(n, url, connections=connections, seconds=wrk_seconds)
+                    done += [(row, wrk[-1][-1], nan) for row in wrk]
                 if after_load:
                     started = time.perf_counter()
                     reload_site(root, "AMS")
                     loaded = time.perf_counter()
                     lat = _loop(url, cached=False, requests=1, seconds=600)
-                    rows.append(_timed(n, "after load", 1, lat, time.perf_counter() - loaded))
+                    done.append(
+                        (_timed(n, "after load", 1, lat, time.perf_counter() - loaded), base, floor)
+                    )
                     sys.stderr.write(f"reloading one site took {loaded - started:.1f} s\n")
-                out += [(row, base, floor) for row in rows]
-                if wrk_seconds:
-                    wrk = wrk_rows(n, url, connections=connections, seconds=wrk_seconds)
-                    out += [(row, wrk[-1][-1], nan) for row in wrk]
                 rss = peak_rss_mb(process.pid or 0)
-                out.append(((n, "server", 1, 1, rss, rss, nan), base, floor))
+                done.append(((n, "server", 1, 1, rss, rss, nan), base, floor))
+                out += done
+                if report is not None:
+                    report(done)
             finally:
                 process.terminate()
                 process.join(timeout=30)
@@ -549,7 +556,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--after-load", action="store_true", help="time the first query after a site reload"
     )
     args = parser.parse_args(argv)
-    rows = run(
+    header = (
+        f"{'patients':>10} {'query':>11} {'clients':>7} {'requests':>8} {'p50 ms':>9} "
+        f"{'p99 ms':>9} {'req/s':>8} {'lifelines':>10} {'floor':>8} {'x lifelines':>11}\n"
+    )
+    sys.stdout.write(header)
+    run(
         args.sizes,
         lakes=args.lakes,
         requests=args.requests,
@@ -560,11 +572,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         wrk_seconds=args.wrk_seconds,
         models_max=args.models_max,
         after_load=args.after_load,
+        report=_print,
     )
-    out = [
-        f"{'patients':>10} {'query':>11} {'clients':>7} {'requests':>8} {'p50 ms':>9} "
-        f"{'p99 ms':>9} {'req/s':>8} {'lifelines':>10} {'floor':>8} {'x lifelines':>11}"
-    ]
+    return 0
+
+
+def _print(rows: list[tuple[Row, float, float]]) -> None:
+    """Print the table lines of ``rows`` (see :func:`run`) now."""
+    out = []
     for (n, kind, clients, count, p50, p99, rps), base, floor in rows:
         if kind.endswith("wrk"):
             out.append(
@@ -578,8 +593,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{n:>10} {kind:>11} {clients:>7} {count:>8} {p50:>9.1f} {p99:>9.1f} "
                 f"{rps:>8.1f} {base:>10.1f} {floor:>8.1f} {base / p50:>10.1f}x"
             )
-    sys.stdout.write("\n".join(out) + "\n")
-    return 0
+    sys.stdout.write("".join(f"{line}\n" for line in out))
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":
