@@ -116,7 +116,7 @@ def incidence_summary(frame: pl.DataFrame, request: IncidenceRequest) -> Inciden
             f"{key.definition().name} has no competing event; ask for survival (Kaplan-Meier) "
             "instead"
         )
-    endpoint = endpoint_rows(frame, time_unit=request.time_unit)
+    endpoint = endpoint_rows(frame)
     rows, labels, excluded = endpoint.rows, endpoint.labels, endpoint.excluded
     # counted on whole days, reported in the request's unit
     fitter = CumulativeIncidenceFitter().fit(

@@ -223,8 +223,9 @@ class EndpointRows:
     excluded: int
 
 
-def endpoint_rows(frame: pl.DataFrame, *, time_unit: TimeUnit) -> EndpointRows:
-    """Rows with the endpoint, time in ``time_unit``, each numbered by its group.
+def endpoint_rows(frame: pl.DataFrame) -> EndpointRows:
+    """Rows with the endpoint (``time_days``: statistics count whole days), each numbered by
+    its group.
 
     ``group_code`` numbers the groups 0..G-1 in the group column's order (an Enum's declared
     order, else ascending values), a missing group last (:func:`group_codes`). The rows keep
@@ -240,10 +241,7 @@ def endpoint_rows(frame: pl.DataFrame, *, time_unit: TimeUnit) -> EndpointRows:
     if "group" not in kept.columns:
         kept = kept.with_columns(group=pl.lit(None, dtype=pl.String))
     codes, labels = group_codes(kept.get_column("group"))
-    kept = kept.with_columns(
-        time=pl.col("time_days") / DAYS_PER[time_unit],
-        group_code=pl.Series(codes, dtype=pl.UInt32),
-    )
+    kept = kept.with_columns(group_code=pl.Series(codes, dtype=pl.UInt32))
     return EndpointRows(kept, labels, frame.height - kept.height)
 
 
@@ -281,7 +279,7 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
     risk sets (entry, stop], and patients not at risk after entry are excluded too.
     """
     ranked = trend_levels(request)
-    endpoint = endpoint_rows(frame, time_unit=request.time_unit)
+    endpoint = endpoint_rows(frame)
     rows, labels, excluded = endpoint.rows, endpoint.labels, endpoint.excluded
     entry = None
     if request.delayed_entry:
