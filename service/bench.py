@@ -31,6 +31,30 @@ in-process by Polars (filter, derive OS) and lifelines (one ``KaplanMeierFitter`
 ``multivariate_logrank_test``); *floor*, the same with precomputed numpy columns and Kaplan-Meier
 and log-rank counted by ``np.bincount`` on whole days (what no service can beat); each the median
 of ``--baseline-runs`` runs, each with a new age bound. ``x lifelines`` is lifelines ms / p50 ms.
+
+Measured (issue 11; 2 shared CPUs under load average 10-16 from other helpers, so absolute times
+are several times the quiet machine's: the issue's lifelines script took 613 ms at 1e6, here
+6,169 ms). In-process A/B of the uncached question (``gateway.survival`` on the 1e6 bench lake,
+p50 of 20, both trees run back to back): main 1,335 ms, this branch 367 ms (before its last two
+changes). cProfile of one query, cumulative ms, before -> after:
+
+=====================================================  ======  =====
+survival_summary                                         863    342
+endpoint_rows (sort by the text group column: 236)       302    131
+group labels (gather at run ends)                        141      -
+Kaplan-Meier step records (5,982 dataclasses)            198     57
+KM fits, 2 groups (+ 2 reverse fits for follow-up)       207    128
+log-rank (its own count)                                  54      -
+disclosure of the steps                                   46     69
+=====================================================  ======  =====
+
+What each change bought: groups as integer codes put in order by counting, not a text sort
+(endpoint_rows 302 -> 84 ms); step records kept as columns and built only when ``steps`` is
+shown (198 -> 57 ms; also what the result cache holds); median follow-up only when selected
+(-80 ms); every group's curve, follow-up and the log-rank from one count over (group, event,
+day) cells, so the cohort is neither sorted nor split by group (fits + log-rank 181 -> 128 ms,
+endpoint_rows 131 ms left in a filter and a code column). Not yet: the cohort frame is still
+built with Polars per query (concat, filter), and disclosure walks the step counts in Python.
 """
 
 from __future__ import annotations
