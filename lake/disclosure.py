@@ -54,8 +54,9 @@ from lake.cohort.fine_gray import FineGraySummary
 from lake.cohort.incidence import GroupIncidence, IncidencePoint, IncidenceSummary
 from lake.cohort.models import CoxSummary, StagingSummary
 from lake.cohort.risk import CrossTab, RiskDistribution
+from lake.cohort.steps import StepFunction
 from lake.cohort.summary import Breakdown, FieldCompleteness, Histogram
-from lake.cohort.survival import GroupSurvival, SurvivalStep, SurvivalSummary, TimePoint
+from lake.cohort.survival import GroupSurvival, SurvivalSummary, TimePoint
 from lake.cohort.survival_options import IntervalCounts, RestrictedMean
 from lake.errors import ConfigError, EmptyCohortError
 from lake.survival import QuantileEstimate, StatisticalResult
@@ -236,9 +237,7 @@ def _curve_length(
     return length
 
 
-def released_steps(
-    steps: tuple[SurvivalStep, ...], events: int, policy: DisclosurePolicy
-) -> tuple[SurvivalStep, ...]:
+def released_steps(steps: StepFunction, events: int, policy: DisclosurePolicy) -> StepFunction:
     """The released prefix of a Kaplan-Meier step function with ``events`` events.
 
     Rules (with minimum cell size ``k``; the group's ``n`` and ``events``, hence its
@@ -259,11 +258,11 @@ def released_steps(
     follow from S and the risk set (d = n (1 - S_i / S_{i-1})), and each rests on a risk set of
     at least ``k``.
     """
-    censored = sum(s.censored for s in steps)
+    censored = steps.column("censored")
     length = _curve_length(
-        [s.n_at_risk for s in steps],
-        [(s.events, s.censored) for s in steps],
-        [events, censored],
+        steps.column("n_at_risk"),
+        list(zip(steps.column("events"), censored, strict=True)),
+        [events, sum(censored)],
         policy,
     )
     return steps[:length]
@@ -335,13 +334,13 @@ def _disclose_group(group: GroupSurvival, n: int | None, policy: DisclosurePolic
             median=None,
             median_follow_up=None,
             at_times=(),
-            steps=(),
+            steps=group.steps[:0],
             quartiles=None if group.quartiles is None else (),
             restricted_mean=_restricted_mean(group.restricted_mean, -math.inf, small),
             intervals=None if group.intervals is None else (),
         )
     events = event_cells(n, group.events or 0, policy)
-    steps = () if events is None else released_steps(group.steps, events, policy)
+    steps = group.steps[:0] if events is None else released_steps(group.steps, events, policy)
     end = steps[-1].time if steps else -math.inf
     reason = (
         _event_cells_reason(policy)

@@ -122,6 +122,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
             "software_version": software_version,
             "cache_size": settings.cache_size,
             "cache_bytes": settings.cache_bytes,
+            "store_bytes": settings.analysis_store_bytes,
             "ledger": PrivacyLedger(settings.ledger_path, settings.privacy),
             "value_rules": settings.esmo_mcbs,
         }

@@ -62,8 +62,9 @@ async def health(request: Request) -> JSONResponse:
 
 async def metrics(request: Request, *, roles: tuple[Role, ...]) -> Response:
     """Prometheus text format: requests by status, latency total, result and response cache
-    hits/misses, and the lake version warmed last with how long it took; only for callers whose
-    role is one of ``roles`` (``401`` without credentials, ``403`` for other roles)."""
+    hits/misses, the analysis store's bytes, budget, columns and evictions, and the lake version
+    warmed last with how long it took; only for callers whose role is one of ``roles`` (``401``
+    without credentials, ``403`` for other roles)."""
     authenticator: Authenticator = request.state.authenticator
     try:
         caller = await authenticator.authenticate(request.headers)
@@ -98,6 +99,17 @@ async def metrics(request: Request, *, roles: tuple[Role, ...]) -> Response:
             "# TYPE hemalake_response_cache_bytes gauge",
             f"hemalake_response_cache_bytes {responses.bytes}",
         ]
+    store = gateway.store.use()
+    lines += [
+        "# TYPE hemalake_analysis_store_bytes gauge",
+        f"hemalake_analysis_store_bytes {store.bytes}",
+        "# TYPE hemalake_analysis_store_budget_bytes gauge",
+        f"hemalake_analysis_store_budget_bytes {store.budget}",
+        "# TYPE hemalake_analysis_store_columns gauge",
+        f"hemalake_analysis_store_columns {store.columns}",
+        "# TYPE hemalake_analysis_store_evictions_total counter",
+        f"hemalake_analysis_store_evictions_total {store.evictions}",
+    ]
     warmer: LakeWarmer | None = request.state.warmer
     if warmer is not None and warmer.last is not None:
         lines += [

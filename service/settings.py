@@ -15,6 +15,7 @@ Example ``hemalake.toml``::
     cache_bytes = 536870912       # bytes the result caches hold together at most (512 MiB)
     query_cache_bytes = 16777216  # validated documents and persisted queries (16 MiB each)
     response_cache_bytes = 67108864  # whole answers served again before GraphQL runs (0: off)
+    analysis_store_bytes = 1073741824  # patient-aligned columns of the kept lake versions (1 GiB)
     max_body_bytes = 65536
     warm_interval_seconds = 5    # look for a new lake version this often and warm it (0: off)
     privacy_ledger = "privacy.sqlite"   # default: beside the lake, <lake_root>-privacy.sqlite
@@ -71,6 +72,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from lake.access import ROLES, Caller, Role
+from lake.cohort.store_budget import DEFAULT_STORE_BYTES
 from lake.disclosure import DEFAULT_MIN_CELL_SIZE
 from lake.distributed.engine import LOCAL
 from lake.errors import ConfigError
@@ -100,6 +102,7 @@ class Settings:
     cache_bytes: int = DEFAULT_CACHE_BYTES
     query_cache_bytes: int = 16 * 1024 * 1024
     response_cache_bytes: int = DEFAULT_RESPONSE_CACHE_BYTES
+    analysis_store_bytes: int = DEFAULT_STORE_BYTES
     max_body_bytes: int = 65536
     warm_interval_seconds: int = 5
     api_keys: Mapping[str, Caller] = field(default_factory=dict)
@@ -151,6 +154,7 @@ class Settings:
             "max_cost",
             "cache_bytes",
             "query_cache_bytes",
+            "analysis_store_bytes",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be at least 1 (got {getattr(self, name)})")
@@ -194,6 +198,7 @@ _CASTS: dict[str, type] = {
     "cache_bytes": int,
     "query_cache_bytes": int,
     "response_cache_bytes": int,
+    "analysis_store_bytes": int,
     "max_body_bytes": int,
     "warm_interval_seconds": int,
     "engine": str,

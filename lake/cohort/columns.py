@@ -7,6 +7,11 @@ boolean mask over that order: selecting it, or combining it with any column, nee
 
 This is what makes an uncached cohort + survival query cheap: the whole-lake scans, joins and
 endpoint derivation run on first use of a column; later cohorts filter in-memory columns.
+
+The columns of all kept versions share one memory budget (:mod:`lake.cohort.store_budget`):
+the least recently used are dropped when it is exceeded, and rebuilt when next read.
+Endpoint times are kept as 32-bit whole days and statuses as 8-bit codes, grouping columns as
+Enums (integer codes in the declared order), so a cohort is counted, never sorted.
 """
 
 from __future__ import annotations
@@ -22,12 +27,15 @@ from lake.cohort.endpoints import EndpointKey, endpoint_frame
 from lake.cohort.entry import entry_frame
 from lake.cohort.exposure import exposure_frame
 from lake.cohort.frame import attribute_frame
+from lake.cohort.order import attribute_levels, ordered
 from lake.cohort.risk import scored_frame
+from lake.cohort.store_budget import StoreBudget
 from lake.endpoints.exposures import Exposure
 from lake.endpoints.origins import Occurrence, occurrence_dates
 
 logger = logging.getLogger(__name__)
 _ROW = "__row"
+_IDS = "__ids"
 
 
 class CohortColumns:
@@ -37,10 +45,13 @@ class CohortColumns:
     ----------
     source
         The lake snapshot (:func:`lake.storage.open_lake`).
+    budget
+        The memory budget shared with the other kept versions (default: one of its own).
     """
 
-    def __init__(self, source: TableSource) -> None:
+    def __init__(self, source: TableSource, budget: StoreBudget | None = None) -> None:
         self.source = source
+        self.budget = budget or StoreBudget()
         self._lock = threading.RLock()
         self._ids: pl.DataFrame | None = None
         self._columns: dict[str, pl.Series] = {}
@@ -53,11 +64,21 @@ class CohortColumns:
     def ids(self) -> pl.DataFrame:
         """``patient_id`` and its row number, in the order every column follows."""
         with self._lock:
-            if self._ids is None:
-                self._ids = (
-                    self.source.scan("patients").select("patient_id").collect().with_row_index(_ROW)
-                )
-            return self._ids
+            ids = self._ids
+            if ids is None:
+                ids = self.source.scan("patients").select("patient_id").collect()
+                self._ids = ids = ids.with_row_index(_ROW)
+                self.budget.admit(self, {_IDS: int(ids.estimated_size())}, keep=[_IDS])
+            else:
+                self.budget.touch(self, [_IDS])
+            return ids
+
+    def drop(self, name: str) -> None:
+        """Forget column ``name`` (the store's budget evicted it; rebuilt when next read)."""
+        if name == _IDS:
+            self._ids = None
+        else:
+            self._columns.pop(name, None)
 
     def _aligned(self, frame: pl.LazyFrame, names: Iterable[str]) -> dict[str, pl.Series]:
         ordered = (
@@ -74,11 +95,19 @@ class CohortColumns:
         self, keys: list[str], build: Callable[[list[str]], dict[str, pl.Series]]
     ) -> pl.DataFrame:
         with self._lock:
-            missing = [k for k in dict.fromkeys(keys) if k not in self._columns]
+            # held here, so a column the budget drops meanwhile still answers this request
+            found = {k: self._columns.get(k) for k in keys}
+            missing = [k for k, v in found.items() if v is None]
             if missing:
                 logger.debug("lake version %d: computing %s", self.version, missing)
-                self._columns.update(build(missing))
-            return pl.DataFrame([self._columns[k] for k in keys])
+                built = build(missing)
+                found.update(built)
+                self._columns.update(built)
+                sizes = {k: int(v.estimated_size()) for k, v in built.items()}
+                self.budget.admit(self, sizes, keep=found)
+            else:
+                self.budget.touch(self, found)
+            return pl.DataFrame([found[k] for k in keys])
 
     def attributes(self, columns: Iterable[str]) -> pl.DataFrame:
         """The attribute ``columns`` of every patient (see :mod:`lake.cohort.frame`)."""
@@ -93,6 +122,19 @@ class CohortColumns:
             list(versions),
             lambda missing: self._aligned(scored_frame(self.source, (), missing), missing),
         )
+
+    def attribute_group(self, attribute: str) -> pl.Series:
+        """Each patient's group by ``attribute``: its value as the Enum of the attribute's
+        declared codes (:func:`lake.cohort.order.ordered`; unchanged without declared codes),
+        cast once per lake version and kept, so grouping reads integer codes."""
+        name = f"group|{attribute}"
+
+        def build(_: list[str]) -> dict[str, pl.Series]:
+            values = self.attributes([attribute])
+            cast = values.select(ordered(pl.col(attribute), attribute_levels(attribute)))
+            return {name: cast.to_series().alias(name)}
+
+        return self._ensure([name], build).to_series()
 
     def occurrences(self, wanted: Iterable[Occurrence]) -> pl.DataFrame:
         """One date column per occurrence (named :attr:`Occurrence.column`); null where the
@@ -121,8 +163,12 @@ class CohortColumns:
 
         def build(_: list[str]) -> dict[str, pl.Series]:
             frame = endpoint_frame(self.source, key).lazy()
-            renamed = frame.rename({"time_days": names[0], "status": names[1]})
-            return self._aligned(renamed, names)
+            compact = frame.select(
+                "patient_id",
+                pl.col("time_days").cast(pl.Int32).alias(names[0]),
+                pl.col("status").cast(pl.Int8).alias(names[1]),
+            )
+            return self._aligned(compact, names)
 
         return self._ensure(names, build).rename({names[0]: "time_days", names[1]: "status"})
 

@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from lake.cohort.endpoints import EndpointKey
-from lake.cohort.survival import DAYS_PER, Grouping, TimeUnit, endpoint_rows, group_labels
+from lake.cohort.survival import DAYS_PER, Grouping, TimeUnit, endpoint_rows
 from lake.errors import AnalysisError
 from lake.survival import CumulativeIncidenceFitter, StatisticalResult
 
@@ -85,16 +85,23 @@ class GroupIncidence:
     risk_table: tuple[RiskRow, ...]
 
 
-def risk_tables(rows: pl.DataFrame) -> pl.DataFrame:
-    """Per group and distinct time: at risk (time >= t) and events of each cause, time-sorted."""
+def risk_tables(rows: pl.DataFrame, *, time_unit: TimeUnit) -> pl.DataFrame:
+    """Per group and distinct time: at risk (time >= t) and events of each cause, time-sorted.
+
+    Grouped on whole days, ``time`` reported in ``time_unit``.
+    """
     return (
-        rows.group_by("group_code", "time")
+        rows.group_by("group_code", "time_days")
         .agg(
             pl.len().alias("leaving"),
             *((pl.col("status") == int(c)).sum().alias(c) for c in CAUSES),
         )
-        .sort("group_code", "time")
-        .with_columns(n_at_risk=pl.col("leaving").cum_sum(reverse=True).over("group_code"))
+        .sort("group_code", "time_days")
+        .with_columns(
+            time=pl.col("time_days") / DAYS_PER[time_unit],
+            n_at_risk=pl.col("leaving").cum_sum(reverse=True).over("group_code"),
+        )
+        .drop("time_days")
     )
 
 
@@ -128,17 +135,17 @@ def incidence_summary(frame: pl.DataFrame, request: IncidenceRequest) -> Inciden
             f"{key.definition().name} has no competing event; ask for survival (Kaplan-Meier) "
             "instead"
         )
-    rows, excluded = endpoint_rows(frame, time_unit=request.time_unit)
-    labels = group_labels(rows)
-    time = rows.get_column("time").to_numpy()
-    code_of = rows.get_column("group_code").to_numpy()
+    endpoint = endpoint_rows(frame)
+    rows, labels, excluded = endpoint.rows, endpoint.labels, endpoint.excluded
+    # counted on whole days, reported in the request's unit
     fitter = CumulativeIncidenceFitter().fit(
-        time,
+        rows.get_column("time_days").to_numpy(),
         rows.get_column("status").to_numpy(),
-        groups=code_of,
+        groups=rows.get_column("group_code").to_numpy(),
         report_causes=[int(cause) for cause in CAUSES],
+        time_scale=DAYS_PER[request.time_unit],
     )
-    tables = risk_tables(rows)
+    tables = risk_tables(rows, time_unit=request.time_unit)
     query = np.asarray(request.times, dtype=np.float64)
     groups = []
     for code, label in enumerate(labels):

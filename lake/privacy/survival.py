@@ -24,11 +24,11 @@ from lake.cohort.incidence import (
     IncidenceStep,
     IncidenceSummary,
 )
+from lake.cohort.steps import StepFunction, SurvivalStep
 from lake.cohort.survival import (
     DAYS_PER,
     GroupSurvival,
     SurvivalRequest,
-    SurvivalStep,
     SurvivalSummary,
     TimePoint,
 )
@@ -167,7 +167,7 @@ def _group_survival(
             ends[cut], (reverse[cut], r_bands[0][cut], r_bands[1][cut]), request.conf_type
         ),
         at_times=tuple(points),
-        steps=tuple(
+        steps=StepFunction.of(
             SurvivalStep(
                 time=float(ends[j]),
                 survival=float(surv[j]),

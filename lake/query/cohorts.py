@@ -29,7 +29,7 @@ from lake.cohort.filters import (
     required_scores,
 )
 from lake.cohort.groups import first_match
-from lake.cohort.order import attribute_levels, ordered
+from lake.cohort.store_budget import DEFAULT_STORE_BYTES, StoreBudget
 from lake.cohort.survival import Grouping
 from lake.endpoints.exposures import Exposure
 from lake.errors import AnalysisError, EmptyCohortError, HemalakeError
@@ -94,6 +94,9 @@ class CohortSnapshots:
         Bytes those masks may hold together (``None``: no bound but their number).
     versions_kept
         Number of lake versions whose columns are kept in memory.
+    store_bytes
+        Bytes the columns of all kept versions may hold together (the analysis store's
+        budget, :mod:`lake.cohort.store_budget`; least recently used columns are dropped).
     """
 
     def __init__(
@@ -103,8 +106,10 @@ class CohortSnapshots:
         cohort_cache_size: int,
         versions_kept: int,
         cohort_cache_bytes: int | None = None,
+        store_bytes: int = DEFAULT_STORE_BYTES,
     ) -> None:
         self._open_snapshot = open_snapshot
+        self.store = StoreBudget(store_bytes)
         self._columns: OrderedDict[int, CohortColumns] = OrderedDict()
         self._versions_kept = versions_kept
         self._snapshot_lock = threading.Lock()
@@ -122,10 +127,12 @@ class CohortSnapshots:
                 return self._columns[lake_version]
         opened = self._open_snapshot(lake_version)
         with self._snapshot_lock:
-            columns = self._columns.setdefault(opened.version, CohortColumns(opened))
+            columns = self._columns.get(opened.version)
+            if columns is None:
+                columns = self._columns[opened.version] = CohortColumns(opened, self.store)
             self._columns.move_to_end(opened.version)
             while len(self._columns) > self._versions_kept:
-                self._columns.popitem(last=False)
+                self.store.forget(self._columns.popitem(last=False)[1])
             return columns
 
     def snapshot(self, lake_version: int | None) -> TableSource:
@@ -202,13 +209,8 @@ class CohortSnapshots:
                 )
             )
         elif grouping is not None and grouping.attribute is not None:
-            parts.append(
-                columns.attributes([grouping.attribute]).select(
-                    ordered(pl.col(grouping.attribute), attribute_levels(grouping.attribute)).alias(
-                        "group"
-                    )
-                )
-            )
+            group = columns.attribute_group(grouping.attribute)
+            parts.append(group.alias("group").to_frame())
         elif grouping is not None and grouping.score is not None:
             parts.append(
                 columns.scores([grouping.score]).select(

@@ -61,6 +61,7 @@ from lake.cohort.risk import (
     risk_distribution,
     score,
 )
+from lake.cohort.store_budget import DEFAULT_STORE_BYTES
 from lake.cohort.summary import Breakdown, FieldCompleteness, Histogram
 from lake.cohort.survival import (
     Grouping,
@@ -177,6 +178,9 @@ class LakeGateway(CohortSnapshots):
         (a half, a quarter and a quarter of it).
     value_rules
         The UNCONFIRMED ESMO-MCBS rules as set (:mod:`lake.value.rules`; default all disabled).
+    store_bytes
+        Bytes the patient-aligned columns of the kept lake versions hold together at most
+        (the analysis store, :mod:`lake.cohort.store_budget`).
     """
 
     def __init__(
@@ -191,12 +195,14 @@ class LakeGateway(CohortSnapshots):
         versions_kept: int = 4,
         ledger: PrivacyLedger | None = None,
         value_rules: EsmoRules | None = None,
+        store_bytes: int = DEFAULT_STORE_BYTES,
     ) -> None:
         super().__init__(
             open_snapshot=open_snapshot,
             cohort_cache_size=max(4, cache_size // 8),
             cohort_cache_bytes=cache_bytes // 4,
             versions_kept=versions_kept,
+            store_bytes=store_bytes,
         )
         self.policy = policy
         self.ledger = ledger or PrivacyLedger(None, PrivacySettings())

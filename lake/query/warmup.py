@@ -18,6 +18,8 @@ from lake.query.cohorts import CohortSnapshots
 
 #: Attributes of the default filters and groupings (disease, site, origin, sex, age).
 WARM_ATTRIBUTES: Final = ("disease", "site", "data_origin", "sex", "age_at_diagnosis")
+#: Attributes most analyses group by, kept as Enum codes (``groupBy: {attribute: SEX}``).
+WARM_GROUPS: Final = ("sex",)
 #: Endpoints asked from diagnosis by most analyses.
 WARM_ENDPOINTS: Final = (
     EndpointKey(endpoint="OS", origin="diagnosis", landmark_days=0, line_number=None),
@@ -39,6 +41,8 @@ def warm(snapshots: CohortSnapshots, lake_version: int | None = None) -> Warmed:
     columns = snapshots.columns(lake_version)
     columns.ids()
     columns.attributes(WARM_ATTRIBUTES)
+    for attribute in WARM_GROUPS:
+        columns.attribute_group(attribute)
     for key in WARM_ENDPOINTS:
         columns.endpoint(key)
     return Warmed(lake_version=columns.version, seconds=time.perf_counter() - started)

@@ -6,13 +6,14 @@ live in ``tests/lake/survival/golden`` and are regenerated with
 """
 
 from lake.survival._input import SurvivalWarning
+from lake.survival._risksets import GroupedCounts, grouped_counts
 from lake.survival.competing import CumulativeIncidence, CumulativeIncidenceFitter, IncidenceAt
 from lake.survival.concordance import ConcordanceResult, concordance_index
 from lake.survival.cox import CoxCoefficient, CoxPHFitter
 from lake.survival.finegray import FineGrayFitter
-from lake.survival.kaplan_meier import KaplanMeierFitter, median_follow_up
+from lake.survival.kaplan_meier import KaplanMeierFitter, median_follow_up, median_follow_ups
 from lake.survival.landmark import LandmarkData, counting_process, landmark_data
-from lake.survival.logrank import logrank_test, trend_test
+from lake.survival.logrank import logrank_counts, logrank_test, trend_test
 from lake.survival.prognostic import SystemComparison, compare_staging_systems
 from lake.survival.restricted_mean import restricted_mean
 from lake.survival.results import (
@@ -33,6 +34,7 @@ __all__ = [
     "CumulativeIncidence",
     "CumulativeIncidenceFitter",
     "FineGrayFitter",
+    "GroupedCounts",
     "HazardAt",
     "IncidenceAt",
     "KaplanMeierFitter",
@@ -47,9 +49,12 @@ __all__ = [
     "compare_staging_systems",
     "concordance_index",
     "counting_process",
+    "grouped_counts",
     "landmark_data",
+    "logrank_counts",
     "logrank_test",
     "median_follow_up",
+    "median_follow_ups",
     "proportional_hazards_test",
     "restricted_mean",
     "trend_test",

@@ -6,13 +6,15 @@ censored at t are still at risk at t (censoring after events, R ``survival`` con
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import numpy.typing as npt
 
-from lake.survival._input import SurvivalArrays
+from lake.errors import AnalysisError, EmptyCohortError
+from lake.survival._input import SurvivalArrays, survival_arrays
 from lake.survival._tabulate import crosstab, whole_span
-from lake.survival._typing import FloatArray
+from lake.survival._typing import FloatArray, IntArray
 from lake.survival.results import CountsBetween
 
 
@@ -24,6 +26,8 @@ class RiskTable:
     n_risk: FloatArray
     n_event: FloatArray
     n_censor: FloatArray
+    #: with delayed entry: ``n_risk`` counts #{entry < t <= stop}
+    delayed: bool = False
 
 
 def at_risk(data: SurvivalArrays, times: FloatArray) -> FloatArray:
@@ -39,18 +43,70 @@ def at_risk(data: SurvivalArrays, times: FloatArray) -> FloatArray:
 def risk_table(data: SurvivalArrays) -> RiskTable:
     """Tabulate ``data`` at its distinct stop times with one count over (time, event) cells."""
     table = crosstab([data.stop, data.event], spans=[whole_span(*data.stop_range), (0, 2)])
-    counts = table.counts  # (time slots, 2): censored, events
+    if data.entry is None:
+        return _table_of(table.levels[0], table.counts, data.n)
+    counted = _table_of(table.levels[0], table.counts, data.n)
+    return replace(counted, n_risk=at_risk(data, counted.time), delayed=True)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupedCounts:
+    """Rows and events of every (group, censored/event, time) cell, from one count.
+
+    ``counts[g, e, t]`` for group code ``g`` of ``codes`` (0..G-1, each non-empty), event
+    ``e`` and time slot ``t`` of ``times``: the layout the log-rank test reads
+    (:func:`lake.survival.logrank.logrank_counts`), and each group's Kaplan-Meier risk table
+    (:meth:`risk_tables`). ``data`` and ``codes`` are the rows counted.
+    """
+
+    data: SurvivalArrays
+    codes: IntArray
+    times: npt.NDArray[np.generic]
+    counts: IntArray
+
+    def risk_tables(self) -> list[RiskTable]:
+        """Each group's risk table, equal to :func:`risk_table` of its rows (no entry)."""
+        sizes = self.counts.sum(axis=(1, 2))
+        return [
+            _table_of(self.times, counts.T, int(size))
+            for counts, size in zip(self.counts, sizes, strict=True)
+        ]
+
+
+def grouped_counts(
+    durations: npt.ArrayLike, events: npt.ArrayLike, groups: npt.ArrayLike, *, n_groups: int
+) -> GroupedCounts:
+    """Count the rows by (group, event, time) cells; group codes 0..``n_groups``-1.
+
+    Raises
+    ------
+    EmptyCohortError
+        A group code has no rows.
+    AnalysisError
+        Invalid durations or events (:func:`~lake.survival._input.survival_arrays`), or
+        groups of another length.
+    """
+    data = survival_arrays(durations, events)
+    codes = np.asarray(groups)
+    if codes.shape != (data.n,):
+        raise AnalysisError(f"groups has shape {codes.shape} but there are {data.n} durations")
+    table = crosstab(
+        [codes, data.event, data.stop], spans=[(0, n_groups), (0, 2), whole_span(*data.stop_range)]
+    )
+    empty = np.flatnonzero(table.counts.sum(axis=(1, 2)) == 0)
+    if empty.size:
+        raise EmptyCohortError(f"group {int(empty[0])} of {n_groups} has no rows to count")
+    return GroupedCounts(data=data, codes=codes, times=table.levels[2], counts=table.counts)
+
+
+def _table_of(levels: npt.NDArray[np.generic], counts: IntArray, n: int) -> RiskTable:
+    """The risk table of (time slot, censored/event) ``counts`` of ``n`` rows without entry."""
     leaving = counts.sum(axis=1)
     present = np.flatnonzero(leaving)
-    times = table.levels[0][present].astype(np.float64)
     n_event = counts[present, 1].astype(np.float64)
-    if data.entry is None:
-        n_risk = (data.n - (np.cumsum(leaving) - leaving)[present]).astype(np.float64)
-    else:
-        n_risk = at_risk(data, times)
     return RiskTable(
-        time=times,
-        n_risk=n_risk,
+        time=levels[present].astype(np.float64),
+        n_risk=(n - (np.cumsum(leaving) - leaving)[present]).astype(np.float64),
         n_event=n_event,
         n_censor=leaving[present].astype(np.float64) - n_event,
     )

@@ -40,6 +40,12 @@ the observed event times differs from cuminc (and this module) by up to 2.4e-3 a
 variance (Greenwood-type, not cmprsk's) by up to 13.5 % relative, and it has no Gray test. It
 took 86 ms for one cause against 0.6 ms here for both causes.
 
+Time scale: :meth:`CumulativeIncidenceFitter.fit` counts the durations in their own unit (whole
+days in the registry: tabulated by counting, :mod:`lake.survival._tabulate`, not sorted) and
+reports every time in a larger one (``time_scale`` of them, e.g. 30.4375 days a month), as
+:class:`~lake.survival.KaplanMeierFitter` does: F, its variance and Gray's test depend only on
+the order of the times, and each reported time is the counted one divided by the scale.
+
 References: Gray RJ. *Ann Stat* 1988;16:1141–1154; cmprsk 2.2-11 (``cinc``, ``crstm``).
 """
 
@@ -54,6 +60,7 @@ import numpy.typing as npt
 
 from lake.errors import AnalysisError
 from lake.survival._input import as_float_array
+from lake.survival._tabulate import crosstab
 from lake.survival._typing import FloatArray
 from lake.survival.confidence import z_value
 from lake.survival.gray import gray_test
@@ -125,11 +132,21 @@ class CumulativeIncidence:
 def aalen_johansen(
     time: FloatArray, cause_event: FloatArray, any_event: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """cmprsk ``cinc`` for one group: corner arrays (time, estimate, variance)."""
-    times, inverse, counts = np.unique(time, return_inverse=True, return_counts=True)
-    nd1 = np.bincount(inverse, weights=cause_event, minlength=times.size)
-    nd = np.bincount(inverse, weights=any_event, minlength=times.size)
-    rs = (time.size - np.concatenate(([0], np.cumsum(counts)[:-1]))).astype(np.float64)
+    """cmprsk ``cinc`` for one group: corner arrays (time, estimate, variance).
+
+    The risk table (leaving, cause-k and any-cause events per distinct time) is one count over
+    the (time, event kind) cells (:func:`~lake.survival._tabulate.crosstab`).
+    """
+    kind = (any_event + cause_event).astype(np.int8)  # 0 censored, 1 other cause, 2 cause k
+    table = crosstab([time, kind], spans=[None, (0, 3)])
+    counts = table.counts
+    leaving = counts.sum(axis=1)
+    present = np.flatnonzero(leaving)
+    times = table.levels[0][present].astype(np.float64)
+    counts, leaving = counts[present].astype(np.float64), leaving[present]
+    nd1 = counts[:, 2]
+    nd = counts[:, 1] + nd1
+    rs = (time.size - np.concatenate(([0], np.cumsum(leaving)[:-1]))).astype(np.float64)
     keep = nd > 0
     times, nd1, nd, rs = times[keep], nd1[keep], nd[keep], rs[keep]
     nd2 = nd - nd1
@@ -187,8 +204,12 @@ class CumulativeIncidenceFitter:
         groups: npt.ArrayLike | None = None,
         strata: npt.ArrayLike | None = None,
         report_causes: Sequence[int] | None = None,
+        time_scale: float = 1.0,
     ) -> Self:
         """Estimate every curve; ``causes`` are integer codes, ``censor_code`` = censored.
+
+        ``time_scale``: the durations are in units of which ``time_scale`` make one unit of
+        every time the curves report or are asked (see the module docstring).
 
         ``report_causes``: the cause codes to report (default: those observed); a listed
         cause without events gets F ≡ 0 and a Gray test with a reason instead of no entry.
@@ -199,6 +220,8 @@ class CumulativeIncidenceFitter:
             Missing, infinite or negative times, lengths that differ, a missing cause code,
             or no event of any cause with ``report_causes`` not given.
         """
+        if not (np.isfinite(time_scale) and time_scale > 0):
+            raise AnalysisError(f"time_scale must be a positive number, got {time_scale}")
         time = as_float_array(durations, name="durations")
         status = as_float_array(causes, name="causes")
         if status.shape != time.shape or time.size == 0:
@@ -226,8 +249,9 @@ class CumulativeIncidenceFitter:
                 rows = group_code == g
                 t, f, v = aalen_johansen(time[rows], is_cause[rows], any_event[rows])
                 final = bool(np.all(any_event[rows][time[rows] == t[-1]]))
+                reported = t / time_scale if time_scale != 1.0 else t
                 self.curves_[(str(label), name)] = CumulativeIncidence(
-                    str(label), name, t, f, v, final=final
+                    str(label), name, reported, f, v, final=final
                 )
         self.tests_ = {}
         name = "Gray" if self.rho == 0 else f"Gray (rho={self.rho:g})"

@@ -44,7 +44,9 @@ Trials* 1996;17:343–346.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import replace
+from functools import cache, partial
 from typing import Self
 
 import numpy as np
@@ -52,9 +54,15 @@ import numpy.typing as npt
 import polars as pl
 
 from lake.errors import AnalysisError
-from lake.survival._input import SurvivalWarning, survival_arrays
-from lake.survival._risksets import at_risk, counts_between, risk_table
-from lake.survival._typing import ConfType, FloatArray
+from lake.survival._input import SurvivalArrays, SurvivalWarning, survival_arrays
+from lake.survival._risksets import (
+    GroupedCounts,
+    RiskTable,
+    at_risk,
+    counts_between,
+    risk_table,
+)
+from lake.survival._typing import ConfType, FloatArray, IntArray
 from lake.survival.case_weights import WeightedRiskTable, case_weights, weighted_risk_table
 from lake.survival.confidence import survival_bands
 from lake.survival.quantiles import step_quantile
@@ -121,22 +129,48 @@ class KaplanMeierFitter:
         ``time_scale``: the durations (and ``entry``) are in units of which ``time_scale`` make
         one unit of every time the fitter reports or is asked (see the module docstring).
         """
-        if not (np.isfinite(time_scale) and time_scale > 0):
-            raise AnalysisError(f"time_scale must be a positive number, got {time_scale}")
+        _check_scale(time_scale)
         data = survival_arrays(durations, events, entry=entry)
-        if not data.event.any():
-            warnings.warn(
-                "no events: the survival curve stays at 1 and the median is not reached",
-                SurvivalWarning,
-                stacklevel=2,
-            )
-        self._data = data
-        self._scale = time_scale
         table = (
             risk_table(data)
             if weights is None
             else weighted_risk_table(data, case_weights(weights, data.n))
         )
+        return self._estimate(table, lambda: data, time_scale)
+
+    def fit_groups(self, counted: GroupedCounts, *, time_scale: float = 1.0) -> list[Self]:
+        """One fitted curve per group of ``counted`` (:func:`grouped_counts`: one count over
+        the (group, event, time) cells of all rows), configured as this fitter.
+
+        Each curve equals :meth:`fit` on its group's rows (the same estimator on the same risk
+        table), without a pass over the rows per group or sorting them by group. No delayed
+        entry.
+        """
+        _check_scale(time_scale)
+        return [
+            type(self)(conf_type=self.conf_type, alpha=self.alpha)._estimate(
+                table, partial(_rows_of, counted.data, counted.codes, g), time_scale
+            )
+            for g, table in enumerate(counted.risk_tables())
+        ]
+
+    def _estimate(
+        self,
+        table: RiskTable | WeightedRiskTable,
+        rows: Callable[[], SurvivalArrays],
+        time_scale: float,
+    ) -> Self:
+        """Estimate S(t) from the risk ``table`` of the fitted ``rows`` (read only by the
+        methods that count rows: delayed-entry risk sets and :meth:`counts_between`)."""
+        if not table.n_event.any():
+            warnings.warn(
+                "no events: the survival curve stays at 1 and the median is not reached",
+                SurvivalWarning,
+                stacklevel=3,
+            )
+        self._rows = cache(rows)
+        self._delayed = isinstance(table, RiskTable) and table.delayed  # weighted: no entry
+        self._scale = time_scale
         with np.errstate(divide="ignore", invalid="ignore"):
             hazard_step = 1.0 - table.n_event / table.n_risk
             greenwood = table.n_event / (table.n_risk * (table.n_risk - table.n_event))
@@ -231,8 +265,8 @@ class KaplanMeierFitter:
         Without delayed entry it is read from the fitted table (at risk at the first distinct
         time at or after t; none after the last), so no per-row work; with entry, counted.
         """
-        if self._data.entry is not None:
-            return at_risk(self._data, query * self._scale)
+        if self._delayed:
+            return at_risk(self._rows(), query * self._scale)
         first_at_or_after = np.searchsorted(self.timeline_, query, side="left")
         padded = np.append(self.n_at_risk_, 0.0)
         return padded[first_at_or_after]
@@ -269,8 +303,50 @@ class KaplanMeierFitter:
         query = np.atleast_1d(np.asarray(times, dtype=np.float64))
         if np.any(np.diff(query) < 0):
             raise AnalysisError("interval ends must be in increasing order")
-        counted = counts_between(self._data, query * self._scale)
+        counted = counts_between(self._rows(), query * self._scale)
         return [replace(c, time=float(t)) for c, t in zip(counted, query.tolist(), strict=True)]
+
+
+def _check_scale(time_scale: float) -> None:
+    if not (np.isfinite(time_scale) and time_scale > 0):
+        raise AnalysisError(f"time_scale must be a positive number, got {time_scale}")
+
+
+def _rows_of(data: SurvivalArrays, groups: IntArray, group: int) -> SurvivalArrays:
+    """The rows of ``data`` in ``group`` (no entry)."""
+    chosen = groups == group
+    stop = data.stop[chosen]
+    return replace(
+        data,
+        stop=stop,
+        event=data.event[chosen],
+        event_weight=data.event_weight[chosen],
+        stop_range=(float(stop.min()), float(stop.max())),
+    )
+
+
+def median_follow_ups(
+    counted: GroupedCounts,
+    *,
+    conf_type: ConfType = "log",
+    alpha: float = 0.05,
+    time_scale: float = 1.0,
+) -> list[QuantileEstimate]:
+    """:func:`median_follow_up` of each group of ``counted``: the reverse Kaplan-Meier curve
+    is the same count with events and censorings swapped (no second pass over the rows)."""
+    data = counted.data
+    flipped = GroupedCounts(
+        data=replace(data, event=~data.event, event_weight=1.0 - data.event_weight),
+        codes=counted.codes,
+        times=counted.times,
+        counts=counted.counts[:, ::-1],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurvivalWarning)
+        fitters = KaplanMeierFitter(conf_type=conf_type, alpha=alpha).fit_groups(
+            flipped, time_scale=time_scale
+        )
+    return [fitter.median_ for fitter in fitters]
 
 
 def median_follow_up(

@@ -41,6 +41,7 @@ from scipy.special import chdtrc
 
 from lake.errors import AnalysisError, EmptyCohortError
 from lake.survival._input import survival_arrays
+from lake.survival._risksets import GroupedCounts
 from lake.survival._tabulate import crosstab, whole_span
 from lake.survival._typing import FloatArray, IntArray
 from lake.survival.results import StatisticalResult
@@ -124,8 +125,16 @@ def _scores(
         spans.insert(0, None)
     table = crosstab(columns, spans=spans)
     counts = table.counts if strata is not None else table.counts[None]
+    return _table_scores(counts, table.levels[-3], rho, gamma)
+
+
+def _table_scores(
+    counts: IntArray, levels: npt.NDArray[np.generic], rho: float, gamma: float
+) -> _Scores:
+    """O, E, V summed over strata of the (stratum, group, event, time) ``counts``; ``levels``
+    are the group values of the group axis."""
     present = np.flatnonzero(counts.sum(axis=(0, 2, 3)))
-    labels = _labels(table.levels[-3][present])
+    labels = _labels(levels[present])
     if len(labels) < 2:
         raise EmptyCohortError(
             f"a group comparison needs at least two non-empty groups; only {labels} present"
@@ -262,7 +271,23 @@ def logrank_test(
     scores = _weighted_scores(
         durations, events, groups, strata=strata, rho=rho, gamma=gamma, entry=entry
     )
-    name = test_name(rho, gamma)
+    return _omnibus(test_name(rho, gamma), scores)
+
+
+def logrank_counts(
+    counted: GroupedCounts, *, rho: float = 0.0, gamma: float = 0.0
+) -> StatisticalResult:
+    """:func:`logrank_test` of ``counted`` (:func:`~lake.survival._risksets.grouped_counts`,
+    groups labelled by their codes), read from the counts the Kaplan-Meier curves of
+    :meth:`~lake.survival.KaplanMeierFitter.fit_groups` come from: one count for both. No
+    strata, no delayed entry."""
+    _check_weights(rho, gamma)
+    levels = np.arange(counted.counts.shape[0])
+    return _omnibus(test_name(rho, gamma), _table_scores(counted.counts[None], levels, rho, gamma))
+
+
+def _omnibus(name: str, scores: _Scores) -> StatisticalResult:
+    """χ² = (O − E)ᵀ V⁻ (O − E) on the groups with E > 0, the first dropped (R survdiff)."""
     used = np.flatnonzero(scores.expected > 0)
     df = used.size - 1
     if df < 1:

@@ -35,7 +35,7 @@ from schema.inputs.time_zero import TimeZeroInput, endpoint_key
 from schema.inputs.value import QualityOfLifeDifference, ToxicityDifference, ValueEndpoint
 from schema.lake_calls import call_lake
 from schema.scores import score_version
-from schema.selection import selects
+from schema.selection import selects, selects_within
 from schema.times import checked_times, lake_times
 from schema.types.enums import CategoricalAttribute, GroupingAttribute, NumericAttribute
 from schema.types.exposure import ExposureEffect
@@ -276,6 +276,7 @@ class Cohort:
             trend=trend,
             options=NO_OPTIONS if options is None else options.to_options(),
             delayed_entry=delayed_entry,
+            follow_up=selects_within(info, "groups", "medianFollowUp"),
         )
         released = await self._ask(info, info.context.gateway.survival, request=request)
         keep_figure(info, released)

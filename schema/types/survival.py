@@ -6,6 +6,7 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
+from lake.cohort import steps as km
 from lake.cohort import survival as cs
 from lake.query.release import Released
 from lake.survival import QuantileEstimate, StatisticalResult
@@ -147,7 +148,7 @@ class SurvivalStep:
     censored: int = strawberry.field(description="Censored at this time.")
 
     @classmethod
-    def of(cls, step: cs.SurvivalStep) -> SurvivalStep:
+    def of(cls, step: km.SurvivalStep) -> SurvivalStep:
         """The GraphQL view of a released step."""
         return cls(
             time=step.time,
@@ -184,7 +185,7 @@ class SurvivalGroup:
         description="At risk, events and censored per interval (options.intervalEnds; null "
         "when not asked)."
     )
-    released_steps: strawberry.Private[tuple[cs.SurvivalStep, ...]]
+    released_steps: strawberry.Private[km.StepFunction]
 
     @classmethod
     def of(cls, g: cs.GroupSurvival, *, asked: tuple[float, ...]) -> SurvivalGroup:

@@ -134,6 +134,13 @@ async def test_health_metrics_and_csv_export(client: httpx.AsyncClient) -> None:
     assert sum(int(r.split(",")[1]) for r in rows) == 200
     text = (await client.get("/metrics", headers={"authorization": f"Bearer {ADMIN_KEY}"})).text
     assert 'hemalake_http_requests_total{status="200"}' in text
+    # the breakdown read the site column of the analysis store, which weighs it
+    store = dict(line.split() for line in text.splitlines() if line.startswith("hemalake_analysis"))
+    assert int(store["hemalake_analysis_store_bytes"]) > 0
+    assert int(store["hemalake_analysis_store_columns"]) >= 1
+    assert int(store["hemalake_analysis_store_budget_bytes"]) >= int(
+        store["hemalake_analysis_store_bytes"]
+    )
 
 
 def test_settings_reject_unknown_keys_and_bad_roles() -> None:
@@ -143,6 +150,8 @@ def test_settings_reject_unknown_keys_and_bad_roles() -> None:
         settings_from_mapping(
             {"lake_root": "x", "api_keys": {"a" * 64: {"user": "u", "role": "root"}}}
         )
+    with pytest.raises(ConfigError, match="analysis_store_bytes must be at least 1"):
+        settings_from_mapping({"lake_root": "x", "analysis_store_bytes": 0})
     with pytest.raises(ConfigError, match="min_cell_size must be int"):
         settings_from_mapping({"lake_root": "x", "min_cell_size": "5"})
     with pytest.raises(ConfigError, match=r"warm_interval_seconds must lie in \[0, 3600\]"):
