@@ -151,10 +151,15 @@ def stratum_terms(
     f = design.efron_fraction
     den = s0[g] - f * d0[g]
     a = (s1[:, g] - f * d1[:, g]) / den  # (p, m): Efron-weighted risk-set means
-    tied = np.ones(g.size) if design.tied_weight is None else design.tied_weight
-    loglik = eta_events - float((np.log(den) + eta_max) @ tied)
-    hr = tied if time_weight is None else time_weight[g] * tied
-    own = hr if c_events is None else (hr / tied) * c_events
+    tied = design.tied_weight
+    if tied is None or c_events is None:  # unweighted: the arithmetic of the unweighted fit
+        loglik = eta_events - float(np.log(den).sum()) - eta_max * den.size
+        hr = np.ones(g.size) if time_weight is None else time_weight[g]
+        own = hr
+    else:
+        loglik = eta_events - float((np.log(den) + eta_max) @ tied)
+        hr = tied if time_weight is None else time_weight[g] * tied
+        own = (hr / tied) * c_events
     score = xe @ own - a @ hr
     inv_den = np.bincount(g, weights=hr / den, minlength=n_times)
     frac_den = np.bincount(g, weights=f / den, minlength=n_times)
