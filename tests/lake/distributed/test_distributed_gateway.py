@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from distributed import Client, LocalCluster
+from polars.testing import assert_frame_equal
 
 from lake.access import AuditRecord, Caller
 from lake.cohort.covariates import Levelled, ModelTerms, Numeric
@@ -88,6 +90,9 @@ def assert_same(local: object, distributed: object, where: str = "") -> None:
         assert type(local) is type(distributed), where
         for f in dataclasses.fields(local):
             assert_same(getattr(local, f.name), getattr(distributed, f.name), f"{where}.{f.name}")
+    elif isinstance(local, pl.DataFrame):  # e.g. a StepFunction's columns
+        assert isinstance(distributed, pl.DataFrame), where
+        assert_frame_equal(local, distributed, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
     elif isinstance(local, dict):
         assert isinstance(distributed, dict)
         assert local.keys() == distributed.keys(), where
