@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import obstore
@@ -130,20 +131,38 @@ def test_graphql_answers_on_s3_equal_those_on_disk(
     assert on_s3 == on_disk
 
 
+def bucket_records(prefix: str) -> list[dict[str, Any]]:
+    """The audit records under the object-storage ``prefix``, objects in name order."""
+    store = locate(prefix).store()
+    names = sorted(e["path"] for batch in obstore.list(store, None) for e in batch)
+    return [
+        json.loads(line)
+        for name in names
+        for line in bytes(obstore.get(store, name).bytes()).decode().splitlines()
+    ]
+
+
+def test_analyse_on_the_s3_lake_audits_beside_it_in_the_bucket(
+    s3_demo: LakeLocation, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    run = _hemalake("analyse", "allo-transplant-myeloma", "--lake", s3_demo.url, "--out", str(out))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert (out / "report.html").is_file()
+    records = [r for r in bucket_records(f"{s3_demo.url}-audit") if r["user"].startswith("cli:")]
+    operations = [r for r in records if r["action"].startswith("graphql:")]
+    assert len(operations) == 1 + 5  # the lake's versions, then the five questions
+    assert {(r["role"], r["outcome"]) for r in records} == {("statistician", "ok")}
+
+
 def test_a_query_served_from_the_s3_lake_leaves_its_audit_record_in_the_bucket(
     both_servers: tuple[str, str],
 ) -> None:
     answer = ask(both_servers[1], QUERIES[0])
     query_hash = answer["data"]["cohort"]["survival"]["provenance"]["queryHash"]
-    store = locate(S3_AUDIT).store()
     deadline = time.monotonic() + 30
     while True:  # the writer thread puts the batch a few milliseconds after the answer
-        names = [e["path"] for batch in obstore.list(store, None) for e in batch]
-        records = [
-            json.loads(line)
-            for name in sorted(names)
-            for line in bytes(obstore.get(store, name).bytes()).decode().splitlines()
-        ]
+        records = bucket_records(S3_AUDIT)
         mine = [r for r in records if r.get("query_hash") == query_hash and r["user"] == "stat"]
         if mine or time.monotonic() > deadline:
             break
