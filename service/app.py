@@ -114,7 +114,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
             except (OSError, ValueError, KeyError, TokenRejected) as error:
                 # not fatal: the keys are fetched again when a token names one
                 logger.warning("cannot fetch the OIDC issuer's keys yet: %s", error)
-        audit = JsonLinesAuditSink(settings.audit_log)
+        audit = JsonLinesAuditSink(settings.audit)
         common: dict[str, Any] = {
             "open_snapshot": opener,
             "policy": DisclosurePolicy(min_cell_size=settings.min_cell_size),

@@ -17,7 +17,14 @@ While :data:`CAPTURED` holds a list (the response cache's miss path,
 :mod:`service.response_cache`), every record queued in that context is also appended to it, so
 the records of a request's answer can be queued again when the answer is served again.
 
-Without a file the lines go to the ``hemalake.audit`` logger only (which does not propagate, so
+The log is a file (appended, ``fsync``\\ed per batch) or an object-storage prefix
+(``s3://bucket/prefix``, with the lake's storage options: :mod:`lake.location`). Object storage
+has no append, so there each batch becomes one immutable object,
+``<prefix>/<YYYY-MM-DD>/<UTC time>-<host>-<pid>-<sequence>.jsonl`` (the lines of the file, in
+the same format; names sort in write order per process), put only if no object has that name
+yet; a batch acknowledged by the store is durable as an fsynced one is.
+
+Without either the lines go to the ``hemalake.audit`` logger only (which does not propagate, so
 audit lines never mix with the application log).
 """
 
@@ -27,6 +34,7 @@ import datetime as dt
 import logging
 import os
 import queue
+import socket
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -34,9 +42,11 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Final, TextIO
 
+import obstore
 import orjson
 
 from lake.access import AuditRecord
+from lake.location import LakeLocation, locate, store_errors
 from service.auth import Authenticator, Unauthenticated
 
 AUDIT_LOGGER = "hemalake.audit"
@@ -55,6 +65,42 @@ CAPTURED: ContextVar[list[AuditRecord] | None] = ContextVar("hemalake_audit_capt
 
 class AuditWriteError(RuntimeError):
     """The audit log cannot be written: queries are refused until it can."""
+
+
+def audit_target(log: Path | str, options: Mapping[str, str] | None = None) -> Path | LakeLocation:
+    """The audit log named by ``log``: a file (a path or ``file:///path``), or an object-storage
+    prefix (``s3://bucket/prefix``) with ``options`` (``None``: from the ``AWS_*`` environment,
+    as for the lake: :func:`lake.location.locate`)."""
+    text = str(log)
+    if "://" not in text:
+        return Path(text)
+    location = locate(text, options)
+    return location if location.local is None else location.local
+
+
+class _ObjectBatches:
+    """Writes each batch of audit lines as one new object under an object-storage prefix."""
+
+    def __init__(self, location: LakeLocation) -> None:
+        self._location = location
+        self._store = location.store()
+        host = "".join(c if c.isalnum() or c in "-." else "_" for c in socket.gethostname())
+        self._origin = f"{host or 'host'}-{os.getpid()}"
+        self._sequence = 0
+
+    def put(self, text: str) -> None:
+        """Store ``text`` as the next object; never overwrites one (a conditional create).
+
+        Raises
+        ------
+        lake.errors.StorageError
+            The store refused or failed the write (an ``OSError``, as a disk's failure is).
+        """
+        self._sequence += 1
+        now = dt.datetime.now(dt.UTC)
+        name = f"{now:%Y-%m-%d}/{now:%Y%m%dT%H%M%S.%fZ}-{self._origin}-{self._sequence:012d}.jsonl"
+        with store_errors(self._location):
+            obstore.put(self._store, name, text.encode(), mode="create")
 
 
 def _line(fields: Mapping[str, object]) -> str:
@@ -80,18 +126,24 @@ def _fields(entry: AuditRecord, at: str) -> dict[str, object]:
 
 class JsonLinesAuditSink:
     """Queues audit records for a writer thread that appends them as JSON lines to ``path``
-    (fsynced per batch), or only to the ``hemalake.audit`` logger when ``path`` is ``None``.
+    (fsynced per batch), or writes each batch as one object under an object-storage prefix, or
+    only to the ``hemalake.audit`` logger when ``path`` is ``None``.
 
     ``record`` and ``refusal`` are thread-safe and return once the line is queued; ``flush``
     waits until everything queued so far is written; ``close`` flushes and stops the writer.
     """
 
-    def __init__(self, path: Path | None, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
+    def __init__(
+        self, path: Path | LakeLocation | None, *, queue_size: int = DEFAULT_QUEUE_SIZE
+    ) -> None:
         self._logger = logging.getLogger(AUDIT_LOGGER)
         self._logger.propagate = False
         self._logger.setLevel(logging.INFO)
         self._path = path
-        self._file: TextIO | None = None if path is None else path.open("a", encoding="utf-8")
+        self._objects = _ObjectBatches(path) if isinstance(path, LakeLocation) else None
+        self._file: TextIO | None = (
+            path.open("a", encoding="utf-8") if isinstance(path, Path) else None
+        )
         self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
         self._failure: BaseException | None = None
         self._closed = False
@@ -173,7 +225,8 @@ class JsonLinesAuditSink:
         if self._failure is not None:
             raise AuditWriteError(
                 f"the audit log {self._where} cannot be written ({self._failure}); queries are "
-                "refused until it can: check the disk and the file's permissions, then restart"
+                "refused until it can: check the disk and the file's permissions (or the bucket "
+                "and the storage settings), then restart"
             ) from self._failure
 
     def _write(self) -> None:
@@ -201,6 +254,9 @@ class JsonLinesAuditSink:
                 return
 
     def _emit(self, lines: list[str]) -> None:
+        if self._objects is not None:
+            self._objects.put("\n".join(lines) + "\n")
+            return
         if self._file is None:
             for line in "\n".join(lines).split("\n"):  # an item may hold several lines
                 self._logger.info(line)

@@ -232,7 +232,7 @@ def cost(
             if "gateway" in via:
                 settings = _settings(Path(tmp) / "gateway")
                 settings.ledger_path.parent.mkdir()
-                audit = JsonLinesAuditSink(settings.audit_log)
+                audit = JsonLinesAuditSink(settings.audit)
                 gateway = LakeGateway(
                     open_snapshot=LakeOpener(Path(tmp) / "lake"),
                     policy=DisclosurePolicy(min_cell_size=MIN_CELL_SIZE),

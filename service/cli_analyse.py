@@ -1,11 +1,13 @@
 """The ``hemalake analyse`` subcommand: run a named study analysis against a lake directly and
 write its report (HTML, CSV, Arrow) into a directory.
 
-A data-centre tool: it opens the lake on disk, so it runs as the governed role ``statistician``
-(exact answers under the minimum cell size, as a statistician under a data-sharing agreement
-gets them from the API), under the user name ``cli:<login>``. Every question is audited like any
-query, into a JSON-lines audit log beside the lake (``<lake>-audit.jsonl``, never inside it,
-as the privacy ledger) unless ``--audit-log`` names another file.
+A data-centre tool: it opens the lake itself (a directory or ``s3://bucket/prefix``), so it
+runs as the governed role ``statistician`` (exact answers under the minimum cell size, as a
+statistician under a data-sharing agreement gets them from the API), under the user name
+``cli:<login>``. Every question is audited like any query, into a JSON-lines audit log beside
+the lake (``<lake>-audit.jsonl``, never inside it, as the privacy ledger; for
+``s3://bucket/prefix`` the sibling prefix ``s3://bucket/prefix-audit``, one object per batch)
+unless ``--audit-log`` names another file or prefix.
 """
 
 from __future__ import annotations
@@ -23,32 +25,51 @@ from lake.access import Caller
 from lake.analyses.definition import definition_names, load_definition
 from lake.analyses.report import Report
 from lake.disclosure import DisclosurePolicy
+from lake.errors import ConfigError
+from lake.location import LakeLocation, locate
 from lake.query.gateway import LakeGateway
-from lake.storage import LakeOpener
+from lake.storage import LakeOpener, LakeRoot
 from schema.analyses import run_analysis
 from schema.context import Context
 from schema.schema import build_schema
-from service.audit import JsonLinesAuditSink
+from service.audit import JsonLinesAuditSink, audit_target
 
 #: The role the command runs as: governed (exact answers), the data centre's own.
 CLI_ROLE: Final = "statistician"
 
 
-def default_audit_log(lake: Path) -> Path:
-    """``<lake>-audit.jsonl`` beside the lake directory (never inside it)."""
-    root = lake.resolve()
-    return root.parent / f"{root.name}-audit.jsonl"
+def default_audit_log(lake: LakeRoot) -> Path | LakeLocation:
+    """Beside the lake, never inside it: ``<lake>-audit.jsonl`` for a directory, the sibling
+    prefix ``s3://bucket/<prefix>-audit`` (same storage options) for a lake on object storage.
+
+    Raises
+    ------
+    ConfigError
+        A lake at a bucket's root has no place beside it: the audit log must be named.
+    """
+    location = locate(lake)
+    local = location.local
+    if local is not None:
+        root = local.resolve()
+        return root.parent / f"{root.name}-audit.jsonl"
+    if "/" not in location.url.split("://", 1)[1]:
+        raise ConfigError(
+            f"the lake {location} is a bucket's root, so no audit log fits beside it: give "
+            "--audit-log (a file, or s3://bucket/prefix outside the lake)"
+        )
+    return LakeLocation(f"{location.url}-audit", location.storage_options)
 
 
 def analyse(
     name: str,
     *,
-    lake: Path,
+    lake: LakeRoot,
     lake_version: int | None = None,
-    audit_log: Path | None = None,
+    audit_log: Path | LakeLocation | None = None,
     min_cell_size: int | None = None,
 ) -> Report:
-    """Run the analysis ``name`` on the lake at ``lake`` as the CLI's governed caller."""
+    """Run the analysis ``name`` on the lake at ``lake`` (a directory or URL) as the CLI's
+    governed caller."""
     definition = load_definition(name)
     audit = JsonLinesAuditSink(audit_log or default_audit_log(lake))
     policy = DisclosurePolicy() if min_cell_size is None else DisclosurePolicy(min_cell_size)
@@ -91,10 +112,13 @@ def _analyse(args: argparse.Namespace, console: Console) -> int:
             console.print(f"{name} (version {definition.version}): {definition.title}")
         return 0
     if args.lake is None:
-        console.print("[red]error:[/] give --lake DIR (the lake to analyse)")
+        console.print("[red]error:[/] give --lake DIR or URL (the lake to analyse)")
         return 2
     report = analyse(
-        args.name, lake=args.lake, lake_version=args.lake_version, audit_log=args.audit_log
+        args.name,
+        lake=args.lake,
+        lake_version=args.lake_version,
+        audit_log=None if args.audit_log is None else audit_target(args.audit_log),
     )
     out = args.out or Path(f"{args.name}-lake{report.stamp.lake_version}")
     written = write_report(report, out)
@@ -114,15 +138,21 @@ def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
         "analyse",
         help="run a named study analysis on a lake and write its report (HTML, CSV, Arrow)",
         description=f"Without NAME, list the analyses. Runs as the governed role {CLI_ROLE}; "
-        "each question is audited into --audit-log (default: <lake>-audit.jsonl).",
+        "each question is audited into --audit-log (default: <lake>-audit.jsonl, or the "
+        "prefix s3://bucket/<prefix>-audit beside an S3 lake; S3 settings: the AWS_* "
+        "environment).",
     )
     parser.add_argument("name", nargs="?", default=None, help="the analysis (omit to list them)")
-    parser.add_argument("--lake", type=Path, default=None, help="lake root directory")
+    parser.add_argument(
+        "--lake", default=None, help="lake root: a directory, file:///path or s3://bucket/prefix"
+    )
     parser.add_argument(
         "--lake-version", type=int, default=None, help="pin a lake version (default: newest)"
     )
     parser.add_argument(
         "--out", type=Path, default=None, help="report directory (default: NAME-lakeN)"
     )
-    parser.add_argument("--audit-log", type=Path, default=None, help="audit log (JSON lines)")
+    parser.add_argument(
+        "--audit-log", default=None, help="audit log: a JSON-lines file or s3://bucket/prefix"
+    )
     parser.set_defaults(handler=_analyse)

@@ -5,7 +5,8 @@ Example ``hemalake.toml``::
     lake_root = "demo-lake"
     min_cell_size = 5            # disclosure control (lake/disclosure.py)
     allow_anonymous = false      # true only for the local demo: anonymous callers are analysts
-    audit_log = "audit.jsonl"    # JSON lines, one per query
+    audit_log = "audit.jsonl"    # JSON lines, one per query; or s3://bucket/prefix (one
+                                 # object per batch, with the [storage] options of the lake)
     max_depth = 10
     max_fields = 500             # field selections as executed (fragments at every spread)
     max_aliases = 20
@@ -80,6 +81,7 @@ from lake.location import LakeLocation, locate, storage_options
 from lake.privacy.budget import PrivacySettings
 from lake.query.gateway import DEFAULT_CACHE_BYTES
 from lake.value.rules import EsmoRules, rules_from_mapping
+from service.audit import audit_target
 from service.oidc import OidcSettings
 from service.production import production_problems
 from service.response_cache import DEFAULT_RESPONSE_CACHE_BYTES
@@ -92,7 +94,7 @@ class Settings:
     lake_root: Path | str  # a directory, or a URL (file://, s3://bucket/prefix)
     min_cell_size: int = DEFAULT_MIN_CELL_SIZE
     allow_anonymous: bool = False
-    audit_log: Path | None = None
+    audit_log: Path | str | None = None  # a file, or a URL (s3://bucket/prefix)
     max_depth: int = 10
     max_fields: int = 500
     max_aliases: int = 20
@@ -122,6 +124,14 @@ class Settings:
     def lake(self) -> LakeLocation:
         """The lake with its storage options (``[storage]`` over the ``AWS_*`` environment)."""
         return locate(self.lake_root, self.storage or None)
+
+    @property
+    def audit(self) -> Path | LakeLocation | None:
+        """The audit log: a file, or a prefix with the lake's storage options (``[storage]``
+        over the ``AWS_*`` environment); ``None``: the ``hemalake.audit`` logger only."""
+        if self.audit_log is None:
+            return None
+        return audit_target(self.audit_log, self.storage or None)
 
     @property
     def graphiql_enabled(self) -> bool:
@@ -332,7 +342,8 @@ def settings_from_mapping(data: Mapping[str, Any], *, source: str = "settings") 
                 raise ConfigError(f"{source}: {name} must be {kind.__name__}, got {data[name]!r}")
             values[name] = data[name]
     if "audit_log" in data:
-        values["audit_log"] = Path(data["audit_log"])
+        log = str(data["audit_log"])
+        values["audit_log"] = log if "://" in log else Path(log)
     if "privacy_ledger" in data:
         values["privacy_ledger"] = Path(data["privacy_ledger"])
     if "privacy" in data:

@@ -8,20 +8,23 @@ lake's own pseudonym key, so both lakes hold the same rows under the same lake v
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
+import obstore
 import pytest
 
-from lake.location import LakeLocation
+from lake.location import LakeLocation, locate
 from service.app import create_app
 from tests.conftest import SITES_DIR, DemoLake
-from tests.s3_server import S3Server
+from tests.s3_server import BUCKET, S3Server
 from tests.service.conftest import (
     STATISTICIAN_KEY,
     ask,
@@ -82,19 +85,25 @@ def s3_demo(s3_server: S3Server, demo_lake: DemoLake) -> LakeLocation:
     return lake
 
 
+#: Where the server of the S3 lake writes its audit: a prefix beside the lake in the bucket.
+S3_AUDIT = f"s3://{BUCKET}/demo-audit"
+
+
 @pytest.fixture(scope="module")
 def both_servers(
     s3_demo: LakeLocation, demo_lake: DemoLake, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
-    """The demo lake on disk and in the bucket, each served by uvicorn on loopback."""
+    """The demo lake on disk and in the bucket, each served by uvicorn on loopback; the
+    bucket's server audits into the bucket too (``S3_AUDIT``)."""
     base = tmp_path_factory.mktemp("s3-e2e")
     disk = lake_settings(demo_lake, base / "disk" / "audit.jsonl")
     bucket = dataclasses.replace(
-        lake_settings(demo_lake, base / "s3" / "audit.jsonl"), lake_root=s3_demo.url
+        lake_settings(demo_lake, base / "s3" / "audit.jsonl"),
+        lake_root=s3_demo.url,
+        audit_log=S3_AUDIT,
     )
-    for settings in (disk, bucket):
-        assert settings.audit_log is not None
-        settings.audit_log.parent.mkdir()
+    (base / "disk").mkdir()
+    (base / "s3").mkdir()  # the privacy ledger's directory
     with (
         serving(create_app(settings=disk)) as disk_url,
         serving(create_app(settings=bucket)) as s3_url,
@@ -120,6 +129,50 @@ def test_graphql_answers_on_s3_equal_those_on_disk(
     on_disk, on_s3 = ask(disk_url, query), ask(s3_url, query)
     assert "errors" not in on_disk, on_disk
     assert on_s3 == on_disk
+
+
+def bucket_records(prefix: str) -> list[dict[str, Any]]:
+    """The audit records under the object-storage ``prefix``, objects in name order."""
+    store = locate(prefix).store()
+    names = sorted(e["path"] for batch in obstore.list(store, None) for e in batch)
+    return [
+        json.loads(line)
+        for name in names
+        for line in bytes(obstore.get(store, name).bytes()).decode().splitlines()
+    ]
+
+
+def test_analyse_on_the_s3_lake_audits_beside_it_in_the_bucket(
+    s3_demo: LakeLocation, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    run = _hemalake("analyse", "allo-transplant-myeloma", "--lake", s3_demo.url, "--out", str(out))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert (out / "report.html").is_file()
+    records = [r for r in bucket_records(f"{s3_demo.url}-audit") if r["user"].startswith("cli:")]
+    operations = [r for r in records if r["action"].startswith("graphql:")]
+    assert len(operations) == 1 + 5  # the lake's versions, then the five questions
+    assert {(r["role"], r["outcome"]) for r in records} == {("statistician", "ok")}
+
+
+def test_a_query_served_from_the_s3_lake_leaves_its_audit_record_in_the_bucket(
+    both_servers: tuple[str, str],
+) -> None:
+    answer = ask(both_servers[1], QUERIES[0])
+    query_hash = answer["data"]["cohort"]["survival"]["provenance"]["queryHash"]
+    deadline = time.monotonic() + 30
+    while True:  # the writer thread puts the batch a few milliseconds after the answer
+        records = bucket_records(S3_AUDIT)
+        mine = [r for r in records if r.get("query_hash") == query_hash and r["user"] == "stat"]
+        if mine or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert mine, f"no audit record of {query_hash} among {len(records)} in {S3_AUDIT}"
+    assert mine[-1]["outcome"] == "ok"
+    assert (
+        mine[-1]["lake_version"]
+        == answer["data"]["cohort"]["survival"]["provenance"]["lakeVersion"]
+    )
 
 
 def test_serve_takes_storage_from_the_settings_file_not_the_command_line(
