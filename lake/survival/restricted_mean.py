@@ -47,8 +47,11 @@ def restricted_mean(
         hazard = np.where(left > 0, n_event[keep] / (n_risk[keep] * left), 0.0)
     # area after each time t_i up to tau: the rectangles that follow it
     after = np.cumsum(rectangles[::-1])[::-1][1:]
-    return RestrictedMean(
-        tau=float(tau),
-        estimate=float(rectangles.sum()),
-        std_err=float(np.sqrt(np.sum(after**2 * hazard))),
-    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        estimate, variance = float(rectangles.sum()), float(np.sum(after**2 * hazard))
+    if not (np.isfinite(estimate) and np.isfinite(variance)):
+        raise AnalysisError(
+            f"the restricted mean up to tau = {tau:g} overflows floating point (its variance "
+            "squares areas of that size); choose a tau within the follow-up"
+        )
+    return RestrictedMean(tau=float(tau), estimate=estimate, std_err=float(np.sqrt(variance)))

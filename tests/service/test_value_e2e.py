@@ -7,7 +7,6 @@ lake data), and the UNCONFIRMED rules come from the service settings.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,14 @@ import pytest
 from lake.errors import ConfigError
 from lake.value import EsmoRules, Threshold
 from service.settings import settings_from_mapping
-from tests.service.conftest import ANALYST_KEY, STATISTICIAN_KEY, AppFactory, ask, serving
+from tests.service.conftest import (
+    ANALYST_KEY,
+    STATISTICIAN_KEY,
+    AppFactory,
+    ask,
+    audit_records,
+    serving,
+)
 
 pytestmark = [pytest.mark.e2e]
 FIELDS = """framework form sheet preliminaryGrade grade substantialBenefit evidence label
@@ -50,7 +56,9 @@ def test_worked_example_1_with_quality_of_life_as_an_analyst(
     assert graded["substantialBenefit"] is True
     assert graded["label"] == "ESMO-MCBS v1.1 Form 2a grade 5 (randomised evidence)"
     assert graded["adjustments"] == ["+1: significantly improved quality of life"]
-    audit = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    audit = audit_records(
+        tmp_path / "audit.jsonl", 1, lambda r: r.get("action") == "ValueGradeRequest"
+    )
     assert any(r.get("action") == "ValueGradeRequest" and r["user"] == "ana" for r in audit)
 
 

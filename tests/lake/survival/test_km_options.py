@@ -170,3 +170,13 @@ def test_options_reject_invalid_input(golden_input: Callable[..., Any]) -> None:
         ).estimate
         == 2.0
     )
+
+
+@pytest.mark.parametrize("tau", [1e155, 1e300, 1.7e308])
+def test_a_restricted_mean_too_large_to_square_is_refused_naming_tau(tau: float) -> None:
+    """The variance squares areas of size ~tau: a tau whose square overflows is an error that
+    names it (the fuzzer's restrictedMeanTau 1e308 was an internal error)."""
+    fitter = KaplanMeierFitter().fit([1.0, 2.0, 3.0, 4.0], [1, 0, 1, 0])
+    with pytest.raises(AnalysisError, match=r"tau = .* overflows"):
+        fitter.restricted_mean(tau)
+    assert fitter.restricted_mean(1e150).estimate == pytest.approx(1e150 * 0.375, rel=1e-12)
