@@ -40,6 +40,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
+from lake.access import Caller
 from lake.query.gateway import LakeGateway
 from schema.context import Context
 from service.audit import CAPTURED, JsonLinesAuditSink
@@ -81,6 +82,24 @@ def masked(error: GraphQLError) -> GraphQLError:
 
 #: ``extensions.code`` of the HTTP-level refusals Strawberry raises.
 HTTP_ERROR_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+async def execute_as(
+    request: Request, caller: Caller, params: Mapping[str, str], variables: dict[str, Any]
+) -> tuple[ExecutionResult, Context]:
+    """Run the GraphQL document of a GET route's ``params`` (``query``, ``operationName``) as
+    ``caller``, through the app's schema, gateway and audit (``/export.*`` and ``/plot.*``);
+    the result and the request's context (what the resolvers kept, e.g. figures)."""
+    context = Context.for_request(
+        caller=caller, gateway=request.state.gateway, audit=request.state.audit
+    )
+    result = await request.state.schema.execute(
+        params["query"],
+        variable_values=variables,
+        context_value=context,
+        operation_name=params.get("operationName"),
+    )
+    return result, context
 
 
 def error_response(status: int, message: str, code: str, media_type: str = LEGACY_JSON) -> Response:

@@ -28,9 +28,8 @@ from starlette.responses import JSONResponse, Response
 from lake.errors import AnalysisError
 from lake.plots import figure, provenance_note
 from lake.plots.params import from_params
-from schema.context import Context
 from service.auth import Authenticator, Unauthenticated
-from service.graphql_app import audit_refusal, error_response
+from service.graphql_app import audit_refusal, error_response, execute_as
 
 #: Media type of each figure format (the extension of ``/plot.<format>``).
 MEDIA_TYPES: Final = {"svg": "image/svg+xml", "png": "image/png"}
@@ -74,15 +73,7 @@ async def plot(request: Request) -> Response:
         return error_response(400, str(error), "BAD_REQUEST")
     except json.JSONDecodeError:
         return error_response(400, "variables is not JSON", "BAD_REQUEST")
-    context = Context.for_request(
-        caller=caller, gateway=request.state.gateway, audit=request.state.audit
-    )
-    result = await request.state.schema.execute(
-        params["query"],
-        variable_values=variables,
-        context_value=context,
-        operation_name=params.get("operationName"),
-    )
+    result, context = await execute_as(request, caller, params, variables)
     if result.errors:
         errors = [e.formatted for e in result.errors]
         code = (errors[0].get("extensions") or {}).get("code")

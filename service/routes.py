@@ -17,9 +17,8 @@ from lake.access import Role
 from lake.analyses.tables import rows_at
 from lake.errors import HemalakeError
 from lake.query.gateway import LakeGateway
-from schema.context import Context
 from service.auth import Authenticator, Unauthenticated
-from service.graphql_app import audit_refusal, error_response
+from service.graphql_app import audit_refusal, error_response, execute_as
 from service.middleware import Metrics
 from service.response_cache import ResponseCache
 from service.warmup import LakeWarmer
@@ -166,15 +165,7 @@ async def export(request: Request) -> Response:
         variables = json.loads(params.get("variables") or "{}")
     except json.JSONDecodeError:
         return error_response(400, "variables is not JSON", "BAD_REQUEST")
-    context = Context.for_request(
-        caller=caller, gateway=request.state.gateway, audit=request.state.audit
-    )
-    result = await request.state.schema.execute(
-        params["query"],
-        variable_values=variables,
-        context_value=context,
-        operation_name=params.get("operationName"),
-    )
+    result, _ = await execute_as(request, caller, params, variables)
     if result.errors:
         errors = [e.formatted for e in result.errors]
         return JSONResponse({"errors": errors}, status_code=400)

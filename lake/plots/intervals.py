@@ -51,11 +51,6 @@ def forest_figure(summary: CoxSummary, options: FigureOptions = DEFAULT_OPTIONS)
         )
         for c in summary.coefficients
     ]
-    counts = ", ".join(
-        f"{name} = {n}"
-        for name, n in (("n", summary.n), ("events", summary.n_events))
-        if n is not None
-    )
     return _render(
         rows,
         kind="hr",
@@ -64,7 +59,7 @@ def forest_figure(summary: CoxSummary, options: FigureOptions = DEFAULT_OPTIONS)
         x_label="Hazard ratio (95 % CI, log scale)",
         header="HR (95 % CI)  p",
         title=options.title or f"Cox model: {summary.endpoint} from {summary.origin}",
-        caption=counts,
+        caption=_counts(summary.n, summary.n_events),
         options=options,
     )
 
@@ -82,11 +77,6 @@ def staging_figure(summary: StagingSummary, options: FigureOptions = DEFAULT_OPT
         )
         for s in summary.systems
     ]
-    counts = ", ".join(
-        f"{name} = {n}"
-        for name, n in (("n", summary.n), ("events", summary.n_events))
-        if n is not None
-    )
     return _render(
         rows,
         kind="system",
@@ -95,7 +85,7 @@ def staging_figure(summary: StagingSummary, options: FigureOptions = DEFAULT_OPT
         x_label="Harrell's C-index (95 % CI)",
         header="C-index (95 % CI)  AIC",
         title=options.title or f"Staging systems: {summary.endpoint} from {summary.origin}",
-        caption=counts,
+        caption=_counts(summary.n, summary.n_events),
         options=options,
     )
 
@@ -171,3 +161,10 @@ def _render(
             figure.text(0.01, 0.005, "\n".join(notes), fontsize="x-small", color="#555555")
         figure.subplots_adjust(left=0.3, right=0.98, top=0.92, bottom=0.12 + 0.03 * len(notes))
         return to_bytes(figure, options)
+
+
+def _counts(n: int | None, n_events: int | None) -> str:
+    """The caption's released counts ("n = 412, events = 230"; a withheld one left out)."""
+    return ", ".join(
+        f"{name} = {count}" for name, count in (("n", n), ("events", n_events)) if count is not None
+    )
