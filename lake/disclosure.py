@@ -49,6 +49,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+import numpy as np
+import numpy.typing as npt
+
 from lake.cohort.exposure_effect import ExposureEffectSummary
 from lake.cohort.fine_gray import FineGraySummary
 from lake.cohort.incidence import GroupIncidence, IncidencePoint, IncidenceSummary
@@ -217,8 +220,8 @@ def event_cells(n: int, events: int, policy: DisclosurePolicy) -> int | None:
 
 
 def _curve_length(
-    n_at_risk: Sequence[int],
-    events: Sequence[Sequence[int]],
+    n_at_risk: npt.ArrayLike,
+    events: npt.ArrayLike,
     totals: Sequence[int],
     policy: DisclosurePolicy,
 ) -> int:
@@ -227,14 +230,21 @@ def _curve_length(
     ``events[i][j]`` counts events of kind ``j`` at row ``i``; ``totals[j]`` is that kind's
     released total. The curve stops before the first row with fewer than ``k`` at risk, and
     earlier still while the events of any kind it would leave out (total minus the released
-    rows' events, a subtraction from a released total) number between 1 and ``k - 1``.
+    rows' events, a subtraction from a released total) number between 1 and ``k - 1``: the
+    longest prefix whose left-out counts are each 0 or at least ``k``, found for every prefix
+    at once from the running sums (no loop over the rows).
     """
-    length = next((i for i, n in enumerate(n_at_risk) if n < policy.min_cell_size), len(n_at_risk))
-    hidden = [total - sum(row[j] for row in events[:length]) for j, total in enumerate(totals)]
-    while length > 0 and not all(policy.releases(h) for h in hidden):
-        length -= 1
-        hidden = [h + events[length][j] for j, h in enumerate(hidden)]
-    return length
+    at_risk = np.asarray(n_at_risk, dtype=np.int64)
+    small = np.flatnonzero(at_risk < policy.min_cell_size)
+    longest = int(small[0]) if small.size else at_risk.size
+    if not len(totals):
+        return longest
+    counts = np.asarray(events, dtype=np.int64).reshape(at_risk.size, len(totals))[:longest]
+    shown = np.vstack([np.zeros((1, len(totals)), dtype=np.int64), np.cumsum(counts, axis=0)])
+    hidden = np.asarray(totals, dtype=np.int64) - shown  # left out by each prefix length
+    releasable = ((hidden == 0) | (hidden >= policy.min_cell_size)).all(axis=1)
+    fits = np.flatnonzero(releasable)
+    return int(fits[-1]) if fits.size else 0
 
 
 def released_steps(steps: StepFunction, events: int, policy: DisclosurePolicy) -> StepFunction:
@@ -258,11 +268,11 @@ def released_steps(steps: StepFunction, events: int, policy: DisclosurePolicy) -
     follow from S and the risk set (d = n (1 - S_i / S_{i-1})), and each rests on a risk set of
     at least ``k``.
     """
-    censored = steps.column("censored")
+    counts = steps.frame.select("events", "censored").to_numpy()
     length = _curve_length(
-        steps.column("n_at_risk"),
-        list(zip(steps.column("events"), censored, strict=True)),
-        [events, sum(censored)],
+        steps.frame.get_column("n_at_risk").to_numpy(),
+        counts,
+        [events, int(counts[:, 1].sum())],
         policy,
     )
     return steps[:length]

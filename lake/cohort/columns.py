@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import polars as pl
 
@@ -34,6 +35,7 @@ from lake.endpoints.exposures import Exposure
 from lake.endpoints.origins import Occurrence, occurrence_dates
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 _ROW = "__row"
 _IDS = "__ids"
 
@@ -55,6 +57,7 @@ class CohortColumns:
         self._lock = threading.RLock()
         self._ids: pl.DataFrame | None = None
         self._columns: dict[str, pl.Series] = {}
+        self._kept: dict[str, object] = {}
 
     @property
     def version(self) -> int:
@@ -79,6 +82,7 @@ class CohortColumns:
             self._ids = None
         else:
             self._columns.pop(name, None)
+            self._kept.pop(name, None)
 
     def _aligned(self, frame: pl.LazyFrame, names: Iterable[str]) -> dict[str, pl.Series]:
         ordered = (
@@ -108,6 +112,19 @@ class CohortColumns:
             else:
                 self.budget.touch(self, found)
             return pl.DataFrame([found[k] for k in keys])
+
+    def kept(self, name: str, build: Callable[[], T], nbytes: Callable[[T], int]) -> T:
+        """A value derived from this version's columns (e.g. a counting index,
+        :mod:`lake.cohort.counting`), built once and kept under the store's budget like a
+        column (``nbytes`` weighs it); rebuilt when next asked if the budget dropped it."""
+        with self._lock:
+            if name in self._kept:
+                self.budget.touch(self, [name])
+                return self._kept[name]  # type: ignore[return-value]  # stored by this method
+            value = build()
+            self._kept[name] = value
+            self.budget.admit(self, {name: nbytes(value)}, keep=[name])
+            return value
 
     def attributes(self, columns: Iterable[str]) -> pl.DataFrame:
         """The attribute ``columns`` of every patient (see :mod:`lake.cohort.frame`)."""

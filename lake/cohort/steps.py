@@ -93,8 +93,3 @@ class StepFunction(Sequence[SurvivalStep]):
         return isinstance(other, Sequence) and tuple(self) == tuple(other)
 
     __hash__ = None  # type: ignore[assignment]  # holds a frame: not hashable
-
-    def column(self, name: str) -> list[int]:
-        """One count column (``n_at_risk``, ``events``, ``censored``) as Python integers."""
-        values: list[int] = self.frame.get_column(name).to_list()
-        return values

@@ -51,6 +51,7 @@ from lake.endpoints.exposures import Exposure
 from lake.errors import AnalysisError, EmptyCohortError
 from lake.query.release import OMITTED_AT_DEFAULT
 from lake.survival import (
+    GroupedCounts,
     HazardAt,
     KaplanMeierFitter,
     QuantileEstimate,
@@ -272,6 +273,19 @@ def group_codes(
     return result, values.filter(pl.Series(present)).to_list()
 
 
+def needs_rows(request: SurvivalRequest) -> bool:
+    """Whether the request needs the cohort's rows, not only its (group, event, day) counts:
+    delayed entry (risk sets from each entry), strata, the trend test and weighted log-rank
+    tests are computed over rows (:func:`survival_summary`); everything else over counts
+    (:func:`counted_survival`)."""
+    return (
+        request.delayed_entry
+        or request.strata is not None
+        or request.trend
+        or request.options.weights is not None
+    )
+
+
 def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalSummary:
     """Kaplan-Meier per group over ``frame`` (the cohort's rows), with the requested tests.
 
@@ -292,60 +306,16 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
             )
         entry = rows.get_column("entry_days").to_numpy()
     # counted on whole days (tabulated without a sort), reported in the request's unit
-    scale = DAYS_PER[request.time_unit]
     time = rows.get_column("time_days").to_numpy()
     status = rows.get_column("status").to_numpy()
     code = rows.get_column("group_code").to_numpy()
-    options = request.options
-    conf_type = request.conf_type
-    groups = []
-    with warnings.catch_warnings():
-        # a group without events (or, for the reverse Kaplan-Meier follow-up, without
-        # censorings) is an answer, S = 1 and the median not reached, not dubious input
-        warnings.simplefilter("ignore", SurvivalWarning)
+    if entry is None:
+        # every group's curve, follow-up and the log-rank from one count over the rows
+        counted = grouped_counts(time, status, code, n_groups=len(labels))
+        groups = _counted_groups(counted, labels, request)
+    else:
         counted = None
-        if entry is None:
-            # every group's curve, follow-up and the log-rank from one count over the rows
-            counted = grouped_counts(time, status, code, n_groups=len(labels))
-            fitters = KaplanMeierFitter(conf_type=conf_type).fit_groups(counted, time_scale=scale)
-            follow_ups: list[QuantileEstimate | None] = [None] * len(labels)
-            if request.follow_up:
-                follow_ups = list(median_follow_ups(counted, conf_type=conf_type, time_scale=scale))
-        else:
-            chosen = [code == g for g in range(len(labels))]
-            fitters = [
-                KaplanMeierFitter(conf_type=conf_type).fit(
-                    time[c], status[c], entry=entry[c], time_scale=scale
-                )
-                for c in chosen
-            ]
-            follow_ups = [
-                median_follow_up(
-                    time[c], status[c], conf_type=conf_type, entry=entry[c], time_scale=scale
-                )
-                if request.follow_up
-                else None
-                for c in chosen
-            ]
-        sizes = np.bincount(code, minlength=len(labels)).tolist()
-        for label, size, fitter, follow_up in zip(labels, sizes, fitters, follow_ups, strict=True):
-            hazards = (
-                fitter.cumulative_hazard_at(list(request.times))
-                if options.cumulative_hazard
-                else [None] * len(request.times)
-            )
-            points = zip(fitter.survival_at(list(request.times)), hazards, strict=True)
-            groups.append(
-                GroupSurvival(
-                    group=label,
-                    n=size,
-                    events=int(fitter.n_events_.sum()),
-                    median=fitter.median_,
-                    median_follow_up=follow_up,
-                    at_times=tuple(TimePoint.of(p, h) for p, h in points),
-                    steps=km_steps(fitter),
-                ).with_options(group_options(fitter, options))
-            )
+        groups = _entered_groups(time, status, code, entry, labels=labels, request=request)
     logrank = trend = weighted = None
     if len(groups) > 1:
         strata = None
@@ -359,12 +329,124 @@ def survival_summary(frame: pl.DataFrame, request: SurvivalRequest) -> SurvivalS
         logrank = _labelled(test, labels)
         if request.trend:
             trend = _ordered_trend(time, status, code, strata, labels, ranked=ranked, entry=entry)
-        if options.weights is not None:
-            rho, gamma = options.weights.rho, options.weights.gamma
+        if request.options.weights is not None:
+            rho, gamma = request.options.weights.rho, request.options.weights.gamma
             test = logrank_test(
                 time, status, code, strata=strata, rho=rho, gamma=gamma, entry=entry
             )
             weighted = _labelled(test, labels)
+    return _summary(request, excluded, groups, logrank=logrank, trend=trend, weighted=weighted)
+
+
+def counted_survival(
+    counted: GroupedCounts, labels: list[str | None], excluded: int, request: SurvivalRequest
+) -> SurvivalSummary:
+    """:func:`survival_summary` of a cohort given as its counts (:mod:`lake.cohort.counting`:
+    ``counted`` per group, the groups' ``labels`` in code order, ``excluded`` patients without
+    the endpoint), equal to the row path's answer. Only for requests that do not
+    :func:`needs_rows`."""
+    if needs_rows(request):
+        raise AnalysisError("this survival request needs the cohort's rows, not its counts")
+    trend_levels(request)  # refuses a trend across a nominal grouping, as the row path does
+    groups = _counted_groups(counted, labels, request)
+    logrank = _labelled(logrank_counts(counted), labels) if len(groups) > 1 else None
+    return _summary(request, excluded, groups, logrank=logrank)
+
+
+def _counted_groups(
+    counted: GroupedCounts, labels: list[str | None], request: SurvivalRequest
+) -> list[GroupSurvival]:
+    """Every group's curve and follow-up from the one count (:meth:`fit_groups`)."""
+    scale = DAYS_PER[request.time_unit]
+    with warnings.catch_warnings():
+        # a group without events (or, for the reverse Kaplan-Meier follow-up, without
+        # censorings) is an answer, S = 1 and the median not reached, not dubious input
+        warnings.simplefilter("ignore", SurvivalWarning)
+        conf_type = request.conf_type
+        fitters = KaplanMeierFitter(conf_type=conf_type).fit_groups(counted, time_scale=scale)
+        follow_ups: list[QuantileEstimate | None] = [None] * len(labels)
+        if request.follow_up:
+            follow_ups = list(median_follow_ups(counted, conf_type=conf_type, time_scale=scale))
+    sizes = counted.counts.sum(axis=(1, 2)).tolist()
+    return _groups(labels, sizes, fitters, follow_ups, request)
+
+
+def _entered_groups(
+    time: np.ndarray,
+    status: np.ndarray,
+    code: np.ndarray,
+    entry: np.ndarray,
+    *,
+    labels: list[str | None],
+    request: SurvivalRequest,
+) -> list[GroupSurvival]:
+    """Every group's curve and follow-up over its rows' (entry, stop] risk sets."""
+    scale = DAYS_PER[request.time_unit]
+    conf_type = request.conf_type
+    chosen = [code == g for g in range(len(labels))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurvivalWarning)  # as in _counted_groups
+        fitters = [
+            KaplanMeierFitter(conf_type=conf_type).fit(
+                time[c], status[c], entry=entry[c], time_scale=scale
+            )
+            for c in chosen
+        ]
+        follow_ups = [
+            median_follow_up(
+                time[c], status[c], conf_type=conf_type, entry=entry[c], time_scale=scale
+            )
+            if request.follow_up
+            else None
+            for c in chosen
+        ]
+    sizes = np.bincount(code, minlength=len(labels)).tolist()
+    return _groups(labels, sizes, fitters, follow_ups, request)
+
+
+def _groups(
+    labels: list[str | None],
+    sizes: list[int],
+    fitters: list[KaplanMeierFitter],
+    follow_ups: list[QuantileEstimate | None],
+    request: SurvivalRequest,
+) -> list[GroupSurvival]:
+    """The groups' summaries: sizes, events, medians, the requested times and options."""
+    options = request.options
+    times = list(request.times)
+    groups = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurvivalWarning)  # as in _counted_groups
+        for label, size, fitter, follow_up in zip(labels, sizes, fitters, follow_ups, strict=True):
+            hazards = (
+                fitter.cumulative_hazard_at(times)
+                if options.cumulative_hazard
+                else [None] * len(times)
+            )
+            points = zip(fitter.survival_at(times), hazards, strict=True)
+            groups.append(
+                GroupSurvival(
+                    group=label,
+                    n=size,
+                    events=int(fitter.n_events_.sum()),
+                    median=fitter.median_,
+                    median_follow_up=follow_up,
+                    at_times=tuple(TimePoint.of(p, h) for p, h in points),
+                    steps=km_steps(fitter),
+                ).with_options(group_options(fitter, options))
+            )
+    return groups
+
+
+def _summary(
+    request: SurvivalRequest,
+    excluded: int,
+    groups: list[GroupSurvival],
+    *,
+    logrank: StatisticalResult | None,
+    trend: StatisticalResult | None = None,
+    weighted: StatisticalResult | None = None,
+) -> SurvivalSummary:
     key = request.endpoint
     return SurvivalSummary(
         endpoint=key.definition().name,

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from lake.cohort.counting import CohortCounts
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.filters import CohortFilter
 from lake.cohort.survival import Grouping
@@ -106,6 +107,12 @@ class DistributedGateway(LakeGateway):
             exposure=exposure,
         )
         return expand_counts(self.engine.counts(cohort.lake_version, cohort.filter, spec))
+
+    def _counted(
+        self, cohort: Cohort, endpoint: EndpointKey, grouping: Grouping
+    ) -> CohortCounts | None:
+        """No local cell index: the workers' count tables arrive through :meth:`_frame`."""
+        return None
 
     def _sites(self, lake_version: int) -> list[str]:
         """The lake's sites, from the Delta logs (no patient row is read here)."""

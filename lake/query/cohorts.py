@@ -19,6 +19,7 @@ import polars as pl
 from lake.cohort.attribute_sources import TableSource
 from lake.cohort.attributes import LIST_ATTRIBUTES
 from lake.cohort.columns import CohortColumns
+from lake.cohort.counting import CellIndex, CohortCounts, cell_index, count_cells
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.exposure import status_at_zero
 from lake.cohort.filters import (
@@ -30,7 +31,14 @@ from lake.cohort.filters import (
 )
 from lake.cohort.groups import first_match
 from lake.cohort.store_budget import DEFAULT_STORE_BYTES, StoreBudget
-from lake.cohort.survival import Grouping
+from lake.cohort.survival import (
+    Grouping,
+    SurvivalRequest,
+    SurvivalSummary,
+    counted_survival,
+    needs_rows,
+    survival_summary,
+)
 from lake.endpoints.exposures import Exposure
 from lake.errors import AnalysisError, EmptyCohortError, HemalakeError
 from lake.query.release import LRUCache
@@ -200,28 +208,10 @@ class CohortSnapshots:
                 parts.append(columns.entry(endpoint))
             if exposure is not None:
                 parts.append(columns.exposure(endpoint, exposure))
-        if grouping is not None and grouping.exposure is not None:
-            if endpoint is None:
-                raise AnalysisError("grouping by exposure status needs an endpoint's time zero")
-            parts.append(
-                columns.exposure(endpoint, grouping.exposure).select(
-                    status_at_zero(pl.col("exposure_days")).alias("group")
-                )
-            )
-        elif grouping is not None and grouping.attribute is not None:
-            group = columns.attribute_group(grouping.attribute)
-            parts.append(group.alias("group").to_frame())
-        elif grouping is not None and grouping.score is not None:
-            parts.append(
-                columns.scores([grouping.score]).select(
-                    pl.col(grouping.score).struct.field("category").alias("group")
-                )
-            )
-        elif grouping is not None and grouping.cuts is not None:
-            cuts = grouping.cuts
-            parts.append(columns.attributes([cuts.attribute]).select(cuts.group().alias("group")))
-        elif grouping is not None and grouping.groups:
-            parts.append(self._user_groups(columns, grouping).to_frame())
+        if grouping is not None:
+            group = self._group_column(columns, grouping, endpoint)
+            if group is not None:
+                parts.append(group.to_frame())
         if strata is not None:
             parts.append(columns.attributes([strata]).rename({strata: "stratum"}))
         frame = columns.frame(cohort.mask, *parts)
@@ -232,6 +222,72 @@ class CohortSnapshots:
             grouped = pl.col("group").is_not_null()
             frame = frame.with_columns(pl.when(grouped).then(pl.col("time_days")).name.keep())
         return frame
+
+    def _group_column(
+        self, columns: CohortColumns, grouping: Grouping, endpoint: EndpointKey | None
+    ) -> pl.Series | None:
+        """Each patient's ``group`` (patient-aligned, in declared order: see :meth:`_frame`);
+        ``None`` without a grouping."""
+        if grouping.exposure is not None:
+            if endpoint is None:
+                raise AnalysisError("grouping by exposure status needs an endpoint's time zero")
+            exposure = columns.exposure(endpoint, grouping.exposure)
+            return exposure.select(status_at_zero(pl.col("exposure_days")).alias("group"))["group"]
+        if grouping.attribute is not None:
+            return columns.attribute_group(grouping.attribute).alias("group")
+        if grouping.score is not None:
+            score = pl.col(grouping.score).struct.field("category").alias("group")
+            return columns.scores([grouping.score]).select(score)["group"]
+        if grouping.cuts is not None:
+            cuts = grouping.cuts
+            return columns.attributes([cuts.attribute]).select(cuts.group().alias("group"))["group"]
+        if grouping.groups:
+            return self._user_groups(columns, grouping)
+        return None
+
+    def _counted(
+        self, cohort: Cohort, endpoint: EndpointKey, grouping: Grouping
+    ) -> CohortCounts | None:
+        """The cohort's (group, event, day) counts of ``endpoint`` by ``grouping``, counted
+        over the version's kept cell index (:mod:`lake.cohort.counting`); ``None`` where the
+        rows must be read instead (user-defined groups, whose masks are per request; an
+        endpoint or grouping the index cannot number)."""
+        require_single_valued([grouping.attribute] if grouping.attribute else [], use="groupBy")
+        if grouping.groups:
+            return None
+        if cohort.size == 0:
+            raise EmptyCohortError("the cohort has no patients; widen the filter")
+        columns = self.columns(cohort.lake_version)
+
+        def build() -> CellIndex | None:
+            ends = columns.endpoint(endpoint)
+            group = self._group_column(columns, grouping, endpoint)
+            partial_groups = grouping.cuts is not None
+            return cell_index(ends["time_days"], ends["status"], group, partial=partial_groups)
+
+        index = columns.kept(
+            f"cells|{endpoint!r}|{grouping!r}",
+            build,
+            lambda built: 0 if built is None else built.nbytes,
+        )
+        return None if index is None else count_cells(index, cohort.mask)
+
+    def _survival(self, cohort: Cohort, request: SurvivalRequest) -> SurvivalSummary:
+        """Kaplan-Meier by group and the log-rank test over ``cohort``: from its counts where
+        the request needs no rows (:func:`lake.cohort.survival.needs_rows`), else from its
+        rows; both give the same answer."""
+        if not needs_rows(request):
+            counts = self._counted(cohort, request.endpoint, request.grouping)
+            if counts is not None:
+                return counted_survival(counts.counted, counts.labels, counts.excluded, request)
+        frame = self._frame(
+            cohort,
+            endpoint=request.endpoint,
+            grouping=request.grouping,
+            strata=request.strata,
+            delayed_entry=request.delayed_entry,
+        )
+        return survival_summary(frame, request)
 
     def _user_groups(self, columns: CohortColumns, grouping: Grouping) -> pl.Series:
         """Each patient's user-defined group (first match; null: none), patient-aligned."""

@@ -67,7 +67,6 @@ from lake.cohort.survival import (
     Grouping,
     SurvivalRequest,
     SurvivalSummary,
-    survival_summary,
     trend_levels,
 )
 from lake.disclosure import (
@@ -585,16 +584,7 @@ class LakeGateway(CohortSnapshots):
             caller,
             cohort,
             CohortSurvivalRequest(cohort.filter, request),
-            lambda: survival_summary(
-                self._frame(
-                    cohort,
-                    endpoint=request.endpoint,
-                    grouping=grouping,
-                    strata=request.strata,
-                    delayed_entry=request.delayed_entry,
-                ),
-                request,
-            ),
+            lambda: self._survival(cohort, request),
             disclose=disclose_survival,
             protect=None
             if request.delayed_entry

@@ -53,14 +53,14 @@ def risk_table(data: SurvivalArrays) -> RiskTable:
 class GroupedCounts:
     """Rows and events of every (group, censored/event, time) cell, from one count.
 
-    ``counts[g, e, t]`` for group code ``g`` of ``codes`` (0..G-1, each non-empty), event
-    ``e`` and time slot ``t`` of ``times``: the layout the log-rank test reads
+    ``counts[g, e, t]`` for group code ``g`` (0..G-1, each non-empty), event ``e`` and time
+    slot ``t`` of ``times``: the layout the log-rank test reads
     (:func:`lake.survival.logrank.logrank_counts`), and each group's Kaplan-Meier risk table
-    (:meth:`risk_tables`). ``data`` and ``codes`` are the rows counted.
+    (:meth:`risk_tables`). The counts are all any estimate of them needs (no delayed entry),
+    so they may come from rows (:func:`grouped_counts`) or from a count kept elsewhere
+    (:mod:`lake.cohort.counting`).
     """
 
-    data: SurvivalArrays
-    codes: IntArray
     times: npt.NDArray[np.generic]
     counts: IntArray
 
@@ -96,7 +96,7 @@ def grouped_counts(
     empty = np.flatnonzero(table.counts.sum(axis=(1, 2)) == 0)
     if empty.size:
         raise EmptyCohortError(f"group {int(empty[0])} of {n_groups} has no rows to count")
-    return GroupedCounts(data=data, codes=codes, times=table.levels[2], counts=table.counts)
+    return GroupedCounts(times=table.levels[2], counts=table.counts)
 
 
 def _table_of(levels: npt.NDArray[np.generic], counts: IntArray, n: int) -> RiskTable:

@@ -46,7 +46,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
-from functools import cache, partial
+from functools import cache
 from typing import Self
 
 import numpy as np
@@ -62,7 +62,7 @@ from lake.survival._risksets import (
     counts_between,
     risk_table,
 )
-from lake.survival._typing import ConfType, FloatArray, IntArray
+from lake.survival._typing import ConfType, FloatArray
 from lake.survival.case_weights import WeightedRiskTable, case_weights, weighted_risk_table
 from lake.survival.confidence import survival_bands
 from lake.survival.quantiles import step_quantile
@@ -136,7 +136,10 @@ class KaplanMeierFitter:
             if weights is None
             else weighted_risk_table(data, case_weights(weights, data.n))
         )
-        return self._estimate(table, lambda: data, time_scale)
+        # the rows are read again only where the table cannot answer: risk sets with entry,
+        # and counts between times of a weighted fit (counted in patients, not weights)
+        rows = None if entry is None and weights is None else (lambda: data)
+        return self._estimate(table, rows, time_scale)
 
     def fit_groups(self, counted: GroupedCounts, *, time_scale: float = 1.0) -> list[Self]:
         """One fitted curve per group of ``counted`` (:func:`grouped_counts`: one count over
@@ -149,26 +152,27 @@ class KaplanMeierFitter:
         _check_scale(time_scale)
         return [
             type(self)(conf_type=self.conf_type, alpha=self.alpha)._estimate(
-                table, partial(_rows_of, counted.data, counted.codes, g), time_scale
+                table, None, time_scale
             )
-            for g, table in enumerate(counted.risk_tables())
+            for table in counted.risk_tables()
         ]
 
     def _estimate(
         self,
         table: RiskTable | WeightedRiskTable,
-        rows: Callable[[], SurvivalArrays],
+        rows: Callable[[], SurvivalArrays] | None,
         time_scale: float,
     ) -> Self:
-        """Estimate S(t) from the risk ``table`` of the fitted ``rows`` (read only by the
-        methods that count rows: delayed-entry risk sets and :meth:`counts_between`)."""
+        """Estimate S(t) from the risk ``table`` of the fitted ``rows`` (``None``: the table
+        answers everything; else read by delayed-entry risk sets and :meth:`counts_between`)."""
         if not table.n_event.any():
             warnings.warn(
                 "no events: the survival curve stays at 1 and the median is not reached",
                 SurvivalWarning,
                 stacklevel=3,
             )
-        self._rows = cache(rows)
+        self._rows = None if rows is None else cache(rows)
+        self._days = table.time
         self._delayed = isinstance(table, RiskTable) and table.delayed  # weighted: no entry
         self._scale = time_scale
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -265,7 +269,7 @@ class KaplanMeierFitter:
         Without delayed entry it is read from the fitted table (at risk at the first distinct
         time at or after t; none after the last), so no per-row work; with entry, counted.
         """
-        if self._delayed:
+        if self._delayed and self._rows is not None:
             return at_risk(self._rows(), query * self._scale)
         first_at_or_after = np.searchsorted(self.timeline_, query, side="left")
         padded = np.append(self.n_at_risk_, 0.0)
@@ -303,26 +307,36 @@ class KaplanMeierFitter:
         query = np.atleast_1d(np.asarray(times, dtype=np.float64))
         if np.any(np.diff(query) < 0):
             raise AnalysisError("interval ends must be in increasing order")
-        counted = counts_between(self._rows(), query * self._scale)
-        return [replace(c, time=float(t)) for c, t in zip(counted, query.tolist(), strict=True)]
+        if self._rows is not None:
+            counted = counts_between(self._rows(), query * self._scale)
+            return [replace(c, time=float(t)) for c, t in zip(counted, query.tolist(), strict=True)]
+        return self._table_counts_between(query)
+
+    def _table_counts_between(self, query: FloatArray) -> list[CountsBetween]:
+        """:meth:`counts_between` read from the risk table (no entry, no weights): at risk at
+        t is the risk set of the first table time at or after t (none after the last), and the
+        events and censorings up to t are cumulative sums over the table times <= t, which is
+        what counting the rows gives (both compare whole days with t times the scale)."""
+        days = query * self._scale
+        at = np.append(self.n_at_risk_, 0.0)[np.searchsorted(self._days, days, side="left")]
+        upto = np.searchsorted(self._days, days, side="right")
+        events = np.append(0.0, np.cumsum(self.n_events_))[upto]
+        censored = np.append(0.0, np.cumsum(self.n_censored_))[upto]
+        return [
+            CountsBetween(time=float(t), n_at_risk=int(n), n_events=int(e), n_censored=int(c))
+            for t, n, e, c in zip(
+                query.tolist(),
+                at.tolist(),
+                np.diff(events, prepend=0.0).tolist(),
+                np.diff(censored, prepend=0.0).tolist(),
+                strict=True,
+            )
+        ]
 
 
 def _check_scale(time_scale: float) -> None:
     if not (np.isfinite(time_scale) and time_scale > 0):
         raise AnalysisError(f"time_scale must be a positive number, got {time_scale}")
-
-
-def _rows_of(data: SurvivalArrays, groups: IntArray, group: int) -> SurvivalArrays:
-    """The rows of ``data`` in ``group`` (no entry)."""
-    chosen = groups == group
-    stop = data.stop[chosen]
-    return replace(
-        data,
-        stop=stop,
-        event=data.event[chosen],
-        event_weight=data.event_weight[chosen],
-        stop_range=(float(stop.min()), float(stop.max())),
-    )
 
 
 def median_follow_ups(
@@ -334,13 +348,7 @@ def median_follow_ups(
 ) -> list[QuantileEstimate]:
     """:func:`median_follow_up` of each group of ``counted``: the reverse Kaplan-Meier curve
     is the same count with events and censorings swapped (no second pass over the rows)."""
-    data = counted.data
-    flipped = GroupedCounts(
-        data=replace(data, event=~data.event, event_weight=1.0 - data.event_weight),
-        codes=counted.codes,
-        times=counted.times,
-        counts=counted.counts[:, ::-1],
-    )
+    flipped = GroupedCounts(times=counted.times, counts=counted.counts[:, ::-1])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SurvivalWarning)
         fitters = KaplanMeierFitter(conf_type=conf_type, alpha=alpha).fit_groups(
