@@ -257,7 +257,14 @@ class CohortSnapshots:
             return None
         if cohort.size == 0:
             raise EmptyCohortError("the cohort has no patients; widen the filter")
-        columns = self.columns(cohort.lake_version)
+        index = self.cell_index(self.columns(cohort.lake_version), endpoint, grouping)
+        return None if index is None else count_cells(index, cohort.mask)
+
+    def cell_index(
+        self, columns: CohortColumns, endpoint: EndpointKey, grouping: Grouping
+    ) -> CellIndex | None:
+        """The version's cell index of ``endpoint`` by ``grouping`` (not user-defined groups),
+        built on first use and kept in the analysis store (:mod:`lake.cohort.counting`)."""
 
         def build() -> CellIndex | None:
             ends = columns.endpoint(endpoint)
@@ -265,12 +272,11 @@ class CohortSnapshots:
             partial_groups = grouping.cuts is not None
             return cell_index(ends["time_days"], ends["status"], group, partial=partial_groups)
 
-        index = columns.kept(
+        return columns.kept(
             f"cells|{endpoint!r}|{grouping!r}",
             build,
             lambda built: 0 if built is None else built.nbytes,
         )
-        return None if index is None else count_cells(index, cohort.mask)
 
     def _survival(self, cohort: Cohort, request: SurvivalRequest) -> SurvivalSummary:
         """Kaplan-Meier by group and the log-rank test over ``cohort``: from its counts where

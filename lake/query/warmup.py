@@ -2,7 +2,8 @@
 
 The first query on a lake version derives its patient-aligned columns (:mod:`lake.cohort.columns`):
 whole-lake scans, joins and endpoint derivation, seconds at a million patients. Warming runs that
-derivation for the columns nearly every query reads, at start and after each load, off the
+derivation for the columns nearly every query reads, and the cell indexes survival by those
+groups counts over (:mod:`lake.cohort.counting`), at start and after each load, off the
 request path (:mod:`service.warmup` runs it in a thread), so a user's first question on a new
 version costs what every later one does.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from lake.cohort.endpoints import EndpointKey
+from lake.cohort.survival import Grouping
 from lake.query.cohorts import CohortSnapshots
 
 #: Attributes of the default filters and groupings (disease, site, origin, sex, age).
@@ -45,4 +47,6 @@ def warm(snapshots: CohortSnapshots, lake_version: int | None = None) -> Warmed:
         columns.attribute_group(attribute)
     for key in WARM_ENDPOINTS:
         columns.endpoint(key)
+        for grouping in (Grouping(), *(Grouping(attribute=a) for a in WARM_GROUPS)):
+            snapshots.cell_index(columns, key, grouping)
     return Warmed(lake_version=columns.version, seconds=time.perf_counter() - started)
