@@ -129,7 +129,11 @@ def count_cells(index: CellIndex, mask: pl.Series) -> CohortCounts:
     # null, leaves them out): at 1e7 patients 22 ms, where numpy needs the mask unpacked first
     # (18 ms) and np.where (31 ms)
     chosen = pl.select(pl.when(mask).then(index.cells).otherwise(index.outside)).to_series()
-    flat = np.bincount(chosen.to_numpy(), minlength=index.outside + 1)
+    # chunk by chunk: each converts without a copy, where a chunked Series would be copied whole
+    size = index.outside + 1
+    flat = np.zeros(size, dtype=np.int64)
+    for chunk in chosen.get_chunks():
+        flat += np.bincount(chunk.to_numpy(), minlength=size)
     counts = flat[:-1].reshape(len(index.labels), 2, index.days)
     sizes = counts.sum(axis=(1, 2))
     if not sizes.any():

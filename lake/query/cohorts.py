@@ -314,4 +314,5 @@ def _mask(columns: CohortColumns, cohort_filter: CohortFilter) -> pl.Series:
         columns.occurrences(sorted(required_occurrences(cohort_filter), key=lambda o: o.column)),
     )
     frame = pl.concat([p for p in parts if p.width], how="horizontal")
-    return frame.with_columns(compile_filter(cohort_filter).alias("in_cohort"))["in_cohort"]
+    mask = frame.select(compile_filter(cohort_filter).alias("in_cohort")).to_series()
+    return mask.rechunk()  # one chunk: what is computed from it is one chunk too
