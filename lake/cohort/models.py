@@ -49,6 +49,9 @@ class CoxRequest:
     ties: Ties = "efron"
     #: also test proportional hazards (R ``cox.zph``), per term and globally
     proportional_hazards: bool = False
+    #: estimate Harrell's C (a pass over every comparable pair of rows: at a million patients
+    #: it costs four times the fit); the API asks only when the query selects it
+    concordance: bool = field(default=True, metadata=OMITTED_AT_DEFAULT)
     #: user-defined groups (:mod:`lake.cohort.groups`) as one categorical covariate ``group``
     #: (the schema puts its term first in ``terms``), the first group the reference; patients
     #: in none are excluded
@@ -61,7 +64,7 @@ class CoxRequest:
 
 @dataclass(frozen=True, slots=True)
 class CoxSummary:
-    """A fitted Cox model: coefficients, global tests, concordance and, when asked, cox.zph.
+    """A fitted Cox model: coefficients, global tests and, when asked, concordance and cox.zph.
 
     The cohort splits into ``n`` (complete cases), ``n_dropped`` (a covariate missing) and
     ``n_excluded`` (no endpoint); counts are ``None`` only when disclosure control withholds them.
@@ -171,7 +174,7 @@ def cox_summary(frame: pl.DataFrame, request: CoxRequest, *, min_cell: int = 1) 
         likelihood_ratio=fit.likelihood_ratio_test_,
         wald=fit.wald_test_,
         score=fit.score_test_,
-        concordance=fit.concordance_,
+        concordance=fit.concordance_ if request.concordance else None,
         aic=fit.aic_,
         proportional_hazards=proportional_hazards_test(fit, terms=design.term_indices())
         if request.proportional_hazards

@@ -314,5 +314,6 @@ def _mask(columns: CohortColumns, cohort_filter: CohortFilter) -> pl.Series:
         columns.occurrences(sorted(required_occurrences(cohort_filter), key=lambda o: o.column)),
     )
     frame = pl.concat([p for p in parts if p.width], how="horizontal")
-    mask = frame.select(compile_filter(cohort_filter).alias("in_cohort")).to_series()
+    # with_columns, not select: a filter without conditions is one literal, broadcast to all
+    mask = frame.with_columns(compile_filter(cohort_filter).alias("in_cohort"))["in_cohort"]
     return mask.rechunk()  # one chunk: what is computed from it is one chunk too

@@ -364,6 +364,7 @@ class Cohort:
             delayed_entry=delayed_entry,
             ties=ties.value,
             proportional_hazards=selects(info, "proportionalHazards"),
+            concordance=selects(info, "concordance"),
             groups=groups,
         )
         require_distinct(

@@ -112,7 +112,9 @@ class CoxModel:
     likelihood_ratio: ChiSquareTest = strawberry.field(description="Likelihood-ratio test.")
     wald: ChiSquareTest = strawberry.field(description="Wald test.")
     score: ChiSquareTest = strawberry.field(description="Score (log-rank) test.")
-    concordance: Concordance | None = strawberry.field(description="Harrell's C.")
+    concordance: Concordance | None = strawberry.field(
+        description="Harrell's C (computed only when this field is selected)."
+    )
     aic: float = strawberry.field(description="AIC = -2 log L + 2k.")
     proportional_hazards: ProportionalHazardsCheck | None = strawberry.field(
         description="The proportional-hazards check (cox.zph), computed only when this field "

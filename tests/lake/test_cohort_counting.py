@@ -19,7 +19,7 @@ from lake.access import AuditRecord, Caller
 from lake.cohort.counting import MAX_CELLS, cell_index, count_cells
 from lake.cohort.cuts import Cuts
 from lake.cohort.endpoints import EndpointKey
-from lake.cohort.filters import CategoryIn, CohortFilter
+from lake.cohort.filters import And, CategoryIn, CohortFilter
 from lake.cohort.survival import (
     Grouping,
     SurvivalRequest,
@@ -182,12 +182,13 @@ GROUPINGS = (
 COHORTS: tuple[CohortFilter, ...] = (
     CategoryIn(attribute="disease", values=("MM",)),
     CategoryIn(attribute="disease", values=("MM", "AML", "CML")),
+    And(()),  # everyone: a filter without conditions
 )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("grouping", GROUPINGS, ids=repr)
-@pytest.mark.parametrize("cohort_filter", COHORTS, ids=["mm", "three"])
+@pytest.mark.parametrize("cohort_filter", COHORTS, ids=["mm", "three", "everyone"])
 def test_the_gateway_counts_as_the_rows_do_on_the_demo_lake(
     gateway: LakeGateway, grouping: Grouping, cohort_filter: CohortFilter
 ) -> None:
