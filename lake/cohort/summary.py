@@ -176,7 +176,7 @@ def completeness(
         _require_column(frame, attribute)
         values = frame.get_column(attribute)
         missing = values.null_count()
-        not_tested = int((values == "not_tested").sum()) if values.dtype == pl.String else 0
+        not_tested = not_tested_count(values)
         result.append(
             FieldCompleteness(
                 attribute=attribute,
@@ -187,3 +187,13 @@ def completeness(
             )
         )
     return tuple(result)
+
+
+def not_tested_count(values: pl.Series) -> int:
+    """How many of a tri-state marker's ``values`` are recorded as ``not_tested`` (0 for an
+    attribute that has no such code); text, or the Enum of the declared codes."""
+    if isinstance(values.dtype, pl.Enum):
+        coded = "not_tested" in values.dtype.categories
+    else:
+        coded = values.dtype == pl.String
+    return int((values == "not_tested").sum()) if coded else 0

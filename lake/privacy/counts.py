@@ -43,6 +43,7 @@ from lake.cohort.summary import (
     FieldCompleteness,
     Histogram,
     HistogramBin,
+    not_tested_count,
 )
 from lake.errors import AnalysisError
 from lake.privacy.domains import Level, level_index, score_levels
@@ -161,7 +162,7 @@ def completeness_plan(
         for attribute in attributes:
             values = frame.get_column(attribute)
             missing = values.null_count()
-            not_tested = int((values == "not_tested").sum()) if values.dtype == pl.String else 0
+            not_tested = not_tested_count(values)
             result += [frame.height - missing - not_tested, not_tested, missing]
         return np.asarray(result, dtype=np.int64)
 
