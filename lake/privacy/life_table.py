@@ -42,6 +42,7 @@ import polars as pl
 from scipy.optimize import isotonic_regression
 from scipy.stats import chi2
 
+from lake.cohort.counting import CohortCounts
 from lake.errors import AnalysisError
 from lake.privacy.domains import Level, level_index
 from lake.privacy.mechanism import IntVector, Noise
@@ -111,6 +112,29 @@ class Layout:
         index = 1 + (g * len(self.strata) + s) * self.block + within
         counts += np.bincount(index, minlength=self.size)
         return counts
+
+    def counted_cells(self, counts: CohortCounts) -> IntVector:
+        """:meth:`cells` of a cohort given as its (group, event, day) counts
+        (:mod:`lake.cohort.counting`): the same vector, without the cohort's rows. No strata,
+        one event kind (the Kaplan-Meier layout)."""
+        if self.strata != (None,) or self.kinds != 1:
+            raise AnalysisError("a life table with strata or competing events needs the rows")
+        cells = np.zeros(self.size, dtype=np.int64)
+        cells[0] = counts.excluded
+        labels = pl.Series("group", counts.labels, dtype=pl.String)
+        group = level_index(labels, self.groups, what="group").to_numpy().astype(np.int64)
+        days = np.asarray(counts.counted.times, dtype=np.float64)
+        interval = np.floor(days / self.grid.width_days).astype(np.int64)
+        # (event kind, day) -> position in a group's block: its interval's kind, or beyond
+        kind = np.arange(self.kinds + 1, dtype=np.int64)[:, None]
+        within = np.where(
+            interval < self.grid.intervals, interval * (self.kinds + 1) + kind, self.block - 1
+        )
+        index = 1 + group[:, None, None] * self.block + within[None, :, :]
+        cells += np.bincount(
+            index.ravel(), weights=counts.counted.counts.ravel(), minlength=self.size
+        ).astype(np.int64)
+        return cells
 
     def _index(self, frame: pl.DataFrame, column: str, levels: Sequence[Level]) -> IntVector:
         if column not in frame.columns:

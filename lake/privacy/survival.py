@@ -15,6 +15,7 @@ from typing import Final
 import numpy as np
 import polars as pl
 
+from lake.cohort.counting import CohortCounts
 from lake.cohort.incidence import (
     CAUSES,
     CauseIncidence,
@@ -232,13 +233,16 @@ def survival_plan(
     origin: str,
     floor: int,
     identity: object = None,
+    counted: Callable[[], CohortCounts | None] | None = None,
 ) -> ProtectedPlan[SurvivalSummary]:
     """Kaplan-Meier by group with log-rank (and trend) tests from one noisy life table.
 
     The trend scores the groups of ``ranked`` 1..K in the order of ``groups`` (the declared
     order; :func:`lake.cohort.survival.trend_levels` gives the grouping's ranked codes). The
     options (:mod:`lake.privacy.survival_options`) post-process the same table; interval ends
-    off the public grid are refused here, before any noise is drawn.
+    off the public grid are refused here, before any noise is drawn. ``counted`` gives the
+    cohort's (group, event, day) counts where they stand in for the rows ``load`` reads
+    (:meth:`Layout.counted_cells`; ``None``: read the rows).
     """
     if request.options.interval_ends:
         options.check_on_grid(
@@ -305,10 +309,18 @@ def survival_plan(
     return ProtectedPlan(
         kind="survival",
         sensitivity=1,
-        counts=lambda: layout.cells(load()),
+        counts=lambda: _life_table(layout, load, counted),
         release=release,
         identity=identity,
     )
+
+
+def _life_table(
+    layout: Layout, load: Load, counted: Callable[[], CohortCounts | None] | None
+) -> IntVector:
+    """The exact life table: from the cohort's counts where given, else from its rows."""
+    counts = None if counted is None else counted()
+    return layout.cells(load()) if counts is None else layout.counted_cells(counts)
 
 
 def _incidence_curve(table: NoisyTable, cause: int) -> tuple[FloatArray, FloatArray]:

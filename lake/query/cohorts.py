@@ -260,6 +260,16 @@ class CohortSnapshots:
         index = self.cell_index(self.columns(cohort.lake_version), endpoint, grouping)
         return None if index is None else count_cells(index, cohort.mask)
 
+    def _counted_or_none(
+        self, cohort: Cohort, endpoint: EndpointKey, grouping: Grouping
+    ) -> CohortCounts | None:
+        """:meth:`_counted`, or ``None`` for a cohort with nobody counted: a protected release
+        reads the rows then, which answer an empty cohort with noisy zeros, not a refusal."""
+        try:
+            return self._counted(cohort, endpoint, grouping)
+        except EmptyCohortError:
+            return None
+
     def cell_index(
         self, columns: CohortColumns, endpoint: EndpointKey, grouping: Grouping
     ) -> CellIndex | None:

@@ -609,6 +609,9 @@ class LakeGateway(CohortSnapshots):
                 identity=LifeTableRequest(
                     cohort.filter, request.endpoint, grouping, request.strata, kinds=1
                 ),
+                counted=None
+                if request.strata is not None
+                else lambda: self._counted_or_none(cohort, request.endpoint, grouping),
             ),
             scores=grouping.score_versions(),
             unprotected_reason=DELAYED_ENTRY_REASON,
