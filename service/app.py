@@ -181,8 +181,9 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
     )
     return Starlette(
         routes=[
-            Route("/", front_door),
+            # first: the router tries the routes in order, and most requests are GraphQL
             Route("/graphql", graphql),  # every method: the view answers 405 with a code
+            Route("/", front_door),
             Route("/livez", live),
             Route("/readyz", health),
             Route("/health", health),
