@@ -32,18 +32,12 @@ from service.audit import JsonLinesAuditSink
 from service.auth import Authenticator
 from service.graphql_app import HemalakeGraphQL
 from service.manifest_watch import ManifestWatch
-from service.middleware import (
-    BodySizeLimitMiddleware,
-    Metrics,
-    MetricsMiddleware,
-    RequestIdMiddleware,
-)
+from service.middleware import Metrics, RequestMiddleware
 from service.oidc import OidcVerifier, TokenRejected
 from service.persisted import PersistedQueries
 from service.plots import plot
 from service.response_cache import ResponseCache
 from service.routes import export, front_door, health, live, metrics
-from service.security_headers import SecurityHeadersMiddleware
 from service.settings import Settings
 from service.warmup import LakeWarmer
 
@@ -187,8 +181,9 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
     )
     return Starlette(
         routes=[
-            Route("/", front_door),
+            # first: the router tries the routes in order, and most requests are GraphQL
             Route("/graphql", graphql),  # every method: the view answers 405 with a code
+            Route("/", front_door),
             Route("/livez", live),
             Route("/readyz", health),
             Route("/health", health),
@@ -199,10 +194,7 @@ def create_app(*, settings: Settings, open_snapshot: OpenSnapshot | None = None)
         ],
         middleware=[
             *cors,
-            Middleware(SecurityHeadersMiddleware),
-            Middleware(RequestIdMiddleware),
-            Middleware(MetricsMiddleware, metrics=counters),
-            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(RequestMiddleware, metrics=counters, max_bytes=settings.max_body_bytes),
         ],
         lifespan=lifespan,
     )

@@ -1,6 +1,6 @@
 """Structured logs: one JSON object per line, each carrying the request id it was written under.
 
-:class:`service.middleware.RequestIdMiddleware` sets :data:`REQUEST_ID` for each HTTP request
+:class:`service.middleware.RequestMiddleware` sets :data:`REQUEST_ID` for each HTTP request
 (and sends it back as ``X-Request-Id``); logging handlers run in the context of the code that
 logs, and worker threads started with ``anyio.to_thread`` copy it, so every line written while a
 request is served names it.

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 #: GraphiQL styles elements inline (React ``style`` attributes): ``'unsafe-inline'`` for styles
 #: only; scripts come from ``'self'`` alone.
 GRAPHIQL_CSP: Final = (
@@ -29,26 +27,20 @@ HEADERS: Final = (
 )
 
 
-class SecurityHeadersMiddleware:
-    """Adds :data:`HEADERS` to every HTTP response, and :data:`DEFAULT_CSP` where the response
-    has no ``Content-Security-Policy`` of its own."""
+#: What :func:`secured` adds to a response that set none of these headers (the usual case).
+ALL_ADDED: Final = (*HEADERS, (b"content-security-policy", DEFAULT_CSP.encode()))
+_ADDED_NAMES: Final = frozenset(name for name, _ in ALL_ADDED)
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {name.lower() for name, _ in headers}
-                headers += [(n, v) for n, v in HEADERS if n not in names]
-                if b"content-security-policy" not in names:
-                    headers.append((b"content-security-policy", DEFAULT_CSP.encode()))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def secured(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` (raw, of one HTTP response) extended by :data:`HEADERS`, and
+    :data:`DEFAULT_CSP` where the response has no ``Content-Security-Policy`` of its own
+    (:class:`service.middleware.RequestMiddleware` calls it on every response)."""
+    names = {name.lower() for name, _ in headers}
+    if names.isdisjoint(_ADDED_NAMES):
+        headers.extend(ALL_ADDED)
+        return headers
+    headers += [(n, v) for n, v in HEADERS if n not in names]
+    if b"content-security-policy" not in names:
+        headers.append((b"content-security-policy", DEFAULT_CSP.encode()))
+    return headers

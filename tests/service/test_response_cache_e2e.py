@@ -153,3 +153,34 @@ def test_after_a_load_the_answer_is_the_new_versions(
     after = post(served, SIZE, STATISTICIAN_KEY).json()["data"]["cohort"]["size"]
     assert after["provenance"]["lakeVersion"] == version > before["provenance"]["lakeVersion"]
     assert after["value"] == before["value"] + 50
+
+
+def test_a_cached_answer_is_still_authenticated_labelled_and_body_limited(
+    served: str, settings: Settings
+) -> None:
+    """The layer in front of the view (service/middleware.py) still runs on a hit: the request
+    id sent is echoed, every security header is set, a wrong key is refused rather than served
+    the kept answer, and an oversized body is refused before the cache is asked."""
+    post(served, SIZE, STATISTICIAN_KEY)
+    body = json.dumps({"query": SIZE})
+    hit = httpx.post(
+        f"{served}/graphql",
+        content=body,
+        headers={**headers(STATISTICIAN_KEY), "x-request-id": "client-id-1"},
+        timeout=60,
+    )
+    assert hit.status_code == 200
+    assert hit.headers["x-request-id"] == "client-id-1"
+    assert hit.headers["x-frame-options"] == "DENY"
+    assert hit.headers["referrer-policy"] == "no-referrer"
+    assert hit.headers["content-security-policy"].startswith("default-src 'none'")
+    refused = httpx.post(f"{served}/graphql", content=body, headers=headers("wrong"), timeout=60)
+    assert refused.status_code == 401
+    assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    oversized = json.dumps({"query": SIZE, "variables": {"pad": "x" * settings.max_body_bytes}})
+    too_large = httpx.post(
+        f"{served}/graphql", content=oversized, headers=headers(STATISTICIAN_KEY), timeout=60
+    )
+    assert too_large.status_code == 413
+    assert too_large.headers["x-content-type-options"] == "nosniff"
+    assert len(too_large.headers["x-request-id"]) == 32
