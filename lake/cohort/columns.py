@@ -213,7 +213,7 @@ class CohortColumns:
 
         def derive(source: TableSource, _: list[str]) -> pl.LazyFrame:
             try:
-                frame = endpoint_frame(source, key).lazy()
+                frame = endpoint_frame(source, key, by_patient=False).lazy()
             except EmptyCohortError:
                 return pl.LazyFrame(
                     schema={"patient_id": pl.String, names[0]: pl.Int32, names[1]: pl.Int8}
