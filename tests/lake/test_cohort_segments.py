@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lake.cohort.columns import CohortColumns
@@ -16,6 +19,7 @@ from lake.cohort.endpoints import CATALOGUE, EndpointKey, endpoint_frame
 from lake.cohort.frame import ATTRIBUTES, attribute_frame
 from lake.cohort.segments import SegmentKey, site_segments
 from lake.errors import EmptyCohortError
+from lake.model import EVENTS, PATIENTS
 from lake.query.cohorts import CohortSnapshots
 from lake.query.warmup import WARM_ATTRIBUTES, WARM_ENDPOINTS, WARM_GROUPS, warm
 from lake.storage import LakeOpener, commit_site_load, lake_lock, open_lake
@@ -186,3 +190,99 @@ def test_a_segment_no_kept_version_reads_is_no_longer_counted(
     _reload_one_site(root)
     after = snapshots.columns(warm(snapshots).lake_version)
     assert snapshots.store.use().bytes == _held_bytes(after)
+
+
+_EVENTS = ("progression", "relapse", "death", "last_follow_up", "complete_remission")
+_patient = st.tuples(
+    st.integers(0, 400),  # diagnosis, days after 2020-01-01
+    st.lists(st.tuples(st.sampled_from(_EVENTS), st.integers(-30, 900)), max_size=3),
+)
+_load = st.tuples(st.sampled_from(["A", "B", "C"]), st.lists(_patient, max_size=4))
+
+
+def _site_tables(site: str, load: int, patients: list[Any]) -> dict[str, pl.DataFrame]:
+    ids = [f"{site}-{load}-{i}" for i in range(len(patients))]
+    diagnosed = [date(2020, 1, 1) + timedelta(days=d) for d, _ in patients]
+    frame = pl.DataFrame(
+        {
+            "patient_id": ids,
+            "site": [site] * len(ids),
+            "source_study": ["S"] * len(ids),
+            "data_origin": ["trial"] * len(ids),
+            "sex": ["F", "M"] * (len(ids) // 2) + ["F"] * (len(ids) % 2),
+            "age_at_diagnosis": [50.0 + i for i in range(len(ids))],
+            "disease": ["MM"] * len(ids),
+            "diagnosis_date": diagnosed,
+        }
+    )
+    rows = [
+        (pid, kind, start + timedelta(days=day))
+        for pid, start, (_, events) in zip(ids, diagnosed, patients, strict=True)
+        for kind, day in events
+    ]
+    events = pl.DataFrame(
+        {
+            "patient_id": [r[0] for r in rows],
+            "site": [site] * len(rows),
+            "event_type": [r[1] for r in rows],
+            "event_date": [r[2] for r in rows],
+        },
+        schema={
+            "patient_id": pl.String,
+            "site": pl.String,
+            "event_type": pl.String,
+            "event_date": pl.Date,
+        },
+    )
+    return {
+        "patients": frame.select(
+            pl.col(c) if c in frame.columns else pl.lit(None, d).alias(c)
+            for c, d in PATIENTS.schema.items()
+        ).cast(dict(PATIENTS.schema)),  # type: ignore[arg-type]
+        "events": events.select(
+            pl.col(c) if c in events.columns else pl.lit(None, d).alias(c)
+            for c, d in EVENTS.schema.items()
+        ).cast(dict(EVENTS.schema)),  # type: ignore[arg-type]
+    }
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_load, min_size=1, max_size=4))
+def test_after_each_load_the_incremental_store_answers_like_the_whole_lake(
+    loads: list[tuple[str, list[Any]]],
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "lake"
+        snapshots = CohortSnapshots(
+            open_snapshot=LakeOpener(root), cohort_cache_size=4, versions_kept=2
+        )
+        for n, (site, patients) in enumerate(loads):
+            with lake_lock(root):
+                commit_site_load(
+                    root,
+                    site=site,
+                    load_id=f"load-{n}",
+                    tables=_site_tables(site, n, patients),
+                    metadata={},
+                )
+            columns = snapshots.columns(None)
+            source = open_lake(root)
+            ids = columns.ids()
+            assert ids.height == source.scan("patients").collect().height
+            names = list(WARM_ATTRIBUTES)
+            got = _by_patient(columns, columns.attributes(names))
+            assert got.equals(_whole(attribute_frame(source, names), ids))
+            for key in WARM_ENDPOINTS:
+                try:
+                    whole = endpoint_frame(source, key)
+                except EmptyCohortError:
+                    with pytest.raises(EmptyCohortError):
+                        columns.endpoint(key)
+                    continue
+                expected = whole.select(
+                    "patient_id",
+                    pl.col("time_days").cast(pl.Int32),
+                    pl.col("status").cast(pl.Int8),
+                )
+                assert _by_patient(columns, columns.endpoint(key)).equals(_whole(expected, ids))
