@@ -3,8 +3,8 @@
 A lake version never changes, so every per-patient column derived from it (an attribute, a risk
 score, an endpoint's time and status) can be computed once for *all* patients and kept. All
 columns are aligned to one patient order (the ``patients`` rows of each site as read, sites by
-name), so a cohort is just a
-boolean mask over that order: selecting it, or combining it with any column, needs no join.
+name), so a cohort is just a boolean mask over that order: selecting it, or combining it with
+any column, needs no join.
 
 This is what makes an uncached cohort + survival query cheap: the scans, joins and endpoint
 derivation run on first use of a column; later cohorts filter in-memory columns. They run one
@@ -74,7 +74,7 @@ class CohortColumns:
     ) -> None:
         self.source = source
         self.budget = budget or StoreBudget()
-        self.shared = segments or Segments()
+        self._shared = segments or Segments()
         self._lock = threading.RLock()
         self._ids: pl.DataFrame | None = None
         self._columns: dict[str, pl.Series] = {}
@@ -90,7 +90,7 @@ class CohortColumns:
         with self._lock:
             if self._segments is None:
                 keys = segment_keys(self.source)
-                self._segments = tuple(self.shared.get(k) for k in keys)
+                self._segments = tuple(self._shared.get(k) for k in keys)
             return self._segments
 
     def ids(self) -> pl.DataFrame:
