@@ -128,8 +128,12 @@ def describe(name: EndpointName) -> EndpointDefinition:
     return CATALOGUE[name]()
 
 
-def endpoint_frame(source: TableSource, key: EndpointKey) -> pl.DataFrame:
-    """``patient_id, time_days, status`` of every patient of the lake version with the origin.
+def endpoint_frame(
+    source: TableSource, key: EndpointKey, *, by_patient: bool = True
+) -> pl.DataFrame:
+    """``patient_id, time_days, status`` of every patient of the lake version with the origin,
+    sorted by ``patient_id`` unless ``by_patient`` is false (see
+    :func:`lake.endpoints.derive.derive_endpoint`).
 
     Raises
     ------
@@ -150,6 +154,7 @@ def endpoint_frame(source: TableSource, key: EndpointKey) -> pl.DataFrame:
         treatment_lines=scan_or_empty(source, "treatment_lines"),
         transplants=scan_or_empty(source, "transplants"),
         bcr_abl1=scan_or_empty(source, "bcr_abl1") if molecular else None,
+        by_patient=by_patient,
     )
     return result.frame
 

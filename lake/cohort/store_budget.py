@@ -1,7 +1,9 @@
 """The memory budget of the analysis store: patient-aligned columns of every lake version kept.
 
 Each :class:`lake.cohort.columns.CohortColumns` (one lake version) registers the columns it
-builds here with their measured size (Polars ``estimated_size``). When the columns of all
+builds here with their measured size (Polars ``estimated_size``); columns derived from the lake
+are registered by their per-site segment (:mod:`lake.cohort.segments`), so a segment several
+kept versions share counts once. When the columns of all
 versions together exceed the budget, the least recently used ones are dropped, across versions:
 after a load the previous version's columns go first, since requests read the new one. A dropped
 column is rebuilt by the next request that reads it, so the budget bounds memory, never answers.

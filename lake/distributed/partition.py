@@ -32,34 +32,18 @@ import polars as pl
 
 from lake.cohort.endpoints import EndpointKey
 from lake.cohort.filters import CohortFilter
+from lake.cohort.segments import SitePartition
 from lake.cohort.survival import Grouping
 from lake.endpoints.exposures import Exposure
 from lake.errors import EmptyCohortError
 from lake.location import LakeLocation, locate
 from lake.query.cohorts import Cohort, CohortSnapshots
-from lake.storage import LakeRoot, LakeSnapshot, open_lake
+from lake.storage import LakeRoot, open_lake
 
 #: Name of the count column of a count table.
 COUNT = "__patients"
 #: Site partitions whose column caches a worker keeps (one lake version each).
 PARTITIONS_KEPT = 64
-
-
-@dataclass(frozen=True, slots=True)
-class SitePartition:
-    """The rows of one site in every table of a lake version (a ``TableSource``)."""
-
-    snapshot: LakeSnapshot
-    site: str
-
-    @property
-    def version(self) -> int:
-        """The lake version the partition belongs to."""
-        return self.snapshot.version
-
-    def scan(self, table_name: str) -> pl.LazyFrame:
-        """The site's rows of ``table_name`` (Delta prunes the other sites' files)."""
-        return self.snapshot.scan(table_name).filter(pl.col("site") == self.site)
 
 
 @dataclass(frozen=True, slots=True)

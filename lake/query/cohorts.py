@@ -30,6 +30,7 @@ from lake.cohort.filters import (
     required_scores,
 )
 from lake.cohort.groups import first_match
+from lake.cohort.segments import Segments
 from lake.cohort.store_budget import DEFAULT_STORE_BYTES, StoreBudget
 from lake.cohort.survival import (
     Grouping,
@@ -101,7 +102,8 @@ class CohortSnapshots:
     cohort_cache_bytes
         Bytes those masks may hold together (``None``: no bound but their number).
     versions_kept
-        Number of lake versions whose columns are kept in memory.
+        Number of lake versions whose columns are kept in memory (a site segment two kept
+        versions share is held once, :mod:`lake.cohort.segments`).
     store_bytes
         Bytes the columns of all kept versions may hold together (the analysis store's
         budget, :mod:`lake.cohort.store_budget`; least recently used columns are dropped).
@@ -118,6 +120,7 @@ class CohortSnapshots:
     ) -> None:
         self._open_snapshot = open_snapshot
         self.store = StoreBudget(store_bytes)
+        self._segments = Segments()
         self._columns: OrderedDict[int, CohortColumns] = OrderedDict()
         self._versions_kept = versions_kept
         self._snapshot_lock = threading.Lock()
@@ -137,10 +140,15 @@ class CohortSnapshots:
         with self._snapshot_lock:
             columns = self._columns.get(opened.version)
             if columns is None:
-                columns = self._columns[opened.version] = CohortColumns(opened, self.store)
+                columns = CohortColumns(opened, self.store, self._segments)
+                self._columns[opened.version] = columns
             self._columns.move_to_end(opened.version)
-            while len(self._columns) > self._versions_kept:
-                self.store.forget(self._columns.popitem(last=False)[1])
+            if len(self._columns) > self._versions_kept:
+                while len(self._columns) > self._versions_kept:
+                    self.store.forget(self._columns.popitem(last=False)[1])
+                kept = (s.key for c in self._columns.values() for s in c.segments())
+                for segment in self._segments.retain(kept):
+                    self.store.forget(segment)
             return columns
 
     def snapshot(self, lake_version: int | None) -> TableSource:

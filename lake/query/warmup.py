@@ -1,11 +1,12 @@
 """What to compute for a lake version before anyone asks: the columns most queries read.
 
 The first query on a lake version derives its patient-aligned columns (:mod:`lake.cohort.columns`):
-whole-lake scans, joins and endpoint derivation, seconds at a million patients. Warming runs that
+scans, joins and endpoint derivation, seconds at a million patients. Warming runs that
 derivation for the columns nearly every query reads, and the cell indexes survival by those
 groups counts over (:mod:`lake.cohort.counting`), at start and after each load, off the
 request path (:mod:`service.warmup` runs it in a thread), so a user's first question on a new
-version costs what every later one does.
+version costs what every later one does. After a one-site load it derives that site's segments
+only: the other sites' are shared with the version before (:mod:`lake.cohort.segments`).
 """
 
 from __future__ import annotations
