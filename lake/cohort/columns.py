@@ -32,6 +32,7 @@ from lake.cohort.attribute_sources import TableSource, scan_or_empty
 from lake.cohort.endpoints import EndpointKey, endpoint_frame
 from lake.cohort.entry import entry_frame
 from lake.cohort.exposure import exposure_frame
+from lake.cohort.flights import Flights
 from lake.cohort.frame import attribute_frame
 from lake.cohort.order import attribute_levels, ordered
 from lake.cohort.risk import scored_frame
@@ -51,12 +52,13 @@ Build = Callable[[Segment, list[str]], dict[str, pl.Series]]
 
 
 class CohortColumns:
-    """The column cache of one lake version (thread-safe; builds hold one lock).
+    """The column cache of one lake version (thread-safe; no lock is held over a build, see
+    :mod:`lake.cohort.flights`).
 
     The columns derived from the lake are the concatenation of per-site segments
     (:mod:`lake.cohort.segments`), derived one site at a time and shared with the other kept
-    versions holding the same site rows; columns built from those by :meth:`_ensure` are the
-    version's own.
+    versions holding the same site rows; values built from those by :meth:`kept` (the cell
+    indexes) are the version's own.
 
     Parameters
     ----------
@@ -79,8 +81,8 @@ class CohortColumns:
         self._shared = segments or Segments()
         self._lock = threading.RLock()
         self._ids: pl.DataFrame | None = None
-        self._columns: dict[str, pl.Series] = {}
         self._kept: dict[str, object] = {}
+        self._flights = Flights()
         self._segments: tuple[Segment, ...] | None = None
 
     @property
@@ -113,43 +115,35 @@ class CohortColumns:
             return ids
 
     def drop(self, name: str) -> None:
-        """Forget column ``name`` (the store's budget evicted it; rebuilt when next read)."""
+        """Forget ``name``, the row numbers or a kept value (the store's budget evicted it;
+        rebuilt when next read)."""
         if name == _IDS:
             self._ids = None
         else:
-            self._columns.pop(name, None)
             self._kept.pop(name, None)
-
-    def _ensure(
-        self, keys: list[str], build: Callable[[list[str]], dict[str, pl.Series]]
-    ) -> pl.DataFrame:
-        with self._lock:
-            # held here, so a column the budget drops meanwhile still answers this request
-            found = {k: self._columns.get(k) for k in keys}
-            missing = [k for k, v in found.items() if v is None]
-            if missing:
-                logger.debug("lake version %d: computing %s", self.version, missing)
-                built = build(missing)
-                found.update(built)
-                self._columns.update(built)
-                sizes = {k: int(v.estimated_size()) for k, v in built.items()}
-                self.budget.admit(self, sizes, keep=found)
-            else:
-                self.budget.touch(self, found)
-            return pl.DataFrame([found[k] for k in keys])
 
     def kept(self, name: str, build: Callable[[], T], nbytes: Callable[[T], int]) -> T:
         """A value derived from this version's columns (e.g. a counting index,
         :mod:`lake.cohort.counting`), built once and kept under the store's budget like a
         column (``nbytes`` weighs it); rebuilt when next asked if the budget dropped it."""
-        with self._lock:
-            if name in self._kept:
-                self.budget.touch(self, [name])
-                return self._kept[name]  # type: ignore[return-value]  # stored by this method
-            value = build()
-            self._kept[name] = value
-            self.budget.admit(self, {name: nbytes(value)}, keep=[name])
+        while True:
+            with self._lock:
+                if name in self._kept:
+                    self.budget.touch(self, [name])
+                    return self._kept[name]  # type: ignore[return-value]  # stored by this method
+                claimed = self._flights.claim([name])
+            if claimed is not None:
+                break
+            self._flights.wait([name])
+        try:
+            value = build()  # unlocked, as a segment's builds (lake.cohort.flights)
+            with self._lock:
+                self._kept[name] = value
+                self.budget.admit(self, {name: nbytes(value)}, keep=[name])
             return value
+        finally:
+            with self._lock:
+                self._flights.release([name], claimed)
 
     def _segmented(self, keys: list[str], build: Build) -> pl.DataFrame:
         """Columns ``keys`` of every segment, concatenated in segment order without copying.

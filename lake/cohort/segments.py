@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from lake.cohort.attribute_sources import TableSource
+from lake.cohort.flights import Flights
 from lake.cohort.store_budget import StoreBudget
 from lake.storage import LakeSnapshot
 
@@ -107,6 +108,7 @@ class Segment:
         self.key = key
         self.lock = threading.RLock()
         self.columns: dict[str, pl.Series] = {}
+        self._flights = Flights()
         self.patient_ids: pl.DataFrame | None = None
         #: Columns derived so far (a dropped column rebuilt counts again).
         self.builds = 0
@@ -138,20 +140,33 @@ class Segment:
         build: Callable[[list[str]], dict[str, pl.Series]],
         budget: StoreBudget,
     ) -> dict[str, pl.Series]:
-        """The segment's columns ``keys``, the missing ones built by ``build`` and kept."""
-        with self.lock:
-            found = {k: self.columns.get(k) for k in keys}
-            missing = [k for k, v in found.items() if v is None]
-            if missing:
-                built = build(missing)
+        """The segment's columns ``keys``, the missing ones built by ``build`` and kept.
+
+        The build runs without the segment's lock (:class:`lake.cohort.flights.Flights`): a
+        request waits only for a build of a key it reads."""
+        while True:
+            with self.lock:
+                found = {k: self.columns.get(k) for k in keys}
+                missing = [k for k, v in found.items() if v is None]
+                if not missing:
+                    budget.touch(self, keys)
+                    return {k: v for k, v in found.items() if v is not None}
+                claimed = self._flights.claim(missing)
+            if claimed is not None:
+                break
+            self._flights.wait(missing)
+        try:
+            built = build(missing)  # unlocked: other keys are read and built meanwhile
+            with self.lock:
                 self.builds += len(built)
                 self.columns.update(built)
                 held = {**{k: v for k, v in found.items() if v is not None}, **built}
                 sizes = {k: int(v.estimated_size()) for k, v in built.items()}
                 budget.admit(self, sizes, keep=keys)
                 return held
-            budget.touch(self, keys)
-            return {k: v for k, v in found.items() if v is not None}
+        finally:
+            with self.lock:
+                self._flights.release(missing, claimed)
 
 
 class Segments:
