@@ -188,18 +188,10 @@ class CohortColumns:
         )
 
     def attribute_group(self, attribute: str) -> pl.Series:
-        """Each patient's group by ``attribute``: its value as the Enum of the attribute's
-        declared codes (:func:`lake.cohort.order.ordered`; unchanged without declared codes),
-        cast once per site segment and kept, so grouping reads integer codes."""
-        name = f"group|{attribute}"
-        values = self._derived(attribute_frame)
-
-        def build(segment: Segment, _: list[str]) -> dict[str, pl.Series]:
-            found = segment.ensure([attribute], partial(values, segment), self.budget)
-            cast = ordered(pl.col(attribute), attribute_levels(attribute)).alias(name)
-            return {name: found[attribute].to_frame().select(cast).to_series()}
-
-        return self._segmented([name], build).to_series()
+        """Each patient's group by ``attribute``: the attribute as kept (:meth:`attributes`:
+        the Enum of its declared codes, so grouping reads integer codes; unchanged without
+        declared codes). One column serves both, so no build can keep it in two types."""
+        return self.attributes([attribute]).to_series()
 
     def occurrences(self, wanted: Iterable[Occurrence]) -> pl.DataFrame:
         """One date column per occurrence (named :attr:`Occurrence.column`); null where the

@@ -28,3 +28,29 @@ def test_each_treatment_line_has_its_own_cached_endpoint(demo_lake: DemoLake) ->
             .select("time_days", "status")
         )
         assert cached.select("time_days", "status").equals(direct)
+
+
+@pytest.mark.parametrize("group_first", [True, False])
+def test_a_coded_attribute_has_one_type_whichever_asks_first(
+    demo_lake: DemoLake, group_first: bool
+) -> None:
+    """Grouping and filtering read one kept column, the Enum of the declared codes, on every
+    site segment (a group built first once kept the text, and the sites no longer stacked)."""
+    columns = CohortColumns(open_lake(demo_lake.root))
+    assert len(columns.segments()) > 1
+    if group_first:
+        group = columns.attribute_group("sex")
+        kept = columns.attributes(["sex", "disease", "site"])
+    else:
+        kept = columns.attributes(["sex", "disease", "site"])
+        group = columns.attribute_group("sex")
+    assert group.dtype == kept["sex"].dtype == pl.Enum(["M", "F"])
+    assert isinstance(kept["disease"].dtype, pl.Enum)
+    assert kept["site"].dtype == pl.String  # free text: no declared codes
+    patients = open_lake(demo_lake.root).scan("patients").select("patient_id", "sex").collect()
+    raw = (
+        columns.ids()
+        .select("patient_id")
+        .join(patients, on="patient_id", how="left", maintain_order="left")
+    )
+    assert group.cast(pl.String).to_list() == raw["sex"].to_list()
