@@ -29,32 +29,35 @@ connection each, so requests/s is the server's throughput):
 Baselines of the same run, printed beside each figure: *lifelines*, the question answered
 in-process by Polars (filter, derive OS) and lifelines (one ``KaplanMeierFitter`` per sex and
 ``multivariate_logrank_test``); *floor*, the same with precomputed numpy columns and Kaplan-Meier
-and log-rank counted by ``np.bincount`` on whole days (what no service can beat); each the median
+and log-rank counted by ``np.bincount`` on whole days (a script with no kept index); each the median
 of ``--baseline-runs`` runs, each with a new age bound. ``x lifelines`` is lifelines ms / p50 ms.
 
-Measured (issue 11; 2 shared CPUs under load average 10-16 from other helpers, so absolute times
-are several times the quiet machine's: the issue's lifelines script took 613 ms at 1e6, here
-6,169 ms). In-process A/B of the uncached question (``gateway.survival`` on the 1e6 bench lake,
-p50 of 20, both trees run back to back): main 1,335 ms, this branch 367 ms (before its last two
-changes). cProfile of one query, cumulative ms, before -> after:
+Measured (issue 11, stop 11, quiet 2-core machine; ``--sizes 100000 1000000 --requests 60
+--seconds 15 --clients 1 4 --wrk-seconds 8 --baseline-runs 3`` and ``--sizes 1000000 10000000
+... --models-max 1000000 --after-load``; p50 ms, the lifelines script beside it):
 
-=====================================================  ======  =====
-survival_summary                                         863    342
-endpoint_rows (sort by the text group column: 236)       302    131
-group labels (gather at run ends)                        141      -
-Kaplan-Meier step records (5,982 dataclasses)            198     57
-KM fits, 2 groups (+ 2 reverse fits for follow-up)       207    128
-log-rank (its own count)                                  54      -
-disclosure of the steps                                   46     69
-=====================================================  ======  =====
+==========================  =========  =========  =========  ==========
+row (1 client)              1e6 before 1e6 after  1e7 after  1e7 script
+==========================  =========  =========  =========  ==========
+uncached                       56.2       21.2       83.7     13,158
+R-ISS, uncached                60.2       23.5          -          -
+Cox (sex, age), uncached    3,016.7      563.4          -          -
+cached wrk / plain wrk        0.39x      0.44x      0.50x          -
+first query after a load         -       822     12,159          -
+server peak RSS (MB)            969        849      2,558          -
+==========================  =========  =========  =========  ==========
 
-What each change bought: groups as integer codes put in order by counting, not a text sort
-(endpoint_rows 302 -> 84 ms); step records kept as columns and built only when ``steps`` is
-shown (198 -> 57 ms; also what the result cache holds); median follow-up only when selected
-(-80 ms); every group's curve, follow-up and the log-rank from one count over (group, event,
-day) cells, so the cohort is neither sorted nor split by group (fits + log-rank 181 -> 128 ms,
-endpoint_rows 131 ms left in a filter and a code column). Not yet: the cohort frame is still
-built with Polars per query (concat, filter), and disclosure walks the step counts in Python.
+Where the uncached time went (``gateway.survival`` in process, cProfile, cumulative ms of one
+query; before at 1e6 / 1e7): grouped_counts 11.5 / 123 (float copies, validation, tabulation of
+the cohort's rows), endpoint_rows 9.2 / 77 (group codes), survival_arrays 4.0 / 53, median
+follow-up 3.9 / 32, the cohort frame 3.1 / 24.5, disclosure loops 7.6 / 7.7. Now a cohort is
+counted from the version's kept cell index (:mod:`lake.cohort.counting`: one filter of 32-bit
+cell numbers by the mask's bits, one bincount, the smaller side of the mask) and the same
+estimators read the counts: at 1e7 the count is about 10 ms and the mask about 10 ms. What is
+left at 1e5-1e6 (about 7 ms, whatever the size) is per-curve work over the ~3,000 distinct days
+(quantiles, the log-rank over day slots, step columns, disclosure, footprint) and, through HTTP,
+Strawberry's argument conversion and thread hops (about 6 ms more). The *uncached* rows with 4
+clients put 4 new questions at once on 2 cores, so their p50 is about 4 times one client's.
 
 Cached answers (issue 11, the *cached wrk* row over *plain wrk*, 1e5 lake, same loaded machine):
 one hit called in process (thread CPU time, min of 15 rounds) took 66-72 us, now 47-49 us, by
@@ -107,6 +110,8 @@ from service.settings import Settings
 #: analysts, whose protected releases would exhaust their privacy budget within a run.
 API_KEY = "bench-statistician"
 HEADERS = {"x-api-key": API_KEY, "content-type": "application/json"}
+#: The operator's key: reads /metrics, to see when the background warm-up is done.
+ADMIN_KEY = "bench-admin"
 
 QUERY = """query Bench($f: CohortFilterInput) { cohort(filter: $f) {
   size { value }
@@ -455,12 +460,29 @@ def _serve(settings: Settings, port: int) -> None:  # pragma: no cover - in the 
     )
 
 
+def wait_warm(url: str, *, timeout: float = 900.0) -> None:
+    """Wait until the server at ``url`` (its /graphql) has warmed a lake version in the
+    background (``/metrics``), so
+    the rows measure queries, not the warm-up competing with them for the CPUs."""
+    deadline = time.perf_counter() + timeout
+    with httpx.Client(timeout=60, headers={"x-api-key": ADMIN_KEY}) as http:
+        metrics = url.removesuffix("/graphql") + "/metrics"
+        while "hemalake_warm_lake_version" not in http.get(metrics).text:
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"the server at {url} was not warm after {timeout:.0f} s")
+            time.sleep(0.2)
+
+
 def start_server(root: Path, *, timeout: float = 300.0) -> tuple[BaseProcess, str]:
     """The app serving ``root`` from a child process (so its memory is its own) and its URL."""
     digest = hashlib.sha256(API_KEY.encode()).hexdigest()
+    admin = hashlib.sha256(ADMIN_KEY.encode()).hexdigest()
     settings = Settings(
         lake_root=root,
-        api_keys={digest: Caller(user="bench", role="statistician")},
+        api_keys={
+            digest: Caller(user="bench", role="statistician"),
+            admin: Caller(user="bench-admin", role="admin"),
+        },
         cache_size=1024,
         audit_log=root.parent / "audit.jsonl",
         privacy_ledger=root.parent / "privacy.sqlite",
@@ -535,6 +557,7 @@ def run(
                 _loop(url, cached=True, requests=1, seconds=600)
                 first = time.perf_counter() - started
                 rows.append(_timed(n, "first", 1, [first], first))
+                wait_warm(url)
                 for count in clients:
                     for kind, cached in (("cached", True), ("uncached", False)):
                         started = time.perf_counter()
