@@ -73,8 +73,9 @@ def test_a_dropped_column_is_rebuilt_with_the_same_values(demo_lake: DemoLake) -
         assert got[1].equals(expected[1])
         assert got[2].equals(expected[2])
     assert tight.budget.use().evictions >= 4
+    # the group by sex is the kept sex column itself: counted once
     assert roomy.budget.use().bytes == sum(
-        int(f.estimated_size()) for f in (*expected, roomy.ids(), roomy.attributes(["sex"]))
+        int(f.estimated_size()) for f in (*expected, roomy.ids())
     )
     assert isinstance(expected[1].dtype, pl.Enum)
     assert expected[0].schema == pl.Schema({"time_days": pl.Int32, "status": pl.Int8})
