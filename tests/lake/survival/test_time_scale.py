@@ -8,6 +8,7 @@ the divided fit gave (issue 11: "every answer stays identical"). Oracle: the sam
 
 from __future__ import annotations
 
+from dataclasses import replace
 from random import Random
 
 import numpy as np
@@ -25,6 +26,8 @@ from lake.survival import (
     median_follow_up,
     median_follow_ups,
 )
+from lake.survival._input import survival_arrays
+from lake.survival._risksets import counts_between
 from lake.survival.results import QuantileEstimate
 
 SCALES = (1.0, 7.0, 30.4375, 365.25)
@@ -153,4 +156,11 @@ def test_all_groups_from_one_count_equal_each_group_fitted_and_the_logrank_test(
         assert curve.median_ == alone.median_
         ends = sorted({float(d) / scale for d in days})
         assert curve.counts_between(ends) == alone.counts_between(ends)
+        # read from the risk table, as counting the group's rows gives them
+        counted_rows = counts_between(
+            survival_arrays(days[rows], events[rows]), np.asarray(ends) * scale
+        )
+        assert curve.counts_between(ends) == [
+            replace(c, time=t) for c, t in zip(counted_rows, ends, strict=True)
+        ]
         assert follow_up == median_follow_up(days[rows], events[rows], time_scale=scale)
