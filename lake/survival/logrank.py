@@ -94,7 +94,8 @@ def _risk_set_scores(
     if rho == 0.0 and gamma == 0.0:
         weight = np.ones(kept.size)
     else:  # pooled Kaplan–Meier just before each event time: S^rho (1 - S)^gamma
-        before = np.concatenate(([1.0], np.cumprod(1.0 - d / n)[:-1]))
+        # S just before each event time (empty without events, where a leading 1 would not be)
+        before = np.cumprod(np.concatenate(([1.0], 1.0 - d / n)))[:-1]
         weight = before**rho * (1.0 - before) ** gamma
     share = at_risk[:, kept] / n
     observed = deaths[:, kept].astype(np.float64) @ weight

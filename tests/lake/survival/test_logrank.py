@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lake.errors import AnalysisError, EmptyCohortError
-from lake.survival import logrank_test, trend_test
+from lake.survival import grouped_counts, logrank_counts, logrank_test, trend_test
 
 D1_TIME = [2, 3, 3, 5, 6, 7, 8, 10, 12, 15, 16, 20]
 D1_STATUS = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 0]
@@ -155,3 +155,18 @@ def test_entry_shrinks_the_risk_sets_of_the_late_entrants() -> None:
     assert result.expected[1] == pytest.approx(5 - expected_a)
     trend = trend_test(time, status, group, entry=entry)
     assert trend.statistic == pytest.approx(result.statistic)  # two groups: the same test
+
+
+@pytest.mark.parametrize(("rho", "gamma"), [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)])
+def test_a_weighted_logrank_without_events_says_so(rho: float, gamma: float) -> None:
+    """No events: a Fleming-Harrington test has no weights to compute and gives the reason,
+    as the plain log-rank does (it raised a shape error; found by hypothesis)."""
+    days, censored = np.ones(6), np.zeros(6, dtype=bool)
+    groups = np.array([0, 1, 0, 1, 0, 1])
+    result = logrank_test(days, censored, groups, rho=rho, gamma=gamma)
+    assert result.p_value is None
+    assert result.reason == "no events in at least two groups"
+    assert (
+        logrank_counts(grouped_counts(days, censored, groups, n_groups=2), rho=rho, gamma=gamma)
+        == result
+    )
