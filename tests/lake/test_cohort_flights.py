@@ -23,15 +23,25 @@ def _column(name: str) -> dict[str, pl.Series]:
     return {name: pl.Series(name, [1, 2, 3])}
 
 
+class _HeldBuild:
+    """A build that signals ``started`` and returns only once ``finish`` is set."""
+
+    def __init__(self) -> None:
+        self.started, self.finish = threading.Event(), threading.Event()
+        self.calls: list[list[str]] = []
+
+    def __call__(self, missing: list[str]) -> dict[str, pl.Series]:
+        self.calls.append(missing)
+        self.started.set()
+        assert self.finish.wait(WAIT)
+        return _column(missing[0])
+
+
 def test_a_built_column_is_read_while_another_key_builds() -> None:
     segment, budget = Segment(KEY), StoreBudget()
     segment.ensure(["age"], lambda missing: _column(missing[0]), budget)
-    started, finish = threading.Event(), threading.Event()
-
-    def slow(missing: list[str]) -> dict[str, pl.Series]:
-        started.set()
-        assert finish.wait(WAIT)
-        return _column(missing[0])
+    slow = _HeldBuild()
+    started, finish = slow.started, slow.finish
 
     with ThreadPoolExecutor(1) as pool:
         building = pool.submit(segment.ensure, ["os"], slow, budget)
@@ -45,14 +55,8 @@ def test_a_built_column_is_read_while_another_key_builds() -> None:
 
 def test_one_key_asked_at_once_is_built_once() -> None:
     segment, budget = Segment(KEY), StoreBudget()
-    calls: list[list[str]] = []
-    started, finish = threading.Event(), threading.Event()
-
-    def build(missing: list[str]) -> dict[str, pl.Series]:
-        calls.append(missing)
-        started.set()
-        assert finish.wait(WAIT)
-        return _column(missing[0])
+    build = _HeldBuild()
+    calls, started, finish = build.calls, build.started, build.finish
 
     with ThreadPoolExecutor(4) as pool:
         first = pool.submit(segment.ensure, ["os"], build, budget)

@@ -117,15 +117,20 @@ def _reload_one_site(root: Path) -> tuple[str, int]:
     return site, version
 
 
+def _copied_lake(demo_lake: DemoLake, tmp_path: Path) -> tuple[Path, CohortSnapshots]:
+    """A copy of the demo lake to load into, and the store over it (two versions kept)."""
+    root = tmp_path / "lake"
+    shutil.copytree(demo_lake.root, root)
+    return root, CohortSnapshots(
+        open_snapshot=LakeOpener(root), cohort_cache_size=4, versions_kept=2
+    )
+
+
 @pytest.mark.slow
 def test_a_one_site_load_derives_that_site_only_and_answers_like_a_fresh_build(
     demo_lake: DemoLake, tmp_path: Path
 ) -> None:
-    root = tmp_path / "lake"
-    shutil.copytree(demo_lake.root, root)
-    snapshots = CohortSnapshots(
-        open_snapshot=LakeOpener(root), cohort_cache_size=4, versions_kept=2
-    )
+    root, snapshots = _copied_lake(demo_lake, tmp_path)
     before = snapshots.columns(warm(snapshots).lake_version)
     built = {s.key: s.builds for s in before.segments()}
     assert all(built.values())
@@ -165,11 +170,7 @@ def _held_bytes(*versions: CohortColumns) -> int:
 def test_a_segment_shared_by_two_versions_is_counted_once(
     demo_lake: DemoLake, tmp_path: Path
 ) -> None:
-    root = tmp_path / "lake"
-    shutil.copytree(demo_lake.root, root)
-    snapshots = CohortSnapshots(
-        open_snapshot=LakeOpener(root), cohort_cache_size=4, versions_kept=2
-    )
+    root, snapshots = _copied_lake(demo_lake, tmp_path)
     before = snapshots.columns(warm(snapshots).lake_version)
     alone = snapshots.store.use().bytes
     assert alone == _held_bytes(before)
